@@ -1,0 +1,167 @@
+"""The Typer app, its error edge and the options commands share.
+
+Errors are raised as ``VzwatchError`` anywhere below and printed once, as one
+line, by ``VzwatchGroup.main``. Shared options are ``Annotated`` aliases
+defined once here, so every command spells ``--file`` and ``--json`` alike.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+from typer._click import exceptions as click_errors  # typer<0.29 vendors click here
+from typer.core import TyperGroup
+
+from vzwatch import __version__, jsonout
+from vzwatch.errors import ExitCode, UsageError, VzwatchError
+from vzwatch.store import StoreLocation, locate_store
+from vzwatch.textsafe import ASCII_ERRORS, visible
+
+if TYPE_CHECKING:
+    from rich.console import Console
+
+PROG = "vzwatch"
+
+
+def _error_line(message: str) -> None:
+    sys.stderr.write(f"{PROG}: error: {visible(message)}\n")
+    sys.stderr.flush()
+
+
+def _prepare_streams() -> None:
+    """Let data with en dashes print on ASCII-only terminals and cron mailers."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
+        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+            stream.reconfigure(errors=ASCII_ERRORS)
+
+
+class VzwatchGroup(TyperGroup):
+    """The one place that turns exceptions into a message and an exit code."""
+
+    def main(  # type: ignore[override]
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        _prepare_streams()
+        try:
+            result = super().main(
+                args=args,
+                prog_name=prog_name or PROG,
+                complete_var=complete_var,
+                standalone_mode=False,
+                **extra,
+            )
+            code = result if isinstance(result, int) else ExitCode.OK
+        except VzwatchError as error:
+            _error_line(error.message)
+            code = error.exit_code
+        except click_errors.NoArgsIsHelpError as error:
+            error.show()
+            code = ExitCode.USAGE
+        except click_errors.ClickException as error:
+            context = getattr(error, "ctx", None)
+            hint = f" (see '{context.command_path} --help')" if context else ""
+            _error_line(error.format_message() + hint)
+            code = ExitCode.USAGE if isinstance(error, click_errors.UsageError) else error.exit_code
+        except typer.Abort:
+            _error_line("aborted")
+            code = ExitCode.INTERRUPTED
+        except OSError as error:  # e.g. EIO, or stdout closed; user-caused, so no traceback
+            _error_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
+            code = ExitCode.STORE
+        if standalone_mode:
+            sys.exit(int(code))
+        return int(code)
+
+
+app = typer.Typer(
+    name=PROG,
+    cls=VzwatchGroup,
+    epilog="Docs, JSON contract and exit codes: see README.md. `vzwatch COMMAND -h` for examples.",
+    no_args_is_help=True,
+    add_completion=False,
+    rich_markup_mode=None,  # plain help: fast, no Rich import, readable in any terminal
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+
+# --- shared options ----------------------------------------------------------
+
+StoreOption = Annotated[
+    Path | None,
+    typer.Option(
+        "--file",
+        "-f",
+        metavar="PATH",
+        help="Store file (default: $VZWATCH_FILE, ./data/initiatives.toml, else per-user).",
+        show_default=False,
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in README).")]
+TodayOption = Annotated[
+    str | None,
+    typer.Option("--today", metavar="YYYY-MM-DD", help="Pretend today is this date."),
+]
+QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (YYYY-MM-DD)."
+
+
+def locate(file: Path | None) -> StoreLocation:
+    return locate_store(file, os.environ, Path.cwd())
+
+
+def today_from(value: str | None) -> date:
+    if value is None:
+        return date.today()
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except ValueError:
+        raise UsageError(f"--today '{visible(value)}' is not a date (YYYY-MM-DD)") from None
+
+
+def _console() -> Console:
+    from vzwatch.render.console import make_console
+
+    return make_console()
+
+
+def emit_json(value: Any) -> None:
+    jsonout.write(value, sys.stdout)
+
+
+def render(draw: Callable[[Console], None]) -> None:
+    draw(_console())
+
+
+def _version(value: bool) -> None:
+    if value:
+        sys.stdout.write(f"{PROG} {__version__}\n")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Track policy initiatives on quarter-based timelines.
+
+    \b
+    vzwatch list                      what is tracked
+    vzwatch due --quarter Q1-2025     what ends in a quarter
+    vzwatch list --json | jq '.[].id' for scripts
+    """

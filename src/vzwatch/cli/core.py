@@ -1,0 +1,210 @@
+"""The core commands: list, show, add, due, where.
+
+Each command parses its options, calls ``vzwatch.actions`` / ``vzwatch.queries``
+and hands the result to JSON (``vzwatch.jsonout``) or to Rich
+(``vzwatch.render``, imported only when a human-readable view is printed, so
+``--json`` never pays for Rich).
+"""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated
+
+import typer
+
+from vzwatch import actions, jsonout
+from vzwatch.cli.app import (
+    JsonFlag,
+    QuarterHelp,
+    StoreOption,
+    TodayOption,
+    app,
+    emit_json,
+    locate,
+    render,
+    today_from,
+)
+from vzwatch.errors import ExitCode
+from vzwatch.model import validate_status
+from vzwatch.queries import Filters, due, select
+from vzwatch.textsafe import visible
+
+
+@app.command("list")
+def list_command(
+    file: StoreOption = None,
+    status: Annotated[
+        list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
+    ] = None,
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")] = None,
+    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Has this tag.")] = None,
+    partner: Annotated[str | None, typer.Option("--partner", help="Partner name contains.")] = None,
+    active_in: Annotated[
+        str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
+    ] = None,
+    today: TodayOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """List initiatives, sorted by timeline.
+
+    \b
+    Example:
+      vzwatch list --status planned --active-in Q1-2025
+    """
+    portfolio = actions.open_portfolio(locate(file))
+    quarter = (
+        actions.user_quarter(active_in, today_from(today), portfolio.fiscal) if active_in else None
+    )
+    filters = Filters(
+        statuses=[validate_status(s) for s in status or ()],
+        pillar=pillar,
+        tags=tag or (),
+        partner=partner,
+        active_in=quarter,
+    )
+    chosen = select(portfolio, filters)
+    if json_output:
+        emit_json(jsonout.initiatives_to_list(chosen, portfolio))
+    else:
+        from vzwatch.render.tables import print_initiatives
+
+        render(lambda console: print_initiatives(console, chosen, portfolio))
+
+
+@app.command("show")
+def show_command(
+    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Show one initiative in full, with its progress log.
+
+    \b
+    Example:
+      vzwatch show election
+    """
+    portfolio = actions.open_portfolio(locate(file))
+    initiative = portfolio.find(initiative_id)
+    if json_output:
+        emit_json(jsonout.initiative_to_dict(initiative, portfolio))
+    else:
+        from vzwatch.render.tables import print_initiative
+
+        render(lambda console: print_initiative(console, initiative, portfolio))
+
+
+@app.command("add")
+def add_command(
+    title: Annotated[str, typer.Argument(help="The initiative's title.")],
+    timeline: Annotated[
+        str,
+        typer.Option("--timeline", "-T", help="'Q1 2025', 'Q3 – Q4 2024', 'H1 2025', 'Ongoing'…"),
+    ],
+    objective: Annotated[str, typer.Option("--objective", "-o", help="What it is for.")] = "",
+    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")] = None,
+    partner: Annotated[
+        list[str] | None, typer.Option("--partner", help="A partner (repeatable).")
+    ] = None,
+    tag: Annotated[
+        list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")
+    ] = None,
+    status: Annotated[
+        str, typer.Option("--status", "-s", help="planned, active, done, paused or cancelled.")
+    ] = "planned",
+    ident: Annotated[
+        str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
+    ] = None,
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Add an initiative at the end of the store and print its id.
+
+    \b
+    Example:
+      vzwatch add "Regional Mediation Summit" --timeline "Q2 2025" \\
+        --objective "Bring regional actors together" --pillar dialogue-facilitation \\
+        --partner "Lima Group" --tag summit
+    """
+    initiative = actions.add_initiative(
+        locate(file),
+        title=title,
+        timeline=timeline,
+        objective=objective,
+        pillar=pillar,
+        partners=partner or (),
+        tags=tag or (),
+        status=status,
+        ident=ident,
+    )
+    if json_output:
+        emit_json(jsonout.initiative_to_dict(initiative))
+    else:
+        sys.stdout.write(f"{initiative.id}\n")
+
+
+@app.command("due")
+def due_command(
+    quarter: Annotated[
+        str, typer.Option("--quarter", "-q", metavar="QUARTER", help=QuarterHelp)
+    ] = "this",
+    overdue: Annotated[
+        bool, typer.Option("--overdue", help="Also list unfinished ones that ended earlier.")
+    ] = False,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", help="Print nothing at all when nothing is due.")
+    ] = False,
+    exit_code: Annotated[
+        bool, typer.Option("--exit-code", help="Exit 1 when anything is listed, 0 when not.")
+    ] = False,
+    today: TodayOption = None,
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """List unfinished initiatives whose timeline ends in a quarter (default: this one).
+
+    \b
+    Examples:
+      vzwatch due --quarter Q1-2025
+      vzwatch due --overdue --quiet --exit-code     # for cron
+    """
+    portfolio = actions.open_portfolio(locate(file))
+    target = actions.user_quarter(quarter, today_from(today), portfolio.fiscal)
+    found = due(portfolio, target, overdue=overdue)
+    if found or not quiet:
+        if json_output:
+            emit_json(jsonout.initiatives_to_list(found, portfolio))
+        elif found:
+            from vzwatch.render.tables import print_initiatives
+
+            heading = f"Due in {target}" + (" or overdue" if overdue else "")
+            render(lambda console: print_initiatives(console, found, portfolio, title=heading))
+        else:
+            sys.stdout.write(f"Nothing due in {target}.\n")
+    if exit_code and found:
+        raise typer.Exit(ExitCode.FOUND)
+
+
+@app.command("where")
+def where_command(file: StoreOption = None, json_output: JsonFlag = False) -> None:
+    """Print which store file is used, and why.
+
+    \b
+    Example:
+      VZWATCH_FILE=~/desk.toml vzwatch where
+    """
+    location = locate(file)
+    note = ""
+    if not location.exists:
+        created_as = "a copy of the bundled data" if location.source == "user" else "an empty store"
+        note = f" (does not exist yet; the first write creates it as {created_as})"
+    if json_output:
+        info = {
+            "path": str(location.path),
+            "source": location.source,
+            "reason": location.reason,
+            "exists": location.exists,
+        }
+        emit_json(info)
+    else:
+        sys.stdout.write(f"{visible(str(location.path))}\n  from: {location.reason}{note}\n")

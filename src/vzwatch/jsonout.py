@@ -1,0 +1,66 @@
+"""The JSON contract: one function turns an initiative into a dict.
+
+Keys are never removed or renamed once released (README, "JSON output");
+new keys may be added. This module must not import rich: `--json` is the
+fast path that scripts and cron jobs use.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any, TextIO
+
+from vzwatch.model import Initiative, Portfolio
+from vzwatch.textsafe import escape_json_text
+
+SCHEMA_VERSION = 1
+
+
+def initiative_to_dict(
+    initiative: Initiative, portfolio: Portfolio | None = None
+) -> dict[str, Any]:
+    """The documented JSON object for one initiative."""
+    timeline = initiative.timeline
+    return {
+        "id": initiative.id,
+        "title": initiative.title,
+        "objective": initiative.objective,
+        "pillar": initiative.pillar,
+        "pillar_name": portfolio.pillar_name(initiative.pillar)
+        if portfolio and initiative.pillar
+        else None,
+        "partners": list(initiative.partners),
+        "tags": list(initiative.tags),
+        "status": initiative.status,
+        "progress": initiative.progress,
+        "timeline": {
+            "text": initiative.timeline_text,
+            "start": str(timeline.start) if timeline.start else None,
+            "end": str(timeline.end) if timeline.end else None,
+            "ongoing": timeline.ongoing,
+        },
+        "source": initiative.source,
+        "progress_log": [
+            {"date": entry.on.isoformat(), "percent": entry.percent, "note": entry.note}
+            for entry in initiative.progress_log
+        ],
+    }
+
+
+def initiatives_to_list(
+    initiatives: Iterable[Initiative], portfolio: Portfolio | None = None
+) -> list[dict[str, Any]]:
+    return [initiative_to_dict(initiative, portfolio) for initiative in initiatives]
+
+
+def dumps(value: Any, *, ascii_only: bool = False) -> str:
+    """Indented JSON; terminal-unsafe characters escaped, the value unchanged."""
+    text = json.dumps(value, ensure_ascii=ascii_only, indent=2)
+    return text if ascii_only else escape_json_text(text)
+
+
+def write(value: Any, stream: TextIO) -> None:
+    """Write JSON to a stream, escaping non-ASCII when the stream cannot encode it."""
+    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
+    stream.write(dumps(value, ascii_only=not encoding.startswith("utf")) + "\n")

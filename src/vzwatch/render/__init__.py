@@ -1,0 +1,1 @@
+"""Everything that prints with Rich. Imported lazily, only by human-facing output."""

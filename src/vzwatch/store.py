@@ -1,0 +1,596 @@
+"""The store: one TOML file on disk, read and written without ever losing data.
+
+This module knows about files, locks and atomic writes and nothing about
+initiatives: it moves *text*. Validation belongs to the model, which hands us a
+``check`` callback. Every writing command goes through :func:`write_store`::
+
+    lock  ->  read old text  ->  check(old)  ->  edit(old)  ->  check(new)
+          ->  atomic replace (only if the text changed)  ->  unlock
+
+Failures raise :class:`~vzwatch.errors.StoreError` (or ``StoreLockedError``)
+with a one-line message that names the file. Nothing here prints or exits.
+
+Import cost matters (this module loads on every command), so ``tomllib``,
+``re``, ``fcntl`` and ``importlib.resources`` are imported where they are used.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import signal
+import stat
+import sys
+import time
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager, suppress
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from vzwatch.errors import StoreError, StoreLockedError
+
+__all__ = [
+    "BUNDLED_NAME",
+    "DEFAULT_LOCK_TIMEOUT",
+    "LOCK_TIMEOUT_ENV",
+    "STORE_ENV",
+    "StoreLocation",
+    "append_text",
+    "atomic_write",
+    "bundled_store_text",
+    "locate_store",
+    "parse_toml",
+    "read_store_text",
+    "user_store_path",
+    "write_lock",
+    "write_store",
+]
+
+BUNDLED_NAME = "initiatives.toml"
+LOCK_TIMEOUT_ENV = "VZWATCH_LOCK_TIMEOUT"
+DEFAULT_LOCK_TIMEOUT = 5.0
+STORE_ENV = "VZWATCH_FILE"
+
+_APP_DIR = "vzwatch"
+_LOCK_SUFFIX = ".lock"
+_TMP_SUFFIX = ".vzwatch-tmp"
+_LOCK_POLL_SECONDS = 0.05
+
+_REASONS = {
+    "option": "--file option",
+    "env": f"{STORE_ENV} environment variable",
+    "cwd": f"./data/{BUNDLED_NAME} in the working directory",
+    "user": "per-user store",
+}
+
+# Byte-order marks, longest first: the UTF-32-LE mark starts with the UTF-16-LE one.
+_BOMS = (
+    (b"\xff\xfe\x00\x00", "UTF-32"),
+    (b"\x00\x00\xfe\xff", "UTF-32"),
+    (b"\xef\xbb\xbf", "UTF-8"),
+    (b"\xff\xfe", "UTF-16"),
+    (b"\xfe\xff", "UTF-16"),
+)
+
+
+# --------------------------------------------------------------------------- locating
+
+
+@dataclass(frozen=True, slots=True)
+class StoreLocation:
+    """Where the store is and why that file was chosen."""
+
+    path: Path  # the store file as given/expanded, not resolved
+    source: str  # "option", "env", "cwd" or "user"
+    reason: str  # human sentence for `vzwatch where` and error hints
+
+    @property
+    def exists(self) -> bool:
+        """Whether something exists at ``path`` (never raises)."""
+        try:
+            return self.path.exists()
+        except OSError:  # e.g. a parent directory we may not search
+            return False
+
+
+def _show(path: os.PathLike[str] | str) -> str:
+    """Render a path for a one-line message.
+
+    Control characters (a newline in a file name) or undecodable bytes
+    (surrogate escapes) would break the one-line rule or crash printing, so
+    such names are shown as a Python string literal instead.
+    """
+    text = os.fspath(path)
+    return text if text.isprintable() else repr(text)
+
+
+def _strerror(exc: OSError) -> str:
+    return exc.strerror or str(exc)
+
+
+def _home(env: Mapping[str, str]) -> Path:
+    """The home directory, preferring the injected environment's HOME."""
+    home = env.get("HOME", "")
+    if home and Path(home).is_absolute():
+        return Path(home)
+    try:
+        # With no HOME (cron `env -i`) this falls back to the passwd entry.
+        return Path.home()
+    except (RuntimeError, KeyError, OSError) as exc:
+        raise StoreError(
+            f"cannot find your home directory for the per-user store ({exc}); "
+            f"set {STORE_ENV} or pass --file"
+        ) from exc
+
+
+def user_store_path(
+    env: Mapping[str, str], platform: str = sys.platform, home: Path | None = None
+) -> Path:
+    """The per-user store file for ``platform`` (which need not exist yet).
+
+    Linux and others follow the XDG base directory spec; macOS and Windows use
+    their conventional per-user application data folders. ``home`` defaults to
+    ``env["HOME"]`` when that is absolute, else ``Path.home()``.
+    """
+    if platform == "win32":
+        local = env.get("LOCALAPPDATA", "")
+        base = Path(local) if local else (home or _home(env)) / "AppData" / "Local"
+        return base / _APP_DIR / BUNDLED_NAME
+    if platform != "darwin":
+        xdg = env.get("XDG_DATA_HOME", "")
+        # The XDG spec says relative values are invalid and must be ignored.
+        if xdg and Path(xdg).is_absolute():
+            return Path(xdg) / _APP_DIR / BUNDLED_NAME
+    base = home if home is not None else _home(env)
+    if platform == "darwin":
+        return base / "Library" / "Application Support" / _APP_DIR / BUNDLED_NAME
+    return base / ".local" / "share" / _APP_DIR / BUNDLED_NAME
+
+
+def _expand(path: Path, env: Mapping[str, str], cwd: Path) -> Path:
+    """Expand a leading ``~`` like the shell does and anchor relative paths at cwd."""
+    text = os.fspath(path)
+    if text == "~" or text.startswith("~/"):
+        path = _home(env) / text[2:]
+    elif text.startswith("~"):
+        try:
+            path = path.expanduser()  # ~user/...
+        except RuntimeError as exc:
+            raise StoreError(f"cannot expand {_show(text)}: no such user") from exc
+    return path if path.is_absolute() else cwd / path
+
+
+def locate_store(option: Path | None, env: Mapping[str, str], cwd: Path) -> StoreLocation:
+    """Pick the store: --file, then $VZWATCH_FILE, then ./data/initiatives.toml, then per-user."""
+    if option is not None:
+        return StoreLocation(_expand(option, env, cwd), "option", _REASONS["option"])
+    from_env = env.get(STORE_ENV, "")
+    if from_env:
+        return StoreLocation(_expand(Path(from_env), env, cwd), "env", _REASONS["env"])
+    local = cwd / "data" / BUNDLED_NAME
+    try:
+        found = local.is_file()
+    except OSError:  # e.g. ./data is not searchable: not a usable store
+        found = False
+    if found:
+        return StoreLocation(local, "cwd", _REASONS["cwd"])
+    return StoreLocation(user_store_path(env), "user", _REASONS["user"])
+
+
+# --------------------------------------------------------------------------- reading
+
+
+def _line_col(data: bytes, offset: int) -> tuple[int, int]:
+    """1-based line and character column of byte ``offset`` (editor-style)."""
+    line_start = data.rfind(b"\n", 0, offset) + 1
+    line = data.count(b"\n", 0, offset) + 1
+    column = len(data[line_start:offset].decode("utf-8", errors="replace")) + 1
+    return line, column
+
+
+def _decode(data: bytes, path: Path) -> str:
+    """Strictly decode store bytes, explaining exactly what is wrong if we can't."""
+    for bom, encoding in _BOMS:
+        if data.startswith(bom):
+            hint = "" if encoding == "UTF-8" else f"it looks {encoding}-encoded; "
+            raise StoreError(
+                f"{_show(path)} starts with a byte-order mark; {hint}save it as UTF-8 without BOM"
+            )
+    nul = data.find(b"\x00")
+    if nul >= 0:
+        line, column = _line_col(data, nul)
+        raise StoreError(
+            f"{_show(path)} is not a text file (NUL byte at line {line}, column {column})"
+        )
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line, column = _line_col(data, exc.start)
+        raise StoreError(
+            f"{_show(path)}:{line}:{column}: invalid UTF-8 (byte 0x{data[exc.start]:02x}); "
+            "save the file as UTF-8"
+        ) from None
+
+
+def _read_bytes(path: Path) -> bytes | None:
+    """The file's bytes, or None if it does not exist; other problems raise StoreError."""
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        return None
+    except IsADirectoryError as exc:
+        raise StoreError(f"{_show(path)} is a directory, not a store file") from exc
+    except PermissionError as exc:
+        raise StoreError(f"cannot read {_show(path)}: permission denied") from exc
+    except OSError as exc:
+        raise StoreError(f"cannot read {_show(path)}: {_strerror(exc)}") from exc
+
+
+def _missing_message(path: Path) -> str:
+    return (
+        f"{_show(path)} does not exist; create it with `vzwatch add` "
+        "or point --file at an existing store"
+    )
+
+
+def bundled_store_text() -> str:
+    """The store shipped with vzwatch (the starting point of a per-user store)."""
+    from importlib.resources import files
+
+    resource = files("vzwatch") / "data" / BUNDLED_NAME
+    if resource.is_file():  # installed from a wheel
+        return _decode(resource.read_bytes(), Path(str(resource)))
+    # Editable/source checkout: the wheel's force-include has not run, so use
+    # the repository copy at <repo>/data/initiatives.toml.
+    checkout = Path(__file__).resolve().parents[2] / "data" / BUNDLED_NAME
+    data = _read_bytes(checkout)
+    if data is None:
+        raise StoreError(
+            f"the bundled store is missing (neither vzwatch/data/{BUNDLED_NAME} in the "
+            f"package nor {_show(checkout)} exists); reinstall vzwatch or pass --file"
+        )
+    return _decode(data, checkout)
+
+
+def read_store_text(location: StoreLocation) -> str:
+    """The store's text. A per-user store that does not exist yet reads as the bundled one.
+
+    Reading never creates files; the per-user copy is made on the first write.
+    """
+    data = _read_bytes(location.path)
+    if data is None:
+        if location.source == "user":
+            return bundled_store_text()
+        raise StoreError(_missing_message(location.path))
+    return _decode(data, location.path)
+
+
+def parse_toml(text: str, path: Path) -> dict[str, Any]:
+    """Parse TOML text; errors become ``PATH:LINE:COL: invalid TOML: REASON``."""
+    import re
+    import tomllib
+
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        reason = str(exc)
+        # Python 3.11 puts the position only in the message text.
+        where = re.search(r"\s*\(at line (\d+), column (\d+)\)\s*$", reason)
+        if where:
+            line, column = int(where[1]), int(where[2])
+            reason = reason[: where.start()]
+        else:
+            end = re.search(r"\s*\(at end of document\)\s*$", reason)
+            if end:
+                reason = reason[: end.start()] + " (at end of file)"
+            line = text.count("\n") + 1
+            column = len(text) - (text.rfind("\n") + 1) + 1
+            line = getattr(exc, "lineno", None) or line
+            column = getattr(exc, "colno", None) or column
+        reason = " ".join(reason.split())  # keep the message on one line
+        raise StoreError(f"{_show(path)}:{line}:{column}: invalid TOML: {reason}") from exc
+    except RecursionError as exc:
+        # tomllib recurses per nesting level; hostile input must not crash us.
+        raise StoreError(
+            f"{_show(path)}: invalid TOML: nesting is too deep (arrays/tables nested "
+            "hundreds of levels)"
+        ) from exc
+
+
+# --------------------------------------------------------------------------- locking
+
+
+def _lock_timeout(timeout: float | None) -> float:
+    if timeout is not None:
+        return max(0.0, timeout)
+    raw = os.environ.get(LOCK_TIMEOUT_ENV, "").strip()
+    if not raw:
+        return DEFAULT_LOCK_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not value >= 0:  # also rejects NaN
+        raise StoreError(
+            f"invalid {LOCK_TIMEOUT_ENV}={raw!r}: expected a number of seconds, e.g. 5 or 0.5"
+        )
+    return value
+
+
+def _lock_path(store_path: Path) -> Path:
+    # Resolve symlinks first so every path to the same store shares one lock.
+    real = Path(os.path.realpath(store_path))
+    return real.with_name(real.name + _LOCK_SUFFIX)
+
+
+def _open_lock_file(store_path: Path, lock_path: Path) -> int:
+    flags = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    try:
+        # 0o666 is filtered by the umask, like any file the user creates.
+        return os.open(lock_path, flags | os.O_RDWR | os.O_CREAT, 0o666)
+    except PermissionError as exc:
+        try:
+            # flock needs only an open descriptor, so a read-only lock file works.
+            return os.open(lock_path, flags | os.O_RDONLY)
+        except OSError:
+            raise StoreError(
+                f"cannot create lock file {_show(lock_path)}: {_strerror(exc)}; "
+                f"the directory must be writable to change {_show(store_path)}"
+            ) from exc
+    except FileNotFoundError as exc:
+        raise StoreError(
+            f"cannot lock {_show(store_path)}: directory {_show(lock_path.parent)} does not exist"
+        ) from exc
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create lock file {_show(lock_path)}: {_strerror(exc)}; "
+            f"the directory must be writable to change {_show(store_path)}"
+        ) from exc
+
+
+@contextmanager
+def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[None]:
+    """Hold the store's exclusive write lock, waiting at most ``timeout`` seconds.
+
+    The lock is an flock on ``<store>.lock`` beside the real store file. That
+    file is permanent on purpose. Locking the data file itself loses updates:
+    atomic_write replaces its inode, so a writer that was waiting on the old
+    inode wakes up holding a lock nobody else checks, while a newcomer locks
+    the new inode, and both write. Deleting the lock file on release has the
+    same race. ``timeout`` defaults to $VZWATCH_LOCK_TIMEOUT, else 5 seconds.
+    """
+    try:
+        import fcntl
+    except ImportError as exc:  # pragma: no cover - Windows
+        raise StoreError("cannot lock the store: file locking needs a POSIX system") from exc
+
+    wait = _lock_timeout(timeout)
+    lock_path = _lock_path(store_path)
+    fd = _open_lock_file(store_path, lock_path)
+    try:
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                pass
+            except OSError as exc:
+                raise StoreError(f"cannot lock {_show(lock_path)}: {_strerror(exc)}") from exc
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise StoreLockedError(
+                    f"store {_show(store_path)} is locked by another vzwatch process "
+                    f"(waited {float(round(wait, 2))} s; set {LOCK_TIMEOUT_ENV} to wait longer)"
+                )
+            time.sleep(min(_LOCK_POLL_SECONDS, remaining))
+        yield
+    finally:
+        # Closing the descriptor releases the flock; the lock file stays.
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------- writing
+
+
+def _remove_stale_temp_files(directory: Path, name: str) -> None:
+    """Delete temp files a killed writer left behind (we hold the lock, so none are live)."""
+    prefix = f".{name}."
+    try:
+        entries = list(os.scandir(directory))
+    except OSError:
+        return
+    for entry in entries:
+        if (
+            entry.name.startswith(prefix)
+            and entry.name.endswith(_TMP_SUFFIX)
+            and len(entry.name) > len(prefix) + len(_TMP_SUFFIX)
+        ):
+            # Best effort: a leftover temp file never affects the store.
+            with suppress(OSError):
+                Path(entry.path).unlink()
+
+
+def _create_temp(directory: Path, name: str) -> tuple[int, Path]:
+    """Create a fresh temp file beside the target.
+
+    Not tempfile.mkstemp: that forces mode 0o600. Passing 0o666 to O_CREAT
+    lets the kernel apply the umask, so a new store gets the same permissions
+    as any other file the user creates, without the racy os.umask() dance.
+    """
+    while True:
+        tmp = directory / f".{name}.{os.urandom(6).hex()}{_TMP_SUFFIX}"
+        try:
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
+            return os.open(tmp, flags, 0o666), tmp
+        except FileExistsError:
+            continue
+
+
+def _ignore_sigxfsz() -> Callable[[], None]:
+    """Make an over-size write (ulimit -f) fail with EFBIG instead of killing us."""
+    sigxfsz = getattr(signal, "SIGXFSZ", None)
+    if sigxfsz is None:  # pragma: no cover - Windows
+        return lambda: None
+    try:
+        previous = signal.signal(sigxfsz, signal.SIG_IGN)
+    except ValueError:  # not the main thread: signal handlers cannot be changed
+        return lambda: None
+    if previous is None:  # set outside Python (embedding host): cannot restore it
+        return lambda: None
+
+    def restore() -> None:
+        signal.signal(sigxfsz, previous)
+
+    return restore
+
+
+def _fsync_directory(directory: Path, path: Path) -> None:
+    # The rename lives in the directory entry; without this fsync a crash can
+    # bring back the old file even though the new data blocks were synced.
+    try:
+        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(dir_fd)
+    except OSError as exc:
+        if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
+            raise StoreError(
+                f"wrote {_show(path)} but could not sync its directory: {_strerror(exc)}; "
+                "the change may not survive a crash"
+            ) from exc
+    finally:
+        os.close(dir_fd)
+
+
+def atomic_write(path: Path, text: str) -> None:
+    """Replace the file at ``path`` with ``text`` so readers see old or new, never a mix.
+
+    Writes through symlinks (the target is replaced, the link stays a link),
+    keeps the existing permission bits (and, where allowed, owner and group),
+    and on any failure leaves the store byte-identical. The caller should hold
+    :func:`write_lock`: stale temp files of this store are removed first.
+    """
+    try:
+        data = text.encode("utf-8")
+    except UnicodeEncodeError as exc:
+        raise StoreError(f"cannot write {_show(path)}: the text is not valid Unicode") from exc
+
+    real = Path(os.path.realpath(path))
+    directory, name = real.parent, real.name
+    try:
+        st: os.stat_result | None = real.stat()
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write {_show(path)}: {_strerror(exc)}; the store is unchanged"
+        ) from exc
+    if st is not None:
+        if stat.S_ISDIR(st.st_mode):
+            raise StoreError(f"{_show(path)} is a directory, not a store file")
+        if not stat.S_ISREG(st.st_mode):
+            raise StoreError(f"{_show(path)} is not a regular file; refusing to replace it")
+        # Mode bits, not os.access(): root passes every access check, but a
+        # store someone made read-only should stay unchanged for root too.
+        if not st.st_mode & 0o222:
+            raise StoreError(
+                f"{_show(path)} is read-only; make it writable (chmod u+w) to change it"
+            )
+
+    _remove_stale_temp_files(directory, name)
+    restore_sigxfsz = _ignore_sigxfsz()
+    fd: int | None = None
+    tmp: Path | None = None
+    try:
+        fd, tmp = _create_temp(directory, name)
+        if st is not None:
+            # Keep a shared store's group (and owner, if we are root); not
+            # allowed for other people's files, and then the new file is ours.
+            with suppress(OSError):
+                os.fchown(fd, st.st_uid, st.st_gid)
+            # After fchown, which may clear setuid/setgid bits.
+            os.fchmod(fd, stat.S_IMODE(st.st_mode))
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        # Data must be on disk before the rename makes it the store.
+        os.fsync(fd)
+        os.close(fd)
+        fd = None
+        tmp.replace(real)
+        tmp = None
+    except OSError as exc:
+        raise StoreError(
+            f"cannot write {_show(path)}: {_strerror(exc)}; the store is unchanged"
+        ) from exc
+    finally:
+        restore_sigxfsz()
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None:
+            with suppress(OSError):
+                tmp.unlink()
+    _fsync_directory(directory, path)
+
+
+def write_store(
+    location: StoreLocation,
+    edit: Callable[[str], str],
+    check: Callable[[str], object],
+    *,
+    timeout: float | None = None,
+) -> str:
+    """Run one read-check-edit-check-write transaction on the store under its lock.
+
+    ``check`` raises StoreError for invalid text; ``edit`` maps old text to new.
+    Nothing is written if either raises, or if the edit changes nothing.
+    Returns the store's text after the transaction.
+    """
+    path = location.path
+    if location.source == "user":
+        # The lock file lives beside the store, so the per-user directory must
+        # exist before locking (the store file itself is only written on change).
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create directory {_show(path.parent)} for the per-user store: "
+                f"{_strerror(exc)}"
+            ) from exc
+    else:
+        parent = Path(os.path.realpath(path)).parent
+        if not parent.is_dir():
+            raise StoreError(
+                f"cannot create {_show(path)}: directory {_show(parent)} does not exist"
+            )
+
+    with write_lock(path, timeout):
+        data = _read_bytes(path)
+        if data is not None:
+            old = _decode(data, path)
+        elif location.source == "user":
+            old = bundled_store_text()
+        else:
+            old = ""  # a new store; write_store creates it
+        check(old)
+        new = edit(old)
+        check(new)
+        if new != old:
+            atomic_write(path, new)
+        return new
+
+
+def append_text(old: str, chunk: str) -> str:
+    """Append a TOML chunk so it starts on its own line after exactly one blank line."""
+    chunk = chunk.lstrip("\r\n")
+    if not chunk:
+        return old
+    body = old.rstrip("\r\n")
+    if not body:
+        return chunk
+    newline = "\r\n" if old.endswith("\r\n") else "\n"
+    return body + newline + newline + chunk

@@ -1,0 +1,73 @@
+"""Keep user text from acting on the terminal.
+
+Titles, notes and partner names are data. Control characters (ESC starts ANSI
+and OSC sequences, NUL, DEL, the C1 range) and bidirectional overrides can
+recolour a terminal, plant hyperlinks or reorder what a reader sees, so they
+are refused on input and shown escaped on output.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+
+# C0 controls (tab and newline included: titles are one line), DEL, C1 controls,
+# bidi embeddings/overrides/isolates, and line/paragraph separators.
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# json.dumps already escapes C0 controls; these are the ones it leaves raw.
+_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _escape(match: re.Match[str]) -> str:
+    code = ord(match.group())
+    return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
+
+
+def visible(text: str) -> str:
+    """Return ``text`` with every unsafe character written as an escape (``\\x1b``)."""
+    return _SURROGATE.sub(_escape, _UNSAFE.sub(_escape, text))
+
+
+def unsafe_character(text: str) -> str | None:
+    """Return the first character that user input may not contain, escaped, or None."""
+    match = _UNSAFE.search(text) or _SURROGATE.search(text)
+    return _escape(match) if match else None
+
+
+def escape_json_text(dumped: str) -> str:
+    """Escape C1 controls and bidi characters that ``json.dumps`` leaves raw.
+
+    The JSON value is unchanged (``\\u202e`` decodes to the same string); only
+    the bytes that would reach a terminal running ``cat`` or ``jq`` change.
+    """
+    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+# Typographic characters in the data (the seed article uses en dashes) mapped
+# to ASCII, for terminals and cron mailers whose locale cannot encode them.
+_ASCII_FALLBACK = {
+    "\u2013": "-",
+    "\u2014": "--",
+    "\u2018": "'",
+    "\u2019": "'",
+    "\u201c": '"',
+    "\u201d": '"',
+    "\u2026": "...",
+    "\u00a0": " ",
+    "\u2192": "->",
+    "\u2022": "*",
+    "\u2588": "#",
+    "\u2591": ".",
+}
+ASCII_ERRORS = "vzwatch-ascii"
+
+
+def _ascii_fallback(error: UnicodeError) -> tuple[str, int]:
+    if not isinstance(error, UnicodeEncodeError):
+        raise error
+    bad = error.object[error.start : error.end]
+    return "".join(_ASCII_FALLBACK.get(char, "?") for char in bad), error.end
+
+
+codecs.register_error(ASCII_ERRORS, _ascii_fallback)

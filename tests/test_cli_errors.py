@@ -1,0 +1,86 @@
+"""Every error is one line on stderr with a documented exit code; bad stores are never touched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunCli
+from vzwatch.errors import ExitCode
+
+READ_COMMANDS = [["list"], ["list", "--json"], ["show", "election"], ["due", "-q", "Q1-2025"]]
+
+
+@pytest.mark.parametrize("command", READ_COMMANDS)
+def test_invalid_toml_names_file_line_and_column(
+    run: RunCli, store: Path, command: list[str]
+) -> None:
+    store.write_text('[[initiatives]]\nid = "x"\ntitle = \n', encoding="utf-8")
+    before = store.read_bytes()
+    result = run(*command)
+    assert result.exit_code == ExitCode.STORE
+    assert result.stderr.startswith(f"vzwatch: error: {store}:3:")
+    assert len(result.stderr.splitlines()) == 1
+    assert "Traceback" not in result.stderr
+    assert store.read_bytes() == before
+
+
+def test_invalid_record_names_the_line_and_the_record(run: RunCli, store: Path) -> None:
+    text = store.read_text(encoding="utf-8").replace('status = "active"', 'status = "someday"')
+    store.write_text(text, encoding="utf-8")
+    line = next(
+        number
+        for number, content in enumerate(text.splitlines(), start=1)
+        if content == 'id = "humanitarian-aid-programs"'
+    )
+    result = run("list")
+    assert result.exit_code == ExitCode.STORE
+    assert result.stderr == (
+        f"vzwatch: error: {store}:{line - 1}: initiative 'humanitarian-aid-programs': "
+        "status 'someday' is not one of planned, active, done, paused, cancelled\n"
+    )
+
+
+def test_invalid_store_refuses_writes_and_stays_byte_identical(run: RunCli, store: Path) -> None:
+    text = store.read_text(encoding="utf-8").replace('timeline = "Q1 2025"', 'timeline = "Q9 2025"')
+    store.write_text(text, encoding="utf-8")
+    before = store.read_bytes()
+    result = run("add", "New", "--timeline", "Q1 2026")
+    assert result.exit_code == ExitCode.STORE
+    assert "Q9 2025" in result.stderr
+    assert store.read_bytes() == before
+
+
+def test_missing_store_file_is_a_store_problem(run: RunCli, tmp_path: Path) -> None:
+    result = run("list", "--file", str(tmp_path / "nope.toml"))
+    assert result.exit_code == ExitCode.STORE
+    assert "nope.toml" in result.stderr
+    assert len(result.stderr.splitlines()) == 1
+
+
+def test_unknown_option_is_one_line_usage_error(run: RunCli) -> None:
+    result = run("list", "--colour")
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr == (
+        "vzwatch: error: No such option: --colour (see 'vzwatch list --help')\n"
+    )
+
+
+def test_missing_argument_is_a_usage_error(run: RunCli) -> None:
+    result = run("show")
+    assert result.exit_code == ExitCode.USAGE
+    assert "Missing argument 'ID'" in result.stderr
+
+
+def test_bad_today_is_a_usage_error(run: RunCli) -> None:
+    result = run("due", "--today", "2025-02-30")
+    assert result.exit_code == ExitCode.USAGE
+    assert "--today '2025-02-30' is not a date" in result.stderr
+
+
+def test_error_messages_never_echo_control_characters(run: RunCli) -> None:
+    result = run("show", "x\x1b[31mred")
+    assert result.exit_code == ExitCode.NOT_FOUND
+    assert "\x1b" not in result.stderr
+    assert "\\x1b[31mred" in result.stderr

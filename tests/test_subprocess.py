@@ -1,0 +1,128 @@
+"""The installed `vzwatch` and `python -m vzwatch`, as cron and shells run them."""
+
+from __future__ import annotations
+
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BUNDLED
+
+pytestmark = pytest.mark.subprocess
+
+VZWATCH = shutil.which("vzwatch", path=str(Path(sys.executable).parent))
+
+
+def bare_env(**extra: str) -> dict[str, str]:
+    """What cron gives a job: almost nothing."""
+    env = {"PATH": "/usr/bin:/bin"}
+    env.update(extra)
+    return env
+
+
+def run(
+    args: list[str], *, env: dict[str, str], cwd: Path | str = "/"
+) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run(args, env=env, cwd=cwd, capture_output=True, timeout=60, check=False)
+
+
+@pytest.fixture
+def store_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "store.toml"
+    shutil.copyfile(BUNDLED, path)
+    return path
+
+
+def test_console_script_is_installed() -> None:
+    assert VZWATCH is not None, "pip install -e . should put vzwatch next to the interpreter"
+
+
+def test_console_script_lists_the_bundled_store_from_any_directory(tmp_path: Path) -> None:
+    assert VZWATCH is not None
+    # No VZWATCH_FILE, no ./data: the per-user store starts as the bundled data.
+    env = bare_env(HOME=str(tmp_path), XDG_DATA_HOME=str(tmp_path / "data"))
+    result = run([VZWATCH, "list", "--json"], env=env, cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    titles = {item["title"] for item in json.loads(result.stdout)}
+    assert titles == {
+        "International Dialogue Forums",
+        "Election Oversight Missions",
+        "Humanitarian Aid Programs",
+    }
+    assert not (tmp_path / "data").exists()  # reading never creates the user store
+
+
+def test_python_dash_m_runs_the_same_cli(store_copy: Path) -> None:
+    env = bare_env(VZWATCH_FILE=str(store_copy))
+    result = run([sys.executable, "-m", "vzwatch", "due", "-q", "Q1-2025", "--json"], env=env)
+    assert result.returncode == 0, result.stderr
+    assert [i["id"] for i in json.loads(result.stdout)] == ["election-oversight-missions"]
+
+
+def test_json_path_does_not_import_rich(store_copy: Path) -> None:
+    code = (
+        "import sys\n"
+        "from vzwatch.cli import main\n"
+        "code = main(['due', '--quarter', 'Q1-2025', '--json'])\n"
+        "loaded = sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.'))\n"
+        "print(loaded, file=sys.stderr)\n"
+    )
+    env = bare_env(VZWATCH_FILE=str(store_copy))
+    result = run([sys.executable, "-c", code], env=env)
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.decode().strip() == "[]"
+
+
+def test_help_does_not_import_rich(store_copy: Path) -> None:
+    code = (
+        "import sys\nfrom vzwatch.cli import main\nmain(['--help'])\n"
+        "print(any(m.startswith('rich') for m in sys.modules), file=sys.stderr)\n"
+    )
+    result = run([sys.executable, "-c", code], env=bare_env())
+    assert result.stderr.decode().strip() == "False"
+
+
+@pytest.mark.parametrize("command", [["list"], ["show", "inter"], ["due", "-q", "Q4-2024"]])
+def test_ascii_only_locale_prints_without_crashing(store_copy: Path, command: list[str]) -> None:
+    assert VZWATCH is not None
+    env = bare_env(
+        VZWATCH_FILE=str(store_copy), LC_ALL="C", PYTHONUTF8="0", PYTHONIOENCODING="ascii"
+    )
+    result = run([VZWATCH, *command], env=env)
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode("ascii")  # raises if anything non-ASCII leaked
+    assert "International Dialogue Forums" in out
+    assert "Q3-2024 - Q4-2024" in out
+
+
+def test_piped_output_has_no_escape_codes(store_copy: Path) -> None:
+    assert VZWATCH is not None
+    env = bare_env(VZWATCH_FILE=str(store_copy), TERM="xterm-256color")
+    result = run([VZWATCH, "list"], env=env)
+    assert result.returncode == 0
+    assert b"\x1b" not in result.stdout
+
+
+def test_errors_from_the_console_script_are_one_line(tmp_path: Path) -> None:
+    assert VZWATCH is not None
+    broken = tmp_path / "broken.toml"
+    broken.write_bytes(b"[[initiatives]\n")
+    result = run([VZWATCH, "list", "--file", str(broken)], env=bare_env())
+    assert result.returncode == 4
+    assert result.stdout == b""
+    assert result.stderr.decode().count("\n") == 1
+    assert b"Traceback" not in result.stderr
+
+
+def test_cron_environment_without_home(store_copy: Path) -> None:
+    assert VZWATCH is not None
+    result = run(
+        [VZWATCH, "due", "--quarter", "Q1-2025", "--quiet", "--exit-code"],
+        env=bare_env(VZWATCH_FILE=str(store_copy)),
+    )
+    assert result.returncode == 1
+    assert b"Election Oversight Missions" in result.stdout
