@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from typing import Any, TextIO
 
 from vzwatch.model import Initiative, Portfolio
-from vzwatch.textsafe import escape_json_text
+from vzwatch.textsafe import escape_json_text, is_utf8_stream
 
 SCHEMA_VERSION = 1
 
@@ -62,5 +62,4 @@ def dumps(value: Any, *, ascii_only: bool = False) -> str:
 
 def write(value: Any, stream: TextIO) -> None:
     """Write JSON to a stream, escaping non-ASCII when the stream cannot encode it."""
-    encoding = (getattr(stream, "encoding", None) or "utf-8").lower().replace("_", "-")
-    stream.write(dumps(value, ascii_only=not encoding.startswith("utf")) + "\n")
+    stream.write(dumps(value, ascii_only=not is_utf8_stream(stream)) + "\n")

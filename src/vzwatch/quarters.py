@@ -279,6 +279,9 @@ def _endpoint_shapes() -> frozenset[str]:
 
 # Every token sequence that can stand for one period or for "ongoing".
 _ENDPOINT_SHAPES = _endpoint_shapes()
+# "from", two endpoints and a separator; anything longer is rejected before the
+# split search, which would otherwise be quadratic in the length of junk input.
+_MAX_TIMELINE_TOKENS = 2 + 2 * max(len(shape) for shape in _ENDPOINT_SHAPES)
 
 
 @dataclass(frozen=True, slots=True)
@@ -317,7 +320,7 @@ def _tokenize(text: str) -> list[_Token]:
         position = 0
         while position < len(chunk):
             match = _TOKEN.match(chunk, position)
-            if match is None or match.lastgroup is None:
+            if match is None:
                 raise _ParseError
             tokens.append(_token(match))
             position = match.end()
@@ -385,6 +388,8 @@ def _range(start: _Endpoint, end: _Endpoint, fiscal: FiscalCalendar) -> Timeline
 
 
 def _parse_timeline_tokens(tokens: list[_Token], fiscal: FiscalCalendar) -> Timeline:
+    if len(tokens) > _MAX_TIMELINE_TOKENS:
+        raise _ParseError
     open_ended = bool(tokens) and tokens[0].kind == "S"  # "from Q2 2025"
     if open_ended:
         tokens = tokens[1:]
@@ -412,6 +417,8 @@ def _parse_timeline_tokens(tokens: list[_Token], fiscal: FiscalCalendar) -> Time
             readings.add(_range(start, end, fiscal))
         except _ParseError as error:
             failure = failure or error
+        except InvalidQuarter:  # a fiscal quarter mapped outside the supported years
+            failure = failure or _ParseError()
     if len(readings) > 1:
         spelled = " or ".join(sorted(str(reading) for reading in readings))
         raise _ParseError(f"it could mean {spelled}")
@@ -420,10 +427,12 @@ def _parse_timeline_tokens(tokens: list[_Token], fiscal: FiscalCalendar) -> Time
     raise failure or _ParseError
 
 
-def _message(text: str, noun: str, forms: str, reason: str = "") -> str:
+def _invalid(text: str, noun: str, forms: str, error: Exception) -> InvalidQuarter:
+    """The public error for ``text``: quoted input, any reason, the accepted forms."""
     quoted = repr(text if len(text) <= _MAX_QUOTED else text[:_MAX_QUOTED] + "…")
+    reason = error.reason if isinstance(error, _ParseError) else ""
     detail = f"{reason}; " if reason else ""
-    return f"{quoted} is not a {noun}: {detail}use {forms} ({_LIMITS})"
+    return InvalidQuarter(f"{quoted} is not a {noun}: {detail}use {forms} ({_LIMITS})")
 
 
 def parse_quarter(text: str, fiscal: FiscalCalendar = CALENDAR) -> Quarter:
@@ -434,8 +443,7 @@ def parse_quarter(text: str, fiscal: FiscalCalendar = CALENDAR) -> Quarter:
     try:
         return _parse_period_tokens(_tokenize(text), fiscal)
     except (_ParseError, InvalidQuarter) as error:
-        reason = error.reason if isinstance(error, _ParseError) else ""
-        raise InvalidQuarter(_message(text, "quarter", _QUARTER_FORMS, reason)) from None
+        raise _invalid(text, "quarter", _QUARTER_FORMS, error) from None
 
 
 def parse_timeline(text: str, fiscal: FiscalCalendar = CALENDAR) -> Timeline:
@@ -446,8 +454,7 @@ def parse_timeline(text: str, fiscal: FiscalCalendar = CALENDAR) -> Timeline:
     try:
         return _parse_timeline_tokens(_tokenize(text), fiscal)
     except (_ParseError, InvalidQuarter) as error:
-        reason = error.reason if isinstance(error, _ParseError) else ""
-        raise InvalidQuarter(_message(text, "timeline", _TIMELINE_FORMS, reason)) from None
+        raise _invalid(text, "timeline", _TIMELINE_FORMS, error) from None
 
 
 _RELATIVE_SHIFT = {"this": 0, "next": 1, "last": -1}
@@ -475,5 +482,4 @@ def resolve_quarter(text: str, today: date, fiscal: FiscalCalendar = CALENDAR) -
             return Quarter.containing(day)
         return _parse_period_tokens(_tokenize(stripped), fiscal)
     except (_ParseError, InvalidQuarter) as error:
-        reason = error.reason if isinstance(error, _ParseError) else ""
-        raise InvalidQuarter(_message(text, "quarter", _RESOLVE_FORMS, reason)) from None
+        raise _invalid(text, "quarter", _RESOLVE_FORMS, error) from None

@@ -44,6 +44,12 @@ def escape_json_text(dumped: str) -> str:
     return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
+def is_utf8_stream(stream: object) -> bool:
+    """Whether a text stream can take any character (else: ASCII fallbacks)."""
+    encoding = str(getattr(stream, "encoding", "") or "").lower().replace("_", "-")
+    return encoding.startswith("utf")
+
+
 # Typographic characters in the data (the seed article uses en dashes) mapped
 # to ASCII, for terminals and cron mailers whose locale cannot encode them.
 _ASCII_FALLBACK = {

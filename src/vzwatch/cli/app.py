@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import os
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
 
@@ -20,8 +22,9 @@ from typer.core import TyperGroup
 
 from vzwatch import __version__, jsonout
 from vzwatch.errors import ExitCode, UsageError, VzwatchError
+from vzwatch.model import Initiative, Portfolio
 from vzwatch.store import StoreLocation, locate_store
-from vzwatch.textsafe import ASCII_ERRORS, visible
+from vzwatch.textsafe import ASCII_ERRORS, is_utf8_stream, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -37,8 +40,7 @@ def _error_line(message: str) -> None:
 def _prepare_streams() -> None:
     """Let data with en dashes print on ASCII-only terminals and cron mailers."""
     for stream in (sys.stdout, sys.stderr):
-        encoding = (getattr(stream, "encoding", None) or "").lower().replace("_", "-")
-        if not encoding.startswith("utf") and hasattr(stream, "reconfigure"):
+        if not is_utf8_stream(stream) and hasattr(stream, "reconfigure"):
             stream.reconfigure(errors=ASCII_ERRORS)
 
 
@@ -131,7 +133,7 @@ def today_from(value: str | None) -> date:
         raise UsageError(f"--today '{visible(value)}' is not a date (YYYY-MM-DD)") from None
 
 
-def _console() -> Console:
+def stdout_console() -> Console:
     from vzwatch.render.console import make_console
 
     return make_console()
@@ -141,8 +143,85 @@ def emit_json(value: Any) -> None:
     jsonout.write(value, sys.stdout)
 
 
+class OutputFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    markdown = "markdown"
+
+
+FormatOption = Annotated[
+    OutputFormat | None,
+    typer.Option(
+        "--format",
+        "-F",
+        case_sensitive=False,
+        help="table (default), json, jsonl, csv or markdown.",
+        show_default=False,
+    ),
+]
+
+
+@dataclass(frozen=True)
+class Output:
+    """What a read command can print, each form built only if asked for."""
+
+    json: Callable[[], Any]
+    rows: Callable[[], Sequence[Mapping[str, Any]]]
+    columns: Sequence[str]
+    table: Callable[[Console], None]
+    headers: Sequence[str] | None = None
+
+
+def initiatives_output(
+    initiatives: Sequence[Initiative], portfolio: Portfolio, *, title: str | None = None
+) -> Output:
+    """The usual views of a list of initiatives (list, due, ...)."""
+    from vzwatch import formats
+
+    def table(console: Console) -> None:
+        from vzwatch.render.tables import print_initiatives
+
+        print_initiatives(console, initiatives, portfolio, title=title)
+
+    return Output(
+        json=lambda: jsonout.initiatives_to_list(initiatives, portfolio),
+        rows=lambda: [formats.initiative_row(i, portfolio) for i in initiatives],
+        columns=formats.INITIATIVE_COLUMNS,
+        table=table,
+    )
+
+
+def chosen_format(fmt: OutputFormat | None, json_flag: bool) -> OutputFormat:
+    """`--json` is the short form of `--format json`."""
+    if json_flag and fmt not in (None, OutputFormat.json):
+        raise UsageError(f"--json and --format {fmt.value if fmt else ''} disagree; use one")
+    return OutputFormat.json if json_flag else (fmt or OutputFormat.table)
+
+
+def emit(fmt: OutputFormat, output: Output) -> None:
+    """Print ``output`` in ``fmt``. Only the table form loads Rich."""
+    if fmt is OutputFormat.table:
+        output.table(stdout_console())
+        return
+    if fmt is OutputFormat.json:
+        emit_json(output.json())
+        return
+    from vzwatch import formats
+
+    if fmt is OutputFormat.jsonl:
+        value = output.json()
+        items = value if isinstance(value, list) else [value]
+        sys.stdout.write(formats.to_jsonl(items, ascii_only=not is_utf8_stream(sys.stdout)))
+    elif fmt is OutputFormat.csv:
+        sys.stdout.write(formats.to_csv(output.rows(), output.columns))
+    else:
+        sys.stdout.write(formats.to_markdown(output.rows(), output.columns, output.headers))
+
+
 def render(draw: Callable[[Console], None]) -> None:
-    draw(_console())
+    draw(stdout_console())
 
 
 def _version(value: bool) -> None:

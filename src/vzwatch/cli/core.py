@@ -9,26 +9,34 @@ and hands the result to JSON (``vzwatch.jsonout``) or to Rich
 from __future__ import annotations
 
 import sys
-from typing import Annotated
+from dataclasses import replace
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vzwatch import actions, jsonout
 from vzwatch.cli.app import (
+    FormatOption,
     JsonFlag,
+    OutputFormat,
     QuarterHelp,
     StoreOption,
     TodayOption,
     app,
+    chosen_format,
+    emit,
     emit_json,
+    initiatives_output,
     locate,
-    render,
     today_from,
 )
 from vzwatch.errors import ExitCode
 from vzwatch.model import validate_status
 from vzwatch.queries import Filters, due, select
 from vzwatch.textsafe import visible
+
+if TYPE_CHECKING:
+    from rich.console import Console
 
 
 @app.command("list")
@@ -44,6 +52,7 @@ def list_command(
         str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
     ] = None,
     today: TodayOption = None,
+    output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """List initiatives, sorted by timeline.
@@ -52,6 +61,7 @@ def list_command(
     Example:
       vzwatch list --status planned --active-in Q1-2025
     """
+    fmt = chosen_format(output_format, json_output)
     portfolio = actions.open_portfolio(locate(file))
     quarter = (
         actions.user_quarter(active_in, today_from(today), portfolio.fiscal) if active_in else None
@@ -63,19 +73,14 @@ def list_command(
         partner=partner,
         active_in=quarter,
     )
-    chosen = select(portfolio, filters)
-    if json_output:
-        emit_json(jsonout.initiatives_to_list(chosen, portfolio))
-    else:
-        from vzwatch.render.tables import print_initiatives
-
-        render(lambda console: print_initiatives(console, chosen, portfolio))
+    emit(fmt, initiatives_output(select(portfolio, filters), portfolio))
 
 
 @app.command("show")
 def show_command(
     initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
     file: StoreOption = None,
+    output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Show one initiative in full, with its progress log.
@@ -84,14 +89,22 @@ def show_command(
     Example:
       vzwatch show election
     """
+    fmt = chosen_format(output_format, json_output)
     portfolio = actions.open_portfolio(locate(file))
     initiative = portfolio.find(initiative_id)
-    if json_output:
-        emit_json(jsonout.initiative_to_dict(initiative, portfolio))
-    else:
+    listed = initiatives_output([initiative], portfolio)
+
+    def detail(console: Console) -> None:
         from vzwatch.render.tables import print_initiative
 
-        render(lambda console: print_initiative(console, initiative, portfolio))
+        print_initiative(console, initiative, portfolio)
+
+    emit(
+        fmt,
+        replace(
+            listed, json=lambda: jsonout.initiative_to_dict(initiative, portfolio), table=detail
+        ),
+    )
 
 
 @app.command("add")
@@ -159,6 +172,7 @@ def due_command(
     ] = False,
     today: TodayOption = None,
     file: StoreOption = None,
+    output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """List unfinished initiatives whose timeline ends in a quarter (default: this one).
@@ -168,19 +182,16 @@ def due_command(
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
+    fmt = chosen_format(output_format, json_output)
     portfolio = actions.open_portfolio(locate(file))
     target = actions.user_quarter(quarter, today_from(today), portfolio.fiscal)
     found = due(portfolio, target, overdue=overdue)
-    if found or not quiet:
-        if json_output:
-            emit_json(jsonout.initiatives_to_list(found, portfolio))
-        elif found:
-            from vzwatch.render.tables import print_initiatives
-
-            heading = f"Due in {target}" + (" or overdue" if overdue else "")
-            render(lambda console: print_initiatives(console, found, portfolio, title=heading))
-        else:
+    if not found and fmt is OutputFormat.table:
+        if not quiet:
             sys.stdout.write(f"Nothing due in {target}.\n")
+    elif found or not quiet:
+        heading = f"Due in {target}" + (" or overdue" if overdue else "")
+        emit(fmt, initiatives_output(found, portfolio, title=heading))
     if exit_code and found:
         raise typer.Exit(ExitCode.FOUND)
 

@@ -1,0 +1,117 @@
+"""Plain-text output formats for rows of data: CSV, Markdown and JSON Lines.
+
+Pure functions from rows (mappings of column -> value) to text, shared by the
+read commands' ``--format`` and by ``export``. User text stays data here too:
+CSV cells that a spreadsheet would run as a formula are made inert, and
+Markdown cells escape what would otherwise be read as formatting.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from vzwatch.model import Initiative, Portfolio
+from vzwatch.textsafe import escape_json_text, visible
+
+FORMATS = ("table", "json", "jsonl", "csv", "markdown")
+
+INITIATIVE_COLUMNS = (
+    "id",
+    "title",
+    "objective",
+    "pillar",
+    "status",
+    "progress",
+    "start",
+    "end",
+    "ongoing",
+    "timeline",
+    "partners",
+    "tags",
+    "source",
+)
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+
+
+def initiative_row(initiative: Initiative, portfolio: Portfolio | None = None) -> dict[str, Any]:
+    """One flat row per initiative: lists joined with '; ', quarters canonical."""
+    timeline = initiative.timeline
+    return {
+        "id": initiative.id,
+        "title": initiative.title,
+        "objective": initiative.objective,
+        "pillar": portfolio.pillar_name(initiative.pillar) if portfolio else initiative.pillar,
+        "status": initiative.status,
+        "progress": initiative.progress,
+        "start": str(timeline.start) if timeline.start else "",
+        "end": str(timeline.end) if timeline.end else "",
+        "ongoing": timeline.ongoing,
+        "timeline": initiative.timeline_text,
+        "partners": "; ".join(initiative.partners),
+        "tags": "; ".join(initiative.tags),
+        "source": initiative.source or "",
+    }
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell that no spreadsheet will evaluate."""
+    text = _plain(value)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """CSV with a header row (RFC 4180 quoting, \\r\\n line ends as the csv module writes)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def markdown_cell(value: object) -> str:
+    """Cell text that renders literally in a Markdown table on one line."""
+    text = visible(_plain(value).replace("\r\n", "\n").replace("\n", " "))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def to_markdown(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+) -> str:
+    """A GitHub-flavoured Markdown table."""
+    titles = headers or [column.replace("_", " ").capitalize() for column in columns]
+    lines = [
+        "| " + " | ".join(markdown_cell(title) for title in titles) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    lines.extend(
+        "| " + " | ".join(markdown_cell(row.get(column)) for column in columns) + " |"
+        for row in rows
+    )
+    return "\n".join(lines) + "\n"
+
+
+def to_jsonl(values: Iterable[Any], *, ascii_only: bool = False) -> str:
+    """One compact JSON document per line."""
+    lines = (json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":")) for value in values)
+    return "".join((line if ascii_only else escape_json_text(line)) + "\n" for line in lines)
