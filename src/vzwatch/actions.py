@@ -19,12 +19,12 @@ from vzwatch.model import (
     initiative_record,
     load_portfolio,
     new_id,
-    table_block,
     validate_status,
 )
 from vzwatch.quarters import FiscalCalendar, Quarter, Timeline, parse_timeline, resolve_quarter
 from vzwatch.store import StoreLocation, append_text, read_store_text, write_store
 from vzwatch.textsafe import visible
+from vzwatch.tomledit import render_block
 
 
 class _Loader:
@@ -116,7 +116,7 @@ def add_initiative(
             source=source,
         )
         created.append(chosen_id)
-        return append_text(old, table_block("initiatives", record))
+        return append_text(old, render_block("initiatives", record))
 
     new_text = write_store(location, edit, loader)
     return loader(new_text).find(created[-1])

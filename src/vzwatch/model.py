@@ -395,11 +395,3 @@ def initiative_record(
     if source:
         record["source"] = source
     return record
-
-
-def table_block(table: str, record: Mapping[str, Any]) -> str:
-    """One ``[[table]]`` block. The header is written by hand because tomli-w
-    would write a one-element array of tables inline."""
-    import tomli_w
-
-    return f"[[{table}]]\n{tomli_w.dumps(dict(record))}"

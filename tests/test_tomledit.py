@@ -1,0 +1,187 @@
+"""Format-preserving edits: the change lands, every other byte stays."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import date
+from typing import Any
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.conftest import BUNDLED
+from vzwatch.tomledit import (
+    DELETE,
+    TomlEditError,
+    delete_block,
+    edit_block,
+    find_records,
+    render_block,
+    render_value,
+    scan,
+)
+
+STORE = """\
+# my notes at the top
+[portfolio]
+title = "P"
+
+[[initiatives]]
+id = "alpha"   # first one
+title = "Alpha"
+status = "planned"  # keep this comment
+partners = [
+    "UN",  # the UN
+    "OAS",
+]
+notes = '''
+[[initiatives]]
+id = "fake"
+'''
+
+# Beta is next
+[[initiatives]]
+id = 'beta'
+title = "Beta"
+status = "active"
+
+[initiatives.extra]
+budget = 3
+
+[[progress]]
+initiative = "alpha"
+date = 2025-01-01
+percent = 10
+"""
+
+
+def only(text: str, ident: str) -> Any:
+    blocks = find_records(text, "initiatives", "id", ident)
+    assert len(blocks) == 1
+    return blocks[0]
+
+
+def test_scan_finds_headers_but_not_text_inside_strings() -> None:
+    blocks = scan(STORE)
+    assert [(b.table, b.array) for b in blocks] == [
+        ("portfolio", False),
+        ("initiatives", True),
+        ("initiatives", True),
+        ("progress", True),
+    ]
+    assert [e.key for e in blocks[1].entries] == ["id", "title", "status", "partners", "notes"]
+    assert [e.key for e in blocks[2].entries] == ["id", "title", "status"]  # not the sub-table's
+
+
+def test_find_records_by_id_with_either_quote_style() -> None:
+    assert only(STORE, "alpha").start == STORE.index('[[initiatives]]\nid = "alpha"')
+    assert only(STORE, "beta").start == STORE.index("[[initiatives]]\nid = 'beta'")
+    assert find_records(STORE, "initiatives", "id", "fake") == []
+
+
+def test_replacing_a_value_keeps_its_comment_and_everything_else() -> None:
+    edited = edit_block(STORE, only(STORE, "alpha"), {"status": "done"})
+    assert edited == STORE.replace(
+        'status = "planned"  # keep this comment', 'status = "done"  # keep this comment'
+    )
+
+
+def test_replacing_a_multiline_array() -> None:
+    edited = edit_block(STORE, only(STORE, "alpha"), {"partners": ["Lima Group"]})
+    assert tomllib.loads(edited)["initiatives"][0]["partners"] == ["Lima Group"]
+    assert edited.replace('partners = ["Lima Group"]', "") == STORE.replace(
+        'partners = [\n    "UN",  # the UN\n    "OAS",\n]', ""
+    )
+
+
+def test_adding_a_key_puts_it_after_the_last_entry_of_the_record() -> None:
+    edited = edit_block(STORE, only(STORE, "beta"), {"objective": "Go"})
+    assert 'status = "active"\nobjective = "Go"\n\n[initiatives.extra]' in edited
+    data = tomllib.loads(edited)
+    assert data["initiatives"][1]["objective"] == "Go"
+    assert data["initiatives"][1]["extra"] == {"budget": 3}
+
+
+def test_deleting_a_key_removes_its_line_only() -> None:
+    edited = edit_block(STORE, only(STORE, "alpha"), {"status": DELETE})
+    assert edited == STORE.replace('status = "planned"  # keep this comment\n', "")
+
+
+def test_an_edit_to_the_same_value_changes_nothing() -> None:
+    block = only(STORE, "alpha")
+    assert edit_block(STORE, block, {"status": "planned", "partners": ("UN", "OAS")}) == STORE
+
+
+def test_deleting_a_block_keeps_the_comments_around_it() -> None:
+    edited = delete_block(STORE, only(STORE, "beta"))
+    assert "# Beta is next" in edited
+    data = tomllib.loads(edited)
+    assert [i["id"] for i in data["initiatives"]] == ["alpha"]
+    assert data["progress"][0]["initiative"] == "alpha"
+
+
+def test_bundled_store_scans_and_round_trips_edits() -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    block = only(text, "election-oversight-missions")
+    edited = edit_block(text, block, {"status": "active", "tags": ["elections", "oas"]})
+    record = tomllib.loads(edited)["initiatives"][1]
+    assert (record["status"], record["tags"]) == ("active", ["elections", "oas"])
+    assert len(edited.splitlines()) == len(text.splitlines())
+
+
+def test_unclosed_value_is_an_error_not_a_guess() -> None:
+    with pytest.raises(TomlEditError):
+        scan('[[initiatives]]\nid = "a"\npartners = [\n  "x",\n')
+
+
+@pytest.mark.parametrize(
+    ("value", "written"),
+    [
+        ("plain", '"plain"'),
+        ('quote " and \\', '"quote \\" and \\\\"'),
+        (["a", "b"], '["a", "b"]'),
+        ([], "[]"),
+        (40, "40"),
+        (True, "true"),
+        (date(2025, 3, 31), "2025-03-31"),
+    ],
+)
+def test_render_value(value: object, written: str) -> None:
+    assert render_value(value) == written
+
+
+def test_long_lists_are_written_one_item_a_line() -> None:
+    partners = [f"Partner number {n}" for n in range(8)]
+    text = render_block("initiatives", {"id": "x", "partners": partners})
+    assert text.count("\n") == 3 + len(partners) + 1  # header, id, "partners = [", items, "]"
+    assert tomllib.loads(text)["initiatives"][0]["partners"] == partners
+
+
+safe_text = st.text(
+    alphabet=st.characters(exclude_categories=["Cs"], exclude_characters="\x00"),
+    max_size=30,
+)
+records = st.fixed_dictionaries(
+    {
+        "id": st.from_regex(r"[a-z][a-z0-9-]{0,10}[a-z0-9]", fullmatch=True),
+        "title": safe_text,
+        "partners": st.lists(safe_text, max_size=6),
+        "percent": st.integers(0, 100),
+    }
+)
+
+
+@given(st.lists(records, min_size=1, max_size=5, unique_by=lambda r: r["id"]), safe_text, st.data())
+def test_any_edit_changes_exactly_one_field(
+    generated: list[dict[str, Any]], new_title: str, data: st.DataObject
+) -> None:
+    text = "# header comment\n\n" + "\n# between\n".join(
+        render_block("initiatives", record) for record in generated
+    )
+    target = data.draw(st.sampled_from(generated))
+    edited = edit_block(text, only(text, target["id"]), {"title": new_title})
+    expected = [dict(r, title=new_title) if r is target else r for r in generated]
+    assert tomllib.loads(edited)["initiatives"] == expected
+    assert edited.startswith("# header comment\n\n")
+    assert edited.count("# between") == len(generated) - 1
