@@ -44,9 +44,19 @@ def list_command(
         str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
     ] = None,
     today: TodayOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", "-n", min=1, help="Show at most N rows in the table (default 100)."
+        ),
+    ] = 100,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
     json_output: JsonFlag = False,
 ) -> None:
     """List initiatives, sorted by timeline.
+
+    Tables stop after --limit rows and say how many more there are; JSON
+    always holds every match. Beyond 200 rows the table becomes plain lines.
 
     \b
     Example:
@@ -67,9 +77,15 @@ def list_command(
     if json_output:
         emit_json(jsonout.initiatives_to_list(chosen, portfolio))
     else:
+        from vzwatch.render.plain import PLAIN_ROWS, footer, print_plain
+
+        shown = chosen if show_all else chosen[:limit]
+        if len(shown) > PLAIN_ROWS:
+            print_plain(sys.stdout, shown, portfolio, footer(len(shown), len(chosen)))
+            return
         from vzwatch.render.tables import print_initiatives
 
-        render(lambda console: print_initiatives(console, chosen, portfolio))
+        render(lambda console: print_initiatives(console, shown, portfolio, total=len(chosen)))
 
 
 @app.command("show")
