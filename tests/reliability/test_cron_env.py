@@ -22,6 +22,12 @@ COMMANDS = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Cron has no HOME; the parse cache would land in the real user's ~/.cache.
+    monkeypatch.setitem(CRON, "XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 def cron_run(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run(
         [*vzwatch_command(), *args], env=env, cwd="/", capture_output=True, timeout=60, check=False
