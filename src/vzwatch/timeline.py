@@ -93,9 +93,19 @@ def default_window(initiatives: Sequence[Initiative], today: date) -> tuple[Quar
     starts = [i.timeline.start for i in initiatives if i.timeline.start is not None]
     ends = [i.timeline.end for i in initiatives if i.timeline.end is not None]
     first = min([*starts, current])
-    last = max([*ends, current])
+    last = max([*starts, *ends, current])
     if any(i.timeline.ongoing for i in initiatives):
         last = max(last, _shift(current, 1))
+        last = max(
+            [
+                last,
+                *(
+                    _shift(i.timeline.start, 1)
+                    for i in initiatives
+                    if i.timeline.ongoing and i.timeline.start
+                ),
+            ]
+        )
     while last.index - first.index + 1 < MIN_QUARTERS:
         last = _shift(last, 1)
     return first, last
