@@ -35,7 +35,7 @@ def test_dry_run_shows_the_three_initiatives_and_writes_nothing(
         line = next(line for line in result.stdout.splitlines() if title in line)
         assert "would add" in line
         assert f"[{timeline}]" in line
-    assert "Dry run: nothing written (3 added" in result.stdout
+    assert "Dry run: nothing written (3 to add" in result.stdout
     assert "skipped a table" in result.stderr  # the second table, as a note
 
 

@@ -146,3 +146,52 @@ def test_svg_refuses_to_overwrite_the_store(run: RunCli, store: Path) -> None:
     assert result.exit_code == ExitCode.USAGE
     assert "is the store" in result.stderr
     assert store.read_bytes() == before
+
+
+@pytest.mark.subprocess
+def test_installed_timeline_on_an_ascii_locale(store: Path) -> None:
+    import shutil
+    import subprocess
+    import sys
+
+    vzwatch = shutil.which("vzwatch", path=str(Path(sys.executable).parent))
+    assert vzwatch is not None
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "VZWATCH_FILE": str(store),
+        "LC_ALL": "C",
+        "PYTHONUTF8": "0",
+        "PYTHONIOENCODING": "ascii",
+        "TERM": "xterm-256color",
+    }
+    result = subprocess.run(
+        [vzwatch, "timeline", "--today", TODAY],
+        env=env,
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    out = result.stdout.decode("ascii")
+    assert "Humanitarian Aid Programs" in out
+    assert ">" in out
+    assert "\x1b" not in out
+
+
+@pytest.mark.subprocess
+def test_export_json_does_not_import_rich(store: Path) -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\nfrom vzwatch.cli import main\nmain(['export', '--format', 'json'])\n"
+        "print(any(m.startswith('rich') for m in sys.modules), file=sys.stderr)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        env={"PATH": "/usr/bin:/bin", "VZWATCH_FILE": str(store)},
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.stderr.decode().strip() == "False"

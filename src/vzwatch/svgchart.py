@@ -27,6 +27,7 @@ BAR_HEIGHT = 16
 HEADER_HEIGHT = 86
 LEGEND_HEIGHT = 64
 MAX_LABEL_CHARS = 38
+MIN_WIDTH = 640  # the legend's width
 CHART_WIDTH = 720  # target width of the quarters; each quarter gets 24..90 px
 
 STATUS_COLOURS = {
@@ -65,7 +66,7 @@ def timeline_svg(window: Plan, today: date, *, title: str = "") -> str:
     quarter_width = max(24.0, min(90.0, CHART_WIDTH / len(quarters)))
     chart_left = MARGIN + LABEL_WIDTH + PERCENT_WIDTH
     chart_width = quarter_width * len(quarters)
-    width = chart_left + chart_width + MARGIN + 16  # room for an arrow head
+    width = max(MIN_WIDTH, chart_left + chart_width + MARGIN + 16)  # room for an arrow head
     top = MARGIN + HEADER_HEIGHT
     height = top + ROW_HEIGHT * max(1, len(window.bars)) + LEGEND_HEIGHT + MARGIN
 
@@ -196,9 +197,10 @@ def _legend(window: Plan, y: float) -> list[str]:
         f'<text x="{MARGIN + 28}" y="{y}" fill="{MUTED_COLOUR}">done</text>',
         f'<rect x="{MARGIN + 70}" y="{y - 10}" width="22" height="10" rx="2" fill="{rest}"/>',
         f'<text x="{MARGIN + 98}" y="{y}" fill="{MUTED_COLOUR}">to do</text>',
-        f'<text x="{MARGIN + 146}" y="{y}" fill="{MUTED_COLOUR}">▶ ongoing or continues'
-        "    ◀ started earlier or unknown    colour: status</text>",
-        f'<text x="{MARGIN}" y="{y + 20}" fill="{MUTED_COLOUR}">{_text(summary)}</text>',
+        f'<text x="{MARGIN + 146}" y="{y}" fill="{MUTED_COLOUR}">▶ ongoing or continues</text>',
+        f'<text x="{MARGIN + 316}" y="{y}" fill="{MUTED_COLOUR}">◀ started earlier</text>',
+        f'<text x="{MARGIN}" y="{y + 20}" fill="{MUTED_COLOUR}">'
+        f"{_text(summary)}; a bar's colour shows its status</text>",
     ]
 
 

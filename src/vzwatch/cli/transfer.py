@@ -191,7 +191,7 @@ def _print_plan(plan: ImportPlan, name: str, parsed: Parsed, dry_run: bool) -> N
     kind = "Markdown" if parsed.format == "markdown" else "JSON"
     lines = [f"{visible(name)} ({kind}): {len(plan.changes)} initiatives"]
     id_width = max(len(change.id) for change in plan.changes)
-    verb_width = max(len(verb) for verb in verbs.values())
+    verb_width = max(len(verbs[change.action]) for change in plan.changes)
     for change in plan.changes:
         detail = ""
         if change.fields:
@@ -202,8 +202,9 @@ def _print_plan(plan: ImportPlan, name: str, parsed: Parsed, dry_run: bool) -> N
             f"  {verbs[change.action]:<{verb_width}}  {change.id:<{id_width}}  "
             f"{visible(change.candidate.title)}  [{change.timeline}]{detail}"
         )
+    added, updated = ("to add", "to update") if dry_run else ("added", "updated")
     summary = (
-        f"{plan.count('add')} added, {plan.count('update')} updated, "
+        f"{plan.count('add')} {added}, {plan.count('update')} {updated}, "
         f"{plan.count('unchanged')} unchanged"
     )
     if parsed.problems:
