@@ -36,6 +36,7 @@ class Change:
 
     action: Action
     id: str
+    title: str  # as it will be stored
     candidate: Candidate
     fields: tuple[str, ...] = ()  # the keys an update changes
     progress_added: int = 0
@@ -99,6 +100,7 @@ def plan_import(
             Change(
                 action="update" if changed else "unchanged",
                 id=existing.id,
+                title=edits.get("title", existing.title),
                 candidate=candidate,
                 fields=tuple(key for key in _FIELD_ORDER if key in edits),
                 progress_added=len(progress),
@@ -123,6 +125,7 @@ def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Chang
     return Change(
         action="add",
         id=ident,
+        title=candidate.title,
         candidate=candidate,
         progress_added=len(candidate.progress),
         record=record,

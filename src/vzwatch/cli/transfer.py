@@ -172,7 +172,7 @@ def _plan_json(plan: ImportPlan, parsed: Parsed, dry_run: bool) -> dict[str, obj
             {
                 "action": change.action,
                 "id": change.id,
-                "title": change.candidate.title,
+                "title": change.title,
                 "timeline": str(change.timeline),
                 "fields": list(change.fields),
                 "progress_added": change.progress_added,
@@ -200,7 +200,7 @@ def _print_plan(plan: ImportPlan, name: str, parsed: Parsed, dry_run: bool) -> N
             detail += f" +{change.progress_added} progress"
         lines.append(
             f"  {verbs[change.action]:<{verb_width}}  {change.id:<{id_width}}  "
-            f"{visible(change.candidate.title)}  [{change.timeline}]{detail}"
+            f"{visible(change.title)}  [{change.timeline}]{detail}"
         )
     added, updated = ("to add", "to update") if dry_run else ("added", "updated")
     summary = (
@@ -267,4 +267,4 @@ def export_command(
     from vzwatch.outfile import write_output
 
     write_output(output, text, store=location.path)
-    _say("note", f"wrote {len(chosen)} initiatives to {output}")
+    sys.stderr.write(f"wrote {len(chosen)} initiatives to {visible(str(output))}\n")
