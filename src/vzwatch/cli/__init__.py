@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import typer
 
 from vzwatch.cli import core as _core  # noqa: F401  (registers the commands)
+from vzwatch.cli import team as _team  # noqa: F401  (validate, merge-driver, git-setup)
 from vzwatch.cli.app import PROG, app
 
 __all__ = ["app", "main"]
