@@ -144,3 +144,18 @@ def test_validate_never_changes_the_file(run: RunCli, store: Path) -> None:
     before = store.read_bytes()
     run("validate")
     assert store.read_bytes() == before
+
+
+def test_other_commands_point_at_a_leftover_conflict(run: RunCli, store: Path) -> None:
+    text = store.read_text(encoding="utf-8").replace(
+        'status = "active"\n',
+        '<<<<<<< ours\nstatus = "active"\n=======\nstatus = "done"\n>>>>>>> theirs\n',
+    )
+    store.write_text(text, encoding="utf-8")
+    result = run("list")
+    assert result.exit_code == ExitCode.STORE
+    assert result.stderr == (
+        f"vzwatch: error: {store}:{line_of(text, '<<<<<<< ours')}:1: unresolved merge conflict "
+        "(<<<<<<< markers): keep the right version, delete the marker lines, then check with "
+        "`vzwatch validate`\n"
+    )

@@ -336,3 +336,26 @@ def test_merge_driver_leaves_ours_untouched_when_a_version_does_not_parse(
     assert "invalid TOML" in result.stderr
     assert len(result.stderr.splitlines()) == 1
     assert versions["ours"].read_bytes() == before
+
+
+def test_merge_driver_does_not_rewrite_ours_when_theirs_brings_nothing(
+    versions: dict[str, Path],
+) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    versions["ours"].write_text(edit(text, AID, status="done"), encoding="utf-8")
+    before = versions["ours"].stat()
+    assert driver(versions).exit_code == ExitCode.OK
+    after = versions["ours"].stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+
+
+def test_the_pre_commit_hook_runs_validate_on_stores() -> None:
+    import re
+
+    hooks = (Path(__file__).resolve().parents[1] / ".pre-commit-hooks.yaml").read_text()
+    assert "id: vzwatch-validate" in hooks
+    assert "entry: vzwatch validate --file" in hooks
+    pattern = re.search(r"^  files: '([^'\n]+)'$", hooks, re.MULTILINE)
+    assert pattern is not None
+    assert re.search(pattern.group(1), "data/initiatives.toml")
+    assert not re.search(pattern.group(1), "pyproject.toml")

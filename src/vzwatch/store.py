@@ -300,6 +300,13 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
             line = getattr(exc, "lineno", None) or line
             column = getattr(exc, "colno", None) or column
         reason = "invalid TOML: " + " ".join(reason.split())  # keep the message on one line
+        marker = re.search(r"^<{7}(?: |$)", text, re.MULTILINE)
+        if marker:  # a merge left for a person: say so rather than "invalid statement"
+            line, column = text.count("\n", 0, marker.start()) + 1, 1
+            reason = (
+                "unresolved merge conflict (<<<<<<< markers): keep the right version, "
+                "delete the marker lines, then check with `vzwatch validate`"
+            )
         raise TomlSyntaxError(
             f"{_show(path)}:{line}:{column}: {reason}", line, column, reason
         ) from exc
