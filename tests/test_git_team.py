@@ -185,6 +185,16 @@ def test_validate_warns_when_the_driver_is_not_set_up(tmp_path: Path, git_env: N
     assert repo.vzwatch("validate").stderr == ""
 
 
+def test_validate_does_not_warn_about_a_store_git_ignores(tmp_path: Path, git_env: None) -> None:
+    repo = Clone(tmp_path / "repo")
+    git(tmp_path, "init", "-q", "-b", "main", str(repo.root))
+    repo.store.parent.mkdir()
+    shutil.copyfile(BUNDLED, repo.store)
+    (repo.root / ".gitignore").write_text("data/\n", encoding="utf-8")
+    result = repo.vzwatch("validate")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+
+
 # --------------------------------------------------------------------------- merging
 
 

@@ -128,6 +128,9 @@ def setup_warning(store_path: Path) -> str | None:
     status = driver_status(store_path)
     if status is None or status.ready:
         return None
+    ignored = _git(["check-ignore", "-q", "--", status.relative], status.root)
+    if ignored is not None and ignored.returncode == 0:
+        return None  # git does not track it (a per-user store under a dotfiles repo...)
     return (
         f"{store_path} is in a git repository without the vzwatch merge driver; "
         "run `vzwatch git-setup` so `git pull` merges it by initiative"

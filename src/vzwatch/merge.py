@@ -272,8 +272,8 @@ class _Merge:
             units.append(unit)
         if renamed:
             units = [
-                _set_key(u, REFERENCE_KEY, renamed[u.record[REFERENCE_KEY]])
-                if u.kind == "entry" and u.record.get(REFERENCE_KEY) in renamed
+                _set_key(u, REFERENCE_KEY, renamed[_reference(u)])
+                if u.kind == "entry" and _reference(u) in renamed
                 else u
                 for u in units
             ]
@@ -497,6 +497,12 @@ def _shown(entry_text: str) -> str:
     value = entry_text.split("=", 1)[-1].strip()
     first = value.splitlines()[0] if value else ""
     return visible(first if len(first) <= 60 else first[:57] + "...")
+
+
+def _reference(unit: _Unit) -> str:
+    """The initiative a log entry names ("" when it names none)."""
+    value = unit.record.get(REFERENCE_KEY)
+    return value if isinstance(value, str) else ""
 
 
 def _free_id(ident: str, taken: set[str]) -> str:
