@@ -155,7 +155,7 @@ def test_other_commands_point_at_a_leftover_conflict(run: RunCli, store: Path) -
     result = run("list")
     assert result.exit_code == ExitCode.STORE
     assert result.stderr == (
-        f"vzwatch: error: {store}:{line_of(text, '<<<<<<< ours')}:1: unresolved merge conflict "
-        "(<<<<<<< markers): keep the right version, delete the marker lines, then check with "
-        "`vzwatch validate`\n"
+        f"vzwatch: error: {store}:{line_of(text, '<<<<<<< ours')}:1: invalid TOML: unresolved "
+        "merge conflict (<<<<<<< markers): keep the right version, delete the marker lines, "
+        "then check with `vzwatch validate`\n"
     )

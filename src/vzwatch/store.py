@@ -304,8 +304,8 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
         if marker:  # a merge left for a person: say so rather than "invalid statement"
             line, column = text.count("\n", 0, marker.start()) + 1, 1
             reason = (
-                "unresolved merge conflict (<<<<<<< markers): keep the right version, "
-                "delete the marker lines, then check with `vzwatch validate`"
+                "invalid TOML: unresolved merge conflict (<<<<<<< markers): keep the right "
+                "version, delete the marker lines, then check with `vzwatch validate`"
             )
         raise TomlSyntaxError(
             f"{_show(path)}:{line}:{column}: {reason}", line, column, reason
