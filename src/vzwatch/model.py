@@ -115,8 +115,30 @@ class Portfolio:
 # --- loading and validation -------------------------------------------------
 
 
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong with a store, located as precisely as we can."""
+
+    path: Path
+    line: int | None
+    record: str | None  # "initiative 'x'", "pillar 2", "[portfolio]"... or None
+    message: str
+    column: int | None = None
+
+    @property
+    def text(self) -> str:
+        """``PATH[:LINE[:COL]]: [RECORD: ]MESSAGE``, the one-line form errors use."""
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        label = f"{self.record}: " if self.record else ""
+        return f"{where}: {label}{self.message}"
+
+
 class _Locator:
-    """Finds the line of a record in the text, so errors can point at it."""
+    """Finds the line of a record in the text, so problems can point at it."""
 
     def __init__(self, text: str, path: Path) -> None:
         self.text = text
@@ -131,10 +153,10 @@ class _Locator:
             ]
         return self._headers[table]
 
-    def error(self, table: str, index: int, label: str, problem: str) -> StoreError:
+    def problem(self, table: str, index: int, label: str, message: str) -> Problem:
         lines = self.header_lines(table)
-        where = f"{self.path}:{lines[index]}" if index < len(lines) else str(self.path)
-        return StoreError(f"{where}: {label}: {problem}")
+        line = lines[index] if index < len(lines) else None
+        return Problem(self.path, line, label, message)
 
 
 def _text(value: object, what: str, *, required: bool = False, one_line: bool = True) -> str:
@@ -197,10 +219,13 @@ def _fiscal(raw: Mapping[str, Any]) -> FiscalCalendar:
     return FiscalCalendar(start_month, named_by)
 
 
-def _table_list(document: Mapping[str, Any], key: str, path: Path) -> list[dict[str, Any]]:
+def _table_list(
+    document: Mapping[str, Any], key: str, path: Path, problems: list[Problem]
+) -> list[dict[str, Any]]:
     value = document.get(key, [])
     if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
-        raise StoreError(f"{path}: '{key}' must be written as [[{key}]] tables")
+        problems.append(Problem(path, None, None, f"'{key}' must be written as [[{key}]] tables"))
+        return []
     return value
 
 
@@ -212,27 +237,47 @@ def load_portfolio(text: str, path: Path) -> Portfolio:
 
 
 def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) -> Portfolio:
-    """Validate an already parsed store document."""
+    """Validate an already parsed store document; raise StoreError for its first problem."""
+    portfolio, problems = check_document(document, text, path)
+    if problems:
+        raise StoreError(problems[0].text)
+    return portfolio
+
+
+def check_document(
+    document: Mapping[str, Any], text: str, path: Path
+) -> tuple[Portfolio, list[Problem]]:
+    """Every problem of a parsed store, in file-section order, and the records that are valid.
+
+    ``load_portfolio`` raises the first of these problems; ``vzwatch validate``
+    reports them all.
+    """
+    problems: list[Problem] = []
     locator = _Locator(text, path)
     meta = document.get("portfolio", {})
+    fiscal, title, source = CALENDAR, "", ""
+    partners: tuple[str, ...] = ()
     if not isinstance(meta, dict):
-        raise StoreError(f"{path}: [portfolio] must be a table")
-    try:
-        fiscal = _fiscal(meta)
-        title = _text(meta.get("title"), "portfolio title")
-        source = _text(meta.get("source"), "portfolio source")
-        partners = _strings(meta.get("partners"), "portfolio partners")
-    except ValueError as error:
-        raise StoreError(f"{path}: [portfolio]: {error}") from None
+        problems.append(Problem(path, None, None, "[portfolio] must be a table"))
+    else:
+        try:
+            fiscal = _fiscal(meta)
+            title = _text(meta.get("title"), "portfolio title")
+            source = _text(meta.get("source"), "portfolio source")
+            partners = _strings(meta.get("partners"), "portfolio partners")
+        except ValueError as error:
+            problems.append(Problem(path, None, "[portfolio]", str(error)))
 
-    pillars = _load_pillars(_table_list(document, "pillars", path), locator)
+    pillars = _load_pillars(_table_list(document, "pillars", path, problems), locator, problems)
     pillar_ids = {p.id for p in pillars}
-    progress = _load_progress(_table_list(document, "progress", path), locator)
+    progress = _load_progress(_table_list(document, "progress", path, problems), locator, problems)
 
     initiatives: list[Initiative] = []
     seen: dict[str, int] = {}
-    for index, raw in enumerate(_table_list(document, "initiatives", path)):
+    broken: set[str] = set()  # ids of invalid records: their progress is not orphaned
+    for index, raw in enumerate(_table_list(document, "initiatives", path, problems)):
         label = f"initiative {index + 1}"
+        ident = ""
         try:
             ident = _text(raw.get("id"), "id", required=True)
             label = f"initiative '{visible(ident)}'"
@@ -265,14 +310,21 @@ def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) 
                 )
             )
         except ValueError as error:
-            raise locator.error("initiatives", index, label, str(error)) from None
+            problems.append(locator.problem("initiatives", index, label, str(error)))
+            broken.add(ident)
 
-    if progress:
-        orphan = next(iter(progress))
-        raise StoreError(
-            f"{path}: [[progress]] names initiative '{visible(orphan)}', which does not exist"
+    for orphan in progress:
+        if orphan in seen or orphan in broken:
+            continue  # its initiative is invalid, and that is already reported
+        problems.append(
+            Problem(
+                path,
+                None,
+                None,
+                f"[[progress]] names initiative '{visible(orphan)}', which does not exist",
+            )
         )
-    return Portfolio(
+    portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
         title=title,
@@ -280,9 +332,12 @@ def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) 
         partners=partners,
         fiscal=fiscal,
     )
+    return portfolio, problems
 
 
-def _load_pillars(tables: list[dict[str, Any]], locator: _Locator) -> tuple[Pillar, ...]:
+def _load_pillars(
+    tables: list[dict[str, Any]], locator: _Locator, problems: list[Problem]
+) -> tuple[Pillar, ...]:
     pillars: list[Pillar] = []
     for index, raw in enumerate(tables):
         try:
@@ -297,12 +352,12 @@ def _load_pillars(tables: list[dict[str, Any]], locator: _Locator) -> tuple[Pill
                 )
             )
         except ValueError as error:
-            raise locator.error("pillars", index, f"pillar {index + 1}", str(error)) from None
+            problems.append(locator.problem("pillars", index, f"pillar {index + 1}", str(error)))
     return tuple(pillars)
 
 
 def _load_progress(
-    tables: list[dict[str, Any]], locator: _Locator
+    tables: list[dict[str, Any]], locator: _Locator, problems: list[Problem]
 ) -> dict[str, list[ProgressEntry]]:
     by_initiative: dict[str, list[ProgressEntry]] = {}
     for index, raw in enumerate(tables):
@@ -321,9 +376,9 @@ def _load_progress(
             )
             by_initiative.setdefault(ident, []).append(entry)
         except ValueError as error:
-            raise locator.error(
-                "progress", index, f"progress entry {index + 1}", str(error)
-            ) from None
+            problems.append(
+                locator.problem("progress", index, f"progress entry {index + 1}", str(error))
+            )
     for entries in by_initiative.values():
         entries.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
     return by_initiative

@@ -36,6 +36,7 @@ __all__ = [
     "LOCK_TIMEOUT_ENV",
     "STORE_ENV",
     "StoreLocation",
+    "TomlSyntaxError",
     "append_block",
     "append_text",
     "atomic_write",
@@ -307,6 +308,16 @@ def read_store_text(location: StoreLocation) -> str:
     return _decode(data, location.path)
 
 
+class TomlSyntaxError(StoreError):
+    """Invalid TOML, with where and why kept apart for `vzwatch validate`."""
+
+    def __init__(self, message: str, line: int | None, column: int | None, reason: str) -> None:
+        super().__init__(message)
+        self.line = line
+        self.column = column
+        self.reason = reason
+
+
 def parse_toml(text: str, path: Path) -> dict[str, Any]:
     """Parse TOML text; errors become ``PATH:LINE:COL: invalid TOML: REASON``."""
     import re
@@ -329,14 +340,21 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
             column = len(text) - (text.rfind("\n") + 1) + 1
             line = getattr(exc, "lineno", None) or line
             column = getattr(exc, "colno", None) or column
-        reason = " ".join(reason.split())  # keep the message on one line
-        raise StoreError(f"{_show(path)}:{line}:{column}: invalid TOML: {reason}") from exc
+        reason = "invalid TOML: " + " ".join(reason.split())  # keep the message on one line
+        marker = re.search(r"^<{7}(?: |$)", text, re.MULTILINE)
+        if marker:  # a merge left for a person: say so rather than "invalid statement"
+            line, column = text.count("\n", 0, marker.start()) + 1, 1
+            reason = (
+                "invalid TOML: unresolved merge conflict (<<<<<<< markers): keep the right "
+                "version, delete the marker lines, then check with `vzwatch validate`"
+            )
+        raise TomlSyntaxError(
+            f"{_show(path)}:{line}:{column}: {reason}", line, column, reason
+        ) from exc
     except RecursionError as exc:
         # tomllib recurses per nesting level; hostile input must not crash us.
-        raise StoreError(
-            f"{_show(path)}: invalid TOML: nesting is too deep (arrays/tables nested "
-            "hundreds of levels)"
-        ) from exc
+        reason = "invalid TOML: nesting is too deep (arrays/tables nested hundreds of levels)"
+        raise TomlSyntaxError(f"{_show(path)}: {reason}", None, None, reason) from exc
 
 
 # --------------------------------------------------------------------------- locking

@@ -307,12 +307,26 @@ def _comparable(value: Any) -> Any:
 
 def delete_block(text: str, block: Block) -> str:
     """Remove a block and the blank lines after it; comments around it stay."""
+    start, end = deletion_span(text, block)
+    return text[:start] + text[end:]
+
+
+def deletion_span(text: str, block: Block) -> tuple[int, int]:
+    """The text ``delete_block`` removes: the block and the blank lines after it."""
     end = block.content_end
     while end < len(text) and text.startswith("\n", end):
         end += 1
     # Comment lines inside the block (between its entries) are part of it; lines
     # after its last entry belong to whatever follows.
-    return text[: block.start] + text[end:]
+    return block.start, end
+
+
+def apply_edits(text: str, replacements: Sequence[tuple[int, int, str]]) -> str:
+    """Apply (start, end, new text) replacements, all given as offsets into ``text``.
+
+    They must not overlap; insertions at the same offset keep their order.
+    """
+    return _apply(text, replacements)
 
 
 def _apply(text: str, replacements: Sequence[tuple[int, int, str]]) -> str:

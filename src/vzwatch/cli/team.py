@@ -1,0 +1,128 @@
+"""Commands for a store kept in git: validate, merge-driver, git-setup.
+
+The work happens in ``vzwatch.validate``, ``vzwatch.merge`` and
+``vzwatch.gitrepo`` (imported inside the commands: this module loads on every
+run); these commands turn flags into calls and results into lines.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vzwatch.cli.app import JsonFlag, StoreOption, app, emit_json, locate
+from vzwatch.errors import ExitCode
+from vzwatch.textsafe import visible
+
+
+def _warn(message: str) -> None:
+    sys.stderr.write(f"vzwatch: warning: {visible(message)}\n")
+
+
+@app.command("validate")
+def validate_command(
+    files: Annotated[
+        list[Path] | None,
+        typer.Argument(
+            metavar="[FILE]...",
+            help="Store files to check (default: the store in use).",
+            show_default=False,
+        ),
+    ] = None,
+    file: StoreOption = None,
+    quiet: Annotated[
+        bool, typer.Option("--quiet", "-q", help="Print nothing when valid; no git warning.")
+    ] = False,
+    json_output: JsonFlag = False,
+) -> None:
+    """Check a store and list every problem: syntax, records, ids, conflict markers.
+
+    Exit code 0 when valid, 1 when problems are listed, 4 when a file cannot be read.
+
+    \b
+    Examples:
+      vzwatch validate
+      vzwatch validate --json data/initiatives.toml
+    """
+    from vzwatch import gitrepo
+    from vzwatch.validate import check_files, problem_to_dict
+
+    paths = ([file] if file is not None else []) + list(files or [])
+    locations = [locate(path) for path in paths] if paths else [locate(None)]
+    report = check_files(locations)
+    if json_output:
+        emit_json([problem_to_dict(p) for p in report.problems])
+    else:
+        for problem in report.problems:
+            sys.stdout.write(f"{visible(problem.text)}\n")
+    for error in report.unreadable:
+        sys.stderr.write(f"vzwatch: error: {visible(error.message)}\n")
+    if not quiet:
+        if report.clean and not json_output:
+            for location in locations:
+                sys.stdout.write(f"{visible(str(location.path))}: ok\n")
+        for location in locations:
+            warning = gitrepo.setup_warning(location.path)
+            if warning:
+                _warn(warning)
+    if report.unreadable:
+        raise typer.Exit(ExitCode.STORE)
+    if report.problems:
+        raise typer.Exit(ExitCode.FOUND)
+
+
+@app.command("merge-driver")
+def merge_driver_command(
+    base: Annotated[Path, typer.Argument(help="The common ancestor (git's %O).")],
+    ours: Annotated[Path, typer.Argument(help="Our version, replaced by the result (%A).")],
+    theirs: Annotated[Path, typer.Argument(help="Their version (%B).")],
+    path: Annotated[
+        str | None, typer.Argument(help="The store's path in the repository (%P).")
+    ] = None,
+) -> None:
+    """Merge two versions of a store by initiative and by field (git runs this).
+
+    Exit code 0 when merged cleanly, 5 when conflicts were left between
+    <<<<<<< and >>>>>>> markers, 4 when a version cannot be read.
+
+    \b
+    Example (what `vzwatch git-setup` puts in .git/config):
+      vzwatch merge-driver %O %A %B %P
+    """
+    from vzwatch.gitrepo import merge_files
+
+    name = path or str(ours)
+    result = merge_files(base, ours, theirs, name)
+    for note in result.notes:
+        sys.stderr.write(f"vzwatch: {visible(name)}: {visible(note)}\n")
+    for conflict in result.conflicts:
+        sys.stderr.write(f"vzwatch: {visible(name)}: conflict: {visible(conflict.text)}\n")
+    if result.conflicts:
+        count = len(result.conflicts)
+        sys.stderr.write(
+            f"vzwatch: {visible(name)}: {count} conflict{'s' * (count != 1)} to resolve: "
+            "edit the file (see the <<<<<<< markers), run `vzwatch validate`, then `git add` it\n"
+        )
+        raise typer.Exit(ExitCode.CONFLICT)
+
+
+@app.command("git-setup")
+def git_setup_command(file: StoreOption = None) -> None:
+    """Set up git to merge the store by initiative (once in every clone).
+
+    Adds the store's line to .gitattributes (commit it) and the merge driver to
+    the clone's .git/config. Running it again changes nothing.
+
+    \b
+    Example:
+      vzwatch git-setup --file data/initiatives.toml
+    """
+    from vzwatch.gitrepo import setup
+
+    store_path = locate(file).path
+    changes = setup(store_path)
+    for change in changes or [f"already set up: git merges {store_path} with vzwatch"]:
+        sys.stdout.write(f"{visible(change)}\n")
