@@ -37,6 +37,17 @@ class ProgressEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One dated change of a field (today only ``status``), so reports can say when it moved."""
+
+    initiative: str
+    on: date
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
 class Pillar:
     """A strategic pillar that initiatives belong to."""
 
@@ -60,6 +71,7 @@ class Initiative:
     status: str = "planned"
     source: str | None = None
     progress_log: tuple[ProgressEntry, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
 
     @property
     def progress(self) -> int:
@@ -226,6 +238,7 @@ def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) 
     pillars = _load_pillars(_table_list(document, "pillars", path), locator)
     pillar_ids = {p.id for p in pillars}
     progress = _load_progress(_table_list(document, "progress", path), locator)
+    history = _load_history(_table_list(document, "history", path), locator)
 
     initiatives: list[Initiative] = []
     seen: dict[str, int] = {}
@@ -260,6 +273,7 @@ def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) 
                     status=status,
                     source=_text(raw.get("source"), "source") or None,
                     progress_log=tuple(progress.pop(ident, ())),
+                    history=tuple(history.pop(ident, ())),
                 )
             )
         except ValueError as error:
@@ -269,6 +283,11 @@ def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) 
         orphan = next(iter(progress))
         raise StoreError(
             f"{path}: [[progress]] names initiative '{visible(orphan)}', which does not exist"
+        )
+    if history:
+        orphan = next(iter(history))
+        raise StoreError(
+            f"{path}: [[history]] names initiative '{visible(orphan)}', which does not exist"
         )
     return Portfolio(
         initiatives=tuple(initiatives),
@@ -321,6 +340,31 @@ def _load_progress(
         except ValueError as error:
             raise locator.error(
                 "progress", index, f"progress entry {index + 1}", str(error)
+            ) from None
+    for entries in by_initiative.values():
+        entries.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
+    return by_initiative
+
+
+def _load_history(tables: list[dict[str, Any]], locator: _Locator) -> dict[str, list[HistoryEntry]]:
+    by_initiative: dict[str, list[HistoryEntry]] = {}
+    for index, raw in enumerate(tables):
+        try:
+            ident = _text(raw.get("initiative"), "initiative", required=True)
+            on = raw.get("date")
+            if isinstance(on, str):
+                on = _iso_date(on)
+            if not isinstance(on, date):
+                raise ValueError("date must be a date such as 2025-03-31")
+            changed = _text(raw.get("field"), "field", required=True)
+            old = _text(raw.get("from"), "from")
+            new = _text(raw.get("to"), "to")
+            if changed == "status" and new not in STATUSES:
+                raise ValueError(f"status {new!r} is not one of {', '.join(STATUSES)}")
+            by_initiative.setdefault(ident, []).append(HistoryEntry(ident, on, changed, old, new))
+        except ValueError as error:
+            raise locator.error(
+                "history", index, f"history entry {index + 1}", str(error)
             ) from None
     for entries in by_initiative.values():
         entries.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
@@ -395,3 +439,26 @@ def initiative_record(
     if source:
         record["source"] = source
     return record
+
+
+def progress_record(entry: ProgressEntry) -> dict[str, Any]:
+    """The TOML table of a progress entry (an empty note is left out)."""
+    record: dict[str, Any] = {
+        "initiative": entry.initiative,
+        "date": entry.on,
+        "percent": entry.percent,
+    }
+    if entry.note:
+        record["note"] = entry.note
+    return record
+
+
+def history_record(entry: HistoryEntry) -> dict[str, Any]:
+    """The TOML table of a history entry."""
+    return {
+        "initiative": entry.initiative,
+        "date": entry.on,
+        "field": entry.field,
+        "from": entry.old,
+        "to": entry.new,
+    }

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 import typer
 
 from vzwatch.cli import core as _core  # noqa: F401  (registers the commands)
+from vzwatch.cli import progress as _progress  # noqa: F401  (progress, edit, remove)
 from vzwatch.cli.app import PROG, app
 
 __all__ = ["app", "main"]
