@@ -164,6 +164,17 @@ def user_date(text: str, option: str) -> date:
         raise UsageError(f"{option} '{visible(text)}' is not a date (YYYY-MM-DD)") from None
 
 
+def user_since(text: str, today: date, fiscal: FiscalCalendar) -> date:
+    """``--since``: a date, or a quarter (its first day); not after today."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
+        since = user_date(text, "--since")
+    else:
+        since = user_quarter(text, today, fiscal).start_date
+    if since > today:
+        raise UsageError(f"--since {since} is after today ({today})")
+    return since
+
+
 def user_percent(text: str) -> int:
     """PERCENT as typed: a whole number from 0 to 100, with or without '%'."""
     digits = text.strip().removesuffix("%").strip()
