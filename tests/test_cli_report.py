@@ -47,7 +47,7 @@ As of 2025-03-31, by pillar; changes since 2025-01-01.
 
 | Initiative | Timeline | Status | Progress | Expected | Health | Forecast |
 |---|---|---|---|---|---|---|
-| Humanitarian Aid Programs | ongoing | paused | 30% | — | ongoing | — |
+| Humanitarian Aid Programs | ongoing | paused | 30% | — | ongoing, updated 2025-03-15 | — |
 
 ### Election Monitoring
 

@@ -158,8 +158,11 @@ class InitiativeReport:
 
     @property
     def health_label(self) -> str:
-        """Health for people: 'behind by 12 points', 'on track'…"""
+        """Health for people: 'behind by 12 points', 'ongoing, updated 2025-03-15'…"""
         gap = self.gap
+        if self.health == "ongoing":
+            updated = self.last_update
+            return f"ongoing, updated {updated.isoformat()}" if updated else "ongoing, no entries"
         if self.health in ("behind", "ahead") and gap is not None:
             points = abs(gap)
             return f"{self.health} by {points} point{'s' if points != 1 else ''}"
