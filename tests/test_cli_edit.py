@@ -239,3 +239,12 @@ def test_unknown_keys_in_history_are_kept(run: RunCli, store: Path) -> None:
         "active",
         "paused",
     ]
+
+
+def test_history_survives_the_parse_cache(run: RunCli) -> None:
+    run("edit", "election", "--status", "active", *TODAY)
+    for _ in range(2):  # the second read is served by the cache
+        shown = json.loads(run("show", "election", "--json").stdout)
+        assert [h["to"] for h in shown["history"]] == ["active"]
+    cached = list((Path.home() / ".cache" / "vzwatch").iterdir())
+    assert cached, "the parse cache should hold an entry for the store"

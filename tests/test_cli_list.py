@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from tests.conftest import RunCli
 from vzwatch.errors import ExitCode
@@ -76,3 +77,56 @@ def test_list_rejects_a_bad_quarter_with_one_line(run: RunCli) -> None:
     assert result.exit_code == ExitCode.USAGE
     assert len(result.stderr.splitlines()) == 1
     assert "Q5-2025" in result.stderr
+
+
+def many_initiatives(store: Path, count: int) -> None:
+    blocks = [
+        f'\n[[initiatives]]\nid = "item-{n:04d}"\ntitle = "Item {n}"\ntimeline = "Q1 2025"\n'
+        for n in range(count)
+    ]
+    with store.open("a", encoding="utf-8") as handle:
+        handle.write("".join(blocks))
+
+
+def test_list_table_stops_at_the_default_limit_and_says_how_many_more(
+    run: RunCli, store: Path
+) -> None:
+    many_initiatives(store, 120)
+    result = run("list")
+    assert result.exit_code == 0, result.stderr
+    assert "100 of 123 initiatives shown; 23 more (--all or --limit N)" in result.stdout
+    assert result.stdout.count("item-0") == 97  # after the three bundled ones
+
+
+def test_list_limit_and_all(run: RunCli, store: Path) -> None:
+    many_initiatives(store, 120)
+    limited = run("list", "--limit", "5")
+    assert "5 of 123 initiatives shown; 118 more" in limited.stdout
+    everything = run("list", "--all")
+    assert "123 initiatives" in everything.stdout
+    assert "more (--all" not in everything.stdout
+    assert "item-0119" in everything.stdout
+    assert run("list", "--limit", "0").exit_code == 2
+
+
+def test_list_json_ignores_the_table_limit(run: RunCli, store: Path) -> None:
+    many_initiatives(store, 120)
+    assert len(json.loads(run("list", "--json").stdout)) == 123
+
+
+def test_list_of_many_rows_is_printed_as_plain_lines(run: RunCli, store: Path) -> None:
+    many_initiatives(store, 300)
+    store.write_text(
+        store.read_text(encoding="utf-8")
+        + '\n[[initiatives]]\nid = "evil"\ntitle = "\\u001b[31mred"\ntimeline = "Q1 2025"\n',
+        encoding="utf-8",
+    )
+    result = run("list", "--all")
+    assert result.exit_code == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[0].split() == ["ID", "Timeline", "Status", "Prog", "Title"]
+    assert len(lines) == 1 + 304 + 1
+    assert lines[-1] == "304 initiatives"
+    assert "\x1b" not in result.stdout
+    assert "\\x1b[31mred" in result.stdout
+    assert any(line.startswith("humanitarian-aid-programs") for line in lines)

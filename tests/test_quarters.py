@@ -323,6 +323,11 @@ def test_fiscal_quarter_mapped_outside_supported_years_is_rejected() -> None:
         parse_quarter("FY1900 Q1", US_FEDERAL)
 
 
+def test_fiscal_range_mapped_outside_supported_years_is_rejected() -> None:
+    with pytest.raises(InvalidQuarter, match=r"^'FY1900 Q1 – Q2' is not a timeline: use "):
+        parse_timeline("FY1900 Q1 – Q2", US_FEDERAL)
+
+
 def test_long_junk_is_cut_in_the_message() -> None:
     with pytest.raises(InvalidQuarter) as raised:
         parse_quarter("x" * 500)
@@ -363,6 +368,8 @@ def test_long_junk_is_cut_in_the_message() -> None:
         ("Q4 2024 – Q1 2025", "Q4-2024..Q1-2025"),
         ("Q4 2024 - Q1 2025", "Q4-2024..Q1-2025"),
         ("Q4 2024—Q1 2025", "Q4-2024..Q1-2025"),
+        ("Q4 2024 \u2212 Q1 2025", "Q4-2024..Q1-2025"),  # minus sign from a word processor
+        ("Q4\u20112024 \u2010 Q1\u20112025", "Q4-2024..Q1-2025"),  # (non-breaking) hyphens
         ("Q4-2024-Q1-2025", "Q4-2024..Q1-2025"),
         ("Q3-2024..Q1-2025", "Q3-2024..Q1-2025"),
         ("Q3-2024 .. Q1-2025", "Q3-2024..Q1-2025"),

@@ -17,11 +17,18 @@ pytestmark = pytest.mark.subprocess
 VZWATCH = shutil.which("vzwatch", path=str(Path(sys.executable).parent))
 
 
+CRON_ENV = {"PATH": "/usr/bin:/bin"}
+
+
+@pytest.fixture(autouse=True)
+def private_cache(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Without HOME the parse cache would land in the real user's ~/.cache.
+    monkeypatch.setitem(CRON_ENV, "XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
 def bare_env(**extra: str) -> dict[str, str]:
     """What cron gives a job: almost nothing."""
-    env = {"PATH": "/usr/bin:/bin"}
-    env.update(extra)
-    return env
+    return {**CRON_ENV, **extra}
 
 
 def run(

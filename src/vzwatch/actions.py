@@ -8,12 +8,13 @@ and hands the results to a renderer.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Any
 
+from vzwatch import cache
 from vzwatch.errors import InvalidQuarter, StoreError, UsageError
 from vzwatch.model import (
     ID_PATTERN,
@@ -26,11 +27,22 @@ from vzwatch.model import (
     initiative_record,
     load_portfolio,
     new_id,
+    portfolio_from_document,
     progress_record,
     validate_status,
 )
 from vzwatch.quarters import FiscalCalendar, Quarter, Timeline, parse_timeline, resolve_quarter
-from vzwatch.store import StoreLocation, append_text, read_store_text, write_store
+from vzwatch.store import (
+    StoreLocation,
+    append_block,
+    append_text,
+    decode_store,
+    parse_toml,
+    read_store_bytes,
+    read_store_text,
+    write_lock,
+    write_store,
+)
 from vzwatch.textsafe import visible
 from vzwatch.tomledit import (
     DELETE,
@@ -57,8 +69,20 @@ class _Loader:
 
 
 def open_portfolio(location: StoreLocation) -> Portfolio:
-    """Read and validate the store."""
-    return load_portfolio(read_store_text(location), location.path)
+    """Read and validate the store, through the parse cache (vzwatch.cache)."""
+    path = location.path
+    if cache.cache_directory() is None or not location.exists:
+        return load_portfolio(read_store_text(location), path)
+    hit = cache.lookup(path)
+    if hit is not None:
+        return hit
+    data = read_store_bytes(location)
+    hit = cache.lookup(path, data)
+    if hit is not None:
+        return hit
+    portfolio = load_portfolio(decode_store(data, path), path)
+    cache.remember(path, data, portfolio)
+    return portfolio
 
 
 def user_quarter(text: str, today: date, fiscal: FiscalCalendar) -> Quarter:
@@ -113,13 +137,10 @@ def add_initiative(
     status = validate_status(status)
     if ident is not None:
         ident = check_user_text(ident, "id").lower()
-    loader = _Loader(location)
-    created: list[str] = []
 
-    def edit(old: str) -> str:
-        portfolio = loader(old)
+    def block(portfolio: Portfolio, ids: frozenset[str]) -> tuple[str, str]:
         user_timeline(timeline, portfolio.fiscal)
-        chosen_id = _choose_id(portfolio, title, ident)
+        chosen_id = _choose_id(ids, title, ident)
         record = initiative_record(
             ident=chosen_id,
             title=title,
@@ -131,22 +152,91 @@ def add_initiative(
             status=status,
             source=source,
         )
+        return chosen_id, render_block("initiatives", record)
+
+    appended = _append_fast(location, "initiatives", block)
+    if appended is not None:
+        return appended
+    loader = _Loader(location)
+    created: list[str] = []
+
+    def edit(old: str) -> str:
+        portfolio = loader(old)
+        chosen_id, chunk = block(portfolio, portfolio.ids)
         created.append(chosen_id)
-        return append_text(old, render_block("initiatives", record))
+        return append_text(old, chunk)
 
     new_text = write_store(location, edit, loader)
-    return loader(new_text).find(created[-1])
+    portfolio = loader(new_text)
+    cache.remember(location.path, new_text.encode("utf-8"), portfolio)
+    return portfolio.find(created[-1])
 
 
-def _choose_id(portfolio: Portfolio, title: str, ident: str | None) -> str:
+def _append_fast(
+    location: StoreLocation,
+    table: str,
+    block: Callable[[Portfolio, frozenset[str]], tuple[str, str]],
+) -> Initiative | None:
+    """Append one ``[[table]]`` block in O(1) when the cache vouches for the store.
+
+    The full write path parses and validates old and new text; here the old
+    text is known valid (a cache entry that provably describes the bytes on
+    disk, checked under the lock), the block is parsed and validated on its
+    own against the store's pillars, fiscal calendar and ids, and the table
+    is one a block can be appended to. Together that is what check(new)
+    would prove. None means "take the full path".
+    """
+    if cache.cache_directory() is None or not location.exists:
+        return None
+    path = location.path
+    with write_lock(path) as lock_fd:
+        target = cache.append_target(path)
+        if target is None or target.separator is None or table not in target.appendable:
+            return None
+        chosen_id, chunk = block(target.portfolio, target.ids)
+        created = _validate_block(location, target, table, chunk).find(chosen_id)
+        data = (target.separator + chunk).encode("utf-8")
+        after = append_block(path, lock_fd, data, target.expected)
+        if after is None:
+            return None
+        target.commit(after, data, (cache.row_of(created),))
+    return created
+
+
+def _validate_block(
+    location: StoreLocation, target: cache.AppendTarget, table: str, chunk: str
+) -> Portfolio:
+    """The block parsed on its own and validated in the store's context."""
+    document = parse_toml(chunk, location.path)
+    known = target.portfolio
+    context = {
+        "portfolio": {
+            "fiscal_year_start_month": known.fiscal.start_month,
+            "fiscal_year_named_by": known.fiscal.named_by,
+        },
+        "pillars": [
+            {"id": p.id, "name": p.name, "description": p.description} for p in known.pillars
+        ],
+        table: document.get(table),
+    }
+    if set(document) != {table}:
+        raise StoreError(f"{location.path}: internal error: block is not one [[{table}]]")
+    portfolio = portfolio_from_document(context, chunk, location.path)
+    clash = portfolio.ids & target.ids
+    if clash:
+        raise StoreError(f"{location.path}: duplicate id {sorted(clash)[0]!r}")
+    return portfolio
+
+
+def _choose_id(ids: frozenset[str], title: str, ident: str | None) -> str:
     if ident is None:
-        return new_id(title, portfolio.ids)
+        return new_id(title, ids)
     if not ID_PATTERN.fullmatch(ident):
         raise UsageError(
             f"id '{visible(ident)}' must be lowercase letters, digits and dashes, "
             "starting and ending with a letter or digit"
         )
-    if ident in portfolio.ids:
+    if ident in ids:
         raise UsageError(f"id '{ident}' is already used; choose another or leave --id out")
     return ident
 
@@ -196,6 +286,14 @@ def _initiative_block(text: str, ident: str, path: Path) -> Block:
         # The id is written in a form the text editor cannot match; refuse, never guess.
         raise StoreError(f"{path}: cannot find the [[initiatives]] table of '{ident}' to edit")
     return blocks[0]
+
+
+def _remember(location: StoreLocation, text: str, loader: _Loader) -> Portfolio:
+    """The portfolio just written, recorded in the parse cache so the next read is fast."""
+    portfolio = loader(text)
+    if location.exists:
+        cache.remember(location.path, text.encode("utf-8"), portfolio)
+    return portfolio
 
 
 @dataclass(frozen=True, slots=True)
@@ -251,7 +349,7 @@ def record_progress(
 
     new_text = write_store(location, edit, loader)
     result = done[-1]
-    stored = loader(new_text).find(result.initiative.id)
+    stored = _remember(location, new_text, loader).find(result.initiative.id)
     return ProgressRecorded(stored, result.entry, result.previous, result.status_change)
 
 
@@ -373,7 +471,8 @@ def edit_initiative(
 
     new_text = write_store(location, edit, loader)
     result = done[-1]
-    return Edited(loader(new_text).find(result.initiative.id), result.changed, result.status_change)
+    stored = _remember(location, new_text, loader).find(result.initiative.id)
+    return Edited(stored, result.changed, result.status_change)
 
 
 @dataclass(frozen=True, slots=True)
@@ -408,5 +507,5 @@ def remove_initiative(location: StoreLocation, ident: str) -> Removed:
         done.append(Removed(initiative, len(progress), len(history)))
         return new
 
-    write_store(location, edit, loader)
+    _remember(location, write_store(location, edit, loader), loader)
     return done[-1]

@@ -70,8 +70,8 @@ def _plain(value: object) -> str:
 
 
 def csv_cell(value: object) -> str:
-    """A CSV cell that no spreadsheet will evaluate."""
-    text = _plain(value)
+    """A CSV cell that no spreadsheet will evaluate and no terminal will obey."""
+    text = visible(_plain(value), keep_layout=True)
     if isinstance(value, str) and text.startswith(_FORMULA_START):
         return "'" + text
     return text

@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
 from vzwatch.model import Initiative, Portfolio
 from vzwatch.textsafe import escape_json_text, is_utf8_stream
+
+if TYPE_CHECKING:
+    from vzwatch.timeline import Plan
 
 SCHEMA_VERSION = 1
 
@@ -67,3 +70,26 @@ def dumps(value: Any, *, ascii_only: bool = False) -> str:
 def write(value: Any, stream: TextIO) -> None:
     """Write JSON to a stream, escaping non-ASCII when the stream cannot encode it."""
     stream.write(dumps(value, ascii_only=not is_utf8_stream(stream)) + "\n")
+
+
+def timeline_to_dict(window: Plan) -> dict[str, Any]:
+    """`timeline --json`: the window and, per initiative, its place on it."""
+    return {
+        "from": str(window.first),
+        "to": str(window.last),
+        "current_quarter": str(window.current),
+        "hidden": window.hidden,
+        "rows": [
+            {
+                "id": bar.initiative.id,
+                "title": bar.initiative.title,
+                "status": bar.initiative.status,
+                "progress": bar.progress,
+                "start": str(window.quarters[bar.start]),
+                "end": str(window.quarters[bar.end - 1]),
+                "continues_before": bar.open_left,
+                "continues_after": bar.open_right,
+            }
+            for bar in window.bars
+        ],
+    }

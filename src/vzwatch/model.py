@@ -150,7 +150,9 @@ class _Locator:
 
 
 def _text(value: object, what: str, *, required: bool = False, one_line: bool = True) -> str:
-    if value is None and not required:
+    if value is None:
+        if required:
+            raise ValueError(f"{what} is missing")
         return ""
     if not isinstance(value, str):
         raise ValueError(f"{what} must be a string, not {_type_name(value)}")

@@ -36,13 +36,17 @@ __all__ = [
     "LOCK_TIMEOUT_ENV",
     "STORE_ENV",
     "StoreLocation",
+    "append_block",
     "append_text",
     "atomic_write",
     "bundled_store_text",
+    "decode_store",
     "locate_store",
     "parse_toml",
+    "read_store_bytes",
     "read_store_text",
     "user_store_path",
+    "wait_for_appends",
     "write_lock",
     "write_store",
 ]
@@ -56,6 +60,8 @@ _APP_DIR = "vzwatch"
 _LOCK_SUFFIX = ".lock"
 _TMP_SUFFIX = ".vzwatch-tmp"
 _LOCK_POLL_SECONDS = 0.05
+_TORN_READ_RETRIES = 20
+_UNDO_MAGIC = b"vzwatch-append-undo 1\n"
 
 _REASONS = {
     "option": "--file option",
@@ -214,7 +220,29 @@ def _decode(data: bytes, path: Path) -> str:
 
 
 def _read_bytes(path: Path) -> bytes | None:
-    """The file's bytes, or None if it does not exist; other problems raise StoreError."""
+    """The file's bytes, or None if it does not exist; other problems raise StoreError.
+
+    Readers take no lock, so a read may overlap an O(1) append (append_block).
+    Such a read is caught and repeated: the append's undo record is still in
+    the lock file, or the file has grown past what was read. The order (read,
+    then undo record, then size) matters; see docs/performance.md.
+    """
+    for _ in range(_TORN_READ_RETRIES):
+        data = _read_bytes_once(path)
+        if data is None:
+            return None
+        if _append_pending(path):
+            wait_for_appends(path)
+            continue
+        try:
+            if path.stat().st_size == len(data):
+                return data
+        except OSError:
+            return data  # replaced or removed after the read: what we read was whole
+    return _read_bytes_once(path)
+
+
+def _read_bytes_once(path: Path) -> bytes | None:
     try:
         return path.read_bytes()
     except FileNotFoundError:
@@ -251,6 +279,19 @@ def bundled_store_text() -> str:
             f"package nor {_show(checkout)} exists); reinstall vzwatch or pass --file"
         )
     return _decode(data, checkout)
+
+
+def read_store_bytes(location: StoreLocation) -> bytes:
+    """The store's bytes (not decoded); a missing file is an error, as in read_store_text."""
+    data = _read_bytes(location.path)
+    if data is None:
+        raise StoreError(_missing_message(location.path))
+    return data
+
+
+def decode_store(data: bytes, path: Path) -> str:
+    """Strictly decode a store's bytes (no BOM, no NUL, valid UTF-8)."""
+    return _decode(data, path)
 
 
 def read_store_text(location: StoreLocation) -> str:
@@ -350,7 +391,7 @@ def _open_lock_file(store_path: Path, lock_path: Path) -> int:
 
 
 @contextmanager
-def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[None]:
+def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[int]:
     """Hold the store's exclusive write lock, waiting at most ``timeout`` seconds.
 
     The lock is an flock on ``<store>.lock`` beside the real store file. That
@@ -359,6 +400,10 @@ def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[None]
     inode wakes up holding a lock nobody else checks, while a newcomer locks
     the new inode, and both write. Deleting the lock file on release has the
     same race. ``timeout`` defaults to $VZWATCH_LOCK_TIMEOUT, else 5 seconds.
+
+    Yields the lock file's descriptor: :func:`append_block` keeps its undo
+    record in that file. An append a killed writer left half done is undone
+    before anything else happens under the lock.
     """
     try:
         import fcntl
@@ -385,7 +430,8 @@ def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[None]
                     f"(waited {float(round(wait, 2))} s; set {LOCK_TIMEOUT_ENV} to wait longer)"
                 )
             time.sleep(min(_LOCK_POLL_SECONDS, remaining))
-        yield
+        _recover_interrupted_append(store_path, fd)
+        yield fd
     finally:
         # Closing the descriptor releases the flock; the lock file stays.
         os.close(fd)
@@ -535,6 +581,155 @@ def atomic_write(path: Path, text: str) -> None:
             with suppress(OSError):
                 tmp.unlink()
     _fsync_directory(directory, path)
+
+
+# --------------------------------------------------------------------------- O(1) appends
+#
+# Appending a record to a 65 MB store by rewriting it (atomic_write) costs
+# seconds; append_block writes only the new bytes, with the same promises:
+#
+# * under the write lock, and only when the caller knows the old text is
+#   valid (the parse cache vouches for it, keyed so it cannot be stale) and
+#   has checked that the old text plus the new block parses and validates;
+# * before the first byte is appended, an undo record (the store's device,
+#   inode and old size, and the exact bytes about to be appended) is written
+#   to the lock file and fsynced; after the append is fsynced it is cleared;
+# * on any error the store is truncated back to its old size, byte-identical;
+# * a writer killed mid-append (SIGKILL, power loss) leaves the undo record:
+#   the next process that takes the lock, or any reader that notices it,
+#   truncates the store back to the old size if, and only if, what follows
+#   the old end is a strict prefix of the recorded bytes. A complete append
+#   is kept (it parses: it was validated before it was written); anything
+#   else (the file was replaced or edited since) is left alone.
+
+
+def _append_pending(store_path: Path) -> bool:
+    """Whether the lock file holds an undo record (an append is running or was cut short)."""
+    try:
+        return _lock_path(store_path).stat().st_size > 0
+    except OSError:
+        return False
+
+
+def wait_for_appends(store_path: Path) -> None:
+    """Wait until no append is running, repairing one a killed writer left behind."""
+    try:
+        with write_lock(store_path):
+            pass
+    except StoreLockedError:
+        raise
+    except StoreError:
+        pass  # cannot lock (read-only directory): read what is there
+
+
+def _undo_record(st: os.stat_result, data: bytes) -> bytes:
+    return _UNDO_MAGIC + f"{st.st_dev} {st.st_ino} {st.st_size}\n".encode() + data
+
+
+def _recover_interrupted_append(store_path: Path, lock_fd: int) -> None:
+    """Undo a half-done append recorded in the lock file (we hold the lock)."""
+    try:
+        size = os.fstat(lock_fd).st_size
+        if size == 0:
+            return
+        record = os.pread(lock_fd, size, 0)
+    except OSError:
+        return
+    if record.startswith(_UNDO_MAGIC):
+        header, _, data = record[len(_UNDO_MAGIC) :].partition(b"\n")
+        try:
+            dev, ino, start = (int(field) for field in header.split())
+        except ValueError:
+            dev = ino = start = -1
+        if start >= 0:
+            _truncate_partial_append(store_path, dev, ino, start, data)
+    # Without the undo record the append never started; with it, it is now undone.
+    with suppress(OSError):
+        os.ftruncate(lock_fd, 0)
+        os.fsync(lock_fd)
+
+
+def _truncate_partial_append(store_path: Path, dev: int, ino: int, start: int, data: bytes) -> None:
+    real = os.path.realpath(store_path)
+    try:
+        fd = os.open(real, os.O_RDWR | os.O_CLOEXEC)
+    except OSError:
+        return
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino) != (dev, ino) or not start < st.st_size < start + len(data):
+            return  # nothing appended, the append completed, or another file: leave it
+        if os.pread(fd, st.st_size - start, start) != data[: st.st_size - start]:
+            return  # someone else changed the end of the file: not ours to cut
+        os.ftruncate(fd, start)
+        os.fsync(fd)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot undo an interrupted append to {_show(store_path)}: {_strerror(exc)}"
+        ) from exc
+    finally:
+        os.close(fd)
+
+
+def append_block(
+    store_path: Path, lock_fd: int, data: bytes, expected: tuple[int, int, int]
+) -> os.stat_result | None:
+    """Append ``data`` to the store in O(1), durably; the caller holds the lock.
+
+    ``expected`` is the (device, inode, size) of the store whose text the
+    caller validated. Returns the store's stat after the append, or None when
+    the fast path cannot be used (the file is not the expected one, or the
+    lock file is read-only): the caller then falls back to write_store.
+    Raises StoreError, with the store byte-identical, when the write fails.
+    """
+    real = os.path.realpath(store_path)
+    try:
+        fd = os.open(real, os.O_WRONLY | os.O_APPEND | os.O_CLOEXEC)
+    except OSError:
+        return None
+    try:
+        st = os.fstat(fd)
+        if (st.st_dev, st.st_ino, st.st_size) != expected or not stat.S_ISREG(st.st_mode):
+            return None
+        if not st.st_mode & 0o222:
+            raise StoreError(
+                f"{_show(store_path)} is read-only; make it writable (chmod u+w) to change it"
+            )
+        try:
+            os.ftruncate(lock_fd, 0)
+            os.pwrite(lock_fd, _undo_record(st, data), 0)
+            os.fsync(lock_fd)
+        except OSError:
+            return None
+        _write_appended(store_path, fd, st.st_size, data)
+        after = os.fstat(fd)
+    finally:
+        os.close(fd)
+    with suppress(OSError):
+        os.ftruncate(lock_fd, 0)  # a leftover record is harmless: the append is complete
+        os.fsync(lock_fd)
+    return after
+
+
+def _write_appended(store_path: Path, fd: int, old_size: int, data: bytes) -> None:
+    restore_sigxfsz = _ignore_sigxfsz()
+    try:
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        os.fsync(fd)
+    except OSError as exc:
+        try:
+            os.ftruncate(fd, old_size)
+            os.fsync(fd)
+        except OSError:
+            pass  # the undo record stays in the lock file; the next writer undoes it
+        raise StoreError(
+            f"cannot write {_show(store_path)}: {_strerror(exc)}; the store is unchanged"
+        ) from exc
+    finally:
+        restore_sigxfsz()
 
 
 def write_store(

@@ -11,11 +11,16 @@ from __future__ import annotations
 import codecs
 import re
 
-# C0 controls (tab and newline included: titles are one line), DEL, C1 controls,
-# bidi embeddings/overrides/isolates, and line/paragraph separators.
-_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+# DEL and the C1 controls (0x9b is a one-byte CSI on some terminals), then bidi
+# marks, embeddings, overrides and isolates, and line/paragraph separators.
+_C1 = "\x7f-\x9f"
+_INVISIBLE = "\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+# Everything unsafe, C0 included (tab and newline too: titles are one line).
+_UNSAFE = re.compile(f"[\x00-\x1f{_C1}{_INVISIBLE}]")
+# The same but tab, newline and carriage return, which quoted CSV carries safely.
+_UNSAFE_BUT_LAYOUT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_C1}{_INVISIBLE}]")
 # json.dumps already escapes C0 controls; these are the ones it leaves raw.
-_UNSAFE_IN_JSON = re.compile("[\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029]")
+_UNSAFE_IN_JSON = re.compile(f"[{_C1}{_INVISIBLE}]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 
 
@@ -24,9 +29,14 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def visible(text: str) -> str:
-    """Return ``text`` with every unsafe character written as an escape (``\\x1b``)."""
-    return _SURROGATE.sub(_escape, _UNSAFE.sub(_escape, text))
+def visible(text: str, *, keep_layout: bool = False) -> str:
+    """Return ``text`` with every unsafe character written as an escape (``\\x1b``).
+
+    ``keep_layout`` leaves tabs and line breaks alone, for formats (CSV) that
+    carry multi-line values safely quoted.
+    """
+    unsafe = _UNSAFE_BUT_LAYOUT if keep_layout else _UNSAFE
+    return _SURROGATE.sub(_escape, unsafe.sub(_escape, text))
 
 
 def unsafe_character(text: str) -> str | None:

@@ -14,6 +14,8 @@ import typer
 from vzwatch.cli import core as _core  # noqa: F401  (registers the commands)
 from vzwatch.cli import progress as _progress  # noqa: F401  (progress, edit, remove)
 from vzwatch.cli import report as _report  # noqa: F401
+from vzwatch.cli import timeline as _timeline  # noqa: F401
+from vzwatch.cli import transfer as _transfer  # noqa: F401
 from vzwatch.cli.app import PROG, app
 
 __all__ = ["app", "main"]

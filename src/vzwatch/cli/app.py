@@ -178,15 +178,30 @@ class Output:
 
 
 def initiatives_output(
-    initiatives: Sequence[Initiative], portfolio: Portfolio, *, title: str | None = None
+    initiatives: Sequence[Initiative],
+    portfolio: Portfolio,
+    *,
+    title: str | None = None,
+    table_rows: int | None = None,
 ) -> Output:
-    """The usual views of a list of initiatives (list, due, ...)."""
+    """The usual views of a list of initiatives (list, due, ...).
+
+    ``table_rows`` caps the table (a footer says how many more); the data
+    formats always carry every row. Past ``PLAIN_ROWS`` the table is printed
+    as plain lines, because a Rich table of thousands of rows takes seconds.
+    """
     from vzwatch import formats
 
     def table(console: Console) -> None:
+        from vzwatch.render.plain import PLAIN_ROWS, footer, print_plain
+
+        shown = initiatives if table_rows is None else initiatives[:table_rows]
+        if len(shown) > PLAIN_ROWS:
+            print_plain(sys.stdout, shown, portfolio, footer(len(shown), len(initiatives)))
+            return
         from vzwatch.render.tables import print_initiatives
 
-        print_initiatives(console, initiatives, portfolio, title=title)
+        print_initiatives(console, shown, portfolio, title=title, total=len(initiatives))
 
     return Output(
         json=lambda: jsonout.initiatives_to_list(initiatives, portfolio),

@@ -52,10 +52,20 @@ def list_command(
         str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
     ] = None,
     today: TodayOption = None,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit", "-n", min=1, help="Show at most N rows in the table (default 100)."
+        ),
+    ] = 100,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """List initiatives, sorted by timeline.
+
+    Tables stop after --limit rows and say how many more there are; JSON
+    always holds every match. Beyond 200 rows the table becomes plain lines.
 
     \b
     Example:
@@ -73,7 +83,8 @@ def list_command(
         partner=partner,
         active_in=quarter,
     )
-    emit(fmt, initiatives_output(select(portfolio, filters), portfolio))
+    rows = None if show_all else limit
+    emit(fmt, initiatives_output(select(portfolio, filters), portfolio, table_rows=rows))
 
 
 @app.command("show")

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vzwatch.model import Initiative, Portfolio
-from vzwatch.quarters import Timeline
+from vzwatch.render.plain import footer, timeline_label
 from vzwatch.textsafe import visible
 
 STATUS_STYLES = {
@@ -25,14 +25,6 @@ STATUS_STYLES = {
 def user_text(value: str, style: str = "") -> Text:
     """User text as data: never markup, never raw control characters."""
     return Text(visible(value), style=style)
-
-
-def timeline_label(timeline: Timeline) -> str:
-    if timeline.ongoing:
-        return f"{timeline.start} – ongoing" if timeline.start else "ongoing"
-    if timeline.start == timeline.end:
-        return str(timeline.start)
-    return f"{timeline.start} – {timeline.end}"
 
 
 def progress_bar(percent: int, width: int = 10) -> Text:
@@ -53,6 +45,7 @@ def initiatives_table(
     *,
     title: str | None = None,
     width: int = 100,
+    total: int | None = None,
 ) -> Table:
     """One row per initiative: title with its id beneath, timeline, status, progress, pillar.
 
@@ -60,12 +53,11 @@ def initiatives_table(
     readable at 80 columns; the pillar column is dropped below 100.
     """
     show_pillar = width >= 100
-    count = len(initiatives)
     table = Table(
         title=title,
         title_justify="left",
         box=box.SIMPLE_HEAD,
-        caption=f"{count} initiative{'s' if count != 1 else ''}",
+        caption=footer(len(initiatives), len(initiatives) if total is None else total),
         caption_justify="left",
         pad_edge=False,
         show_edge=False,
@@ -98,8 +90,12 @@ def print_initiatives(
     portfolio: Portfolio,
     *,
     title: str | None = None,
+    total: int | None = None,
 ) -> None:
-    console.print(initiatives_table(initiatives, portfolio, title=title, width=console.width))
+    """A table of ``initiatives``; ``total`` (when more matched) goes in the footer."""
+    console.print(
+        initiatives_table(initiatives, portfolio, title=title, width=console.width, total=total)
+    )
 
 
 def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:

@@ -1,0 +1,501 @@
+"""The parse cache: a validated store, kept in a form that loads 20x faster than TOML.
+
+tomllib reads about 3 MB/s, so a 10k-initiative store (6.5 MB) takes seconds
+to parse and validate. The cache keeps the validated records of each store
+as marshal frames in ``$XDG_CACHE_HOME/vzwatch`` (else ``~/.cache/vzwatch``),
+one file per store, named by a hash of the store's real path. It is never a
+reason for a command to fail: any problem reading or writing it is a miss,
+and deleting the directory is always safe. ``VZWATCH_NO_CACHE=1`` bypasses it.
+
+**Never stale.** An entry describes one content of the store: the content's
+BLAKE2b digest (per appended segment) and the stat stamp the store had
+(device, inode, size, mtime_ns, ctime_ns). A read trusts the stamp alone only
+when the entry is *settled*: the store's ctime is more than a margin (1 s,
+3 s on file systems with whole-second times) older than the moment the entry
+was recorded. The kernel sets ctime to the current time on every change to
+the file (write, truncate, chmod, utime) and no program can set it back, so a
+change after a settled entry was recorded gets a newer ctime and the stamp no
+longer matches. An entry that is not settled ("racy", as git calls it: the
+file changed within the clock's granularity of the recording, e.g. a hand
+edit in the same second with the same size) is checked by hashing the file's
+bytes, like any stamp mismatch; a digest mismatch is a miss. The one
+exception is an entry vzwatch records right after its own O(1) append, under
+the write lock, from fstat after fsync: it is trusted at once, see
+docs/performance.md for the argument and its limit.
+
+File layout: frames of ``<length:4><crc32:4><marshal>``: header, head
+(portfolio fields, pillars, appendable tables), ids, rows, then one frame
+per append (new rows, new state); the last state wins. A torn or corrupt
+frame makes the whole file a miss.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import sys
+import time
+import zlib
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from vzwatch import __version__
+from vzwatch.model import HistoryEntry, Initiative, Pillar, Portfolio, ProgressEntry
+from vzwatch.quarters import FiscalCalendar, Quarter, Timeline
+
+__all__ = [
+    "NO_CACHE_ENV",
+    "AppendTarget",
+    "append_target",
+    "cache_directory",
+    "entry_path",
+    "lookup",
+    "remember",
+    "row_of",
+]
+
+NO_CACHE_ENV = "VZWATCH_NO_CACHE"
+_FORMAT = 2  # 2: rows carry the status history
+_HEADER = "vzwatch-cache"
+_FINE_MARGIN_NS = 1_000_000_000
+_COARSE_MARGIN_NS = 3_000_000_000
+_APPENDABLE = ("initiatives", "progress")
+_ROOT_PREFIX_TRIES = 64
+
+Stamp = tuple[int, int, int, int, int]
+Row = tuple[Any, ...]
+
+
+def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
+    """Where cache files live, or None when caching is off (VZWATCH_NO_CACHE)."""
+    env = os.environ if env is None else env
+    if env.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "vzwatch"
+    if sys.platform == "win32":  # pragma: no cover
+        local = env.get("LOCALAPPDATA", "")
+        return Path(local) / "vzwatch" / "cache" if local else None
+    home = env.get("HOME", "")
+    if not (home and Path(home).is_absolute()):
+        try:
+            home = str(Path.home())
+        except (RuntimeError, KeyError, OSError):
+            return None
+    return Path(home) / ".cache" / "vzwatch"
+
+
+def entry_path(store_path: Path, directory: Path) -> Path:
+    """The cache file of a store: named by checksums of its real path (no hashlib import,
+    which costs 3 ms of start-up); the header repeats the path, so a clash is a miss."""
+    real = os.fsencode(os.path.realpath(store_path))
+    return directory / f"{zlib.crc32(real):08x}{zlib.adler32(real):08x}.v{_FORMAT}"
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """Changes whenever the code that produced the records may have changed."""
+    from vzwatch import model, quarters
+
+    parts: list[Any] = [_FORMAT, __version__, sys.version_info[:2]]
+    for module_file in (model.__file__, quarters.__file__, __file__):
+        st = Path(module_file or "").stat()
+        parts.append((st.st_size, st.st_mtime_ns))
+    return tuple(parts)
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _digest(data: bytes | memoryview) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(data, digest_size=32).digest()
+
+
+def _settled(stamp: Stamp, recorded_ns: int) -> bool:
+    ctime_ns = stamp[4]
+    margin = _COARSE_MARGIN_NS if ctime_ns % 1_000_000_000 == 0 else _FINE_MARGIN_NS
+    return ctime_ns + margin < recorded_ns
+
+
+# --- records <-> rows ----------------------------------------------------------
+
+
+def row_of(item: Initiative) -> Row:
+    """The cache's flat form of one initiative."""
+    timeline = item.timeline
+    return (
+        item.id,
+        item.title,
+        item.timeline_text,
+        item.objective,
+        item.pillar,
+        item.partners,
+        item.tags,
+        item.status,
+        item.source,
+        timeline.start.index if timeline.start else None,
+        timeline.end.index if timeline.end else None,
+        tuple((e.on.toordinal(), e.percent, e.note) for e in item.progress_log),
+        tuple((h.on.toordinal(), h.field, h.old, h.new) for h in item.history),
+    )
+
+
+def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
+    timelines: dict[tuple[int | None, int | None], Timeline] = {}
+    from_ordinal = date.fromordinal
+    built: list[Initiative] = []
+    for row in rows:
+        ident, title, text, objective, pillar, partners, tags, status, source, s, e, log, past = row
+        timeline = timelines.get((s, e))
+        if timeline is None:
+            timeline = timelines[(s, e)] = Timeline(
+                None if s is None else Quarter.from_index(s),
+                None if e is None else Quarter.from_index(e),
+            )
+        built.append(
+            Initiative(
+                ident,
+                title,
+                timeline,
+                text,
+                objective,
+                pillar,
+                partners,
+                tags,
+                status,
+                source,
+                tuple(ProgressEntry(ident, from_ordinal(o), p, n) for o, p, n in log),
+                tuple(HistoryEntry(ident, from_ordinal(o), f, a, b) for o, f, a, b in past),
+            )
+        )
+    return built
+
+
+def _head(portfolio: Portfolio, appendable: tuple[str, ...]) -> tuple[Any, ...]:
+    fiscal = portfolio.fiscal
+    return (
+        (portfolio.title, portfolio.source, portfolio.partners),
+        (fiscal.start_month, fiscal.named_by),
+        tuple((p.id, p.name, p.description) for p in portfolio.pillars),
+        appendable,
+    )
+
+
+# --- the file ------------------------------------------------------------------
+
+
+def _frame(value: Any) -> bytes:
+    body = marshal.dumps(value)
+    return len(body).to_bytes(4, "little") + zlib.crc32(body).to_bytes(4, "little") + body
+
+
+def _read_frame(handle: BinaryIO, *, skip: bool = False) -> Any:
+    prefix = handle.read(8)
+    if len(prefix) < 8:
+        raise EOFError
+    length = int.from_bytes(prefix[:4], "little")
+    crc = int.from_bytes(prefix[4:], "little")
+    if skip:
+        handle.seek(length, os.SEEK_CUR)
+        return None
+    body = handle.read(length)
+    if len(body) != length or zlib.crc32(body) != crc:
+        raise ValueError("torn or corrupt cache frame")
+    # Our own file in the user's cache dir; marshal builds data, it never runs code.
+    return marshal.loads(body)  # noqa: S302
+
+
+@dataclass
+class _State:
+    stamp: Stamp
+    recorded_ns: int
+    segments: tuple[tuple[int, bytes], ...]  # (end offset, digest of the bytes since the last end)
+    tail: bytes  # the store's last three bytes
+    trusted: bool
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return ("state", self.stamp, self.recorded_ns, self.segments, self.tail, self.trusted)
+
+    def fresh_for(self, stamp: Stamp) -> bool:
+        return stamp == self.stamp and (self.trusted or _settled(stamp, self.recorded_ns))
+
+    def describes(self, data: bytes) -> bool:
+        if not self.segments or self.segments[-1][0] != len(data):
+            return False
+        view, start = memoryview(data), 0
+        for end, digest in self.segments:
+            if _digest(view[start:end]) != digest:
+                return False
+            start = end
+        return True
+
+
+class _Entry:
+    """An open cache file: header, head and ids read; rows read on demand."""
+
+    def __init__(self, path: Path, handle: BinaryIO, path_of_store: Path) -> None:
+        self.path = path
+        self.handle = handle
+        self.inode = os.fstat(handle.fileno()).st_ino
+        header = _read_frame(handle)
+        if header != (_HEADER, _fingerprint(), os.path.realpath(path_of_store)):
+            raise ValueError("cache from another vzwatch")
+        self.head: tuple[Any, ...] = _read_frame(handle)
+        self.ids: tuple[str, ...] = _read_frame(handle)
+        self.rows_at = handle.tell()
+        _read_frame(handle, skip=True)
+        self.appends: list[tuple[Row, ...]] = []
+        state: _State | None = None
+        while True:
+            try:
+                frame = _read_frame(handle)
+            except EOFError:
+                break
+            kind, rows, state_tuple = frame
+            if kind != "append":
+                raise ValueError("unknown cache frame")
+            self.appends.append(rows)
+            state = _State(*state_tuple[1:])
+        if state is None:
+            raise ValueError("cache without state")
+        self.state = state
+        self.end = handle.tell()
+
+    def portfolio(self) -> Portfolio:
+        self.handle.seek(self.rows_at)
+        rows: list[Row] = list(_read_frame(self.handle))
+        for added in self.appends:
+            rows.extend(added)
+        (title, source, partners), (start_month, named_by), pillars, _ = self.head
+        return Portfolio(
+            initiatives=tuple(_initiatives(rows)),
+            pillars=tuple(Pillar(*p) for p in pillars),
+            title=title,
+            source=source,
+            partners=partners,
+            fiscal=FiscalCalendar(start_month, named_by),
+        )
+
+    def record(self, state: _State, rows: tuple[Row, ...] = ()) -> None:
+        """Append a new state (and rows) to this very file, as one frame."""
+        with open(self.path, "r+b") as handle:  # noqa: PTH123 - seek and write in place
+            if os.fstat(handle.fileno()).st_ino != self.inode:
+                return  # replaced since we read it: that writer's entry stands
+            handle.seek(self.end)
+            handle.write(_frame(("append", rows, state.as_tuple())))
+            handle.truncate()
+
+
+def _open_entry(store_path: Path) -> _Entry | None:
+    directory = cache_directory()
+    if directory is None:
+        return None
+    path = entry_path(store_path, directory)
+    try:
+        handle = open(path, "rb")  # noqa: PTH123, SIM115 - the entry owns it
+    except OSError:
+        return None
+    try:
+        entry = _Entry(path, handle, store_path)
+    except Exception:  # noqa: BLE001 - a cache problem is a miss, whatever it is
+        handle.close()
+        return None
+    return entry
+
+
+def _root_keys(text: str) -> set[str] | None:
+    """Keys defined before the first table header, or None if that cannot be told cheaply.
+
+    Each line starting with ``[`` might be the first header (or sit inside a
+    multi-line string or array); the first one whose prefix parses on its
+    own is it, since a prefix that ends inside any value does not parse.
+    """
+    import re
+    import tomllib
+
+    for tries, match in enumerate(re.finditer(r"^[ \t]*\[", text, re.MULTILINE)):
+        if tries >= _ROOT_PREFIX_TRIES:
+            return None
+        try:
+            return set(tomllib.loads(text[: match.start()]))
+        except tomllib.TOMLDecodeError:
+            continue
+    try:
+        return set(tomllib.loads(text))
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _appendable(text: str) -> tuple[str, ...]:
+    """Tables a ``[[table]]`` block can be appended to: those not defined in the root.
+
+    A valid store holds each of them either nowhere or as an array of tables;
+    a root ``initiatives = [...]`` would make an appended header invalid.
+    """
+    root = _root_keys(text)
+    if root is None:
+        return ()
+    return tuple(table for table in _APPENDABLE if table not in root)
+
+
+def _write_entry(store_path: Path, frames: bytes) -> None:
+    directory = cache_directory()
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    path = entry_path(store_path, directory)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(frames)
+        tmp.replace(path)  # readers see the old entry or the new one
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# --- what the rest of vzwatch calls ----------------------------------------------
+
+
+def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
+    """The cached records of the store as it is now, or None (a miss).
+
+    Without ``data`` only a settled stamp can hit; with ``data`` (the bytes
+    just read) a matching digest hits too, and the entry is re-recorded so
+    the next lookup can trust the stamp.
+    """
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            stamp = _stamp(store_path.stat())
+            if entry.state.fresh_for(stamp):
+                return entry.portfolio()
+            if data is None or not entry.state.describes(data):
+                return None
+            portfolio = entry.portfolio()
+            state = entry.state
+            refreshed = _State(stamp, time.time_ns(), state.segments, state.tail, False)
+            entry.record(refreshed)
+            return portfolio
+    except Exception:  # noqa: BLE001 - any cache error is a miss
+        return None
+
+
+def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
+    """Record the validated records of ``data``, the store's current bytes."""
+    try:
+        if cache_directory() is None:
+            return
+        stamp = _stamp(store_path.stat())
+        if stamp[2] != len(data):
+            return  # changed since it was read
+        text = data.decode("utf-8")
+        state = _State(
+            stamp, time.time_ns(), ((len(data), _digest(data)),), data[-3:], trusted=False
+        )
+        frames = b"".join(
+            (
+                _frame((_HEADER, _fingerprint(), os.path.realpath(store_path))),
+                _frame(_head(portfolio, _appendable(text))),
+                _frame(tuple(item.id for item in portfolio.initiatives)),
+                _frame(tuple(row_of(item) for item in portfolio.initiatives)),
+                _frame(("append", (), state.as_tuple())),
+            )
+        )
+        _write_entry(store_path, frames)
+    except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
+        pass
+
+
+@dataclass
+class AppendTarget:
+    """What an O(1) append needs to know about the store, vouched for by the cache."""
+
+    portfolio: Portfolio  # fields, fiscal calendar and pillars; no initiatives
+    ids: frozenset[str]
+    appendable: tuple[str, ...]
+    separator: str | None  # what goes between the old text and a new block; None: no fast path
+    expected: tuple[int, int, int]  # the store's device, inode and size
+    _entry: _Entry
+
+    def commit(self, after: os.stat_result, appended: bytes, rows: tuple[Row, ...]) -> None:
+        """Record the append in the cache (best effort: a failure is a later miss)."""
+        try:
+            state = self._entry.state
+            stamp = _stamp(after)
+            if stamp[2] != state.stamp[2] + len(appended):
+                return
+            segments = (*state.segments, (stamp[2], _digest(appended)))
+            tail = (state.tail + appended)[-3:]
+            self._entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows)
+        except Exception:  # noqa: BLE001, S110 - see class docstring
+            pass
+
+
+def append_target(store_path: Path) -> AppendTarget | None:
+    """The cache's view of the store, if it provably describes the store right now.
+
+    The caller holds the write lock. A racy entry is checked against the
+    file's bytes (O(size), still far cheaper than parsing).
+    """
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            st = store_path.stat()
+            stamp = _stamp(st)
+            if not entry.state.fresh_for(stamp):
+                with open(store_path, "rb") as handle:  # noqa: PTH123
+                    data = handle.read()
+                if len(data) != st.st_size or not entry.state.describes(data):
+                    return None
+            (title, source, partners), (start_month, named_by), pillars, appendable = entry.head
+            ids = set(entry.ids)
+            for rows in entry.appends:
+                ids.update(row[0] for row in rows)
+            tail = entry.state.tail
+        return AppendTarget(
+            portfolio=Portfolio(
+                initiatives=(),
+                pillars=tuple(Pillar(*p) for p in pillars),
+                title=title,
+                source=source,
+                partners=partners,
+                fiscal=FiscalCalendar(start_month, named_by),
+            ),
+            ids=frozenset(ids),
+            appendable=appendable,
+            separator=_separator(tail, st.st_size),
+            expected=(st.st_dev, st.st_ino, st.st_size),
+            _entry=entry,
+        )
+    except Exception:  # noqa: BLE001 - any cache error is a miss
+        return None
+
+
+def _separator(tail: bytes, size: int) -> str | None:
+    """What makes ``old + separator + block`` equal ``store.append_text(old, block)``.
+
+    append_text strips all trailing newlines and adds one blank line; an
+    append cannot strip, so stores ending in CR or in two or more blank lines
+    take the slow path.
+    """
+    if size == 0:
+        return ""
+    if b"\r" in tail:
+        return None
+    if not tail.endswith(b"\n"):
+        return "\n\n"
+    if size >= 2 and not tail.endswith(b"\n\n"):
+        return "\n"
+    if size >= 3 and not tail.endswith(b"\n\n\n"):
+        return ""
+    return None

@@ -1,0 +1,47 @@
+"""The filter options of `list`, shared by `timeline` and `export`.
+
+Defined once as ``Annotated`` aliases so every command spells them alike.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Annotated
+
+import typer
+
+from vzwatch import actions
+from vzwatch.cli.app import QuarterHelp
+from vzwatch.model import Portfolio, validate_status
+from vzwatch.queries import Filters
+
+StatusFilter = Annotated[
+    list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
+]
+PillarFilter = Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")]
+TagFilter = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Has this tag.")]
+PartnerFilter = Annotated[str | None, typer.Option("--partner", help="Partner name contains.")]
+ActiveInFilter = Annotated[
+    str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
+]
+
+
+def make_filters(
+    portfolio: Portfolio,
+    today: date,
+    *,
+    status: list[str] | None,
+    pillar: str | None,
+    tag: list[str] | None,
+    partner: str | None,
+    active_in: str | None,
+) -> Filters:
+    """The parsed filters, exactly as `list` reads them."""
+    quarter = actions.user_quarter(active_in, today, portfolio.fiscal) if active_in else None
+    return Filters(
+        statuses=[validate_status(s) for s in status or ()],
+        pillar=pillar,
+        tags=tag or (),
+        partner=partner,
+        active_in=quarter,
+    )

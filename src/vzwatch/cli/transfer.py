@@ -1,0 +1,270 @@
+"""`vzwatch import` and `vzwatch export`: initiatives in from articles and JSON, out to files."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vzwatch import actions
+from vzwatch.cli.app import (
+    JsonFlag,
+    StoreOption,
+    TodayOption,
+    app,
+    emit_json,
+    locate,
+    today_from,
+)
+from vzwatch.cli.filters import (
+    ActiveInFilter,
+    PartnerFilter,
+    PillarFilter,
+    StatusFilter,
+    TagFilter,
+    make_filters,
+)
+from vzwatch.errors import UsageError
+from vzwatch.textsafe import is_utf8_stream, visible
+
+if TYPE_CHECKING:
+    from vzwatch.importers import Parsed
+    from vzwatch.importing import ImportPlan
+
+# A progress bar is worth drawing only when the import takes a moment.
+PROGRESS_BAR_THRESHOLD = 200
+
+
+class ImportFormat(StrEnum):
+    auto = "auto"
+    markdown = "markdown"
+    json = "json"
+
+
+class ExportFormat(StrEnum):
+    ics = "ics"
+    csv = "csv"
+    json = "json"
+    markdown = "markdown"
+
+
+def _say(kind: str, message: str) -> None:
+    sys.stderr.write(f"vzwatch: {kind}: {visible(message)}\n")
+
+
+@app.command("import")
+def import_command(
+    source_file: Annotated[
+        Path, typer.Argument(metavar="FILE", help="A Markdown article or JSON; '-' reads stdin.")
+    ],
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
+    ] = False,
+    source: Annotated[
+        str | None,
+        typer.Option("--source", metavar="TEXT", help="Record where the data came from."),
+    ] = None,
+    skip_invalid: Annotated[
+        bool,
+        typer.Option("--skip-invalid", help="Import the valid rows even if some are invalid."),
+    ] = False,
+    input_format: Annotated[
+        ImportFormat,
+        typer.Option("--format", "-F", case_sensitive=False, help="auto, markdown or json."),
+    ] = ImportFormat.auto,
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Import initiatives from a Markdown article's tables or from vzwatch JSON.
+
+    Matches existing initiatives by id, then by title, so importing twice adds
+    nothing; changed fields are updated, new progress entries appended.
+
+    \b
+    Examples:
+      vzwatch import article.md --dry-run
+      vzwatch import article.md --source "Japan Wire, 2024-07-01"
+      vzwatch list --json > all.json && vzwatch import all.json --file other.toml
+    """
+    from vzwatch import importers
+    from vzwatch.importing import current_portfolio, run_import
+    from vzwatch.model import check_user_text
+
+    location = locate(file)
+    name, data = _read_source(source_file)
+    text = importers.decode_source(data, name)
+    fmt: importers.Format = (
+        importers.detect_format(name, text)
+        if input_format is ImportFormat.auto
+        else "json"
+        if input_format is ImportFormat.json
+        else "markdown"
+    )
+    try:
+        parsed = importers.parse(text, fmt, current_portfolio(location).fiscal)
+    except UsageError as error:
+        raise UsageError(f"{name}: {error.message}") from None
+    _report_problems(name, parsed, skip_invalid)
+    if not parsed.candidates:
+        raise UsageError(f"{name}: no initiatives to import")
+    label = check_user_text(source, "--source") if source is not None else None
+    with _progress_bar(len(parsed.candidates), enabled=not json_output) as tick:
+        plan = run_import(location, parsed, source=label, dry_run=dry_run, tick=tick)
+    if json_output:
+        emit_json(_plan_json(plan, parsed, dry_run))
+    else:
+        _print_plan(plan, name, parsed, dry_run)
+
+
+def _read_source(path: Path) -> tuple[str, bytes]:
+    if str(path) == "-":
+        return "stdin", sys.stdin.buffer.read()
+    name = visible(str(path))
+    try:
+        return str(path), path.read_bytes()
+    except FileNotFoundError:
+        raise UsageError(f"{name} does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"{name} is a directory; import a Markdown or JSON file") from None
+    except OSError as error:
+        raise UsageError(f"cannot read {name}: {error.strerror or error}") from None
+
+
+def _report_problems(name: str, parsed: Parsed, skip_invalid: bool) -> None:
+    for note in parsed.notes:
+        _say("note", f"{name}: {note}")
+    if not parsed.problems:
+        return
+    for problem in parsed.problems:
+        _say("warning" if skip_invalid else "error", f"{name}: {problem}")
+    if not skip_invalid:
+        bad, good = len(parsed.problems), len(parsed.candidates)
+        rows = "row is" if bad == 1 else "rows are"
+        hint = f"pass --skip-invalid to import the {good} valid one{'s' if good != 1 else ''}"
+        raise UsageError(f"{bad} {rows} invalid; nothing was imported (fix them, or {hint})")
+
+
+@contextmanager
+def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] | None]:
+    """A rich.progress bar on stderr for large imports in a terminal; otherwise nothing."""
+    if not (enabled and total >= PROGRESS_BAR_THRESHOLD and sys.stderr.isatty()):
+        yield None
+        return
+    from vzwatch.render.progress import progress_bar
+
+    with progress_bar("Importing", total) as tick:
+        yield tick
+
+
+def _plan_json(plan: ImportPlan, parsed: Parsed, dry_run: bool) -> dict[str, object]:
+    return {
+        "dry_run": dry_run,
+        "format": parsed.format,
+        "added": plan.count("add"),
+        "updated": plan.count("update"),
+        "unchanged": plan.count("unchanged"),
+        "changes": [
+            {
+                "action": change.action,
+                "id": change.id,
+                "title": change.title,
+                "timeline": str(change.timeline),
+                "fields": list(change.fields),
+                "progress_added": change.progress_added,
+                "from": change.candidate.where,
+            }
+            for change in plan.changes
+        ],
+        "skipped": list(parsed.problems),
+    }
+
+
+def _print_plan(plan: ImportPlan, name: str, parsed: Parsed, dry_run: bool) -> None:
+    verbs = {"add": "add", "update": "update", "unchanged": "unchanged"}
+    if dry_run:
+        verbs = {"add": "would add", "update": "would update", "unchanged": "unchanged"}
+    kind = "Markdown" if parsed.format == "markdown" else "JSON"
+    lines = [f"{visible(name)} ({kind}): {len(plan.changes)} initiatives"]
+    id_width = max(len(change.id) for change in plan.changes)
+    verb_width = max(len(verbs[change.action]) for change in plan.changes)
+    for change in plan.changes:
+        detail = ""
+        if change.fields:
+            detail = " (" + ", ".join(change.fields) + ")"
+        if change.progress_added:
+            detail += f" +{change.progress_added} progress"
+        lines.append(
+            f"  {verbs[change.action]:<{verb_width}}  {change.id:<{id_width}}  "
+            f"{visible(change.title)}  [{change.timeline}]{detail}"
+        )
+    added, updated = ("to add", "to update") if dry_run else ("added", "updated")
+    summary = (
+        f"{plan.count('add')} {added}, {plan.count('update')} {updated}, "
+        f"{plan.count('unchanged')} unchanged"
+    )
+    if parsed.problems:
+        summary += f", {len(parsed.problems)} invalid skipped"
+    lines.append(f"Dry run: nothing written ({summary})." if dry_run else f"Imported: {summary}.")
+    sys.stdout.write("\n".join(lines) + "\n")
+
+
+@app.command("export")
+def export_command(
+    output_format: Annotated[
+        ExportFormat,
+        typer.Option("--format", "-F", case_sensitive=False, help="ics, csv, json or markdown."),
+    ],
+    output: Annotated[
+        Path | None,
+        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (default: stdout)."),
+    ] = None,
+    status: StatusFilter = None,
+    pillar: PillarFilter = None,
+    tag: TagFilter = None,
+    partner: PartnerFilter = None,
+    active_in: ActiveInFilter = None,
+    tasks: Annotated[
+        bool,
+        typer.Option(
+            "--tasks", help="ICS: write tasks (VTODO, with percent complete), not events."
+        ),
+    ] = False,
+    today: TodayOption = None,
+    file: StoreOption = None,
+) -> None:
+    """Export initiatives to a calendar (ICS), a spreadsheet (CSV), JSON or Markdown.
+
+    \b
+    Examples:
+      vzwatch export --format ics --output initiatives.ics
+      vzwatch export --format csv --status planned > planned.csv
+      vzwatch export --format json --output backup.json
+    """
+    from vzwatch.exporting import export_text
+    from vzwatch.queries import select
+
+    location = locate(file)
+    portfolio = actions.open_portfolio(location)
+    day = today_from(today)
+    filters = make_filters(
+        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
+    )
+    chosen = select(portfolio, filters)
+    if tasks and output_format is not ExportFormat.ics:
+        raise UsageError("--tasks applies to --format ics only")
+    to_stdout_ascii = output is None and not is_utf8_stream(sys.stdout)
+    text = export_text(
+        output_format.value, chosen, portfolio, today=day, tasks=tasks, ascii_only=to_stdout_ascii
+    )
+    if output is None:
+        sys.stdout.write(text)
+        return
+    from vzwatch.outfile import write_output
+
+    write_output(output, text, store=location.path)
+    sys.stderr.write(f"wrote {len(chosen)} initiatives to {visible(str(output))}\n")

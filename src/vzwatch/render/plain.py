@@ -1,0 +1,50 @@
+"""Plain-text rows for large listings: no Rich, one line per initiative.
+
+A Rich table of 10k rows takes seconds to lay out; formatted lines take a
+fraction of that. ``vzwatch list`` uses this when it prints more rows than a
+person reads in a table (see ``PLAIN_ROWS``). User text goes through
+``visible`` exactly as in the tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TextIO
+
+from vzwatch.model import Initiative, Portfolio
+from vzwatch.quarters import Timeline
+from vzwatch.textsafe import visible
+
+# More rows than this are printed as plain lines instead of a Rich table.
+PLAIN_ROWS = 200
+
+
+def timeline_label(timeline: Timeline) -> str:
+    """``Q3-2024 – Q4-2024``, ``Q1-2025``, ``ongoing``, ``Q2-2025 – ongoing``."""
+    if timeline.ongoing:
+        return f"{timeline.start} – ongoing" if timeline.start else "ongoing"
+    if timeline.start == timeline.end:
+        return str(timeline.start)
+    return f"{timeline.start} – {timeline.end}"
+
+
+def print_plain(
+    stream: TextIO, initiatives: Sequence[Initiative], portfolio: Portfolio, footer: str
+) -> None:
+    """``id  timeline  status  progress  title`` per line, tab-free and aligned."""
+    width = max((len(item.id) for item in initiatives), default=2)
+    lines = [
+        f"{item.id:<{width}}  {timeline_label(item.timeline):<19}  {item.status:<9}  "
+        f"{item.progress:>3}%  {visible(item.title)}\n"
+        for item in initiatives
+    ]
+    header = f"{'ID':<{width}}  {'Timeline':<19}  {'Status':<9}  Prog  Title\n"
+    stream.write(header + "".join(lines) + footer + "\n")
+
+
+def footer(shown: int, total: int) -> str:
+    """``3 initiatives``, or how many more a limit left out and how to see them."""
+    noun = "initiative" if total == 1 else "initiatives"
+    if shown >= total:
+        return f"{total} {noun}"
+    return f"{shown} of {total} {noun} shown; {total - shown} more (--all or --limit N)"

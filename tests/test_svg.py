@@ -1,0 +1,59 @@
+"""The SVG picture: well-formed XML, user text escaped, nothing executable."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from dataclasses import replace
+from datetime import date
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from tests.test_timeline import SEED
+from vzwatch.svgchart import timeline_html, timeline_svg
+from vzwatch.timeline import plan
+
+TODAY = date(2025, 2, 14)
+SVG = "{http://www.w3.org/2000/svg}"
+
+
+def texts(document: str) -> list[str]:
+    return ["".join(node.itertext()) for node in ET.fromstring(document).iter(f"{SVG}text")]
+
+
+def test_svg_is_well_formed_and_shows_every_initiative() -> None:
+    document = timeline_svg(plan(SEED, TODAY), TODAY, title="Japan & Venezuela")
+    root = ET.fromstring(document)
+    assert root.tag == f"{SVG}svg"
+    shown = texts(document)
+    assert "Japan & Venezuela" in shown
+    for item in SEED:
+        assert item.title in shown
+    assert "60%" in shown
+    assert any("today 2025-02-14" in text for text in shown)
+    assert root.find(f".//{SVG}script") is None
+    assert "<script" not in document
+    assert "href" not in document
+
+
+def test_hostile_titles_are_text_not_markup() -> None:
+    evil = '</text><script>alert(1)</script><text>&amp; "q" \x1b[31m'
+    items = [replace(SEED[0], title=evil)]
+    document = timeline_svg(plan(items, TODAY), TODAY, title=evil)
+    assert "<script" not in document
+    assert evil.replace("\x1b", "\\x1b")[:30] in "".join(texts(document))
+
+
+@given(st.text(max_size=60))
+def test_any_title_keeps_the_svg_well_formed(title: str) -> None:
+    items = [replace(SEED[1], title=title or "x")]
+    document = timeline_svg(plan(items, TODAY), TODAY, title=title)
+    ET.fromstring(document)
+    ET.fromstring(
+        timeline_html(plan(items, TODAY), TODAY, title=title).split("<body>\n")[1].split("<p>")[0]
+    )
+
+
+def test_an_empty_window_is_still_a_picture() -> None:
+    document = timeline_svg(plan([], TODAY), TODAY)
+    assert "No initiatives" in "".join(texts(document))
