@@ -25,6 +25,7 @@ ELECTION_MISSIONS = {
     "timeline": {"text": "Q1 2025", "start": "Q1-2025", "end": "Q1-2025", "ongoing": False},
     "source": "Japan Wire, citing Kyodo News",
     "progress_log": [],
+    "history": [],
 }
 
 

@@ -7,20 +7,28 @@ and hands the results to a renderer.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from datetime import date
+from pathlib import Path
+from typing import Any
 
 from vzwatch import cache
 from vzwatch.errors import InvalidQuarter, StoreError, UsageError
 from vzwatch.model import (
     ID_PATTERN,
+    HistoryEntry,
     Initiative,
     Portfolio,
+    ProgressEntry,
     check_user_text,
+    history_record,
     initiative_record,
     load_portfolio,
     new_id,
     portfolio_from_document,
+    progress_record,
     validate_status,
 )
 from vzwatch.quarters import FiscalCalendar, Quarter, Timeline, parse_timeline, resolve_quarter
@@ -36,7 +44,15 @@ from vzwatch.store import (
     write_store,
 )
 from vzwatch.textsafe import visible
-from vzwatch.tomledit import render_block
+from vzwatch.tomledit import (
+    DELETE,
+    Block,
+    TomlEditError,
+    delete_block,
+    edit_block,
+    find_records,
+    render_block,
+)
 
 
 class _Loader:
@@ -223,3 +239,273 @@ def _choose_id(ids: frozenset[str], title: str, ident: str | None) -> str:
     if ident in ids:
         raise UsageError(f"id '{ident}' is already used; choose another or leave --id out")
     return ident
+
+
+# --- changing existing records ----------------------------------------------
+
+
+def user_date(text: str, option: str) -> date:
+    """A date typed by the user: strictly YYYY-MM-DD."""
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
+            raise ValueError
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{option} '{visible(text)}' is not a date (YYYY-MM-DD)") from None
+
+
+def user_since(text: str, today: date, fiscal: FiscalCalendar) -> date:
+    """``--since``: a date, or a quarter (its first day); not after today."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
+        since = user_date(text, "--since")
+    else:
+        since = user_quarter(text, today, fiscal).start_date
+    if since > today:
+        raise UsageError(f"--since {since} is after today ({today})")
+    return since
+
+
+def user_percent(text: str) -> int:
+    """PERCENT as typed: a whole number from 0 to 100, with or without '%'."""
+    digits = text.strip().removesuffix("%").strip()
+    if not re.fullmatch(r"[0-9]{1,3}", digits, re.ASCII) or int(digits) > 100:
+        raise UsageError(f"percent '{visible(text)}' is not a whole number from 0 to 100")
+    return int(digits)
+
+
+def _records(text: str, table: str, key: str, value: str, path: Path) -> list[Block]:
+    try:
+        return find_records(text, table, key, value)
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def _initiative_block(text: str, ident: str, path: Path) -> Block:
+    blocks = _records(text, "initiatives", "id", ident, path)
+    if len(blocks) != 1:
+        # The id is written in a form the text editor cannot match; refuse, never guess.
+        raise StoreError(f"{path}: cannot find the [[initiatives]] table of '{ident}' to edit")
+    return blocks[0]
+
+
+def _remember(location: StoreLocation, text: str, loader: _Loader) -> Portfolio:
+    """The portfolio just written, recorded in the parse cache so the next read is fast."""
+    portfolio = loader(text)
+    if location.exists:
+        cache.remember(location.path, text.encode("utf-8"), portfolio)
+    return portfolio
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRecorded:
+    """What `progress` did: the entry, the progress before it, and any status change."""
+
+    initiative: Initiative
+    entry: ProgressEntry
+    previous: int
+    status_change: HistoryEntry | None
+
+
+def record_progress(
+    location: StoreLocation,
+    id_or_prefix: str,
+    percent: int,
+    *,
+    today: date,
+    on: date | None = None,
+    note: str = "",
+    keep_status: bool = False,
+) -> ProgressRecorded:
+    """Append a dated progress entry; mark the initiative done when it becomes 100%.
+
+    "Becomes 100%": the entry is 100 and is now the latest-dated one (so the
+    current progress is 100). ``keep_status`` leaves the status alone.
+    """
+    note = check_user_text(note, "note")
+    on = on or today
+    if on > today:
+        raise UsageError(f"date {on} is in the future (today is {today})")
+    if not 0 <= percent <= 100:
+        raise UsageError(f"percent {percent} is not a whole number from 0 to 100")
+    loader = _Loader(location)
+    done: list[ProgressRecorded] = []
+
+    def edit(old: str) -> str:
+        initiative = loader(old).find(id_or_prefix)
+        entry = ProgressEntry(initiative.id, on, percent, note)
+        log = initiative.progress_log
+        becomes_current = not log or on >= log[-1].on  # a same-day entry later in the file wins
+        change = None
+        new = old
+        if percent == 100 and becomes_current and not keep_status and initiative.status != "done":
+            change = HistoryEntry(initiative.id, on, "status", initiative.status, "done")
+            block = _initiative_block(old, initiative.id, location.path)
+            new = edit_block(new, block, {"status": "done"})
+        new = append_text(new, render_block("progress", progress_record(entry)))
+        if change is not None:
+            new = append_text(new, render_block("history", history_record(change)))
+        done.append(ProgressRecorded(initiative, entry, initiative.progress, change))
+        return new
+
+    new_text = write_store(location, edit, loader)
+    result = done[-1]
+    stored = _remember(location, new_text, loader).find(result.initiative.id)
+    return ProgressRecorded(stored, result.entry, result.previous, result.status_change)
+
+
+@dataclass(frozen=True, slots=True)
+class InitiativeEdit:
+    """What `edit` may change; None (or empty) leaves a field as it is."""
+
+    title: str | None = None
+    objective: str | None = None
+    timeline: str | None = None
+    pillar: str | None = None  # "" removes the pillar
+    add_partners: Sequence[str] = ()
+    remove_partners: Sequence[str] = ()
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+    status: str | None = None
+
+    def is_empty(self) -> bool:
+        return self == InitiativeEdit()
+
+
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """What `edit` did: the initiative as stored and the fields that changed."""
+
+    initiative: Initiative
+    changed: tuple[str, ...]
+    status_change: HistoryEntry | None
+
+
+def _edited_list(
+    current: Sequence[str], add: Sequence[str], remove: Sequence[str], what: str, ident: str
+) -> list[str]:
+    """``current`` without ``remove`` and with ``add`` (both compared in any case)."""
+    removing = {check_user_text(item, what).casefold() for item in remove if item.strip()}
+    missing = removing - {item.casefold() for item in current}
+    if missing:
+        listed = ", ".join(current) or "none"
+        raise UsageError(
+            f"{what} '{visible(sorted(missing)[0])}' is not on '{ident}' ({what}s: {listed})"
+        )
+    kept = [item for item in current if item.casefold() not in removing]
+    for item in (check_user_text(item, what) for item in add if item.strip()):
+        if item.casefold() not in {k.casefold() for k in kept}:
+            kept.append(item)
+    return kept
+
+
+def _field_changes(
+    portfolio: Portfolio, initiative: Initiative, request: InitiativeEdit, block: Block
+) -> dict[str, Any]:
+    """The key -> value (or DELETE) changes that ``request`` makes to ``initiative``."""
+    changes: dict[str, Any] = {}
+    if request.title is not None:
+        title = check_user_text(request.title, "title")
+        if not title:
+            raise UsageError("title must not be empty")
+        if title != initiative.title:
+            changes["title"] = title
+    if request.objective is not None:
+        objective = check_user_text(request.objective, "objective")
+        if objective != initiative.objective:
+            changes["objective"] = objective or DELETE
+    if request.timeline is not None:
+        timeline = check_user_text(request.timeline, "timeline")
+        user_timeline(timeline, portfolio.fiscal)
+        if timeline != initiative.timeline_text or block.entry("timeline") is None:
+            # `timeline` wins over start/end when loading; drop them so the file says one thing.
+            changes.update({"timeline": timeline, "start": DELETE, "end": DELETE})
+    if request.pillar is not None:
+        pillar = resolve_pillar(portfolio, check_user_text(request.pillar, "pillar"))
+        if pillar != initiative.pillar:
+            changes["pillar"] = pillar or DELETE
+    for key, current, add, remove, what in (
+        ("partners", initiative.partners, request.add_partners, request.remove_partners, "partner"),
+        ("tags", initiative.tags, request.add_tags, request.remove_tags, "tag"),
+    ):
+        if add or remove:
+            edited = _edited_list(current, add, remove, what, initiative.id)
+            if tuple(edited) != current:
+                changes[key] = edited
+    if request.status is not None:
+        status = validate_status(request.status)
+        if status != initiative.status:
+            changes["status"] = status
+    return changes
+
+
+def edit_initiative(
+    location: StoreLocation, id_or_prefix: str, request: InitiativeEdit, *, today: date
+) -> Edited:
+    """Change fields of one initiative in place; the id, comments and other keys stay.
+
+    A status change is also appended as a dated ``[[history]]`` entry. An edit
+    that changes nothing leaves the file byte-identical.
+    """
+    if request.is_empty():
+        raise UsageError(
+            "nothing to change: give --title, --objective, --timeline, --pillar, "
+            "--add-partner, --remove-partner, --add-tag, --remove-tag or --status"
+        )
+    loader = _Loader(location)
+    done: list[Edited] = []
+
+    def edit(old: str) -> str:
+        portfolio = loader(old)
+        initiative = portfolio.find(id_or_prefix)
+        block = _initiative_block(old, initiative.id, location.path)
+        changes = _field_changes(portfolio, initiative, request, block)
+        new = edit_block(old, block, changes)
+        change = None
+        if "status" in changes:
+            status = changes["status"]
+            change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
+            new = append_text(new, render_block("history", history_record(change)))
+        shown = tuple(key for key in changes if key not in ("start", "end"))
+        done.append(Edited(initiative, shown, change))
+        return new
+
+    new_text = write_store(location, edit, loader)
+    result = done[-1]
+    stored = _remember(location, new_text, loader).find(result.initiative.id)
+    return Edited(stored, result.changed, result.status_change)
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What `remove` took out of the store."""
+
+    initiative: Initiative
+    progress_entries: int
+    history_entries: int
+
+
+def remove_initiative(location: StoreLocation, ident: str) -> Removed:
+    """Remove one initiative (exact id) with its progress and history entries.
+
+    Its ``[[progress]]`` and ``[[history]]`` entries would name an initiative
+    that no longer exists, so they go too; comments around the tables stay.
+    """
+    loader = _Loader(location)
+    done: list[Removed] = []
+
+    def edit(old: str) -> str:
+        initiative = loader(old).find(ident)
+        if initiative.id != ident.strip().lower():
+            raise UsageError(f"remove needs the full id (did you mean '{initiative.id}'?)")
+        path = location.path
+        progress = _records(old, "progress", "initiative", initiative.id, path)
+        history = _records(old, "history", "initiative", initiative.id, path)
+        blocks = [_initiative_block(old, initiative.id, path), *progress, *history]
+        new = old
+        for block in sorted(blocks, key=lambda b: b.start, reverse=True):  # keep offsets valid
+            new = delete_block(new, block)
+        done.append(Removed(initiative, len(progress), len(history)))
+        return new
+
+    _remember(location, write_store(location, edit, loader), loader)
+    return done[-1]

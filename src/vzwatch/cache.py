@@ -43,7 +43,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from vzwatch import __version__
-from vzwatch.model import Initiative, Pillar, Portfolio, ProgressEntry
+from vzwatch.model import HistoryEntry, Initiative, Pillar, Portfolio, ProgressEntry
 from vzwatch.quarters import FiscalCalendar, Quarter, Timeline
 
 __all__ = [
@@ -58,7 +58,7 @@ __all__ = [
 ]
 
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
-_FORMAT = 1
+_FORMAT = 2  # 2: rows carry the status history
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -142,6 +142,7 @@ def row_of(item: Initiative) -> Row:
         timeline.start.index if timeline.start else None,
         timeline.end.index if timeline.end else None,
         tuple((e.on.toordinal(), e.percent, e.note) for e in item.progress_log),
+        tuple((h.on.toordinal(), h.field, h.old, h.new) for h in item.history),
     )
 
 
@@ -149,7 +150,8 @@ def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
     timelines: dict[tuple[int | None, int | None], Timeline] = {}
     from_ordinal = date.fromordinal
     built: list[Initiative] = []
-    for ident, title, text, objective, pillar, partners, tags, status, source, s, e, log in rows:
+    for row in rows:
+        ident, title, text, objective, pillar, partners, tags, status, source, s, e, log, past = row
         timeline = timelines.get((s, e))
         if timeline is None:
             timeline = timelines[(s, e)] = Timeline(
@@ -169,6 +171,7 @@ def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
                 status,
                 source,
                 tuple(ProgressEntry(ident, from_ordinal(o), p, n) for o, p, n in log),
+                tuple(HistoryEntry(ident, from_ordinal(o), f, a, b) for o, f, a, b in past),
             )
         )
     return built

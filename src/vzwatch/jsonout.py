@@ -48,6 +48,10 @@ def initiative_to_dict(
             {"date": entry.on.isoformat(), "percent": entry.percent, "note": entry.note}
             for entry in initiative.progress_log
         ],
+        "history": [
+            {"date": entry.on.isoformat(), "field": entry.field, "from": entry.old, "to": entry.new}
+            for entry in initiative.history
+        ],
     }
 
 

@@ -37,6 +37,17 @@ class ProgressEntry:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryEntry:
+    """One dated change of a field (today only ``status``), so reports can say when it moved."""
+
+    initiative: str
+    on: date
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
 class Pillar:
     """A strategic pillar that initiatives belong to."""
 
@@ -60,6 +71,7 @@ class Initiative:
     status: str = "planned"
     source: str | None = None
     progress_log: tuple[ProgressEntry, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
 
     @property
     def progress(self) -> int:
@@ -271,6 +283,7 @@ def check_document(
     pillars = _load_pillars(_table_list(document, "pillars", path, problems), locator, problems)
     pillar_ids = {p.id for p in pillars}
     progress = _load_progress(_table_list(document, "progress", path, problems), locator, problems)
+    history = _load_history(_table_list(document, "history", path, problems), locator, problems)
 
     initiatives: list[Initiative] = []
     seen: dict[str, int] = {}
@@ -307,23 +320,25 @@ def check_document(
                     status=status,
                     source=_text(raw.get("source"), "source") or None,
                     progress_log=tuple(progress.pop(ident, ())),
+                    history=tuple(history.pop(ident, ())),
                 )
             )
         except ValueError as error:
             problems.append(locator.problem("initiatives", index, label, str(error)))
             broken.add(ident)
 
-    for orphan in progress:
-        if orphan in seen or orphan in broken:
-            continue  # its initiative is invalid, and that is already reported
-        problems.append(
-            Problem(
-                path,
-                None,
-                None,
-                f"[[progress]] names initiative '{visible(orphan)}', which does not exist",
+    for table, entries in (("progress", progress), ("history", history)):
+        for orphan in entries:
+            if orphan in seen or orphan in broken:
+                continue  # its initiative is invalid, and that is already reported
+            problems.append(
+                Problem(
+                    path,
+                    None,
+                    None,
+                    f"[[{table}]] names initiative '{visible(orphan)}', which does not exist",
+                )
             )
-        )
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
@@ -356,6 +371,15 @@ def _load_pillars(
     return tuple(pillars)
 
 
+def _entry_date(raw: Mapping[str, Any]) -> date:
+    on = raw.get("date")
+    if isinstance(on, str):
+        on = _iso_date(on)
+    if not isinstance(on, date):
+        raise ValueError("date must be a date such as 2025-03-31")
+    return on
+
+
 def _load_progress(
     tables: list[dict[str, Any]], locator: _Locator, problems: list[Problem]
 ) -> dict[str, list[ProgressEntry]]:
@@ -363,11 +387,7 @@ def _load_progress(
     for index, raw in enumerate(tables):
         try:
             ident = _text(raw.get("initiative"), "initiative", required=True)
-            on = raw.get("date")
-            if isinstance(on, str):
-                on = _iso_date(on)
-            if not isinstance(on, date):
-                raise ValueError("date must be a date such as 2025-03-31")
+            on = _entry_date(raw)
             percent = raw.get("percent")
             if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
                 raise ValueError("percent must be a whole number from 0 to 100")
@@ -378,6 +398,29 @@ def _load_progress(
         except ValueError as error:
             problems.append(
                 locator.problem("progress", index, f"progress entry {index + 1}", str(error))
+            )
+    for entries in by_initiative.values():
+        entries.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
+    return by_initiative
+
+
+def _load_history(
+    tables: list[dict[str, Any]], locator: _Locator, problems: list[Problem]
+) -> dict[str, list[HistoryEntry]]:
+    by_initiative: dict[str, list[HistoryEntry]] = {}
+    for index, raw in enumerate(tables):
+        try:
+            ident = _text(raw.get("initiative"), "initiative", required=True)
+            on = _entry_date(raw)
+            changed = _text(raw.get("field"), "field", required=True)
+            old = _text(raw.get("from"), "from")
+            new = _text(raw.get("to"), "to")
+            if changed == "status" and new not in STATUSES:
+                raise ValueError(f"status {new!r} is not one of {', '.join(STATUSES)}")
+            by_initiative.setdefault(ident, []).append(HistoryEntry(ident, on, changed, old, new))
+        except ValueError as error:
+            problems.append(
+                locator.problem("history", index, f"history entry {index + 1}", str(error))
             )
     for entries in by_initiative.values():
         entries.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
@@ -452,3 +495,26 @@ def initiative_record(
     if source:
         record["source"] = source
     return record
+
+
+def progress_record(entry: ProgressEntry) -> dict[str, Any]:
+    """The TOML table of a progress entry (an empty note is left out)."""
+    record: dict[str, Any] = {
+        "initiative": entry.initiative,
+        "date": entry.on,
+        "percent": entry.percent,
+    }
+    if entry.note:
+        record["note"] = entry.note
+    return record
+
+
+def history_record(entry: HistoryEntry) -> dict[str, Any]:
+    """The TOML table of a history entry."""
+    return {
+        "initiative": entry.initiative,
+        "date": entry.on,
+        "field": entry.field,
+        "from": entry.old,
+        "to": entry.new,
+    }

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import typer
 
 from vzwatch.cli import core as _core  # noqa: F401  (registers the commands)
+from vzwatch.cli import progress as _progress  # noqa: F401  (progress, edit, remove)
+from vzwatch.cli import report as _report  # noqa: F401
 from vzwatch.cli import team as _team  # noqa: F401  (validate, merge-driver, git-setup)
 from vzwatch.cli import timeline as _timeline  # noqa: F401
 from vzwatch.cli import transfer as _transfer  # noqa: F401

@@ -172,6 +172,9 @@ class Output:
     columns: Sequence[str]
     table: Callable[[Console], None]
     headers: Sequence[str] | None = None
+    # A document with more than one table (the report) brings its own forms.
+    jsonl: Callable[[], Sequence[Any]] | None = None
+    markdown: Callable[[], str] | None = None
 
 
 def initiatives_output(
@@ -226,11 +229,16 @@ def emit(fmt: OutputFormat, output: Output) -> None:
     from vzwatch import formats
 
     if fmt is OutputFormat.jsonl:
-        value = output.json()
-        items = value if isinstance(value, list) else [value]
+        if output.jsonl is not None:
+            items: Sequence[Any] = output.jsonl()
+        else:
+            value = output.json()
+            items = value if isinstance(value, list) else [value]
         sys.stdout.write(formats.to_jsonl(items, ascii_only=not is_utf8_stream(sys.stdout)))
     elif fmt is OutputFormat.csv:
         sys.stdout.write(formats.to_csv(output.rows(), output.columns))
+    elif output.markdown is not None:
+        sys.stdout.write(output.markdown())
     else:
         sys.stdout.write(formats.to_markdown(output.rows(), output.columns, output.headers))
 

@@ -134,6 +134,16 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
         for entry in initiative.progress_log:
             log.add_row(entry.on.isoformat(), f"{entry.percent}%", user_text(entry.note))
         parts.append(log)
+    if initiative.history:
+        changes = Table(title="Status history", title_justify="left", box=box.SIMPLE_HEAD)
+        changes.add_column("Date", no_wrap=True)
+        changes.add_column("Change", overflow="fold")
+        for change in initiative.history:
+            changes.add_row(
+                change.on.isoformat(),
+                user_text(f"{change.field}: {change.old or '—'} → {change.new}"),
+            )
+        parts.append(changes)
     return Group(*parts)
 
 
