@@ -20,11 +20,21 @@ if TYPE_CHECKING:
 SCHEMA_VERSION = 1
 
 
+def timeline_fields(initiative: Initiative) -> dict[str, Any]:
+    """The ``timeline`` object: as written, canonical start and end, and ``ongoing``."""
+    timeline = initiative.timeline
+    return {
+        "text": initiative.timeline_text,
+        "start": str(timeline.start) if timeline.start else None,
+        "end": str(timeline.end) if timeline.end else None,
+        "ongoing": timeline.ongoing,
+    }
+
+
 def initiative_to_dict(
     initiative: Initiative, portfolio: Portfolio | None = None
 ) -> dict[str, Any]:
     """The documented JSON object for one initiative."""
-    timeline = initiative.timeline
     return {
         "id": initiative.id,
         "title": initiative.title,
@@ -37,12 +47,7 @@ def initiative_to_dict(
         "tags": list(initiative.tags),
         "status": initiative.status,
         "progress": initiative.progress,
-        "timeline": {
-            "text": initiative.timeline_text,
-            "start": str(timeline.start) if timeline.start else None,
-            "end": str(timeline.end) if timeline.end else None,
-            "ongoing": timeline.ongoing,
-        },
+        "timeline": timeline_fields(initiative),
         "source": initiative.source,
         "progress_log": [
             {"date": entry.on.isoformat(), "percent": entry.percent, "note": entry.note}

@@ -9,6 +9,7 @@ from __future__ import annotations
 from typing import Any
 
 from vzwatch.formats import markdown_cell
+from vzwatch.jsonout import timeline_fields
 from vzwatch.quarters import Timeline
 from vzwatch.report import Change, Group, InitiativeReport, Report
 
@@ -52,7 +53,6 @@ def group_numbers(group: Group) -> dict[str, Any]:
 
 def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
     initiative = item.initiative
-    timeline = initiative.timeline
     return {
         "id": initiative.id,
         "title": initiative.title,
@@ -62,12 +62,7 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         else None,
         "partners": list(initiative.partners),
         "status": initiative.status,
-        "timeline": {
-            "text": initiative.timeline_text,
-            "start": _iso(timeline.start),
-            "end": _iso(timeline.end),
-            "ongoing": timeline.ongoing,
-        },
+        "timeline": timeline_fields(initiative),
         "progress": item.progress,
         "expected": item.expected,
         "gap": item.gap,

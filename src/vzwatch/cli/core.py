@@ -30,9 +30,16 @@ from vzwatch.cli.app import (
     locate,
     today_from,
 )
+from vzwatch.cli.filters import (
+    ActiveInFilter,
+    PartnerFilter,
+    PillarFilter,
+    StatusFilter,
+    TagFilter,
+    make_filters,
+)
 from vzwatch.errors import ExitCode
-from vzwatch.model import validate_status
-from vzwatch.queries import Filters, due, select
+from vzwatch.queries import due, select
 from vzwatch.textsafe import visible
 
 if TYPE_CHECKING:
@@ -42,15 +49,11 @@ if TYPE_CHECKING:
 @app.command("list")
 def list_command(
     file: StoreOption = None,
-    status: Annotated[
-        list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
-    ] = None,
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")] = None,
-    tag: Annotated[list[str] | None, typer.Option("--tag", "-t", help="Has this tag.")] = None,
-    partner: Annotated[str | None, typer.Option("--partner", help="Partner name contains.")] = None,
-    active_in: Annotated[
-        str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
-    ] = None,
+    status: StatusFilter = None,
+    pillar: PillarFilter = None,
+    tag: TagFilter = None,
+    partner: PartnerFilter = None,
+    active_in: ActiveInFilter = None,
     today: TodayOption = None,
     limit: Annotated[
         int,
@@ -73,15 +76,14 @@ def list_command(
     """
     fmt = chosen_format(output_format, json_output)
     portfolio = actions.open_portfolio(locate(file))
-    quarter = (
-        actions.user_quarter(active_in, today_from(today), portfolio.fiscal) if active_in else None
-    )
-    filters = Filters(
-        statuses=[validate_status(s) for s in status or ()],
+    filters = make_filters(
+        portfolio,
+        today_from(today),
+        status=status,
         pillar=pillar,
-        tags=tag or (),
+        tag=tag,
         partner=partner,
-        active_in=quarter,
+        active_in=active_in,
     )
     rows = None if show_all else limit
     emit(fmt, initiatives_output(select(portfolio, filters), portfolio, table_rows=rows))
