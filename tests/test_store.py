@@ -454,6 +454,21 @@ def test_atomic_write_removes_stale_temp_files(tmp_path: Path) -> None:
     assert path.read_text() == "new = 2\n"
 
 
+def test_taking_the_write_lock_removes_stale_temp_files(tmp_path: Path) -> None:
+    """Writes that never rewrite the file (an O(1) append, a no-op edit) clean up too."""
+    path = tmp_path / "s.toml"
+    path.write_text("old = 1\n")
+    stale = tmp_path / ".s.toml.0a1b2c3d4e5f.vzwatch-tmp"
+    stale.write_text("half-written")
+    other = tmp_path / ".other.toml.0a1b2c3d4e5f.vzwatch-tmp"
+    other.write_text("not ours")
+
+    with write_lock(path):
+        assert not stale.exists()
+    assert other.exists()
+    assert path.read_text() == "old = 1\n"
+
+
 def test_atomic_write_refuses_read_only_file(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_bytes(b"old = 1\n")

@@ -420,8 +420,9 @@ def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[int]:
     same race. ``timeout`` defaults to $VZWATCH_LOCK_TIMEOUT, else 5 seconds.
 
     Yields the lock file's descriptor: :func:`append_block` keeps its undo
-    record in that file. An append a killed writer left half done is undone
-    before anything else happens under the lock.
+    record in that file. What killed writers left behind (an append half
+    done, temp files of an atomic write) is cleaned up before anything else
+    happens under the lock.
     """
     try:
         import fcntl
@@ -449,6 +450,9 @@ def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[int]:
                 )
             time.sleep(min(_LOCK_POLL_SECONDS, remaining))
         _recover_interrupted_append(store_path, fd)
+        # Every writer cleans up after killed ones, the O(1) append path too.
+        real = Path(os.path.realpath(store_path))
+        _remove_stale_temp_files(real.parent, real.name)
         yield fd
     finally:
         # Closing the descriptor releases the flock; the lock file stays.
