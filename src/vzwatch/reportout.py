@@ -12,6 +12,7 @@ from vzwatch.formats import markdown_cell
 from vzwatch.jsonout import timeline_fields
 from vzwatch.quarters import Timeline
 from vzwatch.report import Change, Group, InitiativeReport, Report
+from vzwatch.textsafe import visible
 
 REPORT_COLUMNS = (
     "group",
@@ -172,9 +173,13 @@ def timeline_text(timeline: Timeline) -> str:
 
 
 def change_text(change: Change) -> str:
-    """'progress 20% → 40%', 'progress 40%', 'status planned → done'."""
+    """'progress 20% → 40%', 'progress 40%', 'status planned → done'.
+
+    ``from`` is free text in the store (only ``to`` must be a status), so it is
+    shown with control characters escaped, like any user text.
+    """
     if change.kind == "status":
-        return f"status {change.old or '—'} → {change.new}"
+        return f"status {visible(change.old or '') or '—'} → {visible(change.new or '')}"
     if change.previous is None:
         return f"progress {change.percent}%"
     return f"progress {change.previous}% → {change.percent}%"
@@ -231,7 +236,7 @@ def report_markdown(report: Report) -> str:
                 [
                     change.on.isoformat(),
                     markdown_cell(change.title),
-                    change_text(change),
+                    markdown_cell(change_text(change)),
                     markdown_cell(change.note),
                 ]
                 for change in report.changes
