@@ -115,6 +115,40 @@ def test_progress_logs_merge_as_a_union(run: RunCli, store: Path, tmp_path: Path
     assert [entry["percent"] for entry in log] == [60, 90]
 
 
+def test_status_history_imports_and_merges_as_a_union(
+    run: RunCli, store: Path, empty_store: Path, tmp_path: Path
+) -> None:
+    assert run("edit", "inter", "--status", "active", "--today", "2024-08-01").exit_code == 0
+    assert run("edit", "inter", "--status", "done", "--today", "2024-12-20").exit_code == 0
+    exported = tmp_path / "all.json"
+    assert run("export", "--format", "json", "--output", str(exported)).exit_code == ExitCode.OK
+    result = run("import", str(exported), "--file", str(empty_store), "--json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    added = {c["id"]: c["history_added"] for c in json.loads(result.stdout)["changes"]}
+    assert added["international-dialogue-forums"] == 2
+    copy = json.loads(run("show", "inter", "--json", "--file", str(empty_store)).stdout)
+    assert copy["history"] == [
+        {"date": "2024-08-01", "field": "status", "from": "planned", "to": "active"},
+        {"date": "2024-12-20", "field": "status", "from": "active", "to": "done"},
+    ]
+    assert "[[history]]" in empty_store.read_text(encoding="utf-8")
+    # Again: the entries are there already, so nothing is appended.
+    before = empty_store.read_bytes()
+    again = run("import", str(exported), "--file", str(empty_store), "--json")
+    assert json.loads(again.stdout)["updated"] == 0
+    assert empty_store.read_bytes() == before
+
+
+def test_history_with_a_bad_status_is_an_invalid_row(run: RunCli, tmp_path: Path) -> None:
+    item = json.loads(run("show", "inter", "--json").stdout)
+    item["history"] = [{"date": "2024-08-01", "field": "status", "from": "", "to": "finished"}]
+    source = tmp_path / "one.json"
+    source.write_text(json.dumps(item), encoding="utf-8")
+    result = run("import", str(source))
+    assert result.exit_code == ExitCode.USAGE
+    assert "history entry 1: status 'finished' is not one of" in result.stderr
+
+
 def test_stdin_is_read_with_a_dash(run: RunCli, empty_store: Path) -> None:
     exported = run("list", "--json").stdout
     result = run("import", "-", "--file", str(empty_store), input=exported)
@@ -204,6 +238,7 @@ def test_import_json_summary(run: RunCli, empty_store: Path) -> None:
         "timeline": "Q3-2024..Q4-2024",
         "fields": [],
         "progress_added": 0,
+        "history_added": 0,
         "from": "line 11",
     }
 

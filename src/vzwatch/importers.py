@@ -28,6 +28,7 @@ from vzwatch.textsafe import unsafe_character, visible
 
 __all__ = [
     "Candidate",
+    "HistoryItem",
     "Parsed",
     "ProgressItem",
     "decode_source",
@@ -67,6 +68,16 @@ class ProgressItem:
 
 
 @dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One dated field change (a status history entry) as the source gives it."""
+
+    on: date
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
 class Candidate:
     """An initiative read from the source, before it meets the store.
 
@@ -83,6 +94,7 @@ class Candidate:
     ident: str | None = None
     pillar_name: str | None = None
     progress: tuple[ProgressItem, ...] = ()
+    history: tuple[HistoryItem, ...] = ()
 
 
 @dataclass(slots=True)
@@ -379,6 +391,7 @@ def _json_candidate(
             ident=ident or None,
             pillar_name=_json_string(item, "pillar_name"),
             progress=_json_progress(item.get("progress_log")),
+            history=_json_history(item.get("history")),
         )
     except ValueError as problem:
         raise ValueError(f"{label}: {problem}") from None
@@ -430,13 +443,7 @@ def _json_progress(value: object) -> tuple[ProgressItem, ...]:
         where = f"progress_log entry {number}"
         if not isinstance(raw, dict):
             raise ValueError(f"{where} is not an object")
-        on = raw.get("date")
-        try:
-            if not isinstance(on, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", on):
-                raise ValueError
-            day = date.fromisoformat(on)
-        except ValueError:
-            raise ValueError(f"{where}: date must be YYYY-MM-DD") from None
+        day = _json_date(raw, where)
         percent = raw.get("percent")
         if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
             raise ValueError(f"{where}: percent must be a whole number from 0 to 100")
@@ -444,4 +451,41 @@ def _json_progress(value: object) -> tuple[ProgressItem, ...]:
         if not isinstance(note, str):
             raise ValueError(f"{where}: note must be a string")
         entries.append(ProgressItem(day, percent, _checked(note, f"{where}: note", multiline=True)))
+    return tuple(entries)
+
+
+def _json_date(raw: Mapping[str, Any], where: str) -> date:
+    on = raw.get("date")
+    try:
+        if not isinstance(on, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", on):
+            raise ValueError
+        return date.fromisoformat(on)
+    except ValueError:
+        raise ValueError(f"{where}: date must be YYYY-MM-DD") from None
+
+
+def _json_history(value: object) -> tuple[HistoryItem, ...]:
+    """The ``history`` of `list --json`: dated field changes (today: status)."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        raise ValueError("history must be a list")
+    entries = []
+    for number, raw in enumerate(value, start=1):
+        where = f"history entry {number}"
+        if not isinstance(raw, dict):
+            raise ValueError(f"{where} is not an object")
+        day = _json_date(raw, where)
+        texts = []
+        for key in ("field", "from", "to"):
+            text = raw.get(key) if key != "from" else raw.get(key) or ""
+            if not isinstance(text, str):
+                raise ValueError(f"{where}: {key} must be a string")
+            texts.append(_checked(text, f"{where}: {key}"))
+        field_name, old, new = texts
+        if not field_name:
+            raise ValueError(f"{where}: field must not be empty")
+        if field_name == "status" and new not in STATUSES:
+            raise ValueError(f"{where}: status {new!r} is not one of {', '.join(STATUSES)}")
+        entries.append(HistoryItem(day, field_name, old, new))
     return tuple(entries)

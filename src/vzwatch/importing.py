@@ -2,7 +2,8 @@
 
 Matching: by id, then by title (any case). A match whose fields differ is
 updated in place with ``tomledit.edit_block`` (comments and layout survive);
-new initiatives, missing pillars and missing progress entries are appended.
+new initiatives, missing pillars and missing progress and status history
+entries are appended.
 Everything happens in one ``write_store`` transaction, planned against the
 text read under the lock, so a concurrent writer cannot be overwritten.
 """
@@ -16,7 +17,15 @@ from typing import Any, Literal
 from vzwatch.actions import _Loader
 from vzwatch.errors import UsageError
 from vzwatch.importers import Candidate, Parsed
-from vzwatch.model import Initiative, Portfolio, initiative_record, load_portfolio, new_id
+from vzwatch.model import (
+    HistoryEntry,
+    Initiative,
+    Portfolio,
+    history_record,
+    initiative_record,
+    load_portfolio,
+    new_id,
+)
 from vzwatch.quarters import Timeline
 from vzwatch.store import StoreLocation, append_text, read_store_text, write_store
 from vzwatch.textsafe import visible
@@ -40,6 +49,7 @@ class Change:
     candidate: Candidate
     fields: tuple[str, ...] = ()  # the keys an update changes
     progress_added: int = 0
+    history_added: int = 0
     record: dict[str, Any] = field(default_factory=dict)  # a new initiative's table
     edits: dict[str, Any] = field(default_factory=dict)  # an update's key -> value/DELETE
 
@@ -53,6 +63,7 @@ class ImportPlan:
     changes: list[Change] = field(default_factory=list)
     new_pillars: dict[str, str] = field(default_factory=dict)  # id -> name
     progress: list[dict[str, Any]] = field(default_factory=list)  # [[progress]] tables
+    history: list[dict[str, Any]] = field(default_factory=list)  # [[history]] tables
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -83,6 +94,7 @@ def plan_import(
             taken.add(ident)
             plan.changes.append(_addition(ident, candidate, wanted))
             plan.progress.extend(_progress_tables(ident, candidate, None))
+            plan.history.extend(_history_tables(ident, candidate, None))
             continue
         if existing.id in matched:
             raise UsageError(
@@ -95,7 +107,9 @@ def plan_import(
         edits = _differences(existing, candidate, wanted)
         progress = _progress_tables(existing.id, candidate, existing)
         plan.progress.extend(progress)
-        changed = bool(edits) or bool(progress)
+        history = _history_tables(existing.id, candidate, existing)
+        plan.history.extend(history)
+        changed = bool(edits) or bool(progress) or bool(history)
         plan.changes.append(
             Change(
                 action="update" if changed else "unchanged",
@@ -104,6 +118,7 @@ def plan_import(
                 candidate=candidate,
                 fields=tuple(key for key in _FIELD_ORDER if key in edits),
                 progress_added=len(progress),
+                history_added=len(history),
                 edits=edits,
             )
         )
@@ -127,7 +142,8 @@ def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Chang
         id=ident,
         title=candidate.title,
         candidate=candidate,
-        progress_added=len(candidate.progress),
+        progress_added=len(_progress_tables(ident, candidate, None)),
+        history_added=len(_history_tables(ident, candidate, None)),
         record=record,
     )
 
@@ -180,6 +196,25 @@ def _progress_tables(
     return tables
 
 
+def _history_tables(
+    ident: str, candidate: Candidate, existing: Initiative | None
+) -> list[dict[str, Any]]:
+    """The source's status history entries the store does not have yet (a union, append only)."""
+    have = {
+        (entry.on, entry.field, entry.old, entry.new)
+        for entry in (existing.history if existing else ())
+    }
+    tables = []
+    for item in candidate.history:
+        key = (item.on, item.field, item.old, item.new)
+        if key in have:
+            continue
+        have.add(key)
+        entry = HistoryEntry(ident, item.on, item.field, item.old, item.new)
+        tables.append(history_record(entry))
+    return tables
+
+
 def apply_plan(text: str, plan: ImportPlan, tick: Callable[[], None] | None = None) -> str:
     """The store's text with ``plan`` applied: updates in place, additions at the end."""
     updates = {change.id: change for change in plan.changes if change.action == "update"}
@@ -206,6 +241,7 @@ def apply_plan(text: str, plan: ImportPlan, tick: Callable[[], None] | None = No
         elif change.action == "unchanged" and tick:
             tick()
     chunks.extend(render_block("progress", table) for table in plan.progress)
+    chunks.extend(render_block("history", table) for table in plan.history)
     return append_text(text, "\n".join(chunks)) if chunks else text
 
 

@@ -176,6 +176,7 @@ def _plan_json(plan: ImportPlan, parsed: Parsed, dry_run: bool) -> dict[str, obj
                 "timeline": str(change.timeline),
                 "fields": list(change.fields),
                 "progress_added": change.progress_added,
+                "history_added": change.history_added,
                 "from": change.candidate.where,
             }
             for change in plan.changes
@@ -198,6 +199,8 @@ def _print_plan(plan: ImportPlan, name: str, parsed: Parsed, dry_run: bool) -> N
             detail = " (" + ", ".join(change.fields) + ")"
         if change.progress_added:
             detail += f" +{change.progress_added} progress"
+        if change.history_added:
+            detail += f" +{change.history_added} status history"
         lines.append(
             f"  {verbs[change.action]:<{verb_width}}  {change.id:<{id_width}}  "
             f"{visible(change.title)}  [{change.timeline}]{detail}"
