@@ -292,3 +292,27 @@ def test_progress_bar_only_for_large_imports_in_a_terminal(
     monkeypatch.setattr(sys, "stderr", io.StringIO())
     with _progress_bar(PROGRESS_BAR_THRESHOLD, enabled=True) as tick:
         assert tick is None
+
+
+def test_json_items_with_ids_may_share_a_title(
+    run: RunCli, empty_store: Path, tmp_path: Path
+) -> None:
+    """`add` lets two initiatives share a title; their export must import back."""
+    for _ in range(2):
+        assert run("add", "Summit", "--timeline", "Q1 2026").exit_code == ExitCode.OK
+    exported = tmp_path / "all.json"
+    assert run("export", "--format", "json", "--output", str(exported)).exit_code == ExitCode.OK
+    result = run("import", str(exported), "--file", str(empty_store))
+    assert result.exit_code == ExitCode.OK, result.stderr
+    copied = json.loads(run("list", "--json", "--file", str(empty_store)).stdout)
+    assert [(i["id"], i["title"]) for i in copied if i["title"] == "Summit"] == [
+        ("summit", "Summit"),
+        ("summit-2", "Summit"),
+    ]
+    # Without ids the title is the name: a repeated one is still an invalid row.
+    items = json.loads(exported.read_text(encoding="utf-8"))
+    nameless = tmp_path / "nameless.json"
+    nameless.write_text(json.dumps([{**i, "id": None} for i in items]), encoding="utf-8")
+    refused = run("import", str(nameless), "--file", str(empty_store), "--dry-run")
+    assert refused.exit_code == ExitCode.USAGE
+    assert "'Summit' is already on item" in refused.stderr

@@ -364,10 +364,13 @@ def _json_candidate(
         raise ValueError("title is missing or empty")
     label = f"'{visible(title)}'"
     try:
-        _unique(title, where, seen)
         ident = _json_string(item, "id")
         if ident is not None and not ID_PATTERN.fullmatch(ident):
             raise ValueError(f"id '{visible(ident)}' must be lowercase letters, digits and dashes")
+        if not ident:
+            # Without an id the title is the name; with one, titles may repeat
+            # (a store can hold two "Summit"s, and its export must import back).
+            _unique(title, where, seen)
         timeline_text, timeline = _json_timeline(item.get("timeline"), fiscal)
         fields: dict[str, Any] = {"title": title, "timeline": timeline_text}
         if "objective" in item:
