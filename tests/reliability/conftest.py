@@ -60,3 +60,31 @@ def vz(store: Path, tmp_path: Path) -> Vz:
         )
 
     return run
+
+
+def start(
+    args: list[str], store: Path, home: Path, extra: Mapping[str, str] | None = None
+) -> subprocess.Popen[str]:
+    """Start the installed vzwatch in the background (collect it with ``finish``)."""
+    return subprocess.Popen(
+        [*vzwatch_command(), *args],
+        env=child_env(store, home, extra),
+        cwd=home,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(child: subprocess.Popen[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    out, err = child.communicate(timeout=timeout)
+    return subprocess.CompletedProcess(child.args, child.returncode, out, err)
+
+
+def temp_files(directory: Path) -> list[str]:
+    """Temporary files a writer (store or output file) leaves while it works."""
+    return sorted(
+        entry.name
+        for entry in directory.iterdir()
+        if entry.name.endswith((".vzwatch-tmp", ".vzwatch-out"))
+    )
