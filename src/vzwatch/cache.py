@@ -24,9 +24,12 @@ the write lock, from fstat after fsync: it is trusted at once, see
 docs/performance.md for the argument and its limit.
 
 File layout: frames of ``<length:4><crc32:4><marshal>``: header, head
-(portfolio fields, pillars, appendable tables), ids, rows, then one frame
-per append (new rows, new state); the last state wins. A torn or corrupt
-frame makes the whole file a miss.
+(portfolio fields, pillars, appendable tables), ids, chunk offsets, the rows
+in chunks of ``_CHUNK_ROWS`` (so one row can be read without loading them
+all: ``progress`` on a 100k store), then one frame per append (rows, new
+state); the last state wins. An appended row replaces the row with the same
+id (``progress`` rewrites its initiative's row) or, for a new id (``add``),
+comes after all others. A torn or corrupt frame makes the whole file a miss.
 """
 
 from __future__ import annotations
@@ -36,7 +39,7 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -49,24 +52,31 @@ from vzwatch.quarters import FiscalCalendar, Quarter, Timeline
 __all__ = [
     "NO_CACHE_ENV",
     "AppendTarget",
+    "RowTest",
+    "Snapshot",
     "append_target",
     "cache_directory",
     "entry_path",
     "lookup",
     "remember",
     "row_of",
+    "snapshot",
 ]
 
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
-_FORMAT = 2  # 2: rows carry the status history
+_FORMAT = 3  # 2: rows carry the status history; 3: rows in chunks, appended rows replace
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
 _APPENDABLE = ("initiatives", "progress")
 _ROOT_PREFIX_TRIES = 64
+_CHUNK_ROWS = 256
 
 Stamp = tuple[int, int, int, int, int]
 Row = tuple[Any, ...]
+# Which initiatives to build, asked of (status, index of the end quarter or None).
+RowTest = Callable[[str, int | None], bool]
+_STATUS, _END = 7, 10  # where row_of puts them
 
 
 def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
@@ -195,15 +205,12 @@ def _frame(value: Any) -> bytes:
     return len(body).to_bytes(4, "little") + zlib.crc32(body).to_bytes(4, "little") + body
 
 
-def _read_frame(handle: BinaryIO, *, skip: bool = False) -> Any:
+def _read_frame(handle: BinaryIO) -> Any:
     prefix = handle.read(8)
     if len(prefix) < 8:
         raise EOFError
     length = int.from_bytes(prefix[:4], "little")
     crc = int.from_bytes(prefix[4:], "little")
-    if skip:
-        handle.seek(length, os.SEEK_CUR)
-        return None
     body = handle.read(length)
     if len(body) != length or zlib.crc32(body) != crc:
         raise ValueError("torn or corrupt cache frame")
@@ -236,8 +243,21 @@ class _State:
         return True
 
 
+def _frames(data: bytes) -> Iterable[Any]:
+    """The values of consecutive frames held in ``data``."""
+    view, position = memoryview(data), 0
+    while position < len(data):
+        length = int.from_bytes(view[position : position + 4], "little")
+        crc = int.from_bytes(view[position + 4 : position + 8], "little")
+        body = view[position + 8 : position + 8 + length]
+        if len(body) != length or zlib.crc32(body) != crc:
+            raise ValueError("torn or corrupt cache frame")
+        yield marshal.loads(body)  # noqa: S302 - see _read_frame
+        position += 8 + length
+
+
 class _Entry:
-    """An open cache file: header, head and ids read; rows read on demand."""
+    """An open cache file: header, head, ids and appends read; rows read on demand."""
 
     def __init__(self, path: Path, handle: BinaryIO, path_of_store: Path) -> None:
         self.path = path
@@ -248,8 +268,10 @@ class _Entry:
             raise ValueError("cache from another vzwatch")
         self.head: tuple[Any, ...] = _read_frame(handle)
         self.ids: tuple[str, ...] = _read_frame(handle)
-        self.rows_at = handle.tell()
-        _read_frame(handle, skip=True)
+        # Chunk k's frame starts at chunks_at + offsets[k]; offsets[-1] is where they end.
+        self.offsets: tuple[int, ...] = _read_frame(handle)
+        self.chunks_at = handle.tell()
+        handle.seek(self.chunks_at + self.offsets[-1])
         self.appends: list[tuple[Row, ...]] = []
         state: _State | None = None
         while True:
@@ -267,20 +289,58 @@ class _Entry:
         self.state = state
         self.end = handle.tell()
 
-    def portfolio(self) -> Portfolio:
-        self.handle.seek(self.rows_at)
-        rows: list[Row] = list(_read_frame(self.handle))
+    def rows(self) -> list[Row]:
+        """Every row, in the store's order, appends applied."""
+        self.handle.seek(self.chunks_at)
+        region = self.handle.read(self.offsets[-1])
+        if len(region) != self.offsets[-1]:
+            raise ValueError("torn cache file")
+        rows: list[Row] = []
+        for chunk in _frames(region):
+            rows.extend(chunk)
+        if len(rows) != len(self.ids):
+            raise ValueError("cache rows do not match its ids")
+        position: dict[str, int] | None = None
         for added in self.appends:
-            rows.extend(added)
+            for row in added:
+                if position is None:
+                    position = {ident: index for index, ident in enumerate(self.ids)}
+                index = position.get(row[0])
+                if index is None:
+                    position[row[0]] = len(rows)
+                    rows.append(row)
+                else:
+                    rows[index] = row
+        return rows
+
+    def row(self, ident: str) -> Row | None:
+        """The current row of one initiative, reading one chunk at most."""
+        for added in reversed(self.appends):
+            for appended in reversed(added):
+                if appended[0] == ident:
+                    return appended
+        try:
+            index = self.ids.index(ident)
+        except ValueError:
+            return None
+        with open(self.path, "rb") as handle:  # noqa: PTH123 - the entry's own may be closed
+            if os.fstat(handle.fileno()).st_ino != self.inode:
+                return None
+            handle.seek(self.chunks_at + self.offsets[index // _CHUNK_ROWS])
+            row: Row = _read_frame(handle)[index % _CHUNK_ROWS]
+        return row if row[0] == ident else None
+
+    def snapshot(self) -> Snapshot:
         (title, source, partners), (start_month, named_by), pillars, _ = self.head
-        return Portfolio(
-            initiatives=tuple(_initiatives(rows)),
+        fields = Portfolio(
+            initiatives=(),
             pillars=tuple(Pillar(*p) for p in pillars),
             title=title,
             source=source,
             partners=partners,
             fiscal=FiscalCalendar(start_month, named_by),
         )
+        return Snapshot(fields, rows=self.rows())
 
     def record(self, state: _State, rows: tuple[Row, ...] = ()) -> None:
         """Append a new state (and rows) to this very file, as one frame."""
@@ -290,6 +350,63 @@ class _Entry:
             handle.seek(self.end)
             handle.write(_frame(("append", rows, state.as_tuple())))
             handle.truncate()
+
+
+class Snapshot:
+    """A store's validated content, as the cache (or a fresh parse) holds it.
+
+    ``portfolio(keep)`` builds records; with ``keep`` only the initiatives it
+    accepts are built (``due`` on a 10k store needs a few hundred of them),
+    so that portfolio is partial: use it for what was selected and for the
+    store's fields (pillars, fiscal calendar), never for ids or lookups.
+    """
+
+    def __init__(
+        self, fields: Portfolio, *, rows: list[Row] | None = None, whole: Portfolio | None = None
+    ) -> None:
+        self.fields = fields  # title, pillars, fiscal calendar…; no initiatives
+        self._rows = rows
+        self._whole = whole
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> Snapshot:
+        """The snapshot of records already built (a cache miss, parsed)."""
+        fields = Portfolio(
+            initiatives=(),
+            pillars=portfolio.pillars,
+            title=portfolio.title,
+            source=portfolio.source,
+            partners=portfolio.partners,
+            fiscal=portfolio.fiscal,
+        )
+        return cls(fields, whole=portfolio)
+
+    @property
+    def fiscal(self) -> FiscalCalendar:
+        return self.fields.fiscal
+
+    def portfolio(self, keep: RowTest | None = None) -> Portfolio:
+        if self._whole is not None:
+            if keep is None:
+                return self._whole
+            initiatives = tuple(
+                item
+                for item in self._whole.initiatives
+                if keep(item.status, item.timeline.end.index if item.timeline.end else None)
+            )
+        else:
+            rows = self._rows or []
+            if keep is not None:
+                rows = [row for row in rows if keep(row[_STATUS], row[_END])]
+            initiatives = tuple(_initiatives(rows))
+        return Portfolio(
+            initiatives=initiatives,
+            pillars=self.fields.pillars,
+            title=self.fields.title,
+            source=self.fields.source,
+            partners=self.fields.partners,
+            fiscal=self.fields.fiscal,
+        )
 
 
 def _open_entry(store_path: Path) -> _Entry | None:
@@ -362,8 +479,8 @@ def _write_entry(store_path: Path, frames: bytes) -> None:
 # --- what the rest of vzwatch calls ----------------------------------------------
 
 
-def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
-    """The cached records of the store as it is now, or None (a miss).
+def snapshot(store_path: Path, data: bytes | None = None) -> Snapshot | None:
+    """The cached content of the store as it is now, or None (a miss).
 
     Without ``data`` only a settled stamp can hit; with ``data`` (the bytes
     just read) a matching digest hits too, and the entry is re-recorded so
@@ -376,16 +493,22 @@ def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
         with entry.handle:
             stamp = _stamp(store_path.stat())
             if entry.state.fresh_for(stamp):
-                return entry.portfolio()
+                return entry.snapshot()
             if data is None or not entry.state.describes(data):
                 return None
-            portfolio = entry.portfolio()
+            found = entry.snapshot()
             state = entry.state
             refreshed = _State(stamp, time.time_ns(), state.segments, state.tail, False)
             entry.record(refreshed)
-            return portfolio
+            return found
     except Exception:  # noqa: BLE001 - any cache error is a miss
         return None
+
+
+def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
+    """The cached records of the store as it is now, or None (a miss); see snapshot."""
+    found = snapshot(store_path, data)
+    return None if found is None else found.portfolio()
 
 
 def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
@@ -400,12 +523,18 @@ def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
         state = _State(
             stamp, time.time_ns(), ((len(data), _digest(data)),), data[-3:], trusted=False
         )
+        rows = tuple(row_of(item) for item in portfolio.initiatives)
+        chunks = [_frame(rows[at : at + _CHUNK_ROWS]) for at in range(0, len(rows), _CHUNK_ROWS)]
+        offsets = [0]
+        for chunk in chunks:
+            offsets.append(offsets[-1] + len(chunk))
         frames = b"".join(
             (
                 _frame((_HEADER, _fingerprint(), os.path.realpath(store_path))),
                 _frame(_head(portfolio, _appendable(text))),
                 _frame(tuple(item.id for item in portfolio.initiatives)),
-                _frame(tuple(row_of(item) for item in portfolio.initiatives)),
+                _frame(tuple(offsets)),
+                *chunks,
                 _frame(("append", (), state.as_tuple())),
             )
         )
@@ -425,8 +554,19 @@ class AppendTarget:
     expected: tuple[int, int, int]  # the store's device, inode and size
     _entry: _Entry
 
+    def initiative(self, ident: str) -> Initiative | None:
+        """The record of ``ident`` as the store holds it now (None: ask the store instead)."""
+        try:
+            row = self._entry.row(ident)
+            return None if row is None else _initiatives((row,))[0]
+        except Exception:  # noqa: BLE001 - any cache error is a miss
+            return None
+
     def commit(self, after: os.stat_result, appended: bytes, rows: tuple[Row, ...]) -> None:
-        """Record the append in the cache (best effort: a failure is a later miss)."""
+        """Record the append in the cache (best effort: a failure is a later miss).
+
+        ``rows``: the new initiatives, or new versions of existing ones (same id).
+        """
         try:
             state = self._entry.state
             stamp = _stamp(after)

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -112,16 +112,21 @@ class Portfolio:
 
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative with this id, or the only one whose id starts with it."""
-        key = id_or_prefix.strip().lower()
-        if key in self._by_id:
-            return self._by_id[key]
-        matches = sorted(i for i in self._by_id if key and i.startswith(key))
-        if len(matches) == 1:
-            return self._by_id[matches[0]]
-        shown = visible(id_or_prefix)
-        if matches:
-            raise NotFoundError(f"'{shown}' matches several initiatives: {', '.join(matches)}")
-        raise NotFoundError(f"no initiative matches '{shown}' (see `vzwatch list`)")
+        return self._by_id[find_id(self._by_id, id_or_prefix)]
+
+
+def find_id(ids: Collection[str], id_or_prefix: str) -> str:
+    """The id ``id_or_prefix`` names: itself, or the only id that starts with it."""
+    key = id_or_prefix.strip().lower()
+    if key in ids:
+        return key
+    matches = sorted(i for i in ids if key and i.startswith(key))
+    if len(matches) == 1:
+        return matches[0]
+    shown = visible(id_or_prefix)
+    if matches:
+        raise NotFoundError(f"'{shown}' matches several initiatives: {', '.join(matches)}")
+    raise NotFoundError(f"no initiative matches '{shown}' (see `vzwatch list`)")
 
 
 # --- loading and validation -------------------------------------------------

@@ -32,7 +32,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.errors import ExitCode
 from vzwatch.model import validate_status
-from vzwatch.queries import Filters, due, select
+from vzwatch.queries import Filters, select
 from vzwatch.textsafe import visible
 
 if TYPE_CHECKING:
@@ -194,15 +194,14 @@ def due_command(
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
     fmt = chosen_format(output_format, json_output)
-    portfolio = actions.open_portfolio(locate(file))
-    target = actions.user_quarter(quarter, today_from(today), portfolio.fiscal)
-    found = due(portfolio, target, overdue=overdue)
+    result = actions.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
+    found, target = result.initiatives, result.quarter
     if not found and fmt is OutputFormat.table:
         if not quiet:
             sys.stdout.write(f"Nothing due in {target}.\n")
     elif found or not quiet:
         heading = f"Due in {target}" + (" or overdue" if overdue else "")
-        emit(fmt, initiatives_output(found, portfolio, title=heading))
+        emit(fmt, initiatives_output(found, result.portfolio, title=heading))
     if exit_code and found:
         raise typer.Exit(ExitCode.FOUND)
 
