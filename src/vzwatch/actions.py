@@ -19,7 +19,6 @@ from typing import Any
 from vzwatch import cache
 from vzwatch.errors import InvalidQuarter, StoreError, UsageError
 from vzwatch.model import (
-    FINISHED_STATUSES,
     ID_PATTERN,
     HistoryEntry,
     Initiative,
@@ -35,16 +34,15 @@ from vzwatch.model import (
     progress_record,
     validate_status,
 )
-from vzwatch.quarters import FiscalCalendar, Quarter, Timeline, parse_timeline, resolve_quarter
-from vzwatch.queries import due
+from vzwatch.quarters import FiscalCalendar, Timeline, parse_timeline
+from vzwatch.reading import open_portfolio as open_portfolio
+from vzwatch.reading import open_snapshot as open_snapshot
+from vzwatch.reading import user_quarter as user_quarter
 from vzwatch.store import (
     StoreLocation,
     append_block,
     append_text,
-    decode_store,
     parse_toml,
-    read_store_bytes,
-    read_store_text,
     write_lock,
     write_store,
 )
@@ -71,67 +69,6 @@ class _Loader:
         if self._last is None or self._last[0] is not text:
             self._last = (text, load_portfolio(text, self.location.path))
         return self._last[1]
-
-
-def open_snapshot(location: StoreLocation) -> cache.Snapshot:
-    """Read and validate the store, through the parse cache (vzwatch.cache)."""
-    path = location.path
-    if cache.cache_directory() is None or not location.exists:
-        return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
-    hit = cache.snapshot(path)
-    if hit is not None:
-        return hit
-    data = read_store_bytes(location)
-    hit = cache.snapshot(path, data)
-    if hit is not None:
-        return hit
-    portfolio = load_portfolio(decode_store(data, path), path)
-    cache.remember(path, data, portfolio)
-    return cache.Snapshot.of(portfolio)
-
-
-def open_portfolio(location: StoreLocation) -> Portfolio:
-    """Read and validate the store, through the parse cache (vzwatch.cache)."""
-    return open_snapshot(location).portfolio()
-
-
-@dataclass(frozen=True, slots=True)
-class DueFound:
-    """What `due` found: the quarter asked about and the initiatives, in timeline order."""
-
-    quarter: Quarter
-    initiatives: list[Initiative]
-    portfolio: Portfolio  # the store's fields and only the initiatives found
-
-
-def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: bool) -> DueFound:
-    """Unfinished initiatives ending in ``quarter`` (see queries.due), building only those.
-
-    Building every record of a 10k store costs more than the rest of `due`,
-    so rows that cannot be due are skipped before they become records; the
-    query then runs as usual on what is left.
-    """
-    snapshot = open_snapshot(location)
-    target = user_quarter(quarter, today, snapshot.fiscal)
-    last = target.index
-
-    def may_be_due(status: str, end: int | None) -> bool:
-        return (
-            status not in FINISHED_STATUSES
-            and end is not None
-            and (end == last or (overdue and end < last))
-        )
-
-    portfolio = snapshot.portfolio(may_be_due)
-    return DueFound(target, due(portfolio, target, overdue=overdue), portfolio)
-
-
-def user_quarter(text: str, today: date, fiscal: FiscalCalendar) -> Quarter:
-    """A quarter typed by the user (``Q1-2025``, ``this``, ``2025-02-14``…)."""
-    try:
-        return resolve_quarter(text, today, fiscal)
-    except InvalidQuarter as error:
-        raise UsageError(str(error)) from None
 
 
 def user_timeline(text: str, fiscal: FiscalCalendar) -> Timeline:

@@ -40,10 +40,9 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from vzwatch import __version__
 from vzwatch.model import HistoryEntry, Initiative, Pillar, Portfolio, ProgressEntry
@@ -218,8 +217,7 @@ def _read_frame(handle: BinaryIO) -> Any:
     return marshal.loads(body)  # noqa: S302
 
 
-@dataclass
-class _State:
+class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to define at start-up
     stamp: Stamp
     recorded_ns: int
     segments: tuple[tuple[int, bytes], ...]  # (end offset, digest of the bytes since the last end)
@@ -227,7 +225,7 @@ class _State:
     trusted: bool
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return ("state", self.stamp, self.recorded_ns, self.segments, self.tail, self.trusted)
+        return ("state", *self)
 
     def fresh_for(self, stamp: Stamp) -> bool:
         return stamp == self.stamp and (self.trusted or _settled(stamp, self.recorded_ns))
@@ -543,8 +541,7 @@ def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
         pass
 
 
-@dataclass
-class AppendTarget:
+class AppendTarget(NamedTuple):
     """What an O(1) append needs to know about the store, vouched for by the cache."""
 
     portfolio: Portfolio  # fields, fiscal calendar and pillars; no initiatives
@@ -552,12 +549,12 @@ class AppendTarget:
     appendable: tuple[str, ...]
     separator: str | None  # what goes between the old text and a new block; None: no fast path
     expected: tuple[int, int, int]  # the store's device, inode and size
-    _entry: _Entry
+    entry: _Entry
 
     def initiative(self, ident: str) -> Initiative | None:
         """The record of ``ident`` as the store holds it now (None: ask the store instead)."""
         try:
-            row = self._entry.row(ident)
+            row = self.entry.row(ident)
             return None if row is None else _initiatives((row,))[0]
         except Exception:  # noqa: BLE001 - any cache error is a miss
             return None
@@ -568,13 +565,13 @@ class AppendTarget:
         ``rows``: the new initiatives, or new versions of existing ones (same id).
         """
         try:
-            state = self._entry.state
+            state = self.entry.state
             stamp = _stamp(after)
             if stamp[2] != state.stamp[2] + len(appended):
                 return
             segments = (*state.segments, (stamp[2], _digest(appended)))
             tail = (state.tail + appended)[-3:]
-            self._entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows)
+            self.entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows)
         except Exception:  # noqa: BLE001, S110 - see class docstring
             pass
 
@@ -615,7 +612,7 @@ def append_target(store_path: Path) -> AppendTarget | None:
             appendable=appendable,
             separator=_separator(tail, st.st_size),
             expected=(st.st_dev, st.st_ino, st.st_size),
-            _entry=entry,
+            entry=entry,
         )
     except Exception:  # noqa: BLE001 - any cache error is a miss
         return None

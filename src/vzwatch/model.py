@@ -9,7 +9,6 @@ vzwatch writes always loads again.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
@@ -443,6 +442,8 @@ def _iso_date(text: str) -> date:
 
 def slugify(title: str) -> str:
     """A readable, ASCII id from a title: 'Élection Oversight' -> 'election-oversight'."""
+    import unicodedata
+
     ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
     return slug[:60].rstrip("-") or "initiative"

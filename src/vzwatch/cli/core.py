@@ -1,12 +1,11 @@
 """The core commands: list, show, add, due, where.
 
-Each command parses its options, calls ``vzwatch.actions`` / ``vzwatch.queries``
-and hands the result to JSON (``vzwatch.jsonout``) or to Rich
-(``vzwatch.render``, imported only when a human-readable view is printed, so
-``--json`` never pays for Rich).
+Each command parses its options, calls ``vzwatch.reading`` (reads) or
+``vzwatch.actions`` (writes; imported by `add` only, as it is not needed by the
+read commands' start-up) and hands the result to JSON (``vzwatch.jsonout``) or
+to Rich (``vzwatch.render``, imported only when a human-readable view is
+printed, so ``--json`` never pays for Rich).
 """
-
-from __future__ import annotations
 
 import sys
 from dataclasses import replace
@@ -14,7 +13,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions, jsonout
+from vzwatch import jsonout, reading
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
@@ -72,9 +71,9 @@ def list_command(
       vzwatch list --status planned --active-in Q1-2025
     """
     fmt = chosen_format(output_format, json_output)
-    portfolio = actions.open_portfolio(locate(file))
+    portfolio = reading.open_portfolio(locate(file))
     quarter = (
-        actions.user_quarter(active_in, today_from(today), portfolio.fiscal) if active_in else None
+        reading.user_quarter(active_in, today_from(today), portfolio.fiscal) if active_in else None
     )
     filters = Filters(
         statuses=[validate_status(s) for s in status or ()],
@@ -101,11 +100,11 @@ def show_command(
       vzwatch show election
     """
     fmt = chosen_format(output_format, json_output)
-    portfolio = actions.open_portfolio(locate(file))
+    portfolio = reading.open_portfolio(locate(file))
     initiative = portfolio.find(initiative_id)
     listed = initiatives_output([initiative], portfolio)
 
-    def detail(console: Console) -> None:
+    def detail(console: "Console") -> None:
         from vzwatch.render.tables import print_initiative
 
         print_initiative(console, initiative, portfolio)
@@ -150,6 +149,8 @@ def add_command(
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
         --partner "Lima Group" --tag summit
     """
+    from vzwatch import actions
+
     initiative = actions.add_initiative(
         locate(file),
         title=title,
@@ -194,7 +195,7 @@ def due_command(
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
     fmt = chosen_format(output_format, json_output)
-    result = actions.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
+    result = reading.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
     found, target = result.initiatives, result.quarter
     if not found and fmt is OutputFormat.table:
         if not quiet:

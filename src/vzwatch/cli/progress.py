@@ -4,8 +4,6 @@ Each parses its options, calls ``vzwatch.actions`` and prints one line (or
 the stored record as JSON). The operations themselves live in the core.
 """
 
-from __future__ import annotations
-
 import sys
 from typing import Annotated
 

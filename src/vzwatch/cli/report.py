@@ -1,7 +1,5 @@
 """`vzwatch report`: schedule health, forecasts and what changed, per group."""
 
-from __future__ import annotations
-
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -34,10 +32,10 @@ class GroupBy(StrEnum):
     partner = "partner"
 
 
-def report_output(report: Report) -> Output:
+def report_output(report: "Report") -> Output:
     from vzwatch import reportout
 
-    def table(console: Console) -> None:
+    def table(console: "Console") -> None:
         from vzwatch.render.report import print_report
 
         print_report(console, report)

@@ -1,7 +1,5 @@
 """`vzwatch timeline`: the Gantt chart, in the terminal or as an SVG/HTML file."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated
