@@ -13,7 +13,7 @@ from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vzwatch.errors import InvalidQuarter, NotFoundError, StoreError, UsageError
 from vzwatch.quarters import CALENDAR, FiscalCalendar, Timeline, parse_timeline
@@ -131,8 +131,7 @@ def find_id(ids: Collection[str], id_or_prefix: str) -> str:
 # --- loading and validation -------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class Problem:
+class Problem(NamedTuple):
     """One thing wrong with a store, located as precisely as we can."""
 
     path: Path

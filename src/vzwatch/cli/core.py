@@ -1,10 +1,11 @@
 """The core commands: list, show, add, due, where.
 
 Each command parses its options, calls ``vzwatch.reading`` (reads) or
-``vzwatch.actions`` (writes; imported by `add` only, as it is not needed by the
-read commands' start-up) and hands the result to JSON (``vzwatch.jsonout``) or
-to Rich (``vzwatch.render``, imported only when a human-readable view is
-printed, so ``--json`` never pays for Rich).
+``vzwatch.actions`` (writes) and hands the result to JSON (``vzwatch.jsonout``)
+or to Rich (``vzwatch.render``, imported only when a human-readable view is
+printed, so ``--json`` never pays for Rich). Core modules are imported inside
+the commands: `vzwatch --help` loads every command module and needs none of
+them (see vzwatch.cli).
 """
 
 import sys
@@ -13,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import jsonout, reading
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
@@ -30,8 +30,6 @@ from vzwatch.cli.app import (
     today_from,
 )
 from vzwatch.errors import ExitCode
-from vzwatch.model import validate_status
-from vzwatch.queries import Filters, select
 from vzwatch.textsafe import visible
 
 if TYPE_CHECKING:
@@ -70,6 +68,10 @@ def list_command(
     Example:
       vzwatch list --status planned --active-in Q1-2025
     """
+    from vzwatch import reading
+    from vzwatch.model import validate_status
+    from vzwatch.queries import Filters, select
+
     fmt = chosen_format(output_format, json_output)
     portfolio = reading.open_portfolio(locate(file))
     quarter = (
@@ -99,6 +101,8 @@ def show_command(
     Example:
       vzwatch show election
     """
+    from vzwatch import jsonout, reading
+
     fmt = chosen_format(output_format, json_output)
     portfolio = reading.open_portfolio(locate(file))
     initiative = portfolio.find(initiative_id)
@@ -149,7 +153,7 @@ def add_command(
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
         --partner "Lima Group" --tag summit
     """
-    from vzwatch import actions
+    from vzwatch import actions, jsonout
 
     initiative = actions.add_initiative(
         locate(file),
@@ -194,6 +198,8 @@ def due_command(
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
+    from vzwatch import reading
+
     fmt = chosen_format(output_format, json_output)
     result = reading.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
     found, target = result.initiatives, result.quarter

@@ -5,7 +5,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
@@ -78,6 +77,7 @@ def report_command(
       vzwatch report --quarter Q1-2025 --format markdown > briefing.md
       vzwatch report --by partner --since 2025-02-01 --today 2025-03-31
     """
+    from vzwatch import actions
     from vzwatch.report import build_report
 
     fmt = chosen_format(output_format, json_output)

@@ -9,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions
 from vzwatch.cli.app import (
     JsonFlag,
     StoreOption,
@@ -243,6 +242,7 @@ def export_command(
       vzwatch export --format csv --status planned > planned.csv
       vzwatch export --format json --output backup.json
     """
+    from vzwatch import actions
     from vzwatch.exporting import export_text
     from vzwatch.queries import select
 
