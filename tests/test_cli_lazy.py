@@ -106,3 +106,17 @@ def test_due_json_from_the_cache_loads_no_parser_writer_or_renderer(tmp_path: Pa
     loaded = loaded_after(code, store, tmp_path)
     for module in ("rich", "tomllib", "vzwatch.actions", "vzwatch.tomledit", "vzwatch.cli.report"):
         assert module not in loaded
+
+
+def test_the_garbage_collector_runs_again_after_a_command() -> None:
+    import gc
+
+    assert gc.isenabled()
+    assert main(["where"]) == 0
+    assert gc.isenabled()
+    gc.disable()  # a caller that turned it off keeps it off
+    try:
+        assert main(["where"]) == 0
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
