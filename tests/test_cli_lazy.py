@@ -120,3 +120,15 @@ def test_the_garbage_collector_runs_again_after_a_command() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+@pytest.mark.parametrize("command", sorted(COMMAND_MODULES))
+def test_help_of_a_command_built_alone_is_its_help_in_the_whole_app(
+    command: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main([command, "--help"]) == 0
+    alone = capsys.readouterr().out
+    whole = typer.main.get_command(app)
+    whole.main([command, "--help"], prog_name="vzwatch", standalone_mode=False)
+    assert alone == capsys.readouterr().out
+    assert f"Usage: vzwatch {command}" in alone
