@@ -251,3 +251,33 @@ def test_sigkill_during_fast_progress_keeps_every_acknowledged_entry(tmp_path: P
     assert vzwatch("progress", "hum", "50", env=env).returncode == ExitCode.OK
     assert list(tmp_path.glob(".store.toml.*.vzwatch-tmp")) == []
     assert store.with_name("store.toml.lock").stat().st_size == 0  # no undo record left
+
+
+def test_cached_ids_answer_like_a_set() -> None:
+    ids = cache.Ids("\nalpha\nbeta\ngamma\n", added=["delta", "beta"])
+    assert list(ids) == ["alpha", "beta", "gamma", "delta"]
+    assert len(ids) == 4
+    for _ in range(20):  # past the searches after which it builds a set
+        assert "beta" in ids
+        assert "delta" in ids
+        assert "bet" not in ids
+        assert "alpha\nbeta" not in ids
+        assert object() not in ids
+    assert ids.position("gamma") == 2
+    assert ids.position("delta") is None  # not among the rows the entry was written with
+    assert list(cache.Ids("\n")) == []
+    assert len(cache.Ids("\n")) == 0
+    assert cache.Ids("\nab\nabc\nb\nxab\n", added=["abd"]).starting_with("ab") == {
+        "ab",
+        "abc",
+        "abd",
+    }
+    assert cache.Ids("\nab\n").starting_with("") == {"ab"}
+    assert cache.Ids("\n").starting_with("a") == set()
+
+
+def test_ids_made_from_one_title_again_and_again_stay_unique(run: RunCli, store: Path) -> None:
+    warm(run)
+    made = [run("add", "Same Title", "--timeline", "Q2 2025").stdout.strip() for _ in range(12)]
+    assert made == ["same-title", *(f"same-title-{n}" for n in range(2, 13))]
+    assert listed(run) == listed(run, env=NO_CACHE)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from bisect import bisect_right
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Container, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -32,6 +32,7 @@ from vzwatch.model import (
     new_id,
     portfolio_from_document,
     progress_record,
+    slugify,
     validate_status,
 )
 from vzwatch.quarters import FiscalCalendar, Timeline, parse_timeline
@@ -116,7 +117,7 @@ def add_initiative(
     if ident is not None:
         ident = check_user_text(ident, "id").lower()
 
-    def block(portfolio: Portfolio, ids: frozenset[str]) -> tuple[str, str]:
+    def block(portfolio: Portfolio, ids: Container[str]) -> tuple[str, str]:
         user_timeline(timeline, portfolio.fiscal)
         chosen_id = _choose_id(ids, title, ident)
         record = initiative_record(
@@ -195,7 +196,7 @@ def _append_checked(
 
 
 def _add_fast(
-    location: StoreLocation, block: Callable[[Portfolio, frozenset[str]], tuple[str, str]]
+    location: StoreLocation, block: Callable[[Portfolio, Container[str]], tuple[str, str]]
 ) -> Initiative | None:
     """`add` as an O(1) append; None means "take the full path"."""
     with _vouched_store(location, "initiatives") as vouched:
@@ -204,9 +205,9 @@ def _add_fast(
         target = vouched[0]
         chosen_id, chunk = block(target.portfolio, target.ids)
         checked = _validate_block(location, target, "initiatives", chunk)
-        clash = checked.ids & target.ids
+        clash = sorted(ident for ident in checked.ids if ident in target.ids)
         if clash:
-            raise StoreError(f"{location.path}: duplicate id {sorted(clash)[0]!r}")
+            raise StoreError(f"{location.path}: duplicate id {clash[0]!r}")
         created = checked.find(chosen_id)
         if not _append_checked(location, vouched, chunk, (cache.row_of(created),)):
             return None
@@ -228,7 +229,8 @@ def _progress_fast(
         if vouched is None:
             return None
         target = vouched[0]
-        initiative = target.initiative(find_id(target.ids, id_or_prefix))
+        candidates = target.ids.starting_with(id_or_prefix.strip().lower())
+        initiative = target.initiative(find_id(candidates, id_or_prefix))
         if initiative is None:
             return None
         entry = entry_of(initiative.id)
@@ -283,8 +285,10 @@ def _validate_block(
     return portfolio_from_document(context, chunk, location.path)
 
 
-def _choose_id(ids: frozenset[str], title: str, ident: str | None) -> str:
+def _choose_id(ids: Container[str], title: str, ident: str | None) -> str:
     if ident is None:
+        if isinstance(ids, cache.Ids):  # title, title-2, title-3…: one pass, not one each
+            return new_id(title, ids.starting_with(slugify(title)))
         return new_id(title, ids)
     if not ID_PATTERN.fullmatch(ident):
         raise UsageError(

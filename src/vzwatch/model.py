@@ -9,7 +9,7 @@ vzwatch writes always loads again.
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable, Mapping, Sequence
+from collections.abc import Collection, Container, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -448,12 +448,11 @@ def slugify(title: str) -> str:
     return slug[:60].rstrip("-") or "initiative"
 
 
-def new_id(title: str, existing: Iterable[str]) -> str:
+def new_id(title: str, existing: Container[str]) -> str:
     """A slug from the title that no existing initiative uses."""
-    taken = set(existing)
     base = slugify(title)
     candidate, number = base, 2
-    while candidate in taken:
+    while candidate in existing:
         candidate, number = f"{base}-{number}", number + 1
     return candidate
 
