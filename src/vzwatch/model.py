@@ -25,8 +25,9 @@ ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?", re.ASCII)
 MAX_TEXT_LENGTH = 10_000
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressEntry:
+# ProgressEntry, HistoryEntry and Pillar are NamedTuples, not dataclasses: they
+# are as immutable, and defining a frozen dataclass costs ~0.7 ms of every start.
+class ProgressEntry(NamedTuple):
     """One dated measurement of how far an initiative has come."""
 
     initiative: str
@@ -35,8 +36,7 @@ class ProgressEntry:
     note: str = ""
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryEntry:
+class HistoryEntry(NamedTuple):
     """One dated change of a field (today only ``status``), so reports can say when it moved."""
 
     initiative: str
@@ -46,8 +46,7 @@ class HistoryEntry:
     new: str
 
 
-@dataclass(frozen=True, slots=True)
-class Pillar:
+class Pillar(NamedTuple):
     """A strategic pillar that initiatives belong to."""
 
     id: str
