@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from generate import taskwarrior_tasks, write_store
+from generate import initiatives, taskwarrior_tasks, write_store
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -164,6 +164,12 @@ def main() -> int:
             f"vzwatch due --json, {size}", vz(size, "due", "--quarter", "Q1-2025", "--json"), runs
         )
         measure(f"vzwatch list, {size}", vz(size, "list"), runs)
+    if 10_000 in stores:
+        measure(
+            "vzwatch report (table), 10000",
+            vz(10_000, "report", "--quarter", "Q1-2025", "--today", "2025-03-31"),
+            slow_runs,
+        )
 
     taskwarrior = shutil.which("task")
     if taskwarrior and 10_000 in stores:
@@ -209,6 +215,17 @@ def main() -> int:
             slow_runs * 2,
         )
 
+    # progress appends a [[progress]] entry to the last initiative of the store
+    # (its row is in the cache's last chunk); 50% never changes the status.
+    last = {3: "humanitarian-aid-programs"}
+    last.update({size: str(initiatives(size)[-1]["id"]) for size in sizes})
+    for size in (3, big):
+        measure(
+            f"vzwatch progress, {size}",
+            vz(size, "progress", last[size], "50", "--note", "benchmark"),
+            slow_runs * 2,
+        )
+
     if 100_000 in stores:
         results["peak MiB due --json 100000"] = peak_rss_mib(
             vz(100_000, "due", "--quarter", "Q1-2025", "--json"), env
@@ -238,6 +255,13 @@ def report(r: dict[str, float], big: int) -> None:
             ("list 10k / task list 10k", r["vzwatch list, 10000"] / r["task list, 10000"], 1.0)
         )
     rows.append((f"add {big} / add bundled", r[f"vzwatch add, {big}"] / r["vzwatch add, 3"], 1.2))
+    rows.append(
+        (
+            f"progress {big} / progress bundled",
+            r[f"vzwatch progress, {big}"] / r["vzwatch progress, 3"],
+            1.2,
+        )
+    )
     if "vzwatch due --json, 100000" in r:
         rows.append(
             (

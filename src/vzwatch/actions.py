@@ -8,8 +8,10 @@ and hands the results to a renderer.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from bisect import bisect_right
+from collections.abc import Callable, Container, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -23,23 +25,25 @@ from vzwatch.model import (
     Portfolio,
     ProgressEntry,
     check_user_text,
+    find_id,
     history_record,
     initiative_record,
     load_portfolio,
     new_id,
     portfolio_from_document,
     progress_record,
+    slugify,
     validate_status,
 )
-from vzwatch.quarters import FiscalCalendar, Quarter, Timeline, parse_timeline, resolve_quarter
+from vzwatch.quarters import FiscalCalendar, Timeline, parse_timeline
+from vzwatch.reading import open_portfolio as open_portfolio
+from vzwatch.reading import open_snapshot as open_snapshot
+from vzwatch.reading import user_quarter as user_quarter
 from vzwatch.store import (
     StoreLocation,
     append_block,
     append_text,
-    decode_store,
     parse_toml,
-    read_store_bytes,
-    read_store_text,
     write_lock,
     write_store,
 )
@@ -66,31 +70,6 @@ class _Loader:
         if self._last is None or self._last[0] is not text:
             self._last = (text, load_portfolio(text, self.location.path))
         return self._last[1]
-
-
-def open_portfolio(location: StoreLocation) -> Portfolio:
-    """Read and validate the store, through the parse cache (vzwatch.cache)."""
-    path = location.path
-    if cache.cache_directory() is None or not location.exists:
-        return load_portfolio(read_store_text(location), path)
-    hit = cache.lookup(path)
-    if hit is not None:
-        return hit
-    data = read_store_bytes(location)
-    hit = cache.lookup(path, data)
-    if hit is not None:
-        return hit
-    portfolio = load_portfolio(decode_store(data, path), path)
-    cache.remember(path, data, portfolio)
-    return portfolio
-
-
-def user_quarter(text: str, today: date, fiscal: FiscalCalendar) -> Quarter:
-    """A quarter typed by the user (``Q1-2025``, ``this``, ``2025-02-14``…)."""
-    try:
-        return resolve_quarter(text, today, fiscal)
-    except InvalidQuarter as error:
-        raise UsageError(str(error)) from None
 
 
 def user_timeline(text: str, fiscal: FiscalCalendar) -> Timeline:
@@ -138,7 +117,7 @@ def add_initiative(
     if ident is not None:
         ident = check_user_text(ident, "id").lower()
 
-    def block(portfolio: Portfolio, ids: frozenset[str]) -> tuple[str, str]:
+    def block(portfolio: Portfolio, ids: Container[str]) -> tuple[str, str]:
         user_timeline(timeline, portfolio.fiscal)
         chosen_id = _choose_id(ids, title, ident)
         record = initiative_record(
@@ -154,7 +133,7 @@ def add_initiative(
         )
         return chosen_id, render_block("initiatives", record)
 
-    appended = _append_fast(location, "initiatives", block)
+    appended = _add_fast(location, block)
     if appended is not None:
         return appended
     loader = _Loader(location)
@@ -172,44 +151,126 @@ def add_initiative(
     return portfolio.find(created[-1])
 
 
-def _append_fast(
-    location: StoreLocation,
-    table: str,
-    block: Callable[[Portfolio, frozenset[str]], tuple[str, str]],
-) -> Initiative | None:
-    """Append one ``[[table]]`` block in O(1) when the cache vouches for the store.
+# --- O(1) appends ----------------------------------------------------------------
+#
+# The full write path parses and validates the old and the new text. An
+# append can skip both: the old text is known valid (a cache entry that
+# provably describes the bytes on disk, checked under the lock), the block is
+# parsed and validated on its own against the store's pillars, fiscal
+# calendar and ids, and the table is one a block can be appended to. Together
+# that is what check(new) would prove. See docs/performance.md.
 
-    The full write path parses and validates old and new text; here the old
-    text is known valid (a cache entry that provably describes the bytes on
-    disk, checked under the lock), the block is parsed and validated on its
-    own against the store's pillars, fiscal calendar and ids, and the table
-    is one a block can be appended to. Together that is what check(new)
-    would prove. None means "take the full path".
+
+@contextmanager
+def _vouched_store(
+    location: StoreLocation, table: str
+) -> Iterator[tuple[cache.AppendTarget, int] | None]:
+    """Under the write lock: the cache's view of the store and the lock file's descriptor,
+    if the cache vouches for the store and a ``[[table]]`` block can be appended; else None.
     """
     if cache.cache_directory() is None or not location.exists:
-        return None
-    path = location.path
-    with write_lock(path) as lock_fd:
-        target = cache.append_target(path)
+        yield None
+        return
+    with write_lock(location.path) as lock_fd:
+        target = cache.append_target(location.path)
         if target is None or target.separator is None or table not in target.appendable:
+            yield None
+        else:
+            yield target, lock_fd
+
+
+def _append_checked(
+    location: StoreLocation,
+    vouched: tuple[cache.AppendTarget, int],
+    chunk: str,
+    rows: tuple[cache.Row, ...],
+) -> bool:
+    """Append a checked block and record ``rows`` in the cache; False: take the full path."""
+    target, lock_fd = vouched
+    data = (target.separator or "").encode("utf-8") + chunk.encode("utf-8")
+    after = append_block(location.path, lock_fd, data, target.expected)
+    if after is None:
+        return False
+    target.commit(after, data, rows)
+    return True
+
+
+def _add_fast(
+    location: StoreLocation, block: Callable[[Portfolio, Container[str]], tuple[str, str]]
+) -> Initiative | None:
+    """`add` as an O(1) append; None means "take the full path"."""
+    with _vouched_store(location, "initiatives") as vouched:
+        if vouched is None:
             return None
+        target = vouched[0]
         chosen_id, chunk = block(target.portfolio, target.ids)
-        created = _validate_block(location, target, table, chunk).find(chosen_id)
-        data = (target.separator + chunk).encode("utf-8")
-        after = append_block(path, lock_fd, data, target.expected)
-        if after is None:
+        checked = _validate_block(location, target, "initiatives", chunk)
+        clash = sorted(ident for ident in checked.ids if ident in target.ids)
+        if clash:
+            raise StoreError(f"{location.path}: duplicate id {clash[0]!r}")
+        created = checked.find(chosen_id)
+        if not _append_checked(location, vouched, chunk, (cache.row_of(created),)):
             return None
-        target.commit(after, data, (cache.row_of(created),))
     return created
 
 
+def _progress_fast(
+    location: StoreLocation,
+    id_or_prefix: str,
+    entry_of: Callable[[str], ProgressEntry],
+    keep_status: bool,
+) -> ProgressRecorded | None:
+    """`progress` as an O(1) append of its ``[[progress]]`` block; None: the full path.
+
+    An entry that marks the initiative done also edits its record in place
+    (status) and appends a ``[[history]]`` entry: that takes the full path.
+    """
+    with _vouched_store(location, "progress") as vouched:
+        if vouched is None:
+            return None
+        target = vouched[0]
+        candidates = target.ids.starting_with(id_or_prefix.strip().lower())
+        initiative = target.initiative(find_id(candidates, id_or_prefix))
+        if initiative is None:
+            return None
+        entry = entry_of(initiative.id)
+        if _status_change(initiative, entry, keep_status) is not None:
+            return None
+        chunk = render_block("progress", progress_record(entry))
+        # A stand-in with the initiative's id: the entry must name it and no other.
+        stand_in = {"id": initiative.id, "title": initiative.id, "timeline": "ongoing"}
+        checked = _validate_block(location, target, "progress", chunk, initiatives=[stand_in])
+        if checked.find(initiative.id).progress_log != (entry,):
+            raise StoreError(f"{location.path}: internal error: progress block does not read back")
+        updated = replace(initiative, progress_log=_with_entry(initiative.progress_log, entry))
+        if not _append_checked(location, vouched, chunk, (cache.row_of(updated),)):
+            return None
+    return ProgressRecorded(updated, entry, initiative.progress, None)
+
+
+def _with_entry(log: tuple[ProgressEntry, ...], entry: ProgressEntry) -> tuple[ProgressEntry, ...]:
+    """The log as loading the store would sort it with ``entry`` last in the file.
+
+    Entries sort by date, same-day entries in file order (model._load_progress).
+    """
+    at = bisect_right(log, entry.on, key=lambda existing: existing.on)
+    return (*log[:at], entry, *log[at:])
+
+
 def _validate_block(
-    location: StoreLocation, target: cache.AppendTarget, table: str, chunk: str
+    location: StoreLocation,
+    target: cache.AppendTarget,
+    table: str,
+    chunk: str,
+    *,
+    initiatives: list[dict[str, Any]] | None = None,
 ) -> Portfolio:
     """The block parsed on its own and validated in the store's context."""
     document = parse_toml(chunk, location.path)
+    if set(document) != {table}:
+        raise StoreError(f"{location.path}: internal error: block is not one [[{table}]]")
     known = target.portfolio
-    context = {
+    context: dict[str, Any] = {
         "portfolio": {
             "fiscal_year_start_month": known.fiscal.start_month,
             "fiscal_year_named_by": known.fiscal.named_by,
@@ -217,19 +278,17 @@ def _validate_block(
         "pillars": [
             {"id": p.id, "name": p.name, "description": p.description} for p in known.pillars
         ],
-        table: document.get(table),
     }
-    if set(document) != {table}:
-        raise StoreError(f"{location.path}: internal error: block is not one [[{table}]]")
-    portfolio = portfolio_from_document(context, chunk, location.path)
-    clash = portfolio.ids & target.ids
-    if clash:
-        raise StoreError(f"{location.path}: duplicate id {sorted(clash)[0]!r}")
-    return portfolio
+    if initiatives is not None:
+        context["initiatives"] = initiatives
+    context[table] = document[table]
+    return portfolio_from_document(context, chunk, location.path)
 
 
-def _choose_id(ids: frozenset[str], title: str, ident: str | None) -> str:
+def _choose_id(ids: Container[str], title: str, ident: str | None) -> str:
     if ident is None:
+        if isinstance(ids, cache.Ids):  # title, title-2, title-3…: one pass, not one each
+            return new_id(title, ids.starting_with(slugify(title)))
         return new_id(title, ids)
     if not ID_PATTERN.fullmatch(ident):
         raise UsageError(
@@ -327,18 +386,22 @@ def record_progress(
         raise UsageError(f"date {on} is in the future (today is {today})")
     if not 0 <= percent <= 100:
         raise UsageError(f"percent {percent} is not a whole number from 0 to 100")
+
+    def entry_of(ident: str) -> ProgressEntry:
+        return ProgressEntry(ident, on, percent, note)
+
+    appended = _progress_fast(location, id_or_prefix, entry_of, keep_status)
+    if appended is not None:
+        return appended
     loader = _Loader(location)
     done: list[ProgressRecorded] = []
 
     def edit(old: str) -> str:
         initiative = loader(old).find(id_or_prefix)
-        entry = ProgressEntry(initiative.id, on, percent, note)
-        log = initiative.progress_log
-        becomes_current = not log or on >= log[-1].on  # a same-day entry later in the file wins
-        change = None
+        entry = entry_of(initiative.id)
+        change = _status_change(initiative, entry, keep_status)
         new = old
-        if percent == 100 and becomes_current and not keep_status and initiative.status != "done":
-            change = HistoryEntry(initiative.id, on, "status", initiative.status, "done")
+        if change is not None:
             block = _initiative_block(old, initiative.id, location.path)
             new = edit_block(new, block, {"status": "done"})
         new = append_text(new, render_block("progress", progress_record(entry)))
@@ -351,6 +414,17 @@ def record_progress(
     result = done[-1]
     stored = _remember(location, new_text, loader).find(result.initiative.id)
     return ProgressRecorded(stored, result.entry, result.previous, result.status_change)
+
+
+def _status_change(
+    initiative: Initiative, entry: ProgressEntry, keep_status: bool
+) -> HistoryEntry | None:
+    """The status change ``entry`` makes: to done when it becomes the current 100%."""
+    log = initiative.progress_log
+    becomes_current = not log or entry.on >= log[-1].on  # a same-day entry later in the file wins
+    if entry.percent == 100 and becomes_current and not keep_status and initiative.status != "done":
+        return HistoryEntry(initiative.id, entry.on, "status", initiative.status, "done")
+    return None
 
 
 @dataclass(frozen=True, slots=True)

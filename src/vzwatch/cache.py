@@ -24,9 +24,14 @@ the write lock, from fstat after fsync: it is trusted at once, see
 docs/performance.md for the argument and its limit.
 
 File layout: frames of ``<length:4><crc32:4><marshal>``: header, head
-(portfolio fields, pillars, appendable tables), ids, rows, then one frame
-per append (new rows, new state); the last state wins. A torn or corrupt
-frame makes the whole file a miss.
+(portfolio fields, pillars, appendable tables), ids (one newline-separated
+string: loading 100k ids as one string takes 1 ms, as 100k strings and a set
+20 ms, which was most of an O(1) append's time), chunk offsets, the rows
+in chunks of ``_CHUNK_ROWS`` (so one row can be read without loading them
+all: ``progress`` on a 100k store), then one frame per append (rows, new
+state); the last state wins. An appended row replaces the row with the same
+id (``progress`` rewrites its initiative's row) or, for a new id (``add``),
+comes after all others. A torn or corrupt frame makes the whole file a miss.
 """
 
 from __future__ import annotations
@@ -36,11 +41,10 @@ import os
 import sys
 import time
 import zlib
-from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from vzwatch import __version__
 from vzwatch.model import HistoryEntry, Initiative, Pillar, Portfolio, ProgressEntry
@@ -49,24 +53,32 @@ from vzwatch.quarters import FiscalCalendar, Quarter, Timeline
 __all__ = [
     "NO_CACHE_ENV",
     "AppendTarget",
+    "RowTest",
+    "Snapshot",
     "append_target",
     "cache_directory",
     "entry_path",
     "lookup",
     "remember",
     "row_of",
+    "snapshot",
 ]
 
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
-_FORMAT = 2  # 2: rows carry the status history
+_FORMAT = 4  # 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
 _APPENDABLE = ("initiatives", "progress")
 _ROOT_PREFIX_TRIES = 64
+_CHUNK_ROWS = 256
+_SEARCHES_BEFORE_SET = 8
 
 Stamp = tuple[int, int, int, int, int]
 Row = tuple[Any, ...]
+# Which initiatives to build, asked of (status, index of the end quarter or None).
+RowTest = Callable[[str, int | None], bool]
+_STATUS, _END = 7, 10  # where row_of puts them
 
 
 def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
@@ -195,15 +207,12 @@ def _frame(value: Any) -> bytes:
     return len(body).to_bytes(4, "little") + zlib.crc32(body).to_bytes(4, "little") + body
 
 
-def _read_frame(handle: BinaryIO, *, skip: bool = False) -> Any:
+def _read_frame(handle: BinaryIO) -> Any:
     prefix = handle.read(8)
     if len(prefix) < 8:
         raise EOFError
     length = int.from_bytes(prefix[:4], "little")
     crc = int.from_bytes(prefix[4:], "little")
-    if skip:
-        handle.seek(length, os.SEEK_CUR)
-        return None
     body = handle.read(length)
     if len(body) != length or zlib.crc32(body) != crc:
         raise ValueError("torn or corrupt cache frame")
@@ -211,8 +220,7 @@ def _read_frame(handle: BinaryIO, *, skip: bool = False) -> Any:
     return marshal.loads(body)  # noqa: S302
 
 
-@dataclass
-class _State:
+class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to define at start-up
     stamp: Stamp
     recorded_ns: int
     segments: tuple[tuple[int, bytes], ...]  # (end offset, digest of the bytes since the last end)
@@ -220,7 +228,7 @@ class _State:
     trusted: bool
 
     def as_tuple(self) -> tuple[Any, ...]:
-        return ("state", self.stamp, self.recorded_ns, self.segments, self.tail, self.trusted)
+        return ("state", *self)
 
     def fresh_for(self, stamp: Stamp) -> bool:
         return stamp == self.stamp and (self.trusted or _settled(stamp, self.recorded_ns))
@@ -236,8 +244,75 @@ class _State:
         return True
 
 
+def _frames(data: bytes) -> Iterable[Any]:
+    """The values of consecutive frames held in ``data``."""
+    view, position = memoryview(data), 0
+    while position < len(data):
+        length = int.from_bytes(view[position : position + 4], "little")
+        crc = int.from_bytes(view[position + 4 : position + 8], "little")
+        body = view[position + 8 : position + 8 + length]
+        if len(body) != length or zlib.crc32(body) != crc:
+            raise ValueError("torn or corrupt cache frame")
+        yield marshal.loads(body)  # noqa: S302 - see _read_frame
+        position += 8 + length
+
+
+class Ids(Collection[str]):
+    """The ids of a cached store, kept as one ``\n``-separated string (ids have no newline).
+
+    A lookup is a substring search at memory speed (1 ms in a 100k store); a
+    caller that asks many times (``add`` trying title-2, title-3…) gets a set
+    built once. A 100k store's ids become 100k objects only if iterated.
+    """
+
+    def __init__(self, joined: str, added: Iterable[str] = ()) -> None:
+        self.joined = joined  # "\nfirst\nsecond\n…\nlast\n", or "\n" when empty
+        self.added = set(added)  # ids of appended rows: new ones, or updates of existing ones
+        self._searches = 0
+        self._set: set[str] | None = None
+
+    def _in_joined(self, ident: str) -> bool:
+        if self._set is None:
+            self._searches += 1
+            if self._searches <= _SEARCHES_BEFORE_SET:
+                return "\n" not in ident and f"\n{ident}\n" in self.joined
+            self._set = set(self.joined[1:-1].split("\n"))
+        return ident in self._set
+
+    def __contains__(self, ident: object) -> bool:
+        return isinstance(ident, str) and (ident in self.added or self._in_joined(ident))
+
+    def __iter__(self) -> Iterator[str]:
+        if len(self.joined) > 1:
+            yield from self.joined[1:-1].split("\n")
+        yield from sorted(ident for ident in self.added if not self._in_joined(ident))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def starting_with(self, prefix: str) -> set[str]:
+        """The ids that start with ``prefix``, in one pass over the text."""
+        found = {ident for ident in self.added if ident.startswith(prefix)}
+        needle, joined = "\n" + prefix, self.joined
+        at = joined.find(needle)
+        while at >= 0 and at + 1 < len(joined):
+            end = joined.index("\n", at + 1)
+            found.add(joined[at + 1 : end])
+            at = joined.find(needle, end)
+        return found
+
+    def position(self, ident: str) -> int | None:
+        """Where ``ident`` is among the ids the rows were written with."""
+        at = self.joined.find(f"\n{ident}\n") if "\n" not in ident else -1
+        return None if at < 0 else self.joined.count("\n", 0, at)
+
+
+def _joined(ids: Iterable[str]) -> str:
+    return "\n" + "".join(f"{ident}\n" for ident in ids)
+
+
 class _Entry:
-    """An open cache file: header, head and ids read; rows read on demand."""
+    """An open cache file: header, head, ids and appends read; rows read on demand."""
 
     def __init__(self, path: Path, handle: BinaryIO, path_of_store: Path) -> None:
         self.path = path
@@ -247,9 +322,14 @@ class _Entry:
         if header != (_HEADER, _fingerprint(), os.path.realpath(path_of_store)):
             raise ValueError("cache from another vzwatch")
         self.head: tuple[Any, ...] = _read_frame(handle)
-        self.ids: tuple[str, ...] = _read_frame(handle)
-        self.rows_at = handle.tell()
-        _read_frame(handle, skip=True)
+        joined = _read_frame(handle)
+        if not (isinstance(joined, str) and joined.startswith("\n") and joined.endswith("\n")):
+            raise ValueError("cache ids are not joined")
+        self.ids = Ids(joined)
+        # Chunk k's frame starts at chunks_at + offsets[k]; offsets[-1] is where they end.
+        self.offsets: tuple[int, ...] = _read_frame(handle)
+        self.chunks_at = handle.tell()
+        handle.seek(self.chunks_at + self.offsets[-1])
         self.appends: list[tuple[Row, ...]] = []
         state: _State | None = None
         while True:
@@ -267,20 +347,57 @@ class _Entry:
         self.state = state
         self.end = handle.tell()
 
-    def portfolio(self) -> Portfolio:
-        self.handle.seek(self.rows_at)
-        rows: list[Row] = list(_read_frame(self.handle))
+    def rows(self) -> list[Row]:
+        """Every row, in the store's order, appends applied."""
+        self.handle.seek(self.chunks_at)
+        region = self.handle.read(self.offsets[-1])
+        if len(region) != self.offsets[-1]:
+            raise ValueError("torn cache file")
+        rows: list[Row] = []
+        for chunk in _frames(region):
+            rows.extend(chunk)
+        if len(rows) != self.ids.joined.count("\n") - 1:
+            raise ValueError("cache rows do not match its ids")
+        position: dict[str, int] | None = None
         for added in self.appends:
-            rows.extend(added)
+            for row in added:
+                if position is None:
+                    position = {ident: index for index, ident in enumerate(self.ids)}
+                index = position.get(row[0])
+                if index is None:
+                    position[row[0]] = len(rows)
+                    rows.append(row)
+                else:
+                    rows[index] = row
+        return rows
+
+    def row(self, ident: str) -> Row | None:
+        """The current row of one initiative, reading one chunk at most."""
+        for added in reversed(self.appends):
+            for appended in reversed(added):
+                if appended[0] == ident:
+                    return appended
+        index = self.ids.position(ident)
+        if index is None:
+            return None
+        with open(self.path, "rb") as handle:  # noqa: PTH123 - the entry's own may be closed
+            if os.fstat(handle.fileno()).st_ino != self.inode:
+                return None
+            handle.seek(self.chunks_at + self.offsets[index // _CHUNK_ROWS])
+            row: Row = _read_frame(handle)[index % _CHUNK_ROWS]
+        return row if row[0] == ident else None
+
+    def snapshot(self) -> Snapshot:
         (title, source, partners), (start_month, named_by), pillars, _ = self.head
-        return Portfolio(
-            initiatives=tuple(_initiatives(rows)),
+        fields = Portfolio(
+            initiatives=(),
             pillars=tuple(Pillar(*p) for p in pillars),
             title=title,
             source=source,
             partners=partners,
             fiscal=FiscalCalendar(start_month, named_by),
         )
+        return Snapshot(fields, rows=self.rows())
 
     def record(self, state: _State, rows: tuple[Row, ...] = ()) -> None:
         """Append a new state (and rows) to this very file, as one frame."""
@@ -290,6 +407,63 @@ class _Entry:
             handle.seek(self.end)
             handle.write(_frame(("append", rows, state.as_tuple())))
             handle.truncate()
+
+
+class Snapshot:
+    """A store's validated content, as the cache (or a fresh parse) holds it.
+
+    ``portfolio(keep)`` builds records; with ``keep`` only the initiatives it
+    accepts are built (``due`` on a 10k store needs a few hundred of them),
+    so that portfolio is partial: use it for what was selected and for the
+    store's fields (pillars, fiscal calendar), never for ids or lookups.
+    """
+
+    def __init__(
+        self, fields: Portfolio, *, rows: list[Row] | None = None, whole: Portfolio | None = None
+    ) -> None:
+        self.fields = fields  # title, pillars, fiscal calendar…; no initiatives
+        self._rows = rows
+        self._whole = whole
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> Snapshot:
+        """The snapshot of records already built (a cache miss, parsed)."""
+        fields = Portfolio(
+            initiatives=(),
+            pillars=portfolio.pillars,
+            title=portfolio.title,
+            source=portfolio.source,
+            partners=portfolio.partners,
+            fiscal=portfolio.fiscal,
+        )
+        return cls(fields, whole=portfolio)
+
+    @property
+    def fiscal(self) -> FiscalCalendar:
+        return self.fields.fiscal
+
+    def portfolio(self, keep: RowTest | None = None) -> Portfolio:
+        if self._whole is not None:
+            if keep is None:
+                return self._whole
+            initiatives = tuple(
+                item
+                for item in self._whole.initiatives
+                if keep(item.status, item.timeline.end.index if item.timeline.end else None)
+            )
+        else:
+            rows = self._rows or []
+            if keep is not None:
+                rows = [row for row in rows if keep(row[_STATUS], row[_END])]
+            initiatives = tuple(_initiatives(rows))
+        return Portfolio(
+            initiatives=initiatives,
+            pillars=self.fields.pillars,
+            title=self.fields.title,
+            source=self.fields.source,
+            partners=self.fields.partners,
+            fiscal=self.fields.fiscal,
+        )
 
 
 def _open_entry(store_path: Path) -> _Entry | None:
@@ -362,8 +536,8 @@ def _write_entry(store_path: Path, frames: bytes) -> None:
 # --- what the rest of vzwatch calls ----------------------------------------------
 
 
-def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
-    """The cached records of the store as it is now, or None (a miss).
+def snapshot(store_path: Path, data: bytes | None = None) -> Snapshot | None:
+    """The cached content of the store as it is now, or None (a miss).
 
     Without ``data`` only a settled stamp can hit; with ``data`` (the bytes
     just read) a matching digest hits too, and the entry is re-recorded so
@@ -376,16 +550,22 @@ def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
         with entry.handle:
             stamp = _stamp(store_path.stat())
             if entry.state.fresh_for(stamp):
-                return entry.portfolio()
+                return entry.snapshot()
             if data is None or not entry.state.describes(data):
                 return None
-            portfolio = entry.portfolio()
+            found = entry.snapshot()
             state = entry.state
             refreshed = _State(stamp, time.time_ns(), state.segments, state.tail, False)
             entry.record(refreshed)
-            return portfolio
+            return found
     except Exception:  # noqa: BLE001 - any cache error is a miss
         return None
+
+
+def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
+    """The cached records of the store as it is now, or None (a miss); see snapshot."""
+    found = snapshot(store_path, data)
+    return None if found is None else found.portfolio()
 
 
 def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
@@ -400,12 +580,18 @@ def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
         state = _State(
             stamp, time.time_ns(), ((len(data), _digest(data)),), data[-3:], trusted=False
         )
+        rows = tuple(row_of(item) for item in portfolio.initiatives)
+        chunks = [_frame(rows[at : at + _CHUNK_ROWS]) for at in range(0, len(rows), _CHUNK_ROWS)]
+        offsets = [0]
+        for chunk in chunks:
+            offsets.append(offsets[-1] + len(chunk))
         frames = b"".join(
             (
                 _frame((_HEADER, _fingerprint(), os.path.realpath(store_path))),
                 _frame(_head(portfolio, _appendable(text))),
-                _frame(tuple(item.id for item in portfolio.initiatives)),
-                _frame(tuple(row_of(item) for item in portfolio.initiatives)),
+                _frame(_joined(item.id for item in portfolio.initiatives)),
+                _frame(tuple(offsets)),
+                *chunks,
                 _frame(("append", (), state.as_tuple())),
             )
         )
@@ -414,27 +600,37 @@ def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
         pass
 
 
-@dataclass
-class AppendTarget:
+class AppendTarget(NamedTuple):
     """What an O(1) append needs to know about the store, vouched for by the cache."""
 
     portfolio: Portfolio  # fields, fiscal calendar and pillars; no initiatives
-    ids: frozenset[str]
+    ids: Ids  # every id, those added by appends too
     appendable: tuple[str, ...]
     separator: str | None  # what goes between the old text and a new block; None: no fast path
     expected: tuple[int, int, int]  # the store's device, inode and size
-    _entry: _Entry
+    entry: _Entry
+
+    def initiative(self, ident: str) -> Initiative | None:
+        """The record of ``ident`` as the store holds it now (None: ask the store instead)."""
+        try:
+            row = self.entry.row(ident)
+            return None if row is None else _initiatives((row,))[0]
+        except Exception:  # noqa: BLE001 - any cache error is a miss
+            return None
 
     def commit(self, after: os.stat_result, appended: bytes, rows: tuple[Row, ...]) -> None:
-        """Record the append in the cache (best effort: a failure is a later miss)."""
+        """Record the append in the cache (best effort: a failure is a later miss).
+
+        ``rows``: the new initiatives, or new versions of existing ones (same id).
+        """
         try:
-            state = self._entry.state
+            state = self.entry.state
             stamp = _stamp(after)
             if stamp[2] != state.stamp[2] + len(appended):
                 return
             segments = (*state.segments, (stamp[2], _digest(appended)))
             tail = (state.tail + appended)[-3:]
-            self._entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows)
+            self.entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows)
         except Exception:  # noqa: BLE001, S110 - see class docstring
             pass
 
@@ -458,9 +654,7 @@ def append_target(store_path: Path) -> AppendTarget | None:
                 if len(data) != st.st_size or not entry.state.describes(data):
                     return None
             (title, source, partners), (start_month, named_by), pillars, appendable = entry.head
-            ids = set(entry.ids)
-            for rows in entry.appends:
-                ids.update(row[0] for row in rows)
+            ids = Ids(entry.ids.joined, (row[0] for rows in entry.appends for row in rows))
             tail = entry.state.tail
         return AppendTarget(
             portfolio=Portfolio(
@@ -471,11 +665,11 @@ def append_target(store_path: Path) -> AppendTarget | None:
                 partners=partners,
                 fiscal=FiscalCalendar(start_month, named_by),
             ),
-            ids=frozenset(ids),
+            ids=ids,
             appendable=appendable,
             separator=_separator(tail, st.st_size),
             expected=(st.st_dev, st.st_ino, st.st_size),
-            _entry=entry,
+            entry=entry,
         )
     except Exception:  # noqa: BLE001 - any cache error is a miss
         return None

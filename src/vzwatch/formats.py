@@ -8,8 +8,6 @@ Markdown cells escape what would otherwise be read as formatting.
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
@@ -79,6 +77,9 @@ def csv_cell(value: object) -> str:
 
 def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
     """CSV with a header row (RFC 4180 quoting, \\r\\n line ends as the csv module writes)."""
+    import csv  # only CSV output needs it (1 ms of start-up)
+    import io
+
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(columns)

@@ -15,7 +15,7 @@ rejecting the string if two readings disagree.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Literal, NamedTuple
 
@@ -284,8 +284,7 @@ _ENDPOINT_SHAPES = _endpoint_shapes()
 _MAX_TIMELINE_TOKENS = 2 + 2 * max(len(shape) for shape in _ENDPOINT_SHAPES)
 
 
-@dataclass(frozen=True, slots=True)
-class _Period:
+class _Period(NamedTuple):  # not a dataclass: it is only for parsing, and start-up counts
     """One endpoint as written: a quarter, a half or a whole (fiscal) year."""
 
     unit: Literal["Q", "H", "Y"]
@@ -376,9 +375,9 @@ def _range(start: _Endpoint, end: _Endpoint, fiscal: FiscalCalendar) -> Timeline
     # A year written once applies to both ends ("Q3 – Q4 2024", "2024 Q3-Q4"), but only
     # when the dated end names a quarter or half: "Q3 – 2025" reads as nothing sensible.
     if start.year is None and end.unit != "Y":
-        start = replace(start, year=end.year, fiscal=end.fiscal)
+        start = start._replace(year=end.year, fiscal=end.fiscal)
     elif end.year is None and start.unit != "Y":
-        end = replace(end, year=start.year, fiscal=start.fiscal)
+        end = end._replace(year=start.year, fiscal=start.fiscal)
     if (start.year is None) != (end.year is None):
         raise _ParseError("write the year on both ends")
     first, last = start.span(fiscal)[0], end.span(fiscal)[1]

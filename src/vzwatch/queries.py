@@ -6,14 +6,13 @@ Pure functions over records; ``today`` and quarters come in as arguments.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from vzwatch.model import Initiative, Portfolio
 from vzwatch.quarters import Quarter
 
 
-@dataclass(frozen=True, slots=True)
-class Filters:
+class Filters(NamedTuple):
     """What `list` (and other read commands) narrow the portfolio to."""
 
     statuses: Sequence[str] = ()

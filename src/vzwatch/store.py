@@ -24,9 +24,8 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
-from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from vzwatch.errors import StoreError, StoreLockedError
 
@@ -84,8 +83,7 @@ _BOMS = (
 # --------------------------------------------------------------------------- locating
 
 
-@dataclass(frozen=True, slots=True)
-class StoreLocation:
+class StoreLocation(NamedTuple):
     """Where the store is and why that file was chosen."""
 
     path: Path  # the store file as given/expanded, not resolved

@@ -15,13 +15,15 @@ import re
 # marks, embeddings, overrides and isolates, and line/paragraph separators.
 _C1 = "\x7f-\x9f"
 _INVISIBLE = "\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
+# Patterns as text, compiled on first use (re caches them): compiling all of
+# them costs ~1 ms of start-up that most commands never use.
 # Everything unsafe, C0 included (tab and newline too: titles are one line).
-_UNSAFE = re.compile(f"[\x00-\x1f{_C1}{_INVISIBLE}]")
+_UNSAFE = f"[\x00-\x1f{_C1}{_INVISIBLE}]"
 # The same but tab, newline and carriage return, which quoted CSV carries safely.
-_UNSAFE_BUT_LAYOUT = re.compile(f"[\x00-\x08\x0b\x0c\x0e-\x1f{_C1}{_INVISIBLE}]")
+_UNSAFE_BUT_LAYOUT = f"[\x00-\x08\x0b\x0c\x0e-\x1f{_C1}{_INVISIBLE}]"
 # json.dumps already escapes C0 controls; these are the ones it leaves raw.
-_UNSAFE_IN_JSON = re.compile(f"[{_C1}{_INVISIBLE}]")
-_SURROGATE = re.compile("[\ud800-\udfff]")
+_UNSAFE_IN_JSON = f"[{_C1}{_INVISIBLE}]"
+_SURROGATE = "[\ud800-\udfff]"
 
 
 def _escape(match: re.Match[str]) -> str:
@@ -35,13 +37,15 @@ def visible(text: str, *, keep_layout: bool = False) -> str:
     ``keep_layout`` leaves tabs and line breaks alone, for formats (CSV) that
     carry multi-line values safely quoted.
     """
-    unsafe = _UNSAFE_BUT_LAYOUT if keep_layout else _UNSAFE
-    return _SURROGATE.sub(_escape, unsafe.sub(_escape, text))
+    if text.isascii() and text.isprintable():
+        return text  # the usual case, without a regular expression
+    unsafe = re.compile(_UNSAFE_BUT_LAYOUT if keep_layout else _UNSAFE)
+    return re.compile(_SURROGATE).sub(_escape, unsafe.sub(_escape, text))
 
 
 def unsafe_character(text: str) -> str | None:
     """Return the first character that user input may not contain, escaped, or None."""
-    match = _UNSAFE.search(text) or _SURROGATE.search(text)
+    match = re.compile(_UNSAFE).search(text) or re.compile(_SURROGATE).search(text)
     return _escape(match) if match else None
 
 
@@ -51,7 +55,9 @@ def escape_json_text(dumped: str) -> str:
     The JSON value is unchanged (``\\u202e`` decodes to the same string); only
     the bytes that would reach a terminal running ``cat`` or ``jq`` change.
     """
-    return _UNSAFE_IN_JSON.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+    if dumped.isascii() and "\x7f" not in dumped:
+        return dumped  # DEL is the only character it escapes that is ASCII
+    return re.compile(_UNSAFE_IN_JSON).sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
 def is_utf8_stream(stream: object) -> bool:

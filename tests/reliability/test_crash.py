@@ -120,11 +120,13 @@ def landed(operation: str, attempt: int, portfolio: Portfolio) -> bool:
     return True
 
 
-def kill_inside_the_write(child: subprocess.Popen[str], directory: Path, limit: float) -> bool:
-    """SIGKILL the child as soon as its temporary file appears; False if it never did."""
+def kill_inside_the_write(child: subprocess.Popen[str], store: Path, limit: float) -> bool:
+    """SIGKILL the child the moment its write is under way: a temporary file (a rewrite)
+    or an undo record in the lock file (an O(1) append) appears. False if neither did."""
+    lock = lock_file(store)
     deadline = time.monotonic() + limit
     while child.poll() is None and time.monotonic() < deadline:
-        if temp_files(directory):
+        if temp_files(store.parent) or (lock.exists() and lock.stat().st_size > 0):
             child.send_signal(signal.SIGKILL)
             return True
     child.send_signal(signal.SIGKILL)
@@ -164,7 +166,7 @@ def test_sigkill_during_progress_edit_remove_and_import(
             time.sleep(rng.uniform(0.0, one_run * 2))
             child.send_signal(signal.SIGKILL)
         else:
-            caught_inside += kill_inside_the_write(child, tmp_path, one_run * 20)
+            caught_inside += kill_inside_the_write(child, store, one_run * 20)
         result = finish(child, timeout=60)
         if result.returncode == ExitCode.OK:
             acknowledged.add(attempt)
@@ -174,7 +176,7 @@ def test_sigkill_during_progress_edit_remove_and_import(
                 assert landed(operation, n, portfolio), (operation, n)
             else:
                 landed(operation, n, portfolio)  # all there or absent
-    # The instant kills really landed inside writes and left their temp files behind...
+    # The instant kills really landed inside writes (a temp file or an undo record)...
     assert caught_inside > 0
     # ...and the next write of any kind (here the O(1) append of `add`) removes them.
     result = vz("add", "After The Crashes", "--timeline", "Q4 2026")

@@ -1,29 +1,123 @@
 """The command line: a thin Typer layer over vzwatch's core.
 
-Importing this package registers every command on ``app``. Command modules
-keep their module-level imports light (Rich and heavy helpers are imported
-inside the functions that print), because all of them load on every run.
+Commands live in modules that register them on ``vzwatch.cli.app.app`` when
+imported. A run builds only the command it invokes: ``main`` reads the
+command name from the arguments, imports that one module and hands Typer an
+app holding that one command (building all ~15 costs ~20 ms of start-up,
+most of it Typer reading every signature). ``--help``, no command or an
+unknown one load everything, so help and "no such command" are unchanged.
+
+``from vzwatch.cli import app`` gives the app with every command registered
+(tests and ``typer.main.get_command`` use it). A new command module is one
+line in ``COMMAND_MODULES``; tests/test_cli_lazy.py checks the table is
+complete.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import gc
+import importlib
+import sys
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
-import typer
 
-from vzwatch.cli import core as _core  # noqa: F401  (registers the commands)
-from vzwatch.cli import progress as _progress  # noqa: F401  (progress, edit, remove)
-from vzwatch.cli import report as _report  # noqa: F401
-from vzwatch.cli import team as _team  # noqa: F401  (validate, merge-driver, git-setup)
-from vzwatch.cli import timeline as _timeline  # noqa: F401
-from vzwatch.cli import transfer as _transfer  # noqa: F401
-from vzwatch.cli.app import PROG, app
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector for a run of one command.
 
-__all__ = ["app", "main"]
+    While modules load it runs dozens of times and finds nothing to free
+    (modules, classes and functions live until exit), ~5 ms of every start;
+    while a big store's records are built it scans them again and again.
+    Reference counting still frees everything a command lets go of; a run is
+    one short process, so the rare cycle it leaves is freed at exit.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+with _collector_paused():
+    import typer
+
+    from vzwatch.cli.app import PROG
+
+if TYPE_CHECKING:
+    from vzwatch.cli.app import app
+
+__all__ = ["COMMAND_MODULES", "app", "main", "registered_app"]
+
+# Command name -> the module in vzwatch.cli that registers it.
+COMMAND_MODULES = {
+    "list": "core",
+    "show": "core",
+    "add": "core",
+    "due": "core",
+    "where": "core",
+    "progress": "progress",
+    "edit": "progress",
+    "remove": "progress",
+    "report": "report",
+    "validate": "team",
+    "merge-driver": "team",
+    "git-setup": "team",
+    "timeline": "timeline",
+    "import": "transfer",
+    "export": "transfer",
+}
+
+# Importing the submodule vzwatch.cli.app bound the name `app` here to that
+# module; as an attribute of this package, `app` means the fully registered
+# Typer app instead (see __getattr__).
+globals().pop("app", None)
+
+
+def registered_app() -> typer.Typer:
+    """The Typer app with every command registered."""
+    for module in dict.fromkeys(COMMAND_MODULES.values()):  # in help order
+        importlib.import_module(f"vzwatch.cli.{module}")
+    from vzwatch.cli.app import app
+
+    return app
+
+
+def __getattr__(name: str) -> Any:
+    if name == "app":
+        return registered_app()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _invoked(args: Sequence[str]) -> str | None:
+    """The command the arguments name, if the first one names it (no root options)."""
+    return args[0] if args and args[0] in COMMAND_MODULES else None
+
+
+def command_for(args: Sequence[str]) -> Any:
+    """The click command to run ``args`` with: an app holding just the invoked command."""
+    name = _invoked(args)
+    with _collector_paused():
+        if name is None:
+            return typer.main.get_command(registered_app())
+        importlib.import_module(f"vzwatch.cli.{COMMAND_MODULES[name]}")
+        from vzwatch.cli.app import app
+
+        everything = app.registered_commands
+        app.registered_commands = [info for info in everything if info.name == name]
+        try:
+            return typer.main.get_command(app)
+        finally:
+            app.registered_commands = everything
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
-    command = typer.main.get_command(app)
-    result: int = command.main(args=argv, prog_name=PROG, standalone_mode=False)
+    args = list(sys.argv[1:] if argv is None else argv)
+    with _collector_paused():
+        command = command_for(args)
+        result: int = command.main(args=args, prog_name=PROG, standalone_mode=False)
     return result

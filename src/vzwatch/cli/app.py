@@ -20,14 +20,18 @@ import typer
 from typer._click import exceptions as click_errors  # typer<0.29 vendors click here
 from typer.core import TyperGroup
 
-from vzwatch import __version__, jsonout
+from vzwatch import __version__
 from vzwatch.errors import ExitCode, UsageError, VzwatchError
-from vzwatch.model import Initiative, Portfolio
-from vzwatch.store import StoreLocation, locate_store
 from vzwatch.textsafe import ASCII_ERRORS, is_utf8_stream, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
+
+    from vzwatch.model import Initiative, Portfolio
+    from vzwatch.store import StoreLocation
+
+# The records, the store and JSON are imported where they are used: `--help`
+# loads every command module and needs none of them (tests/test_cli_lazy.py).
 
 PROG = "vzwatch"
 
@@ -119,6 +123,8 @@ QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (YYYY-MM-D
 
 
 def locate(file: Path | None) -> StoreLocation:
+    from vzwatch.store import locate_store
+
     return locate_store(file, os.environ, Path.cwd())
 
 
@@ -140,6 +146,8 @@ def stdout_console() -> Console:
 
 
 def emit_json(value: Any) -> None:
+    from vzwatch import jsonout
+
     jsonout.write(value, sys.stdout)
 
 
@@ -190,7 +198,7 @@ def initiatives_output(
     formats always carry every row. Past ``PLAIN_ROWS`` the table is printed
     as plain lines, because a Rich table of thousands of rows takes seconds.
     """
-    from vzwatch import formats
+    from vzwatch import formats, jsonout
 
     def table(console: Console) -> None:
         from vzwatch.render.plain import PLAIN_ROWS, footer, print_plain

@@ -1,12 +1,12 @@
 """The core commands: list, show, add, due, where.
 
-Each command parses its options, calls ``vzwatch.actions`` / ``vzwatch.queries``
-and hands the result to JSON (``vzwatch.jsonout``) or to Rich
-(``vzwatch.render``, imported only when a human-readable view is printed, so
-``--json`` never pays for Rich).
+Each command parses its options, calls ``vzwatch.reading`` (reads) or
+``vzwatch.actions`` (writes) and hands the result to JSON (``vzwatch.jsonout``)
+or to Rich (``vzwatch.render``, imported only when a human-readable view is
+printed, so ``--json`` never pays for Rich). Core modules are imported inside
+the commands: `vzwatch --help` loads every command module and needs none of
+them (see vzwatch.cli).
 """
-
-from __future__ import annotations
 
 import sys
 from dataclasses import replace
@@ -14,7 +14,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions, jsonout
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
@@ -39,7 +38,6 @@ from vzwatch.cli.filters import (
     make_filters,
 )
 from vzwatch.errors import ExitCode
-from vzwatch.queries import due, select
 from vzwatch.textsafe import visible
 
 if TYPE_CHECKING:
@@ -74,8 +72,11 @@ def list_command(
     Example:
       vzwatch list --status planned --active-in Q1-2025
     """
+    from vzwatch import reading
+    from vzwatch.queries import select
+
     fmt = chosen_format(output_format, json_output)
-    portfolio = actions.open_portfolio(locate(file))
+    portfolio = reading.open_portfolio(locate(file))
     filters = make_filters(
         portfolio,
         today_from(today),
@@ -102,12 +103,14 @@ def show_command(
     Example:
       vzwatch show election
     """
+    from vzwatch import jsonout, reading
+
     fmt = chosen_format(output_format, json_output)
-    portfolio = actions.open_portfolio(locate(file))
+    portfolio = reading.open_portfolio(locate(file))
     initiative = portfolio.find(initiative_id)
     listed = initiatives_output([initiative], portfolio)
 
-    def detail(console: Console) -> None:
+    def detail(console: "Console") -> None:
         from vzwatch.render.tables import print_initiative
 
         print_initiative(console, initiative, portfolio)
@@ -152,6 +155,8 @@ def add_command(
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
         --partner "Lima Group" --tag summit
     """
+    from vzwatch import actions, jsonout
+
     initiative = actions.add_initiative(
         locate(file),
         title=title,
@@ -195,16 +200,17 @@ def due_command(
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
+    from vzwatch import reading
+
     fmt = chosen_format(output_format, json_output)
-    portfolio = actions.open_portfolio(locate(file))
-    target = actions.user_quarter(quarter, today_from(today), portfolio.fiscal)
-    found = due(portfolio, target, overdue=overdue)
+    result = reading.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
+    found, target = result.initiatives, result.quarter
     if not found and fmt is OutputFormat.table:
         if not quiet:
             sys.stdout.write(f"Nothing due in {target}.\n")
     elif found or not quiet:
         heading = f"Due in {target}" + (" or overdue" if overdue else "")
-        emit(fmt, initiatives_output(found, portfolio, title=heading))
+        emit(fmt, initiatives_output(found, result.portfolio, title=heading))
     if exit_code and found:
         raise typer.Exit(ExitCode.FOUND)
 

@@ -6,14 +6,15 @@ Defined once as ``Annotated`` aliases so every command spells them alike.
 from __future__ import annotations
 
 from datetime import date
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions
 from vzwatch.cli.app import QuarterHelp
-from vzwatch.model import Portfolio, validate_status
-from vzwatch.queries import Filters
+
+if TYPE_CHECKING:
+    from vzwatch.model import Portfolio
+    from vzwatch.queries import Filters
 
 StatusFilter = Annotated[
     list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
@@ -37,7 +38,11 @@ def make_filters(
     active_in: str | None,
 ) -> Filters:
     """The parsed filters, exactly as `list` reads them."""
-    quarter = actions.user_quarter(active_in, today, portfolio.fiscal) if active_in else None
+    from vzwatch import reading
+    from vzwatch.model import validate_status
+    from vzwatch.queries import Filters
+
+    quarter = reading.user_quarter(active_in, today, portfolio.fiscal) if active_in else None
     return Filters(
         statuses=[validate_status(s) for s in status or ()],
         pillar=pillar,

@@ -1,28 +1,28 @@
 """Commands that change existing initiatives: progress, edit, remove.
 
-Each parses its options, calls ``vzwatch.actions`` and prints one line (or
-the stored record as JSON). The operations themselves live in the core.
+Each parses its options, calls ``vzwatch.actions`` (imported inside the
+commands, see vzwatch.cli) and prints one line (or the stored record as
+JSON). The operations themselves live in the core.
 """
 
-from __future__ import annotations
-
 import sys
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions, jsonout
 from vzwatch.cli.app import JsonFlag, StoreOption, TodayOption, app, emit_json, locate, today_from
 from vzwatch.errors import UsageError
-from vzwatch.model import HistoryEntry
 from vzwatch.textsafe import visible
+
+if TYPE_CHECKING:
+    from vzwatch.model import HistoryEntry
 
 
 def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
-def _status_line(change: HistoryEntry | None) -> str:
+def _status_line(change: "HistoryEntry | None") -> str:
     if change is None:
         return ""
     return f"{change.initiative}: status {change.old} → {change.new}\n"
@@ -52,6 +52,8 @@ def progress_command(
     Example:
       vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31
     """
+    from vzwatch import actions, jsonout
+
     recorded = actions.record_progress(
         locate(file),
         initiative_id,
@@ -115,6 +117,8 @@ def edit_command(
     Example:
       vzwatch edit election --status active --add-partner "European Union" --remove-tag elections
     """
+    from vzwatch import actions, jsonout
+
     request = actions.InitiativeEdit(
         title=title,
         objective=objective,
@@ -150,6 +154,8 @@ def remove_command(
     Example:
       vzwatch remove regional-mediation-summit --yes
     """
+    from vzwatch import actions
+
     location = locate(file)
     initiative = actions.open_portfolio(location).find(initiative_id)
     if not yes:

@@ -1,13 +1,11 @@
 """`vzwatch report`: schedule health, forecasts and what changed, per group."""
 
-from __future__ import annotations
-
+import sys
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
@@ -34,13 +32,24 @@ class GroupBy(StrEnum):
     partner = "partner"
 
 
-def report_output(report: Report) -> Output:
+def report_output(report: "Report", table_rows: int | None = None) -> Output:
+    """The report's forms; the table shows at most ``table_rows`` rows per table.
+
+    Past ``PLAIN_ROWS`` printed rows it is plain lines, as for `list`: a Rich
+    table of thousands of rows takes seconds.
+    """
     from vzwatch import reportout
 
-    def table(console: Console) -> None:
+    def table(console: "Console") -> None:
+        from vzwatch.render.plain import PLAIN_ROWS
+        from vzwatch.render.plainreport import print_report_plain, printed_rows
+
+        if printed_rows(report, table_rows) > PLAIN_ROWS:
+            print_report_plain(sys.stdout, report, table_rows)
+            return
         from vzwatch.render.report import print_report
 
-        print_report(console, report)
+        print_report(console, report, table_rows)
 
     return Output(
         json=lambda: reportout.report_to_dict(report),
@@ -69,17 +78,26 @@ def report_command(
         ),
     ] = None,
     today: TodayOption = None,
+    limit: Annotated[
+        int,
+        typer.Option("--limit", "-n", min=1, help="Show at most N rows per table (default 25)."),
+    ] = 25,
+    show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Report schedule health, forecasts and recent changes, per pillar (or status, partner).
 
+    Tables stop after --limit rows each and say how many more there are; the
+    other formats always hold every row.
+
     \b
     Examples:
       vzwatch report --quarter Q1-2025 --format markdown > briefing.md
       vzwatch report --by partner --since 2025-02-01 --today 2025-03-31
     """
+    from vzwatch import actions
     from vzwatch.report import build_report
 
     fmt = chosen_format(output_format, json_output)
@@ -87,4 +105,5 @@ def report_command(
     now = today_from(today)
     target = actions.user_quarter(quarter, now, portfolio.fiscal)
     start = actions.user_since(since, now, portfolio.fiscal) if since is not None else None
-    emit(fmt, report_output(build_report(portfolio, today=now, quarter=target, by=by, since=start)))
+    report = build_report(portfolio, today=now, quarter=target, by=by, since=start)
+    emit(fmt, report_output(report, table_rows=None if show_all else limit))

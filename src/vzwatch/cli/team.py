@@ -5,8 +5,6 @@ The work happens in ``vzwatch.validate``, ``vzwatch.merge`` and
 run); these commands turn flags into calls and results into lines.
 """
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated

@@ -1,14 +1,11 @@
 """`vzwatch timeline`: the Gantt chart, in the terminal or as an SVG/HTML file."""
 
-from __future__ import annotations
-
 import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from vzwatch import actions, jsonout
 from vzwatch.cli.app import (
     JsonFlag,
     StoreOption,
@@ -27,7 +24,6 @@ from vzwatch.cli.filters import (
     TagFilter,
     make_filters,
 )
-from vzwatch.queries import select
 from vzwatch.textsafe import visible
 
 WindowHelp = "Q1-2025, 2025Q1, this, next, last or a date (default: covers the data and today)."
@@ -64,6 +60,8 @@ def timeline_command(
       vzwatch timeline --from Q1-2024 --to Q4-2025 --status planned
       vzwatch timeline --svg timeline.svg
     """
+    from vzwatch import actions, jsonout
+    from vzwatch.queries import select
     from vzwatch.timeline import plan
 
     location = locate(file)

@@ -1,7 +1,5 @@
 """`vzwatch import` and `vzwatch export`: initiatives in from articles and JSON, out to files."""
 
-from __future__ import annotations
-
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -11,7 +9,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch import actions
 from vzwatch.cli.app import (
     JsonFlag,
     StoreOption,
@@ -135,7 +132,7 @@ def _read_source(path: Path) -> tuple[str, bytes]:
         raise UsageError(f"cannot read {name}: {error.strerror or error}") from None
 
 
-def _report_problems(name: str, parsed: Parsed, skip_invalid: bool) -> None:
+def _report_problems(name: str, parsed: "Parsed", skip_invalid: bool) -> None:
     for note in parsed.notes:
         _say("note", f"{name}: {note}")
     if not parsed.problems:
@@ -161,7 +158,7 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] |
         yield tick
 
 
-def _plan_json(plan: ImportPlan, parsed: Parsed, dry_run: bool) -> dict[str, object]:
+def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool) -> dict[str, object]:
     return {
         "dry_run": dry_run,
         "format": parsed.format,
@@ -185,7 +182,7 @@ def _plan_json(plan: ImportPlan, parsed: Parsed, dry_run: bool) -> dict[str, obj
     }
 
 
-def _print_plan(plan: ImportPlan, name: str, parsed: Parsed, dry_run: bool) -> None:
+def _print_plan(plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool) -> None:
     verbs = {"add": "add", "update": "update", "unchanged": "unchanged"}
     if dry_run:
         verbs = {"add": "would add", "update": "would update", "unchanged": "unchanged"}
@@ -248,6 +245,7 @@ def export_command(
       vzwatch export --format csv --status planned > planned.csv
       vzwatch export --format json --output backup.json
     """
+    from vzwatch import actions
     from vzwatch.exporting import export_text
     from vzwatch.queries import select
 

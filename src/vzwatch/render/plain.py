@@ -42,9 +42,9 @@ def print_plain(
     stream.write(header + "".join(lines) + footer + "\n")
 
 
-def footer(shown: int, total: int) -> str:
+def footer(shown: int, total: int, noun: str = "initiative") -> str:
     """``3 initiatives``, or how many more a limit left out and how to see them."""
-    noun = "initiative" if total == 1 else "initiatives"
+    nouns = noun if total == 1 else f"{noun}s"
     if shown >= total:
-        return f"{total} {noun}"
-    return f"{shown} of {total} {noun} shown; {total - shown} more (--all or --limit N)"
+        return f"{total} {nouns}"
+    return f"{shown} of {total} {nouns} shown; {total - shown} more (--all or --limit N)"

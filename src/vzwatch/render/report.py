@@ -7,6 +7,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from vzwatch.render.plain import footer
 from vzwatch.render.tables import status_text, user_text
 from vzwatch.report import Group as ReportGroup
 from vzwatch.report import Report
@@ -53,9 +54,13 @@ def _summary(report: Report) -> Table:
     return table
 
 
-def _group_table(group: ReportGroup, width: int) -> Table:
+def _group_table(group: ReportGroup, width: int, limit: int | None) -> Table:
     """Fits 80 columns: long cells wrap at spaces; ids (under titles) only from 100 on."""
+    shown = group.items if limit is None else group.items[:limit]
     table = _table(user_text(group.label, style="bold"))
+    if len(shown) < group.count:
+        table.caption = footer(len(shown), group.count)
+        table.caption_justify = "left"
     show_ids = width >= 100
     table.add_column("Initiative / id" if show_ids else "Initiative", overflow="fold")
     table.add_column("Timeline")
@@ -64,7 +69,7 @@ def _group_table(group: ReportGroup, width: int) -> Table:
     table.add_column("Expected", justify="right", no_wrap=True)
     table.add_column("Health")
     table.add_column("Forecast")
-    for item in group.items:
+    for item in shown:
         name = user_text(item.initiative.title)
         if show_ids:
             name.append("\n")
@@ -81,16 +86,20 @@ def _group_table(group: ReportGroup, width: int) -> Table:
     return table
 
 
-def _changes(report: Report) -> Table | Text:
+def _changes(report: Report, limit: int | None) -> Table | Text:
     title = f"Changes since {report.since.isoformat()}"
     if not report.changes:
         return Text(f"{title}: no progress entries or status changes.")
+    shown = report.changes if limit is None else report.changes[:limit]
     table = _table(Text(title, style="bold"))
+    if len(shown) < len(report.changes):
+        table.caption = footer(len(shown), len(report.changes), noun="change")
+        table.caption_justify = "left"
     table.add_column("Date", no_wrap=True)
     table.add_column("Initiative", overflow="fold")
     table.add_column("Change")
     table.add_column("Note", overflow="fold")
-    for change in report.changes:
+    for change in shown:
         table.add_row(
             change.on.isoformat(),
             user_text(change.title),
@@ -100,7 +109,8 @@ def _changes(report: Report) -> Table | Text:
     return table
 
 
-def print_report(console: Console, report: Report) -> None:
+def print_report(console: Console, report: Report, limit: int | None = None) -> None:
+    """The report; each group's table and the changes cut to ``limit`` rows, with a footer."""
     heading = Text(f"Progress report: {report.quarter}", style="bold underline")
     subtitle = Text(
         f"As of {report.today.isoformat()}, by {report.by}; "
@@ -111,6 +121,6 @@ def print_report(console: Console, report: Report) -> None:
     if not report.initiatives:
         parts += [Text(""), Text(f"No initiatives are active in {report.quarter}.")]
     for group in report.groups:
-        parts += [Text(""), _group_table(group, console.width)]
-    parts += [Text(""), _changes(report)]
+        parts += [Text(""), _group_table(group, console.width, limit)]
+    parts += [Text(""), _changes(report, limit)]
     console.print(Group(*parts))

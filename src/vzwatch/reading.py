@@ -1,0 +1,78 @@
+"""Opening a store to read it: through the parse cache, building only what is asked for.
+
+The read commands' half of ``vzwatch.actions`` (which re-exports these), kept
+apart because it is on the start-up path of `list`, `show` and `due`, which
+need none of the writing machinery.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import NamedTuple
+
+from vzwatch import cache
+from vzwatch.errors import InvalidQuarter, UsageError
+from vzwatch.model import FINISHED_STATUSES, Initiative, Portfolio, load_portfolio
+from vzwatch.quarters import FiscalCalendar, Quarter, resolve_quarter
+from vzwatch.queries import due
+from vzwatch.store import StoreLocation, decode_store, read_store_bytes, read_store_text
+
+
+def open_snapshot(location: StoreLocation) -> cache.Snapshot:
+    """Read and validate the store, through the parse cache (vzwatch.cache)."""
+    path = location.path
+    if cache.cache_directory() is None or not location.exists:
+        return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
+    hit = cache.snapshot(path)
+    if hit is not None:
+        return hit
+    data = read_store_bytes(location)
+    hit = cache.snapshot(path, data)
+    if hit is not None:
+        return hit
+    portfolio = load_portfolio(decode_store(data, path), path)
+    cache.remember(path, data, portfolio)
+    return cache.Snapshot.of(portfolio)
+
+
+def open_portfolio(location: StoreLocation) -> Portfolio:
+    """Read and validate the store, through the parse cache (vzwatch.cache)."""
+    return open_snapshot(location).portfolio()
+
+
+class DueFound(NamedTuple):
+    """What `due` found: the quarter asked about and the initiatives, in timeline order."""
+
+    quarter: Quarter
+    initiatives: list[Initiative]
+    portfolio: Portfolio  # the store's fields and only the initiatives found
+
+
+def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: bool) -> DueFound:
+    """Unfinished initiatives ending in ``quarter`` (see queries.due), building only those.
+
+    Building every record of a 10k store costs more than the rest of `due`,
+    so rows that cannot be due are skipped before they become records; the
+    query then runs as usual on what is left.
+    """
+    snapshot = open_snapshot(location)
+    target = user_quarter(quarter, today, snapshot.fiscal)
+    last = target.index
+
+    def may_be_due(status: str, end: int | None) -> bool:
+        return (
+            status not in FINISHED_STATUSES
+            and end is not None
+            and (end == last or (overdue and end < last))
+        )
+
+    portfolio = snapshot.portfolio(may_be_due)
+    return DueFound(target, due(portfolio, target, overdue=overdue), portfolio)
+
+
+def user_quarter(text: str, today: date, fiscal: FiscalCalendar) -> Quarter:
+    """A quarter typed by the user (``Q1-2025``, ``this``, ``2025-02-14``…)."""
+    try:
+        return resolve_quarter(text, today, fiscal)
+    except InvalidQuarter as error:
+        raise UsageError(str(error)) from None

@@ -1,0 +1,136 @@
+"""Reads that stay fast on big stores: `due` builds only what may be due; `report` tables stop
+after --limit rows and turn into plain lines when long, like `list`."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunCli
+from vzwatch import cache
+from vzwatch.errors import ExitCode
+from vzwatch.tomledit import render_block
+
+TODAY = ("--today", "2025-03-31")
+NO_CACHE: dict[str, str | None] = {cache.NO_CACHE_ENV: "1"}
+STATUSES = ("planned", "active", "done", "paused", "cancelled")
+TIMELINES = (
+    "Q1 2025",
+    "Q4 2024",
+    "Q3 – Q4 2024",
+    "Q2 2025 – ongoing",
+    "ongoing",
+    "FY2024 Q4",
+    "H1 2025",
+    "2024",
+    "Q2-2025",
+)
+PILLARS = ("dialogue", "aid", "elections")
+
+
+@pytest.fixture(autouse=True)
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
+    monkeypatch.delenv(cache.NO_CACHE_ENV, raising=False)
+
+
+def write_store(path: Path, count: int, *, evil_title: str | None = None) -> None:
+    """A store with every status, timeline form and pillar, and a few progress entries."""
+    blocks = [
+        '[portfolio]\ntitle = "Test"\nfiscal_year_start_month = 4\n',
+        *(render_block("pillars", {"id": p, "name": p.title()}) for p in PILLARS),
+    ]
+    for n in range(count):
+        record = {
+            "id": f"item-{n:04d}",
+            "title": evil_title if evil_title and n == 0 else f"Item {n}",
+            "timeline": TIMELINES[n % len(TIMELINES)],
+            "pillar": PILLARS[n % len(PILLARS)],
+            "status": STATUSES[n % len(STATUSES)],
+        }
+        blocks.append(render_block("initiatives", record))
+        if n % 4 == 0:
+            blocks.append(
+                render_block(
+                    "progress",
+                    {"initiative": f"item-{n:04d}", "date": "2025-02-01", "percent": n % 90},
+                )
+            )
+    path.write_text("\n".join(blocks), encoding="utf-8")
+
+
+def output(run: RunCli, *args: str, env: dict[str, str | None] | None = None) -> str:
+    result = run(*args, env=env)
+    assert result.exit_code in (ExitCode.OK, ExitCode.FOUND), result.stderr
+    return result.stdout
+
+
+@pytest.mark.parametrize("overdue", [False, True])
+@pytest.mark.parametrize(
+    "quarter", ["Q4-2024", "Q1-2025", "Q2-2025", "FY2024 Q4", "this", "next", "2024-12-31"]
+)
+def test_due_from_the_cache_is_due_from_the_file(
+    run: RunCli, store: Path, quarter: str, overdue: bool
+) -> None:
+    write_store(store, 90)
+    args = ["due", "--quarter", quarter, *TODAY, *(["--overdue"] if overdue else [])]
+    output(run, "list", "--json")  # fill the cache
+    for fmt in ("--json", "--format=csv"):
+        cached = output(run, *args, fmt)
+        assert cached == output(run, *args, fmt, env=NO_CACHE)
+    assert json.loads(output(run, *args, "--json"))  # something is due in each
+
+
+def test_due_table_and_errors_are_the_same_through_the_cache(run: RunCli, store: Path) -> None:
+    write_store(store, 30)
+    output(run, "list", "--json")
+    table = output(run, "due", "--quarter", "Q1-2025", *TODAY)
+    assert table == output(run, "due", "--quarter", "Q1-2025", *TODAY, env=NO_CACHE)
+    assert "Dialogue" in table  # pillar names come from the store's fields
+    bad = run("due", "--quarter", "Q9-2025")
+    assert bad.exit_code == ExitCode.USAGE
+    assert bad.stderr == run("due", "--quarter", "Q9-2025", env=NO_CACHE).stderr
+
+
+def report_args(*extra: str) -> list[str]:
+    return ["report", "--quarter", "Q1-2025", *TODAY, *extra]
+
+
+def test_report_tables_stop_after_the_limit_and_say_how_many_more(run: RunCli, store: Path) -> None:
+    write_store(store, 120)
+    text = output(run, *report_args())
+    assert "25 of " in text
+    assert "more (--all or --limit N)" in text
+    assert "─" in text  # still a Rich table
+    few = output(run, *report_args("--limit", "3"))
+    assert "3 of " in few
+    assert len(few.splitlines()) < len(text.splitlines())
+    everything = output(run, *report_args("--all"))
+    assert "shown;" not in everything
+    assert len(everything.splitlines()) > len(text.splitlines())
+
+
+def test_data_formats_of_the_report_ignore_the_limit(run: RunCli, store: Path) -> None:
+    write_store(store, 120)
+    full = json.loads(output(run, *report_args("--json")))
+    limited = json.loads(output(run, *report_args("--json", "--limit", "1")))
+    assert full == limited
+    assert full["totals"]["initiatives"] > 25
+
+
+def test_a_long_report_is_printed_as_plain_lines(run: RunCli, store: Path) -> None:
+    write_store(store, 700, evil_title="Evil \x1b[31mred\x1b[0m title")
+    text = output(run, *report_args("--all"))
+    assert "─" not in text  # no Rich table
+    assert "\x1b" not in text
+    assert "Evil \\x1b[31mred\\x1b[0m title" in text  # user text shown escaped
+    report = json.loads(output(run, *report_args("--json")))
+    for group in report["groups"]:
+        assert f"{group['initiatives']} initiatives" in text
+    assert "Progress report: Q1-2025" in text
+    assert "Changes since 2025-01-01" in text
+    limited = output(run, *report_args("--limit", "100"))
+    assert "100 of " in limited
+    assert "─" not in limited
