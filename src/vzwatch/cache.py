@@ -199,6 +199,19 @@ def _head(portfolio: Portfolio, appendable: tuple[str, ...]) -> tuple[Any, ...]:
     )
 
 
+def _fields_of(head: tuple[Any, ...]) -> Portfolio:
+    """The portfolio-wide fields a head keeps, as a Portfolio without initiatives."""
+    (title, source, partners), (start_month, named_by), pillars, _ = head
+    return Portfolio(
+        initiatives=(),
+        pillars=tuple(Pillar(*p) for p in pillars),
+        title=title,
+        source=source,
+        partners=partners,
+        fiscal=FiscalCalendar(start_month, named_by),
+    )
+
+
 # --- the file ------------------------------------------------------------------
 
 
@@ -388,16 +401,7 @@ class _Entry:
         return row if row[0] == ident else None
 
     def snapshot(self) -> Snapshot:
-        (title, source, partners), (start_month, named_by), pillars, _ = self.head
-        fields = Portfolio(
-            initiatives=(),
-            pillars=tuple(Pillar(*p) for p in pillars),
-            title=title,
-            source=source,
-            partners=partners,
-            fiscal=FiscalCalendar(start_month, named_by),
-        )
-        return Snapshot(fields, rows=self.rows())
+        return Snapshot(_fields_of(self.head), rows=self.rows())
 
     def record(self, state: _State, rows: tuple[Row, ...] = ()) -> None:
         """Append a new state (and rows) to this very file, as one frame."""
@@ -653,18 +657,11 @@ def append_target(store_path: Path) -> AppendTarget | None:
                     data = handle.read()
                 if len(data) != st.st_size or not entry.state.describes(data):
                     return None
-            (title, source, partners), (start_month, named_by), pillars, appendable = entry.head
+            appendable = entry.head[3]
             ids = Ids(entry.ids.joined, (row[0] for rows in entry.appends for row in rows))
             tail = entry.state.tail
         return AppendTarget(
-            portfolio=Portfolio(
-                initiatives=(),
-                pillars=tuple(Pillar(*p) for p in pillars),
-                title=title,
-                source=source,
-                partners=partners,
-                fiscal=FiscalCalendar(start_month, named_by),
-            ),
+            portfolio=_fields_of(entry.head),
             ids=ids,
             appendable=appendable,
             separator=_separator(tail, st.st_size),
