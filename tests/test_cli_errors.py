@@ -84,3 +84,22 @@ def test_error_messages_never_echo_control_characters(run: RunCli) -> None:
     assert result.exit_code == ExitCode.NOT_FOUND
     assert "\x1b" not in result.stderr
     assert "\\x1b[31mred" in result.stderr
+
+
+def test_a_bug_is_one_line_with_its_own_exit_code(
+    run: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vzwatch import reading
+
+    def broken(*_: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(reading, "open_portfolio", broken)
+    result = run("list", env={"VZWATCH_DEBUG": None})
+    assert result.exit_code == ExitCode.INTERNAL
+    assert result.stderr == (
+        "vzwatch: error: internal error: RuntimeError: boom "
+        "(a bug in vzwatch; rerun with VZWATCH_DEBUG=1 for the traceback)\n"
+    )
+    with pytest.raises(RuntimeError, match="boom"):
+        run("list")  # VZWATCH_DEBUG=1 (the fixture's default) shows the real error

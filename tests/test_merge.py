@@ -400,3 +400,14 @@ def test_merging_is_symmetric_in_records(texts: tuple[str, str, str]) -> None:
     if forward.clean:
         tomllib.loads(forward.text)  # a clean merge always parses
         assert not [p for p in check_text(forward.text, Path("m")) if "conflict" in p.message]
+
+
+def test_a_store_with_windows_line_endings_merges_and_keeps_them() -> None:
+    base = BUNDLED.read_text(encoding="utf-8").replace("\n", "\r\n")
+    ours = base + '\r\n[[initiatives]]\r\nid = "ours"\r\ntitle = "Ours"\r\ntimeline = "2026"\r\n'
+    theirs = base + '\r\n[[initiatives]]\r\nid = "theirs"\r\ntitle = "T"\r\ntimeline = "2027"\r\n'
+    result = merge_stores(base, ours, theirs)
+    assert result.clean
+    assert "\n" not in result.text.replace("\r\n", "")
+    ids = [item["id"] for item in tomllib.loads(result.text)["initiatives"]]
+    assert ids[-2:] == ["ours", "theirs"]

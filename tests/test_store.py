@@ -852,6 +852,7 @@ def test_append_text_examples() -> None:
     assert append_text("a = 1\n", "b = 2\n") == "a = 1\n\nb = 2\n"
     assert append_text("a = 1\n\n\n", "\n\nb = 2\n") == "a = 1\n\nb = 2\n"
     assert append_text("a = 1\r\n", "b = 2\r\n") == "a = 1\r\n\r\nb = 2\r\n"
+    assert append_text("a = 1\r\n", "b = 2\nc = 3\n") == "a = 1\r\n\r\nb = 2\r\nc = 3\r\n"
     assert append_text("a = 1\n", "") == "a = 1\n"
 
 

@@ -185,3 +185,19 @@ def test_any_edit_changes_exactly_one_field(
     assert tomllib.loads(edited)["initiatives"] == expected
     assert edited.startswith("# header comment\n\n")
     assert edited.count("# between") == len(generated) - 1
+
+
+def test_a_store_with_windows_line_endings_scans_and_edits() -> None:
+    crlf = STORE.replace("\n", "\r\n")
+    blocks = scan(crlf)
+    assert [(b.table, b.array) for b in blocks] == [(b.table, b.array) for b in scan(STORE)]
+    edited = edit_block(crlf, only(crlf, "alpha"), {"status": "done"})
+    assert edited == crlf.replace('status = "planned"', 'status = "done"')
+    assert tomllib.loads(edited)["initiatives"][0]["status"] == "done"
+
+
+def test_edits_of_a_windows_store_keep_its_line_endings() -> None:
+    crlf = STORE.replace("\n", "\r\n")
+    edited = edit_block(crlf, only(crlf, "beta"), {"objective": "Go", "tags": ["x"] * 30})
+    assert "\n" not in edited.replace("\r\n", "")
+    assert tomllib.loads(edited)["initiatives"][1]["objective"] == "Go"

@@ -19,6 +19,7 @@ class ExitCode(IntEnum):
     NOT_FOUND = 3  # no initiative matches the id (or the prefix is ambiguous)
     STORE = 4  # store unreadable, invalid, locked, or a write refused as unsafe
     CONFLICT = 5  # merge-driver left a same-field conflict for a person
+    INTERNAL = 70  # a bug in vzwatch (EX_SOFTWARE); VZWATCH_DEBUG=1 shows the traceback
     INTERRUPTED = 130
 
 

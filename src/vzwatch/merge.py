@@ -117,12 +117,21 @@ def merge_stores(base: str, ours: str, theirs: str, name: str = "store") -> Merg
     """Merge ``theirs``' changes since ``base`` into ``ours``.
 
     Raises StoreError (and merges nothing) when a version does not parse.
+    The merge works on LF text; a store saved with Windows line endings (ours)
+    gets them back in the result.
     """
-    return _Merge(
-        _read_side(base, f"base version of {name}"),
-        _read_side(ours, f"our version of {name}"),
-        _read_side(theirs, f"their version of {name}"),
+    result = _Merge(
+        _read_side(_lf(base), f"base version of {name}"),
+        _read_side(_lf(ours), f"our version of {name}"),
+        _read_side(_lf(theirs), f"their version of {name}"),
     ).run(name)
+    if "\r\n" in ours:
+        return replace(result, text=result.text.replace("\n", "\r\n"))
+    return result
+
+
+def _lf(text: str) -> str:
+    return text.replace("\r\n", "\n")
 
 
 # --------------------------------------------------------------------------- reading

@@ -800,12 +800,14 @@ def write_store(
 
 
 def append_text(old: str, chunk: str) -> str:
-    """Append a TOML chunk so it starts on its own line after exactly one blank line."""
+    """Append a TOML chunk so it starts on its own line after exactly one blank line,
+    in the store's own line endings."""
     chunk = chunk.lstrip("\r\n")
     if not chunk:
         return old
     body = old.rstrip("\r\n")
     if not body:
         return chunk
-    newline = "\r\n" if old.endswith("\r\n") else "\n"
-    return body + newline + newline + chunk
+    if old.endswith("\r\n"):  # a store saved with Windows line endings keeps them
+        return body + "\r\n\r\n" + chunk.replace("\r\n", "\n").replace("\n", "\r\n")
+    return body + "\n\n" + chunk

@@ -73,13 +73,16 @@ def _unquote_key(raw: str) -> str:
 
 
 def _lines(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end including newline, line without newline) for every line."""
+    """(start, end including newline, line without its CRLF or LF) for every line."""
     position = 0
     length = len(text)
     while position < length:
         newline = text.find("\n", position)
         end = length if newline == -1 else newline + 1
-        yield position, end, text[position : newline if newline != -1 else length]
+        stop = newline if newline != -1 else length
+        if stop > position and text[stop - 1] == "\r":
+            stop -= 1  # a store saved with Windows line endings
+        yield position, end, text[position:stop]
         position = end
 
 
@@ -298,6 +301,8 @@ def edit_block(text: str, block: Block, changes: Mapping[str, Any]) -> str:
         anchor = block.entries[-1].end if block.entries else block.body_start
         prefix = "" if anchor == 0 or text[anchor - 1] == "\n" else "\n"
         replacements.append((anchor, anchor, prefix + "".join(additions)))
+    if text[block.start : block.body_start].endswith("\r\n"):  # keep Windows line endings
+        replacements = [(a, b, new.replace("\n", "\r\n")) for a, b, new in replacements]
     return _apply(text, replacements)
 
 

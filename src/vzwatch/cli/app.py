@@ -86,6 +86,15 @@ class VzwatchGroup(TyperGroup):
         except OSError as error:  # e.g. EIO, or stdout closed; user-caused, so no traceback
             _error_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
             code = ExitCode.STORE
+        except Exception as error:
+            # A bug, not the user's doing: still one line, and a way to see more.
+            if os.environ.get("VZWATCH_DEBUG"):
+                raise
+            _error_line(
+                f"internal error: {type(error).__name__}: {error} "
+                "(a bug in vzwatch; rerun with VZWATCH_DEBUG=1 for the traceback)"
+            )
+            code = ExitCode.INTERNAL
         if standalone_mode:
             sys.exit(int(code))
         return int(code)
