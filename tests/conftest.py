@@ -50,6 +50,15 @@ def isolated_environment(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Pat
 
 
 @pytest.fixture
+def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private parse cache, switched on even where VZWATCH_NO_CACHE is set."""
+    directory = tmp_path / "cache-home"
+    monkeypatch.setenv("XDG_CACHE_HOME", str(directory))
+    monkeypatch.delenv("VZWATCH_NO_CACHE", raising=False)
+    return directory / "vzwatch"
+
+
+@pytest.fixture
 def store(tmp_path: Path) -> Path:
     """A copy of the bundled store, private to the test."""
     path = tmp_path / "store.toml"

@@ -12,13 +12,7 @@ from tests.conftest import RunCli
 from vzwatch import cache
 from vzwatch.store import StoreLocation
 
-
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(directory))
-    monkeypatch.delenv(cache.NO_CACHE_ENV, raising=False)
-    return directory / "vzwatch"
+pytestmark = pytest.mark.usefixtures("cache_home")
 
 
 def entry_of(store: Path, cache_home: Path) -> Path:

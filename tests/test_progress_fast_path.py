@@ -25,12 +25,7 @@ TODAY = ("--today", "2025-03-31")
 NO_CACHE: dict[str, str | None] = {cache.NO_CACHE_ENV: "1"}
 
 
-@pytest.fixture(autouse=True)
-def cache_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    directory = tmp_path / "cache-home"
-    monkeypatch.setenv("XDG_CACHE_HOME", str(directory))
-    monkeypatch.delenv(cache.NO_CACHE_ENV, raising=False)
-    return directory / "vzwatch"
+pytestmark = pytest.mark.usefixtures("cache_home")
 
 
 def shown(run: RunCli, ident: str, env: dict[str, str | None] | None = None) -> dict[str, Any]:

@@ -36,9 +36,7 @@ from vzwatch.model import (
     validate_status,
 )
 from vzwatch.quarters import FiscalCalendar, Timeline, parse_timeline
-from vzwatch.reading import open_portfolio as open_portfolio
-from vzwatch.reading import open_snapshot as open_snapshot
-from vzwatch.reading import user_quarter as user_quarter
+from vzwatch.reading import user_quarter
 from vzwatch.store import (
     StoreLocation,
     append_block,

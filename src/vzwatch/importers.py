@@ -436,16 +436,22 @@ def _json_timeline(value: object, fiscal: FiscalCalendar) -> tuple[str, Timeline
     return str(canonical), canonical
 
 
-def _json_progress(value: object) -> tuple[ProgressItem, ...]:
+def _json_entries(value: object, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of the list under ``key``, with the words that name it in errors."""
     if value is None:
-        return ()
+        return
     if not isinstance(value, list):
-        raise ValueError("progress_log must be a list")
-    entries = []
+        raise ValueError(f"{key} must be a list")
     for number, raw in enumerate(value, start=1):
-        where = f"progress_log entry {number}"
+        where = f"{key} entry {number}"
         if not isinstance(raw, dict):
             raise ValueError(f"{where} is not an object")
+        yield where, raw
+
+
+def _json_progress(value: object) -> tuple[ProgressItem, ...]:
+    entries = []
+    for where, raw in _json_entries(value, "progress_log"):
         day = _json_date(raw, where)
         percent = raw.get("percent")
         if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
@@ -469,15 +475,8 @@ def _json_date(raw: Mapping[str, Any], where: str) -> date:
 
 def _json_history(value: object) -> tuple[HistoryItem, ...]:
     """The ``history`` of `list --json`: dated field changes (today: status)."""
-    if value is None:
-        return ()
-    if not isinstance(value, list):
-        raise ValueError("history must be a list")
     entries = []
-    for number, raw in enumerate(value, start=1):
-        where = f"history entry {number}"
-        if not isinstance(raw, dict):
-            raise ValueError(f"{where} is not an object")
+    for where, raw in _json_entries(value, "history"):
         day = _json_date(raw, where)
         texts = []
         for key in ("field", "from", "to"):

@@ -183,6 +183,11 @@ class Timeline:
         """Whether the timeline has no end yet."""
         return self.end is None
 
+    @property
+    def label(self) -> str:
+        """How people read it: 'Q3-2024 – Q4-2024', 'Q1-2025', 'Q2-2025 – ongoing'."""
+        return str(self).replace("..", " – ")
+
     def __str__(self) -> str:
         if self.start is None:
             return "ongoing"

@@ -10,7 +10,6 @@ from typing import Any
 
 from vzwatch.formats import markdown_cell
 from vzwatch.jsonout import timeline_fields
-from vzwatch.quarters import Timeline
 from vzwatch.report import Change, Group, InitiativeReport, Report
 from vzwatch.textsafe import visible
 
@@ -161,17 +160,6 @@ def _summary_row(label_cell: str, group: Group) -> list[str]:
     return [label_cell, str(group.count), _percent(group.mean_progress), *map(str, numbers)]
 
 
-def timeline_text(timeline: Timeline) -> str:
-    """'Q3-2024 – Q4-2024', 'Q1-2025', 'Q2-2025 – ongoing', 'ongoing'."""
-    if timeline.start is None:
-        return "ongoing"
-    if timeline.end is None:
-        return f"{timeline.start} – ongoing"
-    if timeline.start == timeline.end:
-        return str(timeline.start)
-    return f"{timeline.start} – {timeline.end}"
-
-
 def change_text(change: Change) -> str:
     """'progress 20% → 40%', 'progress 40%', 'status planned → done'.
 
@@ -218,7 +206,7 @@ def report_markdown(report: Report) -> str:
             [
                 [
                     markdown_cell(item.initiative.title),
-                    timeline_text(item.initiative.timeline),
+                    item.initiative.timeline.label,
                     item.initiative.status,
                     _percent(item.progress),
                     _percent(item.expected),

@@ -28,9 +28,21 @@ CONTROL = [
     "c1\x9bcsi",
     "bell\x07",
 ]
+
+
 ARGV_CONTROL = [text for text in CONTROL if "\x00" not in text]  # argv cannot carry NUL
 # Bytes a terminal would obey if they reached it raw.
 RAW_DANGER = ["\x1b", "\x00", "\x07", "\x9b", "\u202e"]
+
+
+def assert_refused_cleanly(stderr: str, store: Path, before: bytes) -> None:
+    """One error line with nothing a terminal would obey, and the store untouched."""
+    assert stderr.count("\n") == 1
+    for danger in RAW_DANGER:
+        assert danger not in stderr
+    assert store.read_bytes() == before
+
+
 OUTPUTS = [
     ["list"],
     ["show", "hostile"],
@@ -69,10 +81,7 @@ def test_control_characters_are_refused_on_input(
         args += [field, text]
     result = vz(*args)
     assert result.returncode == ExitCode.USAGE
-    assert result.stderr.count("\n") == 1
-    for danger in RAW_DANGER:
-        assert danger not in result.stderr
-    assert store.read_bytes() == before
+    assert_refused_cleanly(result.stderr, store, before)
 
 
 def test_invalid_utf8_from_argv_is_refused(store: Path, tmp_path: Path) -> None:
@@ -353,10 +362,7 @@ def test_progress_notes_with_control_characters_are_refused(store: Path, vz: Vz,
     result = vz("progress", "election", "30", "--note", text, "--date", "2025-01-02")
     assert result.returncode == ExitCode.USAGE
     assert result.stderr.startswith("vzwatch: error: note contains a control or invisible")
-    assert result.stderr.count("\n") == 1
-    for danger in RAW_DANGER:
-        assert danger not in result.stderr
-    assert store.read_bytes() == before
+    assert_refused_cleanly(result.stderr, store, before)
 
 
 @pytest.mark.parametrize("text", MARKUP)
@@ -381,10 +387,7 @@ def test_edit_refuses_control_characters_in_every_field(
     before = store.read_bytes()
     result = vz("edit", "election", field, f"x {text}")
     assert result.returncode == ExitCode.USAGE, result.stderr
-    assert result.stderr.count("\n") == 1
-    for danger in RAW_DANGER:
-        assert danger not in result.stderr
-    assert store.read_bytes() == before
+    assert_refused_cleanly(result.stderr, store, before)
 
 
 def test_progress_note_of_invalid_utf8_is_refused(store: Path, tmp_path: Path) -> None:

@@ -154,10 +154,10 @@ def remove_command(
     Example:
       vzwatch remove regional-mediation-summit --yes
     """
-    from vzwatch import actions
+    from vzwatch import actions, reading
 
     location = locate(file)
-    initiative = actions.open_portfolio(location).find(initiative_id)
+    initiative = reading.open_portfolio(location).find(initiative_id)
     if not yes:
         if not _stdin_is_terminal():
             raise UsageError(

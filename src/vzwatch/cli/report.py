@@ -97,13 +97,13 @@ def report_command(
       vzwatch report --quarter Q1-2025 --format markdown > briefing.md
       vzwatch report --by partner --since 2025-02-01 --today 2025-03-31
     """
-    from vzwatch import actions
+    from vzwatch import actions, reading
     from vzwatch.report import build_report
 
     fmt = chosen_format(output_format, json_output)
-    portfolio = actions.open_portfolio(locate(file))
+    portfolio = reading.open_portfolio(locate(file))
     now = today_from(today)
-    target = actions.user_quarter(quarter, now, portfolio.fiscal)
+    target = reading.user_quarter(quarter, now, portfolio.fiscal)
     start = actions.user_since(since, now, portfolio.fiscal) if since is not None else None
     report = build_report(portfolio, today=now, quarter=target, by=by, since=start)
     emit(fmt, report_output(report, table_rows=None if show_all else limit))

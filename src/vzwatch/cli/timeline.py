@@ -60,18 +60,18 @@ def timeline_command(
       vzwatch timeline --from Q1-2024 --to Q4-2025 --status planned
       vzwatch timeline --svg timeline.svg
     """
-    from vzwatch import actions, jsonout
+    from vzwatch import jsonout, reading
     from vzwatch.queries import select
     from vzwatch.timeline import plan
 
     location = locate(file)
-    portfolio = actions.open_portfolio(location)
+    portfolio = reading.open_portfolio(location)
     day = today_from(today)
     filters = make_filters(
         portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
     )
     first, last = (
-        actions.user_quarter(q, day, portfolio.fiscal) if q else None
+        reading.user_quarter(q, day, portfolio.fiscal) if q else None
         for q in (from_quarter, to_quarter)
     )
     window = plan(select(portfolio, filters), day, first, last)

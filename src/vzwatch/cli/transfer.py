@@ -245,12 +245,12 @@ def export_command(
       vzwatch export --format csv --status planned > planned.csv
       vzwatch export --format json --output backup.json
     """
-    from vzwatch import actions
+    from vzwatch import reading
     from vzwatch.exporting import export_text
     from vzwatch.queries import select
 
     location = locate(file)
-    portfolio = actions.open_portfolio(location)
+    portfolio = reading.open_portfolio(location)
     day = today_from(today)
     filters = make_filters(
         portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in

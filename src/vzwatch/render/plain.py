@@ -12,20 +12,10 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from vzwatch.model import Initiative, Portfolio
-from vzwatch.quarters import Timeline
 from vzwatch.textsafe import visible
 
 # More rows than this are printed as plain lines instead of a Rich table.
 PLAIN_ROWS = 200
-
-
-def timeline_label(timeline: Timeline) -> str:
-    """``Q3-2024 – Q4-2024``, ``Q1-2025``, ``ongoing``, ``Q2-2025 – ongoing``."""
-    if timeline.ongoing:
-        return f"{timeline.start} – ongoing" if timeline.start else "ongoing"
-    if timeline.start == timeline.end:
-        return str(timeline.start)
-    return f"{timeline.start} – {timeline.end}"
 
 
 def print_plain(
@@ -34,7 +24,7 @@ def print_plain(
     """``id  timeline  status  progress  title`` per line, tab-free and aligned."""
     width = max((len(item.id) for item in initiatives), default=2)
     lines = [
-        f"{item.id:<{width}}  {timeline_label(item.timeline):<19}  {item.status:<9}  "
+        f"{item.id:<{width}}  {item.timeline.label:<19}  {item.status:<9}  "
         f"{item.progress:>3}%  {visible(item.title)}\n"
         for item in initiatives
     ]

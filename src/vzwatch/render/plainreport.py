@@ -13,7 +13,7 @@ from typing import TextIO
 
 from vzwatch.render.plain import footer
 from vzwatch.report import Group, Report
-from vzwatch.reportout import change_text, timeline_text
+from vzwatch.reportout import change_text
 from vzwatch.textsafe import visible
 
 _GROUP_HEADING = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
@@ -55,7 +55,7 @@ def _group(group: Group, limit: int | None) -> list[str]:
     rows += [
         [
             item.initiative.id,
-            timeline_text(item.initiative.timeline),
+            item.initiative.timeline.label,
             item.initiative.status,
             _percent(item.progress),
             _percent(item.expected),

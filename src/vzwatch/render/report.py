@@ -11,7 +11,7 @@ from vzwatch.render.plain import footer
 from vzwatch.render.tables import status_text, user_text
 from vzwatch.report import Group as ReportGroup
 from vzwatch.report import Report
-from vzwatch.reportout import change_text, timeline_text
+from vzwatch.reportout import change_text
 
 HEALTH_STYLES = {
     "done": "bold green",
@@ -76,7 +76,7 @@ def _group_table(group: ReportGroup, width: int, limit: int | None) -> Table:
             name.append(user_text(item.initiative.id, style="dim"))
         table.add_row(
             name,
-            Text(timeline_text(item.initiative.timeline)),
+            Text(item.initiative.timeline.label),
             status_text(item.initiative.status),
             Text(f"{item.progress}%"),
             "—" if item.expected is None else f"{item.expected}%",

@@ -10,7 +10,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vzwatch.model import Initiative, Portfolio
-from vzwatch.render.plain import footer, timeline_label
+from vzwatch.render.plain import footer
 from vzwatch.textsafe import visible
 
 STATUS_STYLES = {
@@ -74,7 +74,7 @@ def initiatives_table(
         name.append(user_text(initiative.id, style="dim"))
         row = [
             name,
-            Text(timeline_label(initiative.timeline)),
+            Text(initiative.timeline.label),
             status_text(initiative.status),
             progress_bar(initiative.progress, width=5),
         ]
@@ -106,7 +106,7 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
     pillar_cell = user_text(pillar.name) if pillar else Text("—")
     if pillar and pillar.description:
         pillar_cell.append(Text(" — " + visible(pillar.description), style="dim"))
-    timeline_cell = Text(timeline_label(initiative.timeline))
+    timeline_cell = Text(initiative.timeline.label)
     if initiative.timeline_text != str(initiative.timeline):
         timeline_cell.append(
             Text(f"  (written {visible(initiative.timeline_text)!r})", style="dim")
