@@ -137,6 +137,28 @@ def _scan_value(line: str, index: int, state: list[Any]) -> int:
     return last
 
 
+def value_state_after(text: str) -> tuple[int, str | None]:
+    """(bracket depth, open multi-line string delimiter) at the end of ``text``, read from
+    the top level: (0, None) when every value it starts is closed."""
+    state: list[Any] = [0, None]
+    for _, _, line in _lines(text):
+        if state != [0, None]:
+            _scan_value(line, 0, state)
+            continue
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            continue
+        if stripped.startswith("["):
+            _scan_value(line, 0, state)  # a header: its brackets and quoted keys balance
+            continue
+        key_match = _KEY.match(line)
+        value_index = key_match.end() if key_match is not None else line.find("=") + 1
+        if value_index == 0:
+            raise TomlEditError(f"cannot read the line {stripped[:40]!r}")
+        _scan_value(line, value_index, state)
+    return state[0], state[1]
+
+
 def _escaped(line: str, index: int) -> bool:
     backslashes = 0
     while index - backslashes - 1 >= 0 and line[index - backslashes - 1] == "\\":
