@@ -182,14 +182,18 @@ def _append_checked(
     vouched: tuple[cache.AppendTarget, int],
     chunk: str,
     rows: tuple[cache.Row, ...],
+    record: Initiative | ProgressEntry,
 ) -> bool:
-    """Append a checked block and record ``rows`` in the cache; False: take the full path."""
+    """Append a checked block and record ``rows`` in the cache; False: take the full path.
+
+    ``record`` is what the block holds, so the cache knows the new run too.
+    """
     target, lock_fd = vouched
     data = (target.separator or "").encode("utf-8") + chunk.encode("utf-8")
     after = append_block(location.path, lock_fd, data, target.expected)
     if after is None:
         return False
-    target.commit(after, data, rows)
+    target.commit(after, data, rows, cache.appended_run(chunk, record))
     return True
 
 
@@ -207,7 +211,7 @@ def _add_fast(
         if clash:
             raise StoreError(f"{location.path}: duplicate id {clash[0]!r}")
         created = checked.find(chosen_id)
-        if not _append_checked(location, vouched, chunk, (cache.row_of(created),)):
+        if not _append_checked(location, vouched, chunk, (cache.row_of(created),), created):
             return None
     return created
 
@@ -241,7 +245,7 @@ def _progress_fast(
         if checked.find(initiative.id).progress_log != (entry,):
             raise StoreError(f"{location.path}: internal error: progress block does not read back")
         updated = replace(initiative, progress_log=_with_entry(initiative.progress_log, entry))
-        if not _append_checked(location, vouched, chunk, (cache.row_of(updated),)):
+        if not _append_checked(location, vouched, chunk, (cache.row_of(updated),), entry):
             return None
     return ProgressRecorded(updated, entry, initiative.progress, None)
 

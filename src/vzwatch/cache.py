@@ -38,11 +38,14 @@ from __future__ import annotations
 
 import marshal
 import os
+import re
 import sys
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
@@ -65,7 +68,9 @@ __all__ = [
 ]
 
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
-_FORMAT = 4  # 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined
+# 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined;
+# 5: runs (block digests -> validated payloads), the stamp taken before the read
+_FORMAT = 5
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -76,6 +81,19 @@ _SEARCHES_BEFORE_SET = 8
 
 Stamp = tuple[int, int, int, int, int]
 Row = tuple[Any, ...]
+# What one run of the store holds, validated: ("i", bare initiative row) — or ("i", id)
+# where the cached row of that id is the run's record —, ("p", initiative, ordinal,
+# percent, note), ("h", initiative, ordinal, field, from, to), or ("r",) for the rest
+# (the head, [portfolio], pillars, other tables), which must stay byte-identical.
+Payload = tuple[Any, ...]
+_REST: Payload = ("r",)
+_RUN_TABLES = {"initiatives": "i", "progress": "p", "history": "h"}
+_MAX_CHANGED_SHARE = 4
+_STABLE_READ_TRIES = 5
+_DIGEST_SIZE = 16
+# Marks a frame of run digests (where a frame has its CRC: a CRC never equals it
+# by accident in a way that matters, since a misread frame is a miss anyway).
+_SEQUENCE_MARK = b"\xffRUN"  # past 1/4 of the runs changed, a whole parse is as cheap
 # Which initiatives to build, asked of (status, index of the end quarter or None).
 RowTest = Callable[[str, int | None], bool]
 _STATUS, _END = 7, 10  # where row_of puts them
@@ -156,6 +174,22 @@ def row_of(item: Initiative) -> Row:
         tuple((e.on.toordinal(), e.percent, e.note) for e in item.progress_log),
         tuple((h.on.toordinal(), h.field, h.old, h.new) for h in item.history),
     )
+
+
+def _bare_row(item: Initiative) -> Row:
+    """The row of an initiative without its logs: what its own run holds."""
+    return row_of(replace(item, progress_log=(), history=()))
+
+
+def _with_logs(bare: Row, log: list[Row], history: list[Row]) -> Row:
+    """A bare row with its logs, in the order loading the store gives them."""
+    log.sort(key=_first)  # stable: same-day entries keep file order
+    history.sort(key=_first)
+    return (*bare[:-2], tuple(log), tuple(history))
+
+
+def _first(item: Row) -> Any:
+    return item[0]
 
 
 def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
@@ -342,18 +376,35 @@ class _Entry:
         # Chunk k's frame starts at chunks_at + offsets[k]; offsets[-1] is where they end.
         self.offsets: tuple[int, ...] = _read_frame(handle)
         self.chunks_at = handle.tell()
-        handle.seek(self.chunks_at + self.offsets[-1])
+        # The runs frame follows the chunks; only a read after a change loads it.
+        self.runs_at = self.chunks_at + self.offsets[-1]
+        handle.seek(self.runs_at)
+        prefix = handle.read(8)
+        if len(prefix) < 8:
+            raise ValueError("cache without runs")
+        self.appends_at = self.runs_at + 8 + int.from_bytes(prefix[:4], "little")
+        handle.seek(self.appends_at)
         self.appends: list[tuple[Row, ...]] = []
+        self.appended_runs: list[tuple[tuple[bytes, Payload], ...]] = []
+        self.sequence_at: int | None = None  # the latest frame of run digests, if any
         state: _State | None = None
         while True:
+            prefix = handle.read(8)
+            if len(prefix) == 8 and prefix[4:] == _SEQUENCE_MARK:
+                # Run digests after a change: only the next read after a change needs them.
+                self.sequence_at = handle.tell()
+                handle.seek(int.from_bytes(prefix[:4], "little"), os.SEEK_CUR)
+                continue
+            handle.seek(-len(prefix), os.SEEK_CUR)
             try:
                 frame = _read_frame(handle)
             except EOFError:
                 break
-            kind, rows, state_tuple = frame
+            kind, rows, state_tuple, runs = frame
             if kind != "append":
                 raise ValueError("unknown cache frame")
             self.appends.append(rows)
+            self.appended_runs.append(runs)
             state = _State(*state_tuple[1:])
         if state is None:
             raise ValueError("cache without state")
@@ -403,13 +454,44 @@ class _Entry:
     def snapshot(self) -> Snapshot:
         return Snapshot(_fields_of(self.head), rows=self.rows())
 
-    def record(self, state: _State, rows: tuple[Row, ...] = ()) -> None:
-        """Append a new state (and rows) to this very file, as one frame."""
+    def runs(self) -> Runs | None:
+        """The runs of the content this entry was made from, appended ones included
+        (None: the store has a layout the run path does not handle)."""
+        self.handle.seek(self.runs_at)
+        recorded = _read_frame(self.handle)
+        if recorded is None:
+            return None
+        digests, payloads, rest = recorded
+        known = dict(zip(digests, payloads, strict=True))
+        for added in self.appended_runs:
+            known.update(added)
+        if self.sequence_at is not None:
+            self.handle.seek(self.sequence_at - 8)
+            length = int.from_bytes(self.handle.read(4), "little")
+            self.handle.seek(self.sequence_at)
+            joined = self.handle.read(length)
+            if len(joined) != length or length % _DIGEST_SIZE:
+                raise ValueError("torn run digests")
+            digests = tuple(joined[at : at + _DIGEST_SIZE] for at in range(0, length, _DIGEST_SIZE))
+        return Runs(digests, rest, known)
+
+    def record(
+        self,
+        state: _State,
+        rows: tuple[Row, ...] = (),
+        runs: tuple[tuple[bytes, Payload], ...] = (),
+        sequence: tuple[bytes, ...] | None = None,
+    ) -> None:
+        """Append a new state to this very file, with rows that replace (or follow) the
+        rows of the same id, the runs they came from, and the store's run digests."""
         with open(self.path, "r+b") as handle:  # noqa: PTH123 - seek and write in place
             if os.fstat(handle.fileno()).st_ino != self.inode:
                 return  # replaced since we read it: that writer's entry stands
             handle.seek(self.end)
-            handle.write(_frame(("append", rows, state.as_tuple())))
+            if sequence is not None:
+                joined = b"".join(sequence)
+                handle.write(len(joined).to_bytes(4, "little") + _SEQUENCE_MARK + joined)
+            handle.write(_frame(("append", rows, state.as_tuple(), runs)))
             handle.truncate()
 
 
@@ -540,27 +622,30 @@ def _write_entry(store_path: Path, frames: bytes) -> None:
 # --- what the rest of vzwatch calls ----------------------------------------------
 
 
-def snapshot(store_path: Path, data: bytes | None = None) -> Snapshot | None:
+def snapshot(
+    store_path: Path, data: bytes | None = None, read: Stamped | None = None
+) -> Snapshot | None:
     """The cached content of the store as it is now, or None (a miss).
 
     Without ``data`` only a settled stamp can hit; with ``data`` (the bytes
-    just read) a matching digest hits too, and the entry is re-recorded so
-    the next lookup can trust the stamp.
+    just read, and ``read``: the stamp that describes them) a matching digest
+    hits too, and the entry is re-recorded with that stamp so the next lookup
+    can trust it.
     """
     try:
         entry = _open_entry(store_path)
         if entry is None:
             return None
         with entry.handle:
-            stamp = _stamp(store_path.stat())
-            if entry.state.fresh_for(stamp):
+            if entry.state.fresh_for(_stamp(store_path.stat()) if read is None else read.stamp):
                 return entry.snapshot()
             if data is None or not entry.state.describes(data):
                 return None
             found = entry.snapshot()
-            state = entry.state
-            refreshed = _State(stamp, time.time_ns(), state.segments, state.tail, False)
-            entry.record(refreshed)
+            if read is not None:
+                state = entry.state
+                refreshed = _State(read.stamp, read.recorded_ns, state.segments, state.tail, False)
+                entry.record(refreshed)
             return found
     except Exception:  # noqa: BLE001 - any cache error is a miss
         return None
@@ -572,36 +657,400 @@ def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
     return None if found is None else found.portfolio()
 
 
-def remember(store_path: Path, data: bytes, portfolio: Portfolio) -> None:
-    """Record the validated records of ``data``, the store's current bytes."""
+def remember(
+    store_path: Path,
+    data: bytes,
+    portfolio: Portfolio,
+    *,
+    read: Stamped | None = None,
+    runs: RunsRecord | None = None,
+) -> None:
+    """Record the validated records of ``data``, the store's bytes.
+
+    ``read`` must describe exactly those bytes (see read_stamped). Without it
+    the store is stat'ed now, which is right only under the write lock,
+    straight after vzwatch wrote ``data`` itself.
+    ``runs`` lets the next read after a change re-parse only what changed.
+    """
     try:
         if cache_directory() is None:
             return
-        stamp = _stamp(store_path.stat())
-        if stamp[2] != len(data):
+        if read is None:
+            recorded_ns = time.time_ns()
+            read = Stamped(_stamp(store_path.stat()), recorded_ns)
+        if read.stamp[2] != len(data):
             return  # changed since it was read
         text = data.decode("utf-8")
         state = _State(
-            stamp, time.time_ns(), ((len(data), _digest(data)),), data[-3:], trusted=False
+            read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], trusted=False
         )
         rows = tuple(row_of(item) for item in portfolio.initiatives)
-        chunks = [_frame(rows[at : at + _CHUNK_ROWS]) for at in range(0, len(rows), _CHUNK_ROWS)]
-        offsets = [0]
-        for chunk in chunks:
-            offsets.append(offsets[-1] + len(chunk))
-        frames = b"".join(
-            (
-                _frame((_HEADER, _fingerprint(), os.path.realpath(store_path))),
-                _frame(_head(portfolio, _appendable(text))),
-                _frame(_joined(item.id for item in portfolio.initiatives)),
-                _frame(tuple(offsets)),
-                *chunks,
-                _frame(("append", (), state.as_tuple())),
-            )
-        )
-        _write_entry(store_path, frames)
+        _write_entry(store_path, _entry_frames(store_path, portfolio, text, rows, state, runs))
     except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
         pass
+
+
+def _entry_frames(
+    store_path: Path,
+    portfolio: Portfolio,
+    text: str,
+    rows: tuple[Row, ...] | list[Row],
+    state: _State,
+    runs: RunsRecord | None,
+    ids: Iterable[str] | None = None,
+) -> bytes:
+    chunks = [_frame(rows[at : at + _CHUNK_ROWS]) for at in range(0, len(rows), _CHUNK_ROWS)]
+    offsets = [0]
+    for chunk in chunks:
+        offsets.append(offsets[-1] + len(chunk))
+    return b"".join(
+        (
+            _frame((_HEADER, _fingerprint(), os.path.realpath(store_path))),
+            _frame(_head(portfolio, _appendable(text))),
+            _frame(_joined(ids if ids is not None else (row[0] for row in rows))),
+            _frame(tuple(offsets)),
+            *chunks,
+            _frame(runs),
+            _frame(("append", (), state.as_tuple(), ())),
+        )
+    )
+
+
+# --- the read after a change: only the runs not seen before are parsed -------------
+#
+# A *run* is the store's text from one line starting with "[" to the next (and
+# the head before the first). Each run of a valid store is recorded by its
+# BLAKE2b digest with what it holds, validated. After a hand edit or a `git
+# pull`, a read splits the new bytes into runs (C-speed searches), hashes them,
+# and parses only the runs whose digest it has not seen; the store-wide rules
+# (unique ids, entries naming existing initiatives) are checked again from the
+# payloads. Anything unusual (a changed [portfolio], pillar or other table, a
+# sub-table, a value spanning lines that start with "[", a problem of any kind)
+# takes the whole parse instead, so this path can only be faster, never
+# different: the test suite compares the two on every layout it has.
+
+RunsRecord = tuple[tuple[bytes, ...], tuple[Payload, ...], tuple[bytes, ...]]
+_RUN_START = re.compile(rb"\n\[|\n[ \t]+\[")
+_FIRST_RUN_START = re.compile(rb"[ \t]*\[")
+
+
+class Stamped(NamedTuple):
+    """The stat stamp of bytes read from a store: taken before the read, unchanged after."""
+
+    stamp: Stamp
+    recorded_ns: int  # the clock just before that stat: "settled" is judged against it
+
+
+def read_stamped(
+    store_path: Path, read: Callable[[Path], bytes | None]
+) -> tuple[bytes | None, Stamped]:
+    """``read(store_path)`` with a stamp that describes exactly the bytes it returned.
+
+    A stamp taken after parsing (or before reading but not checked after) can
+    pair bytes with a later version of the file: a same-size save between the
+    read and the stat would then be served stale for good.
+    """
+    for _ in range(_STABLE_READ_TRIES):
+        recorded_ns = time.time_ns()
+        try:
+            before = _stamp(store_path.stat())
+        except OSError:
+            before = None
+        data = read(store_path)
+        try:
+            after = _stamp(store_path.stat())
+        except OSError:
+            after = None
+        if before is not None and before == after and data is not None and len(data) == before[2]:
+            return data, Stamped(before, recorded_ns)
+        if data is None:
+            return None, Stamped((0, 0, 0, 0, 0), recorded_ns)
+    return data, Stamped((0, 0, -1, 0, 0), recorded_ns)  # never matches: no entry is trusted
+
+
+class Runs(NamedTuple):
+    """The store's runs as last recorded, and every run digest the entry can vouch for."""
+
+    digests: tuple[bytes, ...]  # in file order (O(1) appends leave it a little behind)
+    rest: tuple[bytes, ...]  # digests of the ("r",) runs, in file order
+    known: dict[bytes, Payload]
+
+
+def _run_bounds(data: bytes) -> list[int]:
+    """0, where each run starts, and the end: runs are data[bounds[k]:bounds[k + 1]].
+
+    The same boundaries as ``blocks.index`` for a store whose multi-line values
+    have no line starting with "[" (the others never match a recorded digest).
+    """
+    bounds = [0]
+    if _FIRST_RUN_START.match(data):
+        bounds.append(0)
+    bounds.extend(match.start() + 1 for match in _RUN_START.finditer(data))
+    bounds.append(len(data))
+    return bounds
+
+
+def run_digests(data: bytes, bounds: list[int] | None = None) -> list[bytes]:
+    """The digest of every run of ``data``, head first (``blocks.digest`` of each run)."""
+    import hashlib
+
+    blake2b = hashlib.blake2b
+    bounds = _run_bounds(data) if bounds is None else bounds
+    return [blake2b(data[start:end], digest_size=16).digest() for start, end in pairwise(bounds)]
+
+
+def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> RunsRecord | None:
+    """The runs of a store just parsed whole (``document``, validated as ``portfolio``).
+
+    None when the run path cannot follow the layout (sub-tables of records).
+    """
+    from vzwatch import blocks
+    from vzwatch.model import _entry_date
+
+    index = blocks.index(text, digests=True)
+    payloads: list[Payload] = [_REST]
+    counters = dict.fromkeys(_RUN_TABLES, 0)
+    initiatives = portfolio.initiatives
+    for piece in index.pieces:
+        table = piece.path[0]
+        if table in blocks.RECORD_TABLES and len(piece.path) > 1:
+            return None
+        kind = _RUN_TABLES.get(table) if piece.array and len(piece.path) == 1 else None
+        if kind is None:
+            payloads.append(_REST)
+            continue
+        number = counters[table]
+        counters[table] += 1
+        if kind == "i":
+            payloads.append(("i", initiatives[number].id))
+            continue
+        raw = document[table][number]
+        on = _entry_date(raw).toordinal()
+        if kind == "p":
+            payloads.append(("p", raw["initiative"], on, raw["percent"], raw.get("note") or ""))
+        else:
+            old, new = raw.get("from") or "", raw.get("to") or ""
+            payloads.append(("h", raw["initiative"], on, raw["field"], old, new))
+    digests = index.runs
+    if len(digests) != len(payloads):
+        return None
+    rest = tuple(key for key, payload in zip(digests, payloads, strict=True) if payload == _REST)
+    return digests, tuple(payloads), rest
+
+
+def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot | None:
+    """The store's content from its cached runs plus the few that changed, or None.
+
+    None means "parse the whole store": no entry, a layout the run path does
+    not follow, too much changed, or anything at all that is not plainly valid.
+    Work beyond a few C-speed passes over the runs is proportional to the change:
+    only new runs are parsed, only the initiatives they touch get new rows, and
+    the entry grows by one frame instead of being written again.
+    """
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            runs = entry.runs()
+            if runs is None:
+                return None
+            change = _runs_changed(data, runs, _fields_of(entry.head))
+            if change is None:
+                return None
+            rows = entry.rows()
+            updated = _updated_rows(rows, change)
+            if updated is None:
+                return None
+            state = _State(
+                read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False
+            )
+            grown = entry.end - entry.appends_at
+            if updated.reordered or grown > entry.appends_at // 2:
+                text = data.decode("utf-8")
+                compact = tuple(
+                    ("i", _payload_id(payload)) if payload[0] == "i" else payload
+                    for payload in change.payloads
+                )
+                record: RunsRecord = (change.digests, compact, runs.rest)
+                frames = _entry_frames(
+                    store_path, _fields_of(entry.head), text, updated.rows, state, record
+                )
+                _write_entry(store_path, frames)
+            else:
+                entry.record(state, updated.replaced, change.fresh, change.digests)
+        return Snapshot(_fields_of(entry.head), rows=updated.rows)
+    except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
+        return None
+
+
+class _RunChange(NamedTuple):
+    digests: tuple[bytes, ...]  # of the new bytes, head first
+    payloads: list[Payload]  # aligned with digests
+    fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
+    touched: frozenset[str]  # initiatives whose own run or log entries appeared or vanished
+    order_may_change: bool  # an initiative run appeared or vanished
+
+
+def _runs_changed(data: bytes, runs: Runs, fields: Portfolio) -> _RunChange | None:
+    """What differs between the recorded runs and the runs of ``data`` (None: parse whole)."""
+    bounds = _run_bounds(data)
+    digests = tuple(run_digests(data, bounds))
+    new_set = set(digests)
+    if len(new_set) != len(digests):
+        return None  # two identical runs: counting them needs the whole parse
+    known = runs.known
+    found = [known.get(key) for key in digests]
+    fresh: dict[bytes, Payload] = {}
+    limit = max(16, len(digests) // _MAX_CHANGED_SHARE)
+    for number, payload in enumerate(found):
+        if payload is None:
+            if len(fresh) >= limit or number == 0:
+                return None
+            parsed = _read_run(data[bounds[number] : bounds[number + 1]], fields)
+            if parsed is None:
+                return None
+            found[number] = fresh[digests[number]] = parsed
+    payloads: list[Payload] = found  # type: ignore[assignment]  # no None is left
+    # Runs on both sides keep their order (records moved by hand: parse it all), and
+    # the rest (head, [portfolio], pillars, other tables) stays byte-identical.
+    old_set = set(runs.digests)
+    if digests != runs.digests and [key for key in digests if key in old_set] != [
+        key for key in runs.digests if key in new_set
+    ]:
+        return None
+    at = -1
+    for key in runs.rest:
+        if key not in new_set:
+            return None
+        at = digests.index(key, at + 1)
+    appeared = []
+    for key in new_set - old_set:
+        payload = fresh.get(key) or known[key]
+        if payload[0] == "i" and isinstance(payload[1], str):
+            # Known only by id: the cached row of that id may be a later version.
+            number = digests.index(key)
+            parsed = _read_run(data[bounds[number] : bounds[number + 1]], fields)
+            if parsed is None:
+                return None
+            payload = payloads[number] = fresh[key] = parsed
+        appeared.append(payload)
+    vanished = [known[key] for key in old_set - new_set if key in known]
+    if len(vanished) != len(old_set - new_set):
+        return None
+    touched: set[str] = set()
+    order_may_change = False
+    for payload in (*appeared, *vanished):
+        kind = payload[0]
+        if kind == "i":
+            touched.add(_payload_id(payload))
+            order_may_change = True
+        elif kind in ("p", "h"):
+            touched.add(payload[1])
+        else:
+            return None  # a rest run appeared or vanished
+    return _RunChange(digests, payloads, tuple(fresh.items()), frozenset(touched), order_may_change)
+
+
+def _payload_id(payload: Payload) -> str:
+    """The id of an initiative run's payload, full or compact."""
+    own = payload[1]
+    return own if isinstance(own, str) else str(own[0])
+
+
+class _Updated(NamedTuple):
+    rows: list[Row]
+    replaced: tuple[Row, ...]  # the new rows of touched initiatives that still exist
+    reordered: bool  # initiatives were added, removed or moved
+
+
+def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
+    """The cached rows with the change applied; None if a store-wide rule may fail.
+
+    A touched initiative's row is built again from every payload that names it
+    (its own run and all its log entries, in file order); the others are kept.
+    """
+    touched = change.touched
+    bare: dict[str, Any] = {}  # id -> bare row, or the id again: take its cached row
+    logs: dict[str, list[Row]] = {ident: [] for ident in touched}
+    histories: dict[str, list[Row]] = {ident: [] for ident in touched}
+    order: list[str] | None = [] if change.order_may_change else None
+    for payload in change.payloads:
+        kind = payload[0]
+        if kind == "i":
+            own = payload[1]
+            ident = own if isinstance(own, str) else own[0]
+            if order is not None:
+                order.append(ident)
+            if ident in touched:
+                bare[ident] = own  # an id: this run is unchanged, its cached row stands
+        elif kind != "r" and payload[1] in logs:
+            (logs if kind == "p" else histories)[payload[1]].append(payload[2:])
+    if order is not None and len(set(order)) != len(order):
+        return None  # a duplicate id: the whole parse names it
+    if any(isinstance(own, str) for own in bare.values()):
+        kept = {row[0]: row for row in rows}
+        for ident, own in bare.items():
+            if isinstance(own, str):
+                bare[ident] = (*kept[own][:-2], (), ())
+    if any(ident not in bare and (logs[ident] or histories[ident]) for ident in touched):
+        return None  # log entries naming an initiative that is gone
+    replaced = tuple(
+        _with_logs(bare[ident], logs[ident], histories[ident])
+        for ident in sorted(touched)
+        if ident in bare
+    )
+    new_by_id = {row[0]: row for row in replaced}
+    if order is not None and order != [row[0] for row in rows]:
+        by_id = {row[0]: row for row in rows}
+        return _Updated([new_by_id.get(ident) or by_id[ident] for ident in order], replaced, True)
+    updated = [new_by_id.get(row[0], row) for row in rows] if new_by_id else list(rows)
+    return _Updated(updated, replaced, False)
+
+
+def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
+    """Parse and validate one run holding one record, or None (the whole parse decides)."""
+    import tomllib
+
+    from vzwatch import blocks
+    from vzwatch.model import portfolio_from_document
+
+    text = run.decode("utf-8")
+    path, array = blocks.header_path(text.split("\n", 1)[0] + "\n")
+    kind = _RUN_TABLES.get(path[0]) if array and len(path) == 1 else None
+    if kind is None:
+        return None
+    table = path[0]
+    document = tomllib.loads(text)
+    if set(document) != {table} or len(document[table]) != 1:
+        return None
+    raw = document[table][0]
+    fiscal = fields.fiscal
+    context: dict[str, Any] = {
+        "portfolio": {
+            "fiscal_year_start_month": fiscal.start_month,
+            "fiscal_year_named_by": fiscal.named_by,
+        },
+        "pillars": [
+            {"id": pillar.id, "name": pillar.name, "description": pillar.description}
+            for pillar in fields.pillars
+        ],
+    }
+    if kind == "i":
+        context["initiatives"] = [raw]
+        (item,) = portfolio_from_document(context, text, Path("run")).initiatives
+        return ("i", _bare_row(item))
+    owner = raw.get("initiative")
+    if not isinstance(owner, str):
+        return None
+    context["initiatives"] = [{"id": owner, "title": owner, "timeline": "ongoing"}]
+    context[table] = [raw]
+    (item,) = portfolio_from_document(context, text, Path("run")).initiatives
+    if kind == "p":
+        (entry,) = item.progress_log
+        return ("p", owner, entry.on.toordinal(), entry.percent, entry.note)
+    (change,) = item.history
+    return ("h", owner, change.on.toordinal(), change.field, change.old, change.new)
 
 
 class AppendTarget(NamedTuple):
@@ -622,10 +1071,18 @@ class AppendTarget(NamedTuple):
         except Exception:  # noqa: BLE001 - any cache error is a miss
             return None
 
-    def commit(self, after: os.stat_result, appended: bytes, rows: tuple[Row, ...]) -> None:
+    def commit(
+        self,
+        after: os.stat_result,
+        appended: bytes,
+        rows: tuple[Row, ...],
+        run: tuple[bytes, Payload] | None = None,
+    ) -> None:
         """Record the append in the cache (best effort: a failure is a later miss).
 
         ``rows``: the new initiatives, or new versions of existing ones (same id).
+        ``run``: the appended block's digest and payload (see appended_run), so a
+        read after a later change need not parse it again.
         """
         try:
             state = self.entry.state
@@ -634,9 +1091,25 @@ class AppendTarget(NamedTuple):
                 return
             segments = (*state.segments, (stamp[2], _digest(appended)))
             tail = (state.tail + appended)[-3:]
-            self.entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows)
+            runs = () if run is None else (run,)
+            self.entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows, runs)
         except Exception:  # noqa: BLE001, S110 - see class docstring
             pass
+
+
+def appended_run(chunk: str, record: Initiative | ProgressEntry) -> tuple[bytes, Payload]:
+    """The run an appended ``[[initiatives]]`` or ``[[progress]]`` block becomes."""
+    from vzwatch.blocks import digest
+
+    if isinstance(record, Initiative):
+        return digest(chunk), ("i", _bare_row(record))
+    return digest(chunk), (
+        "p",
+        record.initiative,
+        record.on.toordinal(),
+        record.percent,
+        record.note,
+    )
 
 
 def append_target(store_path: Path) -> AppendTarget | None:

@@ -12,26 +12,46 @@ from typing import NamedTuple
 
 from vzwatch import cache
 from vzwatch.errors import InvalidQuarter, UsageError
-from vzwatch.model import FINISHED_STATUSES, Initiative, Portfolio, load_portfolio
+from vzwatch.model import (
+    FINISHED_STATUSES,
+    Initiative,
+    Portfolio,
+    load_portfolio,
+    portfolio_from_document,
+)
 from vzwatch.quarters import FiscalCalendar, Quarter, resolve_quarter
 from vzwatch.queries import due
-from vzwatch.store import StoreLocation, decode_store, read_store_bytes, read_store_text
+from vzwatch.store import (
+    StoreLocation,
+    decode_store,
+    parse_toml,
+    read_store_bytes,
+    read_store_text,
+)
 
 
 def open_snapshot(location: StoreLocation) -> cache.Snapshot:
-    """Read and validate the store, through the parse cache (vzwatch.cache)."""
+    """Read and validate the store, through the parse cache (vzwatch.cache).
+
+    In order of cost: a settled stamp (no read at all); the bytes' digest;
+    the runs of the bytes, parsing only those the cache has not seen; the
+    whole parse, which also records the runs for next time.
+    """
     path = location.path
     if cache.cache_directory() is None or not location.exists:
         return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
     hit = cache.snapshot(path)
     if hit is not None:
         return hit
-    data = read_store_bytes(location)
-    hit = cache.snapshot(path, data)
+    data, read = cache.read_stamped(path, lambda _: read_store_bytes(location))
+    assert data is not None  # read_store_bytes raises for a missing store
+    hit = cache.snapshot(path, data, read) or cache.changed_snapshot(path, data, read)
     if hit is not None:
         return hit
-    portfolio = load_portfolio(decode_store(data, path), path)
-    cache.remember(path, data, portfolio)
+    text = decode_store(data, path)
+    document = parse_toml(text, path)
+    portfolio = portfolio_from_document(document, text, path)
+    cache.remember(path, data, portfolio, read=read, runs=cache.runs_of(text, document, portfolio))
     return cache.Snapshot.of(portfolio)
 
 

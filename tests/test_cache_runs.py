@@ -1,0 +1,272 @@
+"""The read after a change: only changed runs are parsed, and the answer is the parse's.
+
+Whatever a person does to the file between two reads, the cached read must
+give exactly what a fresh parse of the whole file gives (records, or the
+error). These tests edit a store by hand, read it through the cache after
+every edit, and compare.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from vzwatch import cache, reading
+from vzwatch.errors import StoreError
+from vzwatch.model import Portfolio, load_portfolio
+from vzwatch.store import StoreLocation
+from vzwatch.store import parse_toml as store_parse_toml
+
+BUNDLED = Path(__file__).resolve().parents[1] / "data" / "initiatives.toml"
+
+LOG = """
+[[progress]]
+initiative = "election-oversight-missions"
+date = 2025-01-20
+percent = 10
+note = "Advance team in Caracas"
+
+[[progress]]
+initiative = "international-dialogue-forums"
+date = 2024-09-30
+percent = 25
+
+[[history]]
+initiative = "humanitarian-aid-programs"
+date = 2025-03-20
+field = "status"
+from = "active"
+to = "paused"
+
+[[progress]]
+initiative = "election-oversight-missions"
+date = 2025-01-20
+percent = 15
+note = "Same day, later in the file: wins"
+"""
+
+
+def through_cache(path: Path) -> Portfolio | str:
+    try:
+        return reading.open_portfolio(StoreLocation(path, "option", "test"))
+    except StoreError as error:
+        return str(error)
+
+
+def parsed_whole(path: Path) -> Portfolio | str:
+    try:
+        return load_portfolio(path.read_text(encoding="utf-8"), path)
+    except StoreError as error:
+        return str(error)
+
+
+def write(path: Path, text: str) -> None:
+    path.write_text(text, encoding="utf-8")
+    # Make every version distinct in the stamp even within one clock tick.
+    st = path.stat()
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+
+
+@pytest.fixture
+def store(tmp_path: Path, cache_home: Path) -> Path:
+    path = tmp_path / "store.toml"
+    write(path, BUNDLED.read_text(encoding="utf-8") + LOG)
+    assert through_cache(path) == parsed_whole(path)  # fills the cache
+    return path
+
+
+def count_whole_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    calls: list[int] = []
+    original = store_parse_toml
+
+    def counting(text: str, path: Path) -> dict[str, object]:
+        calls.append(1)
+        return original(text, path)
+
+    monkeypatch.setattr(reading, "parse_toml", counting)
+    return calls
+
+
+def test_editing_one_record_by_hand_parses_only_that_run(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parses = count_whole_parses(monkeypatch)
+    runs_read: list[bytes] = []
+    original = cache._read_run
+
+    def counting(run: bytes, fields: Portfolio) -> object:
+        runs_read.append(run)
+        return original(run, fields)
+
+    monkeypatch.setattr(cache, "_read_run", counting)
+    text = store.read_text(encoding="utf-8")
+    write(store, text.replace('title = "Election Oversight Missions"', 'title = "EOM, renamed"'))
+    seen = through_cache(store)
+    assert isinstance(seen, Portfolio)
+    assert seen.find("election-oversight-missions").title == "EOM, renamed"
+    assert parses == []
+    assert len(runs_read) == 1
+    assert seen == parsed_whole(store)
+
+
+def test_a_progress_entry_added_by_hand_in_the_middle_counts(store: Path) -> None:
+    text = store.read_text(encoding="utf-8")
+    entry = (
+        '[[progress]]\ninitiative = "humanitarian-aid-programs"\n'
+        "date = 2025-02-01\npercent = 30\n\n"
+    )
+    at = text.index("\n[[initiatives]]") + 1
+    write(store, text[:at] + entry + text[at:])
+    seen = through_cache(store)
+    assert isinstance(seen, Portfolio)
+    assert seen.find("humanitarian-aid-programs").progress == 30
+    assert seen == parsed_whole(store)
+
+
+def test_removing_an_initiative_but_not_its_entries_is_the_parses_error(store: Path) -> None:
+    text = store.read_text(encoding="utf-8")
+    start = text.index('[[initiatives]]\nid = "election-oversight-missions"')
+    end = text.index("[[initiatives]]", start + 1)
+    write(store, text[:start] + text[end:])
+    seen = through_cache(store)
+    assert isinstance(seen, str)
+    assert "election-oversight-missions" in seen
+    assert seen == parsed_whole(store)
+
+
+def test_a_record_edited_and_then_put_back_reads_as_the_original(store: Path) -> None:
+    original = store.read_text(encoding="utf-8")
+    write(store, original.replace('objective = "Ensure transparent elections"', 'objective = "X"'))
+    assert through_cache(store) == parsed_whole(store)
+    write(store, original)
+    seen = through_cache(store)
+    assert isinstance(seen, Portfolio)
+    assert seen.find("election-oversight-missions").objective == "Ensure transparent elections"
+    assert seen == parsed_whole(store)
+
+
+def test_an_identical_entry_copied_by_hand_is_counted_twice(store: Path) -> None:
+    text = store.read_text(encoding="utf-8")
+    block = LOG[LOG.index("[[progress]]") : LOG.index("[[progress]]", 10)]
+    write(store, text + "\n" + block)
+    seen = through_cache(store)
+    assert isinstance(seen, Portfolio)
+    assert len(seen.find("election-oversight-missions").progress_log) == 3
+    assert seen == parsed_whole(store)
+
+
+# --- any sequence of hand edits ----------------------------------------------------
+
+EDITS = [
+    ("retitle", r'title = "Election Oversight Missions"', 'title = "Renamed"'),
+    ("retitle back", r'title = "Renamed"', 'title = "Election Oversight Missions"'),
+    ("percent", r"percent = 25", "percent = 60"),
+    ("percent back", r"percent = 60", "percent = 25"),
+    ("bad percent", r"percent = 10\n", "percent = 140\n"),
+    ("good percent", r"percent = 140\n", "percent = 10\n"),
+    ("status", r'status = "planned"', 'status = "active"'),
+    ("bad status", r'status = "active"', 'status = "maybe"'),
+    ("portfolio", r'title = "Japan', 'title = "Nippon'),
+    ("pillar name", r'name = "Election Monitoring"', 'name = "Elections"'),
+    ("unknown pillar", r'pillar = "election-monitoring"', 'pillar = "nowhere"'),
+    ("known pillar", r'pillar = "nowhere"', 'pillar = "election-monitoring"'),
+    ("comment", r"# The initiatives, as in the article's table.", "# changed comment"),
+    ("dup id", r'id = "humanitarian-aid-programs"', 'id = "election-oversight-missions"'),
+    (
+        "undup id",
+        r'(\[\[initiatives\]\]\nid = )"election-oversight-missions"(\ntitle = "Hum)',
+        r'\1"humanitarian-aid-programs"\2',
+    ),
+]
+APPENDS = [
+    '\n[[progress]]\ninitiative = "humanitarian-aid-programs"\ndate = 2025-02-02\npercent = 5\n',
+    '\n[[history]]\ninitiative = "election-oversight-missions"\ndate = 2025-02-03\n'
+    'field = "status"\nfrom = "planned"\nto = "active"\n',
+    '\n[[initiatives]]\nid = "late-addition"\ntitle = "Late addition"\ntimeline = "Q2 2025"\n',
+    '\n[[progress]]\ninitiative = "nobody"\ndate = 2025-02-02\npercent = 5\n',
+    "\n[extra]\nk = 1\n",
+    '\n[[initiatives]]\nid = "with-sub"\ntitle = "Sub"\ntimeline = "2025"\n'
+    "[initiatives.more]\nk = 1\n",
+]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.one_of(
+            st.tuples(st.just("edit"), st.integers(0, len(EDITS) - 1)),
+            st.tuples(st.just("append"), st.integers(0, len(APPENDS) - 1)),
+            st.tuples(st.just("drop-last"), st.just(0)),
+            st.tuples(st.just("swap"), st.just(0)),
+        ),
+        min_size=1,
+        max_size=8,
+    )
+)
+def test_any_hand_edits_read_exactly_as_a_fresh_parse(
+    store: Path, steps: list[tuple[str, int]]
+) -> None:
+    pristine = BUNDLED.read_text(encoding="utf-8") + LOG
+    write(store, pristine)
+    through_cache(store)
+    for kind, number in steps:
+        text = store.read_text(encoding="utf-8")
+        if kind == "edit":
+            _, pattern, replacement = EDITS[number]
+            text = re.sub(pattern, replacement, text, count=1)
+        elif kind == "append":
+            text += APPENDS[number]
+        elif kind == "drop-last":
+            at = text.rfind("\n[")
+            text = text[: max(at, 0) + 1]
+        else:  # swap the first two initiatives
+            first = text.find("\n[[initiatives]]") + 1
+            second = text.find("[[initiatives]]", first + 1)
+            third = text.find("[[initiatives]]", second + 1)
+            if third > 0:
+                text = text[:first] + text[second:third] + text[first:second] + text[third:]
+        write(store, text)
+        assert through_cache(store) == parsed_whole(store), (kind, number)
+
+
+def test_a_same_size_save_during_a_cold_parse_is_never_served_stale(
+    tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry must pair the records with the stamp of the bytes they came from.
+
+    An editor saves (same size, old mtime put back) while a cold read parses;
+    the parse takes longer than the settling margin. The next read must see
+    the save, not the records of the bytes read before it.
+    """
+    store = tmp_path / "store.toml"
+    write(store, BUNDLED.read_text(encoding="utf-8"))
+    monkeypatch.setattr(cache, "_FINE_MARGIN_NS", 1_000_000)  # 1 ms: the parse "takes long"
+    monkeypatch.setattr(cache, "_COARSE_MARGIN_NS", 1_000_000)
+    original = store_parse_toml
+
+    def parse_while_an_editor_saves(text: str, path: Path) -> dict[str, object]:
+        document = original(text, path)
+        before = store.stat()
+        edited = text.replace("Ensure transparent elections", "Ensure transparent electiony")
+        store.write_text(edited, encoding="utf-8")
+        os.utime(store, ns=(before.st_atime_ns, before.st_mtime_ns))
+        import time
+
+        time.sleep(0.01)  # longer than the margin
+        return document
+
+    monkeypatch.setattr(reading, "parse_toml", parse_while_an_editor_saves)
+    through_cache(store)
+    monkeypatch.setattr(reading, "parse_toml", original)
+    seen = through_cache(store)
+    assert isinstance(seen, Portfolio)
+    assert seen.find("election-oversight-missions").objective == "Ensure transparent electiony"
