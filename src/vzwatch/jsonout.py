@@ -67,8 +67,17 @@ def initiatives_to_list(
 
 
 def dumps(value: Any, *, ascii_only: bool = False) -> str:
-    """Indented JSON; terminal-unsafe characters escaped, the value unchanged."""
-    text = json.dumps(value, ensure_ascii=ascii_only, indent=2)
+    """JSON for people and for jq; terminal-unsafe characters escaped, the value unchanged.
+
+    An array prints one element per line; anything else is indented by two.
+    ``indent`` makes the json module use its pure-Python encoder, ten times
+    slower than the C one: `list --json` of 10k initiatives spent 0.9 s there.
+    """
+    if isinstance(value, list):
+        encode = json.JSONEncoder(ensure_ascii=ascii_only).encode
+        text = "[\n" + ",\n".join("  " + encode(item) for item in value) + "\n]" if value else "[]"
+    else:
+        text = json.dumps(value, ensure_ascii=ascii_only, indent=2)
     return text if ascii_only else escape_json_text(text)
 
 
