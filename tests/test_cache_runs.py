@@ -270,3 +270,25 @@ def test_a_same_size_save_during_a_cold_parse_is_never_served_stale(
     seen = through_cache(store)
     assert isinstance(seen, Portfolio)
     assert seen.find("election-oversight-missions").objective == "Ensure transparent electiony"
+
+
+def test_a_file_put_back_by_hand_after_an_o1_append_reads_as_put_back(
+    store: Path, tmp_path: Path
+) -> None:
+    """An O(1) append changes the cached rows; the runs the cache compares with must
+    change with them, or putting the old file back looks like no change at all."""
+    from typer.testing import CliRunner
+
+    from vzwatch.cli import app
+
+    before = store.read_text(encoding="utf-8")
+    env = {"VZWATCH_FILE": str(store)}
+    result = CliRunner().invoke(
+        app, ["progress", "hum", "45", "--date", "2025-01-11", "--today", "2025-02-01"], env=env
+    )
+    assert result.exit_code == 0, result.output
+    write(store, before)
+    seen = through_cache(store)
+    assert seen == parsed_whole(store)
+    assert isinstance(seen, Portfolio)
+    assert seen.find("humanitarian-aid-programs").progress == 0

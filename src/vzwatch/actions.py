@@ -8,15 +8,16 @@ and hands the results to a renderer.
 from __future__ import annotations
 
 import re
+import time
 from bisect import bisect_right
 from collections.abc import Callable, Container, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from vzwatch import cache
+from vzwatch import blocks, cache
 from vzwatch.errors import InvalidQuarter, StoreError, UsageError
 from vzwatch.model import (
     ID_PATTERN,
@@ -38,10 +39,13 @@ from vzwatch.model import (
 from vzwatch.quarters import FiscalCalendar, Timeline, parse_timeline
 from vzwatch.reading import user_quarter
 from vzwatch.store import (
+    StoreChangedError,
     StoreLocation,
     append_block,
     append_text,
     parse_toml,
+    read_or_none,
+    replace_if_unchanged,
     write_lock,
     write_store,
 )
@@ -54,6 +58,7 @@ from vzwatch.tomledit import (
     edit_block,
     find_records,
     render_block,
+    scan,
 )
 
 
@@ -395,6 +400,9 @@ def record_progress(
     appended = _progress_fast(location, id_or_prefix, entry_of, keep_status)
     if appended is not None:
         return appended
+    spliced = _progress_done_fast(location, id_or_prefix, entry_of, keep_status)
+    if spliced is not None:
+        return spliced
     loader = _Loader(location)
     done: list[ProgressRecorded] = []
 
@@ -527,6 +535,9 @@ def edit_initiative(
             "nothing to change: give --title, --objective, --timeline, --pillar, "
             "--add-partner, --remove-partner, --add-tag, --remove-tag or --status"
         )
+    fast = _edit_fast(location, id_or_prefix, request, today)
+    if fast is not None:
+        return fast
     loader = _Loader(location)
     done: list[Edited] = []
 
@@ -566,6 +577,9 @@ def remove_initiative(location: StoreLocation, ident: str) -> Removed:
     Its ``[[progress]]`` and ``[[history]]`` entries would name an initiative
     that no longer exists, so they go too; comments around the tables stay.
     """
+    fast = _remove_fast(location, ident)
+    if fast is not None:
+        return fast
     loader = _Loader(location)
     done: list[Removed] = []
 
@@ -585,3 +599,181 @@ def remove_initiative(location: StoreLocation, ident: str) -> Removed:
 
     _remember(location, write_store(location, edit, loader), loader)
     return done[-1]
+
+
+# --- writes proportional to the change -------------------------------------------
+#
+# `edit`, `remove` and a `progress` that marks an initiative done change a
+# record or two of a store that may hold 100k. When the parse cache vouches
+# for the bytes read under the lock, the command edits only the text of the
+# runs it touches, the result is validated by those runs and the store-wide
+# rules (cache.Vouched.check), and the file is replaced only if it is still
+# the one that was read. Whenever the cache cannot vouch, or the result is
+# not plainly valid, the full path below runs instead (and says what is wrong).
+
+_Result = TypeVar("_Result")
+# The new bytes, the byte range of the old ones outside which they are the same, and
+# how to describe the result once it is checked.
+Plan = tuple[bytes, tuple[int, int], Callable[["cache.Checked"], _Result]]
+
+
+def _write_vouched(
+    location: StoreLocation, plan: Callable[[cache.Vouched], Plan[_Result] | None]
+) -> _Result | None:
+    """Run ``plan`` on the vouched store and write its result; None: take the full path.
+
+    ``plan`` returns the new bytes and how to describe the result once checked
+    (or None). It may raise a VzwatchError for a user mistake: nothing is written.
+    """
+    if cache.cache_directory() is None or not location.exists:
+        return None
+    path = location.path
+    with write_lock(path):
+        data, read = cache.read_stamped(path, read_or_none)
+        if data is None:
+            return None
+        vouched = cache.vouch(path, data, read)
+        if vouched is None:
+            return None
+        planned = plan(vouched)
+        if planned is None:
+            return None
+        new, changed, describe = planned
+        checked = vouched.check(new, changed)
+        if checked is None:
+            return None
+        if new != data:
+            written_ns = time.time_ns()
+            try:
+                replace_if_unchanged(path, new, read.stamp)
+            except StoreChangedError:
+                return None  # the full path reads the new content and does it again
+            checked.record(path, written_ns)
+        return describe(checked)
+
+
+def _find_vouched(vouched: cache.Vouched, id_or_prefix: str) -> Initiative | None:
+    candidates = vouched.ids.starting_with(id_or_prefix.strip().lower())
+    return vouched.initiative(find_id(candidates, id_or_prefix))
+
+
+def _splice(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
+    """``data`` with byte ranges replaced (ranges do not overlap)."""
+    pieces: list[bytes] = []
+    position = 0
+    for start, end, new in sorted(edits):
+        pieces.append(data[position:start])
+        pieces.append(new)
+        position = end
+    pieces.append(data[position:])
+    return b"".join(pieces)
+
+
+def _append_chunks(data: bytes, chunks: list[str]) -> bytes:
+    """``store.append_text`` on bytes: each chunk after one blank line, in the store's endings."""
+    if not chunks:
+        return data
+    text = data[-64:].decode("utf-8", "surrogateescape")
+    head = data[:-64] if len(data) > 64 else b""
+    tail = text if len(data) > 64 else data.decode("utf-8", "surrogateescape")
+    for chunk in chunks:
+        tail = append_text(tail, chunk)
+    return head + tail.encode("utf-8", "surrogateescape")
+
+
+def _edit_fast(
+    location: StoreLocation, id_or_prefix: str, request: InitiativeEdit, today: date
+) -> Edited | None:
+    def plan(vouched: cache.Vouched) -> Plan[Edited] | None:
+        initiative = _find_vouched(vouched, id_or_prefix)
+        number = None if initiative is None else vouched.record_run(initiative.id)
+        if initiative is None or number is None:
+            return None
+        run = vouched.run(number).decode("utf-8")
+        block = scan(run)[0]
+        changes = _field_changes(vouched.fields, initiative, request, block)
+        start, end = vouched.span(number)
+        new = _splice(vouched.data, [(start, end, edit_block(run, block, changes).encode())])
+        change = None
+        if "status" in changes:
+            status = changes["status"]
+            change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
+            new = _append_chunks(new, [render_block("history", history_record(change))])
+            end = len(vouched.data)
+        shown = tuple(key for key in changes if key not in ("start", "end"))
+
+        def describe(checked: cache.Checked) -> Edited:
+            stored = checked.initiative(initiative.id)
+            return Edited(stored or initiative, shown, change)
+
+        return new, (start, end), describe
+
+    return _write_vouched(location, plan)
+
+
+def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
+    def plan(vouched: cache.Vouched) -> Plan[Removed] | None:
+        key = ident.strip().lower()
+        initiative = vouched.initiative(key) if key in vouched.ids else None
+        number = None if initiative is None else vouched.record_run(key)
+        if initiative is None or number is None:
+            return None  # the full path says what matches (or nothing does)
+        entries = vouched.entry_runs(key)
+        edits = [_removal(vouched, run) for run in (number, *entries)]
+        kinds = [vouched.payloads[run][0] for run in entries]
+        removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
+        changed = (min(edit[0] for edit in edits), max(edit[1] for edit in edits))
+        return _splice(vouched.data, edits), changed, lambda _: removed
+
+    return _write_vouched(location, plan)
+
+
+def _removal(vouched: cache.Vouched, number: int) -> tuple[int, int, bytes]:
+    """Remove one run's table: its header through its last entry and the blank lines
+    after it; what follows (comments, the next table's lead) stays, as in the full path."""
+    run = vouched.run(number).decode("utf-8")
+    index = blocks.index(run)
+    start, end = index.deletion_span(index.pieces[0])
+    offset = vouched.span(number)[0]
+    return (
+        offset + len(run[:start].encode("utf-8")),
+        offset + len(run[:end].encode("utf-8")),
+        b"",
+    )
+
+
+def _progress_done_fast(
+    location: StoreLocation,
+    id_or_prefix: str,
+    entry_of: Callable[[str], ProgressEntry],
+    keep_status: bool,
+) -> ProgressRecorded | None:
+    """A `progress` that marks the initiative done: its status edited in place, the
+    entry and the status change appended, all checked by the runs they touch."""
+
+    def plan(vouched: cache.Vouched) -> Plan[ProgressRecorded] | None:
+        initiative = _find_vouched(vouched, id_or_prefix)
+        number = None if initiative is None else vouched.record_run(initiative.id)
+        if initiative is None or number is None:
+            return None
+        entry = entry_of(initiative.id)
+        change = _status_change(initiative, entry, keep_status)
+        if change is None:
+            return None  # a plain append: the O(1) path or the full path
+        run = vouched.run(number).decode("utf-8")
+        edited = edit_block(run, scan(run)[0], {"status": "done"})
+        start, end = vouched.span(number)
+        new = _splice(vouched.data, [(start, end, edited.encode())])
+        chunks = [
+            render_block("progress", progress_record(entry)),
+            render_block("history", history_record(change)),
+        ]
+        new = _append_chunks(new, chunks)
+
+        def describe(checked: cache.Checked) -> ProgressRecorded:
+            stored = checked.initiative(initiative.id) or initiative
+            return ProgressRecorded(stored, entry, initiative.progress, change)
+
+        return new, (start, len(vouched.data)), describe
+
+    return _write_vouched(location, plan)

@@ -42,6 +42,7 @@ import re
 import sys
 import time
 import zlib
+from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import date
@@ -312,9 +313,12 @@ class Ids(Collection[str]):
     built once. A 100k store's ids become 100k objects only if iterated.
     """
 
-    def __init__(self, joined: str, added: Iterable[str] = ()) -> None:
+    def __init__(
+        self, joined: str, added: Iterable[str] = (), removed: Collection[str] = ()
+    ) -> None:
         self.joined = joined  # "\nfirst\nsecond\n…\nlast\n", or "\n" when empty
         self.added = set(added)  # ids of appended rows: new ones, or updates of existing ones
+        self.removed = frozenset(removed)  # ids of the joined ones that are gone
         self._searches = 0
         self._set: set[str] | None = None
 
@@ -327,11 +331,16 @@ class Ids(Collection[str]):
         return ident in self._set
 
     def __contains__(self, ident: object) -> bool:
-        return isinstance(ident, str) and (ident in self.added or self._in_joined(ident))
+        return (
+            isinstance(ident, str)
+            and ident not in self.removed
+            and (ident in self.added or self._in_joined(ident))
+        )
 
     def __iter__(self) -> Iterator[str]:
         if len(self.joined) > 1:
-            yield from self.joined[1:-1].split("\n")
+            joined = self.joined[1:-1].split("\n")
+            yield from (i for i in joined if i not in self.removed) if self.removed else joined
         yield from sorted(ident for ident in self.added if not self._in_joined(ident))
 
     def __len__(self) -> int:
@@ -346,7 +355,7 @@ class Ids(Collection[str]):
             end = joined.index("\n", at + 1)
             found.add(joined[at + 1 : end])
             at = joined.find(needle, end)
-        return found
+        return found - self.removed
 
     def position(self, ident: str) -> int | None:
         """Where ``ident`` is among the ids the rows were written with."""
@@ -386,6 +395,8 @@ class _Entry:
         handle.seek(self.appends_at)
         self.appends: list[tuple[Row, ...]] = []
         self.appended_runs: list[tuple[tuple[bytes, Payload], ...]] = []
+        self.removed: set[str] = set()  # ids removed since the chunks were written
+        self.tail_runs: list[bytes] = []  # runs O(1) appends added after the latest sequence
         self.sequence_at: int | None = None  # the latest frame of run digests, if any
         state: _State | None = None
         while True:
@@ -393,6 +404,7 @@ class _Entry:
             if len(prefix) == 8 and prefix[4:] == _SEQUENCE_MARK:
                 # Run digests after a change: only the next read after a change needs them.
                 self.sequence_at = handle.tell()
+                self.tail_runs.clear()
                 handle.seek(int.from_bytes(prefix[:4], "little"), os.SEEK_CUR)
                 continue
             handle.seek(-len(prefix), os.SEEK_CUR)
@@ -400,11 +412,16 @@ class _Entry:
                 frame = _read_frame(handle)
             except EOFError:
                 break
-            kind, rows, state_tuple, runs = frame
-            if kind != "append":
+            kind, rows, state_tuple, runs, removed = frame
+            if kind == "appended":  # an O(1) append: its run follows the last one
+                self.tail_runs.extend(key for key, _ in runs)
+            elif kind != "append":
                 raise ValueError("unknown cache frame")
             self.appends.append(rows)
             self.appended_runs.append(runs)
+            if any(row[0] in self.removed for row in rows):
+                raise ValueError("an id removed and added again: parse the store")
+            self.removed.update(removed)
             state = _State(*state_tuple[1:])
         if state is None:
             raise ValueError("cache without state")
@@ -433,10 +450,14 @@ class _Entry:
                     rows.append(row)
                 else:
                     rows[index] = row
+        if self.removed:
+            rows = [row for row in rows if row[0] not in self.removed]
         return rows
 
     def row(self, ident: str) -> Row | None:
         """The current row of one initiative, reading one chunk at most."""
+        if ident in self.removed:
+            return None
         for added in reversed(self.appends):
             for appended in reversed(added):
                 if appended[0] == ident:
@@ -473,6 +494,13 @@ class _Entry:
             if len(joined) != length or length % _DIGEST_SIZE:
                 raise ValueError("torn run digests")
             digests = tuple(joined[at : at + _DIGEST_SIZE] for at in range(0, length, _DIGEST_SIZE))
+        for key in self.tail_runs:
+            # The append put a separator after the last run: its bytes are no longer
+            # the recorded ones. A marker that matches no run stands for it, so it
+            # "vanishes" and what it held is looked at again.
+            stale = b"~" + digests[-1]
+            known[stale] = known[digests[-1]]
+            digests = (*digests[:-1], stale, key)
         return Runs(digests, rest, known)
 
     def record(
@@ -481,6 +509,8 @@ class _Entry:
         rows: tuple[Row, ...] = (),
         runs: tuple[tuple[bytes, Payload], ...] = (),
         sequence: tuple[bytes, ...] | None = None,
+        removed: tuple[str, ...] = (),
+        kind: str = "append",
     ) -> None:
         """Append a new state to this very file, with rows that replace (or follow) the
         rows of the same id, the runs they came from, and the store's run digests."""
@@ -491,7 +521,7 @@ class _Entry:
             if sequence is not None:
                 joined = b"".join(sequence)
                 handle.write(len(joined).to_bytes(4, "little") + _SEQUENCE_MARK + joined)
-            handle.write(_frame(("append", rows, state.as_tuple(), runs)))
+            handle.write(_frame((kind, rows, state.as_tuple(), runs, removed)))
             handle.truncate()
 
 
@@ -711,7 +741,7 @@ def _entry_frames(
             _frame(tuple(offsets)),
             *chunks,
             _frame(runs),
-            _frame(("append", (), state.as_tuple(), ())),
+            _frame(("append", (), state.as_tuple(), (), ())),
         )
     )
 
@@ -878,7 +908,7 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                 )
                 _write_entry(store_path, frames)
             else:
-                entry.record(state, updated.replaced, change.fresh, change.digests)
+                entry.record(state, updated.replaced, change.fresh, change.digests, updated.removed)
         return Snapshot(_fields_of(entry.head), rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
         return None
@@ -892,10 +922,21 @@ class _RunChange(NamedTuple):
     order_may_change: bool  # an initiative run appeared or vanished
 
 
-def _runs_changed(data: bytes, runs: Runs, fields: Portfolio) -> _RunChange | None:
-    """What differs between the recorded runs and the runs of ``data`` (None: parse whole)."""
-    bounds = _run_bounds(data)
-    digests = tuple(run_digests(data, bounds))
+def _runs_changed(
+    data: bytes,
+    runs: Runs,
+    fields: Portfolio,
+    split: tuple[list[int], tuple[bytes, ...]] | None = None,
+) -> _RunChange | None:
+    """What differs between the recorded runs and the runs of ``data`` (None: parse whole).
+
+    ``split``: the run bounds and digests of ``data``, when the caller knows them.
+    """
+    if split is None:
+        bounds = _run_bounds(data)
+        digests = tuple(run_digests(data, bounds))
+    else:
+        bounds, digests = split
     new_set = set(digests)
     if len(new_set) != len(digests):
         return None  # two identical runs: counting them needs the whole parse
@@ -961,7 +1002,8 @@ def _payload_id(payload: Payload) -> str:
 class _Updated(NamedTuple):
     rows: list[Row]
     replaced: tuple[Row, ...]  # the new rows of touched initiatives that still exist
-    reordered: bool  # initiatives were added, removed or moved
+    reordered: bool  # initiatives moved (or were added anywhere but at the end)
+    removed: tuple[str, ...] = ()  # ids no longer in the store
 
 
 def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
@@ -1003,7 +1045,13 @@ def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
     new_by_id = {row[0]: row for row in replaced}
     if order is not None and order != [row[0] for row in rows]:
         by_id = {row[0]: row for row in rows}
-        return _Updated([new_by_id.get(ident) or by_id[ident] for ident in order], replaced, True)
+        updated = [new_by_id[ident] if ident in new_by_id else by_id[ident] for ident in order]
+        removed = tuple(sorted(touched - bare.keys()))
+        # What a delta frame can say: removals, and new ids after all the others.
+        remaining = [row[0] for row in rows if row[0] not in removed]
+        added = order[len(remaining) :]
+        reordered = order[: len(remaining)] != remaining or not set(added) <= new_by_id.keys()
+        return _Updated(updated, replaced, reordered, removed)
     updated = [new_by_id.get(row[0], row) for row in rows] if new_by_id else list(rows)
     return _Updated(updated, replaced, False)
 
@@ -1092,7 +1140,8 @@ class AppendTarget(NamedTuple):
             segments = (*state.segments, (stamp[2], _digest(appended)))
             tail = (state.tail + appended)[-3:]
             runs = () if run is None else (run,)
-            self.entry.record(_State(stamp, time.time_ns(), segments, tail, True), rows, runs)
+            state = _State(stamp, time.time_ns(), segments, tail, True)
+            self.entry.record(state, rows, runs, kind="appended" if runs else "append")
         except Exception:  # noqa: BLE001, S110 - see class docstring
             pass
 
@@ -1131,7 +1180,8 @@ def append_target(store_path: Path) -> AppendTarget | None:
                 if len(data) != st.st_size or not entry.state.describes(data):
                     return None
             appendable = entry.head[3]
-            ids = Ids(entry.ids.joined, (row[0] for rows in entry.appends for row in rows))
+            added = (row[0] for rows in entry.appends for row in rows)
+            ids = Ids(entry.ids.joined, added, entry.removed)
             tail = entry.state.tail
         return AppendTarget(
             portfolio=_fields_of(entry.head),
@@ -1163,3 +1213,192 @@ def _separator(tail: bytes, size: int) -> str | None:
     if size >= 3 and not tail.endswith(b"\n\n\n"):
         return ""
     return None
+
+
+# --- writes proportional to the change -------------------------------------------
+#
+# `edit` and `remove` change one record of a store that may hold 100k. Under
+# the write lock, `vouch` gives the cache's view of exactly the bytes just
+# read (refused unless the entry provably describes them); the command edits
+# the text of the few runs it touches; `Vouched.check` validates the result
+# with the machinery a read after a change uses (parse only new runs, check
+# the store-wide rules), and `Vouched.record` stores the new state as one
+# delta frame. The whole parse of the old and new text is never needed.
+
+
+class Vouched:
+    """The store's current bytes under the write lock, as the cache knows them."""
+
+    def __init__(
+        self, entry: _Entry, data: bytes, read: Stamped, runs: Runs, rows: list[Row]
+    ) -> None:
+        self.entry = entry
+        self.rows = rows
+        self.data = data
+        self.read = read
+        self.fields = _fields_of(entry.head)
+        self.bounds = _run_bounds(data)
+        self.digests = tuple(run_digests(data, self.bounds))
+        known = runs.known
+        payloads: list[Payload] = []
+        for number, key in enumerate(self.digests):
+            payload = known.get(key)
+            if payload is None:  # e.g. the run an O(1) append added a blank line to
+                payload = self._parse(number)
+                known[key] = payload
+            payloads.append(payload)
+        self.payloads = payloads
+        # The runs as they are now: what the change is measured against.
+        self.runs = Runs(self.digests, runs.rest, known)
+        appended = (row[0] for rows in entry.appends for row in rows)
+        self.ids = Ids(entry.ids.joined, appended, entry.removed)
+
+    def _parse(self, number: int) -> Payload:
+        if number == 0:
+            raise ValueError("the head is not known")
+        payload = _read_run(self.run(number), self.fields)
+        if payload is None:
+            raise ValueError("a run the cache does not know")
+        return payload
+
+    def run(self, number: int) -> bytes:
+        return self.data[self.bounds[number] : self.bounds[number + 1]]
+
+    def _split(
+        self, new: bytes, first_changed: int, last_changed: int
+    ) -> tuple[list[int], tuple[bytes, ...]] | None:
+        """The run bounds and digests of ``new``, which equals the old bytes before
+        ``first_changed`` and after ``last_changed`` (offsets in the old bytes).
+
+        Only the runs around the change are split and hashed again: a run ends
+        where a line starts with "[", so the boundary before the run holding
+        the change stays (its bytes are unchanged), and so does the one after
+        the run that follows the change. None: split everything.
+        """
+        import hashlib
+
+        bounds, digests = self.bounds, self.digests
+        runs = len(digests)
+        if first_changed <= 0 or runs < 3:
+            return None
+        first = max(1, bisect_right(bounds, first_changed) - 2)
+        last = min(runs - 1, bisect_right(bounds, max(last_changed - 1, 0)))
+        shift = len(new) - len(self.data)
+        start, end = bounds[first], bounds[last + 1] + shift
+        if start == 0 or end < start:
+            return None
+        region = [start, *(m.start() + 1 for m in _RUN_START.finditer(new, start, end))]
+        blake2b = hashlib.blake2b
+        fresh = [blake2b(new[a:b], digest_size=16).digest() for a, b in pairwise([*region, end])]
+        new_bounds = [*bounds[:first], *region, *(at + shift for at in bounds[last + 1 :])]
+        new_digests = (*digests[:first], *fresh, *digests[last + 1 :])
+        return new_bounds, new_digests
+
+    def span(self, number: int) -> tuple[int, int]:
+        """Byte offsets of a run."""
+        return self.bounds[number], self.bounds[number + 1]
+
+    def initiative(self, ident: str) -> Initiative | None:
+        row = self.entry.row(ident)
+        return None if row is None else _initiatives((row,))[0]
+
+    def record_run(self, ident: str) -> int | None:
+        """The run holding ``[[initiatives]]`` table ``ident``."""
+        for number, payload in enumerate(self.payloads):
+            if payload[0] == "i" and _payload_id(payload) == ident:
+                return number
+        return None
+
+    def entry_runs(self, ident: str) -> list[int]:
+        """The runs of ``ident``'s ``[[progress]]`` and ``[[history]]`` entries, in order."""
+        return [
+            number
+            for number, payload in enumerate(self.payloads)
+            if payload[0] in ("p", "h") and payload[1] == ident
+        ]
+
+    def check(self, new: bytes, changed: tuple[int, int]) -> Checked | None:
+        """Validate ``new`` (this store with some runs changed) by its changed runs alone.
+
+        ``changed``: the byte range of the old text outside which ``new`` is the
+        same (only runs near it are split and hashed again). None: the change is
+        not plainly valid, or not of a kind this path follows; the caller then
+        takes the whole parse, which says why.
+        """
+        try:
+            split = self._split(new, *changed)
+            change = _runs_changed(new, self.runs, self.fields, split)
+            if change is None:
+                return None
+            updated = _updated_rows(self.rows, change)
+        except Exception:  # noqa: BLE001 - any problem: the whole parse decides
+            return None
+        if updated is None:
+            return None
+        return Checked(self, new, change, updated)
+
+
+class Checked(NamedTuple):
+    """A new store text validated against a vouched one: its rows, ready to record."""
+
+    vouched: Vouched
+    data: bytes
+    change: _RunChange
+    updated: _Updated
+
+    def portfolio(self) -> Portfolio:
+        return Snapshot(self.vouched.fields, rows=self.updated.rows).portfolio()
+
+    def initiative(self, ident: str) -> Initiative | None:
+        for row in self.updated.replaced:
+            if row[0] == ident:
+                return _initiatives((row,))[0]
+        return self.vouched.initiative(ident)
+
+    def record(self, store_path: Path, written_ns: int) -> None:
+        """Record the new content in the cache once it is the store (best effort).
+
+        ``written_ns``: the clock just before the replace. The entry is not
+        trusted by its stamp until it settles: a hand edit right after ours
+        is then caught by the digest.
+        """
+        try:
+            stamp = _stamp(store_path.stat())
+            if stamp[2] != len(self.data):
+                return
+            data, change, updated = self.data, self.change, self.updated
+            state = _State(stamp, written_ns, ((len(data), _digest(data)),), data[-3:], False)
+            entry = self.vouched.entry
+            grown = entry.end - entry.appends_at
+            if updated.reordered or grown > entry.appends_at // 2:
+                compact = tuple(
+                    ("i", _payload_id(payload)) if payload[0] == "i" else payload
+                    for payload in change.payloads
+                )
+                record: RunsRecord = (change.digests, compact, self.vouched.runs.rest)
+                text = data.decode("utf-8")
+                frames = _entry_frames(
+                    store_path, self.vouched.fields, text, updated.rows, state, record
+                )
+                _write_entry(store_path, frames)
+            else:
+                entry.record(state, updated.replaced, change.fresh, change.digests, updated.removed)
+        except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
+            pass
+
+
+def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
+    """The cache's view of ``data`` (read under the write lock), if it provably has one."""
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            if not (entry.state.fresh_for(read.stamp) or entry.state.describes(data)):
+                return None
+            runs = entry.runs()
+            if runs is None:
+                return None
+            return Vouched(entry, data, read, runs, entry.rows())
+    except Exception:  # noqa: BLE001 - any cache problem: take the whole parse
+        return None

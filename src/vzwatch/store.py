@@ -34,6 +34,7 @@ __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
     "STORE_ENV",
+    "StoreChangedError",
     "StoreLocation",
     "TomlSyntaxError",
     "append_block",
@@ -41,10 +42,13 @@ __all__ = [
     "atomic_write",
     "bundled_store_text",
     "decode_store",
+    "file_stamp",
     "locate_store",
     "parse_toml",
+    "read_or_none",
     "read_store_bytes",
     "read_store_text",
+    "replace_if_unchanged",
     "user_store_path",
     "wait_for_appends",
     "write_lock",
@@ -278,6 +282,44 @@ def bundled_store_text() -> str:
             f"package nor {_show(checkout)} exists); reinstall vzwatch or pass --file"
         )
     return _decode(data, checkout)
+
+
+def read_or_none(path: Path) -> bytes | None:
+    """The store's bytes, or None if there is no file (other problems raise StoreError)."""
+    return _read_bytes(path)
+
+
+def file_stamp(path: Path) -> tuple[int, int, int, int, int] | None:
+    """(device, inode, size, mtime_ns, ctime_ns), or None when there is no file.
+
+    No program can set ctime back, so equal stamps taken before and after a read
+    mean the bytes read are the file's (within the clock's granularity).
+    """
+    try:
+        st = path.stat()
+    except OSError:
+        return None
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+class StoreChangedError(StoreError):
+    """The store changed (another program wrote it) between our read and our write."""
+
+
+def replace_if_unchanged(
+    path: Path, data: bytes, stamp: tuple[int, int, int, int, int] | None
+) -> None:
+    """Atomically replace the store with ``data`` if it still has ``stamp`` (what was read).
+
+    Editors never take vzwatch's lock, so a hand edit saved after the read would
+    otherwise be overwritten. The caller holds the write lock.
+    """
+    if file_stamp(path) != stamp:
+        raise StoreChangedError(
+            f"{_show(path)} changed while vzwatch was changing it (saved by another "
+            "program?); nothing was written: run the command again"
+        )
+    atomic_write(path, data)
 
 
 def read_store_bytes(location: StoreLocation) -> bytes:
@@ -531,7 +573,7 @@ def _fsync_directory(directory: Path, path: Path) -> None:
         os.close(dir_fd)
 
 
-def atomic_write(path: Path, text: str) -> None:
+def atomic_write(path: Path, text: str | bytes) -> None:
     """Replace the file at ``path`` with ``text`` so readers see old or new, never a mix.
 
     Writes through symlinks (the target is replaced, the link stays a link),
@@ -540,7 +582,7 @@ def atomic_write(path: Path, text: str) -> None:
     :func:`write_lock`: stale temp files of this store are removed first.
     """
     try:
-        data = text.encode("utf-8")
+        data = text if isinstance(text, bytes) else text.encode("utf-8")
     except UnicodeEncodeError as exc:
         raise StoreError(f"cannot write {_show(path)}: the text is not valid Unicode") from exc
 

@@ -1,0 +1,111 @@
+"""edit, remove and a progress that marks done: proportional to the change, same result.
+
+With a warm parse cache these commands touch only the runs they change and
+never parse the whole store; without it they take the full path. Both must
+leave exactly the same bytes and report exactly the same thing.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from tests.conftest import BUNDLED, RunCli
+from vzwatch import model
+
+COMMANDS: list[list[str]] = [
+    ["edit", "election", "--status", "active"],
+    ["edit", "election", "--title", "Renamed | *bold*"],
+    ["edit", "hum", "--add-partner", "European Union", "--remove-tag", "refugees"],
+    ["edit", "international-dialogue-forums", "--timeline", "Q2 2025", "--objective", ""],
+    ["edit", "election", "--pillar", "dialogue-facilitation"],
+    ["edit", "election", "--pillar", "nowhere"],
+    ["edit", "election", "--status", "maybe"],
+    ["edit", "nobody", "--status", "active"],
+    ["remove", "election-oversight-missions", "--yes"],
+    ["remove", "election", "--yes"],
+    ["progress", "international-dialogue-forums", "100", "--date", "2025-01-10"],
+    ["progress", "election", "40", "--date", "2025-01-11"],
+    ["add", "Regional Summit", "--timeline", "Q3 2025"],
+]
+TODAY = ["--today", "2025-02-01"]
+
+
+def with_today(command: list[str]) -> list[str]:
+    return [*command, *TODAY] if command[0] in ("edit", "progress") else command
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> tuple[Path, Path]:
+    cached, uncached = tmp_path / "cached.toml", tmp_path / "uncached.toml"
+    text = BUNDLED.read_text(encoding="utf-8") + (
+        '\n# the log\n[[progress]]\ninitiative = "election-oversight-missions"\n'
+        "date = 2025-01-05\npercent = 10\n"
+    )
+    for path in (cached, uncached):
+        path.write_text(text, encoding="utf-8")
+    return cached, uncached
+
+
+def run_both(
+    run: RunCli, monkeypatch: pytest.MonkeyPatch, stores: tuple[Path, Path], command: list[str]
+) -> None:
+    cached, uncached = stores
+    with monkeypatch.context() as patch:
+        patch.setenv("VZWATCH_NO_CACHE", "1")
+        slow = run(*with_today(command), "-f", str(uncached))
+    fast = run(*with_today(command), "-f", str(cached))
+    assert (fast.exit_code, fast.stdout, fast.stderr.replace("cached", "uncached")) == (
+        slow.exit_code,
+        slow.stdout,
+        slow.stderr,
+    ), command
+    assert cached.read_bytes() == uncached.read_bytes(), command
+
+
+@pytest.mark.usefixtures("cache_home")
+def test_edit_on_a_warm_cache_never_parses_the_whole_store(
+    run: RunCli, stores: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cached, _ = stores
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    whole: list[int] = []
+    original = model.portfolio_from_document
+
+    def counting(document: object, text: str, path: Path) -> model.Portfolio:
+        if len(text) > 1000:  # one run is small; the store is not
+            whole.append(1)
+        return original(document, text, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model, "portfolio_from_document", counting)
+    result = run("edit", "election", "--status", "active", *TODAY, "-f", str(cached))
+    assert result.exit_code == 0, result.stderr
+    assert whole == []
+    assert 'status = "active"' in cached.read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("cache_home")
+@settings(
+    max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(st.sampled_from(range(len(COMMANDS))), min_size=1, max_size=5))
+def test_the_fast_path_writes_and_says_exactly_what_the_full_path_does(
+    run: RunCli,
+    stores: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    picks: list[int],
+) -> None:
+    cached, uncached = stores
+    shutil.copyfile(BUNDLED, cached)
+    shutil.copyfile(BUNDLED, uncached)
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    for pick in picks:
+        try:
+            run_both(run, monkeypatch, stores, COMMANDS[pick])
+        except AssertionError:
+            print("FAILING", picks)
+            raise
