@@ -21,7 +21,8 @@ inside the temporary directory.
 Every command is run once first (the probe). One that takes longer than
 SLOW_MS gets no warm-ups and only as many runs as fit in BUDGET_MS; one that
 takes longer than ONCE_MS is not run again: its probe is the measurement,
-reported as measured once. Writes and "first read after a change" reset or
+reported as measured once; one still running after ``--timeout`` seconds is
+stopped and its goal shows a lower bound. Writes and "first read after a change" reset or
 change the files before every run with ``hyperfine --prepare`` (see
 benchmarks/prepare.py). Not a test; never run in CI.
 """
@@ -56,7 +57,7 @@ SIZES = [1_000, 10_000, 100_000]
 SLOW_MS = 1_000.0  # a probe slower than this: no warm-ups, runs capped by BUDGET_MS
 BUDGET_MS = 45_000.0  # about this much time per slow measurement
 ONCE_MS = 20_000.0  # a probe slower than this is the measurement (measured once)
-TIMEOUT_S = 1_800  # one run of anything, at most
+TIMEOUT_S = 300  # default --timeout: a probe still running then is stopped
 
 TYPER = "python -c 'import typer'"
 # Taskwarrior for writes: no questions, no output, and no garbage collection, so
@@ -151,7 +152,9 @@ def goals(big: int) -> list[Goal]:
     ]
 
 
-def run_quiet(args: list[str], env: dict[str, str], cwd: Path) -> None:
+def run_quiet(
+    args: list[str], env: dict[str, str], cwd: Path, timeout: float | None = None
+) -> None:
     subprocess.run(
         args,
         env=env,
@@ -159,7 +162,7 @@ def run_quiet(args: list[str], env: dict[str, str], cwd: Path) -> None:
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
         check=True,
-        timeout=TIMEOUT_S,
+        timeout=timeout,
     )
 
 
@@ -244,8 +247,9 @@ def retitled(text: str, item: dict[str, object], title: str) -> str:
 
 
 class Bench:
-    def __init__(self, work: Path, sizes: list[int], quick: bool) -> None:
+    def __init__(self, work: Path, sizes: list[int], quick: bool, timeout: float) -> None:
         self.work = work
+        self.timeout = timeout
         self.sizes = sizes
         self.big = max(sizes)
         self.fast_runs = 10 if quick else 30
@@ -357,7 +361,15 @@ class Bench:
         if prepare:
             run_quiet(prepare, self.env, self.work)
         started = time.perf_counter()
-        run_quiet(args, self.env, self.work)
+        try:
+            run_quiet(args, self.env, self.work, self.timeout)
+        except subprocess.TimeoutExpired:
+            # Killed: the time it ran is a lower bound, and the only figure we have.
+            self.results[name] = self.timeout * 1000
+            self.runs[name] = 0
+            note = f"  (stopped after {self.timeout:g} s: at least this)"
+            print(f"  {name:<44} {self.timeout * 1000:9.1f} ms{note}")
+            return
         probe = (time.perf_counter() - started) * 1000
         note = ""
         if probe > ONCE_MS:
@@ -519,13 +531,21 @@ def main() -> int:
         metavar="PATTERN",
         help="measure only the goals whose name contains PATTERN (repeatable; any matches)",
     )
+    parser.add_argument(
+        "--timeout",
+        type=float,
+        default=TIMEOUT_S,
+        metavar="SECONDS",
+        help=f"stop a command whose first run takes longer (default {TIMEOUT_S}); "
+        "its goal then shows a lower bound",
+    )
     parser.add_argument("--list-goals", action="store_true", help="print the goal names and exit")
     options = parser.parse_args()
     sizes = SIZES if options.with_100k or not options.quick else [1_000, 10_000]
 
     work = Path(tempfile.mkdtemp(prefix="vzwatch-bench-"))
     (work / "home").mkdir()
-    b = Bench(work, sizes, options.quick)
+    b = Bench(work, sizes, options.quick, options.timeout)
     plan = steps(b)
     available: dict[str, str | None] = {}  # measurement -> why it cannot run (None: it can)
     for step in plan:
@@ -582,9 +602,16 @@ def report(b: Bench, chosen: list[Goal], skipped: dict[str, str]) -> None:
         if goal.baseline:
             value /= b.results[goal.baseline]
         shown = f"{value:.0f}" if value >= 100 else f"{value:.2f}"
-        once = [k for k in goal.measurements() if b.runs.get(k) == 1]
-        note = " (measured once)" if once else ""
+        runs = [b.runs.get(k) for k in goal.measurements()]
         met = "yes" if value <= goal.limit else "NO"
+        if runs[0] == 0:  # stopped: the ratio is a lower bound
+            shown = f"≥ {shown}"
+            met = "NO" if value > goal.limit else "unknown"
+            note = f" (stopped after {b.timeout:g} s)"
+        elif runs[1:] == [0]:
+            shown, met, note = f"≤ {shown}", "unknown", " (baseline stopped)"
+        else:
+            note = " (measured once)" if 1 in runs else ""
         print(f"| {goal.name} | {shown}{unit}{note} | {limit} | {met} |")
 
 
