@@ -292,3 +292,21 @@ def test_a_file_put_back_by_hand_after_an_o1_append_reads_as_put_back(
     assert seen == parsed_whole(store)
     assert isinstance(seen, Portfolio)
     assert seen.find("humanitarian-aid-programs").progress == 0
+
+
+def test_validate_of_a_store_changed_by_hand_parses_only_the_change(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vzwatch.validate import check_files
+
+    parses = count_whole_parses(monkeypatch)
+    text = store.read_text(encoding="utf-8")
+    write(store, text.replace("percent = 25", "percent = 30"))
+    report = check_files([StoreLocation(store, "option", "test")])
+    assert report.clean
+    assert parses == []
+    write(store, text.replace("percent = 25", "percent = 130"))
+    report = check_files([StoreLocation(store, "option", "test")])
+    assert [problem.message for problem in report.problems] == [
+        "percent must be a whole number from 0 to 100"
+    ]
