@@ -1388,11 +1388,22 @@ class Checked(NamedTuple):
 
 
 def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
-    """The cache's view of ``data`` (read under the write lock), if it provably has one."""
+    """The cache's view of ``data`` (read under the write lock), if it provably has one.
+
+    An entry of an older content (a hand edit or a `git pull` since) is first
+    brought up to date by the changed runs, as a read would.
+    """
     try:
         entry = _open_entry(store_path)
         if entry is None:
             return None
+        if not (entry.state.fresh_for(read.stamp) or entry.state.describes(data)):
+            entry.handle.close()
+            if changed_snapshot(store_path, data, read) is None:
+                return None
+            entry = _open_entry(store_path)
+            if entry is None:
+                return None
         with entry.handle:
             if not (entry.state.fresh_for(read.stamp) or entry.state.describes(data)):
                 return None
