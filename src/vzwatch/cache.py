@@ -42,13 +42,12 @@ import sys
 import time
 import zlib
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
-from datetime import date
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from vzwatch import __version__
-from vzwatch.model import HistoryEntry, Initiative, Pillar, Portfolio, ProgressEntry
-from vzwatch.quarters import FiscalCalendar, Quarter, Timeline
+from vzwatch import __version__, schema
+from vzwatch.model import Initiative, Portfolio
+from vzwatch.quarters import FiscalCalendar
 
 __all__ = [
     "NO_CACHE_ENV",
@@ -78,7 +77,7 @@ Stamp = tuple[int, int, int, int, int]
 Row = tuple[Any, ...]
 # Which initiatives to build, asked of (status, index of the end quarter or None).
 RowTest = Callable[[str, int | None], bool]
-_STATUS, _END = 7, 10  # where row_of puts them
+_STATUS, _END = schema.STATUS_COLUMN, schema.END_COLUMN  # where row_of puts them
 
 
 def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
@@ -113,7 +112,7 @@ def _fingerprint() -> tuple[Any, ...]:
     from vzwatch import model, quarters
 
     parts: list[Any] = [_FORMAT, __version__, sys.version_info[:2]]
-    for module_file in (model.__file__, quarters.__file__, __file__):
+    for module_file in (model.__file__, schema.__file__, quarters.__file__, __file__):
         st = Path(module_file or "").stat()
         parts.append((st.st_size, st.st_mtime_ns))
     return tuple(parts)
@@ -140,76 +139,20 @@ def _settled(stamp: Stamp, recorded_ns: int) -> bool:
 
 def row_of(item: Initiative) -> Row:
     """The cache's flat form of one initiative."""
-    timeline = item.timeline
-    return (
-        item.id,
-        item.title,
-        item.timeline_text,
-        item.objective,
-        item.pillar,
-        item.partners,
-        item.tags,
-        item.status,
-        item.source,
-        timeline.start.index if timeline.start else None,
-        timeline.end.index if timeline.end else None,
-        tuple((e.on.toordinal(), e.percent, e.note) for e in item.progress_log),
-        tuple((h.on.toordinal(), h.field, h.old, h.new) for h in item.history),
-    )
+    return schema.initiative_row(item)
 
 
 def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
-    timelines: dict[tuple[int | None, int | None], Timeline] = {}
-    from_ordinal = date.fromordinal
-    built: list[Initiative] = []
-    for row in rows:
-        ident, title, text, objective, pillar, partners, tags, status, source, s, e, log, past = row
-        timeline = timelines.get((s, e))
-        if timeline is None:
-            timeline = timelines[(s, e)] = Timeline(
-                None if s is None else Quarter.from_index(s),
-                None if e is None else Quarter.from_index(e),
-            )
-        built.append(
-            Initiative(
-                ident,
-                title,
-                timeline,
-                text,
-                objective,
-                pillar,
-                partners,
-                tags,
-                status,
-                source,
-                tuple(ProgressEntry(ident, from_ordinal(o), p, n) for o, p, n in log),
-                tuple(HistoryEntry(ident, from_ordinal(o), f, a, b) for o, f, a, b in past),
-            )
-        )
-    return built
+    return list(map(schema.initiative_from_row, rows))
 
 
 def _head(portfolio: Portfolio, appendable: tuple[str, ...]) -> tuple[Any, ...]:
-    fiscal = portfolio.fiscal
-    return (
-        (portfolio.title, portfolio.source, portfolio.partners),
-        (fiscal.start_month, fiscal.named_by),
-        tuple((p.id, p.name, p.description) for p in portfolio.pillars),
-        appendable,
-    )
+    return (schema.portfolio_row(portfolio), appendable)
 
 
 def _fields_of(head: tuple[Any, ...]) -> Portfolio:
     """The portfolio-wide fields a head keeps, as a Portfolio without initiatives."""
-    (title, source, partners), (start_month, named_by), pillars, _ = head
-    return Portfolio(
-        initiatives=(),
-        pillars=tuple(Pillar(*p) for p in pillars),
-        title=title,
-        source=source,
-        partners=partners,
-        fiscal=FiscalCalendar(start_month, named_by),
-    )
+    return schema.portfolio_from_row(head[0])
 
 
 # --- the file ------------------------------------------------------------------
@@ -657,7 +600,7 @@ def append_target(store_path: Path) -> AppendTarget | None:
                     data = handle.read()
                 if len(data) != st.st_size or not entry.state.describes(data):
                     return None
-            appendable = entry.head[3]
+            appendable = entry.head[-1]
             ids = Ids(entry.ids.joined, (row[0] for rows in entry.appends for row in rows))
             tail = entry.state.tail
         return AppendTarget(
