@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from vzwatch.model import Initiative, Portfolio
-from vzwatch.schema import INITIATIVE, flat_values, ordered
+from vzwatch.schema import INITIATIVE, flat_cells, ordered
 from vzwatch.textsafe import escape_json_text, visible
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
@@ -35,10 +35,9 @@ _RELEASED_COLUMNS = (
     "tags",
     "source",
 )
-_COLUMN_FIELDS = tuple(spec for spec in INITIATIVE.fields if spec.columns)
-INITIATIVE_COLUMNS = ordered(
-    _RELEASED_COLUMNS, (column for spec in _COLUMN_FIELDS for column in spec.columns)
-)
+_CELLS = {cell[0]: cell for spec in INITIATIVE.fields for cell in flat_cells(spec)}
+INITIATIVE_COLUMNS = ordered(_RELEASED_COLUMNS, _CELLS)
+_ORDERED_CELLS = tuple(_CELLS[column] for column in INITIATIVE_COLUMNS)
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -47,10 +46,10 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 def initiative_row(initiative: Initiative, portfolio: Portfolio | None = None) -> dict[str, Any]:
     """One flat row per initiative: lists joined with '; ', quarters canonical."""
-    cells: dict[str, Any] = {}
-    for spec in _COLUMN_FIELDS:
-        cells.update(zip(spec.columns, flat_values(spec, initiative, portfolio), strict=True))
-    return {column: cells[column] for column in INITIATIVE_COLUMNS}
+    return {
+        column: get(initiative, portfolio) if with_portfolio else get(initiative)
+        for column, get, with_portfolio in _ORDERED_CELLS
+    }
 
 
 def _plain(value: object) -> str:

@@ -59,7 +59,8 @@ def initiative_to_dict(
     """The documented JSON object for one initiative."""
     document = {key: get(initiative) for key, get in _BEFORE}
     document["pillar_name"] = _pillar_name(initiative, portfolio)
-    document.update((key, get(initiative)) for key, get in _AFTER)
+    for key, get in _AFTER:
+        document[key] = get(initiative)
     return document
 
 

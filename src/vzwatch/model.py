@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
-from dataclasses import replace
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -185,15 +184,20 @@ def check_document(
     history = _by_initiative(history_entries)
 
     def initiative(raw: Mapping[str, Any]) -> Initiative:
-        item = read_initiative(raw, head.fiscal)
+        ident = raw[INITIATIVE.identity or ""]  # read and found unique: a valid id
+        item = read_initiative(
+            raw,
+            head.fiscal,
+            progress_log=tuple(progress.get(ident, ())),
+            history=tuple(history.get(ident, ())),
+        )
         check_pillar(item, pillar_ids)
+        progress.pop(ident, None)
+        history.pop(ident, None)
         return item
 
     initiative_tables = tables(INITIATIVE)
-    initiatives = [
-        _with_logs(item, progress.pop(item.id, ()), history.pop(item.id, ()))
-        for item in _read_tables(INITIATIVE, initiative_tables, initiative, locator, problems)
-    ]
+    initiatives = _read_tables(INITIATIVE, initiative_tables, initiative, locator, problems)
     named = {readable_identity(INITIATIVE, raw) for raw in initiative_tables}
     for kind, entries in ((PROGRESS, progress), (HISTORY, history)):
         for orphan in entries:
@@ -238,14 +242,6 @@ def _by_initiative(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
     for listed in by_initiative.values():
         listed.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
     return by_initiative
-
-
-def _with_logs(
-    item: Initiative, progress: Sequence[ProgressEntry], history: Sequence[HistoryEntry]
-) -> Initiative:
-    if not (progress or history):
-        return item
-    return replace(item, progress_log=tuple(progress), history=tuple(history))
 
 
 # --- rules that span the store ---------------------------------------------------

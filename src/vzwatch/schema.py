@@ -12,9 +12,11 @@ CSV/Markdown/JSONL columns, the import diff and the iCalendar text all derive
 from these declarations, so a new field is added here (and in the docs, plus
 a CLI option when it is editable) and nowhere else.
 
-Pure: no I/O, no Typer, no Rich. Imported by every command, so it defines
-NamedTuples, not dataclasses, for its own declarations (~0.1 ms each against
-~0.8 ms). Store-wide rules (unique ids, references between records) are in
+Pure: no I/O, no Typer, no Rich. Imported by every command, so what it
+defines at import is cheap: its declarations are plain slotted classes, and
+the functions that read a record, build a row or a JSON value are made once
+per field here, so that using them does no dispatch on the field's type.
+Store-wide rules (unique ids, references between records) are in
 ``model.check_document``; this module reads and checks one record at a time.
 """
 
@@ -26,7 +28,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from enum import StrEnum
 from operator import attrgetter, itemgetter
-from typing import Any, Literal, NamedTuple
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from vzwatch.errors import InvalidQuarter, NotFoundError
 from vzwatch.quarters import CALENDAR, FiscalCalendar, Quarter, Timeline, parse_timeline
@@ -163,52 +165,114 @@ def find_id(ids: Collection[str], id_or_prefix: str) -> str:
 
 # --- the declarations -------------------------------------------------------------
 
-FieldType = Literal[
-    "id",  # an initiative id: one line, lowercase letters, digits and dashes
-    "line",  # one line of text
-    "text",  # text that may span lines
-    "texts",  # a list of one-line texts
-    "status",  # one of Status
-    "date",  # a TOML date or a YYYY-MM-DD string
-    "percent",  # a whole number from 0 to 100
-    "timeline",  # a timeline as written ("Q3 – Q4 2024"), or start and end keys
-    "pillar",  # a [[pillars]] id (checked across the store)
-    "initiative",  # an [[initiatives]] id (checked across the store)
-    "fiscal",  # the fiscal calendar: start month, and also the naming key
-    "records",  # records of another kind that belong to this one (a log)
-]
+if TYPE_CHECKING:
+    FieldType = Literal[
+        "id",  # an initiative id: one line, lowercase letters, digits and dashes
+        "line",  # one line of text
+        "text",  # text that may span lines
+        "texts",  # a list of one-line texts
+        "status",  # one of Status
+        "date",  # a TOML date or a YYYY-MM-DD string
+        "percent",  # a whole number from 0 to 100
+        "timeline",  # a timeline as written ("Q3 – Q4 2024"), or start and end keys
+        "pillar",  # a [[pillars]] id (checked across the store)
+        "initiative",  # an [[initiatives]] id (checked across the store)
+        "fiscal",  # the fiscal calendar: start month, and also the naming key
+        "records",  # records of another kind that belong to this one (a log)
+    ]
 
 
-class Field(NamedTuple):
+# Field and RecordKind are plain classes with __slots__, not NamedTuples or
+# dataclasses: defining one costs ~5 µs of every start against ~100-250 µs.
+# They are declarations: nothing changes them after this module is loaded.
+
+
+class Field:
     """One field of a record kind. Views name it by its ``json``, ``columns`` and ``label``."""
 
-    key: str  # the TOML key; "": not a key of the table (derived, or records)
-    attr: str  # the record's attribute (a timeline also keeps ``attr + "_text"``, as written)
-    type: FieldType
-    required: bool = False
-    default: Any = None  # the value when the key is absent, or empty text
-    what: str = ""  # how messages name it, when not by its key ("portfolio title")
-    json: str | None = None  # its key in JSON output; None: not shown there
-    columns: tuple[str, ...] = ()  # its CSV/Markdown columns (a timeline has four)
-    label: str = ""  # its name for people: detail views, calendar text
-    options: tuple[str, ...] = ()  # the `vzwatch edit` options that change it
-    write_empty: bool = False  # a new table has the key even when empty (partners = [])
-    fallback: str | None = None  # the attribute an empty value takes (a pillar's name: its id)
-    also: tuple[str, ...] = ()  # other keys it is read from (timeline: start and end)
-    derived: bool = False  # computed from other fields (progress), never stored
-    of: RecordKind | None = None  # for "records": their kind
+    __slots__ = (
+        "also",
+        "attr",
+        "columns",
+        "default",
+        "derived",
+        "fallback",
+        "json",
+        "key",
+        "label",
+        "of",
+        "options",
+        "required",
+        "type",
+        "what",
+        "write_empty",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        attr: str,
+        type: FieldType,
+        *,
+        required: bool = False,
+        default: Any = None,
+        what: str = "",
+        json: str | None = None,
+        columns: tuple[str, ...] = (),
+        label: str = "",
+        options: tuple[str, ...] = (),
+        write_empty: bool = False,
+        fallback: str | None = None,
+        also: tuple[str, ...] = (),
+        derived: bool = False,
+        of: RecordKind | None = None,
+    ) -> None:
+        self.key = key  # the TOML key; "": not a key of the table (derived, or records)
+        self.attr = attr  # the record's attribute (a timeline also keeps ``attr + "_text"``)
+        self.type = type
+        self.required = required
+        self.default = default  # the value when the key is absent, or empty text
+        self.what = what  # how messages name it, when not by its key ("portfolio title")
+        self.json = json  # its key in JSON output; None: not shown there
+        self.columns = columns  # its CSV/Markdown columns (a timeline has four)
+        self.label = label  # its name for people: detail views, calendar text
+        self.options = options  # the `vzwatch edit` options that change it
+        self.write_empty = write_empty  # a new table has the key even when empty
+        self.fallback = fallback  # the attribute an empty value takes (a pillar's name: its id)
+        self.also = also  # other keys it is read from (timeline: start and end)
+        self.derived = derived  # computed from other fields (progress), never stored
+        self.of = of  # for "records": their kind
+
+    def __repr__(self) -> str:
+        return f"Field({self.key!r}, {self.attr!r}, {self.type!r})"
 
 
-class RecordKind(NamedTuple):
+class RecordKind:
     """One kind of record: its TOML table, its class and its fields in store order."""
 
-    table: str  # "initiatives" is written [[initiatives]]; "portfolio" is [portfolio]
-    label: str  # how messages name one: "initiative", "progress entry"
-    identity: str | None  # the key that names a record; None: entries, named by reference
-    record: Callable[..., Any]  # the record class
-    fields: tuple[Field, ...]
-    duplicate: str = ""  # the message for a second record with the same identity
-    named_by_identity: bool = False  # messages say "initiative 'x'", not "initiative 3"
+    __slots__ = ("duplicate", "fields", "identity", "label", "named_by_identity", "record", "table")
+
+    def __init__(
+        self,
+        *,
+        table: str,
+        label: str,
+        identity: str | None,
+        record: Callable[..., Any],
+        fields: tuple[Field, ...],
+        duplicate: str = "",
+        named_by_identity: bool = False,
+    ) -> None:
+        self.table = table  # "initiatives" is written [[initiatives]]; "portfolio" [portfolio]
+        self.label = label  # how messages name one: "initiative", "progress entry"
+        self.identity = identity  # the key that names a record; None: entries
+        self.record = record  # the record class
+        self.fields = fields
+        self.duplicate = duplicate  # the message for a second record with the same identity
+        self.named_by_identity = named_by_identity  # "initiative 'x'", not "initiative 3"
+
+    def __repr__(self) -> str:
+        return f"RecordKind({self.table!r})"
 
     @property
     def array(self) -> bool:
@@ -506,43 +570,91 @@ def _fiscal(raw: Mapping[str, Any], key: str, also: Sequence[str]) -> FiscalCale
     return FiscalCalendar(start_month, named_by)
 
 
-def _read_field(
-    spec: Field, raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
-) -> None:
-    """Check ``spec``'s value in ``raw`` and put the record's attribute(s) in ``values``."""
-    key, kind = spec.key, spec.type
+Reader = Callable[[Mapping[str, Any], FiscalCalendar, dict[str, Any]], None]
+
+
+def _reader(spec: Field) -> Reader:
+    """A function that checks ``spec``'s value in a raw table and puts its attribute(s)
+    in ``values``; made once per field, so reading a record does no type dispatch."""
+    key, attr, kind, default, required = spec.key, spec.attr, spec.type, spec.default, spec.required
     what = spec.what or key
     if kind in ("line", "pillar", "initiative"):
-        value: Any = _text(raw.get(key), what, required=spec.required) or spec.default
-        if not value and spec.fallback:
-            value = values[spec.fallback]
-    elif kind == "id":
-        value = _text(raw.get(key), what, required=True)
-        if not ID_PATTERN.fullmatch(value):
-            raise ValueError(f"{what} must be lowercase letters, digits and dashes")
-    elif kind == "text":
-        value = _text(raw.get(key), what, one_line=False) or spec.default
-    elif kind == "texts":
-        value = _texts(raw.get(key), what)
-    elif kind == "status":
-        value = check_status(raw.get(key, spec.default))
-    elif kind == "date":
-        value = _date(raw.get(key), what)
-    elif kind == "percent":
-        value = _percent(raw.get(key), what)
-    elif kind == "timeline":
-        value, values[f"{spec.attr}_text"] = _timeline(raw, key, spec.also, fiscal)
-    elif kind == "fiscal":
-        value = _fiscal(raw, key, spec.also)
-    else:  # pragma: no cover - every stored type is handled above
-        raise AssertionError(kind)
-    values[spec.attr] = value
+        fallback = spec.fallback
+        if fallback is not None:
+
+            def read_line_or(
+                raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]
+            ) -> None:
+                values[attr] = _text(raw.get(key), what, required=required) or values[fallback]
+
+            return read_line_or
+
+        def read_line(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _text(raw.get(key), what, required=required) or default
+
+        return read_line
+    if kind == "id":
+
+        def read_id(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            value = _text(raw.get(key), what, required=True)
+            if not ID_PATTERN.fullmatch(value):
+                raise ValueError(f"{what} must be lowercase letters, digits and dashes")
+            values[attr] = value
+
+        return read_id
+    if kind == "text":
+
+        def read_text(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _text(raw.get(key), what, one_line=False) or default
+
+        return read_text
+    if kind == "texts":
+
+        def read_texts(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _texts(raw.get(key), what)
+
+        return read_texts
+    if kind == "status":
+
+        def read_status(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = check_status(raw.get(key, default))
+
+        return read_status
+    if kind == "date":
+
+        def read_date(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _date(raw.get(key), what)
+
+        return read_date
+    if kind == "percent":
+
+        def read_percent(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _percent(raw.get(key), what)
+
+        return read_percent
+    if kind == "timeline":
+        also, text_attr = spec.also, f"{attr}_text"
+
+        def read_timeline(
+            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+        ) -> None:
+            values[attr], values[text_attr] = _timeline(raw, key, also, fiscal)
+
+        return read_timeline
+    if kind == "fiscal":
+        also = spec.also
+
+        def read_fiscal(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _fiscal(raw, key, also)
+
+        return read_fiscal
+    raise AssertionError(f"{kind} fields are not read from a table")
 
 
 def _read(kind: RecordKind, raw: Mapping[str, Any], fiscal: FiscalCalendar) -> dict[str, Any]:
     values: dict[str, Any] = {}
-    for spec in _STORED[kind.table]:
-        _read_field(spec, raw, fiscal, values)
+    for read in _READERS[kind.table]:
+        read(raw, fiscal, values)
     return values
 
 
@@ -550,7 +662,7 @@ def read_identity(kind: RecordKind, raw: Mapping[str, Any]) -> str:
     """The identity (the id) of one record table, checked as reading the record checks it."""
     assert kind.identity is not None
     values: dict[str, Any] = {}
-    _read_field(kind.field(kind.identity), raw, CALENDAR, values)
+    _IDENTITY_READERS[kind.table](raw, CALENDAR, values)
     return str(values[kind.identity])
 
 
@@ -580,13 +692,19 @@ def read_pillar(raw: Mapping[str, Any]) -> Pillar:
     return Pillar(**_read(PILLAR, raw, CALENDAR))
 
 
-def read_initiative(raw: Mapping[str, Any], fiscal: FiscalCalendar) -> Initiative:
-    """One ``[[initiatives]]`` table, without its progress log and history (other tables).
+def read_initiative(
+    raw: Mapping[str, Any],
+    fiscal: FiscalCalendar,
+    *,
+    progress_log: tuple[ProgressEntry, ...] = (),
+    history: tuple[HistoryEntry, ...] = (),
+) -> Initiative:
+    """One ``[[initiatives]]`` table; its progress log and history (other tables) when given.
 
     ValueError says what is wrong with it; its pillar is not checked here
     (that needs the store's pillars: ``model.check_pillar``).
     """
-    return Initiative(**_read(INITIATIVE, raw, fiscal))
+    return Initiative(**_read(INITIATIVE, raw, fiscal), progress_log=progress_log, history=history)
 
 
 def read_progress(raw: Mapping[str, Any]) -> ProgressEntry:
@@ -675,10 +793,15 @@ def json_getter(spec: Field) -> Callable[[Any], Any]:
         getters = tuple(
             (entry.json, json_getter(entry)) for entry in spec.of.fields if entry.json is not None
         )
-        return lambda record: [
-            {key: get(entry) for key, get in getters} for entry in getattr(record, attr)
-        ]
-    return lambda record: getattr(record, attr)
+
+        def entry_json(entry: Any) -> dict[str, Any]:
+            document = {}
+            for key, get in getters:  # a loop builds small dicts faster than a comprehension
+                document[key] = get(entry)
+            return document
+
+        return lambda record: [entry_json(entry) for entry in getattr(record, attr)]
+    return attrgetter(attr)
 
 
 def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> str:
@@ -695,24 +818,36 @@ def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> 
     return "" if value is None else str(value)
 
 
-def flat_values(spec: Field, record: Any, portfolio: Portfolio | None = None) -> tuple[Any, ...]:
+# One column of a flat row: (column, get, with_portfolio): the cell is ``get(record)``,
+# or ``get(record, portfolio)`` when with_portfolio (a pillar shows its name).
+Cell = tuple[str, Callable[..., Any], bool]
+
+
+def flat_cells(spec: Field) -> tuple[Cell, ...]:
     """``spec``'s cells in a flat row (CSV, Markdown, JSON Lines), one per column."""
-    value = getattr(record, spec.attr)
+    if not spec.columns:
+        return ()
+    get = attrgetter(spec.attr)
     if spec.type == "timeline":
-        timeline: Timeline = value
+        start, end, ongoing, text = spec.columns
         return (
-            str(timeline.start) if timeline.start else "",
-            str(timeline.end) if timeline.end else "",
-            timeline.ongoing,
-            getattr(record, f"{spec.attr}_text"),
+            (start, lambda record: str(get(record).start or ""), False),
+            (end, lambda record: str(get(record).end or ""), False),
+            (ongoing, lambda record: get(record).ongoing, False),
+            (text, attrgetter(f"{spec.attr}_text"), False),
         )
+    (column,) = spec.columns
     if spec.type == "texts":
-        return ("; ".join(value),)
+        return ((column, lambda record: "; ".join(get(record)), False),)
     if spec.type == "pillar":
-        return (portfolio.pillar_name(value) if portfolio else value,)
-    if spec.type in ("line", "text") and value is None:
-        return ("",)
-    return (value,)
+
+        def pillar(record: Any, portfolio: Portfolio | None) -> Any:
+            return portfolio.pillar_name(get(record)) if portfolio else get(record)
+
+        return ((column, pillar, True),)
+    if spec.type in ("line", "text"):
+        return ((column, lambda record: "" if (value := get(record)) is None else value, False),)
+    return ((column, get, False),)
 
 
 # --- cache rows ------------------------------------------------------------------------
@@ -725,11 +860,16 @@ def flat_values(spec: Field, record: Any, portfolio: Portfolio | None = None) ->
 # its initiative is the initiative's own id object, so marshal writes it once.
 
 
-class _Slot(NamedTuple):
-    attr: str
-    type: str  # the field type, or "plain" for a timeline's text
-    width: int  # how many columns it takes
-    of: RecordKind | None
+class _Slot:
+    """Where one attribute sits in a row."""
+
+    __slots__ = ("attr", "of", "type", "width")
+
+    def __init__(self, attr: str, type: str, width: int, of: RecordKind | None) -> None:
+        self.attr = attr
+        self.type = type  # the field type, or "plain" for a timeline's text
+        self.width = width  # how many columns it takes
+        self.of = of
 
 
 def _slots(kind: RecordKind, attrs: Sequence[str]) -> tuple[_Slot, ...]:
@@ -873,6 +1013,10 @@ def _decoder(kind: RecordKind) -> Decoder:
 
 
 _STORED = {kind.table: kind.stored() for kind in KINDS}
+_READERS = {kind.table: tuple(map(_reader, kind.stored())) for kind in KINDS}
+_IDENTITY_READERS = {
+    kind.table: _reader(kind.field(kind.identity)) for kind in KINDS if kind.identity
+}
 _ROW_SLOTS = {
     kind.table: _slots(kind, _class_attrs(kind)) for kind in (PROGRESS, HISTORY, PILLAR, INITIATIVE)
 }
