@@ -45,14 +45,13 @@ import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
-from datetime import date
 from itertools import pairwise
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from vzwatch import __version__
-from vzwatch.model import HistoryEntry, Initiative, Pillar, Portfolio, ProgressEntry
-from vzwatch.quarters import FiscalCalendar, Quarter, Timeline
+from vzwatch import __version__, schema
+from vzwatch.model import Initiative, Portfolio, ProgressEntry
+from vzwatch.quarters import FiscalCalendar
 
 __all__ = [
     "NO_CACHE_ENV",
@@ -97,7 +96,7 @@ _DIGEST_SIZE = 16
 _SEQUENCE_MARK = b"\xffRUN"  # past 1/4 of the runs changed, a whole parse is as cheap
 # Which initiatives to build, asked of (status, index of the end quarter or None).
 RowTest = Callable[[str, int | None], bool]
-_STATUS, _END = 7, 10  # where row_of puts them
+_STATUS, _END = schema.STATUS_COLUMN, schema.END_COLUMN  # where row_of puts them
 
 
 def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
@@ -132,7 +131,7 @@ def _fingerprint() -> tuple[Any, ...]:
     from vzwatch import model, quarters
 
     parts: list[Any] = [_FORMAT, __version__, sys.version_info[:2]]
-    for module_file in (model.__file__, quarters.__file__, __file__):
+    for module_file in (model.__file__, schema.__file__, quarters.__file__, __file__):
         st = Path(module_file or "").stat()
         parts.append((st.st_size, st.st_mtime_ns))
     return tuple(parts)
@@ -159,22 +158,7 @@ def _settled(stamp: Stamp, recorded_ns: int) -> bool:
 
 def row_of(item: Initiative) -> Row:
     """The cache's flat form of one initiative."""
-    timeline = item.timeline
-    return (
-        item.id,
-        item.title,
-        item.timeline_text,
-        item.objective,
-        item.pillar,
-        item.partners,
-        item.tags,
-        item.status,
-        item.source,
-        timeline.start.index if timeline.start else None,
-        timeline.end.index if timeline.end else None,
-        tuple((e.on.toordinal(), e.percent, e.note) for e in item.progress_log),
-        tuple((h.on.toordinal(), h.field, h.old, h.new) for h in item.history),
-    )
+    return schema.initiative_row(item)
 
 
 def _bare_row(item: Initiative) -> Row:
@@ -184,67 +168,26 @@ def _bare_row(item: Initiative) -> Row:
 
 def _with_logs(bare: Row, log: list[Row], history: list[Row]) -> Row:
     """A bare row with its logs, in the order loading the store gives them."""
-    log.sort(key=_first)  # stable: same-day entries keep file order
-    history.sort(key=_first)
+    log.sort(key=_date_of)  # stable: same-day entries keep file order
+    history.sort(key=_date_of)
     return (*bare[:-2], tuple(log), tuple(history))
 
 
-def _first(item: Row) -> Any:
-    return item[0]
+def _date_of(entry_row: Row) -> Any:
+    return entry_row[1]  # (initiative, date ordinal, …): see schema.progress_row
 
 
 def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
-    timelines: dict[tuple[int | None, int | None], Timeline] = {}
-    from_ordinal = date.fromordinal
-    built: list[Initiative] = []
-    for row in rows:
-        ident, title, text, objective, pillar, partners, tags, status, source, s, e, log, past = row
-        timeline = timelines.get((s, e))
-        if timeline is None:
-            timeline = timelines[(s, e)] = Timeline(
-                None if s is None else Quarter.from_index(s),
-                None if e is None else Quarter.from_index(e),
-            )
-        built.append(
-            Initiative(
-                ident,
-                title,
-                timeline,
-                text,
-                objective,
-                pillar,
-                partners,
-                tags,
-                status,
-                source,
-                tuple(ProgressEntry(ident, from_ordinal(o), p, n) for o, p, n in log),
-                tuple(HistoryEntry(ident, from_ordinal(o), f, a, b) for o, f, a, b in past),
-            )
-        )
-    return built
+    return list(map(schema.initiative_from_row, rows))
 
 
 def _head(portfolio: Portfolio, appendable: tuple[str, ...]) -> tuple[Any, ...]:
-    fiscal = portfolio.fiscal
-    return (
-        (portfolio.title, portfolio.source, portfolio.partners),
-        (fiscal.start_month, fiscal.named_by),
-        tuple((p.id, p.name, p.description) for p in portfolio.pillars),
-        appendable,
-    )
+    return (schema.portfolio_row(portfolio), appendable)
 
 
 def _fields_of(head: tuple[Any, ...]) -> Portfolio:
     """The portfolio-wide fields a head keeps, as a Portfolio without initiatives."""
-    (title, source, partners), (start_month, named_by), pillars, _ = head
-    return Portfolio(
-        initiatives=(),
-        pillars=tuple(Pillar(*p) for p in pillars),
-        title=title,
-        source=source,
-        partners=partners,
-        fiscal=FiscalCalendar(start_month, named_by),
-    )
+    return schema.portfolio_from_row(head[0])
 
 
 # --- the file ------------------------------------------------------------------
@@ -835,7 +778,6 @@ def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> Run
     None when the run path cannot follow the layout (sub-tables of records).
     """
     from vzwatch import blocks
-    from vzwatch.model import _entry_date
 
     index = blocks.index(text, digests=True)
     payloads: list[Payload] = [_REST]
@@ -854,13 +796,7 @@ def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> Run
         if kind == "i":
             payloads.append(("i", initiatives[number].id))
             continue
-        raw = document[table][number]
-        on = _entry_date(raw).toordinal()
-        if kind == "p":
-            payloads.append(("p", raw["initiative"], on, raw["percent"], raw.get("note") or ""))
-        else:
-            old, new = raw.get("from") or "", raw.get("to") or ""
-            payloads.append(("h", raw["initiative"], on, raw["field"], old, new))
+        payloads.append(_entry_payload(kind, document[table][number]))
     digests = index.runs
     if len(digests) != len(payloads):
         return None
@@ -1027,7 +963,7 @@ def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
             if ident in touched:
                 bare[ident] = own  # an id: this run is unchanged, its cached row stands
         elif kind != "r" and payload[1] in logs:
-            (logs if kind == "p" else histories)[payload[1]].append(payload[2:])
+            (logs if kind == "p" else histories)[payload[1]].append(payload[1:])
     if order is not None and len(set(order)) != len(order):
         return None  # a duplicate id: the whole parse names it
     if any(isinstance(own, str) for own in bare.values()):
@@ -1061,7 +997,7 @@ def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
     import tomllib
 
     from vzwatch import blocks
-    from vzwatch.model import portfolio_from_document
+    from vzwatch.model import check_pillar
 
     text = run.decode("utf-8")
     path, array = blocks.header_path(text.split("\n", 1)[0] + "\n")
@@ -1073,32 +1009,18 @@ def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
     if set(document) != {table} or len(document[table]) != 1:
         return None
     raw = document[table][0]
-    fiscal = fields.fiscal
-    context: dict[str, Any] = {
-        "portfolio": {
-            "fiscal_year_start_month": fiscal.start_month,
-            "fiscal_year_named_by": fiscal.named_by,
-        },
-        "pillars": [
-            {"id": pillar.id, "name": pillar.name, "description": pillar.description}
-            for pillar in fields.pillars
-        ],
-    }
     if kind == "i":
-        context["initiatives"] = [raw]
-        (item,) = portfolio_from_document(context, text, Path("run")).initiatives
+        item = schema.read_initiative(raw, fields.fiscal)
+        check_pillar(item, {pillar.id for pillar in fields.pillars})
         return ("i", _bare_row(item))
-    owner = raw.get("initiative")
-    if not isinstance(owner, str):
-        return None
-    context["initiatives"] = [{"id": owner, "title": owner, "timeline": "ongoing"}]
-    context[table] = [raw]
-    (item,) = portfolio_from_document(context, text, Path("run")).initiatives
+    return _entry_payload(kind, raw)
+
+
+def _entry_payload(kind: str, raw: Mapping[str, Any]) -> Payload:
+    """The payload of a ``[[progress]]`` ("p") or ``[[history]]`` ("h") table."""
     if kind == "p":
-        (entry,) = item.progress_log
-        return ("p", owner, entry.on.toordinal(), entry.percent, entry.note)
-    (change,) = item.history
-    return ("h", owner, change.on.toordinal(), change.field, change.old, change.new)
+        return ("p", *schema.progress_row(schema.read_progress(raw)))
+    return ("h", *schema.history_row(schema.read_history(raw)))
 
 
 class AppendTarget(NamedTuple):
@@ -1152,13 +1074,7 @@ def appended_run(chunk: str, record: Initiative | ProgressEntry) -> tuple[bytes,
 
     if isinstance(record, Initiative):
         return digest(chunk), ("i", _bare_row(record))
-    return digest(chunk), (
-        "p",
-        record.initiative,
-        record.on.toordinal(),
-        record.percent,
-        record.note,
-    )
+    return digest(chunk), ("p", *schema.progress_row(record))
 
 
 def append_target(store_path: Path) -> AppendTarget | None:
@@ -1179,7 +1095,7 @@ def append_target(store_path: Path) -> AppendTarget | None:
                     data = handle.read()
                 if len(data) != st.st_size or not entry.state.describes(data):
                     return None
-            appendable = entry.head[3]
+            appendable = entry.head[-1]
             added = (row[0] for rows in entry.appends for row in rows)
             ids = Ids(entry.ids.joined, added, entry.removed)
             tail = entry.state.tail

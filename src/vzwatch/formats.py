@@ -14,11 +14,13 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from vzwatch.model import Initiative, Portfolio
+from vzwatch.schema import INITIATIVE, flat_cells, ordered
 from vzwatch.textsafe import escape_json_text, visible
 
 FORMATS = ("table", "json", "jsonl", "csv", "markdown")
 
-INITIATIVE_COLUMNS = (
+# The released column order; a field added to the schema later comes after these.
+_RELEASED_COLUMNS = (
     "id",
     "title",
     "objective",
@@ -33,6 +35,9 @@ INITIATIVE_COLUMNS = (
     "tags",
     "source",
 )
+_CELLS = {cell[0]: cell for spec in INITIATIVE.fields for cell in flat_cells(spec)}
+INITIATIVE_COLUMNS = ordered(_RELEASED_COLUMNS, _CELLS)
+_ORDERED_CELLS = tuple(_CELLS[column] for column in INITIATIVE_COLUMNS)
 
 # A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -41,21 +46,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
 
 def initiative_row(initiative: Initiative, portfolio: Portfolio | None = None) -> dict[str, Any]:
     """One flat row per initiative: lists joined with '; ', quarters canonical."""
-    timeline = initiative.timeline
     return {
-        "id": initiative.id,
-        "title": initiative.title,
-        "objective": initiative.objective,
-        "pillar": portfolio.pillar_name(initiative.pillar) if portfolio else initiative.pillar,
-        "status": initiative.status,
-        "progress": initiative.progress,
-        "start": str(timeline.start) if timeline.start else "",
-        "end": str(timeline.end) if timeline.end else "",
-        "ongoing": timeline.ongoing,
-        "timeline": initiative.timeline_text,
-        "partners": "; ".join(initiative.partners),
-        "tags": "; ".join(initiative.tags),
-        "source": initiative.source or "",
+        column: get(initiative, portfolio) if with_portfolio else get(initiative)
+        for column, get, with_portfolio in _ORDERED_CELLS
     }
 
 

@@ -28,26 +28,45 @@ from typing import Literal
 from vzwatch import __version__
 from vzwatch.model import Initiative, Portfolio
 from vzwatch.quarters import Quarter
+from vzwatch.schema import INITIATIVE, Status, ordered, text_value
 from vzwatch.textsafe import visible
 
 __all__ = ["calendar", "escape_text", "fold", "uid"]
 
 Component = Literal["event", "todo"]
 
-EVENT_STATUS = {
-    "planned": "TENTATIVE",
-    "paused": "TENTATIVE",
-    "active": "CONFIRMED",
-    "done": "CONFIRMED",
-    "cancelled": "CANCELLED",
+# Every status has an entry (tests/test_ics.py); one written by a newer vzwatch gets the default.
+EVENT_STATUS: dict[str, str] = {
+    Status.PLANNED: "TENTATIVE",
+    Status.PAUSED: "TENTATIVE",
+    Status.ACTIVE: "CONFIRMED",
+    Status.DONE: "CONFIRMED",
+    Status.CANCELLED: "CANCELLED",
 }
-TODO_STATUS = {
-    "planned": "NEEDS-ACTION",
-    "paused": "NEEDS-ACTION",
-    "active": "IN-PROCESS",
-    "done": "COMPLETED",
-    "cancelled": "CANCELLED",
+TODO_STATUS: dict[str, str] = {
+    Status.PLANNED: "NEEDS-ACTION",
+    Status.PAUSED: "NEEDS-ACTION",
+    Status.ACTIVE: "IN-PROCESS",
+    Status.DONE: "COMPLETED",
+    Status.CANCELLED: "CANCELLED",
 }
+_DEFAULT_STATUS = {"event": EVENT_STATUS[Status.PLANNED], "todo": TODO_STATUS[Status.PLANNED]}
+
+# DESCRIPTION's "Label: value" lines, in the released order, then newer fields. The
+# others have places of their own: SUMMARY (title), the first paragraph (objective),
+# CATEGORIES (tags), the last line (id); logs are not described.
+_ELSEWHERE = ("id", "title", "objective", "tags")
+_DESCRIBED_FIELDS = {
+    spec.attr: spec
+    for spec in INITIATIVE.fields
+    if spec.label and spec.type != "records" and spec.attr not in _ELSEWHERE
+}
+_DESCRIBED = tuple(
+    _DESCRIBED_FIELDS[attr]
+    for attr in ordered(
+        ("timeline", "status", "progress", "pillar", "partners", "source"), _DESCRIBED_FIELDS
+    )
+)
 LINE_LIMIT = 75  # octets, CRLF not counted
 
 
@@ -99,18 +118,17 @@ def _description(initiative: Initiative, portfolio: Portfolio | None) -> str:
     if initiative.objective:
         parts.append(initiative.objective)
         parts.append("")
-    parts.append(f"Timeline: {initiative.timeline_text}")
-    parts.append(f"Status: {initiative.status}")
-    parts.append(f"Progress: {initiative.progress}%")
-    if initiative.pillar:
-        name = portfolio.pillar_name(initiative.pillar) if portfolio else initiative.pillar
-        parts.append(f"Pillar: {name}")
-    if initiative.partners:
-        parts.append("Partners: " + ", ".join(initiative.partners))
-    if initiative.source:
-        parts.append(f"Source: {initiative.source}")
+    for spec in _DESCRIBED:
+        value = text_value(spec, initiative, portfolio)
+        if value:
+            parts.append(f"{spec.label}: {value}")
     parts.append(f"vzwatch id: {initiative.id}")
     return "\n".join(parts)
+
+
+def _status(initiative: Initiative, component: Component) -> str:
+    statuses = EVENT_STATUS if component == "event" else TODO_STATUS
+    return statuses.get(initiative.status, _DEFAULT_STATUS[component])
 
 
 def _entry(
@@ -128,12 +146,12 @@ def _entry(
             start = initiative.timeline.start or Quarter.containing(today)
             last_day = max(Quarter.containing(today), start).end_date
         lines.append(f"DTEND;VALUE=DATE:{_date(last_day + timedelta(days=1))}")
-        lines.append(f"STATUS:{EVENT_STATUS[initiative.status]}")
+        lines.append(f"STATUS:{_status(initiative, component)}")
         lines.append("TRANSP:TRANSPARENT")  # a quarter-long entry must not mark you busy
     else:
         if last_day is not None:
             lines.append(f"DUE;VALUE=DATE:{_date(last_day)}")
-        lines.append(f"STATUS:{TODO_STATUS[initiative.status]}")
+        lines.append(f"STATUS:{_status(initiative, component)}")
         lines.append(f"PERCENT-COMPLETE:{initiative.progress}")
     lines.append(f"SUMMARY:{escape_text(summary)}")
     lines.append(f"DESCRIPTION:{escape_text(_description(initiative, portfolio))}")

@@ -24,6 +24,7 @@ from typing import Any, Literal
 from vzwatch.errors import InvalidQuarter, UsageError
 from vzwatch.model import ID_PATTERN, MAX_TEXT_LENGTH, STATUSES
 from vzwatch.quarters import CALENDAR, FiscalCalendar, Timeline, parse_quarter, parse_timeline
+from vzwatch.schema import INITIATIVE, Field, check_status, ordered
 from vzwatch.textsafe import unsafe_character, visible
 
 __all__ = [
@@ -373,19 +374,9 @@ def _json_candidate(
             _unique(title, where, seen)
         timeline_text, timeline = _json_timeline(item.get("timeline"), fiscal)
         fields: dict[str, Any] = {"title": title, "timeline": timeline_text}
-        if "objective" in item:
-            fields["objective"] = _json_string(item, "objective", multiline=True) or None
-        if "status" in item:
-            status = item["status"]
-            if status not in STATUSES:
-                raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-            fields["status"] = status
-        for key in ("pillar", "source"):
-            if key in item:
-                fields[key] = _json_string(item, key) or None
-        for key in ("partners", "tags"):
-            if key in item:
-                fields[key] = _json_strings(item, key)
+        for spec in _JSON_FIELDS:
+            if spec.json in item:
+                fields[spec.key] = _json_field(item, spec)
         return Candidate(
             where=where,
             title=title,
@@ -398,6 +389,32 @@ def _json_candidate(
         )
     except ValueError as problem:
         raise ValueError(f"{label}: {problem}") from None
+
+
+# What a JSON item may say besides its title, id and timeline: the released order
+# (it is the order keys are added to a table on update), then newer schema fields.
+_JSON_TYPES = ("line", "text", "texts", "status", "pillar")
+_JSON_OPTIONAL = {
+    spec.json: spec
+    for spec in INITIATIVE.stored()
+    if spec.json and spec.type in _JSON_TYPES and spec.key not in ("id", "title")
+}
+_JSON_FIELDS = tuple(
+    _JSON_OPTIONAL[key]
+    for key in ordered(
+        ("objective", "status", "pillar", "source", "partners", "tags"), _JSON_OPTIONAL
+    )
+)
+
+
+def _json_field(item: Mapping[str, Any], spec: Field) -> Any:
+    """The value of a field as a JSON item gives it (None: "there is none")."""
+    key = spec.json or ""
+    if spec.type == "status":
+        return check_status(item[key])
+    if spec.type == "texts":
+        return _json_strings(item, key)
+    return _json_string(item, key, multiline=spec.type == "text") or None
 
 
 def _json_timeline(value: object, fiscal: FiscalCalendar) -> tuple[str, Timeline]:

@@ -27,6 +27,7 @@ from vzwatch.model import (
     new_id,
 )
 from vzwatch.quarters import Timeline
+from vzwatch.schema import INITIATIVE, ordered, toml_value
 from vzwatch.store import StoreLocation, append_text, read_store_text, write_store
 from vzwatch.textsafe import visible
 from vzwatch.tomledit import DELETE, Block, edit_block, render_block, scan, string_value
@@ -35,8 +36,12 @@ __all__ = ["Change", "ImportPlan", "plan_import", "run_import"]
 
 Action = Literal["add", "update", "unchanged"]
 
-# The order of store keys in messages ("update: objective, timeline").
-_FIELD_ORDER = ("title", "objective", "timeline", "status", "pillar", "partners", "tags", "source")
+# The order of store keys in messages ("update: objective, timeline"): the released
+# order, then fields added to the schema later.
+_STORED = {spec.key: spec for spec in INITIATIVE.stored() if spec.key != INITIATIVE.identity}
+_FIELD_ORDER = ordered(
+    ("title", "objective", "timeline", "status", "pillar", "partners", "tags", "source"), _STORED
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,29 +153,19 @@ def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Chang
     )
 
 
-def _current(initiative: Initiative, key: str) -> Any:
-    return {
-        "title": initiative.title,
-        "objective": initiative.objective or None,
-        "status": initiative.status,
-        "pillar": initiative.pillar,
-        "partners": list(initiative.partners),
-        "tags": list(initiative.tags),
-        "source": initiative.source,
-    }[key]
-
-
 def _differences(
     initiative: Initiative, candidate: Candidate, wanted: dict[str, Any]
 ) -> dict[str, Any]:
     edits: dict[str, Any] = {}
     for key, value in wanted.items():
-        if key == "timeline":
+        spec = _STORED[key]
+        if spec.type == "timeline":
             # Timelines compare by meaning: "Q3-Q4 2024" is "Q3 – Q4 2024".
-            if candidate.timeline != initiative.timeline:
-                edits.update(timeline=value, start=DELETE, end=DELETE)
+            if candidate.timeline != getattr(initiative, spec.attr):
+                edits.update({key: value, **dict.fromkeys(spec.also, DELETE)})
             continue
-        if (value if value != [] else None) != (_current(initiative, key) or None):
+        # Empty is empty: no key, "" and [] all mean "none".
+        if (value if value != [] else None) != (toml_value(spec, initiative) or None):
             edits[key] = DELETE if value is None else value
     return edits
 

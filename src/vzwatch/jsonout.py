@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, TextIO
 
 from vzwatch.model import Initiative, Portfolio
+from vzwatch.schema import INITIATIVE, json_getter, ordered, timeline_json
 from vzwatch.textsafe import escape_json_text, is_utf8_stream
 
 if TYPE_CHECKING:
@@ -22,42 +23,45 @@ SCHEMA_VERSION = 1
 
 def timeline_fields(initiative: Initiative) -> dict[str, Any]:
     """The ``timeline`` object: as written, canonical start and end, and ``ongoing``."""
-    timeline = initiative.timeline
-    return {
-        "text": initiative.timeline_text,
-        "start": str(timeline.start) if timeline.start else None,
-        "end": str(timeline.end) if timeline.end else None,
-        "ongoing": timeline.ongoing,
-    }
+    return timeline_json(initiative.timeline, initiative.timeline_text)
+
+
+def _pillar_name(initiative: Initiative, portfolio: Portfolio | None) -> str | None:
+    return portfolio.pillar_name(initiative.pillar) if portfolio and initiative.pillar else None
+
+
+# The released key order; a field added to the schema later comes after these.
+_RELEASED = (
+    "id",
+    "title",
+    "objective",
+    "pillar",
+    "pillar_name",
+    "partners",
+    "tags",
+    "status",
+    "progress",
+    "timeline",
+    "source",
+    "progress_log",
+    "history",
+)
+_GETTERS = {spec.json: json_getter(spec) for spec in INITIATIVE.fields if spec.json is not None}
+_KEYS = ordered(_RELEASED, _GETTERS)
+# pillar_name is the one key that needs the portfolio: the others come before or after it.
+_BEFORE = tuple((key, _GETTERS[key]) for key in _KEYS[: _KEYS.index("pillar_name")])
+_AFTER = tuple((key, _GETTERS[key]) for key in _KEYS[_KEYS.index("pillar_name") + 1 :])
 
 
 def initiative_to_dict(
     initiative: Initiative, portfolio: Portfolio | None = None
 ) -> dict[str, Any]:
     """The documented JSON object for one initiative."""
-    return {
-        "id": initiative.id,
-        "title": initiative.title,
-        "objective": initiative.objective,
-        "pillar": initiative.pillar,
-        "pillar_name": portfolio.pillar_name(initiative.pillar)
-        if portfolio and initiative.pillar
-        else None,
-        "partners": list(initiative.partners),
-        "tags": list(initiative.tags),
-        "status": initiative.status,
-        "progress": initiative.progress,
-        "timeline": timeline_fields(initiative),
-        "source": initiative.source,
-        "progress_log": [
-            {"date": entry.on.isoformat(), "percent": entry.percent, "note": entry.note}
-            for entry in initiative.progress_log
-        ],
-        "history": [
-            {"date": entry.on.isoformat(), "field": entry.field, "from": entry.old, "to": entry.new}
-            for entry in initiative.history
-        ],
-    }
+    document = {key: get(initiative) for key, get in _BEFORE}
+    document["pillar_name"] = _pillar_name(initiative, portfolio)
+    for key, get in _AFTER:
+        document[key] = get(initiative)
+    return document
 
 
 def initiatives_to_list(

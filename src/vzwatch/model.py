@@ -4,127 +4,80 @@
 one ``StoreError`` naming the file, the line and the record. It is the
 ``check`` every write runs on the old and the new text, so a store that
 vzwatch writes always loads again.
+
+The record kinds and their fields are declared in ``vzwatch.schema``, which
+also reads and checks one record table at a time; this module adds the rules
+that span the store (unique ids, references between records) and new ids.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Container, Mapping, Sequence
-from dataclasses import dataclass, field
-from datetime import date
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
-from vzwatch.errors import InvalidQuarter, NotFoundError, StoreError, UsageError
-from vzwatch.quarters import CALENDAR, FiscalCalendar, Timeline, parse_timeline
+from vzwatch.errors import StoreError, UsageError
+from vzwatch.schema import (
+    FINISHED_STATUSES,
+    HISTORY,
+    ID_PATTERN,
+    INITIATIVE,
+    MAX_TEXT_LENGTH,
+    PILLAR,
+    PROGRESS,
+    STATUSES,
+    HistoryEntry,
+    Initiative,
+    Pillar,
+    Portfolio,
+    ProgressEntry,
+    RecordKind,
+    Status,
+    find_id,
+    read_history,
+    read_identity,
+    read_initiative,
+    read_pillar,
+    read_portfolio_fields,
+    read_progress,
+    readable_identity,
+    record_label,
+    record_table,
+    toml_table,
+)
 from vzwatch.textsafe import unsafe_character, visible
 
-STATUSES = ("planned", "active", "done", "paused", "cancelled")
-FINISHED_STATUSES = frozenset({"done", "cancelled"})
-ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?", re.ASCII)
-MAX_TEXT_LENGTH = 10_000
+Entry = TypeVar("Entry", ProgressEntry, HistoryEntry)
+Record = TypeVar("Record")
 
-
-# ProgressEntry, HistoryEntry and Pillar are NamedTuples, not dataclasses: they
-# are as immutable, and defining a frozen dataclass costs ~0.7 ms of every start.
-class ProgressEntry(NamedTuple):
-    """One dated measurement of how far an initiative has come."""
-
-    initiative: str
-    on: date
-    percent: int
-    note: str = ""
-
-
-class HistoryEntry(NamedTuple):
-    """One dated change of a field (today only ``status``), so reports can say when it moved."""
-
-    initiative: str
-    on: date
-    field: str
-    old: str
-    new: str
-
-
-class Pillar(NamedTuple):
-    """A strategic pillar that initiatives belong to."""
-
-    id: str
-    name: str
-    description: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class Initiative:
-    """One tracked initiative, with its progress log in date order."""
-
-    id: str
-    title: str
-    timeline: Timeline
-    timeline_text: str
-    objective: str = ""
-    pillar: str | None = None
-    partners: tuple[str, ...] = ()
-    tags: tuple[str, ...] = ()
-    status: str = "planned"
-    source: str | None = None
-    progress_log: tuple[ProgressEntry, ...] = ()
-    history: tuple[HistoryEntry, ...] = ()
-
-    @property
-    def progress(self) -> int:
-        """Current progress: the entry with the latest date (the later-recorded on a tie)."""
-        if self.progress_log:
-            return self.progress_log[-1].percent
-        return 100 if self.status == "done" else 0
-
-    @property
-    def finished(self) -> bool:
-        return self.status in FINISHED_STATUSES
-
-
-@dataclass(frozen=True, slots=True)
-class Portfolio:
-    """Everything a store holds that vzwatch understands."""
-
-    initiatives: tuple[Initiative, ...]
-    pillars: tuple[Pillar, ...] = ()
-    title: str = ""
-    source: str = ""
-    partners: tuple[str, ...] = ()
-    fiscal: FiscalCalendar = CALENDAR
-    _by_id: dict[str, Initiative] = field(default_factory=dict, repr=False, compare=False)
-
-    def __post_init__(self) -> None:
-        self._by_id.update((item.id, item) for item in self.initiatives)
-
-    @property
-    def ids(self) -> frozenset[str]:
-        return frozenset(self._by_id)
-
-    def pillar_name(self, pillar_id: str | None) -> str:
-        for pillar in self.pillars:
-            if pillar.id == pillar_id:
-                return pillar.name
-        return pillar_id or ""
-
-    def find(self, id_or_prefix: str) -> Initiative:
-        """The initiative with this id, or the only one whose id starts with it."""
-        return self._by_id[find_id(self._by_id, id_or_prefix)]
-
-
-def find_id(ids: Collection[str], id_or_prefix: str) -> str:
-    """The id ``id_or_prefix`` names: itself, or the only id that starts with it."""
-    key = id_or_prefix.strip().lower()
-    if key in ids:
-        return key
-    matches = sorted(i for i in ids if key and i.startswith(key))
-    if len(matches) == 1:
-        return matches[0]
-    shown = visible(id_or_prefix)
-    if matches:
-        raise NotFoundError(f"'{shown}' matches several initiatives: {', '.join(matches)}")
-    raise NotFoundError(f"no initiative matches '{shown}' (see `vzwatch list`)")
+__all__ = [
+    "FINISHED_STATUSES",
+    "ID_PATTERN",
+    "MAX_TEXT_LENGTH",
+    "STATUSES",
+    "HistoryEntry",
+    "Initiative",
+    "Pillar",
+    "Portfolio",
+    "Problem",
+    "ProgressEntry",
+    "Status",
+    "check_document",
+    "check_pillar",
+    "check_unique",
+    "check_user_text",
+    "find_id",
+    "history_record",
+    "initiative_record",
+    "load_portfolio",
+    "new_id",
+    "orphan_message",
+    "portfolio_from_document",
+    "progress_record",
+    "slugify",
+    "validate_status",
+]
 
 
 # --- loading and validation -------------------------------------------------
@@ -173,66 +126,6 @@ class _Locator:
         return Problem(self.path, line, label, message)
 
 
-def _text(value: object, what: str, *, required: bool = False, one_line: bool = True) -> str:
-    if value is None:
-        if required:
-            raise ValueError(f"{what} is missing")
-        return ""
-    if not isinstance(value, str):
-        raise ValueError(f"{what} must be a string, not {_type_name(value)}")
-    if required and not value.strip():
-        raise ValueError(f"{what} must not be empty")
-    if len(value) > MAX_TEXT_LENGTH:
-        raise ValueError(f"{what} is longer than {MAX_TEXT_LENGTH} characters")
-    if one_line and ("\n" in value or "\r" in value):
-        raise ValueError(f"{what} must be one line")
-    return value
-
-
-def _strings(value: object, what: str) -> tuple[str, ...]:
-    if value is None:
-        return ()
-    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
-        raise ValueError(f"{what} must be a list of strings")
-    return tuple(value)
-
-
-def _type_name(value: object) -> str:
-    return {
-        str: "a string",
-        int: "an integer",
-        float: "a number",
-        bool: "a boolean",
-        list: "a list",
-        dict: "a table",
-    }.get(type(value), type(value).__name__)
-
-
-def _timeline(raw: Mapping[str, Any], fiscal: FiscalCalendar) -> tuple[Timeline, str]:
-    if "timeline" in raw:
-        text = _text(raw["timeline"], "timeline", required=True)
-    elif "start" in raw or "end" in raw:
-        start = _text(raw.get("start"), "start")
-        end = _text(raw.get("end"), "end") or start
-        text = f"{start} – {end}" if start and start != end else end
-    else:
-        raise ValueError("timeline is missing (a string such as 'Q1 2025', or start and end)")
-    try:
-        return parse_timeline(text, fiscal), text
-    except InvalidQuarter as error:
-        raise ValueError(str(error)) from None
-
-
-def _fiscal(raw: Mapping[str, Any]) -> FiscalCalendar:
-    start_month = raw.get("fiscal_year_start_month", 1)
-    named_by = raw.get("fiscal_year_named_by", "start")
-    if not isinstance(start_month, int) or start_month not in (1, 4, 7, 10):
-        raise ValueError("fiscal_year_start_month must be 1, 4, 7 or 10")
-    if named_by not in ("start", "end"):
-        raise ValueError("fiscal_year_named_by must be 'start' or 'end'")
-    return FiscalCalendar(start_month, named_by)
-
-
 def _table_list(
     document: Mapping[str, Any], key: str, path: Path, problems: list[Problem]
 ) -> list[dict[str, Any]]:
@@ -264,175 +157,117 @@ def check_document(
     """Every problem of a parsed store, in file-section order, and the records that are valid.
 
     ``load_portfolio`` raises the first of these problems; ``vzwatch validate``
-    reports them all.
+    reports them all. Each table is read by ``vzwatch.schema``; the rules
+    that span the store are ``check_unique``, ``check_pillar`` and
+    ``orphan_message``.
     """
     problems: list[Problem] = []
     locator = _Locator(text, path)
+    head = Portfolio(initiatives=())
     meta = document.get("portfolio", {})
-    fiscal, title, source = CALENDAR, "", ""
-    partners: tuple[str, ...] = ()
     if not isinstance(meta, dict):
         problems.append(Problem(path, None, None, "[portfolio] must be a table"))
     else:
         try:
-            fiscal = _fiscal(meta)
-            title = _text(meta.get("title"), "portfolio title")
-            source = _text(meta.get("source"), "portfolio source")
-            partners = _strings(meta.get("partners"), "portfolio partners")
+            head = read_portfolio_fields(meta)
         except ValueError as error:
             problems.append(Problem(path, None, "[portfolio]", str(error)))
 
-    pillars = _load_pillars(_table_list(document, "pillars", path, problems), locator, problems)
-    pillar_ids = {p.id for p in pillars}
-    progress = _load_progress(_table_list(document, "progress", path, problems), locator, problems)
-    history = _load_history(_table_list(document, "history", path, problems), locator, problems)
+    def tables(kind: RecordKind) -> list[dict[str, Any]]:
+        return _table_list(document, kind.table, path, problems)
 
-    initiatives: list[Initiative] = []
-    seen: dict[str, int] = {}
-    broken: set[str] = set()  # ids of invalid records: their progress is not orphaned
-    for index, raw in enumerate(_table_list(document, "initiatives", path, problems)):
-        label = f"initiative {index + 1}"
-        ident = ""
-        try:
-            ident = _text(raw.get("id"), "id", required=True)
-            label = f"initiative '{visible(ident)}'"
-            if not ID_PATTERN.fullmatch(ident):
-                raise ValueError("id must be lowercase letters, digits and dashes")
-            if ident in seen:
-                raise ValueError(f"duplicate id (also initiative {seen[ident] + 1})")
-            seen[ident] = index
-            status = raw.get("status", "planned")
-            if status not in STATUSES:
-                raise ValueError(f"status {status!r} is not one of {', '.join(STATUSES)}")
-            pillar = _text(raw.get("pillar"), "pillar") or None
-            if pillar is not None and pillar not in pillar_ids:
-                known = ", ".join(sorted(pillar_ids)) or "none defined"
-                raise ValueError(f"pillar {pillar!r} is not a [[pillars]] id ({known})")
-            timeline, timeline_text = _timeline(raw, fiscal)
-            initiatives.append(
-                Initiative(
-                    id=ident,
-                    title=_text(raw.get("title"), "title", required=True),
-                    objective=_text(raw.get("objective"), "objective", one_line=False),
-                    timeline=timeline,
-                    timeline_text=timeline_text,
-                    pillar=pillar,
-                    partners=_strings(raw.get("partners"), "partners"),
-                    tags=_strings(raw.get("tags"), "tags"),
-                    status=status,
-                    source=_text(raw.get("source"), "source") or None,
-                    progress_log=tuple(progress.pop(ident, ())),
-                    history=tuple(history.pop(ident, ())),
-                )
-            )
-        except ValueError as error:
-            problems.append(locator.problem("initiatives", index, label, str(error)))
-            broken.add(ident)
+    pillars = tuple(_read_tables(PILLAR, tables(PILLAR), read_pillar, locator, problems))
+    pillar_ids = {pillar.id for pillar in pillars}
+    progress_entries = _read_tables(PROGRESS, tables(PROGRESS), read_progress, locator, problems)
+    history_entries = _read_tables(HISTORY, tables(HISTORY), read_history, locator, problems)
+    progress = _by_initiative(progress_entries)
+    history = _by_initiative(history_entries)
 
-    for table, entries in (("progress", progress), ("history", history)):
+    def initiative(raw: Mapping[str, Any]) -> Initiative:
+        ident = raw[INITIATIVE.identity or ""]  # read and found unique: a valid id
+        item = read_initiative(
+            raw,
+            head.fiscal,
+            progress_log=tuple(progress.get(ident, ())),
+            history=tuple(history.get(ident, ())),
+        )
+        check_pillar(item, pillar_ids)
+        progress.pop(ident, None)
+        history.pop(ident, None)
+        return item
+
+    initiative_tables = tables(INITIATIVE)
+    initiatives = _read_tables(INITIATIVE, initiative_tables, initiative, locator, problems)
+    named = {readable_identity(INITIATIVE, raw) for raw in initiative_tables}
+    for kind, entries in ((PROGRESS, progress), (HISTORY, history)):
         for orphan in entries:
-            if orphan in seen or orphan in broken:
-                continue  # its initiative is invalid, and that is already reported
-            problems.append(
-                Problem(
-                    path,
-                    None,
-                    None,
-                    f"[[{table}]] names initiative '{visible(orphan)}', which does not exist",
-                )
-            )
+            if orphan not in named:  # else its initiative is invalid, and that is reported
+                problems.append(Problem(path, None, None, orphan_message(kind, orphan)))
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
-        title=title,
-        source=source,
-        partners=partners,
-        fiscal=fiscal,
+        title=head.title,
+        source=head.source,
+        partners=head.partners,
+        fiscal=head.fiscal,
     )
     return portfolio, problems
 
 
-def _load_pillars(
-    tables: list[dict[str, Any]], locator: _Locator, problems: list[Problem]
-) -> tuple[Pillar, ...]:
-    pillars: list[Pillar] = []
+def _read_tables(
+    kind: RecordKind,
+    tables: list[dict[str, Any]],
+    read: Callable[[Mapping[str, Any]], Record],
+    locator: _Locator,
+    problems: list[Problem],
+) -> list[Record]:
+    """The valid records of ``kind``'s tables; a problem for each of the others."""
+    records = []
+    seen: dict[str, int] = {}
     for index, raw in enumerate(tables):
         try:
-            ident = _text(raw.get("id"), "id", required=True)
-            if any(p.id == ident for p in pillars):
-                raise ValueError(f"duplicate pillar id {ident!r}")
-            pillars.append(
-                Pillar(
-                    id=ident,
-                    name=_text(raw.get("name"), "name") or ident,
-                    description=_text(raw.get("description"), "description"),
-                )
-            )
+            if kind.identity is not None:
+                check_unique(kind, read_identity(kind, raw), index, seen)
+            records.append(read(raw))
         except ValueError as error:
-            problems.append(locator.problem("pillars", index, f"pillar {index + 1}", str(error)))
-    return tuple(pillars)
+            label = record_label(kind, index, raw)
+            problems.append(locator.problem(kind.table, index, label, str(error)))
+    return records
 
 
-def _entry_date(raw: Mapping[str, Any]) -> date:
-    on = raw.get("date")
-    if isinstance(on, str):
-        on = _iso_date(on)
-    if not isinstance(on, date):
-        raise ValueError("date must be a date such as 2025-03-31")
-    return on
-
-
-def _load_progress(
-    tables: list[dict[str, Any]], locator: _Locator, problems: list[Problem]
-) -> dict[str, list[ProgressEntry]]:
-    by_initiative: dict[str, list[ProgressEntry]] = {}
-    for index, raw in enumerate(tables):
-        try:
-            ident = _text(raw.get("initiative"), "initiative", required=True)
-            on = _entry_date(raw)
-            percent = raw.get("percent")
-            if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
-                raise ValueError("percent must be a whole number from 0 to 100")
-            entry = ProgressEntry(
-                ident, on, percent, _text(raw.get("note"), "note", one_line=False)
-            )
-            by_initiative.setdefault(ident, []).append(entry)
-        except ValueError as error:
-            problems.append(
-                locator.problem("progress", index, f"progress entry {index + 1}", str(error))
-            )
-    for entries in by_initiative.values():
-        entries.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
+def _by_initiative(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    by_initiative: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_initiative.setdefault(entry.initiative, []).append(entry)
+    for listed in by_initiative.values():
+        listed.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
     return by_initiative
 
 
-def _load_history(
-    tables: list[dict[str, Any]], locator: _Locator, problems: list[Problem]
-) -> dict[str, list[HistoryEntry]]:
-    by_initiative: dict[str, list[HistoryEntry]] = {}
-    for index, raw in enumerate(tables):
-        try:
-            ident = _text(raw.get("initiative"), "initiative", required=True)
-            on = _entry_date(raw)
-            changed = _text(raw.get("field"), "field", required=True)
-            old = _text(raw.get("from"), "from")
-            new = _text(raw.get("to"), "to")
-            if changed == "status" and new not in STATUSES:
-                raise ValueError(f"status {new!r} is not one of {', '.join(STATUSES)}")
-            by_initiative.setdefault(ident, []).append(HistoryEntry(ident, on, changed, old, new))
-        except ValueError as error:
-            problems.append(
-                locator.problem("history", index, f"history entry {index + 1}", str(error))
-            )
-    for entries in by_initiative.values():
-        entries.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
-    return by_initiative
+# --- rules that span the store ---------------------------------------------------
+#
+# Written on identities and records already read, so that a reader that has
+# validated records some other way (the cache, block by block) can apply them.
 
 
-def _iso_date(text: str) -> date:
-    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text, re.ASCII):
-        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
-    return date.fromisoformat(text)
+def check_unique(kind: RecordKind, ident: str, index: int, seen: dict[str, int]) -> None:
+    """Note that record ``index`` of ``kind`` is ``ident``; ValueError if an earlier one was."""
+    first = seen.setdefault(ident, index)
+    if first != index:
+        raise ValueError(kind.duplicate.format(first=first + 1, ident=ident))
+
+
+def check_pillar(initiative: Initiative, pillar_ids: Collection[str]) -> None:
+    """ValueError unless the initiative's pillar (if any) is one of the store's pillars."""
+    pillar = initiative.pillar
+    if pillar is not None and pillar not in pillar_ids:
+        known = ", ".join(sorted(pillar_ids)) or "none defined"
+        raise ValueError(f"pillar {pillar!r} is not a [[{PILLAR.table}]] id ({known})")
+
+
+def orphan_message(kind: RecordKind, ident: str) -> str:
+    """The problem of ``kind`` entries that name an initiative no table defines."""
+    return f"[[{kind.table}]] names initiative '{visible(ident)}', which does not exist"
 
 
 # --- new records ------------------------------------------------------------
@@ -486,38 +321,25 @@ def initiative_record(
     source: str | None = None,
 ) -> dict[str, Any]:
     """The TOML table of a new initiative, keys in the order people read them."""
-    record: dict[str, Any] = {"id": ident, "title": title}
-    if objective:
-        record["objective"] = objective
-    record["timeline"] = timeline_text
-    if pillar:
-        record["pillar"] = pillar
-    record["partners"] = list(partners)
-    record["tags"] = list(tags)
-    record["status"] = status
-    if source:
-        record["source"] = source
-    return record
+    values = {
+        "id": ident,
+        "title": title,
+        "objective": objective,
+        "timeline_text": timeline_text,
+        "pillar": pillar,
+        "partners": partners,
+        "tags": tags,
+        "status": status,
+        "source": source,
+    }
+    return toml_table(INITIATIVE, values)
 
 
 def progress_record(entry: ProgressEntry) -> dict[str, Any]:
     """The TOML table of a progress entry (an empty note is left out)."""
-    record: dict[str, Any] = {
-        "initiative": entry.initiative,
-        "date": entry.on,
-        "percent": entry.percent,
-    }
-    if entry.note:
-        record["note"] = entry.note
-    return record
+    return record_table(PROGRESS, entry)
 
 
 def history_record(entry: HistoryEntry) -> dict[str, Any]:
     """The TOML table of a history entry."""
-    return {
-        "initiative": entry.initiative,
-        "date": entry.on,
-        "field": entry.field,
-        "from": entry.old,
-        "to": entry.new,
-    }
+    return record_table(HISTORY, entry)

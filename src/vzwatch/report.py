@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from vzwatch.errors import InvalidQuarter
-from vzwatch.model import STATUSES, Initiative, Portfolio, ProgressEntry
+from vzwatch.model import STATUSES, Initiative, Portfolio, ProgressEntry, Status
 from vzwatch.quarters import MAX_YEAR, Quarter, Timeline
 from vzwatch.queries import sort_by_timeline
 
@@ -61,9 +61,9 @@ def schedule_health(initiative: Initiative, today: date) -> str:
     """One of ``HEALTHS``, by the rules in this module's docstring."""
     timeline = initiative.timeline
     progress = initiative.progress
-    if initiative.status == "done" or progress >= 100:
+    if initiative.status == Status.DONE or progress >= 100:
         return "done"
-    if initiative.status == "cancelled":
+    if initiative.status == Status.CANCELLED:
         return "cancelled"
     if timeline.start is not None and today < timeline.start.start_date:
         return "not started"
@@ -105,7 +105,7 @@ def forecast_finish(initiative: Initiative, today: date) -> date | None:
 def finished_on(initiative: Initiative) -> date | None:
     """When it was done: the start of the final run of 100% entries, else the last
     status change to done; None for unfinished work."""
-    if initiative.progress < 100 and initiative.status != "done":
+    if initiative.progress < 100 and initiative.status != Status.DONE:
         return None
     day = None
     for entry in reversed(initiative.progress_log):
@@ -114,7 +114,11 @@ def finished_on(initiative: Initiative) -> date | None:
         day = entry.on
     if day is None:
         day = next(
-            (h.on for h in reversed(initiative.history) if h.field == "status" and h.new == "done"),
+            (
+                h.on
+                for h in reversed(initiative.history)
+                if h.field == "status" and h.new == Status.DONE
+            ),
             None,
         )
     return day

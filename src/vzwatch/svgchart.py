@@ -13,6 +13,7 @@ import re
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
+from vzwatch.schema import Status
 from vzwatch.textsafe import visible
 from vzwatch.timeline import Bar, Plan, progress_cells, truncate
 
@@ -30,12 +31,12 @@ MAX_LABEL_CHARS = 38
 MIN_WIDTH = 640  # the legend's width
 CHART_WIDTH = 720  # target width of the quarters; each quarter gets 24..90 px
 
-STATUS_COLOURS = {
-    "planned": ("#2563eb", "#bfdbfe"),  # (progress fill, rest of the bar)
-    "active": ("#059669", "#a7f3d0"),
-    "done": ("#15803d", "#bbf7d0"),
-    "paused": ("#d97706", "#fde68a"),
-    "cancelled": ("#6b7280", "#e5e7eb"),
+STATUS_COLOURS: dict[str, tuple[str, str]] = {
+    Status.PLANNED: ("#2563eb", "#bfdbfe"),  # (progress fill, rest of the bar)
+    Status.ACTIVE: ("#059669", "#a7f3d0"),
+    Status.DONE: ("#15803d", "#bbf7d0"),
+    Status.PAUSED: ("#d97706", "#fde68a"),
+    Status.CANCELLED: ("#6b7280", "#e5e7eb"),
 }
 TODAY_COLOUR = "#dc2626"
 GRID_COLOUR = "#d1d5db"
@@ -145,7 +146,7 @@ def timeline_svg(window: Plan, today: date, *, title: str = "") -> str:
 
 def _bar(bar: Bar, y: float, chart_left: float, quarter_width: float) -> list[str]:
     initiative = bar.initiative
-    fill, rest = STATUS_COLOURS.get(initiative.status, STATUS_COLOURS["planned"])
+    fill, rest = STATUS_COLOURS.get(initiative.status, STATUS_COLOURS[Status.PLANNED])
     middle = y + ROW_HEIGHT / 2
     left = chart_left + bar.start * quarter_width + 2
     length = (bar.end - bar.start) * quarter_width - 4
@@ -187,7 +188,7 @@ def _bar(bar: Bar, y: float, chart_left: float, quarter_width: float) -> list[st
 
 
 def _legend(window: Plan, y: float) -> list[str]:
-    fill, rest = STATUS_COLOURS["planned"]
+    fill, rest = STATUS_COLOURS[Status.PLANNED]
     count = len(window.bars)
     summary = f"{count} initiative{'s' if count != 1 else ''}, {window.first} – {window.last}"
     if window.hidden:

@@ -11,15 +11,27 @@ from rich.text import Text
 
 from vzwatch.model import Initiative, Portfolio
 from vzwatch.render.plain import footer
+from vzwatch.schema import HISTORY, INITIATIVE, PROGRESS, Field, Status, ordered, text_value
 from vzwatch.textsafe import visible
 
-STATUS_STYLES = {
-    "planned": "cyan",
-    "active": "green",
-    "done": "bold green",
-    "paused": "yellow",
-    "cancelled": "dim",
+STATUS_STYLES: dict[str, str] = {
+    Status.PLANNED: "cyan",
+    Status.ACTIVE: "green",
+    Status.DONE: "bold green",
+    Status.PAUSED: "yellow",
+    Status.CANCELLED: "dim",
 }
+
+# The detail view's rows: the released order, then fields added to the schema later.
+# The title is the heading and logs get tables of their own. Rows after the
+# released ones (source, newer fields) are shown only when they have a value.
+_ALWAYS_SHOWN = ("id", "objective", "timeline", "status", "progress", "pillar", "partners", "tags")
+_DETAIL_FIELDS = {
+    spec.attr: spec
+    for spec in INITIATIVE.fields
+    if spec.label and spec.type != "records" and spec.attr != "title"
+}
+_DETAIL = tuple(_DETAIL_FIELDS[attr] for attr in ordered(_ALWAYS_SHOWN, _DETAIL_FIELDS))
 
 
 def user_text(value: str, style: str = "") -> Text:
@@ -63,11 +75,11 @@ def initiatives_table(
         show_edge=False,
     )
     table.add_column("Initiative / id", overflow="fold", ratio=3, min_width=20)
-    table.add_column("Timeline", no_wrap=True)
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Progress", no_wrap=True)
+    table.add_column(_label("timeline"), no_wrap=True)
+    table.add_column(_label("status"), no_wrap=True)
+    table.add_column(_label("progress"), no_wrap=True)
     if show_pillar:
-        table.add_column("Pillar", overflow="fold", ratio=2)
+        table.add_column(_label("pillar"), overflow="fold", ratio=2)
     for initiative in initiatives:
         name = user_text(initiative.title, style="bold")
         name.append("\n")
@@ -98,45 +110,50 @@ def print_initiatives(
     )
 
 
+def _label(attr: str) -> str:
+    return INITIATIVE.field(attr).label
+
+
+def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> Text:
+    if spec.type == "timeline":
+        cell = Text(initiative.timeline.label)
+        if initiative.timeline_text != str(initiative.timeline):
+            cell.append(Text(f"  (written {visible(initiative.timeline_text)!r})", style="dim"))
+        return cell
+    if spec.type == "status":
+        return status_text(initiative.status)
+    if spec.type == "percent":
+        return progress_bar(getattr(initiative, spec.attr), width=20)
+    if spec.type == "pillar":
+        pillar = next((p for p in portfolio.pillars if p.id == initiative.pillar), None)
+        if pillar is None:
+            return Text("—")
+        cell = user_text(pillar.name)
+        if pillar.description:
+            cell.append(Text(" — " + visible(pillar.description), style="dim"))
+        return cell
+    return user_text(text_value(spec, initiative, portfolio) or "—")
+
+
 def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column(overflow="fold")
-    pillar = next((p for p in portfolio.pillars if p.id == initiative.pillar), None)
-    pillar_cell = user_text(pillar.name) if pillar else Text("—")
-    if pillar and pillar.description:
-        pillar_cell.append(Text(" — " + visible(pillar.description), style="dim"))
-    timeline_cell = Text(initiative.timeline.label)
-    if initiative.timeline_text != str(initiative.timeline):
-        timeline_cell.append(
-            Text(f"  (written {visible(initiative.timeline_text)!r})", style="dim")
-        )
-    rows: list[tuple[str, Text]] = [
-        ("ID", user_text(initiative.id)),
-        ("Objective", user_text(initiative.objective or "—")),
-        ("Timeline", timeline_cell),
-        ("Status", status_text(initiative.status)),
-        ("Progress", progress_bar(initiative.progress, width=20)),
-        ("Pillar", pillar_cell),
-        ("Partners", user_text(", ".join(initiative.partners) or "—")),
-        ("Tags", user_text(", ".join(initiative.tags) or "—")),
-    ]
-    if initiative.source:
-        rows.append(("Source", user_text(initiative.source)))
-    for label, value in rows:
-        fields.add_row(label, value)
+    for spec in _DETAIL:
+        if spec.attr in _ALWAYS_SHOWN or text_value(spec, initiative, portfolio):
+            fields.add_row(spec.label, _detail_cell(spec, initiative, portfolio))
     parts: list[Table | Text] = [user_text(initiative.title, style="bold underline"), fields]
     if initiative.progress_log:
-        log = Table(title="Progress log", title_justify="left", box=box.SIMPLE_HEAD)
-        log.add_column("Date", no_wrap=True)
-        log.add_column("Progress", justify="right", no_wrap=True)
-        log.add_column("Note", overflow="fold")
+        log = Table(title=_label("progress_log"), title_justify="left", box=box.SIMPLE_HEAD)
+        log.add_column(PROGRESS.field("on").label, no_wrap=True)
+        log.add_column(PROGRESS.field("percent").label, justify="right", no_wrap=True)
+        log.add_column(PROGRESS.field("note").label, overflow="fold")
         for entry in initiative.progress_log:
             log.add_row(entry.on.isoformat(), f"{entry.percent}%", user_text(entry.note))
         parts.append(log)
     if initiative.history:
-        changes = Table(title="Status history", title_justify="left", box=box.SIMPLE_HEAD)
-        changes.add_column("Date", no_wrap=True)
+        changes = Table(title=_label("history"), title_justify="left", box=box.SIMPLE_HEAD)
+        changes.add_column(HISTORY.field("on").label, no_wrap=True)
         changes.add_column("Change", overflow="fold")
         for change in initiative.history:
             changes.add_row(
