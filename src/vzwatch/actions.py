@@ -198,7 +198,8 @@ def _append_checked(
     after = append_block(location.path, lock_fd, data, target.expected)
     if after is None:
         return False
-    target.commit(after, data, rows, cache.appended_run(chunk, record))
+    separator = len((target.separator or "").encode("utf-8"))
+    target.commit(after, data, rows, cache.appended_run(chunk, record), separator)
     return True
 
 

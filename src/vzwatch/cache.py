@@ -45,11 +45,12 @@ import zlib
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
 from dataclasses import replace
-from itertools import pairwise
+from itertools import accumulate, pairwise
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
 from vzwatch import __version__, schema
+from vzwatch.errors import StoreError
 from vzwatch.model import Initiative, Portfolio, ProgressEntry
 from vzwatch.quarters import FiscalCalendar
 
@@ -339,7 +340,8 @@ class _Entry:
         self.appends: list[tuple[Row, ...]] = []
         self.appended_runs: list[tuple[tuple[bytes, Payload], ...]] = []
         self.removed: set[str] = set()  # ids removed since the chunks were written
-        self.tail_runs: list[bytes] = []  # runs O(1) appends added after the latest sequence
+        # Runs O(1) appends added after the latest sequence: (digest, (separator, run) sizes).
+        self.tail_runs: list[tuple[bytes, tuple[int, int]]] = []
         self.sequence_at: int | None = None  # the latest frame of run digests, if any
         state: _State | None = None
         while True:
@@ -355,9 +357,9 @@ class _Entry:
                 frame = _read_frame(handle)
             except EOFError:
                 break
-            kind, rows, state_tuple, runs, removed = frame
+            kind, rows, state_tuple, runs, removed, sizes = frame
             if kind == "appended":  # an O(1) append: its run follows the last one
-                self.tail_runs.extend(key for key, _ in runs)
+                self.tail_runs.extend((key, sizes) for key, _ in runs)
             elif kind != "append":
                 raise ValueError("unknown cache frame")
             self.appends.append(rows)
@@ -425,26 +427,28 @@ class _Entry:
         recorded = _read_frame(self.handle)
         if recorded is None:
             return None
-        digests, payloads, rest = recorded
+        digests, payloads, rest, lengths = recorded
         known = dict(zip(digests, payloads, strict=True))
         for added in self.appended_runs:
             known.update(added)
         if self.sequence_at is not None:
             self.handle.seek(self.sequence_at - 8)
-            length = int.from_bytes(self.handle.read(4), "little")
+            size = int.from_bytes(self.handle.read(4), "little")
             self.handle.seek(self.sequence_at)
-            joined = self.handle.read(length)
-            if len(joined) != length or length % _DIGEST_SIZE:
+            body = self.handle.read(size)
+            if len(body) != size:
                 raise ValueError("torn run digests")
-            digests = tuple(joined[at : at + _DIGEST_SIZE] for at in range(0, length, _DIGEST_SIZE))
-        for key in self.tail_runs:
+            digests, lengths = _read_sequence(body)
+        for key, (separator, chunk) in self.tail_runs:
             # The append put a separator after the last run: its bytes are no longer
             # the recorded ones. A marker that matches no run stands for it, so it
             # "vanishes" and what it held is looked at again.
             stale = b"~" + digests[-1]
             known[stale] = known[digests[-1]]
             digests = (*digests[:-1], stale, key)
-        return Runs(digests, rest, known)
+            if lengths is not None:
+                lengths = (*lengths[:-1], lengths[-1] + separator, chunk)
+        return Runs(digests, rest, known, lengths)
 
     def record(
         self,
@@ -454,6 +458,8 @@ class _Entry:
         sequence: tuple[bytes, ...] | None = None,
         removed: tuple[str, ...] = (),
         kind: str = "append",
+        sizes: tuple[int, ...] = (),
+        lengths: tuple[int, ...] | None = None,
     ) -> None:
         """Append a new state to this very file, with rows that replace (or follow) the
         rows of the same id, the runs they came from, and the store's run digests."""
@@ -461,10 +467,9 @@ class _Entry:
             if os.fstat(handle.fileno()).st_ino != self.inode:
                 return  # replaced since we read it: that writer's entry stands
             handle.seek(self.end)
-            if sequence is not None:
-                joined = b"".join(sequence)
-                handle.write(len(joined).to_bytes(4, "little") + _SEQUENCE_MARK + joined)
-            handle.write(_frame((kind, rows, state.as_tuple(), runs, removed)))
+            if sequence is not None and lengths is not None:
+                handle.write(_sequence_frame(sequence, lengths))
+            handle.write(_frame((kind, rows, state.as_tuple(), runs, removed, sizes)))
             handle.truncate()
 
 
@@ -658,6 +663,10 @@ def remember(
             read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], trusted=False
         )
         rows = tuple(row_of(item) for item in portfolio.initiatives)
+        if runs is not None and runs[3] is None:
+            bounds = _run_bounds(data)
+            if len(bounds) - 1 == len(runs[0]):
+                runs = (*runs[:3], _lengths(bounds))
         _write_entry(store_path, _entry_frames(store_path, portfolio, text, rows, state, runs))
     except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
         pass
@@ -684,7 +693,7 @@ def _entry_frames(
             _frame(tuple(offsets)),
             *chunks,
             _frame(runs),
-            _frame(("append", (), state.as_tuple(), (), ())),
+            _frame(("append", (), state.as_tuple(), (), (), ())),
         )
     )
 
@@ -702,7 +711,10 @@ def _entry_frames(
 # takes the whole parse instead, so this path can only be faster, never
 # different: the test suite compares the two on every layout it has.
 
-RunsRecord = tuple[tuple[bytes, ...], tuple[Payload, ...], tuple[bytes, ...]]
+# (digests, payloads, rest digests, run lengths in bytes or None when not known)
+RunsRecord = tuple[
+    tuple[bytes, ...], tuple[Payload, ...], tuple[bytes, ...], tuple[int, ...] | None
+]
 _RUN_START = re.compile(rb"\n\[|\n[ \t]+\[")
 _FIRST_RUN_START = re.compile(rb"[ \t]*\[")
 
@@ -744,9 +756,36 @@ def read_stamped(
 class Runs(NamedTuple):
     """The store's runs as last recorded, and every run digest the entry can vouch for."""
 
-    digests: tuple[bytes, ...]  # in file order (O(1) appends leave it a little behind)
+    digests: tuple[bytes, ...]  # in file order; a run O(1) appends changed is a marker
     rest: tuple[bytes, ...]  # digests of the ("r",) runs, in file order
     known: dict[bytes, Payload]
+    lengths: tuple[int, ...] | None = None  # of each run, in bytes, when known
+
+
+def _lengths(bounds: list[int]) -> tuple[int, ...]:
+    return tuple(end - start for start, end in pairwise(bounds))
+
+
+def _sequence_frame(digests: tuple[bytes, ...], lengths: tuple[int, ...]) -> bytes:
+    """A frame of run digests and lengths (read only by the next read after a change)."""
+    from array import array
+
+    body = len(digests).to_bytes(4, "little") + b"".join(digests)
+    body += array("I", lengths).tobytes()
+    return len(body).to_bytes(4, "little") + _SEQUENCE_MARK + body
+
+
+def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
+    from array import array
+
+    count = int.from_bytes(body[:4], "little")
+    end = 4 + count * _DIGEST_SIZE
+    digests = tuple(body[at : at + _DIGEST_SIZE] for at in range(4, end, _DIGEST_SIZE))
+    lengths = array("I")
+    lengths.frombytes(body[end:])
+    if len(digests) != count or len(lengths) != count:
+        raise ValueError("torn run digests")
+    return digests, tuple(lengths)
 
 
 def _run_bounds(data: bytes) -> list[int]:
@@ -801,7 +840,7 @@ def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> Run
     if len(digests) != len(payloads):
         return None
     rest = tuple(key for key, payload in zip(digests, payloads, strict=True) if payload == _REST)
-    return digests, tuple(payloads), rest
+    return digests, tuple(payloads), rest, None  # remember() measures the lengths
 
 
 def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot | None:
@@ -838,19 +877,28 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                     ("i", _payload_id(payload)) if payload[0] == "i" else payload
                     for payload in change.payloads
                 )
-                record: RunsRecord = (change.digests, compact, runs.rest)
+                record: RunsRecord = (change.digests, compact, runs.rest, _lengths(change.bounds))
                 frames = _entry_frames(
                     store_path, _fields_of(entry.head), text, updated.rows, state, record
                 )
                 _write_entry(store_path, frames)
             else:
-                entry.record(state, updated.replaced, change.fresh, change.digests, updated.removed)
+                lengths = _lengths(change.bounds)
+                entry.record(
+                    state,
+                    updated.replaced,
+                    change.fresh,
+                    change.digests,
+                    updated.removed,
+                    lengths=lengths,
+                )
         return Snapshot(_fields_of(entry.head), rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
         return None
 
 
 class _RunChange(NamedTuple):
+    bounds: list[int]  # of the runs of the new bytes (see _run_bounds)
     digests: tuple[bytes, ...]  # of the new bytes, head first
     payloads: list[Payload]  # aligned with digests
     fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
@@ -926,7 +974,9 @@ def _runs_changed(
             touched.add(payload[1])
         else:
             return None  # a rest run appeared or vanished
-    return _RunChange(digests, payloads, tuple(fresh.items()), frozenset(touched), order_may_change)
+    return _RunChange(
+        bounds, digests, payloads, tuple(fresh.items()), frozenset(touched), order_may_change
+    )
 
 
 def _payload_id(payload: Payload) -> str:
@@ -1047,6 +1097,7 @@ class AppendTarget(NamedTuple):
         appended: bytes,
         rows: tuple[Row, ...],
         run: tuple[bytes, Payload] | None = None,
+        separator: int = 0,
     ) -> None:
         """Record the append in the cache (best effort: a failure is a later miss).
 
@@ -1063,7 +1114,9 @@ class AppendTarget(NamedTuple):
             tail = (state.tail + appended)[-3:]
             runs = () if run is None else (run,)
             state = _State(stamp, time.time_ns(), segments, tail, True)
-            self.entry.record(state, rows, runs, kind="appended" if runs else "append")
+            sizes = (separator, len(appended) - separator)
+            kind = "appended" if runs else "append"
+            self.entry.record(state, rows, runs, kind=kind, sizes=sizes)
         except Exception:  # noqa: BLE001, S110 - see class docstring
             pass
 
@@ -1145,73 +1198,45 @@ def _separator(tail: bytes, size: int) -> str | None:
 class Vouched:
     """The store's current bytes under the write lock, as the cache knows them."""
 
-    def __init__(
-        self, entry: _Entry, data: bytes, read: Stamped, runs: Runs, rows: list[Row]
-    ) -> None:
+    def __init__(self, entry: _Entry, data: bytes, read: Stamped, runs: Runs) -> None:
         self.entry = entry
-        self.rows = rows
         self.data = data
         self.read = read
         self.fields = _fields_of(entry.head)
-        self.bounds = _run_bounds(data)
-        self.digests = tuple(run_digests(data, self.bounds))
         known = runs.known
-        payloads: list[Payload] = []
-        for number, key in enumerate(self.digests):
-            payload = known.get(key)
-            if payload is None:  # e.g. the run an O(1) append added a blank line to
-                payload = self._parse(number)
-                known[key] = payload
-            payloads.append(payload)
-        self.payloads = payloads
-        # The runs as they are now: what the change is measured against.
-        self.runs = Runs(self.digests, runs.rest, known)
+        lengths = runs.lengths
+        if lengths is not None and len(lengths) == len(runs.digests) and sum(lengths) == len(data):
+            # The entry describes these very bytes: its runs are theirs, no split needed.
+            self.bounds = [0, *accumulate(lengths)]
+            digests = list(runs.digests)
+            for number, key in enumerate(digests):
+                if len(key) != _DIGEST_SIZE:  # a run an O(1) append added a separator to
+                    digests[number] = _run_digest(self.run(number))
+                    known.setdefault(digests[number], known[key])
+            self.digests = tuple(digests)
+        else:
+            self.bounds = _run_bounds(data)
+            self.digests = tuple(run_digests(data, self.bounds))
+        self.known = known
+        self.payloads = [known.get(key) or self._parse(n) for n, key in enumerate(self.digests)]
+        self.rest = runs.rest
         appended = (row[0] for rows in entry.appends for row in rows)
         self.ids = Ids(entry.ids.joined, appended, entry.removed)
 
     def _parse(self, number: int) -> Payload:
-        if number == 0:
-            raise ValueError("the head is not known")
-        payload = _read_run(self.run(number), self.fields)
+        payload = _read_run(self.run(number), self.fields) if number else None
         if payload is None:
             raise ValueError("a run the cache does not know")
+        self.known[self.digests[number]] = payload
         return payload
 
     def run(self, number: int) -> bytes:
         return self.data[self.bounds[number] : self.bounds[number + 1]]
 
-    def _split(
-        self, new: bytes, first_changed: int, last_changed: int
-    ) -> tuple[list[int], tuple[bytes, ...]] | None:
-        """The run bounds and digests of ``new``, which equals the old bytes before
-        ``first_changed`` and after ``last_changed`` (offsets in the old bytes).
-
-        Only the runs around the change are split and hashed again: a run ends
-        where a line starts with "[", so the boundary before the run holding
-        the change stays (its bytes are unchanged), and so does the one after
-        the run that follows the change. None: split everything.
-        """
-        import hashlib
-
-        bounds, digests = self.bounds, self.digests
-        runs = len(digests)
-        if first_changed <= 0 or runs < 3:
-            return None
-        first = max(1, bisect_right(bounds, first_changed) - 2)
-        last = min(runs - 1, bisect_right(bounds, max(last_changed - 1, 0)))
-        shift = len(new) - len(self.data)
-        start, end = bounds[first], bounds[last + 1] + shift
-        if start == 0 or end < start:
-            return None
-        region = [start, *(m.start() + 1 for m in _RUN_START.finditer(new, start, end))]
-        blake2b = hashlib.blake2b
-        fresh = [blake2b(new[a:b], digest_size=16).digest() for a, b in pairwise([*region, end])]
-        new_bounds = [*bounds[:first], *region, *(at + shift for at in bounds[last + 1 :])]
-        new_digests = (*digests[:first], *fresh, *digests[last + 1 :])
-        return new_bounds, new_digests
-
     def span(self, number: int) -> tuple[int, int]:
-        """Byte offsets of a run."""
+        """Byte offsets of a run, checked against its digest before anyone edits it."""
+        if _run_digest(self.run(number)) != self.digests[number]:
+            raise StoreError("internal error: the cache's runs do not match the store")
         return self.bounds[number], self.bounds[number + 1]
 
     def initiative(self, ident: str) -> Initiative | None:
@@ -1236,40 +1261,40 @@ class Vouched:
     def check(self, new: bytes, changed: tuple[int, int]) -> Checked | None:
         """Validate ``new`` (this store with some runs changed) by its changed runs alone.
 
-        ``changed``: the byte range of the old text outside which ``new`` is the
-        same (only runs near it are split and hashed again). None: the change is
-        not plainly valid, or not of a kind this path follows; the caller then
-        takes the whole parse, which says why.
+        ``changed``: the byte range of the old bytes outside which ``new`` is the
+        same. None: the change is not plainly valid, or not of a kind this path
+        follows; the caller then takes the whole parse, which says why.
         """
         try:
-            split = self._split(new, *changed)
-            change = _runs_changed(new, self.runs, self.fields, split)
-            if change is None:
-                return None
-            updated = _updated_rows(self.rows, change)
+            return _local_change(self, new, *changed)
         except Exception:  # noqa: BLE001 - any problem: the whole parse decides
             return None
-        if updated is None:
-            return None
-        return Checked(self, new, change, updated)
+
+
+def _run_digest(run: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(run, digest_size=_DIGEST_SIZE).digest()
 
 
 class Checked(NamedTuple):
-    """A new store text validated against a vouched one: its rows, ready to record."""
+    """New store bytes validated against vouched ones by the runs that changed."""
 
     vouched: Vouched
     data: bytes
-    change: _RunChange
-    updated: _Updated
-
-    def portfolio(self) -> Portfolio:
-        return Snapshot(self.vouched.fields, rows=self.updated.rows).portfolio()
+    bounds: list[int]
+    digests: tuple[bytes, ...]
+    payloads: list[Payload]
+    fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
+    replaced: tuple[Row, ...]  # new rows of the initiatives the change touched
+    removed: tuple[str, ...]
+    reordered: bool  # initiatives added before others: the entry is written again
 
     def initiative(self, ident: str) -> Initiative | None:
-        for row in self.updated.replaced:
+        for row in self.replaced:
             if row[0] == ident:
                 return _initiatives((row,))[0]
-        return self.vouched.initiative(ident)
+        return None if ident in self.removed else self.vouched.initiative(ident)
 
     def record(self, store_path: Path, written_ns: int) -> None:
         """Record the new content in the cache once it is the store (best effort).
@@ -1280,27 +1305,161 @@ class Checked(NamedTuple):
         """
         try:
             stamp = _stamp(store_path.stat())
-            if stamp[2] != len(self.data):
+            data = self.data
+            if stamp[2] != len(data):
                 return
-            data, change, updated = self.data, self.change, self.updated
             state = _State(stamp, written_ns, ((len(data), _digest(data)),), data[-3:], False)
             entry = self.vouched.entry
-            grown = entry.end - entry.appends_at
-            if updated.reordered or grown > entry.appends_at // 2:
-                compact = tuple(
-                    ("i", _payload_id(payload)) if payload[0] == "i" else payload
-                    for payload in change.payloads
-                )
-                record: RunsRecord = (change.digests, compact, self.vouched.runs.rest)
-                text = data.decode("utf-8")
-                frames = _entry_frames(
-                    store_path, self.vouched.fields, text, updated.rows, state, record
-                )
-                _write_entry(store_path, frames)
-            else:
-                entry.record(state, updated.replaced, change.fresh, change.digests, updated.removed)
+            lengths = _lengths(self.bounds)
+            if self.reordered or entry.end - entry.appends_at > entry.appends_at // 2:
+                self._write_again(store_path, state, lengths)
+                return
+            entry.record(
+                state, self.replaced, self.fresh, self.digests, self.removed, lengths=lengths
+            )
         except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
             pass
+
+    def _write_again(self, store_path: Path, state: _State, lengths: tuple[int, ...]) -> None:
+        new_rows = {row[0]: row for row in self.replaced}
+        old_rows = {row[0]: row for row in self.vouched.entry.rows()}
+        order = [_payload_id(payload) for payload in self.payloads if payload[0] == "i"]
+        rows = [new_rows.get(ident) or old_rows[ident] for ident in order]
+        compact = tuple(
+            ("i", _payload_id(payload)) if payload[0] == "i" else payload
+            for payload in self.payloads
+        )
+        record: RunsRecord = (self.digests, compact, self.vouched.rest, lengths)
+        frames = _entry_frames(
+            store_path, self.vouched.fields, self.data.decode("utf-8"), rows, state, record
+        )
+        _write_entry(store_path, frames)
+
+
+def _local_change(
+    vouched: Vouched, new: bytes, first_changed: int, last_changed: int
+) -> Checked | None:
+    """``new`` checked by the runs around the change: they are split, hashed and (where
+    new) parsed again; ids, references and order are checked against the cache.
+
+    ``new`` equals the vouched bytes before ``first_changed`` and after
+    ``last_changed`` (offsets in the old bytes). A run ends where a line starts
+    with "[", so the boundary before the run holding the change stays, and so
+    does the one after the run that follows it: only runs in between can differ.
+    """
+    bounds, digests, payloads = vouched.bounds, vouched.digests, vouched.payloads
+    count = len(digests)
+    first = max(1, bisect_right(bounds, first_changed) - 2)
+    last = min(count - 1, bisect_right(bounds, max(last_changed - 1, 0)))
+    shift = len(new) - len(vouched.data)
+    start, end = bounds[first], bounds[last + 1] + shift
+    if first_changed <= 0 or start == 0 or end < start:
+        return None
+    region = [start, *(m.start() + 1 for m in _RUN_START.finditer(new, start, end)), end]
+    new_mid = [_run_digest(new[a:b]) for a, b in pairwise(region)]
+    old_mid, old_payloads = digests[first : last + 1], payloads[first : last + 1]
+    old_set, new_set = set(old_mid), set(new_mid)
+    if len(new_set) != len(new_mid):
+        return None  # two identical runs: the whole parse counts them
+    elsewhere = set(digests[:first]) | set(digests[last + 1 :])
+    known = vouched.known
+    fresh: dict[bytes, Payload] = {}
+    mid_payloads: list[Payload] = []
+    for number, key in enumerate(new_mid):
+        payload = known.get(key)
+        if key not in old_set:
+            if key in elsewhere:
+                return None  # a copy of a run elsewhere in the store
+            if payload is None or (payload[0] == "i" and isinstance(payload[1], str)):
+                payload = _read_run(new[region[number] : region[number + 1]], vouched.fields)
+                if payload is None:
+                    return None
+                fresh[key] = payload
+        if payload is None:
+            return None
+        mid_payloads.append(payload)
+    rest_before = [key for key, got in zip(old_mid, old_payloads, strict=True) if got == _REST]
+    rest_after = [key for key, got in zip(new_mid, mid_payloads, strict=True) if got == _REST]
+    if rest_before != rest_after:
+        return None  # the head, [portfolio], pillars or another table changed
+    appeared = [got for key, got in zip(new_mid, mid_payloads, strict=True) if key not in old_set]
+    vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
+    old_ids = [_payload_id(got) for got in old_payloads if got[0] == "i"]
+    new_ids = [_payload_id(got) for got in mid_payloads if got[0] == "i"]
+    removed = [ident for ident in old_ids if ident not in new_ids]
+    added = [ident for ident in new_ids if ident not in old_ids]
+    if any(ident in vouched.ids for ident in added) or len(set(new_ids)) != len(new_ids):
+        return None  # a duplicate id: the whole parse names it
+    if [i for i in old_ids if i in new_ids] != [i for i in new_ids if i in old_ids]:
+        return None  # records moved
+    at_end = last == count - 1
+    entries_appeared = [got for got in appeared if got[0] in ("p", "h")]
+    if entries_appeared and not at_end:
+        return None  # entries inserted between others: their order needs the whole log
+    for got in entries_appeared:
+        owner = got[1]
+        if owner in removed or not (owner in vouched.ids or owner in added):
+            return None  # an entry naming no initiative
+    replaced = _touched_rows(vouched, appeared, vanished, removed, mid_payloads)
+    if replaced is None:
+        return None
+    new_payloads = [*payloads[:first], *mid_payloads, *payloads[last + 1 :]]
+    new_bounds = [*bounds[:first], *region[:-1], *(at + shift for at in bounds[last + 1 :])]
+    new_digests = (*digests[:first], *new_mid, *digests[last + 1 :])
+    reordered = bool(added) and not (at_end and new_ids[-len(added) :] == added)
+    return Checked(
+        vouched,
+        new,
+        new_bounds,
+        new_digests,
+        new_payloads,
+        tuple(fresh.items()),
+        replaced,
+        tuple(removed),
+        reordered,
+    )
+
+
+def _touched_rows(
+    vouched: Vouched,
+    appeared: list[Payload],
+    vanished: list[Payload],
+    removed: list[str],
+    mid_payloads: list[Payload],
+) -> tuple[Row, ...] | None:
+    """The new rows of the initiatives whose run or entries appeared or vanished.
+
+    A row is its initiative's own run (new, or the cached row's) with the cached
+    log, less the entries that vanished, plus those that appeared (at the end
+    of the store: after all the others of their day). None: a rule fails.
+    """
+    own = {
+        _payload_id(got): got[1]
+        for got in mid_payloads
+        if got[0] == "i" and not isinstance(got[1], str)
+    }
+    touched = {_payload_id(got) if got[0] == "i" else got[1] for got in (*appeared, *vanished)}
+    rows: list[Row] = []
+    for ident in sorted(touched):
+        old = vouched.entry.row(ident)
+        logs: list[list[Row]] = [list(old[-2]), list(old[-1])] if old is not None else [[], []]
+        for got in vanished:
+            if got[0] in ("p", "h") and got[1] == ident:
+                logs[got[0] == "h"].remove(got[1:])
+        if ident in removed:
+            if logs[0] or logs[1]:
+                return None  # entries left naming an initiative that is gone
+            continue
+        for got in appeared:
+            if got[0] in ("p", "h") and got[1] == ident:
+                logs[got[0] == "h"].append(got[1:])
+        bare = own.get(ident)
+        if bare is None:
+            if old is None:
+                return None
+            bare = (*old[:-2], (), ())
+        rows.append(_with_logs(bare, logs[0], logs[1]))
+    return tuple(rows)
 
 
 def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
@@ -1326,6 +1485,6 @@ def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
             runs = entry.runs()
             if runs is None:
                 return None
-            return Vouched(entry, data, read, runs, entry.rows())
+            return Vouched(entry, data, read, runs)
     except Exception:  # noqa: BLE001 - any cache problem: take the whole parse
         return None
