@@ -29,7 +29,6 @@ from vzwatch.model import (
     find_id,
     history_record,
     initiative_record,
-    load_portfolio,
     new_id,
     portfolio_from_document,
     progress_record,
@@ -67,12 +66,27 @@ class _Loader:
 
     def __init__(self, location: StoreLocation) -> None:
         self.location = location
-        self._last: tuple[str, Portfolio] | None = None
+        self._last: tuple[str, dict[str, Any], Portfolio] | None = None
 
     def __call__(self, text: str) -> Portfolio:
         if self._last is None or self._last[0] is not text:
-            self._last = (text, load_portfolio(text, self.location.path))
-        return self._last[1]
+            document = parse_toml(text, self.location.path)
+            self._last = (
+                text,
+                document,
+                portfolio_from_document(document, text, self.location.path),
+            )
+        return self._last[2]
+
+    def remember(self, text: str) -> Portfolio:
+        """The portfolio of ``text``, just written, recorded in the parse cache with its
+        runs, so the next read (or write) after a change is proportional to it."""
+        portfolio = self(text)
+        if self._last is not None and self.location.exists:
+            document = self._last[1]
+            runs = cache.runs_of(text, document, portfolio)
+            cache.remember(self.location.path, text.encode("utf-8"), portfolio, runs=runs)
+        return portfolio
 
 
 def user_timeline(text: str, fiscal: FiscalCalendar) -> Timeline:
@@ -149,9 +163,7 @@ def add_initiative(
         return append_text(old, chunk)
 
     new_text = write_store(location, edit, loader)
-    portfolio = loader(new_text)
-    cache.remember(location.path, new_text.encode("utf-8"), portfolio)
-    return portfolio.find(created[-1])
+    return loader.remember(new_text).find(created[-1])
 
 
 # --- O(1) appends ----------------------------------------------------------------
@@ -357,10 +369,7 @@ def _initiative_block(text: str, ident: str, path: Path) -> Block:
 
 def _remember(location: StoreLocation, text: str, loader: _Loader) -> Portfolio:
     """The portfolio just written, recorded in the parse cache so the next read is fast."""
-    portfolio = loader(text)
-    if location.exists:
-        cache.remember(location.path, text.encode("utf-8"), portfolio)
-    return portfolio
+    return loader.remember(text)
 
 
 @dataclass(frozen=True, slots=True)
@@ -613,9 +622,8 @@ def remove_initiative(location: StoreLocation, ident: str) -> Removed:
 # not plainly valid, the full path below runs instead (and says what is wrong).
 
 _Result = TypeVar("_Result")
-# The new bytes, the byte range of the old ones outside which they are the same, and
-# how to describe the result once it is checked.
-Plan = tuple[bytes, tuple[int, int], Callable[["cache.Checked"], _Result]]
+# The byte edits to make, and how to describe the result once it is checked.
+Plan = tuple[list["cache.Edit"], Callable[["cache.Checked"], _Result]]
 
 
 def _write_vouched(
@@ -639,14 +647,14 @@ def _write_vouched(
         planned = plan(vouched)
         if planned is None:
             return None
-        new, changed, describe = planned
-        checked = vouched.check(new, changed)
+        edits, describe = planned
+        checked = vouched.check(edits)
         if checked is None:
             return None
-        if new != data:
+        if checked.data != data:
             written_ns = time.time_ns()
             try:
-                replace_if_unchanged(path, new, read.stamp)
+                replace_if_unchanged(path, checked.data, read.stamp)
             except StoreChangedError:
                 return None  # the full path reads the new content and does it again
             checked.record(path, written_ns)
@@ -658,28 +666,24 @@ def _find_vouched(vouched: cache.Vouched, id_or_prefix: str) -> Initiative | Non
     return vouched.initiative(find_id(candidates, id_or_prefix))
 
 
-def _splice(data: bytes, edits: list[tuple[int, int, bytes]]) -> bytes:
-    """``data`` with byte ranges replaced (ranges do not overlap)."""
-    pieces: list[bytes] = []
-    position = 0
-    for start, end, new in sorted(edits):
-        pieces.append(data[position:start])
-        pieces.append(new)
-        position = end
-    pieces.append(data[position:])
-    return b"".join(pieces)
+def _appended(data: bytes, edits: list[cache.Edit], chunks: list[str]) -> list[cache.Edit]:
+    """``edits`` and then ``store.append_text`` of each chunk, as byte edits.
 
-
-def _append_chunks(data: bytes, chunks: list[str]) -> bytes:
-    """``store.append_text`` on bytes: each chunk after one blank line, in the store's endings."""
-    if not chunks:
-        return data
-    text = data[-64:].decode("utf-8", "surrogateescape")
-    head = data[:-64] if len(data) > 64 else b""
-    tail = text if len(data) > 64 else data.decode("utf-8", "surrogateescape")
+    Appending rewrites the store's trailing newlines, so it is an edit of the
+    end of the file, folded into the last edit when that one reaches the end.
+    """
+    edits = sorted(edits)
+    if edits and edits[-1][1] == len(data):
+        start, end, text = edits.pop()
+        tail = text.decode("utf-8")
+    else:
+        start, end = len(data.rstrip(b"\r\n")), len(data)
+        tail = data[start:end].decode("utf-8")
+    # A stand-in for the text before the tail, so append_text sees a store's end.
+    grown = "x" + tail
     for chunk in chunks:
-        tail = append_text(tail, chunk)
-    return head + tail.encode("utf-8", "surrogateescape")
+        grown = append_text(grown, chunk)
+    return [*edits, (start, end, grown[1:].encode("utf-8"))]
 
 
 def _edit_fast(
@@ -694,20 +698,20 @@ def _edit_fast(
         block = scan(run)[0]
         changes = _field_changes(vouched.fields, initiative, request, block)
         start, end = vouched.span(number)
-        new = _splice(vouched.data, [(start, end, edit_block(run, block, changes).encode())])
+        edits = [(start, end, edit_block(run, block, changes).encode())]
         change = None
         if "status" in changes:
             status = changes["status"]
             change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
-            new = _append_chunks(new, [render_block("history", history_record(change))])
-            end = len(vouched.data)
+            chunk = render_block("history", history_record(change))
+            edits = _appended(vouched.data, edits, [chunk])
         shown = tuple(key for key in changes if key not in ("start", "end"))
 
         def describe(checked: cache.Checked) -> Edited:
             stored = checked.initiative(initiative.id)
             return Edited(stored or initiative, shown, change)
 
-        return new, (start, end), describe
+        return edits, describe
 
     return _write_vouched(location, plan)
 
@@ -723,8 +727,7 @@ def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
         edits = [_removal(vouched, run) for run in (number, *entries)]
         kinds = [vouched.payloads[run][0] for run in entries]
         removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
-        changed = (min(edit[0] for edit in edits), max(edit[1] for edit in edits))
-        return _splice(vouched.data, edits), changed, lambda _: removed
+        return edits, lambda _: removed
 
     return _write_vouched(location, plan)
 
@@ -764,17 +767,16 @@ def _progress_done_fast(
         run = vouched.run(number).decode("utf-8")
         edited = edit_block(run, scan(run)[0], {"status": "done"})
         start, end = vouched.span(number)
-        new = _splice(vouched.data, [(start, end, edited.encode())])
         chunks = [
             render_block("progress", progress_record(entry)),
             render_block("history", history_record(change)),
         ]
-        new = _append_chunks(new, chunks)
+        edits = _appended(vouched.data, [(start, end, edited.encode())], chunks)
 
         def describe(checked: cache.Checked) -> ProgressRecorded:
             stored = checked.initiative(initiative.id) or initiative
             return ProgressRecorded(stored, entry, initiative.progress, change)
 
-        return new, (start, len(vouched.data)), describe
+        return edits, describe
 
     return _write_vouched(location, plan)

@@ -1258,15 +1258,14 @@ class Vouched:
             if payload[0] in ("p", "h") and payload[1] == ident
         ]
 
-    def check(self, new: bytes, changed: tuple[int, int]) -> Checked | None:
-        """Validate ``new`` (this store with some runs changed) by its changed runs alone.
+    def check(self, edits: list[Edit]) -> Checked | None:
+        """These bytes with ``edits``, validated by the runs the edits touch alone.
 
-        ``changed``: the byte range of the old bytes outside which ``new`` is the
-        same. None: the change is not plainly valid, or not of a kind this path
+        None: the change is not plainly valid, or not of a kind this path
         follows; the caller then takes the whole parse, which says why.
         """
         try:
-            return _local_change(self, new, *changed)
+            return _local_change(self, splice(self.data, edits), edits)
         except Exception:  # noqa: BLE001 - any problem: the whole parse decides
             return None
 
@@ -1336,42 +1335,89 @@ class Checked(NamedTuple):
         _write_entry(store_path, frames)
 
 
-def _local_change(
-    vouched: Vouched, new: bytes, first_changed: int, last_changed: int
-) -> Checked | None:
-    """``new`` checked by the runs around the change: they are split, hashed and (where
-    new) parsed again; ids, references and order are checked against the cache.
+Edit = tuple[int, int, bytes]  # (start, end, new bytes): a byte range of the old bytes replaced
 
-    ``new`` equals the vouched bytes before ``first_changed`` and after
-    ``last_changed`` (offsets in the old bytes). A run ends where a line starts
-    with "[", so the boundary before the run holding the change stays, and so
-    does the one after the run that follows it: only runs in between can differ.
+
+def splice(data: bytes, edits: list[Edit]) -> bytes:
+    """``data`` with byte ranges replaced (the ranges do not overlap)."""
+    pieces: list[bytes] = []
+    position = 0
+    for start, end, new in sorted(edits):
+        pieces.append(data[position:start])
+        pieces.append(new)
+        position = end
+    pieces.append(data[position:])
+    return b"".join(pieces)
+
+
+def _regions(bounds: list[int], edits: list[Edit]) -> list[tuple[int, int]] | None:
+    """The runs (first, last) that the edits may change, merged where they touch.
+
+    A run ends where a line starts with "[", so the boundary before the run
+    holding an edit stays (its bytes are unchanged), and so does the one after
+    the run that follows the edit: only runs in between can differ.
     """
+    count = len(bounds) - 1
+    regions: list[tuple[int, int]] = []
+    for start, end, _ in sorted(edits):
+        if start <= 0:
+            return None
+        first = max(1, bisect_right(bounds, start) - 2)
+        last = min(count - 1, bisect_right(bounds, max(end - 1, 0)))
+        if bounds[first] == 0:
+            return None  # the empty head of a store that starts with a header
+        if regions and first <= regions[-1][1] + 1:
+            regions[-1] = (regions[-1][0], max(last, regions[-1][1]))
+        else:
+            regions.append((first, last))
+    return regions
+
+
+def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | None:
+    """``new`` (the vouched bytes with ``edits``) checked by the runs around the edits:
+    they are split, hashed and (where new) parsed again; ids, references and order are
+    checked against the cache."""
     bounds, digests, payloads = vouched.bounds, vouched.digests, vouched.payloads
     count = len(digests)
-    first = max(1, bisect_right(bounds, first_changed) - 2)
-    last = min(count - 1, bisect_right(bounds, max(last_changed - 1, 0)))
-    shift = len(new) - len(vouched.data)
-    start, end = bounds[first], bounds[last + 1] + shift
-    if first_changed <= 0 or start == 0 or end < start:
+    regions = _regions(bounds, edits)
+    if not regions:
         return None
-    region = [start, *(m.start() + 1 for m in _RUN_START.finditer(new, start, end)), end]
-    new_mid = [_run_digest(new[a:b]) for a, b in pairwise(region)]
-    old_mid, old_payloads = digests[first : last + 1], payloads[first : last + 1]
+
+    def shifted(at: int) -> int:  # an old offset outside every edit, in the new bytes
+        return at + sum(len(text) - (end - start) for start, end, text in edits if end <= at)
+
+    old_mid: list[bytes] = []
+    old_payloads: list[Payload] = []
+    new_mid: list[bytes] = []
+    new_starts: list[list[int]] = []
+    spans: list[tuple[int, int]] = []  # of each region's runs in the new bytes
+    for first, last in regions:
+        start, end = shifted(bounds[first]), shifted(bounds[last + 1])
+        starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(new, start, end))]
+        new_starts.append(starts)
+        spans.append((start, end))
+        new_mid.extend(_run_digest(new[a:b]) for a, b in pairwise([*starts, end]))
+        old_mid.extend(digests[first : last + 1])
+        old_payloads.extend(payloads[first : last + 1])
     old_set, new_set = set(old_mid), set(new_mid)
     if len(new_set) != len(new_mid):
         return None  # two identical runs: the whole parse counts them
-    elsewhere = set(digests[:first]) | set(digests[last + 1 :])
+    elsewhere = set(digests) - old_set
     known = vouched.known
     fresh: dict[bytes, Payload] = {}
     mid_payloads: list[Payload] = []
-    for number, key in enumerate(new_mid):
+    run_bytes = [
+        new[a:b]
+        for starts, (_, end) in zip(new_starts, spans, strict=True)
+        for a, b in pairwise([*starts, end])
+    ]
+    for key, run in zip(new_mid, run_bytes, strict=True):
         payload = known.get(key)
         if key not in old_set:
             if key in elsewhere:
                 return None  # a copy of a run elsewhere in the store
             if payload is None or (payload[0] == "i" and isinstance(payload[1], str)):
-                payload = _read_run(new[region[number] : region[number + 1]], vouched.fields)
+                payload = _read_run(run, vouched.fields)
                 if payload is None:
                     return None
                 fresh[key] = payload
@@ -1386,13 +1432,14 @@ def _local_change(
     vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
     old_ids = [_payload_id(got) for got in old_payloads if got[0] == "i"]
     new_ids = [_payload_id(got) for got in mid_payloads if got[0] == "i"]
-    removed = [ident for ident in old_ids if ident not in new_ids]
-    added = [ident for ident in new_ids if ident not in old_ids]
-    if any(ident in vouched.ids for ident in added) or len(set(new_ids)) != len(new_ids):
+    old_id_set, new_id_set = set(old_ids), set(new_ids)
+    removed = [ident for ident in old_ids if ident not in new_id_set]
+    added = [ident for ident in new_ids if ident not in old_id_set]
+    if any(ident in vouched.ids for ident in added) or len(new_id_set) != len(new_ids):
         return None  # a duplicate id: the whole parse names it
-    if [i for i in old_ids if i in new_ids] != [i for i in new_ids if i in old_ids]:
+    if [i for i in old_ids if i in new_id_set] != [i for i in new_ids if i in old_id_set]:
         return None  # records moved
-    at_end = last == count - 1
+    at_end = regions[-1][1] == count - 1
     entries_appeared = [got for got in appeared if got[0] in ("p", "h")]
     if entries_appeared and not at_end:
         return None  # entries inserted between others: their order needs the whole log
@@ -1403,15 +1450,31 @@ def _local_change(
     replaced = _touched_rows(vouched, appeared, vanished, removed, mid_payloads)
     if replaced is None:
         return None
-    new_payloads = [*payloads[:first], *mid_payloads, *payloads[last + 1 :]]
-    new_bounds = [*bounds[:first], *region[:-1], *(at + shift for at in bounds[last + 1 :])]
-    new_digests = (*digests[:first], *new_mid, *digests[last + 1 :])
+    new_bounds: list[int] = []
+    new_digests: list[bytes] = []
+    new_payloads: list[Payload] = []
+    position = 0  # the next old run not yet copied
+    taken = 0  # runs of new_mid already placed
+    for (first, last), starts in zip(regions, new_starts, strict=True):
+        moved = shifted(bounds[position]) - bounds[position]  # the same for the whole stretch
+        new_bounds.extend(at + moved for at in bounds[position:first])
+        new_digests.extend(digests[position:first])
+        new_payloads.extend(payloads[position:first])
+        new_bounds.extend(starts)
+        new_digests.extend(new_mid[taken : taken + len(starts)])
+        new_payloads.extend(mid_payloads[taken : taken + len(starts)])
+        taken += len(starts)
+        position = last + 1
+    moved = len(new) - len(vouched.data)
+    new_bounds.extend(at + moved for at in bounds[position:])
+    new_digests.extend(digests[position:])
+    new_payloads.extend(payloads[position:])
     reordered = bool(added) and not (at_end and new_ids[-len(added) :] == added)
     return Checked(
         vouched,
         new,
         new_bounds,
-        new_digests,
+        tuple(new_digests),
         new_payloads,
         tuple(fresh.items()),
         replaced,
