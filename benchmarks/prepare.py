@@ -2,11 +2,12 @@
 
 Usage::
 
-    python prepare.py copy SRC DST               # SRC over DST (a file, or a whole directory)
+    python prepare.py copy SRC DST [SRC DST]...  # each SRC over its DST (a file, or a directory)
     python prepare.py retitle STORE ID COUNTER   # a new title for initiative ID, in place
 
 ``copy`` resets what the previous run changed (a store that ``edit``/``remove``
-rewrote, the ``ours`` file a merge replaced, Taskwarrior's data directory).
+rewrote together with its parse-cache entry, as Taskwarrior's data directory is
+reset with its own state; the ``ours`` file a merge replaced).
 ``retitle`` is a hand edit: it rewrites the title of initiative ``ID`` in the
 store's own bytes (same inode, like an editor that saves in place) to
 ``Hand edited NNNNNNNN``, the number taken from the file ``COUNTER`` and
@@ -45,8 +46,9 @@ def retitle(store: Path, ident: str, counter: Path) -> None:
 
 
 def main(argv: list[str]) -> int:
-    if len(argv) == 3 and argv[0] == "copy":
-        copy(Path(argv[1]), Path(argv[2]))
+    if len(argv) >= 3 and len(argv) % 2 == 1 and argv[0] == "copy":
+        for source, target in zip(argv[1::2], argv[2::2], strict=True):
+            copy(Path(source), Path(target))
     elif len(argv) == 4 and argv[0] == "retitle":
         retitle(Path(argv[1]), argv[2], Path(argv[3]))
     else:

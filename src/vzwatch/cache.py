@@ -506,6 +506,16 @@ class Snapshot:
     def fiscal(self) -> FiscalCalendar:
         return self.fields.fiscal
 
+    def find(self, id_or_prefix: str) -> Initiative:
+        """The initiative an id or unambiguous prefix names, building only its record."""
+        from vzwatch.model import find_id
+
+        if self._whole is not None:
+            return self._whole.find(id_or_prefix)
+        rows = self._rows or []
+        ident = find_id([row[0] for row in rows], id_or_prefix)
+        return next(item for item in _initiatives(row for row in rows if row[0] == ident))
+
     def portfolio(self, keep: RowTest | None = None) -> Portfolio:
         if self._whole is not None:
             if keep is None:

@@ -55,6 +55,11 @@ def open_snapshot(location: StoreLocation) -> cache.Snapshot:
     return cache.Snapshot.of(portfolio)
 
 
+def find_initiative(location: StoreLocation, id_or_prefix: str) -> Initiative:
+    """The initiative an id or unambiguous prefix names (NotFoundError if none or several)."""
+    return open_snapshot(location).find(id_or_prefix)
+
+
 def open_portfolio(location: StoreLocation) -> Portfolio:
     """Read and validate the store, through the parse cache (vzwatch.cache)."""
     return open_snapshot(location).portfolio()

@@ -157,7 +157,7 @@ def remove_command(
     from vzwatch import actions, reading
 
     location = locate(file)
-    initiative = reading.open_portfolio(location).find(initiative_id)
+    initiative = reading.find_initiative(location, initiative_id)
     if not yes:
         if not _stdin_is_terminal():
             raise UsageError(
