@@ -92,6 +92,8 @@ _RUN_TABLES = {"initiatives": "i", "progress": "p", "history": "h"}
 _MAX_CHANGED_SHARE = 4
 _STABLE_READ_TRIES = 5
 _DIGEST_SIZE = 16
+_SCANS_BEFORE_DICT = 64
+_NEAR_RUNS = 64  # a change of more runs than this takes the general path
 # Marks a frame of run digests (where a frame has its CRC: a CRC never equals it
 # by accident in a way that matters, since a misread frame is a miss anyway).
 _SEQUENCE_MARK = b"\xffRUN"  # past 1/4 of the runs changed, a whole parse is as cheap
@@ -142,10 +144,19 @@ def _stamp(st: os.stat_result) -> Stamp:
     return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
 
 
+_last_digest: tuple[bytes | memoryview, bytes] | None = None
+
+
 def _digest(data: bytes | memoryview) -> bytes:
+    """BLAKE2b of the bytes; the same bytes object asked twice in a run is hashed once."""
     import hashlib
 
-    return hashlib.blake2b(data, digest_size=32).digest()
+    global _last_digest
+    if _last_digest is not None and _last_digest[0] is data:
+        return _last_digest[1]
+    found = hashlib.blake2b(data, digest_size=32).digest()
+    _last_digest = (data, found)
+    return found
 
 
 def _settled(stamp: Stamp, recorded_ns: int) -> bool:
@@ -428,7 +439,7 @@ class _Entry:
         if recorded is None:
             return None
         digests, payloads, rest, lengths = recorded
-        known = dict(zip(digests, payloads, strict=True))
+        known = Known(digests, payloads)
         for added in self.appended_runs:
             known.update(added)
         if self.sequence_at is not None:
@@ -763,12 +774,63 @@ def read_stamped(
     return data, Stamped((0, 0, -1, 0, 0), recorded_ns)  # never matches: no entry is trusted
 
 
+class Known:
+    """Every run digest the entry can vouch for, with its payload.
+
+    A 100k store has 300k runs: a dict of them costs 0.1 s to build, while a
+    read after one hand edit looks up a handful. So a few look-ups scan the
+    recorded tuple (C speed); past that the dict is built once.
+    """
+
+    def __init__(self, digests: tuple[bytes, ...], payloads: tuple[Payload, ...]) -> None:
+        self._digests = digests
+        self._payloads = payloads
+        self._extra: dict[bytes, Payload] = {}
+        self._all: dict[bytes, Payload] | None = None
+        self._scans = 0
+
+    def get(self, key: bytes) -> Payload | None:
+        found = self._extra.get(key)
+        if found is not None:
+            return found
+        if self._all is None:
+            self._scans += 1
+            if self._scans <= _SCANS_BEFORE_DICT:
+                try:
+                    return self._payloads[self._digests.index(key)]
+                except ValueError:
+                    return None
+            self._all = dict(zip(self._digests, self._payloads, strict=True))
+        return self._all.get(key)
+
+    def __getitem__(self, key: bytes) -> Payload:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, bytes) and self.get(key) is not None
+
+    def __setitem__(self, key: bytes, payload: Payload) -> None:
+        self._extra[key] = payload
+
+    def setdefault(self, key: bytes, payload: Payload) -> Payload:
+        found = self.get(key)
+        if found is None:
+            self._extra[key] = found = payload
+        return found
+
+    def update(self, pairs: Iterable[tuple[bytes, Payload]]) -> None:
+        self._extra.update(pairs)
+
+
 class Runs(NamedTuple):
     """The store's runs as last recorded, and every run digest the entry can vouch for."""
 
     digests: tuple[bytes, ...]  # in file order; a run O(1) appends changed is a marker
     rest: tuple[bytes, ...]  # digests of the ("r",) runs, in file order
-    known: dict[bytes, Payload]
+    known: Known
     lengths: tuple[int, ...] | None = None  # of each run, in bytes, when known
 
 
@@ -870,6 +932,9 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
             runs = entry.runs()
             if runs is None:
                 return None
+            near = _near_change(entry, runs, data, read)
+            if near is not None:
+                return near
             change = _runs_changed(data, runs, _fields_of(entry.head))
             if change is None:
                 return None
@@ -905,6 +970,83 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
         return Snapshot(_fields_of(entry.head), rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
         return None
+
+
+def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snapshot | None:
+    """A read after a change confined to a few runs (a hand edit), or None.
+
+    The changed runs are found by comparing the recorded digests with the new
+    ones from both ends; only those runs are looked up, parsed and checked,
+    and the entry gets one frame. Anything else goes to the general path.
+    """
+    bounds = _run_bounds(data)
+    digests = tuple(run_digests(data, bounds))
+    old = runs.digests
+    shortest = min(len(old), len(digests))
+    same = (x == y for x, y in zip(old, digests, strict=False))
+    head = next((n for n, equal in enumerate(same) if not equal), shortest)
+    tails = zip(reversed(old[head:]), reversed(digests[head:]), strict=False)
+    tail = next((n for n, (x, y) in enumerate(tails) if x != y), shortest - head)
+    old_mid, new_mid = old[head : len(old) - tail], digests[head : len(digests) - tail]
+    if head == 0 or len(old_mid) + len(new_mid) > _NEAR_RUNS:
+        return None
+    fields = _fields_of(entry.head)
+    known = runs.known
+    old_payloads = [known[key] for key in old_mid]
+    new_payloads: list[Payload] = []
+    fresh: list[tuple[bytes, Payload]] = []
+    for number, key in enumerate(new_mid, start=head):
+        payload = known.get(key)
+        if payload is None or (payload[0] == "i" and key not in old_mid):
+            # New bytes, or known only by id (its cached row may be a later version).
+            payload = _read_run(data[bounds[number] : bounds[number + 1]], fields)
+            if payload is None:
+                return None
+            fresh.append((key, payload))
+        new_payloads.append(payload)
+    outside = (old[:head], old[len(old) - tail :])
+    if len(set(new_mid)) != len(new_mid) or any(
+        key in part for key in set(new_mid) - set(old_mid) for part in outside
+    ):
+        return None  # two identical runs: the whole parse counts them
+    rest_before = [key for key, got in zip(old_mid, old_payloads, strict=True) if got == _REST]
+    rest_after = [key for key, got in zip(new_mid, new_payloads, strict=True) if got == _REST]
+    if rest_before != rest_after:
+        return None  # the head, [portfolio], pillars or another table changed
+    old_ids = [_payload_id(got) for got in old_payloads if got[0] == "i"]
+    new_ids = [_payload_id(got) for got in new_payloads if got[0] == "i"]
+    if old_ids != new_ids:
+        return None  # records added, removed or moved: the general path
+    old_set, new_set = set(old_mid), set(new_mid)
+    appeared = [got for key, got in zip(new_mid, new_payloads, strict=True) if key not in old_set]
+    vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
+    if tail and any(got[0] in ("p", "h") for got in appeared):
+        return None  # entries inserted between others: their order needs the whole log
+    rows = entry.rows()
+    at = {row[0]: number for number, row in enumerate(rows)}
+    own = {_payload_id(got): got[1] for got in new_payloads if got[0] == "i"}
+    touched = {_payload_id(got) if got[0] == "i" else got[1] for got in (*appeared, *vanished)}
+    replaced: list[Row] = []
+    for ident in sorted(touched):
+        if ident not in at:
+            return None  # an entry naming no initiative
+        old_row = rows[at[ident]]
+        logs = [list(old_row[-2]), list(old_row[-1])]
+        for got in vanished:
+            if got[0] in ("p", "h") and got[1] == ident:
+                logs[got[0] == "h"].remove(got[1:])
+        for got in appeared:
+            if got[0] in ("p", "h") and got[1] == ident:
+                logs[got[0] == "h"].append(got[1:])
+        bare = own.get(ident)
+        if bare is None or isinstance(bare, str):
+            bare = (*old_row[:-2], (), ())
+        row = _with_logs(bare, logs[0], logs[1])
+        rows[at[ident]] = row
+        replaced.append(row)
+    state = _State(read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False)
+    entry.record(state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds))
+    return Snapshot(fields, rows=rows)
 
 
 class _RunChange(NamedTuple):
