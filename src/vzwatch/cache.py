@@ -611,7 +611,7 @@ class AppendTarget(NamedTuple):
     ids: Ids  # every id, those added by appends too
     appendable: tuple[str, ...]
     separator: str | None  # what goes between the old text and a new block; None: no fast path
-    expected: tuple[int, int, int]  # the store's device, inode and size
+    expected: Stamp  # the store's full stamp (store.append_block checks it again)
     entry: _Entry
 
     def initiative(self, ident: str) -> Initiative | None:
@@ -665,7 +665,7 @@ def append_target(store_path: Path) -> AppendTarget | None:
             ids=ids,
             appendable=appendable,
             separator=_separator(tail, st.st_size),
-            expected=(st.st_dev, st.st_ino, st.st_size),
+            expected=stamp,
             entry=entry,
         )
     except Exception:  # noqa: BLE001 - any cache error is a miss
