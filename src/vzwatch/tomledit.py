@@ -8,9 +8,12 @@ the person wrote it. Callers re-parse and validate the result before writing
 (``store.write_store`` runs the check), so a scanner mistake cannot corrupt a
 store: it can only make an edit fail.
 
-The scanner reads line by line and understands just enough TOML to find where
-headers and values begin and end: strings (basic, literal and multi-line),
-brackets that span lines, and comments.
+Table headers come from the block index (``vzwatch.blocks``), so the editor
+and the index agree on every header TOML allows (quoted, dotted, spaced,
+non-ASCII, with ``#`` inside quotes). Inside each piece the scanner reads line
+by line and understands just enough TOML to find where keys and values begin
+and end: strings (basic, literal and multi-line), brackets that span lines,
+and comments.
 """
 
 from __future__ import annotations
@@ -21,11 +24,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from vzwatch import blocks
+
 DELETE = object()
 """Pass as a value to ``edit_record`` to remove the key."""
 
-_HEADER = re.compile(r"[ \t]*(\[\[?)[ \t]*([A-Za-z0-9_.\- \t\"']+?)[ \t]*(\]\]?)[ \t]*(?:#.*)?$")
-_KEY = re.compile(r"[ \t]*([A-Za-z0-9_-]+|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')[ \t]*=[ \t]*")
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+# A key (bare, quoted or dotted) and its equals sign; group 1 is the key as written.
+_KEY = re.compile(rf"[ \t]*({_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*)[ \t]*=[ \t]*")
+_ONE_KEY_PART = re.compile(_KEY_PART)
 # A value that certainly ends on its own line: the fast path for most entries.
 _SIMPLE_VALUE = re.compile(
     r"""(?:"(?:[^"\\\n]|\\.)*"(?!")|'[^'\n]*'(?!')|[^\s#\[\]{}"',]+"""
@@ -51,12 +58,13 @@ class Entry:
 class Block:
     """A ``[[table]]`` (or ``[table]``) header and the entries that follow it."""
 
-    table: str
+    table: str  # the header's key path, dotted: "initiatives", "initiatives.extra"
     array: bool
     start: int  # start of the header line
     body_start: int  # just past the header line
     content_end: int  # just past its last entry or sub-table entry
     entries: list[Entry] = field(default_factory=list)  # its own, before any sub-table
+    path: tuple[str, ...] = ()  # the header's key path: ("initiatives", "extra")
 
     def entry(self, key: str) -> Entry | None:
         return next((e for e in self.entries if e.key == key), None)
@@ -67,8 +75,20 @@ class TomlEditError(ValueError):
 
 
 def _unquote_key(raw: str) -> str:
-    if raw[:1] in "\"'":
+    """The key a one-part key names; "" for a dotted key (kept, never edited)."""
+    if _ONE_KEY_PART.fullmatch(raw) is None:
+        return ""
+    if raw[:1] == "'":
         return raw[1:-1]
+    if raw[:1] == '"':
+        if "\\" not in raw:
+            return raw[1:-1]
+        import tomllib
+
+        try:
+            return next(iter(tomllib.loads(f"{raw} = 0")))
+        except (tomllib.TOMLDecodeError, StopIteration):
+            return ""
     return raw
 
 
@@ -167,56 +187,75 @@ def _escaped(line: str, index: int) -> bool:
 
 
 def scan(text: str) -> list[Block]:
-    """Every top-level table header in order, with its own entries.
+    """Every table header in order, as ``blocks.index`` finds them, with its own entries.
 
-    Sub-tables of an array element (``[initiatives.extra]`` after
-    ``[[initiatives]]``) extend that element's block instead of starting one.
+    Sub-tables written right after their array element (``[initiatives.extra]``
+    after ``[[initiatives]]``) extend that element's block instead of starting
+    one. A sub-table written elsewhere (after another table) is a block of its
+    own, named by its dotted path: a Block is one stretch of text, and
+    ``blocks.index`` says which record such a sub-table belongs to.
     """
-    blocks: list[Block] = []
+    found: list[Block] = []
     current: Block | None = None
-    in_subtable = False
-    pending: tuple[str, int, int] | None = (
-        None  # key, line start, value start of a multi-line value
+    for piece in _pieces(text):
+        block = piece_block(text, piece)
+        if (
+            current is not None
+            and current.array
+            and len(piece.path) > len(current.path)
+            and piece.path[: len(current.path)] == current.path
+        ):
+            current.content_end = block.content_end
+            continue
+        current = block
+        found.append(block)
+    return found
+
+
+def _pieces(text: str) -> tuple[blocks.Piece, ...]:
+    try:
+        return blocks.index(text).pieces
+    except blocks.HeaderError as error:
+        raise TomlEditError(str(error)) from None
+
+
+def piece_block(text: str, piece: blocks.Piece) -> Block:
+    """One piece of the block index as an editable Block: its header and own entries."""
+    block = Block(
+        ".".join(piece.path), piece.array, piece.header, piece.body, piece.body, path=piece.path
     )
+    block.entries, content_end = _entries(text, piece.body, piece.end)
+    block.content_end = max(content_end, piece.body)
+    return block
+
+
+def _entries(text: str, start: int, stop: int) -> tuple[list[Entry], int]:
+    """The ``key = value`` entries of text[start:stop] (a table's body), and where the
+    last one ends. Dotted keys are kept with the key "" (never edited)."""
+    entries: list[Entry] = []
+    content_end = start
+    pending: tuple[str, int, int] | None = None  # key, line start, value start
     state: list[Any] = [0, None]
-    for start, end, line in _lines(text):
+    for line_start, line_end, line in _lines(text[start:stop]):
+        line_start, line_end = line_start + start, line_end + start
         if pending is not None:
             value_end = _scan_value(line, 0, state)
             if state == [0, None]:
                 key, entry_start, value_start = pending
                 pending = None
-                if current is not None:
-                    current.content_end = end
-                    if not in_subtable:
-                        current.entries.append(
-                            Entry(key, entry_start, value_start, start + value_end, end)
-                        )
+                content_end = line_end
+                if key:
+                    entries.append(
+                        Entry(key, entry_start, value_start, line_start + value_end, line_end)
+                    )
             continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if stripped.startswith("["):
-            header = _HEADER.match(line)
-            if header is None:
-                raise TomlEditError(f"cannot read the table header {stripped[:40]!r}")
-            name = header.group(2).replace(" ", "").replace("\t", "")
-            array = header.group(1) == "[["
-            if current is not None and current.array and name.startswith(current.table + "."):
-                in_subtable = True
-                current.content_end = end
-                continue
-            current = Block(name, array, start, end, end)
-            blocks.append(current)
-            in_subtable = False
-            continue
         key_match = _KEY.match(line)
         if key_match is None:
-            # Dotted keys and other forms vzwatch never writes: keep, do not edit.
-            key, value_index = "", line.find("=") + 1
-            if value_index == 0:
-                raise TomlEditError(f"cannot read the line {stripped[:40]!r}")
-        else:
-            key, value_index = _unquote_key(key_match.group(1)), key_match.end()
+            raise TomlEditError(f"cannot read the line {stripped[:40]!r}")
+        key, value_index = _unquote_key(key_match.group(1)), key_match.end()
         simple = _SIMPLE_VALUE.match(line, value_index)
         if simple is not None:
             value_end = simple.end()
@@ -224,17 +263,16 @@ def scan(text: str) -> list[Block]:
             state = [0, None]
             value_end = _scan_value(line, value_index, state)
             if state != [0, None]:
-                pending = (key, start, start + value_index)
+                pending = (key, line_start, line_start + value_index)
                 continue
-        if current is not None:
-            current.content_end = end
-            if not in_subtable and key:
-                current.entries.append(
-                    Entry(key, start, start + value_index, start + value_end, end)
-                )
+        content_end = line_end
+        if key:
+            entries.append(
+                Entry(key, line_start, line_start + value_index, line_start + value_end, line_end)
+            )
     if pending is not None:
-        raise TomlEditError("a value is not closed before the end of the file")
-    return blocks
+        raise TomlEditError("a value is not closed before the end of its table")
+    return entries, content_end
 
 
 def string_value(text: str, entry: Entry) -> str | None:
@@ -259,14 +297,40 @@ def parsed_value(text: str, entry: Entry) -> Any:
 
 
 def find_records(text: str, table: str, key: str, value: str) -> list[Block]:
-    """The ``[[table]]`` blocks whose ``key`` is ``value`` (e.g. initiatives with id X)."""
+    """The ``[[table]]`` blocks whose ``key`` is ``value`` (e.g. initiatives with id X):
+    each record's own piece (its header and entries, not its sub-tables)."""
+    try:
+        index = blocks.index(text)
+    except blocks.HeaderError as error:
+        raise TomlEditError(str(error)) from None
+    return [
+        piece_block(text, record.pieces[0])
+        for record in find_record_blocks(index, table, key, value)
+    ]
+
+
+def find_record_blocks(index: blocks.Index, table: str, key: str, value: str) -> list[blocks.Block]:
+    """The records of ``[[table]]`` (with all their pieces) whose own ``key`` is ``value``.
+
+    Only pieces whose text could hold the value are scanned: written without
+    escapes it appears literally; written with them, a backslash does.
+    """
+    text = index.text
     found = []
-    for block in scan(text):
-        if block.table == table and block.array:
-            entry = block.entry(key)
-            if entry is not None and string_value(text, entry) == value:
-                found.append(block)
+    for record in index.records(table):
+        piece = record.pieces[0]
+        own = text[piece.body : piece.end]
+        if value not in own and "\\" not in own:
+            continue
+        if record_value(text, piece, key) == value:
+            found.append(record)
     return found
+
+
+def record_value(text: str, piece: blocks.Piece, key: str) -> str | None:
+    """The string value of one of a piece's own keys (None when absent or not a string)."""
+    entry = piece_block(text, piece).entry(key)
+    return None if entry is None else string_value(text, entry)
 
 
 def render_value(value: Any) -> str:
