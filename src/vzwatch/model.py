@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Collection, Container, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -374,9 +374,18 @@ def _load_pillars(
 
 
 def _entry_date(raw: Mapping[str, Any]) -> date:
+    """A log entry's day: a TOML date, a "YYYY-MM-DD" string, or a date-time's date.
+
+    A date-time (local or with an offset) counts as the day written in it, with
+    no time-zone conversion; a time of day alone names no day and is refused.
+    """
     on = raw.get("date")
     if isinstance(on, str):
         on = _iso_date(on)
+    if isinstance(on, datetime):
+        return on.date()
+    if isinstance(on, time):
+        raise ValueError(f"date must be a day such as 2025-03-31, not a time of day ({on})")
     if not isinstance(on, date):
         raise ValueError("date must be a date such as 2025-03-31")
     return on
