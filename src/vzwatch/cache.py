@@ -677,14 +677,13 @@ def _separator(tail: bytes, size: int) -> str | None:
 
     append_text strips all trailing newlines and adds one blank line; an
     append cannot strip, so stores ending in CR or in two or more blank lines
-    take the slow path.
+    take the slow path, and so do stores without a final newline: their line
+    endings cannot be told from the tail.
     """
     if size == 0:
         return ""
-    if b"\r" in tail:
+    if b"\r" in tail or not tail.endswith(b"\n"):
         return None
-    if not tail.endswith(b"\n"):
-        return "\n\n"
     if size >= 2 and not tail.endswith(b"\n\n"):
         return "\n"
     if size >= 3 and not tail.endswith(b"\n\n\n"):

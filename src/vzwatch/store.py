@@ -48,6 +48,7 @@ __all__ = [
     "atomic_write",
     "bundled_store_text",
     "decode_store",
+    "line_ending",
     "locate_store",
     "parse_toml",
     "read_stamped",
@@ -1046,13 +1047,20 @@ def write_store(
 
 def append_text(old: str, chunk: str) -> str:
     """Append a TOML chunk so it starts on its own line after exactly one blank line,
-    in the store's own line endings."""
+    in the store's own line endings (those of its last line break, so a store without a
+    final newline keeps them too)."""
     chunk = chunk.lstrip("\r\n")
     if not chunk:
         return old
     body = old.rstrip("\r\n")
     if not body:
         return chunk
-    if old.endswith("\r\n"):  # a store saved with Windows line endings keeps them
+    if line_ending(old) == "\r\n":  # a store saved with Windows line endings keeps them
         return body + "\r\n\r\n" + chunk.replace("\r\n", "\n").replace("\n", "\r\n")
     return body + "\n\n" + chunk
+
+
+def line_ending(text: str) -> str:
+    """The text's line ending: that of its last line break ("\n" when it has none)."""
+    last = text.rfind("\n")
+    return "\r\n" if last > 0 and text[last - 1] == "\r" else "\n"
