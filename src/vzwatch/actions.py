@@ -366,6 +366,14 @@ def editable(index: blocks.Index, record: blocks.Block, path: Path) -> Block:
         raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
 
 
+def edit_record(text: str, block: Block, changes: dict[str, Any], path: Path) -> str:
+    """``tomledit.edit_block``, its failures a store error (the text was not understood)."""
+    try:
+        return edit_block(text, block, changes)
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
 def _initiative_block(text: str, ident: str, path: Path) -> Block:
     index = store_index(text, path)
     return editable(index, find_initiative_record(index, ident, path), path)
@@ -427,7 +435,7 @@ def record_progress(
         new = old
         if change is not None:
             block = _initiative_block(old, initiative.id, location.path)
-            new = edit_block(new, block, {"status": "done"})
+            new = edit_record(new, block, {"status": "done"}, location.path)
         new = append_text(new, render_block("progress", progress_record(entry)))
         if change is not None:
             new = append_text(new, render_block("history", history_record(change)))
@@ -557,7 +565,7 @@ def edit_initiative(
         initiative = portfolio.find(id_or_prefix)
         block = _initiative_block(old, initiative.id, location.path)
         changes = _field_changes(portfolio, initiative, request, block)
-        new = edit_block(old, block, changes)
+        new = edit_record(old, block, changes, location.path)
         change = None
         if "status" in changes:
             status = changes["status"]

@@ -21,7 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vzwatch.errors import StoreError, UsageError
-from vzwatch.store import StoreLocation, atomic_write, read_stamped, read_store_text
+from vzwatch.store import (
+    StoreLocation,
+    atomic_write,
+    decode_store,
+    read_stamped,
+    read_store_text,
+)
 
 if TYPE_CHECKING:
     from vzwatch.merge import MergeResult
@@ -226,11 +232,16 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> MergeResult:
     """
     from vzwatch.merge import merge_stores
 
-    base_text, ours_text, theirs_text = (
+    base_text, theirs_text = (
         read_store_text(StoreLocation(path, "option", "merge-driver argument"))
-        for path in (base, ours, theirs)
+        for path in (base, theirs)
     )
+    ours_read = read_stamped(ours)
+    if ours_read.data is None:
+        read_store_text(StoreLocation(ours, "option", "merge-driver argument"))  # says why
+        raise StoreError(f"cannot read {ours}")
+    ours_text = decode_store(ours_read.data, ours)
     result = merge_stores(base_text, ours_text, theirs_text, name)
     if result.text != ours_text:
-        atomic_write(ours, result.text)
+        atomic_write(ours, result.text, expected=ours_read)  # never over a change meanwhile
     return result

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from vzwatch.actions import _Loader, editable, store_index
+from vzwatch.actions import _Loader, edit_record, editable, store_index
 from vzwatch.errors import StoreError, UsageError
 from vzwatch.importers import Candidate, Parsed
 from vzwatch.model import (
@@ -30,7 +30,7 @@ from vzwatch.model import (
 from vzwatch.quarters import Timeline
 from vzwatch.store import StoreLocation, append_text, read_store_text, write_store
 from vzwatch.textsafe import visible
-from vzwatch.tomledit import DELETE, Block, TomlEditError, edit_block, record_value, render_block
+from vzwatch.tomledit import DELETE, Block, TomlEditError, record_value, render_block
 
 __all__ = ["Change", "ImportPlan", "plan_import", "run_import"]
 
@@ -266,7 +266,7 @@ def _updated(
         )
     # From the end of the file backwards, so earlier blocks' offsets stay valid.
     for block, change in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
-        text = edit_block(text, block, change.edits)
+        text = edit_record(text, block, change.edits, path)
         if tick:
             tick()
     return text

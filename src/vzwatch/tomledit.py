@@ -291,9 +291,10 @@ def string_value(text: str, entry: Entry) -> str | None:
 
 
 def parsed_value(text: str, entry: Entry) -> Any:
-    import tomllib
-
-    return tomllib.loads(f"v = {text[entry.value_start : entry.value_end]}")["v"]
+    try:
+        return parsed_text_value(text[entry.value_start : entry.value_end])
+    except ValueError as error:  # the scanner cut a value wrongly: refuse, never guess
+        raise TomlEditError(f"cannot read the value of {entry.key!r}: {error}") from None
 
 
 def find_records(text: str, table: str, key: str, value: str) -> list[Block]:
