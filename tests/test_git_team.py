@@ -128,12 +128,55 @@ def test_git_setup_says_what_it_did_and_is_idempotent(tmp_path: Path, git_env: N
         "needs it)",
         "set git config merge.vzwatch.name = vzwatch: merge initiatives by id and by field",
         f"set git config merge.vzwatch.driver = {driver_command()}",
+        f"added '/data/initiatives.toml.lock' to {repo.root / '.git' / 'info' / 'exclude'} "
+        "(keeps the store's lock file out of git)",
     ]
     assert attributes.read_text() == "data/initiatives.toml merge=vzwatch\n"
     assert git(repo.root, "config", "merge.vzwatch.driver").stdout.strip() == driver_command()
     again = repo.vzwatch("git-setup")
     assert again.stdout == f"already set up: git merges {repo.store} with vzwatch\n"
     assert attributes.read_text() == "data/initiatives.toml merge=vzwatch\n"
+
+
+@pytest.mark.parametrize("relative", ["data/initiatives.toml", "my desk/[q1] #1!.toml"])
+def test_git_setup_keeps_the_lock_file_out_of_git(
+    tmp_path: Path, git_env: None, relative: str
+) -> None:
+    repo = Clone(tmp_path / "repo")
+    git(tmp_path, "init", "-q", "-b", "main", str(repo.root))
+    shutil.rmtree(repo.root / ".git" / "info", ignore_errors=True)  # some clones lack it
+    store = repo.root / relative
+    store.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(BUNDLED, store)
+    assert vzwatch("git-setup", "--file", str(store)).exit_code == ExitCode.OK
+    result = vzwatch("add", "Summit", "--timeline", "Q2 2025", "--file", str(store))
+    assert result.exit_code == ExitCode.OK, result.stderr
+    lock = store.with_name(store.name + ".lock")
+    assert lock.exists()  # vzwatch's permanent lock file, beside the store
+    status = git(repo.root, "status", "--porcelain", "--untracked-files=all").stdout
+    assert relative.split("/")[0] in status  # the store shows...
+    assert ".lock" not in status  # ...its lock file does not
+    git(repo.root, "add", "-A")
+    assert ".lock" not in git(repo.root, "ls-files").stdout
+    exclude = (repo.root / ".git" / "info" / "exclude").read_text(encoding="utf-8")
+    again = vzwatch("git-setup", "--file", str(store))
+    assert again.stdout == f"already set up: git merges {store} with vzwatch\n"
+    assert (repo.root / ".git" / "info" / "exclude").read_text(encoding="utf-8") == exclude
+    assert exclude.count(".lock") == 1
+
+
+def test_git_setup_says_when_the_lock_file_was_committed(tmp_path: Path, git_env: None) -> None:
+    repo = Clone(tmp_path / "repo")
+    git(tmp_path, "init", "-q", "-b", "main", str(repo.root))
+    repo.store.parent.mkdir()
+    shutil.copyfile(BUNDLED, repo.store)
+    repo.store.with_name("initiatives.toml.lock").write_text("")
+    repo.commit("Everything, the lock file too")
+    result = repo.vzwatch("git-setup")
+    assert result.stdout.splitlines()[-1] == (
+        "note: data/initiatives.toml.lock is committed; untrack it with "
+        "`git rm --cached data/initiatives.toml.lock`"
+    )
 
 
 def test_git_setup_keeps_existing_gitattributes(tmp_path: Path, git_env: None) -> None:

@@ -90,8 +90,9 @@ def test_replacing_a_value_keeps_its_comment_and_everything_else() -> None:
 def test_replacing_a_multiline_array() -> None:
     edited = edit_block(STORE, only(STORE, "alpha"), {"partners": ["Lima Group"]})
     assert tomllib.loads(edited)["initiatives"][0]["partners"] == ["Lima Group"]
-    assert edited.replace('partners = ["Lima Group"]', "") == STORE.replace(
-        'partners = [\n    "UN",  # the UN\n    "OAS",\n]', ""
+    # Item by item, in the array's own layout: the removed items take their comments.
+    assert edited == STORE.replace(
+        'partners = [\n    "UN",  # the UN\n    "OAS",\n]', 'partners = [\n    "Lima Group",\n]'
     )
 
 
@@ -201,3 +202,95 @@ def test_edits_of_a_windows_store_keep_its_line_endings() -> None:
     edited = edit_block(crlf, only(crlf, "beta"), {"objective": "Go", "tags": ["x"] * 30})
     assert "\n" not in edited.replace("\r\n", "")
     assert tomllib.loads(edited)["initiatives"][1]["objective"] == "Go"
+
+
+# --- arrays with comments are edited item by item -----------------------------------
+
+COMMENTED = """\
+[[initiatives]]
+id = "a"
+partners = [
+    # who pays
+    "UN",  # since 2019
+    "OAS",
+]
+tags = ["x", # inline
+  "y"]
+"""
+
+
+def partners_after(changes: dict[str, Any]) -> str:
+    return edit_block(COMMENTED, only(COMMENTED, "a"), changes)
+
+
+def test_adding_to_a_multiline_array_keeps_its_comments() -> None:
+    edited = partners_after({"partners": ["UN", "OAS", "European Union"]})
+    assert edited == COMMENTED.replace('    "OAS",\n', '    "OAS",\n    "European Union",\n')
+
+
+def test_removing_from_a_multiline_array_takes_the_item_and_its_own_comment_only() -> None:
+    edited = partners_after({"partners": ["OAS"]})
+    assert edited == COMMENTED.replace('    "UN",  # since 2019\n', "")
+    edited = partners_after({"partners": ["UN"]})
+    assert edited == COMMENTED.replace('    "OAS",\n', "")
+
+
+def test_an_array_without_a_trailing_comma_gets_one_only_where_needed() -> None:
+    text = '[[initiatives]]\nid = "a"\npartners = [\n  "UN",  # c\n  "OAS"\n]\n'
+    edited = edit_block(text, only(text, "a"), {"partners": ["UN", "OAS", "EU"]})
+    assert edited == text.replace('  "OAS"\n', '  "OAS",\n  "EU"\n')
+
+
+def test_an_array_sharing_lines_keeps_its_comments_too() -> None:
+    edited = partners_after({"tags": ["y", "z"]})
+    assert edited == COMMENTED.replace(
+        'tags = ["x", # inline\n  "y"]', 'tags = [ # inline\n  "y", "z"]'
+    )
+
+
+def test_an_empty_multiline_array_gets_lines_like_vzwatch_writes() -> None:
+    text = '[[initiatives]]\nid = "a"\ntags = [\n  # none yet\n]\n'
+    edited = edit_block(text, only(text, "a"), {"tags": ["a", "b"]})
+    assert edited == text.replace("\n]\n", '\n    "a",\n    "b",\n]\n')
+
+
+def test_a_windows_store_keeps_its_line_endings_in_array_edits() -> None:
+    crlf = COMMENTED.replace("\n", "\r\n")
+    edited = edit_block(crlf, only(crlf, "a"), {"partners": ["UN", "OAS", "EU"]})
+    assert edited == crlf.replace('    "OAS",\r\n', '    "OAS",\r\n    "EU",\r\n')
+
+
+layouts = st.sampled_from(
+    [
+        "[\n{items}]",  # vzwatch's own: one a line, trailing commas
+        "[ # heading\n{items}  # the end\n]",
+        "[{inline}]",
+        "[  # c\n  {inline}\n]",
+    ]
+)
+item_words = st.lists(
+    st.sampled_from(["UN", "OAS", "EU", "Lima Group", "a # b", 'q"t']), unique=True
+)
+
+
+@given(layouts, item_words, item_words, st.booleans())
+def test_any_array_edit_gives_the_wanted_list_and_keeps_comment_lines(
+    layout: str, old: list[str], new: list[str], trailing: bool
+) -> None:
+    rendered = [render_value(item) for item in old]
+    lines = "".join(
+        f"    {item}{',' if trailing or n < len(old) - 1 else ''}  # note {n}\n"
+        for n, item in enumerate(rendered)
+    )
+    array = layout.format(items=lines, inline=", ".join(rendered))
+    text = f'[[initiatives]]\nid = "a"\ntags = {array}\n# after\n'
+    edited = edit_block(text, only(text, "a"), {"tags": new})
+    assert tomllib.loads(edited)["initiatives"][0]["tags"] == new
+    for line in text.splitlines():
+        comment = line.strip()
+        if comment.startswith("#"):
+            assert comment in edited  # comments on lines of their own always stay
+    if [item for item in old if item in new] == [item for item in new if item in old]:
+        for n, item in enumerate(old):  # items only added and removed, not reordered:
+            if item in new and "# note" in text:
+                assert f"# note {n}" in edited  # a kept item keeps its comment

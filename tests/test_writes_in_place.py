@@ -124,3 +124,51 @@ def test_the_fast_path_writes_and_says_exactly_what_the_full_path_does(
         except AssertionError:
             print("FAILING", picks)
             raise
+
+
+@pytest.mark.usefixtures("cache_home")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["edit", "hum", "--add-tag", "aid", *TODAY],
+        ["progress", "inter", "100", *TODAY],
+        ["remove", "election-oversight-missions", "--yes"],
+    ],
+)
+def test_a_hand_save_just_before_the_fast_replace_is_kept_and_the_write_redone(
+    run: RunCli, stores: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    from vzwatch import actions
+    from vzwatch.store import atomic_write as real
+
+    cached, _ = stores
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    saves: list[int] = []
+
+    def save_then_replace(path: Path, data: str | bytes, **kwargs: object) -> None:
+        if not saves:  # the editor saves once, between our read and our replace
+            saves.append(1)
+            text = cached.read_text(encoding="utf-8") + "# saved by hand\n"
+            swap = cached.with_name("editor-swap")
+            swap.write_text(text, encoding="utf-8")
+            swap.replace(cached)
+        real(path, data, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(actions, "atomic_write", save_then_replace)
+    result = run(*command, "-f", str(cached))
+    assert result.exit_code == 0, result.stderr
+    assert saves == [1]
+    text = cached.read_text(encoding="utf-8")
+    assert "# saved by hand\n" in text  # the hand edit is kept...
+    with monkeypatch.context() as patch:
+        patch.setenv("VZWATCH_NO_CACHE", "1")
+        shown = run("list", "--json", "-f", str(cached))
+    import json
+
+    records = {item["id"]: item for item in json.loads(shown.stdout)}
+    if command[0] == "edit":  # ...and the write applied on top of it
+        assert "aid" in records["humanitarian-aid-programs"]["tags"]
+    elif command[0] == "progress":
+        assert records["international-dialogue-forums"]["status"] == "done"
+    else:
+        assert "election-oversight-missions" not in records

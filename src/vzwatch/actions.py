@@ -42,9 +42,9 @@ from vzwatch.store import (
     StoreLocation,
     append_block,
     append_text,
+    atomic_write,
     parse_toml,
-    read_or_none,
-    replace_if_unchanged,
+    read_stamped,
     write_lock,
     write_store,
 )
@@ -53,9 +53,10 @@ from vzwatch.tomledit import (
     DELETE,
     Block,
     TomlEditError,
-    delete_block,
+    apply_edits,
     edit_block,
-    find_records,
+    find_record_blocks,
+    piece_block,
     render_block,
     scan,
 )
@@ -352,19 +353,52 @@ def user_percent(text: str) -> int:
     return int(digits)
 
 
-def _records(text: str, table: str, key: str, value: str, path: Path) -> list[Block]:
+def store_index(text: str, path: Path) -> blocks.Index:
+    """The store's block index; a header it cannot read is a store error (never a crash)."""
     try:
-        return find_records(text, table, key, value)
+        return blocks.index(text)
+    except blocks.HeaderError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def records_naming(
+    index: blocks.Index, table: str, key: str, value: str, path: Path
+) -> list[blocks.Block]:
+    """The ``[[table]]`` records, with all their pieces, whose own ``key`` is ``value``."""
+    try:
+        return find_record_blocks(index, table, key, value)
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def find_initiative_record(index: blocks.Index, ident: str, path: Path) -> blocks.Block:
+    """The one ``[[initiatives]]`` record of ``ident``, with its sub-tables wherever written."""
+    found = records_naming(index, "initiatives", "id", ident, path)
+    if len(found) != 1:
+        # The id is written in a form the text editor cannot match; refuse, never guess.
+        raise StoreError(f"{path}: cannot find the [[initiatives]] table of '{ident}' to edit")
+    return found[0]
+
+
+def editable(index: blocks.Index, record: blocks.Block, path: Path) -> Block:
+    """A record's own piece (header and keys, not its sub-tables), ready for edit_block."""
+    try:
+        return piece_block(index.text, record.pieces[0])
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def edit_record(text: str, block: Block, changes: dict[str, Any], path: Path) -> str:
+    """``tomledit.edit_block``, its failures a store error (the text was not understood)."""
+    try:
+        return edit_block(text, block, changes)
     except TomlEditError as error:
         raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
 
 
 def _initiative_block(text: str, ident: str, path: Path) -> Block:
-    blocks = _records(text, "initiatives", "id", ident, path)
-    if len(blocks) != 1:
-        # The id is written in a form the text editor cannot match; refuse, never guess.
-        raise StoreError(f"{path}: cannot find the [[initiatives]] table of '{ident}' to edit")
-    return blocks[0]
+    index = store_index(text, path)
+    return editable(index, find_initiative_record(index, ident, path), path)
 
 
 def _remember(location: StoreLocation, text: str, loader: _Loader) -> Portfolio:
@@ -423,7 +457,7 @@ def record_progress(
         new = old
         if change is not None:
             block = _initiative_block(old, initiative.id, location.path)
-            new = edit_block(new, block, {"status": "done"})
+            new = edit_record(new, block, {"status": "done"}, location.path)
         new = append_text(new, render_block("progress", progress_record(entry)))
         if change is not None:
             new = append_text(new, render_block("history", history_record(change)))
@@ -556,7 +590,7 @@ def edit_initiative(
         initiative = portfolio.find(id_or_prefix)
         block = _initiative_block(old, initiative.id, location.path)
         changes = _field_changes(portfolio, initiative, request, block)
-        new = edit_block(old, block, changes)
+        new = edit_record(old, block, changes, location.path)
         change = None
         if "status" in changes:
             status = changes["status"]
@@ -597,18 +631,32 @@ def remove_initiative(location: StoreLocation, ident: str) -> Removed:
         initiative = loader(old).find(ident)
         if initiative.id != ident.strip().lower():
             raise UsageError(f"remove needs the full id (did you mean '{initiative.id}'?)")
-        path = location.path
-        progress = _records(old, "progress", "initiative", initiative.id, path)
-        history = _records(old, "history", "initiative", initiative.id, path)
-        blocks = [_initiative_block(old, initiative.id, path), *progress, *history]
-        new = old
-        for block in sorted(blocks, key=lambda b: b.start, reverse=True):  # keep offsets valid
-            new = delete_block(new, block)
-        done.append(Removed(initiative, len(progress), len(history)))
-        return new
+        done.append(Removed(initiative, len(initiative.progress_log), len(initiative.history)))
+        return without_initiative(old, initiative, location.path)
 
     _remember(location, write_store(location, edit, loader), loader)
     return done[-1]
+
+
+def without_initiative(text: str, initiative: Initiative, path: Path) -> str:
+    """The store's text without one initiative: every piece of its record (sub-tables
+    wherever written) and of its ``[[progress]]`` and ``[[history]]`` entries, and
+    nothing else. Comments above the removed tables and after their keys stay."""
+    index = store_index(text, path)
+    record = find_initiative_record(index, initiative.id, path)
+    progress = records_naming(index, "progress", "initiative", initiative.id, path)
+    history = records_naming(index, "history", "initiative", initiative.id, path)
+    if (len(progress), len(history)) != (len(initiative.progress_log), len(initiative.history)):
+        raise StoreError(
+            f"{path}: cannot find every [[progress]] and [[history]] entry of "
+            f"'{initiative.id}' in the text; nothing removed"
+        )
+    spans = [
+        index.deletion_span(piece)
+        for removed in (record, *progress, *history)
+        for piece in removed.pieces
+    ]
+    return apply_edits(text, [(start, end, "") for start, end in spans])
 
 
 # --- writes proportional to the change -------------------------------------------
@@ -638,10 +686,16 @@ def _write_vouched(
         return None
     path = location.path
     with write_lock(path):
-        data, read = cache.read_stamped(path, read_or_none)
-        if data is None:
+        recorded_ns = time.time_ns()
+        read = read_stamped(path)
+        if read.data is None or read.stamp is None:
             return None
-        vouched = cache.vouch(path, data, read)
+        data = read.data
+        stamp = read.stamp
+        stamped = cache.Stamped(
+            (stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns), recorded_ns
+        )
+        vouched = cache.vouch(path, data, stamped)
         if vouched is None:
             return None
         planned = plan(vouched)
@@ -654,7 +708,7 @@ def _write_vouched(
         if checked.data != data:
             written_ns = time.time_ns()
             try:
-                replace_if_unchanged(path, checked.data, read.stamp)
+                atomic_write(path, checked.data, expected=read)
             except StoreChangedError:
                 return None  # the full path reads the new content and does it again
             checked.record(path, written_ns)

@@ -1232,7 +1232,7 @@ class AppendTarget(NamedTuple):
     ids: Ids  # every id, those added by appends too
     appendable: tuple[str, ...]
     separator: str | None  # what goes between the old text and a new block; None: no fast path
-    expected: tuple[int, int, int]  # the store's device, inode and size
+    expected: Stamp  # the store's full stamp (store.append_block checks it again)
     entry: _Entry
 
     def initiative(self, ident: str) -> Initiative | None:
@@ -1309,7 +1309,7 @@ def append_target(store_path: Path) -> AppendTarget | None:
             ids=ids,
             appendable=appendable,
             separator=_separator(tail, st.st_size),
-            expected=(st.st_dev, st.st_ino, st.st_size),
+            expected=stamp,
             entry=entry,
         )
     except Exception:  # noqa: BLE001 - any cache error is a miss
@@ -1321,14 +1321,13 @@ def _separator(tail: bytes, size: int) -> str | None:
 
     append_text strips all trailing newlines and adds one blank line; an
     append cannot strip, so stores ending in CR or in two or more blank lines
-    take the slow path.
+    take the slow path, and so do stores without a final newline: their line
+    endings cannot be told from the tail.
     """
     if size == 0:
         return ""
-    if b"\r" in tail:
+    if b"\r" in tail or not tail.endswith(b"\n"):
         return None
-    if not tail.endswith(b"\n"):
-        return "\n\n"
     if size >= 2 and not tail.endswith(b"\n\n"):
         return "\n"
     if size >= 3 and not tail.endswith(b"\n\n\n"):

@@ -4,6 +4,8 @@ git needs two things to merge a store by meaning: a ``.gitattributes`` line
 that gives the store the ``merge=vzwatch`` attribute (committed, so every
 clone has it) and a ``merge.vzwatch.driver`` setting in the clone's own config
 (git never clones config, so each clone runs ``vzwatch git-setup`` once).
+The same run keeps the store's lock file out of git, in the clone's own
+``.git/info/exclude`` (nothing to commit, and per clone like the config).
 Nothing here prints; callers get messages back.
 """
 
@@ -19,7 +21,13 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vzwatch.errors import StoreError, UsageError
-from vzwatch.store import StoreLocation, atomic_write, read_store_text
+from vzwatch.store import (
+    StoreLocation,
+    atomic_write,
+    decode_store,
+    read_stamped,
+    read_store_text,
+)
 
 if TYPE_CHECKING:
     from vzwatch.merge import MergeResult
@@ -137,6 +145,53 @@ def setup_warning(store_path: Path) -> str | None:
     )
 
 
+def ignore_pattern(relative: str) -> str:
+    """The gitignore line for one file: ``/data/initiatives.toml.lock``, anchored at the root."""
+    if "\n" in relative or "\r" in relative:
+        raise StoreError(f"cannot write a git ignore pattern for {relative!r}: it has a line break")
+    pattern = "/" + re.sub(r"([*?\[\\!#])", r"\\\1", relative)
+    if pattern.endswith(" "):
+        pattern = pattern[:-1] + "\\ "  # a trailing space is dropped unless escaped
+    return pattern
+
+
+def _add_line(path: Path, line: str) -> None:
+    """Append one line to a small text file (created if missing), never over a change."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        read = read_stamped(path)
+        old = "" if read.data is None else read.data.decode("utf-8")
+    except (OSError, UnicodeDecodeError) as error:
+        raise StoreError(f"cannot read {path}: {error}") from None
+    separator = "" if not old or old.endswith("\n") else "\n"
+    atomic_write(path, f"{old}{separator}{line}\n", expected=read)
+
+
+def _keep_lock_out(status: DriverStatus) -> list[str]:
+    """Ignore the store's lock file in this clone (``.git/info/exclude``): it is a
+    permanent file beside the store, and a lock file that git replaces on checkout
+    would let two writers in."""
+    lock = f"{status.relative}.lock"
+    ignored = _git(["check-ignore", "-q", "--no-index", "--", lock], status.root)
+    notes: list[str] = []
+    if ignored is None or ignored.returncode != 0:
+        where = _git(["rev-parse", "--git-path", "info/exclude"], status.root)
+        if where is None or where.returncode != 0 or not where.stdout.strip():
+            raise StoreError(f"cannot find the git exclude file of {status.root}")
+        exclude = Path(where.stdout.strip())
+        exclude = exclude if exclude.is_absolute() else status.root / exclude
+        pattern = ignore_pattern(lock)
+        _add_line(exclude, pattern)
+        again = _git(["check-ignore", "-q", "--no-index", "--", lock], status.root)
+        if again is None or again.returncode != 0:
+            raise StoreError(f"added '{pattern}' to {exclude}, but git does not ignore {lock}")
+        notes.append(f"added '{pattern}' to {exclude} (keeps the store's lock file out of git)")
+    tracked = _git(["ls-files", "--error-unmatch", "--", lock], status.root)
+    if tracked is not None and tracked.returncode == 0:
+        notes.append(f"note: {lock} is committed; untrack it with `git rm --cached {lock}`")
+    return notes
+
+
 def setup(store_path: Path, command: str | None = None) -> list[str]:
     """Set up the merge driver for the store's repository; return what changed (may be empty)."""
     status = driver_status(store_path)
@@ -148,12 +203,7 @@ def setup(store_path: Path, command: str | None = None) -> list[str]:
     if status.attribute != DRIVER:
         line = attributes_line(status.relative)
         attributes = status.root / ".gitattributes"
-        try:
-            old = attributes.read_text(encoding="utf-8") if attributes.exists() else ""
-        except (OSError, UnicodeDecodeError) as error:
-            raise StoreError(f"cannot read {attributes}: {error}") from None
-        separator = "" if not old or old.endswith("\n") else "\n"
-        atomic_write(attributes, f"{old}{separator}{line}\n")
+        _add_line(attributes, line)
         if _merge_attribute(status.root, status.relative) != DRIVER:
             raise StoreError(
                 f"added '{line}' to {attributes}, but git still gives {status.relative} "
@@ -170,6 +220,7 @@ def setup(store_path: Path, command: str | None = None) -> list[str]:
             detail = result.stderr.strip() if result is not None else "git not found"
             raise StoreError(f"cannot set git config merge.{DRIVER}.{key}: {detail}")
         changes.append(f"set git config merge.{DRIVER}.{key} = {value}")
+    changes.extend(_keep_lock_out(status))
     return changes
 
 
@@ -181,11 +232,16 @@ def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> MergeResult:
     """
     from vzwatch.merge import merge_stores
 
-    base_text, ours_text, theirs_text = (
+    base_text, theirs_text = (
         read_store_text(StoreLocation(path, "option", "merge-driver argument"))
-        for path in (base, ours, theirs)
+        for path in (base, theirs)
     )
+    ours_read = read_stamped(ours)
+    if ours_read.data is None:
+        read_store_text(StoreLocation(ours, "option", "merge-driver argument"))  # says why
+        raise StoreError(f"cannot read {ours}")
+    ours_text = decode_store(ours_read.data, ours)
     result = merge_stores(base_text, ours_text, theirs_text, name)
     if result.text != ours_text:
-        atomic_write(ours, result.text)
+        atomic_write(ours, result.text, expected=ours_read)  # never over a change meanwhile
     return result

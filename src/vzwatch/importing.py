@@ -12,10 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any, Literal
 
-from vzwatch.actions import _Loader
-from vzwatch.errors import UsageError
+from vzwatch.actions import _Loader, edit_record, editable, store_index
+from vzwatch.errors import StoreError, UsageError
 from vzwatch.importers import Candidate, Parsed
 from vzwatch.model import (
     HistoryEntry,
@@ -30,12 +31,13 @@ from vzwatch.quarters import Timeline
 from vzwatch.schema import INITIATIVE, ordered, toml_value
 from vzwatch.store import StoreLocation, append_text, read_store_text, write_store
 from vzwatch.textsafe import visible
-from vzwatch.tomledit import DELETE, Block, edit_block, render_block, scan, string_value
+from vzwatch.tomledit import DELETE, Block, TomlEditError, record_value, render_block
 
 __all__ = ["Change", "ImportPlan", "plan_import", "run_import"]
 
 Action = Literal["add", "update", "unchanged"]
 
+_NO_PATH = Path("store")
 # The order of store keys in messages ("update: objective, timeline"): the released
 # order, then fields added to the schema later.
 _STORED = {spec.key: spec for spec in INITIATIVE.stored() if spec.key != INITIATIVE.identity}
@@ -210,20 +212,18 @@ def _history_tables(
     return tables
 
 
-def apply_plan(text: str, plan: ImportPlan, tick: Callable[[], None] | None = None) -> str:
+def apply_plan(
+    text: str, plan: ImportPlan, tick: Callable[[], None] | None = None, path: Path = _NO_PATH
+) -> str:
     """The store's text with ``plan`` applied: updates in place, additions at the end."""
-    updates = {change.id: change for change in plan.changes if change.action == "update"}
-    blocks: list[tuple[Block, Change]] = []
-    for block in scan(text):
-        entry = block.entry("id") if block.table == "initiatives" and block.array else None
-        ident = string_value(text, entry) if entry is not None else None
-        if ident in updates:
-            blocks.append((block, updates[ident]))
-    # From the end of the file backwards, so earlier blocks' offsets stay valid.
-    for block, change in sorted(blocks, key=lambda pair: pair[0].start, reverse=True):
-        text = edit_block(text, block, change.edits)
-        if tick:
-            tick()
+    updates = {
+        change.id: change for change in plan.changes if change.action == "update" and change.edits
+    }
+    for change in plan.changes:
+        if change.action == "update" and not change.edits and tick:
+            tick()  # only new log entries: appended below
+    if updates:
+        text = _updated(text, updates, path, tick)
     chunks = [
         render_block("pillars", {"id": ident, "name": name})
         for ident, name in plan.new_pillars.items()
@@ -238,6 +238,33 @@ def apply_plan(text: str, plan: ImportPlan, tick: Callable[[], None] | None = No
     chunks.extend(render_block("progress", table) for table in plan.progress)
     chunks.extend(render_block("history", table) for table in plan.history)
     return append_text(text, "\n".join(chunks)) if chunks else text
+
+
+def _updated(
+    text: str, updates: dict[str, Change], path: Path, tick: Callable[[], None] | None
+) -> str:
+    """Each updated initiative's own keys edited in place (its record found by the index)."""
+    index = store_index(text, path)
+    targets: list[tuple[Block, Change]] = []
+    try:
+        for record in index.records("initiatives"):
+            ident = record_value(text, record.pieces[0], "id")
+            if ident in updates:
+                targets.append((editable(index, record, path), updates[ident]))
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+    if sorted(change.id for _, change in targets) != sorted(updates):
+        missing = sorted(set(updates) - {change.id for _, change in targets})
+        raise StoreError(
+            f"{path}: cannot find the [[initiatives]] table of '{missing[0] if missing else ''}' "
+            "to update; nothing was imported"
+        )
+    # From the end of the file backwards, so earlier blocks' offsets stay valid.
+    for block, change in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
+        text = edit_record(text, block, change.edits, path)
+        if tick:
+            tick()
+    return text
 
 
 def current_portfolio(location: StoreLocation) -> Portfolio:
@@ -264,7 +291,7 @@ def run_import(
     def edit(old: str) -> str:
         plan = plan_import(loader(old), parsed.candidates, source=source)
         plans.append(plan)
-        return apply_plan(old, plan, tick)
+        return apply_plan(old, plan, tick, location.path)
 
     write_store(location, edit, loader)
     return plans[-1]

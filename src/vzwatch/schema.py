@@ -25,7 +25,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time
 from enum import StrEnum
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
@@ -528,8 +528,17 @@ def _iso_date(text: str) -> date:
 
 
 def _date(value: object, what: str) -> date:
+    """A day: a TOML date, a "YYYY-MM-DD" string, or a date-time's date.
+
+    A date-time (local or with an offset) counts as the day written in it, with
+    no time-zone conversion; a time of day alone names no day and is refused.
+    """
     if isinstance(value, str):
         value = _iso_date(value)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, time):
+        raise ValueError(f"{what} must be a day such as 2025-03-31, not a time of day ({value})")
     if not isinstance(value, date):
         raise ValueError(f"{what} must be a date such as 2025-03-31")
     return value

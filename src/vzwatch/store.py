@@ -4,8 +4,12 @@ This module knows about files, locks and atomic writes and nothing about
 initiatives: it moves *text*. Validation belongs to the model, which hands us a
 ``check`` callback. Every writing command goes through :func:`write_store`::
 
-    lock  ->  read old text  ->  check(old)  ->  edit(old)  ->  check(new)
-          ->  atomic replace (only if the text changed)  ->  unlock
+    lock  ->  read old text (stamped)  ->  check(old)  ->  edit(old)  ->  check(new)
+          ->  still the text read?  ->  atomic replace (only if the text changed)  ->  unlock
+
+Editors never take our lock, so "still the text read" is checked right before
+the replace; a store that changed meanwhile is edited again from its new text
+(a few times at most), never overwritten.
 
 Failures raise :class:`~vzwatch.errors.StoreError` (or ``StoreLockedError``)
 with a one-line message that names the file. Nothing here prints or exits.
@@ -34,6 +38,8 @@ __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
     "STORE_ENV",
+    "Stamp",
+    "StampedRead",
     "StoreChangedError",
     "StoreLocation",
     "TomlSyntaxError",
@@ -42,13 +48,14 @@ __all__ = [
     "atomic_write",
     "bundled_store_text",
     "decode_store",
-    "file_stamp",
+    "line_ending",
     "locate_store",
     "parse_toml",
-    "read_or_none",
+    "read_stamped",
     "read_store_bytes",
     "read_store_text",
-    "replace_if_unchanged",
+    "stamp_of",
+    "still_as_read",
     "user_store_path",
     "wait_for_appends",
     "write_lock",
@@ -65,6 +72,11 @@ _LOCK_SUFFIX = ".lock"
 _TMP_SUFFIX = ".vzwatch-tmp"
 _LOCK_POLL_SECONDS = 0.05
 _TORN_READ_RETRIES = 20
+_WRITE_ATTEMPTS = 5  # a store that changes under every attempt is refused, never overwritten
+# A stamp proves the content only when the file's ctime is older than this when it is
+# taken: a later change then gets a later ctime. As in the parse cache (cache._settled).
+_FINE_MARGIN_NS = 1_000_000_000
+_COARSE_MARGIN_NS = 3_000_000_000
 _UNDO_MAGIC = b"vzwatch-append-undo 1\n"
 
 _REASONS = {
@@ -250,12 +262,16 @@ def _read_bytes_once(path: Path) -> bytes | None:
         return path.read_bytes()
     except FileNotFoundError:
         return None
-    except IsADirectoryError as exc:
-        raise StoreError(f"{_show(path)} is a directory, not a store file") from exc
-    except PermissionError as exc:
-        raise StoreError(f"cannot read {_show(path)}: permission denied") from exc
     except OSError as exc:
-        raise StoreError(f"cannot read {_show(path)}: {_strerror(exc)}") from exc
+        raise _read_error(path, exc) from exc
+
+
+def _read_error(path: Path, exc: OSError) -> StoreError:
+    if isinstance(exc, IsADirectoryError):
+        return StoreError(f"{_show(path)} is a directory, not a store file")
+    if isinstance(exc, PermissionError):
+        return StoreError(f"cannot read {_show(path)}: permission denied")
+    return StoreError(f"cannot read {_show(path)}: {_strerror(exc)}")
 
 
 def _missing_message(path: Path) -> str:
@@ -284,44 +300,6 @@ def bundled_store_text() -> str:
     return _decode(data, checkout)
 
 
-def read_or_none(path: Path) -> bytes | None:
-    """The store's bytes, or None if there is no file (other problems raise StoreError)."""
-    return _read_bytes(path)
-
-
-def file_stamp(path: Path) -> tuple[int, int, int, int, int] | None:
-    """(device, inode, size, mtime_ns, ctime_ns), or None when there is no file.
-
-    No program can set ctime back, so equal stamps taken before and after a read
-    mean the bytes read are the file's (within the clock's granularity).
-    """
-    try:
-        st = path.stat()
-    except OSError:
-        return None
-    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
-
-
-class StoreChangedError(StoreError):
-    """The store changed (another program wrote it) between our read and our write."""
-
-
-def replace_if_unchanged(
-    path: Path, data: bytes, stamp: tuple[int, int, int, int, int] | None
-) -> None:
-    """Atomically replace the store with ``data`` if it still has ``stamp`` (what was read).
-
-    Editors never take vzwatch's lock, so a hand edit saved after the read would
-    otherwise be overwritten. The caller holds the write lock.
-    """
-    if file_stamp(path) != stamp:
-        raise StoreChangedError(
-            f"{_show(path)} changed while vzwatch was changing it (saved by another "
-            "program?); nothing was written: run the command again"
-        )
-    atomic_write(path, data)
-
-
 def read_store_bytes(location: StoreLocation) -> bytes:
     """The store's bytes (not decoded); a missing file is an error, as in read_store_text."""
     data = _read_bytes(location.path)
@@ -346,6 +324,106 @@ def read_store_text(location: StoreLocation) -> str:
             return bundled_store_text()
         raise StoreError(_missing_message(location.path))
     return _decode(data, location.path)
+
+
+class Stamp(NamedTuple):
+    """What stat says about a file's content: it changes whenever the content may have."""
+
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    ctime_ns: int
+
+
+def stamp_of(st: os.stat_result) -> Stamp:
+    return Stamp(st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+def _settled(stamp: Stamp, now_ns: int) -> bool:
+    """Whether any change after ``now_ns`` must give the file another stamp.
+
+    The kernel sets ctime to the current time on every change, and nobody can
+    set it back; a change within one clock tick of the last one can keep it,
+    so a stamp whose ctime is that recent is ambiguous (git's "racy" case).
+    """
+    margin = _COARSE_MARGIN_NS if stamp.ctime_ns % 1_000_000_000 == 0 else _FINE_MARGIN_NS
+    return stamp.ctime_ns + margin < now_ns
+
+
+class StampedRead(NamedTuple):
+    """A store's bytes with the stamp the file had while they were read."""
+
+    data: bytes | None  # None: there was no file
+    stamp: Stamp | None
+    settled: bool  # the stamp alone proves the content (see _settled)
+
+
+class StoreChangedError(StoreError):
+    """The store is no longer the file that was read: someone else changed it meanwhile."""
+
+
+def read_stamped(path: Path) -> StampedRead:
+    """The store's bytes and stamp, taken before the read and checked after it.
+
+    A read that overlaps a change (the stamp moved, or the path now names
+    another file) is repeated; a file that never holds still is an error.
+    """
+    for _ in range(_TORN_READ_RETRIES):
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        except FileNotFoundError:
+            return StampedRead(None, None, settled=True)
+        except OSError as exc:
+            raise _read_error(path, exc) from exc
+        try:
+            st = os.fstat(fd)
+            now = time.time_ns()
+            if stat.S_ISDIR(st.st_mode):
+                raise StoreError(f"{_show(path)} is a directory, not a store file")
+            before = stamp_of(st)
+            chunks: list[bytes] = []
+            while chunk := os.read(fd, max(before.size + 1, 1 << 16)):
+                chunks.append(chunk)
+            data = b"".join(chunks)
+            after = stamp_of(os.fstat(fd))
+        except OSError as exc:
+            raise _read_error(path, exc) from exc
+        finally:
+            os.close(fd)
+        try:
+            current = stamp_of(path.stat())
+        except OSError:
+            continue  # replaced or removed right after the read: read again
+        if before == after == current and len(data) == before.size:
+            return StampedRead(data, before, _settled(before, now))
+    raise StoreError(
+        f"{_show(path)} kept changing while vzwatch read it (another program is writing it); "
+        "nothing was written: try again"
+    )
+
+
+def still_as_read(path: Path, read: StampedRead) -> bool:
+    """Whether the file at ``path`` still holds exactly what ``read`` read.
+
+    The stamp decides when it can (a settled stamp, or one that moved); an
+    ambiguous stamp that did not move is settled by comparing the bytes.
+    """
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return read.stamp is None
+    except OSError:
+        return False
+    if read.stamp is None or stamp_of(st) != read.stamp:
+        return False
+    if read.settled:
+        return True
+    try:
+        again = read_stamped(path)
+    except StoreError:
+        return False
+    return again.stamp == read.stamp and again.data == read.data
 
 
 class TomlSyntaxError(StoreError):
@@ -573,13 +651,18 @@ def _fsync_directory(directory: Path, path: Path) -> None:
         os.close(dir_fd)
 
 
-def atomic_write(path: Path, text: str | bytes) -> None:
+def atomic_write(path: Path, text: str | bytes, *, expected: StampedRead | None = None) -> None:
     """Replace the file at ``path`` with ``text`` so readers see old or new, never a mix.
 
     Writes through symlinks (the target is replaced, the link stays a link),
     keeps the existing permission bits (and, where allowed, owner and group),
     and on any failure leaves the store byte-identical. The caller should hold
     :func:`write_lock`: stale temp files of this store are removed first.
+
+    With ``expected`` (what the caller read), the file is replaced only while
+    it still holds that content: checked right before the rename, and again
+    on the file the rename took away (see _swap_in). Otherwise nothing is
+    replaced and StoreChangedError is raised.
     """
     try:
         data = text if isinstance(text, bytes) else text.encode("utf-8")
@@ -629,7 +712,10 @@ def atomic_write(path: Path, text: str | bytes) -> None:
         os.fsync(fd)
         os.close(fd)
         fd = None
-        tmp.replace(real)
+        if expected is None:
+            tmp.replace(real)
+        else:
+            _swap_in(tmp, real, expected, path)
         tmp = None
     except OSError as exc:
         raise StoreError(
@@ -643,6 +729,89 @@ def atomic_write(path: Path, text: str | bytes) -> None:
             with suppress(OSError):
                 tmp.unlink()
     _fsync_directory(directory, path)
+
+
+def _changed(path: Path) -> StoreChangedError:
+    return StoreChangedError(f"{_show(path)} changed while vzwatch was writing it")
+
+
+def _swap_in(tmp: Path, real: Path, expected: StampedRead, shown: Path) -> None:
+    """Put ``tmp`` in place of ``real`` only if ``real`` still holds what was read.
+
+    A plain rename cannot make that promise: a program that saves the store
+    between our last check and our rename would be overwritten. So the new
+    file is exchanged with the old one (renameat2 RENAME_EXCHANGE, atomic),
+    and the file that comes out is checked; if it is not the one we read, the
+    exchange is undone. A new store is linked into place, which fails if a
+    file appeared meanwhile. Where the exchange is not available the window
+    is the few microseconds between the check and the rename.
+    """
+    if not still_as_read(real, expected):
+        raise _changed(shown)
+    if expected.stamp is None:  # no store yet: create it, but never over one made meanwhile
+        try:
+            os.link(tmp, real)
+        except FileExistsError:
+            raise _changed(shown) from None
+        except OSError:  # no hard links here (some network or FAT file systems)
+            tmp.replace(real)
+            return
+        tmp.unlink()
+        return
+    if not _exchange(tmp, real):
+        tmp.replace(real)
+        return
+    # tmp now names the old store. A rename may change its ctime, not the rest.
+    if not _is_the_file_read(tmp, expected):
+        try:
+            back = _exchange(tmp, real)  # put the other program's file back; ours goes away
+        except OSError:
+            back = False
+        if not back:  # never seen: the exchange just worked. Keep their file, say where.
+            saved = real.with_name(f"{real.name}.saved-{os.urandom(3).hex()}")
+            with suppress(OSError):
+                tmp.replace(saved)
+            raise StoreError(
+                f"{_show(shown)} was changed by another program while vzwatch wrote it; "
+                f"their version is kept as {_show(saved)}"
+            )
+        raise _changed(shown)
+    tmp.unlink()  # the old store; a crash before this leaves a temp file the next write removes
+
+
+def _is_the_file_read(path: Path, expected: StampedRead) -> bool:
+    stamp = expected.stamp
+    try:
+        now = stamp_of(path.stat())
+    except OSError:
+        return False
+    if stamp is None or now[:4] != stamp[:4]:
+        return False
+    if expected.settled:
+        return True
+    try:
+        return path.read_bytes() == expected.data
+    except OSError:
+        return False
+
+
+def _exchange(first: Path, second: Path) -> bool:
+    """Atomically swap two directory entries; False where the system cannot."""
+    if sys.platform != "linux":
+        return False
+    import ctypes
+
+    try:
+        renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+    except (OSError, AttributeError):  # a libc without renameat2 (glibc < 2.28, musl < 1.2.?)
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange):
+        code = ctypes.get_errno()
+        if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EOPNOTSUPP, errno.EXDEV):
+            return False  # this file system cannot exchange: fall back to a rename
+        raise OSError(code, os.strerror(code), os.fspath(second))
+    return True
 
 
 # --------------------------------------------------------------------------- O(1) appends
@@ -734,15 +903,19 @@ def _truncate_partial_append(store_path: Path, dev: int, ino: int, start: int, d
 
 
 def append_block(
-    store_path: Path, lock_fd: int, data: bytes, expected: tuple[int, int, int]
+    store_path: Path, lock_fd: int, data: bytes, expected: Stamp | tuple[int, ...]
 ) -> os.stat_result | None:
     """Append ``data`` to the store in O(1), durably; the caller holds the lock.
 
-    ``expected`` is the (device, inode, size) of the store whose text the
-    caller validated. Returns the store's stat after the append, or None when
-    the fast path cannot be used (the file is not the expected one, or the
-    lock file is read-only): the caller then falls back to write_store.
-    Raises StoreError, with the store byte-identical, when the write fails.
+    ``expected`` is the full stamp (device, inode, size, mtime, ctime) of the
+    store whose text the caller validated; the file must still have it when
+    the append starts and again right before its first byte is written (a
+    program rewriting the store in place, even to the same size, moves it).
+    Returns the store's stat after the append, or None when the fast path
+    cannot be used (the file is not the expected one, or the lock file is
+    read-only): the caller then falls back to write_store, which reads the
+    store again. Raises StoreError, with the store byte-identical, when the
+    write fails.
     """
     real = os.path.realpath(store_path)
     try:
@@ -751,7 +924,7 @@ def append_block(
         return None
     try:
         st = os.fstat(fd)
-        if (st.st_dev, st.st_ino, st.st_size) != expected or not stat.S_ISREG(st.st_mode):
+        if not stat.S_ISREG(st.st_mode) or not _is_expected(real, st, expected):
             return None
         if not st.st_mode & 0o222:
             raise StoreError(
@@ -763,6 +936,13 @@ def append_block(
             os.fsync(lock_fd)
         except OSError:
             return None
+        if not _is_expected(real, os.fstat(fd), expected):
+            # Changed while the undo record was written: nothing appended, and the
+            # record describes no append of ours (recovery leaves a changed file alone).
+            with suppress(OSError):
+                os.ftruncate(lock_fd, 0)
+                os.fsync(lock_fd)
+            return None
         _write_appended(store_path, fd, st.st_size, data)
         after = os.fstat(fd)
     finally:
@@ -771,6 +951,16 @@ def append_block(
         os.ftruncate(lock_fd, 0)  # a leftover record is harmless: the append is complete
         os.fsync(lock_fd)
     return after
+
+
+def _is_expected(real: str, st: os.stat_result, expected: Stamp | tuple[int, ...]) -> bool:
+    """The open file is the store the caller validated, and the path still names it."""
+    if tuple(stamp_of(st)) != tuple(expected):
+        return False
+    try:
+        return tuple(stamp_of(Path(real).stat())) == tuple(expected)
+    except OSError:
+        return False
 
 
 def _write_appended(store_path: Path, fd: int, old_size: int, data: bytes) -> None:
@@ -804,8 +994,11 @@ def write_store(
     """Run one read-check-edit-check-write transaction on the store under its lock.
 
     ``check`` raises StoreError for invalid text; ``edit`` maps old text to new.
-    Nothing is written if either raises, or if the edit changes nothing.
-    Returns the store's text after the transaction.
+    Nothing is written if either raises, or if the edit changes nothing. When
+    the file changes between the read and the replace (someone saved it by
+    hand), ``check`` and ``edit`` run again on the new text, at most
+    ``_WRITE_ATTEMPTS`` times, then StoreChangedError; so both must be safe to
+    repeat. Returns the store's text after the transaction.
     """
     path = location.path
     if location.source == "user":
@@ -826,30 +1019,48 @@ def write_store(
             )
 
     with write_lock(path, timeout):
-        data = _read_bytes(path)
-        if data is not None:
-            old = _decode(data, path)
-        elif location.source == "user":
-            old = bundled_store_text()
-        else:
-            old = ""  # a new store; write_store creates it
-        check(old)
-        new = edit(old)
-        check(new)
-        if new != old:
-            atomic_write(path, new)
-        return new
+        for _ in range(_WRITE_ATTEMPTS):
+            read = read_stamped(path)
+            if read.data is not None:
+                old = _decode(read.data, path)
+            elif location.source == "user":
+                old = bundled_store_text()
+            else:
+                old = ""  # a new store; write_store creates it
+            check(old)
+            new = edit(old)
+            check(new)
+            if new == old:
+                return new
+            try:
+                # A hand edit saved meanwhile (editors take no lock) must not be lost:
+                # edit the store again from its new text instead.
+                atomic_write(path, new, expected=read)
+            except StoreChangedError:
+                continue
+            return new
+    raise StoreChangedError(
+        f"{_show(path)} kept changing while vzwatch was changing it (another program is "
+        f"writing it); nothing was written after {_WRITE_ATTEMPTS} tries: try again"
+    )
 
 
 def append_text(old: str, chunk: str) -> str:
     """Append a TOML chunk so it starts on its own line after exactly one blank line,
-    in the store's own line endings."""
+    in the store's own line endings (those of its last line break, so a store without a
+    final newline keeps them too)."""
     chunk = chunk.lstrip("\r\n")
     if not chunk:
         return old
     body = old.rstrip("\r\n")
     if not body:
         return chunk
-    if old.endswith("\r\n"):  # a store saved with Windows line endings keeps them
+    if line_ending(old) == "\r\n":  # a store saved with Windows line endings keeps them
         return body + "\r\n\r\n" + chunk.replace("\r\n", "\n").replace("\n", "\r\n")
     return body + "\n\n" + chunk
+
+
+def line_ending(text: str) -> str:
+    """The text's line ending: that of its last line break ("\n" when it has none)."""
+    last = text.rfind("\n")
+    return "\r\n" if last > 0 and text[last - 1] == "\r" else "\n"

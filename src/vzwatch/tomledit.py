@@ -8,9 +8,12 @@ the person wrote it. Callers re-parse and validate the result before writing
 (``store.write_store`` runs the check), so a scanner mistake cannot corrupt a
 store: it can only make an edit fail.
 
-The scanner reads line by line and understands just enough TOML to find where
-headers and values begin and end: strings (basic, literal and multi-line),
-brackets that span lines, and comments.
+Table headers come from the block index (``vzwatch.blocks``), so the editor
+and the index agree on every header TOML allows (quoted, dotted, spaced,
+non-ASCII, with ``#`` inside quotes). Inside each piece the scanner reads line
+by line and understands just enough TOML to find where keys and values begin
+and end: strings (basic, literal and multi-line), brackets that span lines,
+and comments.
 """
 
 from __future__ import annotations
@@ -19,13 +22,17 @@ import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, NamedTuple
+
+from vzwatch import blocks
 
 DELETE = object()
 """Pass as a value to ``edit_record`` to remove the key."""
 
-_HEADER = re.compile(r"[ \t]*(\[\[?)[ \t]*([A-Za-z0-9_.\- \t\"']+?)[ \t]*(\]\]?)[ \t]*(?:#.*)?$")
-_KEY = re.compile(r"[ \t]*([A-Za-z0-9_-]+|\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')[ \t]*=[ \t]*")
+_KEY_PART = r"""(?:[A-Za-z0-9_-]+|"(?:[^"\\\n]|\\.)*"|'[^'\n]*')"""
+# A key (bare, quoted or dotted) and its equals sign; group 1 is the key as written.
+_KEY = re.compile(rf"[ \t]*({_KEY_PART}(?:[ \t]*\.[ \t]*{_KEY_PART})*)[ \t]*=[ \t]*")
+_ONE_KEY_PART = re.compile(_KEY_PART)
 # A value that certainly ends on its own line: the fast path for most entries.
 _SIMPLE_VALUE = re.compile(
     r"""(?:"(?:[^"\\\n]|\\.)*"(?!")|'[^'\n]*'(?!')|[^\s#\[\]{}"',]+"""
@@ -51,12 +58,13 @@ class Entry:
 class Block:
     """A ``[[table]]`` (or ``[table]``) header and the entries that follow it."""
 
-    table: str
+    table: str  # the header's key path, dotted: "initiatives", "initiatives.extra"
     array: bool
     start: int  # start of the header line
     body_start: int  # just past the header line
     content_end: int  # just past its last entry or sub-table entry
     entries: list[Entry] = field(default_factory=list)  # its own, before any sub-table
+    path: tuple[str, ...] = ()  # the header's key path: ("initiatives", "extra")
 
     def entry(self, key: str) -> Entry | None:
         return next((e for e in self.entries if e.key == key), None)
@@ -67,8 +75,20 @@ class TomlEditError(ValueError):
 
 
 def _unquote_key(raw: str) -> str:
-    if raw[:1] in "\"'":
+    """The key a one-part key names; "" for a dotted key (kept, never edited)."""
+    if _ONE_KEY_PART.fullmatch(raw) is None:
+        return ""
+    if raw[:1] == "'":
         return raw[1:-1]
+    if raw[:1] == '"':
+        if "\\" not in raw:
+            return raw[1:-1]
+        import tomllib
+
+        try:
+            return next(iter(tomllib.loads(f"{raw} = 0")))
+        except (tomllib.TOMLDecodeError, StopIteration):
+            return ""
     return raw
 
 
@@ -167,56 +187,75 @@ def _escaped(line: str, index: int) -> bool:
 
 
 def scan(text: str) -> list[Block]:
-    """Every top-level table header in order, with its own entries.
+    """Every table header in order, as ``blocks.index`` finds them, with its own entries.
 
-    Sub-tables of an array element (``[initiatives.extra]`` after
-    ``[[initiatives]]``) extend that element's block instead of starting one.
+    Sub-tables written right after their array element (``[initiatives.extra]``
+    after ``[[initiatives]]``) extend that element's block instead of starting
+    one. A sub-table written elsewhere (after another table) is a block of its
+    own, named by its dotted path: a Block is one stretch of text, and
+    ``blocks.index`` says which record such a sub-table belongs to.
     """
-    blocks: list[Block] = []
+    found: list[Block] = []
     current: Block | None = None
-    in_subtable = False
-    pending: tuple[str, int, int] | None = (
-        None  # key, line start, value start of a multi-line value
+    for piece in _pieces(text):
+        block = piece_block(text, piece)
+        if (
+            current is not None
+            and current.array
+            and len(piece.path) > len(current.path)
+            and piece.path[: len(current.path)] == current.path
+        ):
+            current.content_end = block.content_end
+            continue
+        current = block
+        found.append(block)
+    return found
+
+
+def _pieces(text: str) -> tuple[blocks.Piece, ...]:
+    try:
+        return blocks.index(text).pieces
+    except blocks.HeaderError as error:
+        raise TomlEditError(str(error)) from None
+
+
+def piece_block(text: str, piece: blocks.Piece) -> Block:
+    """One piece of the block index as an editable Block: its header and own entries."""
+    block = Block(
+        ".".join(piece.path), piece.array, piece.header, piece.body, piece.body, path=piece.path
     )
+    block.entries, content_end = _entries(text, piece.body, piece.end)
+    block.content_end = max(content_end, piece.body)
+    return block
+
+
+def _entries(text: str, start: int, stop: int) -> tuple[list[Entry], int]:
+    """The ``key = value`` entries of text[start:stop] (a table's body), and where the
+    last one ends. Dotted keys are kept with the key "" (never edited)."""
+    entries: list[Entry] = []
+    content_end = start
+    pending: tuple[str, int, int] | None = None  # key, line start, value start
     state: list[Any] = [0, None]
-    for start, end, line in _lines(text):
+    for line_start, line_end, line in _lines(text[start:stop]):
+        line_start, line_end = line_start + start, line_end + start
         if pending is not None:
             value_end = _scan_value(line, 0, state)
             if state == [0, None]:
                 key, entry_start, value_start = pending
                 pending = None
-                if current is not None:
-                    current.content_end = end
-                    if not in_subtable:
-                        current.entries.append(
-                            Entry(key, entry_start, value_start, start + value_end, end)
-                        )
+                content_end = line_end
+                if key:
+                    entries.append(
+                        Entry(key, entry_start, value_start, line_start + value_end, line_end)
+                    )
             continue
         stripped = line.strip()
         if not stripped or stripped.startswith("#"):
             continue
-        if stripped.startswith("["):
-            header = _HEADER.match(line)
-            if header is None:
-                raise TomlEditError(f"cannot read the table header {stripped[:40]!r}")
-            name = header.group(2).replace(" ", "").replace("\t", "")
-            array = header.group(1) == "[["
-            if current is not None and current.array and name.startswith(current.table + "."):
-                in_subtable = True
-                current.content_end = end
-                continue
-            current = Block(name, array, start, end, end)
-            blocks.append(current)
-            in_subtable = False
-            continue
         key_match = _KEY.match(line)
         if key_match is None:
-            # Dotted keys and other forms vzwatch never writes: keep, do not edit.
-            key, value_index = "", line.find("=") + 1
-            if value_index == 0:
-                raise TomlEditError(f"cannot read the line {stripped[:40]!r}")
-        else:
-            key, value_index = _unquote_key(key_match.group(1)), key_match.end()
+            raise TomlEditError(f"cannot read the line {stripped[:40]!r}")
+        key, value_index = _unquote_key(key_match.group(1)), key_match.end()
         simple = _SIMPLE_VALUE.match(line, value_index)
         if simple is not None:
             value_end = simple.end()
@@ -224,17 +263,16 @@ def scan(text: str) -> list[Block]:
             state = [0, None]
             value_end = _scan_value(line, value_index, state)
             if state != [0, None]:
-                pending = (key, start, start + value_index)
+                pending = (key, line_start, line_start + value_index)
                 continue
-        if current is not None:
-            current.content_end = end
-            if not in_subtable and key:
-                current.entries.append(
-                    Entry(key, start, start + value_index, start + value_end, end)
-                )
+        content_end = line_end
+        if key:
+            entries.append(
+                Entry(key, line_start, line_start + value_index, line_start + value_end, line_end)
+            )
     if pending is not None:
-        raise TomlEditError("a value is not closed before the end of the file")
-    return blocks
+        raise TomlEditError("a value is not closed before the end of its table")
+    return entries, content_end
 
 
 def string_value(text: str, entry: Entry) -> str | None:
@@ -253,20 +291,47 @@ def string_value(text: str, entry: Entry) -> str | None:
 
 
 def parsed_value(text: str, entry: Entry) -> Any:
-    import tomllib
-
-    return tomllib.loads(f"v = {text[entry.value_start : entry.value_end]}")["v"]
+    try:
+        return parsed_text_value(text[entry.value_start : entry.value_end])
+    except ValueError as error:  # the scanner cut a value wrongly: refuse, never guess
+        raise TomlEditError(f"cannot read the value of {entry.key!r}: {error}") from None
 
 
 def find_records(text: str, table: str, key: str, value: str) -> list[Block]:
-    """The ``[[table]]`` blocks whose ``key`` is ``value`` (e.g. initiatives with id X)."""
+    """The ``[[table]]`` blocks whose ``key`` is ``value`` (e.g. initiatives with id X):
+    each record's own piece (its header and entries, not its sub-tables)."""
+    try:
+        index = blocks.index(text)
+    except blocks.HeaderError as error:
+        raise TomlEditError(str(error)) from None
+    return [
+        piece_block(text, record.pieces[0])
+        for record in find_record_blocks(index, table, key, value)
+    ]
+
+
+def find_record_blocks(index: blocks.Index, table: str, key: str, value: str) -> list[blocks.Block]:
+    """The records of ``[[table]]`` (with all their pieces) whose own ``key`` is ``value``.
+
+    Only pieces whose text could hold the value are scanned: written without
+    escapes it appears literally; written with them, a backslash does.
+    """
+    text = index.text
     found = []
-    for block in scan(text):
-        if block.table == table and block.array:
-            entry = block.entry(key)
-            if entry is not None and string_value(text, entry) == value:
-                found.append(block)
+    for record in index.records(table):
+        piece = record.pieces[0]
+        own = text[piece.body : piece.end]
+        if value not in own and "\\" not in own:
+            continue
+        if record_value(text, piece, key) == value:
+            found.append(record)
     return found
+
+
+def record_value(text: str, piece: blocks.Piece, key: str) -> str | None:
+    """The string value of one of a piece's own keys (None when absent or not a string)."""
+    entry = piece_block(text, piece).entry(key)
+    return None if entry is None else string_value(text, entry)
 
 
 def render_value(value: Any) -> str:
@@ -318,7 +383,11 @@ def edit_block(text: str, block: Block, changes: Mapping[str, Any]) -> str:
         if value is DELETE:
             replacements.append((entry.start, entry.end, ""))
         elif parsed_value(text, entry) != _comparable(value):
-            replacements.append((entry.value_start, entry.value_end, render_value(value)))
+            in_place = _array_item_edits(text, entry, value)
+            if in_place is not None:
+                replacements.extend(in_place)
+            else:
+                replacements.append((entry.value_start, entry.value_end, render_value(value)))
     if additions:
         anchor = block.entries[-1].end if block.entries else block.body_start
         prefix = "" if anchor == 0 or text[anchor - 1] == "\n" else "\n"
@@ -330,6 +399,271 @@ def edit_block(text: str, block: Block, changes: Mapping[str, Any]) -> str:
 
 def _comparable(value: Any) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+# --- arrays edited item by item ------------------------------------------------------
+#
+# A multi-line array is where people put comments (``"UN",  # since 2019``).
+# Re-rendering it would drop them, so a changed list is written as item
+# deletions and insertions in the array's own text: a removed item takes its
+# line (and the comment on it) when it has a line of its own; a new item gets
+# a line like its neighbours'. The result is parsed back and must equal the
+# wanted list, else the array is re-rendered (never a wrong value).
+
+
+class _Item(NamedTuple):
+    """One value inside an array: its text, and the comma after it (if any)."""
+
+    start: int
+    end: int
+    comma: int | None  # offset of the comma that follows it
+
+
+def _array_item_edits(text: str, entry: Entry, value: Any) -> list[tuple[int, int, str]] | None:
+    """Replacements that turn an array with comments or line breaks into ``value``
+    item by item; None when the array is inline without comments (re-render it) or
+    cannot be edited that way."""
+    start, end = entry.value_start, entry.value_end
+    raw = text[start:end]
+    if not isinstance(value, list | tuple) or not raw.startswith("[") or not raw.endswith("]"):
+        return None
+    if "\n" not in raw and "#" not in raw:
+        return None
+    items = _array_items(text, start, end)
+    if items is None:
+        return None
+    try:
+        old = [_item_value(text, item) for item in items]
+    except ValueError:
+        return None
+    wanted = list(value)
+    kept, inserted = _list_changes(old, wanted)
+    rows = _rows(text, start, end, items)
+    edits = None if rows is None else _row_edits(text, start, end, items, rows, kept, inserted)
+    if edits is None:
+        edits = _inline_edits(text, end, items, kept, inserted)
+    local = [(a - start, b - start, new) for a, b, new in edits]
+    try:
+        if parsed_text_value(_apply(raw, local)) != wanted:
+            return None
+    except ValueError:
+        return None
+    return edits
+
+
+def parsed_text_value(raw: str) -> Any:
+    """The value a TOML value's text stands for (ValueError when it is not one)."""
+    import tomllib
+
+    try:
+        return tomllib.loads(f"v = {raw}")["v"]
+    except tomllib.TOMLDecodeError as error:
+        raise ValueError(str(error)) from None
+
+
+def _item_value(text: str, item: _Item) -> Any:
+    return parsed_text_value(text[item.start : item.end])
+
+
+def _list_changes(old: list[Any], wanted: list[Any]) -> tuple[list[bool], dict[int, list[Any]]]:
+    """Which old items stay (in order), and what to insert after kept old item k (key
+    -1: before the first). Old items are matched to wanted ones in order, greedily."""
+    kept: list[bool] = []
+    position = 0  # next wanted index that may match
+    matched: list[int] = []  # wanted index of each kept old item
+    for item in old:
+        try:
+            found = wanted.index(item, position)
+        except ValueError:
+            kept.append(False)
+            continue
+        kept.append(True)
+        matched.append(found)
+        position = found + 1
+    inserted: dict[int, list[Any]] = {}
+    old_of_wanted = {}
+    kept_old = [k for k, keep in enumerate(kept) if keep]
+    for wanted_index, old_index in zip(matched, kept_old, strict=True):
+        old_of_wanted[wanted_index] = old_index
+    anchor = -1
+    for index, item in enumerate(wanted):
+        if index in old_of_wanted:
+            anchor = old_of_wanted[index]
+        else:
+            inserted.setdefault(anchor, []).append(item)
+    return kept, inserted
+
+
+def _array_items(text: str, start: int, end: int) -> list[_Item] | None:
+    """The top-level items of the array text[start:end] (``[`` … ``]``)."""
+    items: list[_Item] = []
+    depth = 0
+    item_start: int | None = None
+    item_end = start
+    i = start + 1
+    stop = end - 1  # the closing bracket
+    while i < stop:
+        char = text[i]
+        if char == "#":
+            newline = text.find("\n", i, stop)
+            i = stop if newline < 0 else newline
+            continue
+        if char in " \t\r\n":
+            i += 1
+            continue
+        if char == "," and depth == 0:
+            if item_start is None:
+                return None
+            items.append(_Item(item_start, item_end, i))
+            item_start = None
+            i += 1
+            continue
+        if item_start is None:
+            item_start = i
+        if text.startswith(('"""', "'''"), i):
+            i = _after_multiline_string(text, i, stop)
+        elif char in "\"'":
+            i = _after_string(text, i, stop)
+        else:
+            if char in "[{":
+                depth += 1
+            elif char in "]}":
+                depth -= 1
+            i += 1
+        if i < 0:
+            return None
+        item_end = i
+    if depth != 0:
+        return None
+    if item_start is not None:
+        items.append(_Item(item_start, item_end, None))
+    return items
+
+
+def _after_string(text: str, at: int, stop: int) -> int:
+    quote = text[at]
+    i = at + 1
+    while i < stop and text[i] != quote and text[i] != "\n":
+        i += 2 if quote == '"' and text[i] == "\\" else 1
+    return i + 1 if i < stop and text[i] == quote else -1
+
+
+def _after_multiline_string(text: str, at: int, stop: int) -> int:
+    quote = text[at : at + 3]
+    i = text.find(quote, at + 3, stop)
+    while i >= 0 and quote == '"""' and _escaped(text, i):
+        i = text.find(quote, i + 1, stop)
+    if i < 0:
+        return -1
+    i += 3
+    while i < stop and text[i] == quote[0]:  # up to two more quotes belong inside
+        i += 1
+    return i
+
+
+def _rows(text: str, start: int, end: int, items: list[_Item]) -> list[tuple[int, int]] | None:
+    """(line start, line end) of each item when every item has its line(s) to itself
+    (blank before it, only its comma and a comment after it); else None."""
+    rows: list[tuple[int, int]] = []
+    for item in items:
+        line_start = text.rfind("\n", start, item.start) + 1
+        if line_start <= start or text[line_start : item.start].strip(" \t"):
+            return None
+        after = item.end if item.comma is None else item.comma + 1
+        newline = text.find("\n", after, end)
+        if newline < 0 or "\n" in text[item.end : item.comma or item.end]:
+            return None
+        rest = text[after:newline].strip(" \t\r")
+        if rest and not rest.startswith("#"):
+            return None
+        rows.append((line_start, newline + 1))
+    return rows
+
+
+def _row_edits(
+    text: str,
+    start: int,
+    end: int,
+    items: list[_Item],
+    rows: list[tuple[int, int]],
+    kept: list[bool],
+    inserted: dict[int, list[Any]],
+) -> list[tuple[int, int, str]] | None:
+    """Item edits of a one-item-a-line array: whole lines go and come."""
+    edits: list[tuple[int, int, str]] = []
+    trailing_comma = items[-1].comma is not None if items else True
+    if items:
+        first_start = rows[0][0]
+        indent = text[first_start : items[0].start]
+    else:
+        closing_line = text.rfind("\n", start, end - 1) + 1
+        if closing_line <= start or text[closing_line : end - 1].strip(" \t"):
+            return None  # the closing bracket shares a line: write it inline instead
+        indent = text[closing_line : end - 1] + "    "
+    final = [k for k, keep in enumerate(kept) if keep]
+    last_written = _last_written(final, inserted)
+    for k, keep in enumerate(kept):
+        if not keep:
+            edits.append((rows[k][0], rows[k][1], ""))
+        elif items[k].comma is None and last_written != ("old", k):
+            edits.append((items[k].end, items[k].end, ","))
+    for anchor, values in inserted.items():
+        if anchor == -1:
+            at = rows[0][0] if items else text.rfind("\n", start, end - 1) + 1
+        else:
+            at = rows[anchor][1]
+        lines = []
+        for number, item in enumerate(values):
+            is_last = last_written == ("new", anchor, number)
+            comma = "," if trailing_comma or not is_last else ""
+            lines.append(f"{indent}{render_value(item)}{comma}\n")
+        edits.append((at, at, "".join(lines)))
+    return edits
+
+
+def _last_written(final: list[int], inserted: dict[int, list[Any]]) -> tuple[Any, ...] | None:
+    """Which item ends the edited array: ("old", k) or ("new", anchor, number)."""
+    order: list[tuple[Any, ...]] = [("new", -1, n) for n in range(len(inserted.get(-1, [])))]
+    for k in final:
+        order.append(("old", k))
+        order.extend(("new", k, n) for n in range(len(inserted.get(k, []))))
+    return order[-1] if order else None
+
+
+def _inline_edits(
+    text: str,
+    end: int,
+    items: list[_Item],
+    kept: list[bool],
+    inserted: dict[int, list[Any]],
+) -> list[tuple[int, int, str]]:
+    """Item edits of an array that shares lines between items: text spans go and come."""
+    edits: list[tuple[int, int, str]] = []
+    for k, keep in enumerate(kept):
+        if keep:
+            continue
+        item = items[k]
+        stop = item.end if item.comma is None else item.comma + 1
+        spaces = stop
+        while spaces < end - 1 and text[spaces] in " \t":
+            spaces += 1
+        if text[spaces] != "#":  # keep the space before a comment
+            stop = spaces
+        edits.append((item.start, stop, ""))
+    for anchor, values in inserted.items():
+        rendered = ", ".join(render_value(item) for item in values)
+        if anchor == -1:
+            if items:
+                edits.append((items[0].start, items[0].start, rendered + ", "))
+            else:
+                edits.append((end - 1, end - 1, rendered))
+            continue
+        item = items[anchor]
+        if item.comma is not None:
+            edits.append((item.comma + 1, item.comma + 1, f" {rendered},"))
+        else:
+            edits.append((item.end, item.end, f", {rendered}"))
+    return edits
 
 
 def delete_block(text: str, block: Block) -> str:

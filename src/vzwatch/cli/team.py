@@ -111,8 +111,9 @@ def merge_driver_command(
 def git_setup_command(file: StoreOption = None) -> None:
     """Set up git to merge the store by initiative (once in every clone).
 
-    Adds the store's line to .gitattributes (commit it) and the merge driver to
-    the clone's .git/config. Running it again changes nothing.
+    Adds the store's line to .gitattributes (commit it), the merge driver to
+    the clone's .git/config, and the store's lock file to .git/info/exclude.
+    Running it again changes nothing.
 
     \b
     Example:
