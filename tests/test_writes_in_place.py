@@ -172,3 +172,38 @@ def test_a_hand_save_just_before_the_fast_replace_is_kept_and_the_write_redone(
         assert records["international-dialogue-forums"]["status"] == "done"
     else:
         assert "election-oversight-missions" not in records
+
+
+ARTICLE = """| Initiative | Objective | Timeline |
+|---|---|---|
+| Election Oversight Missions | Ensure credible elections | Q2 2025 |
+| Port Watch | Ships | Q2 2025 |
+"""
+
+
+@pytest.mark.usefixtures("cache_home")
+def test_import_on_a_warm_cache_parses_only_what_it_changes_and_writes_the_same(
+    run: RunCli, stores: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    article = tmp_path / "article.md"
+    article.write_text(ARTICLE, encoding="utf-8")
+    cached, uncached = stores
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    whole: list[int] = []
+    original = model.portfolio_from_document
+
+    def counting(document: object, text: str, path: Path) -> model.Portfolio:
+        whole.append(1)
+        return original(document, text, path)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patch:
+        patch.setattr(model, "portfolio_from_document", counting)
+        fast = run("import", str(article), "-f", str(cached))
+    assert fast.exit_code == 0, fast.stderr
+    assert whole == []
+    with monkeypatch.context() as patch:
+        patch.setenv("VZWATCH_NO_CACHE", "1")
+        slow = run("import", str(article), "-f", str(uncached))
+    assert (fast.stdout, fast.stderr) == (slow.stdout, slow.stderr.replace("uncached", "cached"))
+    assert cached.read_bytes() == uncached.read_bytes()
+    assert "port-watch" in cached.read_text(encoding="utf-8")

@@ -674,7 +674,7 @@ _Result = TypeVar("_Result")
 Plan = tuple[list["cache.Edit"], Callable[["cache.Checked"], _Result]]
 
 
-def _write_vouched(
+def write_in_place(
     location: StoreLocation, plan: Callable[[cache.Vouched], Plan[_Result] | None]
 ) -> _Result | None:
     """Run ``plan`` on the vouched store and write its result; None: take the full path.
@@ -767,7 +767,7 @@ def _edit_fast(
 
         return edits, describe
 
-    return _write_vouched(location, plan)
+    return write_in_place(location, plan)
 
 
 def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
@@ -783,7 +783,7 @@ def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
         removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
         return edits, lambda _: removed
 
-    return _write_vouched(location, plan)
+    return write_in_place(location, plan)
 
 
 def _removal(vouched: cache.Vouched, number: int) -> tuple[int, int, bytes]:
@@ -833,4 +833,4 @@ def _progress_done_fast(
 
         return edits, describe
 
-    return _write_vouched(location, plan)
+    return write_in_place(location, plan)

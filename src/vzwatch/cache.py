@@ -386,8 +386,15 @@ class _Entry:
 
     def rows(self) -> list[Row]:
         """Every row, in the store's order, appends applied."""
-        self.handle.seek(self.chunks_at)
-        region = self.handle.read(self.offsets[-1])
+        if self.handle.closed:  # after `with entry.handle`: read this very file again
+            with open(self.path, "rb") as handle:  # noqa: PTH123
+                if os.fstat(handle.fileno()).st_ino != self.inode:
+                    raise ValueError("cache entry replaced")
+                handle.seek(self.chunks_at)
+                region = handle.read(self.offsets[-1])
+        else:
+            self.handle.seek(self.chunks_at)
+            region = self.handle.read(self.offsets[-1])
         if len(region) != self.offsets[-1]:
             raise ValueError("torn cache file")
         rows: list[Row] = []
@@ -1394,6 +1401,10 @@ class Vouched:
         row = self.entry.row(ident)
         return None if row is None else _initiatives((row,))[0]
 
+    def portfolio(self) -> Portfolio:
+        """Every record of the store (for a write that needs them all: import)."""
+        return Snapshot(self.fields, rows=self.entry.rows()).portfolio()
+
     def record_run(self, ident: str) -> int | None:
         """The run holding ``[[initiatives]]`` table ``ident``."""
         for number, payload in enumerate(self.payloads):
@@ -1501,6 +1512,31 @@ def splice(data: bytes, edits: list[Edit]) -> bytes:
     return b"".join(pieces)
 
 
+def changed_range(old: bytes, new: bytes) -> list[Edit]:
+    """The one edit that turns ``old`` into ``new``: what lies between their common
+    prefix and suffix (none when they are equal). Memory comparisons, no copies."""
+    if old == new:
+        return []
+    before, after = memoryview(old), memoryview(new)
+    shortest = min(len(old), len(new))
+    low, high = 0, shortest  # the common prefix is at least low and at most high long
+    while low < high:
+        middle = (low + high + 1) // 2
+        if before[:middle] == after[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    prefix = low
+    low, high = 0, shortest - prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if before[len(old) - middle :] == after[len(new) - middle :]:
+            low = middle
+        else:
+            high = middle - 1
+    return [(prefix, len(old) - low, new[prefix : len(new) - low])]
+
+
 def _regions(bounds: list[int], edits: list[Edit]) -> list[tuple[int, int]] | None:
     """The runs (first, last) that the edits may change, merged where they touch.
 
@@ -1529,6 +1565,8 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     they are split, hashed and (where new) parsed again; ids, references and order are
     checked against the cache."""
     bounds, digests, payloads = vouched.bounds, vouched.digests, vouched.payloads
+    if not edits:  # nothing to change: the store as it is
+        return Checked(vouched, new, bounds, digests, payloads, (), (), (), False)
     count = len(digests)
     regions = _regions(bounds, edits)
     if not regions:

@@ -15,7 +15,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from vzwatch.actions import _Loader, edit_record, editable, store_index
+from vzwatch import cache
+from vzwatch.actions import Plan, _Loader, edit_record, editable, store_index, write_in_place
 from vzwatch.errors import StoreError, UsageError
 from vzwatch.importers import Candidate, Parsed
 from vzwatch.model import (
@@ -28,8 +29,9 @@ from vzwatch.model import (
     new_id,
 )
 from vzwatch.quarters import Timeline
+from vzwatch.reading import open_portfolio
 from vzwatch.schema import INITIATIVE, ordered, toml_value
-from vzwatch.store import StoreLocation, append_text, read_store_text, write_store
+from vzwatch.store import StoreLocation, append_text, write_store
 from vzwatch.textsafe import visible
 from vzwatch.tomledit import DELETE, Block, TomlEditError, record_value, render_block
 
@@ -271,7 +273,7 @@ def current_portfolio(location: StoreLocation) -> Portfolio:
     """The store as it is; a --file store that does not exist yet is empty (import creates it)."""
     if location.source != "user" and not location.exists:
         return load_portfolio("", location.path)
-    return load_portfolio(read_store_text(location), location.path)
+    return open_portfolio(location)
 
 
 def run_import(
@@ -282,9 +284,22 @@ def run_import(
     dry_run: bool = False,
     tick: Callable[[], None] | None = None,
 ) -> ImportPlan:
-    """Plan the import and, unless ``dry_run``, write it in one transaction."""
+    """Plan the import and, unless ``dry_run``, write it in one transaction.
+
+    When the parse cache vouches for the store, the plan is made against it and
+    the result checked by the runs it changes (see actions.write_in_place).
+    """
     if dry_run:
         return plan_import(current_portfolio(location), parsed.candidates, source=source)
+
+    def in_place(vouched: cache.Vouched) -> Plan[ImportPlan]:
+        plan = plan_import(vouched.portfolio(), parsed.candidates, source=source)
+        new = apply_plan(vouched.data.decode("utf-8"), plan, tick, location.path)
+        return cache.changed_range(vouched.data, new.encode("utf-8")), lambda _: plan
+
+    done = write_in_place(location, in_place)
+    if done is not None:
+        return done
     loader = _Loader(location)
     plans: list[ImportPlan] = []
 
