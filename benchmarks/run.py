@@ -132,6 +132,12 @@ def goals(big: int) -> list[Goal]:
             1.0,
         ),
         Goal(
+            "first due --json after a change 10k / task export 10k",
+            "vzwatch due --json after a change, 10000",
+            "task export, 10000",
+            1.0,
+        ),
+        Goal(
             "validate 10k / task export 10k",
             "vzwatch validate FILE, 10000",
             "task export, 10000",
@@ -519,6 +525,7 @@ def steps(b: Bench) -> list[Step]:
 
     listing = ("list", "--json")
     after_edit("vzwatch list --json after a change, 10000", 10_000, listing, b.fast_runs)
+    after_edit("vzwatch due --json after a change, 10000", 10_000, due, b.fast_runs)
     after_edit("vzwatch due --json after a change, 100000", 100_000, due, b.slow_runs)
 
     def warm_again() -> None:
