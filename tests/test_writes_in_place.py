@@ -51,6 +51,19 @@ def stores(tmp_path: Path) -> tuple[Path, Path]:
     return cached, uncached
 
 
+def count_whole_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Count whole-store validations (a run is validated by the schema's readers alone)."""
+    whole: list[int] = []
+    original = model.portfolio_from_document
+
+    def counting(document: object, text: str, path: Path) -> model.Portfolio:
+        whole.append(1)
+        return original(document, text, path)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(model, "portfolio_from_document", counting)
+    return whole
+
+
 def run_both(
     run: RunCli, monkeypatch: pytest.MonkeyPatch, stores: tuple[Path, Path], command: list[str]
 ) -> None:
@@ -85,14 +98,8 @@ def test_a_write_on_a_warm_cache_never_parses_the_whole_store(
 ) -> None:
     cached, _ = stores
     assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
-    whole: list[int] = []
-    original = model.portfolio_from_document
 
-    def counting(document: object, text: str, path: Path) -> model.Portfolio:
-        whole.append(1)
-        return original(document, text, path)  # type: ignore[arg-type]
-
-    monkeypatch.setattr(model, "portfolio_from_document", counting)
+    whole = count_whole_parses(monkeypatch)
     result = run(*command, "-f", str(cached))
     assert result.exit_code == 0, result.stderr
     assert whole == []
@@ -189,15 +196,9 @@ def test_import_on_a_warm_cache_parses_only_what_it_changes_and_writes_the_same(
     article.write_text(ARTICLE, encoding="utf-8")
     cached, uncached = stores
     assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
-    whole: list[int] = []
-    original = model.portfolio_from_document
-
-    def counting(document: object, text: str, path: Path) -> model.Portfolio:
-        whole.append(1)
-        return original(document, text, path)  # type: ignore[arg-type]
 
     with monkeypatch.context() as patch:
-        patch.setattr(model, "portfolio_from_document", counting)
+        whole = count_whole_parses(patch)
         fast = run("import", str(article), "-f", str(cached))
     assert fast.exit_code == 0, fast.stderr
     assert whole == []

@@ -1038,17 +1038,11 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         if ident not in at:
             return None  # an entry naming no initiative
         old_row = rows[at[ident]]
-        logs = [list(old_row[-2]), list(old_row[-1])]
-        for got in vanished:
-            if got[0] in ("p", "h") and got[1] == ident:
-                logs[got[0] == "h"].remove(got[1:])
-        for got in appeared:
-            if got[0] in ("p", "h") and got[1] == ident:
-                logs[got[0] == "h"].append(got[1:])
+        logs = _logs_after(old_row, ident, vanished, appeared)
         bare = own.get(ident)
         if bare is None or isinstance(bare, str):
             bare = (*old_row[:-2], (), ())
-        row = _with_logs(bare, logs[0], logs[1])
+        row = _with_logs(bare, *logs)
         rows[at[ident]] = row
         replaced.append(row)
     state = _State(read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False)
@@ -1694,24 +1688,35 @@ def _touched_rows(
     rows: list[Row] = []
     for ident in sorted(touched):
         old = vouched.entry.row(ident)
-        logs: list[list[Row]] = [list(old[-2]), list(old[-1])] if old is not None else [[], []]
-        for got in vanished:
-            if got[0] in ("p", "h") and got[1] == ident:
-                logs[got[0] == "h"].remove(got[1:])
+        logs = _logs_after(old, ident, vanished, () if ident in removed else appeared)
         if ident in removed:
             if logs[0] or logs[1]:
                 return None  # entries left naming an initiative that is gone
             continue
-        for got in appeared:
-            if got[0] in ("p", "h") and got[1] == ident:
-                logs[got[0] == "h"].append(got[1:])
         bare = own.get(ident)
         if bare is None:
             if old is None:
                 return None
             bare = (*old[:-2], (), ())
-        rows.append(_with_logs(bare, logs[0], logs[1]))
+        rows.append(_with_logs(bare, *logs))
     return tuple(rows)
+
+
+def _logs_after(
+    old: Row | None, ident: str, vanished: Iterable[Payload], appeared: Iterable[Payload]
+) -> tuple[list[Row], list[Row]]:
+    """An initiative's progress log and history, less the entries whose runs vanished
+    (ValueError if one is not there) and plus those whose runs appeared, in that order."""
+    logs: tuple[list[Row], list[Row]] = (
+        (list(old[-2]), list(old[-1])) if old is not None else ([], [])
+    )
+    for got in vanished:
+        if got[0] in ("p", "h") and got[1] == ident:
+            logs[got[0] == "h"].remove(got[1:])
+    for got in appeared:
+        if got[0] in ("p", "h") and got[1] == ident:
+            logs[got[0] == "h"].append(got[1:])
+    return logs
 
 
 def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
