@@ -310,3 +310,30 @@ def test_validate_of_a_store_changed_by_hand_parses_only_the_change(
     assert [problem.message for problem in report.problems] == [
         "percent must be a whole number from 0 to 100"
     ]
+
+
+def test_list_json_after_hand_edits_prints_what_a_fresh_parse_prints(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`list --json` remembers each initiative's JSON in the cache; a changed row's
+    JSON is never served again."""
+    from typer.testing import CliRunner
+
+    from vzwatch.cli import app
+
+    def listed(no_cache: bool) -> str:
+        env = {"VZWATCH_FILE": str(store), "VZWATCH_NO_CACHE": "1" if no_cache else None}
+        result = CliRunner().invoke(app, ["list", "--json"], env=env)
+        assert result.exit_code == 0, result.output
+        return result.stdout
+
+    text = store.read_text(encoding="utf-8")
+    for old, new in [
+        ('title = "Election Oversight Missions"', 'title = "Renamed"'),
+        ("percent = 25", "percent = 35"),
+        ('name = "Election Monitoring"', 'name = "Elections"'),  # the pillar_name changes
+    ]:
+        assert listed(False) == listed(True)  # remembered now
+        text = text.replace(old, new)
+        write(store, text)
+        assert listed(False) == listed(True), new

@@ -94,7 +94,7 @@ def test_a_bug_is_one_line_with_its_own_exit_code(
     def broken(*_: object) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(reading, "open_portfolio", broken)
+    monkeypatch.setattr(reading, "open_snapshot", broken)
     result = run("list", env={"VZWATCH_DEBUG": None})
     assert result.exit_code == ExitCode.INTERNAL
     assert result.stderr == (

@@ -78,6 +78,11 @@ def run_both(
         slow.stderr,
     ), command
     assert cached.read_bytes() == uncached.read_bytes(), command
+    # What `list --json` prints (its elements remembered per row in the cache) follows.
+    with monkeypatch.context() as patch:
+        patch.setenv("VZWATCH_NO_CACHE", "1")
+        fresh = run("list", "--json", "-f", str(uncached)).stdout
+    assert run("list", "--json", "-f", str(cached)).stdout == fresh, command
 
 
 @pytest.mark.usefixtures("cache_home")

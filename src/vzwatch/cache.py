@@ -43,7 +43,8 @@ import sys
 import time
 import zlib
 from bisect import bisect_right
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from itertools import accumulate, pairwise
 from pathlib import Path
@@ -89,14 +90,15 @@ Row = tuple[Any, ...]
 Payload = tuple[Any, ...]
 _REST: Payload = ("r",)
 _RUN_TABLES = {"initiatives": "i", "progress": "p", "history": "h"}
-_MAX_CHANGED_SHARE = 4
+_MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as cheap
 _STABLE_READ_TRIES = 5
 _DIGEST_SIZE = 16
 _SCANS_BEFORE_DICT = 64
 _NEAR_RUNS = 64  # a change of more runs than this takes the general path
 # Marks a frame of run digests (where a frame has its CRC: a CRC never equals it
 # by accident in a way that matters, since a misread frame is a miss anyway).
-_SEQUENCE_MARK = b"\xffRUN"  # past 1/4 of the runs changed, a whole parse is as cheap
+_SEQUENCE_MARK = b"\xffRUN"
+_VIEWS_MARK = b"\xffVUE"  # a frame of rendered views (see _Entry.views)
 # Which initiatives to build, asked of (status, index of the end quarter or None).
 RowTest = Callable[[str, int | None], bool]
 _STATUS, _END = schema.STATUS_COLUMN, schema.END_COLUMN  # where row_of puts them
@@ -354,9 +356,16 @@ class _Entry:
         # Runs O(1) appends added after the latest sequence: (digest, (separator, run) sizes).
         self.tail_runs: list[tuple[bytes, tuple[int, int]]] = []
         self.sequence_at: int | None = None  # the latest frame of run digests, if any
+        # In file order: ("views", offset, size) frames, and ("rows", ids) that outdate them.
+        self.view_events: list[tuple[Any, ...]] = []
         state: _State | None = None
         while True:
             prefix = handle.read(8)
+            if len(prefix) == 8 and prefix[4:] == _VIEWS_MARK:
+                size = int.from_bytes(prefix[:4], "little")
+                self.view_events.append(("views", handle.tell(), size))
+                handle.seek(size, os.SEEK_CUR)
+                continue
             if len(prefix) == 8 and prefix[4:] == _SEQUENCE_MARK:
                 # Run digests after a change: only the next read after a change needs them.
                 self.sequence_at = handle.tell()
@@ -375,6 +384,8 @@ class _Entry:
                 raise ValueError("unknown cache frame")
             self.appends.append(rows)
             self.appended_runs.append(runs)
+            if rows or removed:
+                self.view_events.append(("rows", {row[0] for row in rows} | set(removed)))
             if any(row[0] in self.removed for row in rows):
                 raise ValueError("an id removed and added again: parse the store")
             self.removed.update(removed)
@@ -436,7 +447,7 @@ class _Entry:
         return row if row[0] == ident else None
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(_fields_of(self.head), rows=self.rows())
+        return Snapshot(_fields_of(self.head), rows=self.rows(), entry=self)
 
     def runs(self) -> Runs | None:
         """The runs of the content this entry was made from, appended ones included
@@ -489,6 +500,42 @@ class _Entry:
                 handle.write(_sequence_frame(sequence, lengths))
             handle.write(_frame((kind, rows, state.as_tuple(), runs, removed, sizes)))
             handle.truncate()
+            self.end = handle.tell()
+        if rows or removed:
+            self.view_events.append(("rows", {row[0] for row in rows} | set(removed)))
+
+    def views(self, name: str) -> dict[str, str]:
+        """What a renderer called ``name`` made of each row, for rows unchanged since."""
+        found: dict[str, str] = {}
+        with open(self.path, "rb") as handle:  # noqa: PTH123
+            if os.fstat(handle.fileno()).st_ino != self.inode:
+                return found
+            for event in self.view_events:
+                if event[0] == "rows":
+                    for ident in event[1]:
+                        found.pop(ident, None)
+                    continue
+                handle.seek(event[1])
+                body = handle.read(event[2])
+                if zlib.crc32(body[4:]) != int.from_bytes(body[:4], "little"):
+                    raise ValueError("torn views frame")
+                recorded_name, pairs = marshal.loads(body[4:])  # noqa: S302 - our own file
+                if recorded_name == name:
+                    found.update(pairs)
+        return found
+
+    def record_views(self, name: str, pairs: list[tuple[str, str]]) -> None:
+        """Append views of rows as they are now, if nobody appended to this file meanwhile."""
+        body = marshal.dumps((name, tuple(pairs)))
+        body = zlib.crc32(body).to_bytes(4, "little") + body
+        with open(self.path, "r+b") as handle:  # noqa: PTH123 - append in place
+            st = os.fstat(handle.fileno())
+            if st.st_ino != self.inode or st.st_size != self.end:
+                return
+            handle.seek(self.end)
+            handle.write(len(body).to_bytes(4, "little") + _VIEWS_MARK + body)
+            self.end = handle.tell()
+        self.view_events.append(("views", self.end - len(body), len(body)))
 
 
 class Snapshot:
@@ -501,11 +548,17 @@ class Snapshot:
     """
 
     def __init__(
-        self, fields: Portfolio, *, rows: list[Row] | None = None, whole: Portfolio | None = None
+        self,
+        fields: Portfolio,
+        *,
+        rows: list[Row] | None = None,
+        whole: Portfolio | None = None,
+        entry: _Entry | None = None,
     ) -> None:
         self.fields = fields  # title, pillars, fiscal calendar…; no initiatives
         self._rows = rows
         self._whole = whole
+        self._entry = entry  # where rendered views of these rows are remembered
 
     @classmethod
     def of(cls, portfolio: Portfolio) -> Snapshot:
@@ -523,6 +576,34 @@ class Snapshot:
     @property
     def fiscal(self) -> FiscalCalendar:
         return self.fields.fiscal
+
+    def rendered(
+        self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
+    ) -> list[str]:
+        """``render`` of each initiative, remembered in the cache per row as ``name``.
+
+        A row's view is dropped whenever the row changes (a write, a hand edit
+        read back), so a remembered view is always what ``render`` gives now;
+        ``name`` must change whenever ``render`` may give something else.
+        """
+        if self._entry is None:
+            return [render(item) for item in initiatives]
+        try:
+            views = self._entry.views(name)
+        except Exception:  # noqa: BLE001 - any cache problem: render again
+            views = {}
+        texts: list[str] = []
+        new: list[tuple[str, str]] = []
+        for item in initiatives:
+            text = views.get(item.id)
+            if text is None:
+                text = render(item)
+                new.append((item.id, text))
+            texts.append(text)
+        if new:
+            with suppress(Exception):
+                self._entry.record_views(name, new)
+        return texts
 
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative an id or unambiguous prefix names, building only its record."""
@@ -1047,7 +1128,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         replaced.append(row)
     state = _State(read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False)
     entry.record(state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds))
-    return Snapshot(fields, rows=rows)
+    return Snapshot(fields, rows=rows, entry=entry)
 
 
 class _RunChange(NamedTuple):

@@ -8,7 +8,8 @@ fast path that scripts and cron jobs use.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from functools import partial
 from typing import TYPE_CHECKING, Any, TextIO
 
 from vzwatch.model import Initiative, Portfolio
@@ -16,6 +17,7 @@ from vzwatch.schema import INITIATIVE, json_getter, ordered, timeline_json
 from vzwatch.textsafe import escape_json_text, is_utf8_stream
 
 if TYPE_CHECKING:
+    from vzwatch.cache import Snapshot
     from vzwatch.timeline import Plan
 
 SCHEMA_VERSION = 1
@@ -79,10 +81,40 @@ def dumps(value: Any, *, ascii_only: bool = False) -> str:
     """
     if isinstance(value, list):
         encode = json.JSONEncoder(ensure_ascii=ascii_only).encode
-        text = "[\n" + ",\n".join("  " + encode(item) for item in value) + "\n]" if value else "[]"
+        text = array_text(encode(item) for item in value)
     else:
         text = json.dumps(value, ensure_ascii=ascii_only, indent=2)
     return text if ascii_only else escape_json_text(text)
+
+
+def array_text(elements: Iterable[str]) -> str:
+    """A JSON array of already encoded elements, one per line."""
+    body = ",\n  ".join(elements)
+    return f"[\n  {body}\n]" if body else "[]"
+
+
+def initiative_json(initiative: Initiative, portfolio: Portfolio | None = None) -> str:
+    """One initiative as an element of a UTF-8 JSON array (what ``dumps`` writes for it)."""
+    return escape_json_text(_ENCODE(initiative_to_dict(initiative, portfolio)))
+
+
+_ENCODE = json.JSONEncoder(ensure_ascii=False).encode
+
+
+def _view_name() -> str:
+    """Names what initiative_json makes, for the parse cache to remember it per row:
+    it changes whenever this module does (the cache's own key covers the schema)."""
+    from pathlib import Path
+
+    st = Path(__file__).stat()
+    return f"json-element:{st.st_size}:{st.st_mtime_ns}"
+
+
+def initiatives_text(initiatives: Sequence[Initiative], snapshot: Snapshot) -> str:
+    """The UTF-8 JSON array of ``initiatives``, their elements remembered by the cache."""
+    portfolio = snapshot.fields
+    render = partial(initiative_json, portfolio=portfolio)
+    return array_text(snapshot.rendered(_view_name(), initiatives, render))
 
 
 def write(value: Any, stream: TextIO) -> None:

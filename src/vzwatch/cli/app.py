@@ -27,6 +27,7 @@ from vzwatch.textsafe import ASCII_ERRORS, is_utf8_stream, visible
 if TYPE_CHECKING:
     from rich.console import Console
 
+    from vzwatch.cache import Snapshot
     from vzwatch.model import Initiative, Portfolio
     from vzwatch.store import StoreLocation
 
@@ -192,6 +193,8 @@ class Output:
     # A document with more than one table (the report) brings its own forms.
     jsonl: Callable[[], Sequence[Any]] | None = None
     markdown: Callable[[], str] | None = None
+    # The JSON already as UTF-8 text (elements the cache remembers), when it can be.
+    json_text: Callable[[], str] | None = None
 
 
 def initiatives_output(
@@ -200,6 +203,7 @@ def initiatives_output(
     *,
     title: str | None = None,
     table_rows: int | None = None,
+    snapshot: Snapshot | None = None,
 ) -> Output:
     """The usual views of a list of initiatives (list, due, ...).
 
@@ -225,6 +229,9 @@ def initiatives_output(
         rows=lambda: [formats.initiative_row(i, portfolio) for i in initiatives],
         columns=formats.INITIATIVE_COLUMNS,
         table=table,
+        json_text=None
+        if snapshot is None
+        else lambda: jsonout.initiatives_text(initiatives, snapshot),
     )
 
 
@@ -241,7 +248,10 @@ def emit(fmt: OutputFormat, output: Output) -> None:
         output.table(stdout_console())
         return
     if fmt is OutputFormat.json:
-        emit_json(output.json())
+        if output.json_text is not None and is_utf8_stream(sys.stdout):
+            sys.stdout.write(output.json_text() + "\n")
+        else:
+            emit_json(output.json())
         return
     from vzwatch import formats
 

@@ -76,7 +76,8 @@ def list_command(
     from vzwatch.queries import select
 
     fmt = chosen_format(output_format, json_output)
-    portfolio = reading.open_portfolio(locate(file))
+    snapshot = reading.open_snapshot(locate(file))
+    portfolio = snapshot.portfolio()
     filters = make_filters(
         portfolio,
         today_from(today),
@@ -87,7 +88,8 @@ def list_command(
         active_in=active_in,
     )
     rows = None if show_all else limit
-    emit(fmt, initiatives_output(select(portfolio, filters), portfolio, table_rows=rows))
+    chosen = select(portfolio, filters)
+    emit(fmt, initiatives_output(chosen, portfolio, table_rows=rows, snapshot=snapshot))
 
 
 @app.command("show")
