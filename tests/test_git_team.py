@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import BUNDLED, Run
-from tests.test_merge import add_progress, edit
+from tests.test_merge import add_progress, edit, resolve
 from vzwatch.cli import app
 from vzwatch.errors import ExitCode
 from vzwatch.gitrepo import attributes_line, driver_command
@@ -293,6 +293,40 @@ def test_a_same_field_disagreement_is_a_conflict_a_person_resolves(
     git(bob.root, "add", str(STORE))
     git(bob.root, "commit", "-q", "--no-edit")
     assert load_portfolio(bob.text(), bob.store).find(AID).status == "done"
+
+
+def test_a_criss_cross_merge_keeps_their_work(team: tuple[Clone, Clone]) -> None:
+    """Two merge bases: git merges them first (conflicts and all) and hands the driver that."""
+    alice, _ = team
+    root = alice.root
+    git(root, "checkout", "-q", "-b", "bob")
+    alice.write(edit(alice.text(), AID, status="done"))
+    alice.commit("Bob: aid done")
+    git(root, "checkout", "-q", "main")
+    alice.write(edit(alice.text(), AID, status="paused"))
+    alice.commit("Alice: aid paused")
+    alice_first = git(root, "rev-parse", "HEAD").stdout.strip()
+    # Each merges the other's first commit and settles on "done": a criss-cross.
+    assert git(root, "merge", "--no-edit", "bob", check=False).returncode != 0
+    alice.write(resolve(alice.text(), "theirs"))
+    alice.commit("Alice: merge Bob's, aid done")
+    git(root, "checkout", "-q", "bob")
+    assert git(root, "merge", "--no-edit", alice_first, check=False).returncode != 0
+    alice.write(resolve(alice.text(), "ours"))
+    alice.commit("Bob: merge Alice's, aid done")
+    # New work on both sides, then the merge that has two merge bases.
+    assert alice.vzwatch("add", "Border Health Posts", "--timeline", "H2 2025").exit_code == 0
+    alice.commit("Bob: health posts")
+    git(root, "checkout", "-q", "main")
+    assert alice.vzwatch("add", "Regional Mediation Summit", "--timeline", "Q2 2025").exit_code == 0
+    alice.commit("Alice: summit")
+    bases = git(root, "merge-base", "--all", "main", "bob").stdout.split()
+    assert len(bases) == 2
+    merged = git(root, "merge", "--no-edit", "bob", check=False)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert {"border-health-posts", "regional-mediation-summit"} <= set(alice.ids())
+    assert load_portfolio(alice.text(), alice.store).find(AID).status == "done"
+    assert alice.vzwatch("validate", "--quiet").exit_code == ExitCode.OK
 
 
 # --------------------------------------------------------------------------- merge-driver alone
