@@ -751,7 +751,9 @@ def test_a_store_with_windows_line_endings_merges_and_keeps_them() -> None:
 
 RecordMap = dict[str, dict[str, Any]]
 Rich = tuple[RecordMap, list[dict[str, Any]]]
-Layout = tuple[bool, bool, bool]  # quoted sub-table headers, dotted meta, milestones at the end
+# Quoted sub-table headers, dotted meta, milestones after the log, arrays over several lines.
+Layout = tuple[bool, bool, bool, bool]
+NOTE = '[[initiatives]]\nid = "not a record"\n["a"]'  # "[" lines inside a multi-line string
 
 
 @st.composite
@@ -766,6 +768,10 @@ def rich_records(draw: st.DrawFn, ident: str) -> dict[str, Any]:
         record["meta"] = {"owner": draw(st.sampled_from(["ann", "bo"]))}
     if draw(st.booleans()):
         record["milestones"] = {"first": draw(st.sampled_from(["plan", "vote", "count"]))}
+    if draw(st.integers(0, 4)) == 0:
+        record["note"] = NOTE
+    if draw(st.integers(0, 4)) == 0:
+        record["grid"] = [[1, 2], ["a"]]
     return record
 
 
@@ -819,13 +825,19 @@ def rich_changed(draw: st.DrawFn, store: Rich) -> Rich:
 
 
 def render_rich(store: Rich, layout: Layout) -> str:
-    quoted, dotted, at_end = layout
+    quoted, dotted, at_end, spread = layout
     records, log = store
     text = "# a store\n[portfolio]\ntitle = 't'\n"
     tail = ""
     for number, record in enumerate(records.values()):
-        plain = {k: v for k, v in record.items() if k not in ("meta", "milestones")}
+        special = ("meta", "milestones", "note", "grid")
+        plain = {k: v for k, v in record.items() if k not in special}
         chunk = render_block("initiatives", plain).replace("score = nan", "score = nan  # not yet")
+        if "note" in record:
+            chunk += f'note = """\n{record["note"]}"""\n'
+        if "grid" in record:
+            chunk += 'grid = [\n  [1, 2],\n  ["a"],\n]\n' if spread else 'grid = [[1, 2], ["a"]]\n'
+
         if "meta" in record:
             owner = record["meta"]["owner"]
             if dotted:
@@ -849,7 +861,10 @@ def render_rich(store: Rich, layout: Layout) -> str:
 def rich_scenarios(draw: st.DrawFn) -> tuple[str, str, str, Rich, Rich, Rich]:
     base = draw(rich_stores())
     ours, theirs = draw(rich_changed(base)), draw(rich_changed(base))
-    layouts = [draw(st.tuples(st.booleans(), st.booleans(), st.booleans())) for _ in range(3)]
+    layouts = [
+        draw(st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()))
+        for _ in range(3)
+    ]
     texts = [
         render_rich(s, layout) for s, layout in zip((base, ours, theirs), layouts, strict=True)
     ]

@@ -51,6 +51,7 @@ import tomllib
 from bisect import bisect_left, bisect_right
 from collections import Counter
 from collections.abc import Hashable, Iterable, Iterator, Mapping
+from itertools import accumulate
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -385,7 +386,7 @@ class _Text:
         self.role = role
         self.label = label
         self._odd_lines = scan.odd
-        self._indented = scan.indented
+        self.indented = scan.indented
         self._real: dict[int, bool] = {}
         self._segment: dict[int, int] = {}  # run -> start of the last real header at or before it
         self._paths: dict[int, tuple[tuple[str, ...], bool]] = {}
@@ -423,9 +424,9 @@ class _Text:
             return 0
         newline = text.find("\n[", max(run, 0))
         found = newline + 1 if newline >= 0 else None
-        following = bisect_right(self._indented, run)
-        if following < len(self._indented) and (found is None or self._indented[following] < found):
-            found = self._indented[following]
+        following = bisect_right(self.indented, run)
+        if following < len(self.indented) and (found is None or self.indented[following] < found):
+            found = self.indented[following]
         return found
 
     def previous_candidate(self, run: int) -> int:
@@ -434,9 +435,9 @@ class _Text:
             return HEAD
         newline = self.text.rfind("\n[", 0, run)
         found = newline + 1 if newline >= 0 else (0 if self.text.startswith("[") else HEAD)
-        before = bisect_left(self._indented, run) - 1
-        if before >= 0 and self._indented[before] > found:
-            found = self._indented[before]
+        before = bisect_left(self.indented, run) - 1
+        if before >= 0 and self.indented[before] > found:
+            found = self.indented[before]
         return found
 
     def run_at(self, offset: int) -> int:
@@ -938,10 +939,11 @@ class _Diff:
     def __init__(self, base: _Text, other: _Text, span: tuple[int, int, int] | None) -> None:
         self.base_dirty: list[int] = []
         self.other_dirty: list[int] = []
-        self.matched: dict[int, int] = {}  # base run -> the same run in the other version
         self.start = self.last = HEAD
         self.shift = 0
         self.window = span is not None
+        self._matched: dict[int, int] | None = None  # base run -> the same run in the other
+        self._pairs: tuple[list[tuple[str, str]], list[int], list[tuple[str, str]], list[int]]
         if span is None:
             return
         first, base_end, other_end = span
@@ -951,47 +953,81 @@ class _Diff:
         after = base.next_candidate(base_end)
         self.last = after if after is not None else len(base.text)
         stop = base.next_candidate(after) if after is not None else None
-        base_runs = self._runs(base, self.start, self.last, stop)
-        other_stop = None if stop is None else stop + self.shift
-        other_last = self.last + self.shift
-        other_runs = self._runs(other, self.start, other_last, other_stop)
+        base_stop = len(base.text) if stop is None else stop
+        other_stop = len(other.text) if stop is None else stop + self.shift
+        split = not (
+            _indented_in(base, self.start, base_stop) or _indented_in(other, self.start, other_stop)
+        )
+        base_pairs, base_runs = _window_runs(base, self.start, self.last, base_stop, split)
+        other_pairs, other_runs = _window_runs(
+            other, self.start, self.last + self.shift, other_stop, split
+        )
+        self._pairs = (base_pairs, base_runs, other_pairs, other_runs)
+        base_set, other_set = set(base_pairs), set(other_pairs)
+        if len(base_set) == len(base_pairs) and len(other_set) == len(other_pairs):
+            common = base_set & other_set
+            self.base_dirty = [
+                r for p, r in zip(base_pairs, base_runs, strict=True) if p not in common
+            ]
+            self.other_dirty = [
+                r for p, r in zip(other_pairs, other_runs, strict=True) if p not in common
+            ]
+            return
+        # A pair repeats (identical entries one after another): match them in order.
         waiting: dict[tuple[str, str], list[int]] = {}
-        for pair, run in base_runs:
+        for pair, run in zip(base_pairs, base_runs, strict=True):
             waiting.setdefault(pair, []).append(run)
-        for pair, run in other_runs:
+        self._matched = {}
+        for pair, run in zip(other_pairs, other_runs, strict=True):
             bucket = waiting.get(pair)
             if bucket:
-                self.matched[bucket.pop(0)] = run
+                self._matched[bucket.pop(0)] = run
             else:
                 self.other_dirty.append(run)
         self.base_dirty = sorted(run for bucket in waiting.values() for run in bucket)
-
-    @staticmethod
-    def _runs(
-        side: _Text, start: int, last: int, stop: int | None
-    ) -> list[tuple[tuple[str, str], int]]:
-        """(text of the run before and of the run, run) for the runs from start to last."""
-        runs = [start]
-        following = side.next_candidate(start)
-        while following is not None and following <= last:
-            runs.append(following)
-            following = side.next_candidate(following)
-        ends = [*runs[1:], len(side.text) if stop is None else stop]
-        found = []
-        previous = ""
-        for run, end in zip(runs, ends, strict=True):
-            text = side.run_text(run, end)
-            found.append(((previous, text), run))
-            previous = text
-        return found
 
     def to_other(self, run: int) -> int | None:
         """The other version's run that is this base run (None: it changed there)."""
         if not self.window or run < self.start:
             return run
-        if run > self.last:
+        if run >= self.last:  # the run after the difference: its own text is the same
             return run + self.shift
-        return self.matched.get(run)
+        if self._matched is None:
+            base_pairs, base_runs, other_pairs, other_runs = self._pairs
+            pair_of = dict(zip(base_runs, base_pairs, strict=True))
+            at = dict(zip(other_pairs, other_runs, strict=True))
+            self._matched = {r: at[p] for r, p in pair_of.items() if p in at}
+        return self._matched.get(run)
+
+
+def _indented_in(side: _Text, start: int, stop: int) -> bool:
+    """Whether a line that starts with blanks and "[" lies in ``text[start:stop]``."""
+    found = bisect_left(side.indented, max(start, 0))
+    return found < len(side.indented) and side.indented[found] < stop
+
+
+def _window_runs(
+    side: _Text, start: int, last: int, stop: int, split: bool
+) -> tuple[list[tuple[str, str]], list[int]]:
+    """The runs from ``start`` to ``last``: (text of the run before, text) pairs and runs."""
+    text = side.text
+    if split:  # no indented "[" line: cut at "\n[" at C speed
+        origin = max(start, 0)
+        parts = text[origin:stop].split("\n[")
+        first = start if start != HEAD or not text.startswith("[") else 0
+        runs = [
+            first,
+            *(origin + n + 2 * k - 1 for k, n in enumerate(accumulate(map(len, parts[:-1])), 1)),
+        ]
+        return list(zip(["", *parts[:-1]], parts, strict=True)), runs
+    runs = [start]
+    following = side.next_candidate(start)
+    while following is not None and following <= last:
+        runs.append(following)
+        following = side.next_candidate(following)
+    ends = [*runs[1:], stop]
+    texts = [side.run_text(run, end) for run, end in zip(runs, ends, strict=True)]
+    return list(zip(["", *texts[:-1]], texts, strict=True)), runs
 
 
 def _mark_dirty(base: _Text, ours: _Text, theirs: _Text, mine: _Diff, yours: _Diff) -> None:
