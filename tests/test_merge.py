@@ -436,6 +436,8 @@ def test_changed_here_and_deleted_there_keeps_the_records_log_inside_the_markers
     assert [c.text for c in result.conflicts] == [
         "initiative 'international-dialogue-forums': changed in ours, deleted in theirs"
     ]
+    (problem,) = check_text(result.text, Path("s.toml"))
+    assert "deleted on one side and changed on the other: keep it" in problem.message
     kept = resolve(result.text, "ours")
     valid(kept)
     assert initiatives(kept)[FORUMS]["status"] == "active"

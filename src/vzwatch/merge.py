@@ -399,6 +399,7 @@ class _Text:
                 raise self.error(f"cannot read it: {error}") from None
         self._strays: dict[Owner, list[int]] | None = None
         self._stray_runs: list[int] = []
+        self._stray_owner: dict[int, Owner] = {}
         self._tables: dict[str, int] | None = None
         self._id_lines: dict[str, list[int]] | None = None
         self._quick_looks = 0
@@ -588,6 +589,8 @@ class _Text:
         if self._tables is None:
             self._tables = {}
             for run in self.odd_runs():
+                if _SUB_TABLE_LINE.match(self.text, run):
+                    continue  # [name.sub] or [[name.sub]]: a sub-table, at a glance
                 if self.real(run):
                     path, array = self.path(run)
                     if len(path) == 1 and not array:
@@ -600,7 +603,17 @@ class _Text:
         """Sub-tables not written right after their record (or table): by their owner."""
         if self._strays is None:
             self._strays = {}
+            text = self.text
             for run in self.odd_runs():
+                simple = _SUB_TABLE_LINE.match(text, run)
+                if simple is not None and self._exact is None:
+                    # The usual layout, at a glance: [[name]] or [name…] on the line before.
+                    previous = self.previous_candidate(run)
+                    name = simple.group(1)
+                    if previous != HEAD and text.startswith(
+                        (f"[[{name}]]", f"[{name}.", f"[[{name}.", f"[{name}]"), previous
+                    ):
+                        continue
                 if not self.real(run):
                     continue
                 path, _ = self.path(run)
@@ -611,13 +624,13 @@ class _Text:
                     continue  # right after its record, table or a sibling: found from there
                 owner = self._owner_before(run, path[0])
                 self._strays.setdefault(owner, []).append(run)
+                self._stray_owner[run] = owner
                 self._stray_runs.append(run)
         return self._strays
 
     def _owner_before(self, run: int, table: str) -> Owner:
         """What a sub-table of ``table`` at ``run`` belongs to: the last element before it."""
-        strays = self._strays or {}
-        known = {r: owner for owner, runs in strays.items() for r in runs}
+        known = self._stray_owner
         candidate = self.previous_candidate(run)
         while candidate != HEAD:
             if candidate in known and self.path(candidate)[0][0] == table:
@@ -660,19 +673,17 @@ class _Text:
         return self.table_block(table)
 
     def _owner_of(self, run: int, table: str) -> Owner:
-        for owner, runs in self.strays().items():
-            if run in runs:
-                return owner
-        previous = self.previous_real(run)
+        self.strays()
+        previous = run
         while previous != HEAD:
+            owner = self._stray_owner.get(previous)
+            if owner is not None:
+                return owner
             path, array = self.path(previous)
             if path[0] != table:
                 break
             if len(path) == 1:
                 return ("element", previous) if array else ("table", table)
-            for owner, runs in self.strays().items():
-                if previous in runs:
-                    return owner
             previous = self.previous_real(previous)
         return ("table", table)
 
@@ -802,7 +813,7 @@ class _Text:
         """Runs with an ``id = "…"`` line of that value (a superset: checked by the caller)."""
         if self._id_lines is None and self._quick_looks < 32 and _plain(ident):
             self._quick_looks += 1
-            if f'"{ident}"' not in self.text and f"'{ident}'" not in self.text:
+            if ident not in self.text:  # a new id, the usual case: one search
                 return []
         if self._id_lines is None:
             self._id_lines = {}
@@ -866,6 +877,7 @@ class _Text:
         return "\n".join(chunks)
 
 
+_SUB_TABLE_LINE = re.compile(r"[ \t]*\[\[?[ \t]*([A-Za-z0-9_-]+)[ \t]*\.")
 _ID_LINE = re.compile(r"^[ \t]*id[ \t]*=[ \t]*(\"(?:[^\"\\\n]|\\.)*\"|'[^'\n]*')", re.MULTILINE)
 
 
@@ -1131,6 +1143,8 @@ class _Merge:
         if self.appends:
             chunks = [chunk for _, chunk in sorted(self.appends, key=lambda a: a[0])]
             text = _append(text, "\n".join(chunks))
+        if text.endswith("\n\n") and not self.ours.text.endswith("\n\n"):
+            text = text.rstrip("\n") + "\n"  # what was deleted at the end leaves no blank line
         if not self.conflicts:
             self._check_result()
         return MergeResult(text, self.conflicts, self.notes)
@@ -1179,11 +1193,8 @@ class _Merge:
         while True:
             candidate = f"{ident}-{number}"
             taken = candidate in self.renamed.values() or any(
-                (table, candidate) in side.keyed
-                or f'"{candidate}"' in side.text
-                or f"'{candidate}'" in side.text
+                candidate in side.text  # named anywhere, even in a note: not free
                 for side in (self.base, self.ours, self.theirs)
-                for table in RENAMED_ON_COLLISION
             )
             if not taken:
                 return candidate
