@@ -566,6 +566,17 @@ def test_our_side_written_by_another_toml_writer_is_refused_in_one_line() -> Non
     assert "\n" not in str(raised.value)
 
 
+def test_top_level_inline_tables_of_ones_own_are_merged_as_keys() -> None:
+    base = 'contacts = [{ name = "Ann" }]\ndesk = { floor = 3 }\n\n' + BASE
+    theirs = base.replace('{ name = "Ann" }', '{ name = "Ann" }, { name = "Bo" }')
+    result = merge_stores(base, edit(base, AID, status="paused"), theirs)
+    assert result.clean, result.conflicts
+    document = tomllib.loads(result.text)
+    assert document["contacts"] == [{"name": "Ann"}, {"name": "Bo"}]
+    assert document["desk"] == {"floor": 3}
+    assert initiatives(result.text)[AID]["status"] == "paused"
+
+
 def test_values_equal_by_meaning_are_equal_nan_included() -> None:
     base = BASE.replace('status = "active"\n', 'status = "active"\nscore = nan\nrate = 1e2\n')
     ours = edit(base, AID, tags=["aid"])

@@ -414,7 +414,7 @@ class _Text:
         self._seen: set[int] = set()  # header runs of the pieces already in a block
 
     def error(self, message: str) -> _SideError:
-        return _SideError(f"cannot merge the {self.label}: {message}", self.role)
+        return _SideError(f"cannot merge {self.label}: {message}", self.role)
 
     # --- runs -----------------------------------------------------------------
 
@@ -1062,7 +1062,7 @@ class _Merge:
         }
         base_scan = _scan(base)
         self.base = self._side(base, "base", labels["base"], base_scan)
-        if _foreign(self.base):
+        if _foreign(self.base, (ours, theirs)):
             base = _render_document(self._parse_whole(base, "base", labels["base"]))
             base_scan = _scan(base)
             self.base = self._side(base, "base", labels["base"], base_scan)
@@ -1072,7 +1072,7 @@ class _Merge:
             span = _span(base, text)
             scan = base_scan if span is None else _scan_other(base_scan, text, span)
             side = self._side(text, role, labels[role], scan)
-            if _foreign(side):
+            if _foreign(side, (base, ours if role == "theirs" else theirs)):
                 if role == "ours":
                     raise StoreError(
                         f"cannot merge {name}: our version keeps records as inline arrays "
@@ -1640,14 +1640,25 @@ def _append(old: str, chunk: str) -> str:
 # --------------------------------------------------------------------------- other writers
 
 
-def _foreign(side: _Text) -> bool:
-    """Whether the top-level keys hold tables or arrays of tables (``initiatives = [{…}]``)."""
+STORE_TABLES = frozenset({"portfolio", "pillars", "initiatives", "progress", "history"})
+
+
+def _foreign(side: _Text, others: Iterable[str]) -> bool:
+    """Whether the top-level keys hold what is a table elsewhere (``initiatives = [{…}]``).
+
+    Another TOML writer may save [[progress]] as ``progress = [{…}]`` and
+    [portfolio] as ``portfolio = {…}``; then records are top-level values in
+    one version and tables in another, and cannot be matched by their text.
+    """
+    others = list(others)
     for key, value in side.root_block().value.items():
-        if isinstance(value, dict):
+        if not isinstance(value, dict | list):
+            continue
+        if key in STORE_TABLES:
             return True
-        if isinstance(value, list) and (
-            key in KEYED_TABLES or any(isinstance(item, dict) for item in value)
-        ):
+        tables = isinstance(value, dict) or any(isinstance(item, dict) for item in value)
+        header = _render_key(key)
+        if tables and any(f"[{header}]" in t or f"[{header}." in t for t in others):
             return True
     return False
 
