@@ -387,6 +387,35 @@ def test_a_sub_table_changed_differently_is_one_conflict_resolvable_either_way()
         assert merged["status"] == "paused"
 
 
+def test_every_layout_toml_allows_merges_field_by_field() -> None:
+    from tests.test_blocks import TRICKY
+
+    ours = TRICKY.replace('k = "a # not a comment"', 'k = "ours"').replace("[3, 4],", "[3, 5],")
+    theirs = TRICKY.replace("q = 1", "q = 2").replace("n = 1", "n = 7")
+    theirs = theirs.replace(
+        'written = "after another table, so it belongs', 'written = "theirs: it'
+    )
+    result = merge_stores(TRICKY, ours, theirs)
+    assert result.clean, result.conflicts
+    document = tomllib.loads(result.text)
+    assert document["matrix"] == [[1, 2], [3, 5]]
+    assert document["São Paulo office"] == {"k": "ours"}
+    first, second = document["initiatives"]
+    assert first["milestones"] == {"written": "theirs: it to the last initiative: first"}
+    assert first["note"].startswith("[[initiatives]]")  # a string, still
+    assert second == {"id": "second", "sub # x": {"q": 2}, "notes": [{"n": 7}]}
+
+
+def test_a_record_deleted_there_keeps_its_sub_table_from_further_down_in_the_region() -> None:
+    base = BASE + MILESTONES
+    ours = base.replace('first = "plan"', 'first = "ours"')
+    result = merge_stores(base, ours, remove(BASE, AID))
+    assert [c.message for c in result.conflicts] == ["changed in ours, deleted in theirs"]
+    assert initiatives(resolve(result.text, "ours"))[AID]["milestones"]["first"] == "ours"
+    assert AID not in initiatives(resolve(result.text, "theirs"))
+    assert "milestones" not in resolve(result.text, "theirs")
+
+
 # ------------------------------------------------------------------- deleted on one side
 #
 # A record deleted on one side and changed on the other is one conflict region that
@@ -527,6 +556,22 @@ def test_a_base_with_conflict_markers_leaves_what_it_cannot_decide_to_a_person()
     assert [c.record for c in result.conflicts] == ["initiative 'humanitarian-aid-programs'"]
     assert "theirs-new" in resolve(result.text, "ours")
     assert initiatives(resolve(result.text, "theirs"))[AID]["status"] == "done"
+
+
+def test_a_base_unreadable_even_without_its_markers_gives_a_two_way_merge() -> None:
+    # Without the region, the election record's keys would join the forums record: invalid.
+    region = "<<<<<<< ours\n[[initiatives]]\n=======\n>>>>>>> theirs\n"
+    broken = BASE.replace('[[initiatives]]\nid = "election', region + 'id = "election')
+    ours = edit(BASE, AID, status="paused")
+    theirs = add_initiative(BASE, "theirs-new")
+    result = merge_stores(broken, ours, theirs)
+    assert any("two-way" in note for note in result.notes)
+    assert [c.text for c in result.conflicts] == [
+        "initiative 'humanitarian-aid-programs': status changed on both sides "
+        '(ours: "paused", theirs: "active")'
+    ]
+    assert "theirs-new" in initiatives(resolve(result.text, "ours"))
+    assert initiatives(resolve(result.text, "theirs"))[AID]["status"] == "active"
 
 
 SHORT = (

@@ -136,8 +136,8 @@ def merge_stores(base: str, ours: str, theirs: str, name: str = "store") -> Merg
         )
     try:
         result = _Merge(base, ours, theirs, name, partial_base).run()
-    except _BaseUnreadableError:
-        if not partial_base:
+    except _SideError as error:
+        if not (partial_base and error.role == "base"):
             raise
         notes[-1] = (
             "the merge base holds conflict markers and cannot be read without them: "
@@ -233,15 +233,12 @@ def _same(a: Any, b: Any) -> bool:
 
 
 class _SideError(StoreError):
-    """A version cannot be merged; ``role`` says which."""
+    """A version cannot be merged; ``role`` says which (a base cut free of markers may be
+    merged two-way instead)."""
 
     def __init__(self, message: str, role: str) -> None:
         super().__init__(message)
         self.role = role
-
-
-class _BaseUnreadableError(StoreError):
-    """The base (already cut free of conflict markers) still cannot be read."""
 
 
 Owner = tuple[str, Any]  # ("element", run) or ("table", name)
@@ -1099,45 +1096,28 @@ class _Merge:
         self.combined: list[tuple[_Block, dict[str, Any]]] = []  # values neither side had
         self.deleted_pillars: dict[str, str] = {}
 
-    def _side(self, text: str, role: str, label: str, scan: _Scan) -> _Text:
-        try:
-            side = _Text(text, role, label, scan)
-            side.root_block()
-            return side
-        except _SideError as error:
-            if role == "base" and self.partial_base:
-                raise _BaseUnreadableError(error.message) from None
-            raise
+    @staticmethod
+    def _side(text: str, role: str, label: str, scan: _Scan) -> _Text:
+        side = _Text(text, role, label, scan)
+        side.root_block()
+        return side
 
-    def _parse_whole(self, text: str, role: str, label: str) -> dict[str, Any]:
+    @staticmethod
+    def _parse_whole(text: str, role: str, label: str) -> dict[str, Any]:
         try:
             return parse_toml(text, Path(label))
         except StoreError as error:
-            if role == "base" and self.partial_base:
-                raise _BaseUnreadableError(error.message) from None
-            raise StoreError(f"cannot merge: {error.message}") from None
+            raise _SideError(f"cannot merge: {error.message}", role) from None
 
     def run(self) -> MergeResult:
         sides = (self.base, self.ours, self.theirs)
         for side in sides:
-            try:
-                side.collect()
-            except _SideError as error:
-                if side.role == "base" and self.partial_base:
-                    raise _BaseUnreadableError(error.message) from None
-                raise
+            side.collect()
         if not self.partial_base:
             self._rename_colliding_ids()
         for identity in self._identities():
-            found = []
-            for side in sides:
-                try:
-                    found.append(side.find(identity))
-                except _SideError as error:
-                    if side.role == "base" and self.partial_base:
-                        raise _BaseUnreadableError(error.message) from None
-                    raise
-            self._merge_record(identity, *found)
+            base, ours, theirs = (side.find(identity) for side in sides)
+            self._merge_record(identity, base, ours, theirs)
         self._merge_logs()
         text = _apply(self.ours.text, self.edits)
         if self.appends:
