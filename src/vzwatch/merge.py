@@ -25,17 +25,22 @@ The result is ours' text, edited: theirs' changes are applied to it, so
 comments, layout and unknown keys survive. A conflict is written into the text
 between git-style markers (``<<<<<<< ours`` / ``=======`` / ``>>>>>>>
 theirs``) for a person to resolve; ``vzwatch validate`` reports them until
-they do. Pure: texts in, text out.
+they do. ``merge_stores`` is pure (texts in, text out); ``merge_files`` is the
+driver git runs: it reads the three files and replaces ours.
 
 The work is proportional to what changed, not to the store. Each version is
-cut at every line that starts with ``[`` into *runs*; a run whose text, and
-the text of the run before it, is the same in all three versions is kept as it
-is, never parsed (the comparison is Python's string hashing). Only the runs
-that differ are looked at exactly: grown to whole records (their sub-tables
-found wherever they are written), parsed and compared by value. A side whose
-text has multi-line strings (where a line starting with ``[`` may be data) is
-split exactly once instead. Text identical in all three versions is trusted as
-it is: when all three share an invalid part, so does the result.
+compared with the base by slices (their common prefix and suffix, at C speed);
+inside the window where they differ it is cut into *runs*, the text from one
+line that starts with ``[`` to the next, and a run whose text and whose
+previous run's text are found on the other side is the same (a comparison by
+Python's string hashing). Only the runs that differ are read exactly: grown to
+whole records (their sub-tables found wherever they are written), parsed and
+compared by value. A version with multi-line strings (where a line starting
+with ``[`` may be data) has its headers found exactly once instead. Text
+identical in all three versions is trusted as it is: when all three share an
+invalid part, so does the result. What the merge wrote is read back where it
+changed; the store-wide rules it could break (a deleted pillar still named,
+records that combine both sides) are checked there.
 
 Unusual versions: a base that holds conflict markers (git hands the driver one
 in a criss-cross merge) is merged against what it holds outside them; a base
