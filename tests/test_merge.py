@@ -187,6 +187,26 @@ def test_their_change_to_the_portfolio_table_is_applied() -> None:
     assert tomllib.loads(result.text)["portfolio"]["source"] == "Kyodo"
 
 
+def test_top_level_keys_and_tables_merge_like_records() -> None:
+    base = 'version = 1\nowner = "desk"\n\n' + BASE + "\n[desk]\nfloor = 3\n"
+    ours = base.replace("version = 1", "version = 2").replace("floor = 3", "floor = 4")
+    theirs = base.replace('owner = "desk"', 'owner = "team"') + "\n[extra]\nk = 1\n"
+    result = merge_stores(base, ours, theirs)
+    assert result.clean, result.conflicts
+    document = tomllib.loads(result.text)
+    assert (document["version"], document["owner"]) == (2, "team")
+    assert (document["desk"], document["extra"]) == ({"floor": 4}, {"k": 1})
+    clash = merge_stores(base, ours, base.replace("version = 1", "version = 3"))
+    assert [c.text for c in clash.conflicts] == [
+        "top-level keys: version changed on both sides (ours: 2, theirs: 3)"
+    ]
+    assert tomllib.loads(resolve(clash.text, "theirs"))["version"] == 3
+    gone = merge_stores(base, ours, base.replace("\n[desk]\nfloor = 3\n", ""))
+    assert [c.text for c in gone.conflicts] == ["[desk]: changed in ours, deleted in theirs"]
+    assert tomllib.loads(resolve(gone.text, "ours"))["desk"] == {"floor": 4}
+    assert "desk" not in tomllib.loads(resolve(gone.text, "theirs"))
+
+
 def test_a_sub_table_change_replaces_the_record_when_ours_did_not_change_it() -> None:
     base = BASE + '\n[initiatives.meta]\nowner = "a"\n'
     theirs = base.replace('owner = "a"', 'owner = "b"')
