@@ -414,6 +414,7 @@ class _Text:
         self.entries: list[_Block] = []
         self.root: _Block | None = None
         self._seen: set[int] = set()  # header runs of the pieces already in a block
+        self._naming: dict[str, list[_Block]] | None = None  # entries by the initiative named
 
     def error(self, message: str) -> _SideError:
         return _SideError(f"cannot merge {self.label}: {message}", self.role)
@@ -813,7 +814,7 @@ class _Text:
 
     def _id_runs(self, ident: str) -> list[int]:
         """Runs with an ``id = "…"`` line of that value (a superset: checked by the caller)."""
-        if self._id_lines is None and self._quick_looks < 32 and _plain(ident):
+        if self._id_lines is None and self._quick_looks < 256 and _plain(ident):
             self._quick_looks += 1
             if ident not in self.text:  # a new id, the usual case: one search
                 return []
@@ -825,9 +826,21 @@ class _Text:
                 self._id_lines.setdefault(value, []).append(match.start())
         return sorted({self.run_at(offset) for offset in self._id_lines.get(ident, [])})
 
+    def naming(self, ident: str) -> list[_Block]:
+        """The entries that differ and name initiative ``ident``, in file order."""
+        if self._naming is None:
+            self._naming = {}
+            for entry in self.entries:
+                self._naming.setdefault(entry.reference(), []).append(entry)
+        return self._naming.get(ident, [])
+
+    def forget_naming(self) -> None:
+        """Entries were renamed: index them again when asked."""
+        self._naming = None
+
     def log_of(self, ident: str) -> Counter[Hashable]:
         """The entries that differ and name initiative ``ident``."""
-        return Counter(e.identity for e in self.entries if e.reference() == ident)
+        return Counter(e.identity for e in self.naming(ident))
 
     # --- fields ---------------------------------------------------------------------
 
@@ -991,11 +1004,13 @@ class _Diff:
         waiting: dict[tuple[str, str], list[int]] = {}
         for pair, run in zip(base_pairs, base_runs, strict=True):
             waiting.setdefault(pair, []).append(run)
+        for bucket in waiting.values():
+            bucket.reverse()  # popped from the end: in file order
         self._matched = {}
         for pair, run in zip(other_pairs, other_runs, strict=True):
             bucket = waiting.get(pair)
             if bucket:
-                self._matched[bucket.pop(0)] = run
+                self._matched[bucket.pop()] = run
             else:
                 self.other_dirty.append(run)
         self.base_dirty = sorted(run for bucket in waiting.values() for run in bucket)
@@ -1100,6 +1115,8 @@ class _Merge:
         self.checks: list[tuple[_Block, dict[str, Any]]] = []  # merged blocks to read back
         self.combined: list[tuple[_Block, dict[str, Any]]] = []  # values neither side had
         self.deleted_pillars: dict[str, str] = {}
+        self._sorted_edits: list[_Edit] | None = None
+        self._edit_starts: list[int] = []
 
     @staticmethod
     def _side(text: str, role: str, label: str, scan: _Scan) -> _Text:
@@ -1163,15 +1180,16 @@ class _Merge:
             other.value = {**other.value, "id": new}
             other.identity = ("keyed", table, new)
             self.theirs.keyed[(table, new)] = other
-            for entry in self.theirs.entries:
-                if entry.reference() == ident:
-                    self._rename(entry, REFERENCE_KEY, new)
-                    entry.value = {**entry.value, REFERENCE_KEY: new}
-                    entry.identity = ("entry", entry.table, _canonical(entry.value))
+            for entry in self.theirs.naming(ident):
+                self._rename(entry, REFERENCE_KEY, new)
+                entry.value = {**entry.value, REFERENCE_KEY: new}
+                entry.identity = ("entry", entry.table, _canonical(entry.value))
             self.notes.append(
                 f"{KEYED_TABLES[table]} '{visible(ident)}' was added on both sides with "
                 f"different content: kept ours, theirs is now '{visible(new)}'"
             )
+        if self.renamed:
+            self.theirs.forget_naming()
 
     def _free_id(self, ident: str) -> str:
         number = 2
@@ -1245,7 +1263,7 @@ class _Merge:
             self.deleted_pillars[str(block.value["id"])] = "theirs"
 
     def _entries_naming(self, side: _Text, ident: str) -> list[_Block]:
-        return [e for e in side.entries if e.reference() == ident and id(e) not in self.claimed]
+        return [e for e in side.naming(ident) if id(e) not in self.claimed]
 
     def _ours_deleted_there(self, ours: _Block) -> None:
         """Changed in ours, deleted in theirs: ours' record and its entries in one region."""
@@ -1507,7 +1525,7 @@ class _Merge:
         else:
             start = block.position
             end = max(p.end for p in block.pieces)
-        edits = [e.moved(-start) for e in self.edits if start <= e.start and e.end <= end]
+        edits = [e.moved(-start) for e in self._edits_within(start, end)]
         text = _apply(side.text[start:end], edits)
         try:
             document = tomllib.loads(text)
@@ -1525,6 +1543,16 @@ class _Merge:
                 f"cannot merge {self.name}: the merged text of {block.label} does not read back "
                 "as the merge (a bug in vzwatch); nothing was written"
             )
+
+    def _edits_within(self, start: int, end: int) -> Iterator[_Edit]:
+        if self._sorted_edits is None:
+            self._sorted_edits = sorted(self.edits, key=lambda e: (e.start, e.end, e.order))
+            self._edit_starts = [e.start for e in self._sorted_edits]
+        at = bisect_left(self._edit_starts, start)
+        while at < len(self._sorted_edits) and self._sorted_edits[at].start <= end:
+            if self._sorted_edits[at].end <= end:
+                yield self._sorted_edits[at]
+            at += 1
 
     def _validate_combined(self) -> None:
         from vzwatch.model import check_document
