@@ -164,6 +164,18 @@ def test_progress_on_the_same_initiative_is_a_union_without_duplicates() -> None
     assert notes == ["kick-off", "ours", "theirs"]
 
 
+def test_identical_entries_one_after_another_count_one_by_one() -> None:
+    twice = add_progress(add_progress(BASE, AID, date(2025, 1, 1), 5), AID, date(2025, 1, 1), 5)
+    once = add_progress(BASE, AID, date(2025, 1, 1), 5)
+    thrice = add_progress(twice, AID, date(2025, 1, 1), 5)
+    assert logged(merge_stores(twice, edit(twice, AID, status="done"), once).text, AID) == [5]
+    assert logged(merge_stores(twice, thrice, edit(twice, AID, status="done")).text, AID) == [
+        5,
+        5,
+        5,
+    ]
+
+
 def test_unknown_logs_merge_as_a_union_and_unknown_keys_survive() -> None:
     history = {"initiative": AID, "date": date(2025, 1, 1), "field": "status"}
     ours = append_text(BASE, render_block("history", {**history, "from": "active", "to": "paused"}))

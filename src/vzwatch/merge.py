@@ -1004,8 +1004,8 @@ class _Diff:
         waiting: dict[tuple[str, str], list[int]] = {}
         for pair, run in zip(base_pairs, base_runs, strict=True):
             waiting.setdefault(pair, []).append(run)
-        for bucket in waiting.values():
-            bucket.reverse()  # popped from the end: in file order
+        for runs in waiting.values():
+            runs.reverse()  # popped from the end: in file order
         self._matched = {}
         for pair, run in zip(other_pairs, other_runs, strict=True):
             bucket = waiting.get(pair)
@@ -1013,7 +1013,7 @@ class _Diff:
                 self._matched[bucket.pop()] = run
             else:
                 self.other_dirty.append(run)
-        self.base_dirty = sorted(run for bucket in waiting.values() for run in bucket)
+        self.base_dirty = sorted(run for runs in waiting.values() for run in runs)
 
     def to_other(self, run: int) -> int | None:
         """The other version's run that is this base run (None: it changed there)."""
