@@ -185,3 +185,37 @@ def test_any_store_of_valid_fragments_agrees_with_tomllib(picks: list[int], crlf
     if crlf:
         text = text.replace("\n", "\r\n")
     assert_agrees_with_tomllib(text)
+
+
+# --- inside a piece: its key/value lines (used by the merge) ----------------------------
+
+
+def test_entries_of_each_piece_and_the_head_parse_to_the_piece_itself() -> None:
+    text = TRICKY + 'dotted.key = "v"  # a comment\n"quoted key" = [\n  1, # one\n  2,\n]\n'
+    index = blocks.index(text)
+    spans = [(0, index.head_end)] + [(p.body, p.end) for p in index.pieces]
+    for start, end in spans:
+        found = blocks.entries(text, start, end)
+        alone: dict[str, Any] = {}
+        for entry in found:
+            value = tomllib.loads("v = " + text[entry.value_start : entry.value_end])["v"]
+            line = tomllib.loads(text[entry.start : entry.end])
+            assert blocks.Entry is type(entry)
+            target = line
+            for key in entry.path[:-1]:
+                target = target[key]
+            assert target[entry.path[-1]] == value
+            for key, item in line.items():
+                if isinstance(item, dict) and key in alone:
+                    alone[key].update(item)
+                else:
+                    alone[key] = item
+        assert alone == tomllib.loads(text[start:end])
+
+
+def test_an_entry_value_ends_before_its_comment_and_a_long_value_at_its_last_line() -> None:
+    text = 'a = "x # y"  # note\nb = [\n  "c",  # d\n]  # e\nc = """\n[x]\n"""\n'
+    a, b, c = blocks.entries(text, 0, len(text))
+    assert text[a.value_start : a.value_end] == '"x # y"'
+    assert text[b.value_start : b.value_end] == '[\n  "c",  # d\n]  # e'
+    assert (c.path, text[c.start : c.end]) == (("c",), 'c = """\n[x]\n"""\n')

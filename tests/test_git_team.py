@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import shutil
 import subprocess
+import sys
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -17,8 +18,8 @@ import pytest
 from typer.testing import CliRunner
 
 from tests.conftest import BUNDLED, Run
-from tests.test_merge import add_progress, edit
-from vzwatch.cli import app
+from tests.test_merge import add_progress, edit, resolve
+from vzwatch.cli import app, main
 from vzwatch.errors import ExitCode
 from vzwatch.gitrepo import attributes_line, driver_command
 from vzwatch.model import load_portfolio
@@ -338,6 +339,40 @@ def test_a_same_field_disagreement_is_a_conflict_a_person_resolves(
     assert load_portfolio(bob.text(), bob.store).find(AID).status == "done"
 
 
+def test_a_criss_cross_merge_keeps_their_work(team: tuple[Clone, Clone]) -> None:
+    """Two merge bases: git merges them first (conflicts and all) and hands the driver that."""
+    alice, _ = team
+    root = alice.root
+    git(root, "checkout", "-q", "-b", "bob")
+    alice.write(edit(alice.text(), AID, status="done"))
+    alice.commit("Bob: aid done")
+    git(root, "checkout", "-q", "main")
+    alice.write(edit(alice.text(), AID, status="paused"))
+    alice.commit("Alice: aid paused")
+    alice_first = git(root, "rev-parse", "HEAD").stdout.strip()
+    # Each merges the other's first commit and settles on "done": a criss-cross.
+    assert git(root, "merge", "--no-edit", "bob", check=False).returncode != 0
+    alice.write(resolve(alice.text(), "theirs"))
+    alice.commit("Alice: merge Bob's, aid done")
+    git(root, "checkout", "-q", "bob")
+    assert git(root, "merge", "--no-edit", alice_first, check=False).returncode != 0
+    alice.write(resolve(alice.text(), "ours"))
+    alice.commit("Bob: merge Alice's, aid done")
+    # New work on both sides, then the merge that has two merge bases.
+    assert alice.vzwatch("add", "Border Health Posts", "--timeline", "H2 2025").exit_code == 0
+    alice.commit("Bob: health posts")
+    git(root, "checkout", "-q", "main")
+    assert alice.vzwatch("add", "Regional Mediation Summit", "--timeline", "Q2 2025").exit_code == 0
+    alice.commit("Alice: summit")
+    bases = git(root, "merge-base", "--all", "main", "bob").stdout.split()
+    assert len(bases) == 2
+    merged = git(root, "merge", "--no-edit", "bob", check=False)
+    assert merged.returncode == 0, merged.stdout + merged.stderr
+    assert {"border-health-posts", "regional-mediation-summit"} <= set(alice.ids())
+    assert load_portfolio(alice.text(), alice.store).find(AID).status == "done"
+    assert alice.vzwatch("validate", "--quiet").exit_code == ExitCode.OK
+
+
 # --------------------------------------------------------------------------- merge-driver alone
 
 
@@ -412,3 +447,74 @@ def test_the_pre_commit_hook_runs_validate_on_stores() -> None:
     assert pattern is not None
     assert re.search(pattern.group(1), "data/initiatives.toml")
     assert not re.search(pattern.group(1), "pyproject.toml")
+
+
+def test_merge_driver_as_git_runs_it_loads_neither_typer_nor_rich(
+    versions: dict[str, Path],
+) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    versions["theirs"].write_text(edit(text, AID, status="done"), encoding="utf-8")
+    files = [str(versions[n]) for n in ("base", "ours", "theirs")]
+    script = (
+        "import sys\nfrom vzwatch.cli import main\n"
+        f"code = main(['merge-driver', *{files!r}, 'data/initiatives.toml'])\n"
+        "print(code, sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'rich', 'click'}))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.stdout, result.stderr) == ("0 []\n", "")
+    assert versions["ours"].read_text(encoding="utf-8") == edit(text, AID, status="done")
+
+
+def test_merge_driver_without_typer_says_what_the_typer_command_says(
+    versions: dict[str, Path], capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = BUNDLED.read_text(encoding="utf-8")
+    versions["ours"].write_text(edit(text, AID, status="paused"), encoding="utf-8")
+    versions["theirs"].write_text(edit(text, AID, status="done"), encoding="utf-8")
+    files = [str(versions[n]) for n in ("base", "ours", "theirs")]
+    with_typer = driver(versions, "data/initiatives.toml")
+    versions["ours"].write_text(edit(text, AID, status="paused"), encoding="utf-8")
+    assert main(["merge-driver", *files, "data/initiatives.toml"]) == ExitCode.CONFLICT
+    assert capsys.readouterr().err == with_typer.stderr
+    versions["theirs"].write_text("broken = \n", encoding="utf-8")
+    assert main(["merge-driver", *files]) == ExitCode.STORE
+    assert "invalid TOML" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "says"),
+    [
+        (["merge-driver", "--help"], ExitCode.OK, "Usage: vzwatch merge-driver"),
+        (["merge-driver", "only-one"], ExitCode.USAGE, "Missing argument"),
+        (["merge-driver", "a", "b", "c", "d", "e"], ExitCode.USAGE, "unexpected extra argument"),
+    ],
+)
+def test_merge_driver_help_and_usage_errors_are_typers(
+    args: list[str], code: int, says: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(args) == code
+    output = capsys.readouterr()
+    assert says in output.out + output.err
+
+
+def test_merge_driver_refuses_our_version_written_by_another_writer_and_keeps_it(
+    versions: dict[str, Path],
+) -> None:
+    import tomllib
+
+    import tomli_w
+
+    from tests.test_merge import SHORT
+
+    for name in ("base", "theirs"):
+        versions[name].write_text(SHORT, encoding="utf-8")
+    versions["ours"].write_text(tomli_w.dumps(tomllib.loads(SHORT)), encoding="utf-8")
+    before = versions["ours"].read_bytes()
+    versions["theirs"].write_text(edit(SHORT, "aa", status="done"), encoding="utf-8")
+    result = driver(versions, "data/initiatives.toml")
+    assert result.exit_code == ExitCode.STORE
+    assert len(result.stderr.splitlines()) == 1
+    assert "inline arrays" in result.stderr
+    assert versions["ours"].read_bytes() == before

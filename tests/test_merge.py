@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import tomllib
 from collections import Counter
 from datetime import date
@@ -163,6 +164,18 @@ def test_progress_on_the_same_initiative_is_a_union_without_duplicates() -> None
     assert notes == ["kick-off", "ours", "theirs"]
 
 
+def test_identical_entries_one_after_another_count_one_by_one() -> None:
+    twice = add_progress(add_progress(BASE, AID, date(2025, 1, 1), 5), AID, date(2025, 1, 1), 5)
+    once = add_progress(BASE, AID, date(2025, 1, 1), 5)
+    thrice = add_progress(twice, AID, date(2025, 1, 1), 5)
+    assert logged(merge_stores(twice, edit(twice, AID, status="done"), once).text, AID) == [5]
+    assert logged(merge_stores(twice, thrice, edit(twice, AID, status="done")).text, AID) == [
+        5,
+        5,
+        5,
+    ]
+
+
 def test_unknown_logs_merge_as_a_union_and_unknown_keys_survive() -> None:
     history = {"initiative": AID, "date": date(2025, 1, 1), "field": "status"}
     ours = append_text(BASE, render_block("history", {**history, "from": "active", "to": "paused"}))
@@ -184,6 +197,26 @@ def test_their_change_to_the_portfolio_table_is_applied() -> None:
     result = merge_stores(BASE, add_initiative(BASE, "x"), theirs)
     assert result.clean
     assert tomllib.loads(result.text)["portfolio"]["source"] == "Kyodo"
+
+
+def test_top_level_keys_and_tables_merge_like_records() -> None:
+    base = 'version = 1\nowner = "desk"\n\n' + BASE + "\n[desk]\nfloor = 3\n"
+    ours = base.replace("version = 1", "version = 2").replace("floor = 3", "floor = 4")
+    theirs = base.replace('owner = "desk"', 'owner = "team"') + "\n[extra]\nk = 1\n"
+    result = merge_stores(base, ours, theirs)
+    assert result.clean, result.conflicts
+    document = tomllib.loads(result.text)
+    assert (document["version"], document["owner"]) == (2, "team")
+    assert (document["desk"], document["extra"]) == ({"floor": 4}, {"k": 1})
+    clash = merge_stores(base, ours, base.replace("version = 1", "version = 3"))
+    assert [c.text for c in clash.conflicts] == [
+        "top-level keys: version changed on both sides (ours: 2, theirs: 3)"
+    ]
+    assert tomllib.loads(resolve(clash.text, "theirs"))["version"] == 3
+    gone = merge_stores(base, ours, base.replace("\n[desk]\nfloor = 3\n", ""))
+    assert [c.text for c in gone.conflicts] == ["[desk]: changed in ours, deleted in theirs"]
+    assert tomllib.loads(resolve(gone.text, "ours"))["desk"] == {"floor": 4}
+    assert "desk" not in tomllib.loads(resolve(gone.text, "theirs"))
 
 
 def test_a_sub_table_change_replaces_the_record_when_ours_did_not_change_it() -> None:
@@ -300,6 +333,391 @@ def test_two_records_with_one_id_merge_nothing() -> None:
         merge_stores(BASE, twice, BASE)
 
 
+# ------------------------------------------------------------ sub-tables and dotted keys
+#
+# A sub-table or a dotted key is one field of its record, whatever its header looks
+# like and wherever it is written.
+
+MILESTONES = '\n["initiatives".milestones]\nfirst = "plan"\nsecond = "vote"\n'
+
+
+def test_their_change_to_a_sub_table_with_a_quoted_header_is_applied() -> None:
+    base = BASE + MILESTONES  # the last initiative's
+    theirs = base.replace('first = "plan"', 'first = "done"')
+    result = merge_stores(base, edit(base, ELECTION, status="active"), theirs)
+    assert result.clean, result.conflicts
+    merged = initiatives(result.text)
+    assert merged[AID]["milestones"] == {"first": "done", "second": "vote"}
+    assert merged[ELECTION]["status"] == "active"
+
+
+def test_sub_tables_of_two_records_with_the_same_quoted_header_are_told_apart() -> None:
+    election = find_records(BASE, "initiatives", "id", ELECTION)[0]
+    base = (
+        BASE[: election.content_end]
+        + '\n["initiatives".milestones]\nfirst = "e"\n'
+        + BASE[election.content_end :]
+        + '\n["initiatives".milestones]\nfirst = "a"\n'
+    )
+    ours = base.replace('first = "a"', 'first = "a2"')
+    theirs = base.replace('first = "e"', 'first = "e2"')
+    result = merge_stores(base, ours, theirs)
+    assert result.clean, result.conflicts
+    merged = initiatives(result.text)
+    assert merged[ELECTION]["milestones"] == {"first": "e2"}
+    assert merged[AID]["milestones"] == {"first": "a2"}
+
+
+def test_a_sub_table_and_another_field_of_one_record_do_not_conflict() -> None:
+    base = BASE + '\n[initiatives.meta]\nowner = "a"\n'
+    ours = edit(base, AID, status="paused")
+    theirs = base.replace('owner = "a"', 'owner = "b"')
+    result = merge_stores(base, ours, theirs)
+    assert result.clean, result.conflicts
+    assert initiatives(result.text)[AID]["meta"] == {"owner": "b"}
+    assert initiatives(result.text)[AID]["status"] == "paused"
+
+
+def test_a_dotted_key_is_a_field() -> None:
+    base = BASE.replace(
+        'status = "active"\n', 'status = "active"\nmeta.owner = "a"\nmeta.desk = "x"\n'
+    )
+    ours = edit(base, AID, tags=["aid"])
+    theirs = base.replace('meta.owner = "a"', 'meta.owner = "b"')
+    result = merge_stores(base, ours, theirs)
+    assert result.clean, result.conflicts
+    merged = initiatives(result.text)[AID]
+    assert merged["meta"] == {"owner": "b", "desk": "x"}
+    assert merged["tags"] == ["aid"]
+
+
+def test_a_sub_table_written_after_other_tables_belongs_to_the_record_before_them() -> None:
+    history = render_block(
+        "history",
+        {"initiative": AID, "date": date(2025, 1, 1), "field": "status", "from": "a", "to": "b"},
+    )
+    base = append_text(BASE, history) + MILESTONES  # after [[history]]: still the last initiative's
+    ours = edit(base, AID, status="paused")
+    theirs = base.replace('second = "vote"', 'second = "recount"')
+    result = merge_stores(base, ours, theirs)
+    assert result.clean, result.conflicts
+    merged = initiatives(result.text)[AID]
+    assert merged["milestones"] == {"first": "plan", "second": "recount"}
+    assert merged["status"] == "paused"
+
+
+def test_a_sub_table_changed_differently_is_one_conflict_resolvable_either_way() -> None:
+    base = BASE + MILESTONES
+    ours = base.replace('first = "plan"', 'first = "ours"')
+    theirs = base.replace('first = "plan"', 'first = "theirs"')
+    result = merge_stores(base, edit(ours, AID, status="paused"), theirs)
+    assert len(result.conflicts) == 1
+    assert "milestones changed on both sides" in result.conflicts[0].text
+    for side, first in (("ours", "ours"), ("theirs", "theirs")):
+        merged = initiatives(resolve(result.text, side))[AID]
+        assert merged["milestones"]["first"] == first
+        assert merged["status"] == "paused"
+
+
+def test_every_layout_toml_allows_merges_field_by_field() -> None:
+    from tests.test_blocks import TRICKY
+
+    ours = TRICKY.replace('k = "a # not a comment"', 'k = "ours"').replace("[3, 4],", "[3, 5],")
+    theirs = TRICKY.replace("q = 1", "q = 2").replace("n = 1", "n = 7")
+    theirs = theirs.replace(
+        'written = "after another table, so it belongs', 'written = "theirs: it'
+    )
+    result = merge_stores(TRICKY, ours, theirs)
+    assert result.clean, result.conflicts
+    document = tomllib.loads(result.text)
+    assert document["matrix"] == [[1, 2], [3, 5]]
+    assert document["São Paulo office"] == {"k": "ours"}
+    first, second = document["initiatives"]
+    assert first["milestones"] == {"written": "theirs: it to the last initiative: first"}
+    assert first["note"].startswith("[[initiatives]]")  # a string, still
+    assert second == {"id": "second", "sub # x": {"q": 2}, "notes": [{"n": 7}]}
+
+
+def test_a_record_deleted_there_keeps_its_sub_table_from_further_down_in_the_region() -> None:
+    base = BASE + MILESTONES
+    ours = base.replace('first = "plan"', 'first = "ours"')
+    result = merge_stores(base, ours, remove(BASE, AID))
+    assert [c.message for c in result.conflicts] == ["changed in ours, deleted in theirs"]
+    assert initiatives(resolve(result.text, "ours"))[AID]["milestones"]["first"] == "ours"
+    assert AID not in initiatives(resolve(result.text, "theirs"))
+    assert "milestones" not in resolve(result.text, "theirs")
+
+
+# ------------------------------------------------------------------- deleted on one side
+#
+# A record deleted on one side and changed on the other is one conflict region that
+# holds the record and its log: keeping it or deleting it is one edit.
+
+
+def remove_with_log(text: str, ident: str) -> str:
+    """What `vzwatch remove` does: the record and every entry naming it."""
+    blocks = find_records(text, "initiatives", "id", ident)
+    for table in ("progress", "history"):
+        blocks += find_records(text, table, "initiative", ident)
+    for block in sorted(blocks, key=lambda b: b.start, reverse=True):
+        text = delete_block(text, block)
+    return text
+
+
+def resolve(text: str, keep: str) -> str:
+    """Every conflict region resolved by keeping one side's part (the one edit a person makes)."""
+    kept: list[str] = []
+    part = ""
+    for line in text.splitlines(keepends=True):
+        if line.startswith("<<<<<<<"):
+            part = "ours"
+        elif line.rstrip("\r\n") == "=======" and part:
+            part = "theirs"
+        elif line.startswith(">>>>>>>"):
+            part = ""
+        elif part in ("", keep):
+            kept.append(line)
+    return "".join(kept)
+
+
+def logged(text: str, ident: str) -> list[int]:
+    return [
+        e["percent"] for e in tomllib.loads(text).get("progress", []) if e["initiative"] == ident
+    ]
+
+
+FORUMS_LOGGED = add_progress(
+    add_progress(BASE, FORUMS, date(2024, 9, 1), 10, "first"), FORUMS, date(2024, 10, 1), 20
+)
+
+
+def test_changed_here_and_deleted_there_keeps_the_records_log_inside_the_markers() -> None:
+    base = FORUMS_LOGGED
+    result = merge_stores(base, edit(base, FORUMS, status="active"), remove_with_log(base, FORUMS))
+    assert [c.text for c in result.conflicts] == [
+        "initiative 'international-dialogue-forums': changed in ours, deleted in theirs"
+    ]
+    (problem,) = check_text(result.text, Path("s.toml"))
+    assert "deleted on one side and changed on the other: keep it" in problem.message
+    kept = resolve(result.text, "ours")
+    valid(kept)
+    assert initiatives(kept)[FORUMS]["status"] == "active"
+    assert logged(kept, FORUMS) == [10, 20]
+    dropped = resolve(result.text, "theirs")
+    valid(dropped)
+    assert FORUMS not in initiatives(dropped)
+    assert logged(dropped, FORUMS) == []
+
+
+def test_deleted_here_and_changed_there_keeps_their_log_inside_the_markers() -> None:
+    base = FORUMS_LOGGED
+    result = merge_stores(base, remove_with_log(base, FORUMS), edit(base, FORUMS, status="active"))
+    assert [c.text for c in result.conflicts] == [
+        "initiative 'international-dialogue-forums': deleted in ours, changed in theirs"
+    ]
+    kept = resolve(result.text, "theirs")
+    valid(kept)
+    assert initiatives(kept)[FORUMS]["status"] == "active"
+    assert logged(kept, FORUMS) == [10, 20]
+    dropped = resolve(result.text, "ours")
+    valid(dropped)
+    assert FORUMS not in initiatives(dropped)
+    assert logged(dropped, FORUMS) == []
+
+
+@pytest.mark.parametrize("logging_side", ["ours", "theirs"])
+def test_progress_on_a_record_the_other_side_removed_is_a_conflict_with_markers(
+    logging_side: str,
+) -> None:
+    base = FORUMS_LOGGED
+    logging = add_progress(base, FORUMS, date(2024, 11, 1), 30, "more")
+    removing = remove_with_log(base, FORUMS)
+    if logging_side == "ours":
+        result = merge_stores(base, logging, removing)
+    else:
+        result = merge_stores(base, removing, logging)
+    assert len(result.conflicts) == 1
+    assert result.conflicts[0].record == "initiative 'international-dialogue-forums'"
+    assert "<<<<<<<" in result.text
+    assert "unresolved merge conflict" in check_text(result.text, Path("s.toml"))[0].message
+    other = "theirs" if logging_side == "ours" else "ours"
+    kept = resolve(result.text, logging_side)
+    valid(kept)
+    assert logged(kept, FORUMS) == [10, 20, 30]
+    dropped = resolve(result.text, other)
+    valid(dropped)
+    assert FORUMS not in initiatives(dropped)
+    assert logged(dropped, FORUMS) == []
+
+
+# --------------------------------------------------------------------------- unusual versions
+
+
+def test_a_base_with_conflict_markers_merges_against_the_rest_of_it() -> None:
+    # A criss-cross merge: git merges the two merge bases first and hands the driver
+    # that result, conflict markers and all, as the base.
+    virtual = merge_stores(
+        BASE, edit(BASE, AID, status="paused"), edit(BASE, AID, status="done")
+    ).text
+    assert "<<<<<<<" in virtual
+    ours = add_initiative(edit(BASE, AID, status="done"), "ours-new")
+    theirs = add_progress(
+        add_initiative(edit(BASE, AID, status="done", tags=["aid"]), "theirs-new"),
+        ELECTION,
+        date(2025, 1, 5),
+        15,
+    )
+    result = merge_stores(virtual, ours, theirs)
+    assert result.clean, result.conflicts
+    merged = initiatives(result.text)
+    assert {"ours-new", "theirs-new"} <= set(merged)
+    assert merged[AID]["status"] == "done"
+    assert merged[AID]["tags"] == ["aid"]
+    assert logged(result.text, ELECTION) == [15]
+    assert any("conflict markers" in note for note in result.notes)
+    valid(result.text)
+
+
+def test_a_base_with_conflict_markers_leaves_what_it_cannot_decide_to_a_person() -> None:
+    virtual = merge_stores(
+        BASE, edit(BASE, AID, status="paused"), edit(BASE, AID, status="done")
+    ).text
+    ours = edit(BASE, AID, status="paused")
+    theirs = add_initiative(edit(BASE, AID, status="done"), "theirs-new")
+    result = merge_stores(virtual, ours, theirs)
+    assert [c.record for c in result.conflicts] == ["initiative 'humanitarian-aid-programs'"]
+    assert "theirs-new" in resolve(result.text, "ours")
+    assert initiatives(resolve(result.text, "theirs"))[AID]["status"] == "done"
+
+
+def test_a_base_unreadable_even_without_its_markers_gives_a_two_way_merge() -> None:
+    # Without the region, the election record's keys would join the forums record: invalid.
+    region = "<<<<<<< ours\n[[initiatives]]\n=======\n>>>>>>> theirs\n"
+    broken = BASE.replace('[[initiatives]]\nid = "election', region + 'id = "election')
+    ours = edit(BASE, AID, status="paused")
+    theirs = add_initiative(BASE, "theirs-new")
+    result = merge_stores(broken, ours, theirs)
+    assert any("two-way" in note for note in result.notes)
+    assert [c.text for c in result.conflicts] == [
+        "initiative 'humanitarian-aid-programs': status changed on both sides "
+        '(ours: "paused", theirs: "active")'
+    ]
+    assert "theirs-new" in initiatives(resolve(result.text, "ours"))
+    assert initiatives(resolve(result.text, "theirs"))[AID]["status"] == "active"
+
+
+SHORT = (
+    "# A small store: every record fits on one line, so tomli_w writes them inline.\n"
+    '[portfolio]\ntitle = "Desk"\n\n'
+    + render_block("initiatives", {"id": "aa", "title": "A", "timeline": "Q1 2025"})
+    + "\n# The second one.\n"
+    + render_block("initiatives", {"id": "bb", "title": "B", "timeline": "Q2 2025"})
+    + "\n"
+    + render_block("progress", {"initiative": "aa", "date": date(2025, 1, 1), "percent": 5})
+)
+
+
+def test_a_side_written_by_another_toml_writer_merges_by_meaning() -> None:
+    import tomli_w
+
+    theirs = tomli_w.dumps(tomllib.loads(edit(SHORT, "bb", status="active")))
+    assert "initiatives = [" in theirs  # inline: not a single [[initiatives]] header
+    ours = SHORT.replace("# The second one.", "# Our desk note.\n# The second one.")
+    ours = append_text(edit(ours, "aa", status="paused"), '[desk]\nowner = "me"\n')
+    result = merge_stores(SHORT, ours, theirs)
+    assert result.clean, result.conflicts
+    merged = initiatives(result.text)
+    assert merged["aa"]["status"] == "paused"
+    assert merged["bb"]["status"] == "active"
+    assert logged(result.text, "aa") == [5]
+    assert "# Our desk note.\n# The second one." in result.text
+    assert tomllib.loads(result.text)["desk"] == {"owner": "me"}
+
+
+def test_our_side_written_by_another_toml_writer_is_refused_in_one_line() -> None:
+    import tomli_w
+
+    ours = tomli_w.dumps(tomllib.loads(edit(SHORT, "bb", status="active")))
+    with pytest.raises(StoreError, match="inline") as raised:
+        merge_stores(SHORT, ours, edit(SHORT, "aa", status="paused"))
+    assert "\n" not in str(raised.value)
+
+
+def test_top_level_inline_tables_of_ones_own_are_merged_as_keys() -> None:
+    base = 'contacts = [{ name = "Ann" }]\ndesk = { floor = 3 }\n\n' + BASE
+    theirs = base.replace('{ name = "Ann" }', '{ name = "Ann" }, { name = "Bo" }')
+    result = merge_stores(base, edit(base, AID, status="paused"), theirs)
+    assert result.clean, result.conflicts
+    document = tomllib.loads(result.text)
+    assert document["contacts"] == [{"name": "Ann"}, {"name": "Bo"}]
+    assert document["desk"] == {"floor": 3}
+    assert initiatives(result.text)[AID]["status"] == "paused"
+
+
+def test_values_equal_by_meaning_are_equal_nan_included() -> None:
+    base = BASE.replace('status = "active"\n', 'status = "active"\nscore = nan\nrate = 1e2\n')
+    ours = edit(base, AID, tags=["aid"])
+    theirs = edit(base, AID, status="paused").replace("rate = 1e2", "rate = 100.0")
+    result = merge_stores(base, ours, theirs)
+    assert result.clean, result.conflicts
+    merged = initiatives(result.text)[AID]
+    assert (merged["tags"], merged["status"]) == (["aid"], "paused")
+
+
+@pytest.mark.parametrize(("mine", "yours"), [("1.0", "true"), ("1", "1.0"), ("true", "1")])
+def test_one_one_point_zero_and_true_stay_different(mine: str, yours: str) -> None:
+    base = BASE.replace('status = "active"\n', 'status = "active"\nweight = 2\n')
+    ours = base.replace("weight = 2", f"weight = {mine}")
+    result = merge_stores(base, ours, base.replace("weight = 2", f"weight = {yours}"))
+    assert [c.message for c in result.conflicts] == [
+        f"weight changed on both sides (ours: {mine}, theirs: {yours})"
+    ]
+    assert merge_stores(base, ours, base).text == ours
+
+
+# --------------------------------------------------------------------------- work done
+
+
+def big_store(count: int) -> str:
+    records = "\n".join(
+        render_block("initiatives", {"id": f"r{n}", "title": f"R {n}", "timeline": "Q1 2025"})
+        + render_block("progress", {"initiative": f"r{n}", "date": date(2025, 1, 1), "percent": 5})
+        for n in range(count)
+    )
+    return '[portfolio]\ntitle = "t"\n\n' + records
+
+
+@pytest.mark.parametrize(
+    ("mine", "yours"), [([10], [2990]), ([10, 1500, 2500], [20, 1000, 2990])], ids=["one", "spread"]
+)
+def test_text_identical_in_all_three_versions_is_not_parsed(
+    monkeypatch: pytest.MonkeyPatch, mine: list[int], yours: list[int]
+) -> None:
+    base = big_store(3000)
+    ours, theirs = base, base
+    for n in mine:
+        ours = ours.replace(f'title = "R {n}"\n', f'title = "Ours {n}"\n')
+    for n in yours:
+        theirs = theirs.replace(f'title = "R {n}"\n', f'title = "Theirs {n}"\n')
+    parsed: list[int] = []
+    loads = tomllib.loads
+
+    def counting(text: str) -> dict[str, Any]:
+        parsed.append(len(text))
+        return loads(text)
+
+    monkeypatch.setattr(tomllib, "loads", counting)
+    result = merge_stores(base, ours, theirs)
+    monkeypatch.undo()
+    assert result.clean
+    # Each change reads a few records around it in each version: ~0.5 KB, of a 390 KB store.
+    assert sum(parsed) < 1000 * (len(mine) + len(yours)), (len(parsed), sum(parsed))
+    merged = initiatives(result.text)
+    assert [merged[f"r{n}"]["title"] for n in mine] == [f"Ours {n}" for n in mine]
+    assert [merged[f"r{n}"]["title"] for n in yours] == [f"Theirs {n}" for n in yours]
+    assert len(merged) == 3000
+
+
 # --------------------------------------------------------------------------- properties
 
 IDS = ["a", "b", "c", "d", "e"]
@@ -411,3 +829,289 @@ def test_a_store_with_windows_line_endings_merges_and_keeps_them() -> None:
     assert "\n" not in result.text.replace("\r\n", "")
     ids = [item["id"] for item in tomllib.loads(result.text)["initiatives"]]
     assert ids[-2:] == ["ours", "theirs"]
+
+
+# --------------------------------------------------------------------------- properties, any layout
+#
+# Stores whose records have sub-tables (quoted headers, some written after the log),
+# dotted keys and nan, each version laid out its own way. An oracle merges the parsed
+# records and logs; the text merge, with every conflict resolved to one side, must
+# give exactly that: nothing present on either side and not deleted by the other is
+# lost, nothing deleted comes back.
+
+RecordMap = dict[str, dict[str, Any]]
+Rich = tuple[RecordMap, list[dict[str, Any]]]
+# Quoted sub-table headers, dotted meta, milestones after the log, arrays over several lines.
+Layout = tuple[bool, bool, bool, bool]
+NOTE = '[[initiatives]]\nid = "not a record"\n["a"]'  # "[" lines inside a multi-line string
+
+
+@st.composite
+def rich_records(draw: st.DrawFn, ident: str) -> dict[str, Any]:
+    record: dict[str, Any] = {"id": ident, "title": draw(st.sampled_from("XYZ"))}
+    record["timeline"] = "Q1 2025"
+    if draw(st.booleans()):
+        record["status"] = draw(st.sampled_from(STATUS))
+    if draw(st.booleans()):
+        record["score"] = draw(st.sampled_from([math.nan, 1.0, 2.5]))
+    if draw(st.booleans()):
+        record["meta"] = {"owner": draw(st.sampled_from(["ann", "bo"]))}
+    if draw(st.booleans()):
+        record["milestones"] = {"first": draw(st.sampled_from(["plan", "vote", "count"]))}
+    if draw(st.integers(0, 4)) == 0:
+        record["note"] = NOTE
+    if draw(st.integers(0, 4)) == 0:
+        record["grid"] = [[1, 2], ["a"]]
+    return record
+
+
+@st.composite
+def rich_stores(draw: st.DrawFn) -> Rich:
+    ids = draw(st.lists(st.sampled_from(IDS[:3]), unique=True, max_size=3))
+    records = {i: draw(rich_records(i)) for i in ids}
+    picked = draw(st.lists(st.sampled_from(ids), max_size=3)) if ids else []
+    log = [
+        {"initiative": i, "date": date(2025, 1, 1 + n), "percent": 10} for n, i in enumerate(picked)
+    ]
+    return records, log
+
+
+@st.composite
+def rich_changed(draw: st.DrawFn, store: Rich) -> Rich:
+    records = {i: dict(r) for i, r in store[0].items()}
+    log = list(store[1])
+    for _ in range(draw(st.integers(1, 4))):
+        action = draw(st.sampled_from(["field", "sub", "add", "delete", "log", "unlog"]))
+        existing = sorted(records)
+        if action == "add" or not existing:
+            ident = draw(st.sampled_from(IDS))
+            records.setdefault(ident, draw(rich_records(ident)))
+            continue
+        ident = draw(st.sampled_from(existing))
+        record = records[ident]
+        if action == "field":
+            key = draw(st.sampled_from(["title", "status", "score"]))
+            record[key] = draw(
+                st.sampled_from({"title": "XYZ", "status": STATUS, "score": [math.nan, 3.0]}[key])
+            )
+        elif action == "sub":
+            key = draw(st.sampled_from(["meta", "milestones"]))
+            if key in record and draw(st.booleans()):
+                del record[key]
+            else:
+                record[key] = {
+                    "first" if key == "milestones" else "owner": draw(st.sampled_from("pq"))
+                }
+        elif action == "delete":
+            del records[ident]
+            log = [e for e in log if e["initiative"] != ident]
+        elif action == "log":
+            log.append(
+                {"initiative": ident, "date": date(2025, 2, draw(st.integers(1, 3))), "percent": 50}
+            )
+        elif log:
+            log.pop(draw(st.integers(0, len(log) - 1)))
+    return records, log
+
+
+def render_rich(store: Rich, layout: Layout) -> str:
+    quoted, dotted, at_end, spread = layout
+    records, log = store
+    text = "# a store\n[portfolio]\ntitle = 't'\n"
+    tail = ""
+    for number, record in enumerate(records.values()):
+        special = ("meta", "milestones", "note", "grid")
+        plain = {k: v for k, v in record.items() if k not in special}
+        chunk = render_block("initiatives", plain).replace("score = nan", "score = nan  # not yet")
+        if "note" in record:
+            chunk += f'note = """\n{record["note"]}"""\n'
+        if "grid" in record:
+            chunk += 'grid = [\n  [1, 2],\n  ["a"],\n]\n' if spread else 'grid = [[1, 2], ["a"]]\n'
+
+        if "meta" in record:
+            owner = record["meta"]["owner"]
+            if dotted:
+                chunk += f'meta.owner = "{owner}"\n'
+            else:
+                chunk += f'\n[initiatives.meta]\nowner = "{owner}"\n'
+        if "milestones" in record:
+            header = '["initiatives".milestones]' if quoted else "[initiatives.milestones]"
+            sub = f'\n{header}\nfirst = "{record["milestones"]["first"]}"\n'
+            if at_end and number == len(records) - 1:
+                tail = "# written after the log, still the last initiative's\n" + sub
+            else:
+                chunk += sub
+        text = append_text(text, chunk)
+    for entry in log:
+        text = append_text(text, render_block("progress", entry))
+    return append_text(text, tail) if tail else text
+
+
+@st.composite
+def rich_scenarios(draw: st.DrawFn) -> tuple[str, str, str, Rich, Rich, Rich]:
+    base = draw(rich_stores())
+    ours, theirs = draw(rich_changed(base)), draw(rich_changed(base))
+    layouts = [
+        draw(st.tuples(st.booleans(), st.booleans(), st.booleans(), st.booleans()))
+        for _ in range(3)
+    ]
+    texts = [
+        render_rich(s, layout) for s, layout in zip((base, ours, theirs), layouts, strict=True)
+    ]
+    return texts[0], texts[1], texts[2], base, ours, theirs
+
+
+def same(a: Any, b: Any) -> bool:
+    return bool(canonical(a) == canonical(b))
+
+
+def canonical(value: Any) -> Any:
+    if isinstance(value, dict):
+        return tuple(sorted((k, canonical(v)) for k, v in value.items()))
+    if isinstance(value, list):
+        return tuple(canonical(v) for v in value)
+    if isinstance(value, float) and math.isnan(value):
+        return "nan"
+    return (type(value).__name__, value)
+
+
+ABSENT = object()
+
+
+def entry_key(entry: dict[str, Any]) -> Any:
+    return canonical(entry)
+
+
+def oracle(base: Rich, ours: Rich, theirs: Rich, keep: str) -> tuple[RecordMap, Counter[Any]]:
+    """The merge by meaning, conflicts resolved to ``keep``'s side."""
+    theirs_records, theirs_log = dict(theirs[0]), list(theirs[1])
+    for ident in sorted(set(ours[0]) & set(theirs[0]) - set(base[0])):
+        if not same(ours[0][ident], theirs[0][ident]):  # added on both sides: theirs renamed
+            taken = set(base[0]) | set(ours[0]) | set(theirs[0])
+            number = 2
+            while f"{ident}-{number}" in taken:
+                number += 1
+            new = f"{ident}-{number}"
+            theirs_records[new] = {**theirs_records.pop(ident), "id": new}
+            theirs_log = [
+                {**e, "initiative": new} if e["initiative"] == ident else e for e in theirs_log
+            ]
+    sides = {"base": base[0], "ours": ours[0], "theirs": theirs_records}
+    logs = {"base": base[1], "ours": ours[1], "theirs": theirs_log}
+
+    def log_of(side: str, ident: str) -> Counter[Any]:
+        return Counter(entry_key(e) for e in logs[side] if e["initiative"] == ident)
+
+    def changed(side: str, ident: str) -> bool:
+        return not same(sides[side][ident], sides["base"][ident]) or log_of(side, ident) != log_of(
+            "base", ident
+        )
+
+    records: RecordMap = {}
+    dropped: set[str] = set()  # deleted, with their log, by the kept side of a conflict
+    kept_log: dict[str, str] = {}  # kept by a conflict: its log is that side's
+    for ident in {*sides["base"], *sides["ours"], *sides["theirs"]}:
+        b, o, t = (sides[s].get(ident) for s in ("base", "ours", "theirs"))
+        if o is None and t is None:
+            continue
+        if b is None or (o is not None and t is not None):
+            if o is None or t is None:
+                records[ident] = o if o is not None else t  # type: ignore[assignment]
+                continue
+            merged = dict(o)
+            for key in {*o, *t, *(b or {})}:
+                was, mine, yours = (
+                    (b or {}).get(key, ABSENT),
+                    o.get(key, ABSENT),
+                    t.get(key, ABSENT),
+                )
+                if same(mine, yours) or same(yours, was):
+                    pick = mine
+                elif same(mine, was):
+                    pick = yours
+                else:
+                    pick = mine if keep == "ours" else yours
+                if pick is ABSENT:
+                    merged.pop(key, None)
+                else:
+                    merged[key] = pick
+            records[ident] = merged
+            continue
+        alive, side = (o, "ours") if o is not None else (t, "theirs")
+        if not changed(side, ident):
+            continue  # deleted on one side, unchanged on the other
+        if keep == side:
+            records[ident] = alive  # type: ignore[assignment]
+            kept_log[ident] = side
+        else:
+            dropped.add(ident)
+    entries: Counter[Any] = Counter()
+    counts = {s: Counter(entry_key(e) for e in logs[s]) for s in logs}
+    for key in counts["base"] | counts["ours"] | counts["theirs"]:
+        was, mine, yours = (counts[s][key] for s in ("base", "ours", "theirs"))
+        owner = dict(key)["initiative"][1]
+        if owner in dropped:
+            continue
+        if owner in kept_log:
+            entries[key] = counts[kept_log[owner]][key]
+            continue
+        if mine == was:
+            wanted = yours
+        elif yours == was:
+            wanted = mine
+        elif mine > was and yours > was:
+            wanted = max(mine, yours)
+        elif mine < was and yours < was:
+            wanted = min(mine, yours)
+        else:
+            wanted = max(0, mine + yours - was)
+        if wanted:
+            entries[key] = wanted
+    return records, entries
+
+
+def parsed(text: str) -> tuple[RecordMap, Counter[Any]]:
+    document = tomllib.loads(text)
+    records = {r["id"]: r for r in document.get("initiatives", [])}
+    return records, Counter(entry_key(e) for e in document.get("progress", []))
+
+
+@settings(max_examples=300, deadline=None)
+@given(rich_scenarios())
+def test_nothing_either_side_kept_is_lost_and_nothing_deleted_comes_back(
+    scenario: tuple[str, str, str, Rich, Rich, Rich],
+) -> None:
+    base_text, ours_text, theirs_text, base, ours, theirs = scenario
+    result = merge_stores(base_text, ours_text, theirs_text)
+    for keep in ("ours", "theirs"):
+        text = resolve(result.text, keep)
+        records, entries = parsed(text)
+        expected_records, expected_entries = oracle(base, ours, theirs, keep)
+        assert canonical(records) == canonical(expected_records), keep
+        assert entries == expected_entries, keep
+    if result.clean:
+        assert resolve(result.text, "ours") == result.text
+
+
+@settings(max_examples=150, deadline=None)
+@given(rich_scenarios())
+def test_merging_a_store_with_itself_is_that_store(
+    scenario: tuple[str, str, str, Rich, Rich, Rich],
+) -> None:
+    for text in scenario[:3]:
+        result = merge_stores(text, text, text)
+        assert (result.text, result.conflicts, result.notes) == (text, [], [])
+
+
+@settings(max_examples=150, deadline=None)
+@given(rich_scenarios())
+def test_any_layout_their_side_unchanged_returns_ours_and_ours_unchanged_gives_theirs(
+    scenario: tuple[str, str, str, Rich, Rich, Rich],
+) -> None:
+    base_text, ours_text, theirs_text, _, _, theirs = scenario
+    assert merge_stores(base_text, ours_text, base_text).text == ours_text
+    result = merge_stores(base_text, base_text, theirs_text)
+    assert result.clean, result.conflicts
+    records, entries = parsed(result.text)
+    assert canonical(records) == canonical(theirs[0])
+    assert entries == Counter(entry_key(e) for e in theirs[1])

@@ -32,13 +32,18 @@ from typing import NamedTuple
 __all__ = [
     "RECORD_TABLES",
     "Block",
+    "Entry",
     "HeaderError",
     "Index",
     "Piece",
     "candidate_starts",
+    "content_end",
     "digest",
+    "entries",
     "header_path",
     "index",
+    "lead_start",
+    "run_closes",
 ]
 
 # The arrays of tables whose elements are records (each [[initiatives]] one block).
@@ -316,3 +321,151 @@ def _blocks(pieces: list[Piece]) -> tuple[Block, ...]:
                 continue
         blocks.append(Block(".".join(piece.path), False, (piece,)))
     return tuple(blocks)
+
+
+# --- inside a piece: its key/value lines ----------------------------------------------
+
+
+class Entry(NamedTuple):
+    """One ``key = value`` of a piece's body (or of the head), as offsets into the text."""
+
+    path: tuple[str, ...]  # ("status",); a dotted key: ("meta", "owner")
+    start: int  # start of its first line
+    value_start: int
+    value_end: int  # just past the value; for a value of several lines, its last line's end
+    end: int  # just past its last line (newline included)
+
+
+_ENTRY_KEY_SEPARATOR = re.compile(r"[ \t]*\.")
+_ENTRY_EQUALS = re.compile(r"[ \t]*=[ \t]*")
+_WITHOUT_OPENERS = str.maketrans("", "", "[{")
+_WITHOUT_CLOSERS = str.maketrans("", "", "]}")
+
+
+def entries(text: str, start: int, end: int) -> list[Entry]:
+    """The key/value lines of ``text[start:end]``, which starts at the top level of a table.
+
+    Keys may be quoted or dotted; values may span lines (arrays, multi-line
+    strings). Raises HeaderError for a line that is neither a key/value, a
+    comment nor blank (the text is then not valid TOML).
+    """
+    found: list[Entry] = []
+    position = start
+    while position < end:
+        newline = text.find("\n", position, end)
+        line_end = end if newline < 0 else newline + 1
+        line = text[position:line_end]
+        stripped = line.strip()
+        if not stripped or stripped.startswith("#"):
+            position = line_end
+            continue
+        path, value_start = _entry_key(text, position, line_end)
+        value_end, entry_end = _value_extent(text, position, value_start, line_end, end)
+        found.append(Entry(path, position, value_start, value_end, entry_end))
+        position = entry_end
+    return found
+
+
+def _entry_key(text: str, position: int, line_end: int) -> tuple[tuple[str, ...], int]:
+    parts: list[str] = []
+    while True:
+        match = _KEY_PART.match(text, position, line_end)
+        if match is None or match.end() == match.start():
+            raise HeaderError(f"cannot read the line {text[position:line_end].strip()[:60]!r}")
+        bare, basic, literal = match.groups()
+        if bare is not None:
+            parts.append(bare)
+        elif literal is not None:
+            parts.append(literal)
+        else:
+            parts.append(_unescape(basic or ""))
+        position = match.end()
+        dot = _ENTRY_KEY_SEPARATOR.match(text, position, line_end)
+        if dot is None:
+            break
+        position = dot.end()
+    equals = _ENTRY_EQUALS.match(text, position, line_end)
+    if equals is None:
+        raise HeaderError(f"cannot read the line {text[position:line_end].strip()[:60]!r}")
+    return tuple(parts), equals.end()
+
+
+def _value_extent(
+    text: str, entry_start: int, value_start: int, line_end: int, end: int
+) -> tuple[int, int]:
+    """(value end, entry end) of the value that starts at ``value_start``."""
+    rest = text[value_start:line_end]
+    if '"""' not in rest and "'''" not in rest:
+        code, comment = _code_and_comment(rest)
+        if '"' not in code and "'" not in code:
+            depth = _depth(code)
+            if depth == 0:
+                value_end = value_start + len(rest[:comment].rstrip())
+                return value_end, line_end
+            if depth > 0:  # an array or inline table over several lines: count brackets
+                position = line_end
+                while position < end and depth > 0:
+                    newline = text.find("\n", position, end)
+                    next_end = end if newline < 0 else newline + 1
+                    piece = text[position:next_end]
+                    if '"""' in piece or "'''" in piece:
+                        break  # a multi-line string inside: the exact scanner below
+                    code = _code_and_comment(piece)[0]
+                    if '"' in code or "'" in code:
+                        break
+                    depth += _depth(code)
+                    position = next_end
+                if depth == 0:
+                    return _line_content_end(text, position), position
+    # Multi-line strings and anything unusual: grow line by line until the value closes.
+    position = line_end
+    while not run_closes(text[entry_start:position]):
+        if position >= end:
+            raise HeaderError("a value is not closed before the next table")
+        newline = text.find("\n", position, end)
+        position = end if newline < 0 else newline + 1
+    return _line_content_end(text, position), position
+
+
+def _code_and_comment(line: str) -> tuple[str, int]:
+    """The line with its strings and comment cut out, and where its comment starts."""
+    comment = len(line)
+    code: list[str] = []
+    last = 0
+    for match in _STRINGS_AND_COMMENTS.finditer(line):
+        code.append(line[last : match.start()])
+        last = match.end()
+        if match.group().startswith("#"):
+            comment = match.start()
+            last = len(line)
+            break
+    code.append(line[last:])
+    return "".join(code), comment
+
+
+def _depth(code: str) -> int:
+    """Brackets and braces opened minus closed."""
+    return len(code.translate(_WITHOUT_CLOSERS)) - len(code.translate(_WITHOUT_OPENERS))
+
+
+def _line_content_end(text: str, line_end: int) -> int:
+    """Just past the last non-blank character before ``line_end``."""
+    position = line_end
+    while position > 0 and text[position - 1] in " \t\r\n":
+        position -= 1
+    return position
+
+
+def run_closes(segment: str) -> bool:
+    """Whether text that starts at the top level (a header, or a key) ends there too."""
+    return _closed(segment)
+
+
+def content_end(text: str, start: int, end: int) -> int:
+    """Just past the last line in ``text[start:end]`` that is neither blank nor a comment."""
+    return _content_end(text, start, end)
+
+
+def lead_start(text: str, header: int, floor: int) -> int:
+    """Where the comment lines directly above ``header`` begin (at ``floor`` at the most)."""
+    return _lead_start(text, header, floor)

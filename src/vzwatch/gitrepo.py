@@ -21,13 +21,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from vzwatch.errors import StoreError, UsageError
-from vzwatch.store import (
-    StoreLocation,
-    atomic_write,
-    decode_store,
-    read_stamped,
-    read_store_text,
-)
+from vzwatch.store import atomic_write, read_stamped
 
 if TYPE_CHECKING:
     from vzwatch.merge import MergeResult
@@ -225,23 +219,7 @@ def setup(store_path: Path, command: str | None = None) -> list[str]:
 
 
 def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> MergeResult:
-    """Run the merge driver: merge the three files and write the result over ``ours``.
+    """Run the merge driver (see ``vzwatch.merge.merge_files``)."""
+    from vzwatch.merge import merge_files
 
-    ``ours`` is replaced atomically and only when every version parsed; on any
-    error it is left exactly as it was, and git reports a conflict.
-    """
-    from vzwatch.merge import merge_stores
-
-    base_text, theirs_text = (
-        read_store_text(StoreLocation(path, "option", "merge-driver argument"))
-        for path in (base, theirs)
-    )
-    ours_read = read_stamped(ours)
-    if ours_read.data is None:
-        read_store_text(StoreLocation(ours, "option", "merge-driver argument"))  # says why
-        raise StoreError(f"cannot read {ours}")
-    ours_text = decode_store(ours_read.data, ours)
-    result = merge_stores(base_text, ours_text, theirs_text, name)
-    if result.text != ours_text:
-        atomic_write(ours, result.text, expected=ours_read)  # never over a change meanwhile
-    return result
+    return merge_files(base, ours, theirs, name)

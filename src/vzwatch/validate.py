@@ -37,6 +37,7 @@ def conflict_problems(text: str, path: Path) -> list[Problem]:
     """One problem per conflict region (``<<<<<<<`` to ``>>>>>>>``) or stray marker line."""
     problems: list[Problem] = []
     region_start: int | None = None
+    deleted = False  # the merge driver's "(deleted)": a whole record on one side
     for number, line in enumerate(text.splitlines(), start=1):
         match = _MARKER.match(line)
         if match is None:
@@ -46,15 +47,18 @@ def conflict_problems(text: str, path: Path) -> list[Problem]:
             if region_start is not None:
                 problems.append(_unfinished(path, region_start))
             region_start = number
+            deleted = line.rstrip().endswith("(deleted)")
         elif kind == ">" and region_start is not None:
-            problems.append(
-                Problem(
-                    path,
-                    region_start,
-                    None,
-                    f"unresolved merge conflict (lines {region_start}-{number}): keep the "
-                    "right value and delete the marker lines",
+            lines = f"lines {region_start}-{number}"
+            if deleted or line.rstrip().endswith("(deleted)"):
+                advice = (
+                    "a record deleted on one side and changed on the other: keep it (delete "
+                    f"the marker lines) or delete {lines}"
                 )
+            else:
+                advice = "keep the right value and delete the marker lines"
+            problems.append(
+                Problem(path, region_start, None, f"unresolved merge conflict ({lines}): {advice}")
             )
             region_start = None
         elif region_start is None:

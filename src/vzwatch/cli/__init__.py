@@ -11,6 +11,11 @@ unknown one load everything, so help and "no such command" are unchanged.
 (tests and ``typer.main.get_command`` use it). A new command module is one
 line in ``COMMAND_MODULES``; tests/test_cli_lazy.py checks the table is
 complete.
+
+``merge-driver`` called as git calls it (three or four file arguments) runs
+before Typer is even imported (``vzwatch.cli.driver``): git runs it on every
+merge of the store, and Typer alone takes longer to load than the merge of a
+big store. Typer is imported on first use, never by importing this package.
 """
 
 from __future__ import annotations
@@ -42,12 +47,9 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-with _collector_paused():
+if TYPE_CHECKING:
     import typer
 
-    from vzwatch.cli.app import PROG
-
-if TYPE_CHECKING:
     from vzwatch.cli.app import app
 
 __all__ = ["COMMAND_MODULES", "app", "main", "registered_app"]
@@ -71,19 +73,28 @@ COMMAND_MODULES = {
     "export": "transfer",
 }
 
-# Importing the submodule vzwatch.cli.app bound the name `app` here to that
-# module; as an attribute of this package, `app` means the fully registered
-# Typer app instead (see __getattr__).
-globals().pop("app", None)
+
+def _app_module() -> Any:
+    """vzwatch.cli.app (Typer and the app), imported on first use.
+
+    Importing the submodule binds the name `app` in this package to that
+    module; as an attribute of this package, `app` means the fully registered
+    Typer app instead (see __getattr__), so the binding is dropped again.
+    """
+    with _collector_paused():
+        module = importlib.import_module("vzwatch.cli.app")
+    if globals().get("app") is module:
+        del globals()["app"]
+    return module
 
 
 def registered_app() -> typer.Typer:
     """The Typer app with every command registered."""
+    app_module = _app_module()
     for module in dict.fromkeys(COMMAND_MODULES.values()):  # in help order
         importlib.import_module(f"vzwatch.cli.{module}")
-    from vzwatch.cli.app import app
-
-    return app
+    typer_app: typer.Typer = app_module.app
+    return typer_app
 
 
 def __getattr__(name: str) -> Any:
@@ -100,11 +111,13 @@ def _invoked(args: Sequence[str]) -> str | None:
 def command_for(args: Sequence[str]) -> Any:
     """The click command to run ``args`` with: an app holding just the invoked command."""
     name = _invoked(args)
+    app = _app_module().app
+    import typer
+
     with _collector_paused():
         if name is None:
             return typer.main.get_command(registered_app())
         importlib.import_module(f"vzwatch.cli.{COMMAND_MODULES[name]}")
-        from vzwatch.cli.app import app
 
         everything = app.registered_commands
         app.registered_commands = [info for info in everything if info.name == name]
@@ -117,7 +130,13 @@ def command_for(args: Sequence[str]) -> Any:
 def main(argv: Sequence[str] | None = None) -> int:
     """Console-script entry point; returns the exit code."""
     args = list(sys.argv[1:] if argv is None else argv)
+    if args[:1] == ["merge-driver"]:
+        from vzwatch.cli import driver
+
+        if driver.plain_call(args[1:]):
+            with _collector_paused():
+                return driver.run(args[1:])
     with _collector_paused():
         command = command_for(args)
-        result: int = command.main(args=args, prog_name=PROG, standalone_mode=False)
+        result: int = command.main(args=args, prog_name=_app_module().PROG, standalone_mode=False)
     return result

@@ -90,21 +90,11 @@ def merge_driver_command(
     Example (what `vzwatch git-setup` puts in .git/config):
       vzwatch merge-driver %O %A %B %P
     """
-    from vzwatch.gitrepo import merge_files
+    from vzwatch.cli.driver import report
 
-    name = path or str(ours)
-    result = merge_files(base, ours, theirs, name)
-    for note in result.notes:
-        sys.stderr.write(f"vzwatch: {visible(name)}: {visible(note)}\n")
-    for conflict in result.conflicts:
-        sys.stderr.write(f"vzwatch: {visible(name)}: conflict: {visible(conflict.text)}\n")
-    if result.conflicts:
-        count = len(result.conflicts)
-        sys.stderr.write(
-            f"vzwatch: {visible(name)}: {count} conflict{'s' * (count != 1)} to resolve: "
-            "edit the file (see the <<<<<<< markers), run `vzwatch validate`, then `git add` it\n"
-        )
-        raise typer.Exit(ExitCode.CONFLICT)
+    code = report(base, ours, theirs, path)
+    if code != ExitCode.OK:
+        raise typer.Exit(code)
 
 
 @app.command("git-setup")
