@@ -337,3 +337,72 @@ def test_list_json_after_hand_edits_prints_what_a_fresh_parse_prints(
         text = text.replace(old, new)
         write(store, text)
         assert listed(False) == listed(True), new
+
+
+def a_big_store(count: int) -> str:
+    """A store of ``count`` initiatives with log entries: many groups of runs."""
+    parts = [BUNDLED.read_text(encoding="utf-8")]
+    for number in range(count):
+        parts.append(
+            f'\n[[initiatives]]\nid = "item-{number}"\ntitle = "Item {number}"\n'
+            f'timeline = "Q{number % 4 + 1} 2025"\npillar = "election-monitoring"\n'
+        )
+        if number % 3 == 0:
+            parts.append(
+                f'\n[[progress]]\ninitiative = "item-{number}"\n'
+                f"date = 2025-01-{number % 28 + 1:02d}\npercent = {number % 100}\n"
+            )
+    return "".join(parts)
+
+
+@settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["retitle", "grow", "shrink", "drop-entry", "add-entry", "break"]),
+            st.integers(0, 599),
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_hand_edits_anywhere_in_a_big_store_read_as_a_fresh_parse(
+    tmp_path: Path, cache_home: Path, edits: list[tuple[str, int]]
+) -> None:
+    """Reads after a change find it by groups of runs: edits near group edges, that
+    change sizes, or come in pairs must still read exactly as a fresh parse."""
+    path = tmp_path / "big.toml"
+    text = a_big_store(600)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    for kind, number in edits:
+        marker = f'id = "item-{number}"\ntitle = "'
+        at = text.find(marker)
+        if at < 0:
+            continue
+        at += len(marker)
+        end = text.index('"', at)
+        if kind == "retitle":
+            text = text[:at] + f"Edited {number}" + text[end:]
+        elif kind == "grow":
+            text = text[:at] + text[at:end] * 3 + text[end:]
+        elif kind == "shrink":
+            text = text[:at] + text[at:end][:2] + text[end:]
+        elif kind == "drop-entry":
+            entry = f'\n[[progress]]\ninitiative = "item-{number - number % 3}"'
+            start = text.find(entry)
+            if start >= 0:
+                stop = text.find("\n[", start + 1)
+                text = text[:start] + text[stop:]
+        elif kind == "add-entry":
+            text += (
+                f'\n[[progress]]\ninitiative = "item-{number}"\ndate = 2025-02-02\npercent = 7\n'
+            )
+        else:
+            text = text[:at] + 'x"\nbroken' + text[end:]
+        write(path, text)
+        assert through_cache(path) == parsed_whole(path), (kind, number)

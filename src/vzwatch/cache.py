@@ -94,6 +94,10 @@ _MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as chea
 _STABLE_READ_TRIES = 5
 _DIGEST_SIZE = 16
 _SCANS_BEFORE_DICT = 64
+_PAYLOAD_CHUNK = 4096
+_ENDS_STEP = 4096
+_GROUP_RUNS = 64
+_ROWS_PLACED_BY_SEARCH = 32
 _NEAR_RUNS = 64  # a change of more runs than this takes the general path
 # Marks a frame of run digests (where a frame has its CRC: a CRC never equals it
 # by accident in a way that matters, since a misread frame is a miss anyway).
@@ -241,6 +245,8 @@ class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to defi
     def describes(self, data: bytes) -> bool:
         if not self.segments or self.segments[-1][0] != len(data):
             return False
+        if len(self.segments) == 1:  # the whole bytes: hashed once per run of vzwatch
+            return _digest(data) == self.segments[0][1]
         view, start = memoryview(data), 0
         for end, digest in self.segments:
             if _digest(view[start:end]) != digest:
@@ -358,12 +364,14 @@ class _Entry:
         self.sequence_at: int | None = None  # the latest frame of run digests, if any
         # In file order: ("views", offset, size) frames, and ("rows", ids) that outdate them.
         self.view_events: list[tuple[Any, ...]] = []
+        self.view_bytes = 0
         state: _State | None = None
         while True:
             prefix = handle.read(8)
             if len(prefix) == 8 and prefix[4:] == _VIEWS_MARK:
                 size = int.from_bytes(prefix[:4], "little")
                 self.view_events.append(("views", handle.tell(), size))
+                self.view_bytes += 8 + size
                 handle.seek(size, os.SEEK_CUR)
                 continue
             if len(prefix) == 8 and prefix[4:] == _SEQUENCE_MARK:
@@ -413,16 +421,25 @@ class _Entry:
             rows.extend(chunk)
         if len(rows) != self.ids.joined.count("\n") - 1:
             raise ValueError("cache rows do not match its ids")
-        position: dict[str, int] | None = None
+        appended = sum(map(len, self.appends))
+        # A few appended rows are placed by searching the joined ids (C speed); many,
+        # by a dict of every id (60 ms on 100k).
+        position: dict[str, int] = (
+            {ident: index for index, ident in enumerate(self.ids)}
+            if appended > _ROWS_PLACED_BY_SEARCH
+            else {}
+        )
         for added in self.appends:
             for row in added:
-                if position is None:
-                    position = {ident: index for index, ident in enumerate(self.ids)}
-                index = position.get(row[0])
+                ident = row[0]
+                index = position.get(ident)
+                if index is None and appended <= _ROWS_PLACED_BY_SEARCH:
+                    index = self.ids.position(ident)
                 if index is None:
-                    position[row[0]] = len(rows)
+                    position[ident] = len(rows)
                     rows.append(row)
                 else:
+                    position[ident] = index
                     rows[index] = row
         if self.removed:
             rows = [row for row in rows if row[0] not in self.removed]
@@ -456,8 +473,8 @@ class _Entry:
         recorded = _read_frame(self.handle)
         if recorded is None:
             return None
-        digests, payloads, rest, lengths = recorded
-        known = Known(digests, payloads)
+        digests, rest, lengths, chunks, groups = recorded
+        known = Known(digests, chunks)
         for added in self.appended_runs:
             known.update(added)
         if self.sequence_at is not None:
@@ -467,7 +484,7 @@ class _Entry:
             body = self.handle.read(size)
             if len(body) != size:
                 raise ValueError("torn run digests")
-            digests, lengths = _read_sequence(body)
+            digests, lengths, groups = _read_sequence(body)
         for key, (separator, chunk) in self.tail_runs:
             # The append put a separator after the last run: its bytes are no longer
             # the recorded ones. A marker that matches no run stands for it, so it
@@ -477,7 +494,8 @@ class _Entry:
             digests = (*digests[:-1], stale, key)
             if lengths is not None:
                 lengths = (*lengths[:-1], lengths[-1] + separator, chunk)
-        return Runs(digests, rest, known, lengths)
+            groups = None  # they describe the runs before the append
+        return Runs(digests, rest, known, lengths, groups)
 
     def record(
         self,
@@ -489,6 +507,7 @@ class _Entry:
         kind: str = "append",
         sizes: tuple[int, ...] = (),
         lengths: tuple[int, ...] | None = None,
+        groups: bytes = b"",
     ) -> None:
         """Append a new state to this very file, with rows that replace (or follow) the
         rows of the same id, the runs they came from, and the store's run digests."""
@@ -497,12 +516,17 @@ class _Entry:
                 return  # replaced since we read it: that writer's entry stands
             handle.seek(self.end)
             if sequence is not None and lengths is not None:
-                handle.write(_sequence_frame(sequence, lengths))
+                handle.write(_sequence_frame(sequence, lengths, groups))
             handle.write(_frame((kind, rows, state.as_tuple(), runs, removed, sizes)))
             handle.truncate()
             self.end = handle.tell()
         if rows or removed:
             self.view_events.append(("rows", {row[0] for row in rows} | set(removed)))
+
+    def outgrown(self) -> bool:
+        """Whether the changes appended since the rows were written outweigh them: time
+        to write the entry again. Remembered views do not count: they save work."""
+        return bool(self.end - self.appends_at - self.view_bytes > self.appends_at)
 
     def views(self, name: str) -> dict[str, str]:
         """What a renderer called ``name`` made of each row, for rows unchanged since."""
@@ -535,6 +559,7 @@ class _Entry:
             handle.seek(self.end)
             handle.write(len(body).to_bytes(4, "little") + _VIEWS_MARK + body)
             self.end = handle.tell()
+        self.view_bytes += 8 + len(body)
         self.view_events.append(("views", self.end - len(body), len(body)))
 
 
@@ -790,6 +815,7 @@ def _entry_frames(
     runs: RunsRecord | None,
     ids: Iterable[str] | None = None,
 ) -> bytes:
+    data = text.encode("utf-8")
     chunks = [_frame(rows[at : at + _CHUNK_ROWS]) for at in range(0, len(rows), _CHUNK_ROWS)]
     offsets = [0]
     for chunk in chunks:
@@ -801,7 +827,7 @@ def _entry_frames(
             _frame(_joined(ids if ids is not None else (row[0] for row in rows))),
             _frame(tuple(offsets)),
             *chunks,
-            _frame(runs),
+            _frame(None if runs is None else _stored_runs(runs, data)),
             _frame(("append", (), state.as_tuple(), (), (), ())),
         )
     )
@@ -826,6 +852,7 @@ RunsRecord = tuple[
 ]
 _RUN_START = re.compile(rb"\n\[|\n[ \t]+\[")
 _FIRST_RUN_START = re.compile(rb"[ \t]*\[")
+_INDENTED_HEADER = re.compile(rb"\n[ \t]+\[")
 
 
 class Stamped(NamedTuple):
@@ -862,20 +889,40 @@ def read_stamped(
     return data, Stamped((0, 0, -1, 0, 0), recorded_ns)  # never matches: no entry is trusted
 
 
+def _stored_runs(runs: RunsRecord, data: bytes) -> tuple[Any, ...]:
+    """The runs frame: payloads in marshalled chunks, so a look-up unpacks one chunk;
+    group digests when the lengths are known."""
+    digests, payloads, rest, lengths = runs
+    chunks = tuple(
+        marshal.dumps(payloads[at : at + _PAYLOAD_CHUNK])
+        for at in range(0, len(payloads), _PAYLOAD_CHUNK)
+    )
+    groups = None if lengths is None else _group_digests(data, [0, *accumulate(lengths)])
+    return digests, rest, lengths, chunks, groups
+
+
 class Known:
     """Every run digest the entry can vouch for, with its payload.
 
-    A 100k store has 300k runs: a dict of them costs 0.1 s to build, while a
-    read after one hand edit looks up a handful. So a few look-ups scan the
-    recorded tuple (C speed); past that the dict is built once.
+    A 100k store has 300k runs: unpacking their payloads costs 0.1 s and a
+    dict of them as much again, while a read after one hand edit looks up a
+    handful. So a few look-ups scan the recorded digests (C speed) and unpack
+    one chunk of payloads each; past that everything is unpacked once.
     """
 
-    def __init__(self, digests: tuple[bytes, ...], payloads: tuple[Payload, ...]) -> None:
+    def __init__(self, digests: tuple[bytes, ...], chunks: tuple[bytes, ...]) -> None:
         self._digests = digests
-        self._payloads = payloads
+        self._chunks = chunks
+        self._unpacked: dict[int, tuple[Payload, ...]] = {}
         self._extra: dict[bytes, Payload] = {}
         self._all: dict[bytes, Payload] | None = None
         self._scans = 0
+
+    def _chunk(self, number: int) -> tuple[Payload, ...]:
+        found = self._unpacked.get(number)
+        if found is None:
+            found = self._unpacked[number] = marshal.loads(self._chunks[number])  # noqa: S302
+        return found
 
     def get(self, key: bytes) -> Payload | None:
         found = self._extra.get(key)
@@ -885,10 +932,12 @@ class Known:
             self._scans += 1
             if self._scans <= _SCANS_BEFORE_DICT:
                 try:
-                    return self._payloads[self._digests.index(key)]
+                    at = self._digests.index(key)
                 except ValueError:
                     return None
-            self._all = dict(zip(self._digests, self._payloads, strict=True))
+                return self._chunk(at // _PAYLOAD_CHUNK)[at % _PAYLOAD_CHUNK]
+            payloads = [p for n in range(len(self._chunks)) for p in self._chunk(n)]
+            self._all = dict(zip(self._digests, payloads, strict=True))
         return self._all.get(key)
 
     def __getitem__(self, key: bytes) -> Payload:
@@ -920,32 +969,48 @@ class Runs(NamedTuple):
     rest: tuple[bytes, ...]  # digests of the ("r",) runs, in file order
     known: Known
     lengths: tuple[int, ...] | None = None  # of each run, in bytes, when known
+    groups: bytes | None = None  # digests of each _GROUP_RUNS runs' bytes (see _group_digests)
 
 
 def _lengths(bounds: list[int]) -> tuple[int, ...]:
     return tuple(end - start for start, end in pairwise(bounds))
 
 
-def _sequence_frame(digests: tuple[bytes, ...], lengths: tuple[int, ...]) -> bytes:
-    """A frame of run digests and lengths (read only by the next read after a change)."""
+def _sequence_frame(digests: tuple[bytes, ...], lengths: tuple[int, ...], groups: bytes) -> bytes:
+    """A frame of run digests, lengths and group digests (read only by the next read
+    after a change)."""
     from array import array
 
     body = len(digests).to_bytes(4, "little") + b"".join(digests)
-    body += array("I", lengths).tobytes()
+    body += array("I", lengths).tobytes() + groups
     return len(body).to_bytes(4, "little") + _SEQUENCE_MARK + body
 
 
-def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...]]:
+def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...], bytes]:
     from array import array
 
     count = int.from_bytes(body[:4], "little")
     end = 4 + count * _DIGEST_SIZE
     digests = tuple(body[at : at + _DIGEST_SIZE] for at in range(4, end, _DIGEST_SIZE))
     lengths = array("I")
-    lengths.frombytes(body[end:])
-    if len(digests) != count or len(lengths) != count:
+    lengths.frombytes(body[end : end + 4 * count])
+    groups = body[end + 4 * count :]
+    if len(digests) != count or len(lengths) != count or len(groups) % _DIGEST_SIZE:
         raise ValueError("torn run digests")
-    return digests, tuple(lengths)
+    return digests, tuple(lengths), groups
+
+
+def _group_digests(data: bytes, bounds: list[int]) -> bytes:
+    """The digest of each group of _GROUP_RUNS runs' bytes, joined: a read after a
+    change hashes the store in a few thousand slices instead of one per run."""
+    import hashlib
+
+    blake2b = hashlib.blake2b
+    count = len(bounds) - 1
+    return b"".join(
+        blake2b(data[bounds[at] : bounds[min(at + _GROUP_RUNS, count)]], digest_size=16).digest()
+        for at in range(0, count, _GROUP_RUNS)
+    )
 
 
 def _run_bounds(data: bytes) -> list[int]:
@@ -957,7 +1022,14 @@ def _run_bounds(data: bytes) -> list[int]:
     bounds = [0]
     if _FIRST_RUN_START.match(data):
         bounds.append(0)
-    bounds.extend(match.start() + 1 for match in _RUN_START.finditer(data))
+    if _INDENTED_HEADER.search(data) is None:
+        # No header is indented (as vzwatch writes them): find "\n[" at memchr speed.
+        find, at = data.find, data.find(b"\n[")
+        while at >= 0:
+            bounds.append(at + 1)
+            at = find(b"\n[", at + 2)
+    else:
+        bounds.extend(match.start() + 1 for match in _RUN_START.finditer(data))
     bounds.append(len(data))
     return bounds
 
@@ -1033,8 +1105,7 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
             state = _State(
                 read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False
             )
-            grown = entry.end - entry.appends_at
-            if updated.reordered or grown > entry.appends_at // 2:
+            if updated.reordered or entry.outgrown():
                 text = data.decode("utf-8")
                 compact = tuple(
                     ("i", _payload_id(payload)) if payload[0] == "i" else payload
@@ -1046,18 +1117,43 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                 )
                 _write_entry(store_path, frames)
             else:
-                lengths = _lengths(change.bounds)
                 entry.record(
                     state,
                     updated.replaced,
                     change.fresh,
                     change.digests,
                     updated.removed,
-                    lengths=lengths,
+                    lengths=_lengths(change.bounds),
+                    groups=_group_digests(data, change.bounds),
                 )
         return Snapshot(_fields_of(entry.head), rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
         return None
+
+
+def _common_ends(old: tuple[bytes, ...], new: tuple[bytes, ...]) -> tuple[int, int]:
+    """How many items ``old`` and ``new`` share at the start, and then at the end.
+
+    Slices of a few thousand items are compared at C speed; only the slice
+    where they first differ is walked item by item.
+    """
+    shortest = min(len(old), len(new))
+    head = 0
+    while head < shortest and old[head : head + _ENDS_STEP] == new[head : head + _ENDS_STEP]:
+        head += _ENDS_STEP
+    while head < shortest and old[head] == new[head]:
+        head += 1
+    head = min(head, shortest)
+    tail, most = 0, shortest - head
+    while (
+        tail + _ENDS_STEP <= most
+        and old[len(old) - tail - _ENDS_STEP : len(old) - tail]
+        == new[len(new) - tail - _ENDS_STEP : len(new) - tail]
+    ):
+        tail += _ENDS_STEP
+    while tail < most and old[len(old) - tail - 1] == new[len(new) - tail - 1]:
+        tail += 1
+    return head, tail
 
 
 def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snapshot | None:
@@ -1067,14 +1163,17 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
     ones from both ends; only those runs are looked up, parsed and checked,
     and the entry gets one frame. Anything else goes to the general path.
     """
-    bounds = _run_bounds(data)
-    digests = tuple(run_digests(data, bounds))
+    if entry.outgrown():
+        return None  # the general path writes the entry again
     old = runs.digests
-    shortest = min(len(old), len(digests))
-    same = (x == y for x, y in zip(old, digests, strict=False))
-    head = next((n for n, equal in enumerate(same) if not equal), shortest)
-    tails = zip(reversed(old[head:]), reversed(digests[head:]), strict=False)
-    tail = next((n for n, (x, y) in enumerate(tails) if x != y), shortest - head)
+    split = _split_by_groups(data, runs)
+    if split is None:
+        bounds = _run_bounds(data)
+        digests = tuple(run_digests(data, bounds))
+        head, tail = _common_ends(old, digests)
+        groups = _group_digests(data, bounds)
+    else:
+        bounds, digests, head, tail, groups = split
     old_mid, new_mid = old[head : len(old) - tail], digests[head : len(digests) - tail]
     if head == 0 or len(old_mid) + len(new_mid) > _NEAR_RUNS:
         return None
@@ -1127,8 +1226,93 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         rows[at[ident]] = row
         replaced.append(row)
     state = _State(read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False)
-    entry.record(state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds))
+    entry.record(
+        state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds), groups=groups
+    )
     return Snapshot(fields, rows=rows, entry=entry)
+
+
+def _split_by_groups(
+    data: bytes, runs: Runs
+) -> tuple[list[int], tuple[bytes, ...], int, int, bytes] | None:
+    """The runs of ``data`` found from the recorded ones without splitting it all.
+
+    The recorded lengths give where each old run and group of runs would be;
+    groups whose bytes are unchanged there (from the start, and from the end
+    with the shift in size) are unchanged runs, and only the runs between are
+    split and hashed again. Returns the new bounds, the new digests, how many
+    runs are unchanged at the start and at the end, and the new group
+    digests; None when the lengths or groups are not known.
+    """
+    import hashlib
+
+    lengths, groups, old = runs.lengths, runs.groups, runs.digests
+    count = len(old)
+    if (
+        lengths is None
+        or groups is None
+        or len(lengths) != count
+        or len(groups) != -(-count // _GROUP_RUNS) * _DIGEST_SIZE
+    ):
+        return None
+    blake2b = hashlib.blake2b
+    before = [0, *accumulate(lengths)]
+    shift = len(data) - before[-1]
+
+    def same(start: int, end: int, moved: int, digest: bytes) -> bool:
+        return (
+            0 <= start + moved <= end + moved <= len(data)
+            and blake2b(data[start + moved : end + moved], digest_size=16).digest() == digest
+        )
+
+    def group(number: int) -> tuple[int, int, bytes]:
+        at = number * _GROUP_RUNS
+        end = min(at + _GROUP_RUNS, count)
+        return before[at], before[end], groups[number * 16 : number * 16 + 16]
+
+    total = len(groups) // _DIGEST_SIZE
+    first = 0  # groups unchanged from the start
+    while first < total and same(*group(first)[:2], 0, group(first)[2]):
+        first += 1
+    head = first * _GROUP_RUNS  # then runs, one by one
+    while head < count and same(before[head], before[head + 1], 0, old[head]):
+        head += 1
+    last = total  # groups unchanged at the end, after the start's (also in the new bytes)
+    while (
+        last - 1 > first
+        and group(last - 1)[0] + shift >= before[head]
+        and same(*group(last - 1)[:2], shift, group(last - 1)[2])
+    ):
+        last -= 1
+    tail_start = min(last * _GROUP_RUNS, count)
+    while tail_start - 1 >= head and same(
+        before[tail_start - 1], before[tail_start], shift, old[tail_start - 1]
+    ):
+        tail_start -= 1
+        if before[tail_start] + shift < before[head]:
+            tail_start += 1
+            break
+    # A run's start depends on the byte before it: keep one unchanged run on each side.
+    head = max(head - 1, 0)
+    tail_start = min(tail_start + 1, count)
+    if head == 0:
+        return None
+    start, end = before[head], before[tail_start] + shift
+    starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(data, start, end))]
+    middle = [blake2b(data[a:b], digest_size=16).digest() for a, b in pairwise([*starts, end])]
+    bounds = [*before[:head], *starts, *(at + shift for at in before[tail_start:])]
+    digests = (*old[:head], *middle, *old[tail_start:])
+    tail = count - tail_start
+    if len(digests) == count:  # the same groups: only those the change touched differ
+        touched = range(head // _GROUP_RUNS, -(-tail_start // _GROUP_RUNS))
+        fresh = {
+            n: _group_digests(data, bounds[n * _GROUP_RUNS : (n + 1) * _GROUP_RUNS + 1])
+            for n in touched
+        }
+        new_groups = b"".join(fresh.get(n, groups[n * 16 : n * 16 + 16]) for n in range(total))
+    else:
+        new_groups = _group_digests(data, bounds)
+    return bounds, digests, head, tail, new_groups
 
 
 class _RunChange(NamedTuple):
@@ -1547,11 +1731,18 @@ class Checked(NamedTuple):
             state = _State(stamp, written_ns, ((len(data), _digest(data)),), data[-3:], False)
             entry = self.vouched.entry
             lengths = _lengths(self.bounds)
-            if self.reordered or entry.end - entry.appends_at > entry.appends_at // 2:
+            if self.reordered or entry.outgrown():
                 self._write_again(store_path, state, lengths)
                 return
+            groups = _group_digests(data, self.bounds)
             entry.record(
-                state, self.replaced, self.fresh, self.digests, self.removed, lengths=lengths
+                state,
+                self.replaced,
+                self.fresh,
+                self.digests,
+                self.removed,
+                lengths=lengths,
+                groups=groups,
             )
         except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
             pass
