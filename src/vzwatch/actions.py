@@ -779,7 +779,7 @@ def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
             return None  # the full path says what matches (or nothing does)
         entries = vouched.entry_runs(key)
         edits = [_removal(vouched, run) for run in (number, *entries)]
-        kinds = [vouched.payloads[run][0] for run in entries]
+        kinds = [vouched.payload(run)[0] for run in entries]
         removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
         return edits, lambda _: removed
 

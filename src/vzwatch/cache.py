@@ -1635,10 +1635,35 @@ class Vouched:
             self.bounds = _run_bounds(data)
             self.digests = tuple(run_digests(data, self.bounds))
         self.known = known
-        self.payloads = [known.get(key) or self._parse(n) for n, key in enumerate(self.digests)]
+        self._payloads: list[Payload] | None = None
         self.rest = runs.rest
         appended = (row[0] for rows in entry.appends for row in rows)
         self.ids = Ids(entry.ids.joined, appended, entry.removed)
+
+    @property
+    def payloads(self) -> list[Payload]:
+        """What every run holds (built on first use: 30k look-ups on a 10k store)."""
+        if self._payloads is None:
+            self._payloads = [self.payload(number) for number in range(len(self.digests))]
+        return self._payloads
+
+    def payload(self, number: int) -> Payload:
+        """What run ``number`` holds."""
+        if self._payloads is not None:
+            return self._payloads[number]
+        return self.known.get(self.digests[number]) or self._parse(number)
+
+    def _runs_with(self, line: str) -> list[int]:
+        """The runs where a line ``line`` starts (as vzwatch writes keys), in order."""
+        needle, data = f"\n{line}\n".encode(), self.data
+        found: list[int] = []
+        at = data.find(needle)
+        while at >= 0:
+            number = bisect_right(self.bounds, at) - 1
+            if not found or found[-1] != number:
+                found.append(number)
+            at = data.find(needle, at + 1)
+        return found
 
     def _parse(self, number: int) -> Payload:
         payload = _read_run(self.run(number), self.fields) if number else None
@@ -1665,18 +1690,31 @@ class Vouched:
         return Snapshot(self.fields, rows=self.entry.rows()).portfolio()
 
     def record_run(self, ident: str) -> int | None:
-        """The run holding ``[[initiatives]]`` table ``ident``."""
+        """The run holding ``[[initiatives]]`` table ``ident``.
+
+        Looked for where its ``id = "…"`` line is written as vzwatch writes it,
+        each candidate confirmed by what the run holds; else every run is asked.
+        """
+        for number in self._runs_with(f'id = "{ident}"'):
+            payload = self.payload(number)
+            if payload[0] == "i" and _payload_id(payload) == ident:
+                return number
         for number, payload in enumerate(self.payloads):
             if payload[0] == "i" and _payload_id(payload) == ident:
                 return number
         return None
 
     def entry_runs(self, ident: str) -> list[int]:
-        """The runs of ``ident``'s ``[[progress]]`` and ``[[history]]`` entries, in order."""
+        """The runs of ``ident``'s ``[[progress]]`` and ``[[history]]`` entries, in order.
+
+        Those whose ``initiative`` line is written otherwise are missed; a change
+        that then leaves entries naming no initiative fails its check (the full
+        path takes over), so missing one can cost time, never correctness.
+        """
         return [
             number
-            for number, payload in enumerate(self.payloads)
-            if payload[0] in ("p", "h") and payload[1] == ident
+            for number in self._runs_with(f'initiative = "{ident}"')
+            if (payload := self.payload(number))[0] in ("p", "h") and payload[1] == ident
         ]
 
     def check(self, edits: list[Edit]) -> Checked | None:
@@ -1704,7 +1742,7 @@ class Checked(NamedTuple):
     data: bytes
     bounds: list[int]
     digests: tuple[bytes, ...]
-    payloads: list[Payload]
+    payloads: Callable[[], list[Payload]]  # what every new run holds (built when needed)
     fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
     replaced: tuple[Row, ...]  # new rows of the initiatives the change touched
     removed: tuple[str, ...]
@@ -1750,11 +1788,11 @@ class Checked(NamedTuple):
     def _write_again(self, store_path: Path, state: _State, lengths: tuple[int, ...]) -> None:
         new_rows = {row[0]: row for row in self.replaced}
         old_rows = {row[0]: row for row in self.vouched.entry.rows()}
-        order = [_payload_id(payload) for payload in self.payloads if payload[0] == "i"]
+        payloads = self.payloads()
+        order = [_payload_id(payload) for payload in payloads if payload[0] == "i"]
         rows = [new_rows.get(ident) or old_rows[ident] for ident in order]
         compact = tuple(
-            ("i", _payload_id(payload)) if payload[0] == "i" else payload
-            for payload in self.payloads
+            ("i", _payload_id(payload)) if payload[0] == "i" else payload for payload in payloads
         )
         record: RunsRecord = (self.digests, compact, self.vouched.rest, lengths)
         frames = _entry_frames(
@@ -1830,9 +1868,9 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     """``new`` (the vouched bytes with ``edits``) checked by the runs around the edits:
     they are split, hashed and (where new) parsed again; ids, references and order are
     checked against the cache."""
-    bounds, digests, payloads = vouched.bounds, vouched.digests, vouched.payloads
+    bounds, digests = vouched.bounds, vouched.digests
     if not edits:  # nothing to change: the store as it is
-        return Checked(vouched, new, bounds, digests, payloads, (), (), (), False)
+        return Checked(vouched, new, bounds, digests, lambda: vouched.payloads, (), (), (), False)
     count = len(digests)
     regions = _regions(bounds, edits)
     if not regions:
@@ -1853,7 +1891,7 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         spans.append((start, end))
         new_mid.extend(_run_digest(new[a:b]) for a, b in pairwise([*starts, end]))
         old_mid.extend(digests[first : last + 1])
-        old_payloads.extend(payloads[first : last + 1])
+        old_payloads.extend(vouched.payload(number) for number in range(first, last + 1))
     old_set, new_set = set(old_mid), set(new_mid)
     if len(new_set) != len(new_mid):
         return None  # two identical runs: the whole parse counts them
@@ -1907,23 +1945,30 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         return None
     new_bounds: list[int] = []
     new_digests: list[bytes] = []
-    new_payloads: list[Payload] = []
     position = 0  # the next old run not yet copied
     taken = 0  # runs of new_mid already placed
     for (first, last), starts in zip(regions, new_starts, strict=True):
         moved = shifted(bounds[position]) - bounds[position]  # the same for the whole stretch
         new_bounds.extend(at + moved for at in bounds[position:first])
         new_digests.extend(digests[position:first])
-        new_payloads.extend(payloads[position:first])
         new_bounds.extend(starts)
         new_digests.extend(new_mid[taken : taken + len(starts)])
-        new_payloads.extend(mid_payloads[taken : taken + len(starts)])
         taken += len(starts)
         position = last + 1
     moved = len(new) - len(vouched.data)
     new_bounds.extend(at + moved for at in bounds[position:])
     new_digests.extend(digests[position:])
-    new_payloads.extend(payloads[position:])
+
+    def new_payloads() -> list[Payload]:  # only a full rewrite of the entry needs them all
+        payloads, result, position, taken = vouched.payloads, [], 0, 0
+        for (first, last), starts in zip(regions, new_starts, strict=True):
+            result.extend(payloads[position:first])
+            result.extend(mid_payloads[taken : taken + len(starts)])
+            taken += len(starts)
+            position = last + 1
+        result.extend(payloads[position:])
+        return result
+
     reordered = bool(added) and not (at_end and new_ids[-len(added) :] == added)
     return Checked(
         vouched,
