@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
+from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -187,7 +188,8 @@ class Output:
 
     json: Callable[[], Any]
     rows: Callable[[], Sequence[Mapping[str, Any]]]
-    columns: Sequence[str]
+    # The column names, or how to get them (the JSON path imports no formats module).
+    columns: Sequence[str] | Callable[[], Sequence[str]]
     table: Callable[[Console], None]
     headers: Sequence[str] | None = None
     # A document with more than one table (the report) brings its own forms.
@@ -211,7 +213,7 @@ def initiatives_output(
     formats always carry every row. Past ``PLAIN_ROWS`` the table is printed
     as plain lines, because a Rich table of thousands of rows takes seconds.
     """
-    from vzwatch import formats, jsonout
+    from vzwatch import jsonout
 
     def table(console: Console) -> None:
         from vzwatch.render.plain import PLAIN_ROWS, footer, print_plain
@@ -226,13 +228,23 @@ def initiatives_output(
 
     return Output(
         json=lambda: jsonout.initiatives_to_list(initiatives, portfolio),
-        rows=lambda: [formats.initiative_row(i, portfolio) for i in initiatives],
-        columns=formats.INITIATIVE_COLUMNS,
+        rows=lambda: [_formats().initiative_row(i, portfolio) for i in initiatives],
+        columns=lambda: _formats().INITIATIVE_COLUMNS,
         table=table,
         json_text=None
         if snapshot is None
         else lambda: jsonout.initiatives_text(initiatives, snapshot),
     )
+
+
+def _formats() -> ModuleType:
+    from vzwatch import formats  # CSV and Markdown only: the JSON path does without it
+
+    return formats
+
+
+def _columns(output: Output) -> Sequence[str]:
+    return output.columns() if callable(output.columns) else output.columns
 
 
 def chosen_format(fmt: OutputFormat | None, json_flag: bool) -> OutputFormat:
@@ -263,11 +275,11 @@ def emit(fmt: OutputFormat, output: Output) -> None:
             items = value if isinstance(value, list) else [value]
         sys.stdout.write(formats.to_jsonl(items, ascii_only=not is_utf8_stream(sys.stdout)))
     elif fmt is OutputFormat.csv:
-        sys.stdout.write(formats.to_csv(output.rows(), output.columns))
+        sys.stdout.write(formats.to_csv(output.rows(), _columns(output)))
     elif output.markdown is not None:
         sys.stdout.write(output.markdown())
     else:
-        sys.stdout.write(formats.to_markdown(output.rows(), output.columns, output.headers))
+        sys.stdout.write(formats.to_markdown(output.rows(), _columns(output), output.headers))
 
 
 def render(draw: Callable[[Console], None]) -> None:
