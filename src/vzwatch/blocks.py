@@ -38,6 +38,7 @@ __all__ = [
     "Piece",
     "candidate_starts",
     "content_end",
+    "deletion_span",
     "digest",
     "entries",
     "header_path",
@@ -122,18 +123,21 @@ class Index(NamedTuple):
         return _content_end(self.text, piece.body, piece.end)
 
     def deletion_span(self, piece: Piece) -> tuple[int, int]:
-        """What removing a piece takes: its header through its last entry and the blank
-        lines after it. Its lead comments and the comments after its entries stay: they
-        may describe what is around it (the README's promise for `remove`)."""
-        end = self.content_end(piece)
-        text = self.text
-        while end < piece.end:
-            newline = text.find("\n", end, piece.end)
-            line = text[end : piece.end if newline < 0 else newline + 1]
-            if line.strip():
-                break
-            end += len(line)
-        return piece.header, end
+        return deletion_span(self.text, piece)
+
+
+def deletion_span(text: str, piece: Piece) -> tuple[int, int]:
+    """What removing a piece takes: its header through its last entry and the blank
+    lines after it. Its lead comments and the comments after its entries stay: they
+    may describe what is around it (the README's promise for `remove`)."""
+    end = _content_end(text, piece.body, piece.end)
+    while end < piece.end:
+        newline = text.find("\n", end, piece.end)
+        line = text[end : piece.end if newline < 0 else newline + 1]
+        if line.strip():
+            break
+        end += len(line)
+    return piece.header, end
 
 
 def digest(text: str) -> bytes:
@@ -157,12 +161,27 @@ def header_path(line: str) -> tuple[tuple[str, ...], bool]:
         return (name,), opening == "[["
     stripped = line.strip()
     array = stripped.startswith("[[")
-    position = line.index("[") + (2 if array else 1)
+    found = _dotted_key(line, line.index("[") + (2 if array else 1), len(line))
+    if found is None:
+        raise HeaderError(f"cannot read the table header {stripped[:60]!r}")
+    parts, position = found
+    closing = "]]" if array else "]"
+    if not line.startswith(closing, position):
+        raise HeaderError(f"cannot read the table header {stripped[:60]!r}")
+    rest = line[position + len(closing) :].strip()
+    if rest and not rest.startswith("#"):
+        raise HeaderError(f"text after the table header {stripped[:60]!r}")
+    return tuple(parts), array
+
+
+def _dotted_key(text: str, position: int, end: int) -> tuple[list[str], int] | None:
+    """The parts of the (dotted) key at ``position`` — bare, "basic" (unescaped) or
+    'literal' — and where it ends; None when no key starts there."""
     parts: list[str] = []
     while True:
-        match = _KEY_PART.match(line, position)
+        match = _KEY_PART.match(text, position, end)
         if match is None or match.end() == match.start():
-            raise HeaderError(f"cannot read the table header {stripped[:60]!r}")
+            return None
         bare, basic, literal = match.groups()
         if bare is not None:
             parts.append(bare)
@@ -171,17 +190,10 @@ def header_path(line: str) -> tuple[tuple[str, ...], bool]:
         else:
             parts.append(_unescape(basic or ""))
         position = match.end()
-        if line.startswith(".", position):
-            position += 1
-            continue
-        break
-    closing = "]]" if array else "]"
-    if not line.startswith(closing, position):
-        raise HeaderError(f"cannot read the table header {stripped[:60]!r}")
-    rest = line[position + len(closing) :].strip()
-    if rest and not rest.startswith("#"):
-        raise HeaderError(f"text after the table header {stripped[:60]!r}")
-    return tuple(parts), array
+        dot = _ENTRY_KEY_SEPARATOR.match(text, position, end)
+        if dot is None:
+            return parts, position
+        position = dot.end()
 
 
 def _unescape(body: str) -> str:
@@ -367,23 +379,10 @@ def entries(text: str, start: int, end: int) -> list[Entry]:
 
 
 def _entry_key(text: str, position: int, line_end: int) -> tuple[tuple[str, ...], int]:
-    parts: list[str] = []
-    while True:
-        match = _KEY_PART.match(text, position, line_end)
-        if match is None or match.end() == match.start():
-            raise HeaderError(f"cannot read the line {text[position:line_end].strip()[:60]!r}")
-        bare, basic, literal = match.groups()
-        if bare is not None:
-            parts.append(bare)
-        elif literal is not None:
-            parts.append(literal)
-        else:
-            parts.append(_unescape(basic or ""))
-        position = match.end()
-        dot = _ENTRY_KEY_SEPARATOR.match(text, position, line_end)
-        if dot is None:
-            break
-        position = dot.end()
+    found = _dotted_key(text, position, line_end)
+    if found is None:
+        raise HeaderError(f"cannot read the line {text[position:line_end].strip()[:60]!r}")
+    parts, position = found
     equals = _ENTRY_EQUALS.match(text, position, line_end)
     if equals is None:
         raise HeaderError(f"cannot read the line {text[position:line_end].strip()[:60]!r}")

@@ -578,15 +578,7 @@ class _Text:
 
     def deletion_span(self, piece: Piece) -> tuple[int, int]:
         """A piece's header through its last entry and the blank lines after it."""
-        end = self.content_end(piece)
-        text = self.text
-        while end < piece.end:
-            newline = text.find("\n", end, piece.end)
-            line = text[end : piece.end if newline < 0 else newline + 1]
-            if line.strip():
-                break
-            end += len(line)
-        return piece.header, end
+        return blocks.deletion_span(self.text, piece)
 
     def piece_text(self, piece: Piece, *, lead: bool = False) -> str:
         """A piece's header through its last entry (with its lead comments), ending in \\n."""
