@@ -22,8 +22,9 @@ from typer._click import exceptions as click_errors  # typer<0.29 vendors click 
 from typer.core import TyperGroup
 
 from vzwatch import __version__
-from vzwatch.errors import ExitCode, UsageError, VzwatchError
-from vzwatch.textsafe import ASCII_ERRORS, is_utf8_stream, visible
+from vzwatch.cli.edge import PROG, error_line, exit_code, prepare_streams
+from vzwatch.errors import ExitCode, UsageError
+from vzwatch.textsafe import is_utf8_stream, visible
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -34,20 +35,6 @@ if TYPE_CHECKING:
 
 # The records, the store and JSON are imported where they are used: `--help`
 # loads every command module and needs none of them (tests/test_cli_lazy.py).
-
-PROG = "vzwatch"
-
-
-def _error_line(message: str) -> None:
-    sys.stderr.write(f"{PROG}: error: {visible(message)}\n")
-    sys.stderr.flush()
-
-
-def _prepare_streams() -> None:
-    """Let data with en dashes print on ASCII-only terminals and cron mailers."""
-    for stream in (sys.stdout, sys.stderr):
-        if not is_utf8_stream(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors=ASCII_ERRORS)
 
 
 class VzwatchGroup(TyperGroup):
@@ -61,7 +48,7 @@ class VzwatchGroup(TyperGroup):
         standalone_mode: bool = True,
         **extra: Any,
     ) -> Any:
-        _prepare_streams()
+        prepare_streams()
         try:
             result = super().main(
                 args=args,
@@ -71,32 +58,19 @@ class VzwatchGroup(TyperGroup):
                 **extra,
             )
             code = result if isinstance(result, int) else ExitCode.OK
-        except VzwatchError as error:
-            _error_line(error.message)
-            code = error.exit_code
         except click_errors.NoArgsIsHelpError as error:
             error.show()
             code = ExitCode.USAGE
         except click_errors.ClickException as error:
             context = getattr(error, "ctx", None)
             hint = f" (see '{context.command_path} --help')" if context else ""
-            _error_line(error.format_message() + hint)
+            error_line(error.format_message() + hint)
             code = ExitCode.USAGE if isinstance(error, click_errors.UsageError) else error.exit_code
         except typer.Abort:
-            _error_line("aborted")
+            error_line("aborted")
             code = ExitCode.INTERRUPTED
-        except OSError as error:  # e.g. EIO, or stdout closed; user-caused, so no traceback
-            _error_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
-            code = ExitCode.STORE
-        except Exception as error:
-            # A bug, not the user's doing: still one line, and a way to see more.
-            if os.environ.get("VZWATCH_DEBUG"):
-                raise
-            _error_line(
-                f"internal error: {type(error).__name__}: {error} "
-                "(a bug in vzwatch; rerun with VZWATCH_DEBUG=1 for the traceback)"
-            )
-            code = ExitCode.INTERNAL
+        except Exception as error:  # noqa: BLE001 - the edge: one line each (cli.edge)
+            code = exit_code(error)
         if standalone_mode:
             sys.exit(int(code))
         return int(code)

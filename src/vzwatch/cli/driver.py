@@ -10,15 +10,13 @@ so both print the same lines.
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from vzwatch.errors import ExitCode, VzwatchError
-from vzwatch.textsafe import ASCII_ERRORS, is_utf8_stream, visible
-
-PROG = "vzwatch"
+from vzwatch.cli.edge import PROG, exit_code, prepare_streams
+from vzwatch.errors import ExitCode
+from vzwatch.textsafe import visible
 
 
 def plain_call(args: Sequence[str]) -> bool:
@@ -49,31 +47,9 @@ def report(base: Path, ours: Path, theirs: Path, path: str | None) -> ExitCode:
 
 def run(args: Sequence[str]) -> int:
     """Run a plain call; errors become one line and their exit code, as in the Typer app."""
-    for stream in (sys.stdout, sys.stderr):
-        if not is_utf8_stream(stream) and hasattr(stream, "reconfigure"):
-            stream.reconfigure(errors=ASCII_ERRORS)
+    prepare_streams()
     base, ours, theirs, *rest = args
     try:
         return int(report(Path(base), Path(ours), Path(theirs), rest[0] if rest else None))
-    except VzwatchError as error:
-        _error_line(error.message)
-        return int(error.exit_code)
-    except KeyboardInterrupt:
-        _error_line("aborted")
-        return int(ExitCode.INTERRUPTED)
-    except OSError as error:
-        _error_line(f"{error.strerror or error}: {error.filename or ''}".rstrip(": "))
-        return int(ExitCode.STORE)
-    except Exception as error:
-        if os.environ.get("VZWATCH_DEBUG"):
-            raise
-        _error_line(
-            f"internal error: {type(error).__name__}: {error} "
-            "(a bug in vzwatch; rerun with VZWATCH_DEBUG=1 for the traceback)"
-        )
-        return int(ExitCode.INTERNAL)
-
-
-def _error_line(message: str) -> None:
-    sys.stderr.write(f"{PROG}: error: {visible(message)}\n")
-    sys.stderr.flush()
+    except (Exception, KeyboardInterrupt) as error:  # noqa: BLE001 - the edge (cli.edge)
+        return int(exit_code(error))
