@@ -688,13 +688,10 @@ def write_in_place(
     with write_lock(path):
         recorded_ns = time.time_ns()
         read = read_stamped(path)
-        if read.data is None or read.stamp is None:
+        stamped = cache.stamped(read, recorded_ns)
+        if stamped is None or read.data is None:
             return None
         data = read.data
-        stamp = read.stamp
-        stamped = cache.Stamped(
-            (stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns), recorded_ns
-        )
         vouched = cache.vouch(path, data, stamped)
         if vouched is None:
             return None

@@ -48,12 +48,15 @@ from contextlib import suppress
 from dataclasses import replace
 from itertools import accumulate, pairwise
 from pathlib import Path
-from typing import Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
 
 from vzwatch import __version__, schema
 from vzwatch.errors import StoreError
 from vzwatch.model import Initiative, Portfolio, ProgressEntry
 from vzwatch.quarters import FiscalCalendar
+
+if TYPE_CHECKING:
+    from vzwatch.store import StampedRead
 
 __all__ = [
     "NO_CACHE_ENV",
@@ -91,7 +94,6 @@ Payload = tuple[Any, ...]
 _REST: Payload = ("r",)
 _RUN_TABLES = {"initiatives": "i", "progress": "p", "history": "h"}
 _MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as cheap
-_STABLE_READ_TRIES = 5
 _DIGEST_SIZE = 16
 _SCANS_BEFORE_DICT = 64
 _PAYLOAD_CHUNK = 4096
@@ -862,31 +864,15 @@ class Stamped(NamedTuple):
     recorded_ns: int  # the clock just before that stat: "settled" is judged against it
 
 
-def read_stamped(
-    store_path: Path, read: Callable[[Path], bytes | None]
-) -> tuple[bytes | None, Stamped]:
-    """``read(store_path)`` with a stamp that describes exactly the bytes it returned.
-
-    A stamp taken after parsing (or before reading but not checked after) can
-    pair bytes with a later version of the file: a same-size save between the
-    read and the stat would then be served stale for good.
-    """
-    for _ in range(_STABLE_READ_TRIES):
-        recorded_ns = time.time_ns()
-        try:
-            before = _stamp(store_path.stat())
-        except OSError:
-            before = None
-        data = read(store_path)
-        try:
-            after = _stamp(store_path.stat())
-        except OSError:
-            after = None
-        if before is not None and before == after and data is not None and len(data) == before[2]:
-            return data, Stamped(before, recorded_ns)
-        if data is None:
-            return None, Stamped((0, 0, 0, 0, 0), recorded_ns)
-    return data, Stamped((0, 0, -1, 0, 0), recorded_ns)  # never matches: no entry is trusted
+def stamped(read: StampedRead, recorded_ns: int) -> Stamped | None:
+    """A stamped read of the store (``store.read_stamped``) as the cache records it;
+    ``recorded_ns``: the clock just before that read. None: there was no file."""
+    if read.data is None or read.stamp is None:
+        return None
+    stamp = read.stamp
+    return Stamped(
+        (stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns), recorded_ns
+    )
 
 
 def _stored_runs(runs: RunsRecord, data: bytes) -> tuple[Any, ...]:

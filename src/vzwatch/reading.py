@@ -7,6 +7,7 @@ need none of the writing machinery.
 
 from __future__ import annotations
 
+import time
 from datetime import date
 from typing import NamedTuple
 
@@ -25,7 +26,7 @@ from vzwatch.store import (
     StoreLocation,
     decode_store,
     parse_toml,
-    read_store_bytes,
+    read_stamped,
     read_store_text,
 )
 
@@ -43,8 +44,12 @@ def open_snapshot(location: StoreLocation) -> cache.Snapshot:
     hit = cache.snapshot(path)
     if hit is not None:
         return hit
-    data, read = cache.read_stamped(path, lambda _: read_store_bytes(location))
-    assert data is not None  # read_store_bytes raises for a missing store
+    recorded_ns = time.time_ns()
+    bytes_read = read_stamped(path)
+    read = cache.stamped(bytes_read, recorded_ns)
+    if read is None or bytes_read.data is None:  # removed meanwhile: the usual error
+        return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
+    data = bytes_read.data
     hit = cache.snapshot(path, data, read) or cache.changed_snapshot(path, data, read)
     if hit is not None:
         return hit

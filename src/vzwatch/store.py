@@ -367,7 +367,9 @@ def read_stamped(path: Path) -> StampedRead:
     """The store's bytes and stamp, taken before the read and checked after it.
 
     A read that overlaps a change (the stamp moved, or the path now names
-    another file) is repeated; a file that never holds still is an error.
+    another file) is repeated, and so is one that may hold half of an O(1)
+    append (its undo record is still in the lock file: see append_block);
+    a file that never holds still is an error.
     """
     for _ in range(_TORN_READ_RETRIES):
         try:
@@ -396,6 +398,9 @@ def read_stamped(path: Path) -> StampedRead:
         except OSError:
             continue  # replaced or removed right after the read: read again
         if before == after == current and len(data) == before.size:
+            if _append_pending(path):
+                wait_for_appends(path)  # an append is running, or a killed one is undone
+                continue
             return StampedRead(data, before, _settled(before, now))
     raise StoreError(
         f"{_show(path)} kept changing while vzwatch read it (another program is writing it); "
