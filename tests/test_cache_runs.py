@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from vzwatch import cache, reading
+from vzwatch import cache, reading, runs
 from vzwatch.errors import StoreError
 from vzwatch.model import Portfolio, load_portfolio
 from vzwatch.store import StoreLocation
@@ -97,13 +97,13 @@ def test_editing_one_record_by_hand_parses_only_that_run(
 ) -> None:
     parses = count_whole_parses(monkeypatch)
     runs_read: list[bytes] = []
-    original = cache._read_run
+    original = runs._read_run
 
     def counting(run: bytes, fields: Portfolio) -> object:
         runs_read.append(run)
         return original(run, fields)
 
-    monkeypatch.setattr(cache, "_read_run", counting)
+    monkeypatch.setattr(runs, "_read_run", counting)
     text = store.read_text(encoding="utf-8")
     write(store, text.replace('title = "Election Oversight Missions"', 'title = "EOM, renamed"'))
     seen = through_cache(store)

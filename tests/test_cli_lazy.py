@@ -106,6 +106,7 @@ def test_due_json_from_the_cache_loads_no_parser_writer_or_renderer(tmp_path: Pa
     loaded = loaded_after(code, store, tmp_path)
     for module in ("rich", "tomllib", "vzwatch.actions", "vzwatch.tomledit", "vzwatch.cli.report"):
         assert module not in loaded
+    assert "vzwatch.runs" not in loaded  # reads after a change and writes need it, not this
 
 
 def test_the_garbage_collector_runs_again_after_a_command() -> None:

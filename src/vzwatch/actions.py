@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from vzwatch import blocks, cache
+from vzwatch import blocks, cache, runs
 from vzwatch.errors import InvalidQuarter, StoreError, UsageError
 from vzwatch.model import (
     ID_PATTERN,
@@ -85,8 +85,8 @@ class _Loader:
         portfolio = self(text)
         if self._last is not None and self.location.exists:
             document = self._last[1]
-            runs = cache.runs_of(text, document, portfolio)
-            cache.remember(self.location.path, text.encode("utf-8"), portfolio, runs=runs)
+            recorded = runs.runs_of(text, document, portfolio)
+            cache.remember(self.location.path, text.encode("utf-8"), portfolio, runs=recorded)
         return portfolio
 
 
@@ -665,17 +665,17 @@ def without_initiative(text: str, initiative: Initiative, path: Path) -> str:
 # record or two of a store that may hold 100k. When the parse cache vouches
 # for the bytes read under the lock, the command edits only the text of the
 # runs it touches, the result is validated by those runs and the store-wide
-# rules (cache.Vouched.check), and the file is replaced only if it is still
+# rules (runs.Vouched.check), and the file is replaced only if it is still
 # the one that was read. Whenever the cache cannot vouch, or the result is
 # not plainly valid, the full path below runs instead (and says what is wrong).
 
 _Result = TypeVar("_Result")
 # The byte edits to make, and how to describe the result once it is checked.
-Plan = tuple[list["cache.Edit"], Callable[["cache.Checked"], _Result]]
+Plan = tuple[list[runs.Edit], Callable[[runs.Checked], _Result]]
 
 
 def write_in_place(
-    location: StoreLocation, plan: Callable[[cache.Vouched], Plan[_Result] | None]
+    location: StoreLocation, plan: Callable[[runs.Vouched], Plan[_Result] | None]
 ) -> _Result | None:
     """Run ``plan`` on the vouched store and write its result; None: take the full path.
 
@@ -692,7 +692,7 @@ def write_in_place(
         if stamped is None or read.data is None:
             return None
         data = read.data
-        vouched = cache.vouch(path, data, stamped)
+        vouched = runs.vouch(path, data, stamped)
         if vouched is None:
             return None
         planned = plan(vouched)
@@ -712,12 +712,12 @@ def write_in_place(
         return describe(checked)
 
 
-def _find_vouched(vouched: cache.Vouched, id_or_prefix: str) -> Initiative | None:
+def _find_vouched(vouched: runs.Vouched, id_or_prefix: str) -> Initiative | None:
     candidates = vouched.ids.starting_with(id_or_prefix.strip().lower())
     return vouched.initiative(find_id(candidates, id_or_prefix))
 
 
-def _appended(data: bytes, edits: list[cache.Edit], chunks: list[str]) -> list[cache.Edit]:
+def _appended(data: bytes, edits: list[runs.Edit], chunks: list[str]) -> list[runs.Edit]:
     """``edits`` and then ``store.append_text`` of each chunk, as byte edits.
 
     Appending rewrites the store's trailing newlines, so it is an edit of the
@@ -740,7 +740,7 @@ def _appended(data: bytes, edits: list[cache.Edit], chunks: list[str]) -> list[c
 def _edit_fast(
     location: StoreLocation, id_or_prefix: str, request: InitiativeEdit, today: date
 ) -> Edited | None:
-    def plan(vouched: cache.Vouched) -> Plan[Edited] | None:
+    def plan(vouched: runs.Vouched) -> Plan[Edited] | None:
         initiative = _find_vouched(vouched, id_or_prefix)
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
@@ -758,7 +758,7 @@ def _edit_fast(
             edits = _appended(vouched.data, edits, [chunk])
         shown = tuple(key for key in changes if key not in ("start", "end"))
 
-        def describe(checked: cache.Checked) -> Edited:
+        def describe(checked: runs.Checked) -> Edited:
             stored = checked.initiative(initiative.id)
             return Edited(stored or initiative, shown, change)
 
@@ -768,7 +768,7 @@ def _edit_fast(
 
 
 def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
-    def plan(vouched: cache.Vouched) -> Plan[Removed] | None:
+    def plan(vouched: runs.Vouched) -> Plan[Removed] | None:
         key = ident.strip().lower()
         initiative = vouched.initiative(key) if key in vouched.ids else None
         number = None if initiative is None else vouched.record_run(key)
@@ -783,7 +783,7 @@ def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
     return write_in_place(location, plan)
 
 
-def _removal(vouched: cache.Vouched, number: int) -> tuple[int, int, bytes]:
+def _removal(vouched: runs.Vouched, number: int) -> tuple[int, int, bytes]:
     """Remove one run's table: its header through its last entry and the blank lines
     after it; what follows (comments, the next table's lead) stays, as in the full path."""
     run = vouched.run(number).decode("utf-8")
@@ -806,7 +806,7 @@ def _progress_done_fast(
     """A `progress` that marks the initiative done: its status edited in place, the
     entry and the status change appended, all checked by the runs they touch."""
 
-    def plan(vouched: cache.Vouched) -> Plan[ProgressRecorded] | None:
+    def plan(vouched: runs.Vouched) -> Plan[ProgressRecorded] | None:
         initiative = _find_vouched(vouched, id_or_prefix)
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
@@ -824,7 +824,7 @@ def _progress_done_fast(
         ]
         edits = _appended(vouched.data, [(start, end, edited.encode())], chunks)
 
-        def describe(checked: cache.Checked) -> ProgressRecorded:
+        def describe(checked: runs.Checked) -> ProgressRecorded:
             stored = checked.initiative(initiative.id) or initiative
             return ProgressRecorded(stored, entry, initiative.progress, change)
 

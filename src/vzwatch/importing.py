@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from vzwatch import cache
+from vzwatch import runs
 from vzwatch.actions import Plan, _Loader, edit_record, editable, store_index, write_in_place
 from vzwatch.errors import StoreError, UsageError
 from vzwatch.importers import Candidate, Parsed
@@ -292,10 +292,10 @@ def run_import(
     if dry_run:
         return plan_import(current_portfolio(location), parsed.candidates, source=source)
 
-    def in_place(vouched: cache.Vouched) -> Plan[ImportPlan]:
+    def in_place(vouched: runs.Vouched) -> Plan[ImportPlan]:
         plan = plan_import(vouched.portfolio(), parsed.candidates, source=source)
         new = apply_plan(vouched.data.decode("utf-8"), plan, tick, location.path)
-        return cache.changed_range(vouched.data, new.encode("utf-8")), lambda _: plan
+        return runs.changed_range(vouched.data, new.encode("utf-8")), lambda _: plan
 
     done = write_in_place(location, in_place)
     if done is not None:

@@ -50,13 +50,18 @@ def open_snapshot(location: StoreLocation) -> cache.Snapshot:
     if read is None or bytes_read.data is None:  # removed meanwhile: the usual error
         return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
     data = bytes_read.data
-    hit = cache.snapshot(path, data, read) or cache.changed_snapshot(path, data, read)
+    hit = cache.snapshot(path, data, read)
+    if hit is not None:
+        return hit
+    from vzwatch import runs  # only a store that changed needs the run machinery
+
+    hit = runs.changed_snapshot(path, data, read)
     if hit is not None:
         return hit
     text = decode_store(data, path)
     document = parse_toml(text, path)
     portfolio = portfolio_from_document(document, text, path)
-    cache.remember(path, data, portfolio, read=read, runs=cache.runs_of(text, document, portfolio))
+    cache.remember(path, data, portfolio, read=read, runs=runs.runs_of(text, document, portfolio))
     return cache.Snapshot.of(portfolio)
 
 
