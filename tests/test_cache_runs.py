@@ -13,7 +13,7 @@ import re
 from pathlib import Path
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 from vzwatch import cache, reading, runs
@@ -339,6 +339,50 @@ def test_list_json_after_hand_edits_prints_what_a_fresh_parse_prints(
         assert listed(False) == listed(True), new
 
 
+def logged(path: Path, ident: str) -> int:
+    """``vzwatch progress IDENT 50 --note benchmark`` on the store at ``path``: its exit code."""
+    from typer.testing import CliRunner
+
+    from vzwatch.cli import app
+
+    args = ["progress", ident, "50", "--note", "benchmark", "--date", "2025-01-11"]
+    result = CliRunner().invoke(app, [*args, "--today", "2025-02-01", "--file", str(path)])
+    return result.exit_code
+
+
+def test_a_hand_edit_after_o1_appends_is_read_by_its_run_alone(
+    tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """O(1) appends (identical entries among them) leave the runs before them known:
+    a later hand edit in the middle is parsed alone, not the whole store."""
+    path = tmp_path / "big.toml"
+    write(path, a_big_store(600))
+    assert through_cache(path) == parsed_whole(path)
+    for _ in range(3):
+        assert logged(path, "item-599") == 0
+    text = path.read_text(encoding="utf-8")
+    assert text.count('note = "benchmark"') == 3
+    write(path, text.replace('title = "Item 300"', 'title = "Edited by hand"'))
+    parses = count_whole_parses(monkeypatch)
+    runs_read: list[bytes] = []
+    original = runs._read_run
+
+    def counting(run: bytes, fields: Portfolio) -> object:
+        runs_read.append(run)
+        return original(run, fields)
+
+    monkeypatch.setattr(runs, "_read_run", counting)
+
+    seen = through_cache(path)
+
+    assert isinstance(seen, Portfolio)
+    assert seen.find("item-300").title == "Edited by hand"
+    assert seen.find("item-599").progress == 50
+    assert parses == []
+    assert [run for run in runs_read if b"Edited by hand" in run] == runs_read
+    assert seen == parsed_whole(path)
+
+
 def a_big_store(count: int) -> str:
     """A store of ``count`` initiatives with log entries: many groups of runs."""
     parts = [BUNDLED.read_text(encoding="utf-8")]
@@ -363,7 +407,9 @@ def a_big_store(count: int) -> str:
 @given(
     st.lists(
         st.tuples(
-            st.sampled_from(["retitle", "grow", "shrink", "drop-entry", "add-entry", "break"]),
+            st.sampled_from(
+                ["retitle", "grow", "shrink", "drop-entry", "add-entry", "append", "break"]
+            ),
             st.integers(0, 599),
         ),
         min_size=1,
@@ -402,7 +448,49 @@ def test_hand_edits_anywhere_in_a_big_store_read_as_a_fresh_parse(
             text += (
                 f'\n[[progress]]\ninitiative = "item-{number}"\ndate = 2025-02-02\npercent = 7\n'
             )
+        elif kind == "append":  # an O(1) append by vzwatch itself, the same entry every time
+            valid = not isinstance(parsed_whole(path), str)
+            assert logged(path, f"item-{number}") == (0 if valid else 4)
+            text = path.read_text(encoding="utf-8")
+            continue
         else:
             text = text[:at] + 'x"\nbroken' + text[end:]
         write(path, text)
         assert through_cache(path) == parsed_whole(path), (kind, number)
+
+
+_RUN_TEXTS = st.lists(st.binary(min_size=1, max_size=6), min_size=0, max_size=300)
+
+
+@given(
+    old_runs=_RUN_TEXTS,
+    appended=_RUN_TEXTS,
+    at=st.integers(0, 300),
+    cut=st.integers(0, 5),
+    put=_RUN_TEXTS,
+)
+@settings(max_examples=300, deadline=None)
+@example(old_runs=[b"r%d" % n for n in range(100)], appended=[b"a"] * 28, at=128, cut=0, put=[])
+def test_group_digests_after_a_change_are_those_of_a_full_hash(
+    old_runs: list[bytes], appended: list[bytes], at: int, cut: int, put: list[bytes]
+) -> None:
+    """Reusing the recorded group digests of untouched groups gives what hashing all gives,
+    also when runs were appended after the groups were hashed (O(1) appends)."""
+
+    def layout(parts: list[bytes]) -> tuple[bytes, list[int], tuple[bytes, ...]]:
+        bounds = [0]
+        for part in parts:
+            bounds.append(bounds[-1] + len(part))
+        return b"".join(parts), bounds, tuple(runs._run_digest(part) for part in parts)
+
+    old_data, old_bounds, _ = layout(old_runs)
+    old_groups = runs._group_digests(old_data, old_bounds)
+    old_runs = [*old_runs, *appended[:70]]
+    _, _, old_digests = layout(old_runs)
+    at = min(at, len(old_runs))
+    new_runs = [*old_runs[:at], *put[:4], *old_runs[at + cut :]]
+    data, bounds, digests = layout(new_runs)
+
+    reused = runs._regrouped(data, bounds, digests, old_digests, old_groups)
+
+    assert reused == runs._group_digests(data, bounds)

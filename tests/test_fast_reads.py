@@ -49,6 +49,8 @@ def write_store(path: Path, count: int, *, evil_title: str | None = None) -> Non
             "timeline": TIMELINES[n % len(TIMELINES)],
             "pillar": PILLARS[n % len(PILLARS)],
             "status": STATUSES[n % len(STATUSES)],
+            "tags": ["Summit", "aid"][: n % 3],
+            "partners": ["United Nations", "OAS", "Lima Group"][n % 2 : n % 4],
         }
         blocks.append(render_block("initiatives", record))
         if n % 4 == 0:
@@ -81,6 +83,37 @@ def test_due_from_the_cache_is_due_from_the_file(
         cached = output(run, *args, fmt)
         assert cached == output(run, *args, fmt, env=NO_CACHE)
     assert json.loads(output(run, *args, "--json"))  # something is due in each
+
+
+@pytest.mark.parametrize(
+    "filters",
+    [
+        [],
+        ["--status", "planned"],
+        ["--status", "active", "--status", "paused"],
+        ["--pillar", "aid"],
+        ["--pillar", "ELECTIONS"],
+        ["--tag", "summit"],
+        ["--tag", "Summit", "--tag", "AID"],
+        ["--partner", "nations"],
+        ["--active-in", "Q1-2025"],
+        ["--active-in", "FY2024 Q4", "--pillar", "dialogue", "--status", "done"],
+        ["--pillar", "nope"],
+    ],
+)
+def test_list_from_cached_rows_is_list_from_the_file(
+    run: RunCli, store: Path, filters: list[str]
+) -> None:
+    """`list` filters and sorts the cache's rows without building every record: the same
+    rows, in the same order, in every format."""
+    write_store(store, 90)
+    output(run, "list", "--json")  # fill the cache
+    for fmt in ("--json", "--format=csv", "--format=jsonl", "--all"):
+        cached = output(run, "list", *filters, *TODAY, fmt)
+        assert cached == output(run, "list", *filters, *TODAY, fmt, env=NO_CACHE)
+        assert cached == output(run, "list", *filters, *TODAY, fmt)  # remembered views
+    if filters[:1] != ["--pillar"] or filters[1] != "nope":
+        assert json.loads(output(run, "list", *filters, *TODAY, "--json"))
 
 
 def test_due_table_and_errors_are_the_same_through_the_cache(run: RunCli, store: Path) -> None:

@@ -46,13 +46,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, S
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, overload
 
 from vzwatch import __version__, schema
 from vzwatch.model import Initiative, Portfolio, ProgressEntry
 from vzwatch.quarters import FiscalCalendar
 
 if TYPE_CHECKING:
+    from vzwatch.queries import Filters
     from vzwatch.runs import Runs
     from vzwatch.store import StampedRead
 
@@ -73,7 +74,7 @@ __all__ = [
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined;
 # 5: runs (block digests -> validated payloads), the stamp taken before the read
-_FORMAT = 5
+_FORMAT = 6
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -84,6 +85,7 @@ _SEARCHES_BEFORE_SET = 8
 
 Stamp = tuple[int, int, int, int, int]
 Row = tuple[Any, ...]
+Buffer = bytes | memoryview  # UTF-8 text as it is kept in the cache file
 # What one run of the store holds, validated: ("i", bare initiative row) — or ("i", id)
 # where the cached row of that id is the run's record —, ("p", initiative, ordinal,
 # percent, note), ("h", initiative, ordinal, field, from, to), or ("r",) for the rest
@@ -92,6 +94,7 @@ Payload = tuple[Any, ...]
 _REST: Payload = ("r",)
 _RUN_TABLES = {"initiatives": "i", "progress": "p", "history": "h"}
 _DIGEST_SIZE = 16
+_WHOLE_DIGEST_SIZE = 32  # of a store's bytes (run digests are _DIGEST_SIZE)
 _ROWS_PLACED_BY_SEARCH = 32
 # Marks a frame of run digests (where a frame has its CRC: a CRC never equals it
 # by accident in a way that matters, since a misread frame is a miss anyway).
@@ -99,7 +102,7 @@ _SEQUENCE_MARK = b"\xffRUN"
 _VIEWS_MARK = b"\xffVUE"  # a frame of rendered views (see _Entry.views)
 # Which initiatives to build, asked of (status, index of the end quarter or None).
 RowTest = Callable[[str, int | None], bool]
-_STATUS, _END = schema.STATUS_COLUMN, schema.END_COLUMN  # where row_of puts them
+_ID, _STATUS, _END = schema.ID_COLUMN, schema.STATUS_COLUMN, schema.END_COLUMN  # see row_of
 
 
 def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
@@ -156,7 +159,7 @@ def _digest(data: bytes | memoryview) -> bytes:
     global _last_digest
     if _last_digest is not None and _last_digest[0] is data:
         return _last_digest[1]
-    found = hashlib.blake2b(data, digest_size=32).digest()
+    found = hashlib.blake2b(data, digest_size=_WHOLE_DIGEST_SIZE).digest()
     _last_digest = (data, found)
     return found
 
@@ -241,11 +244,16 @@ class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to defi
     def describes(self, data: bytes) -> bool:
         if not self.segments or self.segments[-1][0] != len(data):
             return False
-        if len(self.segments) == 1:  # the whole bytes: hashed once per run of vzwatch
+        if len(self.segments) == 1 and len(self.segments[0][1]) == _WHOLE_DIGEST_SIZE:
+            # The whole bytes: hashed once per run of vzwatch.
             return _digest(data) == self.segments[0][1]
+        import hashlib
+
         view, start = memoryview(data), 0
         for end, digest in self.segments:
-            if _digest(view[start:end]) != digest:
+            # Segments an O(1) append added have whole digests; those a write in
+            # place recorded are its groups of runs (runs._group_digests).
+            if hashlib.blake2b(view[start:end], digest_size=len(digest)).digest() != digest:
                 return False
             start = end
         return True
@@ -483,17 +491,24 @@ class _Entry:
             if len(body) != size:
                 raise ValueError("torn run digests")
             digests, lengths, groups = _read_sequence(body)
+        markers: list[int] = []
         for key, (separator, chunk) in self.tail_runs:
-            # The append put a separator after the last run: its bytes are no longer
-            # the recorded ones. A marker that matches no run stands for it, so it
-            # "vanishes" and what it held is looked at again.
-            stale = b"~" + digests[-1]
-            known[stale] = known[digests[-1]]
-            digests = (*digests[:-1], stale, key)
+            if separator:
+                # The append put a separator ("\n") after the last run: its bytes are
+                # no longer the recorded ones. A marker holding the separator's size
+                # and the old digest stands for it (runs._matches reads it).
+                stale = b"~" + bytes([separator]) + digests[-1]
+                known[stale] = known[digests[-1]]
+                digests = (*digests[:-1], stale)
+                markers.append(len(digests) - 1)
+            digests = (*digests, key)
             if lengths is not None:
                 lengths = (*lengths[:-1], lengths[-1] + separator, chunk)
-            groups = None  # they describe the runs before the append
-        return Runs(digests, rest, known, lengths, groups)
+        if self.tail_runs and groups is not None:
+            # The last group may hold the run the first append extended: drop it;
+            # the others were full groups of runs no append touched.
+            groups = groups[: max(len(groups) - _DIGEST_SIZE, 0)]
+        return Runs(digests, rest, known, lengths, groups, tuple(markers))
 
     def record(
         self,
@@ -528,9 +543,15 @@ class _Entry:
         to write the entry again. Remembered views do not count: they save work."""
         return bool(self.end - self.appends_at - self.view_bytes > self.appends_at)
 
-    def views(self, name: str) -> dict[str, str]:
-        """What a renderer called ``name`` made of each row, for rows unchanged since."""
-        found: dict[str, str] = {}
+    def views(self, name: str) -> dict[str, Buffer]:
+        """What a renderer called ``name`` made of each row (UTF-8), for rows unchanged since.
+
+        A views frame holds the ids, the length of each view and the views end
+        to end: read without decoding, written out as they are.
+        """
+        from array import array
+
+        found: dict[str, Buffer] = {}
         with open(self.path, "rb") as handle:  # noqa: PTH123
             if os.fstat(handle.fileno()).st_ino != self.inode:
                 return found
@@ -543,14 +564,24 @@ class _Entry:
                 body = handle.read(event[2])
                 if zlib.crc32(body[4:]) != int.from_bytes(body[:4], "little"):
                     raise ValueError("torn views frame")
-                recorded_name, pairs = marshal.loads(body[4:])  # noqa: S302 - our own file
-                if recorded_name == name:
-                    found.update(pairs)
+                recorded_name, ids, sizes, joined = marshal.loads(body[4:])  # noqa: S302
+                if recorded_name != name:
+                    continue
+                lengths = array("I")
+                lengths.frombytes(sizes)
+                view, at = memoryview(joined), 0
+                for ident, length in zip(ids.split("\n"), lengths, strict=True):
+                    found[ident] = view[at : at + length]
+                    at += length
         return found
 
-    def record_views(self, name: str, pairs: list[tuple[str, str]]) -> None:
+    def record_views(self, name: str, pairs: list[tuple[str, bytes]]) -> None:
         """Append views of rows as they are now, if nobody appended to this file meanwhile."""
-        body = marshal.dumps((name, tuple(pairs)))
+        from array import array
+
+        ids = "\n".join(ident for ident, _ in pairs)
+        sizes = array("I", [len(view) for _, view in pairs]).tobytes()
+        body = marshal.dumps((name, ids, sizes, b"".join(view for _, view in pairs)))
         body = zlib.crc32(body).to_bytes(4, "little") + body
         with open(self.path, "r+b") as handle:  # noqa: PTH123 - append in place
             st = os.fstat(handle.fileno())
@@ -561,6 +592,38 @@ class _Entry:
             self.end = handle.tell()
         self.view_bytes += 8 + len(body)
         self.view_events.append(("views", self.end - len(body), len(body)))
+
+
+class Built(Sequence[Initiative]):
+    """The initiatives of cached rows, each built the first time it is looked at.
+
+    `list` of a 10k store prints 100 rows of a table, or JSON that the cache
+    remembered per row: building every record would cost more than the rest.
+    """
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.rows = rows
+        self._built: list[Initiative | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, at: int) -> Initiative: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[Initiative]: ...
+
+    def __getitem__(self, at: int | slice) -> Initiative | Sequence[Initiative]:
+        if isinstance(at, slice):
+            return [self[number] for number in range(*at.indices(len(self.rows)))]
+        built = self._built[at]
+        if built is None:
+            built = self._built[at] = schema.initiative_from_row(self.rows[at])
+        return built
+
+    def ids(self) -> list[str]:
+        return [row[_ID] for row in self.rows]
 
 
 class Snapshot:
@@ -604,31 +667,45 @@ class Snapshot:
 
     def rendered(
         self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
-    ) -> list[str]:
-        """``render`` of each initiative, remembered in the cache per row as ``name``.
+    ) -> list[Buffer]:
+        """``render`` of each initiative in UTF-8, remembered in the cache per row as ``name``.
 
         A row's view is dropped whenever the row changes (a write, a hand edit
         read back), so a remembered view is always what ``render`` gives now;
         ``name`` must change whenever ``render`` may give something else.
         """
         if self._entry is None:
-            return [render(item) for item in initiatives]
+            return [render(item).encode() for item in initiatives]
         try:
             views = self._entry.views(name)
         except Exception:  # noqa: BLE001 - any cache problem: render again
             views = {}
-        texts: list[str] = []
-        new: list[tuple[str, str]] = []
-        for item in initiatives:
-            text = views.get(item.id)
+        texts: list[Buffer] = []
+        new: list[tuple[str, bytes]] = []
+        ids = initiatives.ids() if isinstance(initiatives, Built) else [i.id for i in initiatives]
+        for at, ident in enumerate(ids):
+            text = views.get(ident)
             if text is None:
-                text = render(item)
-                new.append((item.id, text))
+                text = render(initiatives[at]).encode()
+                new.append((ident, text))
             texts.append(text)
         if new:
             with suppress(Exception):
                 self._entry.record_views(name, new)
         return texts
+
+    def select(self, filters: Filters) -> Sequence[Initiative]:
+        """The initiatives that pass every filter, in timeline order (queries.select),
+        built from cached rows only when looked at."""
+        from vzwatch import queries
+
+        if self._whole is not None:
+            return queries.select(self._whole, filters)
+        from operator import itemgetter
+
+        rows = self._rows or []
+        facts = list(map(queries.Facts._make, map(itemgetter(*schema.FACTS_COLUMNS), rows)))
+        return Built([rows[at] for at in queries.chosen(facts, filters, self.fields.pillar_name)])
 
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative an id or unambiguous prefix names, building only its record."""

@@ -110,11 +110,13 @@ def _view_name() -> str:
     return f"json-element:{st.st_size}:{st.st_mtime_ns}"
 
 
-def initiatives_text(initiatives: Sequence[Initiative], snapshot: Snapshot) -> str:
-    """The UTF-8 JSON array of ``initiatives``, their elements remembered by the cache."""
+def initiatives_utf8(initiatives: Sequence[Initiative], snapshot: Snapshot) -> bytes:
+    """The JSON array of ``initiatives`` in UTF-8 (as ``array_text`` writes it), its
+    elements remembered by the cache."""
     portfolio = snapshot.fields
     render = partial(initiative_json, portfolio=portfolio)
-    return array_text(snapshot.rendered(_view_name(), initiatives, render))
+    elements = snapshot.rendered(_view_name(), initiatives, render)
+    return b"[\n  " + b",\n  ".join(elements) + b"\n]" if elements else b"[]"
 
 
 def write(value: Any, stream: TextIO) -> None:

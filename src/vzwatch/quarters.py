@@ -202,9 +202,11 @@ class Timeline:
 
         An ongoing timeline with no known start counts as active in every quarter.
         """
-        if self.start is None:
-            return True
-        return self.start <= quarter and (self.end is None or quarter <= self.end)
+        return span_active_in(
+            None if self.start is None else self.start.index,
+            None if self.end is None else self.end.index,
+            quarter.index,
+        )
 
     def ends_in(self, quarter: Quarter) -> bool:
         """Whether the timeline's last quarter is ``quarter`` (never for ongoing ones)."""
@@ -487,3 +489,11 @@ def resolve_quarter(text: str, today: date, fiscal: FiscalCalendar = CALENDAR) -
         return _parse_period_tokens(_tokenize(stripped), fiscal)
     except (_ParseError, InvalidQuarter) as error:
         raise _invalid(text, "quarter", _RESOLVE_FORMS, error) from None
+
+
+def span_active_in(start: int | None, end: int | None, quarter: int) -> bool:
+    """Whether quarters ``start``..``end`` (indices; None: open) overlap ``quarter``.
+
+    An ongoing span with no known start counts as active in every quarter.
+    """
+    return start is None or (start <= quarter and (end is None or quarter <= end))

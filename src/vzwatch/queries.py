@@ -5,11 +5,11 @@ Pure functions over records; ``today`` and quarters come in as arguments.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from typing import NamedTuple
 
 from vzwatch.model import Initiative, Portfolio
-from vzwatch.quarters import Quarter
+from vzwatch.quarters import Quarter, span_active_in
 
 
 class Filters(NamedTuple):
@@ -22,41 +22,82 @@ class Filters(NamedTuple):
     active_in: Quarter | None = None
 
 
-def timeline_order(initiative: Initiative) -> tuple[int, int, str]:
-    """Sort by start, then end: open starts first, open ends last."""
+class Facts(NamedTuple):
+    """What the filters and the timeline order look at, for an initiative or a cached row."""
+
+    status: str
+    pillar: str | None
+    tags: Sequence[str]
+    partners: Sequence[str]
+    start: int | None  # quarter indices (Quarter.index); None: open
+    end: int | None
+    title: str
+
+
+def facts_of(initiative: Initiative) -> Facts:
     timeline = initiative.timeline
-    start = timeline.start.index if timeline.start else -1
-    end = timeline.end.index if timeline.end else 1 << 30
-    return (start, end, initiative.title.casefold())
+    return Facts(
+        initiative.status,
+        initiative.pillar,
+        initiative.tags,
+        initiative.partners,
+        timeline.start.index if timeline.start else None,
+        timeline.end.index if timeline.end else None,
+        initiative.title,
+    )
+
+
+def _order(facts: Facts) -> tuple[int, int, str]:
+    """Sort by start, then end: open starts first, open ends last."""
+    start = -1 if facts.start is None else facts.start
+    end = 1 << 30 if facts.end is None else facts.end
+    return (start, end, facts.title.casefold())
+
+
+def timeline_order(initiative: Initiative) -> tuple[int, int, str]:
+    return _order(facts_of(initiative))
 
 
 def sort_by_timeline(initiatives: Iterable[Initiative]) -> list[Initiative]:
     return sorted(initiatives, key=timeline_order)
 
 
-def _matches_pillar(portfolio: Portfolio, initiative: Initiative, wanted: str) -> bool:
-    wanted = wanted.casefold()
-    return initiative.pillar is not None and wanted in (
-        initiative.pillar.casefold(),
-        portfolio.pillar_name(initiative.pillar).casefold(),
-    )
+def chosen(
+    facts: Sequence[Facts], filters: Filters, pillar_name: Callable[[str | None], str]
+) -> list[int]:
+    """Where the initiatives that pass every filter are in ``facts``, in timeline order."""
+    statuses = set(filters.statuses)
+    tags = {tag.casefold() for tag in filters.tags}
+    partner = filters.partner.casefold() if filters.partner else None
+    pillar = filters.pillar.casefold() if filters.pillar is not None else None
+    active_in = filters.active_in.index if filters.active_in is not None else None
+    if not (statuses or tags or partner or pillar is not None or active_in is not None):
+        order = [_order(item) for item in facts]
+        return sorted(range(len(facts)), key=order.__getitem__)
+    found = [
+        at
+        for at, item in enumerate(facts)
+        if (not statuses or item.status in statuses)
+        and (
+            pillar is None
+            or (
+                item.pillar is not None
+                and pillar in (item.pillar.casefold(), pillar_name(item.pillar).casefold())
+            )
+        )
+        and tags <= {tag.casefold() for tag in item.tags}
+        and (partner is None or any(partner in p.casefold() for p in item.partners))
+        and (active_in is None or span_active_in(item.start, item.end, active_in))
+    ]
+    return sorted(found, key=lambda at: _order(facts[at]))
 
 
 def select(portfolio: Portfolio, filters: Filters) -> list[Initiative]:
     """The initiatives that pass every filter, in timeline order."""
-    statuses = set(filters.statuses)
-    tags = {tag.casefold() for tag in filters.tags}
-    partner = filters.partner.casefold() if filters.partner else None
-    chosen = [
-        initiative
-        for initiative in portfolio.initiatives
-        if (not statuses or initiative.status in statuses)
-        and (filters.pillar is None or _matches_pillar(portfolio, initiative, filters.pillar))
-        and tags <= {tag.casefold() for tag in initiative.tags}
-        and (partner is None or any(partner in p.casefold() for p in initiative.partners))
-        and (filters.active_in is None or initiative.timeline.active_in(filters.active_in))
+    items = portfolio.initiatives
+    return [
+        items[at] for at in chosen([facts_of(i) for i in items], filters, portfolio.pillar_name)
     ]
-    return sort_by_timeline(chosen)
 
 
 def due(portfolio: Portfolio, quarter: Quarter, *, overdue: bool = False) -> list[Initiative]:

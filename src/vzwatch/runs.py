@@ -169,6 +169,7 @@ class Runs(NamedTuple):
     known: Known
     lengths: tuple[int, ...] | None = None  # of each run, in bytes, when known
     groups: bytes | None = None  # digests of each _GROUP_RUNS runs' bytes (see _group_digests)
+    markers: tuple[int, ...] = ()  # the runs whose digest is a marker (see cache._Entry.runs)
 
 
 def _lengths(bounds: list[int]) -> tuple[int, ...]:
@@ -210,6 +211,36 @@ def _group_digests(data: bytes, bounds: list[int]) -> bytes:
         blake2b(data[bounds[at] : bounds[min(at + _GROUP_RUNS, count)]], digest_size=16).digest()
         for at in range(0, count, _GROUP_RUNS)
     )
+
+
+def _regrouped(
+    data: bytes,
+    bounds: list[int],
+    digests: tuple[bytes, ...],
+    old_digests: tuple[bytes, ...],
+    old_groups: bytes | None,
+) -> bytes:
+    """The group digests of new runs, hashing only the groups a change touched.
+
+    A recorded group other than the last was a full _GROUP_RUNS runs when it
+    was hashed, so where the new runs at its places have the same digests its
+    bytes are the same; the last recorded group may have been shorter, and a
+    run an O(1) append extended is a marker that matches nothing.
+    """
+    full = len(old_groups) // _DIGEST_SIZE - 1 if old_groups else 0
+    if not old_groups or len(old_groups) % _DIGEST_SIZE or full * _GROUP_RUNS > len(old_digests):
+        return _group_digests(data, bounds)
+    import hashlib
+
+    blake2b, count = hashlib.blake2b, len(digests)
+    parts: list[bytes] = []
+    for number, at in enumerate(range(0, count, _GROUP_RUNS)):
+        end = min(at + _GROUP_RUNS, count)
+        if number < full and end - at == _GROUP_RUNS and digests[at:end] == old_digests[at:end]:
+            parts.append(old_groups[number * _DIGEST_SIZE : (number + 1) * _DIGEST_SIZE])
+        else:
+            parts.append(blake2b(data[bounds[at] : bounds[end]], digest_size=16).digest())
+    return b"".join(parts)
 
 
 def _run_bounds(data: bytes) -> list[int]:
@@ -323,7 +354,9 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                     change.digests,
                     updated.removed,
                     lengths=_lengths(change.bounds),
-                    groups=_group_digests(data, change.bounds),
+                    groups=_regrouped(
+                        data, change.bounds, change.digests, runs.digests, runs.groups
+                    ),
                 )
         return Snapshot(_fields_of(entry.head), rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
@@ -370,7 +403,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         bounds = _run_bounds(data)
         digests = tuple(run_digests(data, bounds))
         head, tail = _common_ends(old, digests)
-        groups = _group_digests(data, bounds)
+        groups = _regrouped(data, bounds, digests, old, runs.groups)
     else:
         bounds, digests, head, tail, groups = split
     old_mid, new_mid = old[head : len(old) - tail], digests[head : len(digests) - tail]
@@ -439,8 +472,9 @@ def _split_by_groups(
     The recorded lengths give where each old run and group of runs would be;
     groups whose bytes are unchanged there (from the start, and from the end
     with the shift in size) are unchanged runs, and only the runs between are
-    split and hashed again. Returns the new bounds, the new digests, how many
-    runs are unchanged at the start and at the end, and the new group
+    split and hashed again. Runs the groups do not cover (those O(1) appends
+    added) are compared one by one. Returns the new bounds, the new digests,
+    how many runs are unchanged at the start and at the end, and the new group
     digests; None when the lengths or groups are not known.
     """
     import hashlib
@@ -451,7 +485,8 @@ def _split_by_groups(
         lengths is None
         or groups is None
         or len(lengths) != count
-        or len(groups) != -(-count // _GROUP_RUNS) * _DIGEST_SIZE
+        or len(groups) % _DIGEST_SIZE
+        or len(groups) // _DIGEST_SIZE > -(-count // _GROUP_RUNS)
     ):
         return None
     blake2b = hashlib.blake2b
@@ -459,9 +494,8 @@ def _split_by_groups(
     shift = len(data) - before[-1]
 
     def same(start: int, end: int, moved: int, digest: bytes) -> bool:
-        return (
-            0 <= start + moved <= end + moved <= len(data)
-            and blake2b(data[start + moved : end + moved], digest_size=16).digest() == digest
+        return 0 <= start + moved <= end + moved <= len(data) and _matches(
+            data[start + moved : end + moved], digest
         )
 
     def group(number: int) -> tuple[int, int, bytes]:
@@ -470,27 +504,34 @@ def _split_by_groups(
         return before[at], before[end], groups[number * 16 : number * 16 + 16]
 
     total = len(groups) // _DIGEST_SIZE
+    grouped = min(total * _GROUP_RUNS, count)  # runs after these are in no group
     first = 0  # groups unchanged from the start
     while first < total and same(*group(first)[:2], 0, group(first)[2]):
         first += 1
     head = first * _GROUP_RUNS  # then runs, one by one
     while head < count and same(before[head], before[head + 1], 0, old[head]):
         head += 1
-    last = total  # groups unchanged at the end, after the start's (also in the new bytes)
-    while (
-        last - 1 > first
-        and group(last - 1)[0] + shift >= before[head]
-        and same(*group(last - 1)[:2], shift, group(last - 1)[2])
-    ):
-        last -= 1
-    tail_start = min(last * _GROUP_RUNS, count)
-    while tail_start - 1 >= head and same(
-        before[tail_start - 1], before[tail_start], shift, old[tail_start - 1]
-    ):
-        tail_start -= 1
-        if before[tail_start] + shift < before[head]:
-            tail_start += 1
-            break
+
+    def unchanged_before(end: int, floor: int) -> int:
+        """Walk back from run ``end`` over runs unchanged at the end (not below ``floor``)."""
+        while (
+            end - 1 >= max(head, floor)
+            and before[end - 1] + shift >= before[head]
+            and same(before[end - 1], before[end], shift, old[end - 1])
+        ):
+            end -= 1
+        return end
+
+    tail_start = unchanged_before(count, grouped)  # the runs no group covers
+    if tail_start == grouped:
+        last = total  # groups unchanged at the end, after the start's (also in the new bytes)
+        while (
+            last - 1 > first
+            and group(last - 1)[0] + shift >= before[head]
+            and same(*group(last - 1)[:2], shift, group(last - 1)[2])
+        ):
+            last -= 1
+        tail_start = unchanged_before(min(last * _GROUP_RUNS, count), 0)
     # A run's start depends on the byte before it: keep one unchanged run on each side.
     head = max(head - 1, 0)
     tail_start = min(tail_start + 1, count)
@@ -500,9 +541,16 @@ def _split_by_groups(
     starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(data, start, end))]
     middle = [blake2b(data[a:b], digest_size=16).digest() for a, b in pairwise([*starts, end])]
     bounds = [*before[:head], *starts, *(at + shift for at in before[tail_start:])]
-    digests = (*old[:head], *middle, *old[tail_start:])
+    digests_list = [*old[:head], *middle, *old[tail_start:]]
+    moved = len(digests_list) - count
+    for number in runs.markers:  # unchanged runs now: their digest is known again
+        at = number if number < head else number + moved if number >= tail_start else -1
+        if at >= 0:
+            digests_list[at] = _run_digest(data[bounds[at] : bounds[at + 1]])
+    digests = tuple(digests_list)
     tail = count - tail_start
-    if len(digests) == count:  # the same groups: only those the change touched differ
+    if len(digests) == count and total == -(-count // _GROUP_RUNS) and not runs.markers:
+        # The same groups: only those the change touched differ.
         touched = range(head // _GROUP_RUNS, -(-tail_start // _GROUP_RUNS))
         fresh = {
             n: _group_digests(data, bounds[n * _GROUP_RUNS : (n + 1) * _GROUP_RUNS + 1])
@@ -510,8 +558,21 @@ def _split_by_groups(
         }
         new_groups = b"".join(fresh.get(n, groups[n * 16 : n * 16 + 16]) for n in range(total))
     else:
-        new_groups = _group_digests(data, bounds)
+        new_groups = _regrouped(data, bounds, digests, old, groups)
     return bounds, digests, head, tail, new_groups
+
+
+def _matches(run: bytes, key: bytes) -> bool:
+    """Whether ``run`` is the run ``key`` names: its digest, or a marker (see
+    cache._Entry.runs) for a recorded run an O(1) append put a separator after."""
+    if len(key) == _DIGEST_SIZE:
+        return _run_digest(run) == key
+    separator = key[1] if key[:1] == b"~" and len(key) == _DIGEST_SIZE + 2 else -1
+    return (
+        0 <= separator <= len(run)
+        and run[len(run) - separator :] == b"\n" * separator
+        and _run_digest(run[: len(run) - separator]) == key[2:]
+    )
 
 
 class _RunChange(NamedTuple):
@@ -700,14 +761,16 @@ class Vouched:
         self.fields = _fields_of(entry.head)
         known = runs.known
         lengths = runs.lengths
+        # As recorded (markers and all), for the group digests of the next entry.
+        self.recorded, self.recorded_groups = runs.digests, runs.groups
         if lengths is not None and len(lengths) == len(runs.digests) and sum(lengths) == len(data):
             # The entry describes these very bytes: its runs are theirs, no split needed.
             self.bounds = [0, *accumulate(lengths)]
             digests = list(runs.digests)
-            for number, key in enumerate(digests):
-                if len(key) != _DIGEST_SIZE:  # a run an O(1) append added a separator to
-                    digests[number] = _run_digest(self.run(number))
-                    known.setdefault(digests[number], known[key])
+            for number in runs.markers:  # a run an O(1) append added a separator to
+                key = digests[number]
+                digests[number] = _run_digest(self.run(number))
+                known.setdefault(digests[number], known[key])
             self.digests = tuple(digests)
         else:
             self.bounds = _run_bounds(data)
@@ -844,13 +907,21 @@ class Checked(NamedTuple):
             data = self.data
             if stamp[2] != len(data):
                 return
-            state = _State(stamp, written_ns, ((len(data), _digest(data)),), data[-3:], False)
             entry = self.vouched.entry
             lengths = _lengths(self.bounds)
+            vouched = self.vouched
+            groups = _regrouped(
+                data, self.bounds, self.digests, vouched.recorded, vouched.recorded_groups
+            )
+            # The groups' digests describe the new bytes: no need to hash them all again.
+            segments = tuple(
+                (self.bounds[min(at + _GROUP_RUNS, len(lengths))], groups[n * 16 : n * 16 + 16])
+                for n, at in enumerate(range(0, len(lengths), _GROUP_RUNS))
+            )
+            state = _State(stamp, written_ns, segments or ((0, _digest(b"")),), data[-3:], False)
             if self.reordered or entry.outgrown():
                 self._write_again(store_path, state, lengths)
                 return
-            groups = _group_digests(data, self.bounds)
             entry.record(
                 state,
                 self.replaced,

@@ -1046,6 +1046,17 @@ def _column(kind: RecordKind, attr: str) -> int:
 ID_COLUMN = _column(INITIATIVE, "id")
 STATUS_COLUMN = _column(INITIATIVE, "status")
 END_COLUMN = _column(INITIATIVE, "timeline") + 1
+# The columns of what queries.Facts holds, in its order: `list` filters and sorts
+# cached rows by them and builds records only for what it shows.
+FACTS_COLUMNS = (
+    STATUS_COLUMN,
+    _column(INITIATIVE, "pillar"),
+    _column(INITIATIVE, "tags"),
+    _column(INITIATIVE, "partners"),
+    _column(INITIATIVE, "timeline"),
+    END_COLUMN,
+    _column(INITIATIVE, "title"),
+)
 
 
 initiative_row: Callable[[Initiative], Row] = _encoder(INITIATIVE)

@@ -751,9 +751,9 @@ def _swap_in(tmp: Path, real: Path, expected: StampedRead, shown: Path) -> None:
     file appeared meanwhile. Where the exchange is not available the window
     is the few microseconds between the check and the rename.
     """
-    if not still_as_read(real, expected):
-        raise _changed(shown)
     if expected.stamp is None:  # no store yet: create it, but never over one made meanwhile
+        if not still_as_read(real, expected):
+            raise _changed(shown)
         try:
             os.link(tmp, real)
         except FileExistsError:
@@ -763,7 +763,12 @@ def _swap_in(tmp: Path, real: Path, expected: StampedRead, shown: Path) -> None:
             return
         tmp.unlink()
         return
+    # The stamp alone here: the bytes are compared on the file the exchange takes away.
+    if not _stamp_unchanged(real, expected):
+        raise _changed(shown)
     if not _exchange(tmp, real):
+        if not still_as_read(real, expected):
+            raise _changed(shown)
         tmp.replace(real)
         return
     # tmp now names the old store. A rename may change its ctime, not the rest.
@@ -782,6 +787,13 @@ def _swap_in(tmp: Path, real: Path, expected: StampedRead, shown: Path) -> None:
             )
         raise _changed(shown)
     tmp.unlink()  # the old store; a crash before this leaves a temp file the next write removes
+
+
+def _stamp_unchanged(path: Path, expected: StampedRead) -> bool:
+    try:
+        return stamp_of(path.stat()) == expected.stamp
+    except OSError:
+        return False
 
 
 def _is_the_file_read(path: Path, expected: StampedRead) -> bool:

@@ -170,7 +170,7 @@ class Output:
     jsonl: Callable[[], Sequence[Any]] | None = None
     markdown: Callable[[], str] | None = None
     # The JSON already as UTF-8 text (elements the cache remembers), when it can be.
-    json_text: Callable[[], str] | None = None
+    json_utf8: Callable[[], bytes] | None = None  # the JSON text, encoded (a faster way)
 
 
 def initiatives_output(
@@ -205,9 +205,9 @@ def initiatives_output(
         rows=lambda: [_formats().initiative_row(i, portfolio) for i in initiatives],
         columns=lambda: _formats().INITIATIVE_COLUMNS,
         table=table,
-        json_text=None
+        json_utf8=None
         if snapshot is None
-        else lambda: jsonout.initiatives_text(initiatives, snapshot),
+        else lambda: jsonout.initiatives_utf8(initiatives, snapshot),
     )
 
 
@@ -234,8 +234,10 @@ def emit(fmt: OutputFormat, output: Output) -> None:
         output.table(stdout_console())
         return
     if fmt is OutputFormat.json:
-        if output.json_text is not None and is_utf8_stream(sys.stdout):
-            sys.stdout.write(output.json_text() + "\n")
+        binary = getattr(sys.stdout, "buffer", None)
+        if output.json_utf8 is not None and binary is not None and is_utf8_stream(sys.stdout):
+            sys.stdout.flush()
+            binary.write(output.json_utf8() + b"\n")
         else:
             emit_json(output.json())
         return

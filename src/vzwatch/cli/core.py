@@ -73,11 +73,10 @@ def list_command(
       vzwatch list --status planned --active-in Q1-2025
     """
     from vzwatch import reading
-    from vzwatch.queries import select
 
     fmt = chosen_format(output_format, json_output)
     snapshot = reading.open_snapshot(locate(file))
-    portfolio = snapshot.portfolio()
+    portfolio = snapshot.fields
     filters = make_filters(
         portfolio,
         today_from(today),
@@ -88,7 +87,7 @@ def list_command(
         active_in=active_in,
     )
     rows = None if show_all else limit
-    chosen = select(portfolio, filters)
+    chosen = snapshot.select(filters)
     emit(fmt, initiatives_output(chosen, portfolio, table_rows=rows, snapshot=snapshot))
 
 
