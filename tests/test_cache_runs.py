@@ -17,8 +17,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from vzwatch.domain.errors import StoreError
-from vzwatch.domain.portfolio import Portfolio, load_portfolio
+from vzwatch.domain.portfolio import Portfolio
 from vzwatch.operations import reading
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.storage import cache, runs
 from vzwatch.storage.store import StoreLocation
 from vzwatch.storage.store import parse_toml as store_parse_toml

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import RunCli
 from vzwatch.domain.errors import ExitCode, StoreError
-from vzwatch.domain.portfolio import load_portfolio
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.operations.validation import check_text
 
 

@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import BUNDLED
 from vzwatch.domain.errors import StoreError
-from vzwatch.domain.portfolio import load_portfolio
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.operations.validation import check_text
 from vzwatch.storage.merge import merge_stores
 from vzwatch.storage.store import append_text

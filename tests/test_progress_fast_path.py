@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import BUNDLED, RunCli
 from vzwatch.domain.errors import ExitCode
-from vzwatch.domain.portfolio import load_portfolio
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.storage import cache
 from vzwatch.storage.tomledit import render_block
 

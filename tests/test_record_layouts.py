@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import RunCli
 from vzwatch.domain.errors import ExitCode
-from vzwatch.domain.portfolio import load_portfolio
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.operations.writing import InitiativeEdit, edit_initiative, remove_initiative
 from vzwatch.storage.store import StoreLocation
 

@@ -12,7 +12,6 @@ from vzwatch.domain.portfolio import (
     Initiative,
     Portfolio,
     ProgressEntry,
-    load_portfolio,
 )
 from vzwatch.domain.quarters import Quarter, parse_timeline
 from vzwatch.domain.report import (
@@ -22,6 +21,7 @@ from vzwatch.domain.report import (
     forecast_finish,
     schedule_health,
 )
+from vzwatch.operations.reading import load_portfolio
 
 Q1_2025 = Quarter(2025, 1)
 

@@ -31,13 +31,13 @@ from vzwatch.domain.portfolio import (
     check_pillar,
     check_unique,
     initiative_record,
-    load_portfolio,
     orphan_message,
 )
 from vzwatch.domain.quarters import FiscalCalendar, Quarter, Timeline
 from vzwatch.domain.schema import HISTORY, INITIATIVE, KINDS, PILLAR, PORTFOLIO, PROGRESS, Status
 from vzwatch.formats.contract import initiative_to_dict
 from vzwatch.formats.tabular import INITIATIVE_COLUMNS, initiative_row
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.storage import cache
 
 EVERY_FIELD = REPO / "tests" / "data" / "every-field.toml"

@@ -17,7 +17,7 @@ import pytest
 
 from tests.conftest import RunCli
 from vzwatch.domain.errors import ExitCode, StoreError
-from vzwatch.domain.portfolio import load_portfolio
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.storage import blocks
 
 TODAY = ("--today", "2025-04-02")

@@ -14,7 +14,8 @@ import pytest
 
 from tests.reliability.conftest import Vz, child_env, finish, start, temp_files, vzwatch_command
 from vzwatch.domain.errors import ExitCode
-from vzwatch.domain.portfolio import Portfolio, load_portfolio
+from vzwatch.domain.portfolio import Portfolio
+from vzwatch.operations.reading import load_portfolio
 from vzwatch.operations.validation import check_text
 from vzwatch.storage.tomledit import render_block
 

@@ -16,7 +16,7 @@ import pytest
 from tests.conftest import BUNDLED
 from tests.reliability.conftest import Vz, child_env, temp_files, vzwatch_command
 from vzwatch.domain.errors import ExitCode
-from vzwatch.domain.portfolio import load_portfolio
+from vzwatch.operations.reading import load_portfolio
 
 
 @pytest.fixture

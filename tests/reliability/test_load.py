@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tests.reliability.conftest import Vz, child_env, finish, start, vzwatch_command
 from vzwatch.domain.errors import ExitCode
-from vzwatch.domain.portfolio import load_portfolio
+from vzwatch.operations.reading import load_portfolio
 
 WRITERS = 40
 

@@ -27,9 +27,8 @@ from vzwatch.domain.errors import ExitCode, UsageError
 from vzwatch.domain.text import is_utf8_stream, visible
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from vzwatch.domain.portfolio import Initiative, Portfolio
+    from vzwatch.render.console import Console
     from vzwatch.storage.cache import Snapshot
     from vzwatch.storage.store import StoreLocation
 

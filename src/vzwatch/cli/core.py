@@ -41,7 +41,7 @@ from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import visible
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from vzwatch.render.console import Console
 
 
 @app.command("list")

@@ -21,9 +21,8 @@ from vzwatch.cli.app import (
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
     from vzwatch.domain.report import Report
+    from vzwatch.render.console import Console
 
 
 class GroupBy(StrEnum):

@@ -1,7 +1,8 @@
 """Records and validation: what an initiative is, and what a valid store holds.
 
-``load_portfolio`` turns the text of a store into immutable records or raises
-one ``StoreError`` naming the file, the line and the record. It is the
+``portfolio_from_document`` turns a parsed store into immutable records or
+raises one ``StoreError`` naming the file, the line and the record; with the
+TOML parse in front of it (``operations.reading.load_portfolio``) it is the
 ``check`` every write runs on the old and the new text, so a store that
 vzwatch writes always loads again.
 
@@ -70,7 +71,6 @@ __all__ = [
     "find_id",
     "history_record",
     "initiative_record",
-    "load_portfolio",
     "new_id",
     "orphan_message",
     "portfolio_from_document",
@@ -134,13 +134,6 @@ def _table_list(
         problems.append(Problem(path, None, None, f"'{key}' must be written as [[{key}]] tables"))
         return []
     return value
-
-
-def load_portfolio(text: str, path: Path) -> Portfolio:
-    """Parse and validate the text of a store; raise StoreError pointing at the problem."""
-    from vzwatch.storage.store import parse_toml
-
-    return portfolio_from_document(parse_toml(text, path), text, path)
 
 
 def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) -> Portfolio:

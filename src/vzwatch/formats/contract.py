@@ -8,9 +8,9 @@ fast path that scripts and cron jobs use.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from functools import partial
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.domain.schema import INITIATIVE, json_getter, ordered, timeline_json
@@ -18,7 +18,17 @@ from vzwatch.domain.text import escape_json_text, is_utf8_stream
 
 if TYPE_CHECKING:
     from vzwatch.domain.chart import Plan
-    from vzwatch.storage.cache import Snapshot
+
+    class Remembered(Protocol):
+        """What the parse cache's ``Snapshot`` offers: the store's fields, and views
+        of rows it remembers (formats know no storage; the cache passes itself in)."""
+
+        fields: Portfolio
+
+        def rendered(
+            self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
+        ) -> list[str]: ...
+
 
 SCHEMA_VERSION = 1
 
@@ -110,7 +120,7 @@ def _view_name() -> str:
     return f"json-element:{st.st_size}:{st.st_mtime_ns}"
 
 
-def initiatives_text(initiatives: Sequence[Initiative], snapshot: Snapshot) -> str:
+def initiatives_text(initiatives: Sequence[Initiative], snapshot: Remembered) -> str:
     """The UTF-8 JSON array of ``initiatives``, their elements remembered by the cache."""
     portfolio = snapshot.fields
     render = partial(initiative_json, portfolio=portfolio)

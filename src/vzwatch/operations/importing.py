@@ -22,14 +22,13 @@ from vzwatch.domain.portfolio import (
     Portfolio,
     history_record,
     initiative_record,
-    load_portfolio,
     new_id,
 )
 from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import INITIATIVE, ordered, toml_value
 from vzwatch.domain.text import visible
 from vzwatch.formats.sources import Candidate, Parsed
-from vzwatch.operations.reading import open_portfolio
+from vzwatch.operations.reading import load_portfolio, open_portfolio
 from vzwatch.operations.writing import (
     Plan,
     _Loader,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import time
 from datetime import date
+from pathlib import Path
 from typing import NamedTuple
 
 from vzwatch.domain.errors import InvalidQuarter, UsageError
@@ -16,7 +17,6 @@ from vzwatch.domain.portfolio import (
     FINISHED_STATUSES,
     Initiative,
     Portfolio,
-    load_portfolio,
     portfolio_from_document,
 )
 from vzwatch.domain.quarters import FiscalCalendar, Quarter, resolve_quarter
@@ -29,6 +29,11 @@ from vzwatch.storage.store import (
     read_stamped,
     read_store_text,
 )
+
+
+def load_portfolio(text: str, path: Path) -> Portfolio:
+    """Parse and validate the text of a store; raise StoreError pointing at the problem."""
+    return portfolio_from_document(parse_toml(text, path), text, path)
 
 
 def open_snapshot(location: StoreLocation) -> cache.Snapshot:
