@@ -43,7 +43,6 @@ TOLERANCE = 10
 """Points either side of the expected progress that still count as on track."""
 
 GROUPINGS = ("pillar", "status", "partner")
-HEALTHS = ("done", "cancelled", "not started", "overdue", "ongoing", "behind", "ahead", "on track")
 _LAST_DAY = date(MAX_YEAR, 12, 31)
 
 
@@ -58,7 +57,7 @@ def expected_progress(timeline: Timeline, today: date) -> int | None:
 
 
 def schedule_health(initiative: Initiative, today: date) -> str:
-    """One of ``HEALTHS``, by the rules in this module's docstring."""
+    """The health of ``initiative`` on ``today``, by the rules in this module's docstring."""
     timeline = initiative.timeline
     progress = initiative.progress
     if initiative.status == Status.DONE or progress >= 100:

@@ -30,9 +30,6 @@ if TYPE_CHECKING:
         ) -> list[str]: ...
 
 
-SCHEMA_VERSION = 1
-
-
 def timeline_fields(initiative: Initiative) -> dict[str, Any]:
     """The ``timeline`` object: as written, canonical start and end, and ``ongoing``."""
     return timeline_json(initiative.timeline, initiative.timeline_text)

@@ -12,8 +12,6 @@ from datetime import date, datetime
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.formats import contract, tabular
 
-EXPORT_FORMATS = ("ics", "csv", "json", "markdown")
-
 
 def export_text(
     fmt: str,

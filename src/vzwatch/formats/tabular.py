@@ -17,8 +17,6 @@ from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.domain.schema import INITIATIVE, flat_cells, ordered
 from vzwatch.domain.text import escape_json_text, visible
 
-FORMATS = ("table", "json", "jsonl", "csv", "markdown")
-
 # The released column order; a field added to the schema later comes after these.
 _RELEASED_COLUMNS = (
     "id",

@@ -52,7 +52,6 @@ __all__ = [
     "locate_store",
     "parse_toml",
     "read_stamped",
-    "read_store_bytes",
     "read_store_text",
     "stamp_of",
     "still_as_read",
@@ -298,14 +297,6 @@ def bundled_store_text() -> str:
             f"package nor {_show(checkout)} exists); reinstall vzwatch or pass --file"
         )
     return _decode(data, checkout)
-
-
-def read_store_bytes(location: StoreLocation) -> bytes:
-    """The store's bytes (not decoded); a missing file is an error, as in read_store_text."""
-    data = _read_bytes(location.path)
-    if data is None:
-        raise StoreError(_missing_message(location.path))
-    return data
 
 
 def decode_store(data: bytes, path: Path) -> str:
