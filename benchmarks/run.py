@@ -321,8 +321,8 @@ class Bench:
         return path
 
     def cache_entry(self, store: Path) -> Path:
-        """The parse-cache file of a store (vzwatch.cache names it by the store's path)."""
-        from vzwatch.cache import entry_path
+        """The parse-cache file of a store (vzwatch.storage.cache names it by the store's path)."""
+        from vzwatch.storage.cache import entry_path
 
         return entry_path(store, self.work / "cache" / "vzwatch")
 

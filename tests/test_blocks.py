@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from vzwatch import blocks
+from vzwatch.storage import blocks
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "initiatives.toml"
 

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch import cache
-from vzwatch.store import StoreLocation
+from vzwatch.storage import cache
+from vzwatch.storage.store import StoreLocation
 
 pytestmark = pytest.mark.usefixtures("cache_home")
 
@@ -167,7 +167,7 @@ def test_a_store_with_initiatives_in_the_root_table_is_not_appended_to(
 
 def test_an_interrupted_append_is_undone_before_the_next_read(run: RunCli, store: Path) -> None:
     """What a writer killed halfway through an append leaves behind, repaired."""
-    from vzwatch.store import _undo_record
+    from vzwatch.storage.store import _undo_record
 
     ids(run)
     before = store.read_bytes()
@@ -183,7 +183,7 @@ def test_an_interrupted_append_is_undone_before_the_next_read(run: RunCli, store
 
 
 def test_a_complete_unacknowledged_append_is_kept(run: RunCli, store: Path) -> None:
-    from vzwatch.store import _undo_record
+    from vzwatch.storage.store import _undo_record
 
     st = store.stat()
     block = b'\n[[initiatives]]\nid = "whole"\ntitle = "Whole"\ntimeline = "Q1 2025"\n'

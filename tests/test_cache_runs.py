@@ -16,11 +16,13 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from vzwatch import cache, reading, runs
-from vzwatch.errors import StoreError
-from vzwatch.model import Portfolio, load_portfolio
-from vzwatch.store import StoreLocation
-from vzwatch.store import parse_toml as store_parse_toml
+from vzwatch.domain.errors import StoreError
+from vzwatch.domain.portfolio import Portfolio
+from vzwatch.operations import reading
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.storage import cache, runs
+from vzwatch.storage.store import StoreLocation
+from vzwatch.storage.store import parse_toml as store_parse_toml
 
 BUNDLED = Path(__file__).resolve().parents[1] / "data" / "initiatives.toml"
 
@@ -297,7 +299,7 @@ def test_a_file_put_back_by_hand_after_an_o1_append_reads_as_put_back(
 def test_validate_of_a_store_changed_by_hand_parses_only_the_change(
     store: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vzwatch.validate import check_files
+    from vzwatch.operations.validation import check_files
 
     parses = count_whole_parses(monkeypatch)
     text = store.read_text(encoding="utf-8")

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 
 def test_add_prints_the_new_id_and_appends_at_the_end(run: RunCli, store: Path) -> None:

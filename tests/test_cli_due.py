@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 
 def test_due_in_q1_2025_lists_the_election_missions(run: RunCli) -> None:

@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 TODAY = ("--today", "2025-04-02")
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 READ_COMMANDS = [["list"], ["list", "--json"], ["show", "election"], ["due", "-q", "Q1-2025"]]
 
@@ -89,7 +89,7 @@ def test_error_messages_never_echo_control_characters(run: RunCli) -> None:
 def test_a_bug_is_one_line_with_its_own_exit_code(
     run: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from vzwatch import reading
+    from vzwatch.operations import reading
 
     def broken(*_: object) -> None:
         raise RuntimeError("boom")

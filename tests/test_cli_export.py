@@ -8,7 +8,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 
 def test_json_export_is_list_json(run: RunCli) -> None:

@@ -9,7 +9,7 @@ import pytest
 
 from tests.conftest import RunCli
 from tests.test_importers import SEED
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 PROGRESS = """
 [[progress]]

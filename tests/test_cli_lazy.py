@@ -94,7 +94,7 @@ def test_help_loads_command_modules_but_no_core_module(tmp_path: Path) -> None:
     loaded = loaded_after("from vzwatch.cli import main\nmain(['--help'])", store, tmp_path)
     assert {f"vzwatch.cli.{module}" for module in COMMAND_MODULES.values()} <= loaded
     core = {m for m in loaded if m.startswith("vzwatch.") and not m.startswith("vzwatch.cli")}
-    assert core <= {"vzwatch.errors", "vzwatch.textsafe"}
+    assert core <= {"vzwatch.domain", "vzwatch.domain.errors", "vzwatch.domain.text"}
 
 
 @pytest.mark.subprocess
@@ -104,9 +104,15 @@ def test_due_json_from_the_cache_loads_no_parser_writer_or_renderer(tmp_path: Pa
     code = "from vzwatch.cli import main\nmain(['due', '--quarter', 'Q1-2025', '--json'])"
     loaded_after(code, store, tmp_path)  # fills the cache
     loaded = loaded_after(code, store, tmp_path)
-    for module in ("rich", "tomllib", "vzwatch.actions", "vzwatch.tomledit", "vzwatch.cli.report"):
+    for module in (
+        "rich",
+        "tomllib",
+        "vzwatch.operations.writing",
+        "vzwatch.storage.tomledit",
+        "vzwatch.cli.report",
+    ):
         assert module not in loaded
-    assert "vzwatch.runs" not in loaded  # reads after a change and writes need it, not this
+    assert "vzwatch.storage.runs" not in loaded  # reads after a change and writes need it, not this
 
 
 def test_the_garbage_collector_runs_again_after_a_command() -> None:

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 
 def test_list_shows_the_three_bundled_initiatives_in_timeline_order(run: RunCli) -> None:

@@ -9,15 +9,15 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.cli import progress as progress_commands
-from vzwatch.errors import ExitCode
+from vzwatch.cli import updates as update_commands
+from vzwatch.domain.errors import ExitCode
 
 TODAY = ("--today", "2025-03-31")
 
 
 @pytest.fixture
 def terminal(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(progress_commands, "_stdin_is_terminal", lambda: True)
+    monkeypatch.setattr(update_commands, "_stdin_is_terminal", lambda: True)
 
 
 def ids(run: RunCli) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 TODAY = ("--today", "2025-03-31")
 

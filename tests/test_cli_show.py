@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 
 def test_show_by_full_id(run: RunCli) -> None:

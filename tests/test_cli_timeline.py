@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 
 from tests.conftest import RunCli
 from vzwatch.cli import app
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 TODAY = "2025-02-14"
 PROGRESS = """
@@ -78,9 +78,9 @@ def test_renderer_falls_back_to_ascii_on_a_console_that_cannot_encode_blocks() -
     from datetime import date
 
     from tests.test_timeline import SEED
+    from vzwatch.domain.chart import plan
+    from vzwatch.render.chart import print_timeline
     from vzwatch.render.console import make_console
-    from vzwatch.render.timeline import print_timeline
-    from vzwatch.timeline import plan
 
     buffer = io.BytesIO()
     stream = io.TextIOWrapper(buffer, encoding="ascii")

@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode, StoreError
-from vzwatch.model import load_portfolio
-from vzwatch.validate import check_text
+from vzwatch.domain.errors import ExitCode, StoreError
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.operations.validation import check_text
 
 
 def line_of(text: str, content: str) -> int:

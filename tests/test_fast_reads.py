@@ -9,9 +9,9 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch import cache
-from vzwatch.errors import ExitCode
-from vzwatch.tomledit import render_block
+from vzwatch.domain.errors import ExitCode
+from vzwatch.storage import cache
+from vzwatch.storage.tomledit import render_block
 
 TODAY = ("--today", "2025-03-31")
 NO_CACHE: dict[str, str | None] = {cache.NO_CACHE_ENV: "1"}

@@ -9,8 +9,8 @@ import json
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
-from vzwatch.formats import INITIATIVE_COLUMNS, csv_cell, markdown_cell, to_csv, to_markdown
+from vzwatch.domain.errors import ExitCode
+from vzwatch.formats.tabular import INITIATIVE_COLUMNS, csv_cell, markdown_cell, to_csv, to_markdown
 
 
 @pytest.mark.parametrize(

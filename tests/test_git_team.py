@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 from tests.conftest import BUNDLED, Run
 from tests.test_merge import add_progress, edit, resolve
 from vzwatch.cli import app, main
-from vzwatch.errors import ExitCode
-from vzwatch.gitrepo import attributes_line, driver_command
-from vzwatch.model import load_portfolio
+from vzwatch.domain.errors import ExitCode
+from vzwatch.operations.git import attributes_line, driver_command
+from vzwatch.operations.reading import load_portfolio
 
 STORE = Path("data") / "initiatives.toml"
 ELECTION = "election-oversight-missions"

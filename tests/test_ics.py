@@ -11,8 +11,8 @@ import pytest
 
 from tests.conftest import RunCli
 from tests.test_timeline import SEED, initiative
-from vzwatch.errors import ExitCode
-from vzwatch.ics import calendar, escape_text, fold
+from vzwatch.domain.errors import ExitCode
+from vzwatch.formats.ics import calendar, escape_text, fold
 
 TODAY = date(2025, 2, 14)
 NOW = datetime(2025, 2, 14, 9, 30, tzinfo=UTC)

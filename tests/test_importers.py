@@ -9,8 +9,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vzwatch.errors import UsageError
-from vzwatch.importers import (
+from vzwatch.domain.errors import UsageError
+from vzwatch.domain.quarters import Quarter, Timeline
+from vzwatch.formats.sources import (
     decode_source,
     detect_format,
     match_columns,
@@ -18,7 +19,6 @@ from vzwatch.importers import (
     parse_markdown,
     split_row,
 )
-from vzwatch.quarters import Quarter, Timeline
 
 # A verbatim copy of the seed article (/work/shared/seed), messy second table included.
 SEED = Path(__file__).parent / "data" / "japan-venezuela-article.md"

@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 ELECTION_MISSIONS = {
     "id": "election-oversight-missions",

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
-from vzwatch.store import append_text, line_ending
+from vzwatch.domain.errors import ExitCode
+from vzwatch.storage.store import append_text, line_ending
 
 NO_CACHE: dict[str, str | None] = {"VZWATCH_NO_CACHE": "1"}
 TODAY = ("--today", "2025-03-31")

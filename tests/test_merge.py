@@ -1,4 +1,4 @@
-"""The three-way merge of store texts (vzwatch.merge): by record, by field, by entry."""
+"""The three-way merge of store texts (vzwatch.storage.merge): by record, by field, by entry."""
 
 from __future__ import annotations
 
@@ -14,12 +14,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import BUNDLED
-from vzwatch.errors import StoreError
-from vzwatch.merge import merge_stores
-from vzwatch.model import load_portfolio
-from vzwatch.store import append_text
-from vzwatch.tomledit import DELETE, delete_block, edit_block, find_records, render_block
-from vzwatch.validate import check_text
+from vzwatch.domain.errors import StoreError
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.operations.validation import check_text
+from vzwatch.storage.merge import merge_stores
+from vzwatch.storage.store import append_text
+from vzwatch.storage.tomledit import DELETE, delete_block, edit_block, find_records, render_block
 
 BASE = BUNDLED.read_text(encoding="utf-8")
 ELECTION = "election-oversight-missions"

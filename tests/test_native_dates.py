@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 NO_CACHE: dict[str, str | None] = {"VZWATCH_NO_CACHE": "1"}
 TODAY = "2025-04-02"

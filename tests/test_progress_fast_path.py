@@ -16,10 +16,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import BUNDLED, RunCli
-from vzwatch import cache
-from vzwatch.errors import ExitCode
-from vzwatch.model import load_portfolio
-from vzwatch.tomledit import render_block
+from vzwatch.domain.errors import ExitCode
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.storage import cache
+from vzwatch.storage.tomledit import render_block
 
 TODAY = ("--today", "2025-03-31")
 NO_CACHE: dict[str, str | None] = {cache.NO_CACHE_ENV: "1"}

@@ -1,4 +1,4 @@
-"""Tests for vzwatch.quarters: parsing, quarter arithmetic, fiscal calendars, timelines."""
+"""Tests for vzwatch.domain.quarters: parsing, quarter arithmetic, fiscal calendars, timelines."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vzwatch.errors import InvalidQuarter
-from vzwatch.quarters import (
+from vzwatch.domain.errors import InvalidQuarter
+from vzwatch.domain.quarters import (
     CALENDAR,
     JAPAN,
     US_FEDERAL,

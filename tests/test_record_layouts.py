@@ -16,10 +16,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import RunCli
-from vzwatch.actions import InitiativeEdit, edit_initiative, remove_initiative
-from vzwatch.errors import ExitCode
-from vzwatch.model import load_portfolio
-from vzwatch.store import StoreLocation
+from vzwatch.domain.errors import ExitCode
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.operations.writing import InitiativeEdit, edit_initiative, remove_initiative
+from vzwatch.storage.store import StoreLocation
 
 TODAY = ("--today", "2025-04-02")
 PATH = Path("store.toml")

@@ -7,15 +7,21 @@ from pathlib import Path
 
 import pytest
 
-from vzwatch.model import HistoryEntry, Initiative, Portfolio, ProgressEntry, load_portfolio
-from vzwatch.quarters import Quarter, parse_timeline
-from vzwatch.report import (
+from vzwatch.domain.portfolio import (
+    HistoryEntry,
+    Initiative,
+    Portfolio,
+    ProgressEntry,
+)
+from vzwatch.domain.quarters import Quarter, parse_timeline
+from vzwatch.domain.report import (
     build_report,
     expected_progress,
     finished_on,
     forecast_finish,
     schedule_health,
 )
+from vzwatch.operations.reading import load_portfolio
 
 Q1_2025 = Quarter(2025, 1)
 
@@ -225,7 +231,7 @@ def test_finished_is_the_start_of_the_last_run_of_100() -> None:
 
 
 def portfolio_of(*initiatives: Initiative) -> Portfolio:
-    from vzwatch.model import Pillar
+    from vzwatch.domain.portfolio import Pillar
 
     pillars = (Pillar("b", "Bravo"), Pillar("a", "Alpha"))
     return Portfolio(initiatives=initiatives, pillars=pillars)

@@ -1,6 +1,6 @@
 """One schema: every record kind and field is declared once, and nothing drops a field.
 
-A field added to ``vzwatch.schema`` must reach the records, the cache rows,
+A field added to ``vzwatch.domain.schema`` must reach the records, the cache rows,
 the JSON, the columns and the new TOML tables without another edit; these
 tests fail when one of them would silently lose it.
 """
@@ -21,11 +21,9 @@ import pytest
 import typer
 
 from tests.conftest import REPO, RunCli
-from vzwatch import cache, schema
-from vzwatch.errors import ExitCode
-from vzwatch.formats import INITIATIVE_COLUMNS, initiative_row
-from vzwatch.jsonout import initiative_to_dict
-from vzwatch.model import (
+from vzwatch.domain import schema
+from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.portfolio import (
     STATUSES,
     Initiative,
     Portfolio,
@@ -33,11 +31,14 @@ from vzwatch.model import (
     check_pillar,
     check_unique,
     initiative_record,
-    load_portfolio,
     orphan_message,
 )
-from vzwatch.quarters import FiscalCalendar, Quarter, Timeline
-from vzwatch.schema import HISTORY, INITIATIVE, KINDS, PILLAR, PORTFOLIO, PROGRESS, Status
+from vzwatch.domain.quarters import FiscalCalendar, Quarter, Timeline
+from vzwatch.domain.schema import HISTORY, INITIATIVE, KINDS, PILLAR, PORTFOLIO, PROGRESS, Status
+from vzwatch.formats.contract import initiative_to_dict
+from vzwatch.formats.tabular import INITIATIVE_COLUMNS, initiative_row
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.storage import cache
 
 EVERY_FIELD = REPO / "tests" / "data" / "every-field.toml"
 ROW_KINDS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
@@ -83,16 +84,16 @@ def test_statuses_are_the_status_enum_and_compare_equal_to_stored_strings() -> N
 
 
 def test_every_status_has_a_style_a_colour_and_calendar_statuses() -> None:
-    from vzwatch.ics import EVENT_STATUS, TODO_STATUS
+    from vzwatch.formats.ics import EVENT_STATUS, TODO_STATUS
+    from vzwatch.formats.svg import STATUS_COLOURS
     from vzwatch.render.tables import STATUS_STYLES
-    from vzwatch.svgchart import STATUS_COLOURS
 
     for table in (EVENT_STATUS, TODO_STATUS, STATUS_STYLES, STATUS_COLOURS):
         assert set(table) == set(Status)
 
 
 def test_an_unknown_status_never_breaks_a_calendar() -> None:
-    from vzwatch.ics import calendar
+    from vzwatch.formats.ics import calendar
 
     item = every_field().find("plan")
     odd = dataclasses.replace(item, status="someday-maybe")
@@ -379,11 +380,12 @@ def test_a_new_initiative_table_has_the_stored_fields_in_schema_order() -> None:
 
 
 def test_import_compares_and_reports_every_stored_field() -> None:
-    from vzwatch import importers, importing
+    from vzwatch.formats import sources
+    from vzwatch.operations import importing
 
     stored = {spec.key for spec in INITIATIVE.stored()} - {"id"}
     assert set(importing._FIELD_ORDER) == stored
-    assert {spec.key for spec in importers._JSON_FIELDS} == stored - {"title", "timeline"}
+    assert {spec.key for spec in sources._JSON_FIELDS} == stored - {"title", "timeline"}
 
 
 def test_ordered_keeps_the_released_order_and_appends_new_names() -> None:

@@ -1,4 +1,4 @@
-"""Tests for vzwatch.store: locating, reading, parsing, locking and atomic writes.
+"""Tests for vzwatch.storage.store: locating, reading, parsing, locking and atomic writes.
 
 Everything happens under tmp_path with explicit env mappings, so no test can
 touch the real per-user store. Locking and concurrency are tested across real
@@ -23,9 +23,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vzwatch import store as store_module
-from vzwatch.errors import StoreError, StoreLockedError
-from vzwatch.store import (
+from vzwatch.domain.errors import StoreError, StoreLockedError
+from vzwatch.storage import store as store_module
+from vzwatch.storage.store import (
     StoreLocation,
     append_text,
     atomic_write,
@@ -513,8 +513,8 @@ def test_write_over_file_size_limit_fails_cleanly(tmp_path: Path) -> None:
         """
         import resource, signal, sys
         from pathlib import Path
-        from vzwatch.errors import StoreError
-        from vzwatch.store import atomic_write
+        from vzwatch.domain.errors import StoreError
+        from vzwatch.storage.store import atomic_write
         # CPython ignores SIGXFSZ at start-up, but an embedding host may not:
         # restore the default (kill the process) to prove atomic_write copes.
         signal.signal(signal.SIGXFSZ, signal.SIG_DFL)
@@ -801,7 +801,7 @@ WRITER = textwrap.dedent(
     """
     import sys
     from pathlib import Path
-    from vzwatch.store import StoreLocation, append_text, parse_toml, write_store
+    from vzwatch.storage.store import StoreLocation, append_text, parse_toml, write_store
 
     path, worker = Path(sys.argv[1]), sys.argv[2]
     location = StoreLocation(path, "option", "--file option")

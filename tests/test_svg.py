@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.test_timeline import SEED
-from vzwatch.svgchart import timeline_html, timeline_svg
-from vzwatch.timeline import plan
+from vzwatch.domain.chart import plan
+from vzwatch.formats.svg import timeline_html, timeline_svg
 
 TODAY = date(2025, 2, 14)
 SVG = "{http://www.w3.org/2000/svg}"

@@ -8,10 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from vzwatch.errors import UsageError
-from vzwatch.model import Initiative, ProgressEntry
-from vzwatch.quarters import Quarter, Timeline, parse_timeline
-from vzwatch.timeline import (
+from vzwatch.domain.chart import (
     MIN_CELL_WIDTH,
     Cell,
     default_window,
@@ -20,6 +17,9 @@ from vzwatch.timeline import (
     plan,
     progress_cells,
 )
+from vzwatch.domain.errors import UsageError
+from vzwatch.domain.portfolio import Initiative, ProgressEntry
+from vzwatch.domain.quarters import Quarter, Timeline, parse_timeline
 
 TODAY = date(2025, 2, 14)  # the middle of Q1-2025
 

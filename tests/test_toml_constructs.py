@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch import blocks
-from vzwatch.errors import ExitCode, StoreError
-from vzwatch.model import load_portfolio
+from vzwatch.domain.errors import ExitCode, StoreError
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.storage import blocks
 
 TODAY = ("--today", "2025-04-02")
 CONSTRUCTS = Path(__file__).parent / "data" / "toml-constructs"
@@ -279,7 +279,7 @@ def test_headers_people_write_never_stop_a_write(
 
 @pytest.mark.parametrize("name", sorted(path.name for path in CONSTRUCTS.glob("*.toml")))
 def test_the_editor_and_the_block_index_agree_on_every_header(name: str) -> None:
-    from vzwatch.tomledit import scan
+    from vzwatch.storage.tomledit import scan
 
     text = store_with((CONSTRUCTS / name).read_bytes().decode("utf-8"), "top")
     index = blocks.index(text)

@@ -11,7 +11,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.conftest import BUNDLED
-from vzwatch.tomledit import (
+from vzwatch.storage.tomledit import (
     DELETE,
     TomlEditError,
     delete_block,

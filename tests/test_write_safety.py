@@ -20,10 +20,10 @@ from typing import Any
 import pytest
 
 from tests.conftest import RunCli
-from vzwatch import actions
-from vzwatch import store as store_module
-from vzwatch.errors import ExitCode, StoreError
-from vzwatch.store import StoreLocation, append_text, parse_toml, read_stamped, write_store
+from vzwatch.domain.errors import ExitCode, StoreError
+from vzwatch.operations import writing
+from vzwatch.storage import store as store_module
+from vzwatch.storage.store import StoreLocation, append_text, parse_toml, read_stamped, write_store
 
 TODAY = ("--today", "2025-04-02")
 HAND_EDIT = "# saved by hand while vzwatch was working\n"
@@ -277,7 +277,7 @@ def test_an_o1_append_never_lands_on_a_same_size_in_place_rewrite(
     change = rewrite_in_place_keeping_size_and_mtime(store, *HAND_TITLE)
     with monkeypatch.context() as patch:
         if moment == "before the append starts":
-            hand_edit_before(patch, actions, "append_block", change)
+            hand_edit_before(patch, writing, "append_block", change)
         else:
             hand_edit_before(patch, store_module, "_undo_record", change)
         result = run(*command)

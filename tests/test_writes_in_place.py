@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from tests.conftest import BUNDLED, RunCli
-from vzwatch import model
+from vzwatch.domain import portfolio
 
 COMMANDS: list[list[str]] = [
     ["edit", "election", "--status", "active"],
@@ -54,13 +54,13 @@ def stores(tmp_path: Path) -> tuple[Path, Path]:
 def count_whole_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """Count whole-store validations (a run is validated by the schema's readers alone)."""
     whole: list[int] = []
-    original = model.portfolio_from_document
+    original = portfolio.portfolio_from_document
 
-    def counting(document: object, text: str, path: Path) -> model.Portfolio:
+    def counting(document: object, text: str, path: Path) -> portfolio.Portfolio:
         whole.append(1)
         return original(document, text, path)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(model, "portfolio_from_document", counting)
+    monkeypatch.setattr(portfolio, "portfolio_from_document", counting)
     return whole
 
 
@@ -150,8 +150,8 @@ def test_the_fast_path_writes_and_says_exactly_what_the_full_path_does(
 def test_a_hand_save_just_before_the_fast_replace_is_kept_and_the_write_redone(
     run: RunCli, stores: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, command: list[str]
 ) -> None:
-    from vzwatch import actions
-    from vzwatch.store import atomic_write as real
+    from vzwatch.operations import writing
+    from vzwatch.storage.store import atomic_write as real
 
     cached, _ = stores
     assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
@@ -166,7 +166,7 @@ def test_a_hand_save_just_before_the_fast_replace_is_kept_and_the_write_redone(
             swap.replace(cached)
         real(path, data, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(actions, "atomic_write", save_then_replace)
+    monkeypatch.setattr(writing, "atomic_write", save_then_replace)
     result = run(*command, "-f", str(cached))
     assert result.exit_code == 0, result.stderr
     assert saves == [1]

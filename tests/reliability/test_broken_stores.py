@@ -12,7 +12,7 @@ import pytest
 
 from tests.conftest import BUNDLED
 from tests.reliability.conftest import Vz, finish, start
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 GOOD = BUNDLED.read_text(encoding="utf-8")
 

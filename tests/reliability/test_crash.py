@@ -13,10 +13,11 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.conftest import Vz, child_env, finish, start, temp_files, vzwatch_command
-from vzwatch.errors import ExitCode
-from vzwatch.model import Portfolio, load_portfolio
-from vzwatch.tomledit import render_block
-from vzwatch.validate import check_text
+from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.portfolio import Portfolio
+from vzwatch.operations.reading import load_portfolio
+from vzwatch.operations.validation import check_text
+from vzwatch.storage.tomledit import render_block
 
 KILLS = 40
 

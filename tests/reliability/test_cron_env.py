@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from tests.reliability.conftest import vzwatch_command
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 CRON = {"PATH": "/usr/bin:/bin"}
 ASCII_LOCALE = {"LC_ALL": "C", "PYTHONUTF8": "0", "PYTHONIOENCODING": "ascii"}

@@ -15,8 +15,8 @@ import pytest
 
 from tests.conftest import BUNDLED
 from tests.reliability.conftest import Vz, child_env, temp_files, vzwatch_command
-from vzwatch.errors import ExitCode
-from vzwatch.model import load_portfolio
+from vzwatch.domain.errors import ExitCode
+from vzwatch.operations.reading import load_portfolio
 
 
 @pytest.fixture

@@ -16,7 +16,7 @@ import icalendar
 import pytest
 
 from tests.reliability.conftest import Vz, child_env, vzwatch_command
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 MARKUP = ["[red]x[/]", "[/]", ":skull:", "[link=http://evil]click[/link]", "[bold"]
 CONTROL = [

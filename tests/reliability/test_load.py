@@ -7,8 +7,8 @@ import subprocess
 from pathlib import Path
 
 from tests.reliability.conftest import Vz, child_env, finish, start, vzwatch_command
-from vzwatch.errors import ExitCode
-from vzwatch.model import load_portfolio
+from vzwatch.domain.errors import ExitCode
+from vzwatch.operations.reading import load_portfolio
 
 WRITERS = 40
 

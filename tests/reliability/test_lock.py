@@ -7,7 +7,7 @@ import time
 from pathlib import Path
 
 from tests.reliability.conftest import Vz
-from vzwatch.errors import ExitCode
+from vzwatch.domain.errors import ExitCode
 
 
 def test_a_held_lock_is_reported_within_the_configured_wait(store: Path, vz: Vz) -> None:

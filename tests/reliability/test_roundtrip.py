@@ -20,9 +20,9 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from vzwatch.cli import app
-from vzwatch.errors import ExitCode
-from vzwatch.model import ID_PATTERN, STATUSES
-from vzwatch.tomledit import render_block, render_value
+from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.portfolio import ID_PATTERN, STATUSES
+from vzwatch.storage.tomledit import render_block, render_value
 
 # Letters of many scripts, digits, punctuation, spaces and symbols; no control,
 # format (bidi) or separator characters, which vzwatch refuses on input.

@@ -23,15 +23,14 @@ from typer.core import TyperGroup
 
 from vzwatch import __version__
 from vzwatch.cli.edge import PROG, error_line, exit_code, prepare_streams
-from vzwatch.errors import ExitCode, UsageError
-from vzwatch.textsafe import is_utf8_stream, visible
+from vzwatch.domain.errors import ExitCode, UsageError
+from vzwatch.domain.text import is_utf8_stream, visible
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from vzwatch.cache import Snapshot
-    from vzwatch.model import Initiative, Portfolio
-    from vzwatch.store import StoreLocation
+    from vzwatch.domain.portfolio import Initiative, Portfolio
+    from vzwatch.render.console import Console
+    from vzwatch.storage.cache import Snapshot
+    from vzwatch.storage.store import StoreLocation
 
 # The records, the store and JSON are imported where they are used: `--help`
 # loads every command module and needs none of them (tests/test_cli_lazy.py).
@@ -108,7 +107,7 @@ QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (YYYY-MM-D
 
 
 def locate(file: Path | None) -> StoreLocation:
-    from vzwatch.store import locate_store
+    from vzwatch.storage.store import locate_store
 
     return locate_store(file, os.environ, Path.cwd())
 
@@ -131,9 +130,9 @@ def stdout_console() -> Console:
 
 
 def emit_json(value: Any) -> None:
-    from vzwatch import jsonout
+    from vzwatch.formats import contract
 
-    jsonout.write(value, sys.stdout)
+    contract.write(value, sys.stdout)
 
 
 class OutputFormat(StrEnum):
@@ -187,7 +186,7 @@ def initiatives_output(
     formats always carry every row. Past ``PLAIN_ROWS`` the table is printed
     as plain lines, because a Rich table of thousands of rows takes seconds.
     """
-    from vzwatch import jsonout
+    from vzwatch.formats import contract
 
     def table(console: Console) -> None:
         from vzwatch.render.plain import PLAIN_ROWS, footer, print_plain
@@ -201,20 +200,20 @@ def initiatives_output(
         print_initiatives(console, shown, portfolio, title=title, total=len(initiatives))
 
     return Output(
-        json=lambda: jsonout.initiatives_to_list(initiatives, portfolio),
+        json=lambda: contract.initiatives_to_list(initiatives, portfolio),
         rows=lambda: [_formats().initiative_row(i, portfolio) for i in initiatives],
         columns=lambda: _formats().INITIATIVE_COLUMNS,
         table=table,
         json_utf8=None
         if snapshot is None
-        else lambda: jsonout.initiatives_utf8(initiatives, snapshot),
+        else lambda: contract.initiatives_utf8(initiatives, snapshot),
     )
 
 
 def _formats() -> ModuleType:
-    from vzwatch import formats  # CSV and Markdown only: the JSON path does without it
+    from vzwatch.formats import tabular  # CSV and Markdown only: the JSON path does without it
 
-    return formats
+    return tabular
 
 
 def _columns(output: Output) -> Sequence[str]:
@@ -241,7 +240,7 @@ def emit(fmt: OutputFormat, output: Output) -> None:
         else:
             emit_json(output.json())
         return
-    from vzwatch import formats
+    from vzwatch.formats import tabular
 
     if fmt is OutputFormat.jsonl:
         if output.jsonl is not None:
@@ -249,13 +248,13 @@ def emit(fmt: OutputFormat, output: Output) -> None:
         else:
             value = output.json()
             items = value if isinstance(value, list) else [value]
-        sys.stdout.write(formats.to_jsonl(items, ascii_only=not is_utf8_stream(sys.stdout)))
+        sys.stdout.write(tabular.to_jsonl(items, ascii_only=not is_utf8_stream(sys.stdout)))
     elif fmt is OutputFormat.csv:
-        sys.stdout.write(formats.to_csv(output.rows(), _columns(output)))
+        sys.stdout.write(tabular.to_csv(output.rows(), _columns(output)))
     elif output.markdown is not None:
         sys.stdout.write(output.markdown())
     else:
-        sys.stdout.write(formats.to_markdown(output.rows(), _columns(output), output.headers))
+        sys.stdout.write(tabular.to_markdown(output.rows(), _columns(output), output.headers))
 
 
 def render(draw: Callable[[Console], None]) -> None:

@@ -1,7 +1,7 @@
 """The core commands: list, show, add, due, where.
 
-Each command parses its options, calls ``vzwatch.reading`` (reads) or
-``vzwatch.actions`` (writes) and hands the result to JSON (``vzwatch.jsonout``)
+Each command parses its options, calls ``vzwatch.operations.reading`` (reads) or
+``vzwatch.operations.writing`` (writes) and hands the result to JSON (``vzwatch.formats.contract``)
 or to Rich (``vzwatch.render``, imported only when a human-readable view is
 printed, so ``--json`` never pays for Rich). Core modules are imported inside
 the commands: `vzwatch --help` loads every command module and needs none of
@@ -37,11 +37,11 @@ from vzwatch.cli.filters import (
     TagFilter,
     make_filters,
 )
-from vzwatch.errors import ExitCode
-from vzwatch.textsafe import visible
+from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.text import visible
 
 if TYPE_CHECKING:
-    from rich.console import Console
+    from vzwatch.render.console import Console
 
 
 @app.command("list")
@@ -72,7 +72,7 @@ def list_command(
     Example:
       vzwatch list --status planned --active-in Q1-2025
     """
-    from vzwatch import reading
+    from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
     snapshot = reading.open_snapshot(locate(file))
@@ -104,7 +104,8 @@ def show_command(
     Example:
       vzwatch show election
     """
-    from vzwatch import jsonout, reading
+    from vzwatch.formats import contract
+    from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
     portfolio = reading.open_portfolio(locate(file))
@@ -119,7 +120,7 @@ def show_command(
     emit(
         fmt,
         replace(
-            listed, json=lambda: jsonout.initiative_to_dict(initiative, portfolio), table=detail
+            listed, json=lambda: contract.initiative_to_dict(initiative, portfolio), table=detail
         ),
     )
 
@@ -156,9 +157,10 @@ def add_command(
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
         --partner "Lima Group" --tag summit
     """
-    from vzwatch import actions, jsonout
+    from vzwatch.formats import contract
+    from vzwatch.operations import writing
 
-    initiative = actions.add_initiative(
+    initiative = writing.add_initiative(
         locate(file),
         title=title,
         timeline=timeline,
@@ -170,7 +172,7 @@ def add_command(
         ident=ident,
     )
     if json_output:
-        emit_json(jsonout.initiative_to_dict(initiative))
+        emit_json(contract.initiative_to_dict(initiative))
     else:
         sys.stdout.write(f"{initiative.id}\n")
 
@@ -201,7 +203,7 @@ def due_command(
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
-    from vzwatch import reading
+    from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
     result = reading.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)

@@ -15,8 +15,8 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from vzwatch.cli.edge import PROG, exit_code, prepare_streams
-from vzwatch.errors import ExitCode
-from vzwatch.textsafe import visible
+from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.text import visible
 
 
 def plain_call(args: Sequence[str]) -> bool:
@@ -26,7 +26,7 @@ def plain_call(args: Sequence[str]) -> bool:
 
 def report(base: Path, ours: Path, theirs: Path, path: str | None) -> ExitCode:
     """Merge the three files into ``ours`` and say what happened on stderr."""
-    from vzwatch.merge import merge_files
+    from vzwatch.storage.merge import merge_files
 
     name = path or str(ours)
     result = merge_files(base, ours, theirs, name)

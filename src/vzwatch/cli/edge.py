@@ -9,8 +9,8 @@ from __future__ import annotations
 import os
 import sys
 
-from vzwatch.errors import ExitCode, VzwatchError
-from vzwatch.textsafe import ASCII_ERRORS, is_utf8_stream, visible
+from vzwatch.domain.errors import ExitCode, VzwatchError
+from vzwatch.domain.text import ASCII_ERRORS, is_utf8_stream, visible
 
 PROG = "vzwatch"
 

@@ -13,8 +13,8 @@ import typer
 from vzwatch.cli.app import QuarterHelp
 
 if TYPE_CHECKING:
-    from vzwatch.model import Portfolio
-    from vzwatch.queries import Filters
+    from vzwatch.domain.portfolio import Portfolio
+    from vzwatch.domain.queries import Filters
 
 StatusFilter = Annotated[
     list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
@@ -38,9 +38,9 @@ def make_filters(
     active_in: str | None,
 ) -> Filters:
     """The parsed filters, exactly as `list` reads them."""
-    from vzwatch import reading
-    from vzwatch.model import validate_status
-    from vzwatch.queries import Filters
+    from vzwatch.domain.portfolio import validate_status
+    from vzwatch.domain.queries import Filters
+    from vzwatch.operations import reading
 
     quarter = reading.user_quarter(active_in, today, portfolio.fiscal) if active_in else None
     return Filters(

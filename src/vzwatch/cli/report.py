@@ -21,9 +21,8 @@ from vzwatch.cli.app import (
 )
 
 if TYPE_CHECKING:
-    from rich.console import Console
-
-    from vzwatch.report import Report
+    from vzwatch.domain.report import Report
+    from vzwatch.render.console import Console
 
 
 class GroupBy(StrEnum):
@@ -38,7 +37,12 @@ def report_output(report: "Report", table_rows: int | None = None) -> Output:
     Past ``PLAIN_ROWS`` printed rows it is plain lines, as for `list`: a Rich
     table of thousands of rows takes seconds.
     """
-    from vzwatch import reportout
+    from vzwatch.formats.report import (
+        REPORT_COLUMNS,
+        report_markdown,
+        report_rows,
+        report_to_dict,
+    )
 
     def table(console: "Console") -> None:
         from vzwatch.render.plain import PLAIN_ROWS
@@ -52,12 +56,12 @@ def report_output(report: "Report", table_rows: int | None = None) -> Output:
         print_report(console, report, table_rows)
 
     return Output(
-        json=lambda: reportout.report_to_dict(report),
-        rows=lambda: reportout.report_rows(report),
-        columns=reportout.REPORT_COLUMNS,
+        json=lambda: report_to_dict(report),
+        rows=lambda: report_rows(report),
+        columns=REPORT_COLUMNS,
         table=table,
-        jsonl=lambda: reportout.report_rows(report),
-        markdown=lambda: reportout.report_markdown(report),
+        jsonl=lambda: report_rows(report),
+        markdown=lambda: report_markdown(report),
     )
 
 
@@ -97,13 +101,13 @@ def report_command(
       vzwatch report --quarter Q1-2025 --format markdown > briefing.md
       vzwatch report --by partner --since 2025-02-01 --today 2025-03-31
     """
-    from vzwatch import actions, reading
-    from vzwatch.report import build_report
+    from vzwatch.domain.report import build_report
+    from vzwatch.operations import reading, writing
 
     fmt = chosen_format(output_format, json_output)
     portfolio = reading.open_portfolio(locate(file))
     now = today_from(today)
     target = reading.user_quarter(quarter, now, portfolio.fiscal)
-    start = actions.user_since(since, now, portfolio.fiscal) if since is not None else None
+    start = writing.user_since(since, now, portfolio.fiscal) if since is not None else None
     report = build_report(portfolio, today=now, quarter=target, by=by, since=start)
     emit(fmt, report_output(report, table_rows=None if show_all else limit))

@@ -1,7 +1,7 @@
 """Commands for a store kept in git: validate, merge-driver, git-setup.
 
-The work happens in ``vzwatch.validate``, ``vzwatch.merge`` and
-``vzwatch.gitrepo`` (imported inside the commands: this module loads on every
+The work happens in ``vzwatch.operations.validation``, ``vzwatch.storage.merge`` and
+``vzwatch.operations.git`` (imported inside the commands: this module loads on every
 run); these commands turn flags into calls and results into lines.
 """
 
@@ -12,8 +12,8 @@ from typing import Annotated
 import typer
 
 from vzwatch.cli.app import JsonFlag, StoreOption, app, emit_json, locate
-from vzwatch.errors import ExitCode
-from vzwatch.textsafe import visible
+from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.text import visible
 
 
 def _warn(message: str) -> None:
@@ -45,8 +45,8 @@ def validate_command(
       vzwatch validate
       vzwatch validate --json data/initiatives.toml
     """
-    from vzwatch import gitrepo
-    from vzwatch.validate import check_files, problem_to_dict
+    from vzwatch.operations import git
+    from vzwatch.operations.validation import check_files, problem_to_dict
 
     paths = ([file] if file is not None else []) + list(files or [])
     locations = [locate(path) for path in paths] if paths else [locate(None)]
@@ -63,7 +63,7 @@ def validate_command(
             for location in locations:
                 sys.stdout.write(f"{visible(str(location.path))}: ok\n")
         for location in locations:
-            warning = gitrepo.setup_warning(location.path)
+            warning = git.setup_warning(location.path)
             if warning:
                 _warn(warning)
     if report.unreadable:
@@ -109,7 +109,7 @@ def git_setup_command(file: StoreOption = None) -> None:
     Example:
       vzwatch git-setup --file data/initiatives.toml
     """
-    from vzwatch.gitrepo import setup
+    from vzwatch.operations.git import setup
 
     store_path = locate(file).path
     changes = setup(store_path)

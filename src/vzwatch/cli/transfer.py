@@ -26,12 +26,12 @@ from vzwatch.cli.filters import (
     TagFilter,
     make_filters,
 )
-from vzwatch.errors import UsageError
-from vzwatch.textsafe import is_utf8_stream, visible
+from vzwatch.domain.errors import UsageError
+from vzwatch.domain.text import is_utf8_stream, visible
 
 if TYPE_CHECKING:
-    from vzwatch.importers import Parsed
-    from vzwatch.importing import ImportPlan
+    from vzwatch.formats.sources import Parsed
+    from vzwatch.operations.importing import ImportPlan
 
 # A progress bar is worth drawing only when the import takes a moment.
 PROGRESS_BAR_THRESHOLD = 200
@@ -88,22 +88,22 @@ def import_command(
       vzwatch import article.md --source "Japan Wire, 2024-07-01"
       vzwatch list --json > all.json && vzwatch import all.json --file other.toml
     """
-    from vzwatch import importers
-    from vzwatch.importing import current_portfolio, run_import
-    from vzwatch.model import check_user_text
+    from vzwatch.domain.portfolio import check_user_text
+    from vzwatch.formats import sources
+    from vzwatch.operations.importing import current_portfolio, run_import
 
     location = locate(file)
     name, data = _read_source(source_file)
-    text = importers.decode_source(data, name)
-    fmt: importers.Format = (
-        importers.detect_format(name, text)
+    text = sources.decode_source(data, name)
+    fmt: sources.Format = (
+        sources.detect_format(name, text)
         if input_format is ImportFormat.auto
         else "json"
         if input_format is ImportFormat.json
         else "markdown"
     )
     try:
-        parsed = importers.parse(text, fmt, current_portfolio(location).fiscal)
+        parsed = sources.parse(text, fmt, current_portfolio(location).fiscal)
     except UsageError as error:
         raise UsageError(f"{name}: {error.message}") from None
     _report_problems(name, parsed, skip_invalid)
@@ -152,7 +152,7 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] |
     if not (enabled and total >= PROGRESS_BAR_THRESHOLD and sys.stderr.isatty()):
         yield None
         return
-    from vzwatch.render.progress import progress_bar
+    from vzwatch.render.meter import progress_bar
 
     with progress_bar("Importing", total) as tick:
         yield tick
@@ -245,9 +245,9 @@ def export_command(
       vzwatch export --format csv --status planned > planned.csv
       vzwatch export --format json --output backup.json
     """
-    from vzwatch import reading
-    from vzwatch.exporting import export_text
-    from vzwatch.queries import select
+    from vzwatch.domain.queries import select
+    from vzwatch.formats.export import export_text
+    from vzwatch.operations import reading
 
     location = locate(file)
     portfolio = reading.open_portfolio(location)
@@ -265,7 +265,7 @@ def export_command(
     if output is None:
         sys.stdout.write(text)
         return
-    from vzwatch.outfile import write_output
+    from vzwatch.storage.output import write_output
 
     write_output(output, text, store=location.path)
     sys.stderr.write(f"wrote {len(chosen)} initiatives to {visible(str(output))}\n")

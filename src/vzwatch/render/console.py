@@ -7,6 +7,8 @@ from typing import TextIO
 
 from rich.console import Console
 
+__all__ = ["Console", "make_console"]  # cli/ names Console through here: it imports no Rich
+
 
 def make_console(file: TextIO | None = None, *, width: int | None = None) -> Console:
     """A console that never reads user text as markup, emoji or highlights.

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
-from vzwatch.model import Initiative, Portfolio
-from vzwatch.textsafe import visible
+from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.text import visible
 
 # More rows than this are printed as plain lines instead of a Rich table.
 PLAIN_ROWS = 200

@@ -11,10 +11,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TextIO
 
+from vzwatch.domain.report import Group, Report
+from vzwatch.domain.text import visible
+from vzwatch.formats.report import change_text
 from vzwatch.render.plain import footer
-from vzwatch.report import Group, Report
-from vzwatch.reportout import change_text
-from vzwatch.textsafe import visible
 
 _GROUP_HEADING = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
 

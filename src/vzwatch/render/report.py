@@ -7,11 +7,11 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from vzwatch.domain.report import Group as ReportGroup
+from vzwatch.domain.report import Report
+from vzwatch.formats.report import change_text
 from vzwatch.render.plain import footer
 from vzwatch.render.tables import status_text, user_text
-from vzwatch.report import Group as ReportGroup
-from vzwatch.report import Report
-from vzwatch.reportout import change_text
 
 HEALTH_STYLES = {
     "done": "bold green",

@@ -9,10 +9,10 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
-from vzwatch.model import Initiative, Portfolio
+from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.schema import HISTORY, INITIATIVE, PROGRESS, Field, Status, ordered, text_value
+from vzwatch.domain.text import visible
 from vzwatch.render.plain import footer
-from vzwatch.schema import HISTORY, INITIATIVE, PROGRESS, Field, Status, ordered, text_value
-from vzwatch.textsafe import visible
 
 STATUS_STYLES: dict[str, str] = {
     Status.PLANNED: "cyan",

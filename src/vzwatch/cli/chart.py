@@ -1,0 +1,92 @@
+"""`vzwatch timeline`: the Gantt chart, in the terminal or as an SVG/HTML file."""
+
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from vzwatch.cli.app import (
+    JsonFlag,
+    StoreOption,
+    TodayOption,
+    app,
+    emit_json,
+    locate,
+    render,
+    today_from,
+)
+from vzwatch.cli.filters import (
+    ActiveInFilter,
+    PartnerFilter,
+    PillarFilter,
+    StatusFilter,
+    TagFilter,
+    make_filters,
+)
+from vzwatch.domain.text import visible
+
+WindowHelp = "Q1-2025, 2025Q1, this, next, last or a date (default: covers the data and today)."
+
+
+@app.command("timeline")
+def timeline_command(
+    from_quarter: Annotated[
+        str | None, typer.Option("--from", metavar="QUARTER", help="First quarter: " + WindowHelp)
+    ] = None,
+    to_quarter: Annotated[
+        str | None, typer.Option("--to", metavar="QUARTER", help="Last quarter: " + WindowHelp)
+    ] = None,
+    svg: Annotated[
+        Path | None, typer.Option("--svg", metavar="FILE", help="Write the picture as SVG.")
+    ] = None,
+    html: Annotated[
+        Path | None, typer.Option("--html", metavar="FILE", help="Write it as an HTML page.")
+    ] = None,
+    status: StatusFilter = None,
+    pillar: PillarFilter = None,
+    tag: TagFilter = None,
+    partner: PartnerFilter = None,
+    active_in: ActiveInFilter = None,
+    today: TodayOption = None,
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Draw the initiatives as a timeline: a bar per initiative over its quarters.
+
+    \b
+    Examples:
+      vzwatch timeline
+      vzwatch timeline --from Q1-2024 --to Q4-2025 --status planned
+      vzwatch timeline --svg timeline.svg
+    """
+    from vzwatch.domain.chart import plan
+    from vzwatch.domain.queries import select
+    from vzwatch.formats import contract
+    from vzwatch.operations import reading
+
+    location = locate(file)
+    portfolio = reading.open_portfolio(location)
+    day = today_from(today)
+    filters = make_filters(
+        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
+    )
+    first, last = (
+        reading.user_quarter(q, day, portfolio.fiscal) if q else None
+        for q in (from_quarter, to_quarter)
+    )
+    window = plan(select(portfolio, filters), day, first, last)
+    if svg or html:
+        from vzwatch.formats.svg import timeline_html, timeline_svg
+        from vzwatch.storage.output import write_output
+
+        for path, draw in ((svg, timeline_svg), (html, timeline_html)):
+            if path is not None:
+                write_output(path, draw(window, day, title=portfolio.title), store=location.path)
+                sys.stderr.write(f"wrote {visible(str(path))}\n")
+    elif json_output:
+        emit_json(contract.timeline_to_dict(window))
+    else:
+        from vzwatch.render.chart import print_timeline
+
+        render(lambda console: print_timeline(console, window, day))

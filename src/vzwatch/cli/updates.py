@@ -1,0 +1,190 @@
+"""Commands that change existing initiatives: progress, edit, remove.
+
+Each parses its options, calls ``vzwatch.operations.writing`` (imported inside the
+commands, see vzwatch.cli) and prints one line (or the stored record as
+JSON). The operations themselves live in the core.
+"""
+
+import sys
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from vzwatch.cli.app import JsonFlag, StoreOption, TodayOption, app, emit_json, locate, today_from
+from vzwatch.domain.errors import UsageError
+from vzwatch.domain.text import visible
+
+if TYPE_CHECKING:
+    from vzwatch.domain.portfolio import HistoryEntry
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _status_line(change: "HistoryEntry | None") -> str:
+    if change is None:
+        return ""
+    return f"{change.initiative}: status {change.old} → {change.new}\n"
+
+
+@app.command("progress")
+def progress_command(
+    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    percent: Annotated[str, typer.Argument(metavar="PERCENT", help="0 to 100.")],
+    note: Annotated[str, typer.Option("--note", "-n", help="What happened.")] = "",
+    on: Annotated[
+        str | None,
+        typer.Option("--date", "-d", metavar="DATE", help="YYYY-MM-DD (default: today)."),
+    ] = None,
+    keep_status: Annotated[
+        bool, typer.Option("--keep-status", help="Do not mark the initiative done at 100%.")
+    ] = False,
+    today: TodayOption = None,
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Record how far an initiative has come, as a dated entry at the end of the store.
+
+    Reaching 100% (as the latest-dated entry) marks the initiative done, unless --keep-status.
+
+    \b
+    Example:
+      vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31
+    """
+    from vzwatch.formats import contract
+    from vzwatch.operations import writing
+
+    recorded = writing.record_progress(
+        locate(file),
+        initiative_id,
+        writing.user_percent(percent),
+        today=today_from(today),
+        on=writing.user_date(on, "--date") if on is not None else None,
+        note=note,
+        keep_status=keep_status,
+    )
+    initiative = recorded.initiative
+    if json_output:
+        emit_json(contract.initiative_to_dict(initiative))
+        return
+    entry = recorded.entry
+    sys.stdout.write(
+        f"{initiative.id}: {entry.percent}% on {entry.on} "
+        f"(progress was {recorded.previous}%, now {initiative.progress}%)\n"
+        + _status_line(recorded.status_change)
+    )
+
+
+@app.command("edit")
+def edit_command(
+    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    objective: Annotated[
+        str | None, typer.Option("--objective", "-o", help="New objective ('' removes it).")
+    ] = None,
+    timeline: Annotated[
+        str | None, typer.Option("--timeline", "-T", help="'Q1 2025', 'Q3 – Q4 2024', 'Ongoing'…")
+    ] = None,
+    pillar: Annotated[
+        str | None, typer.Option("--pillar", "-p", help="Pillar id or name ('' removes it).")
+    ] = None,
+    add_partner: Annotated[
+        list[str] | None,
+        typer.Option("--add-partner", "--partner", help="Add a partner (repeatable)."),
+    ] = None,
+    remove_partner: Annotated[
+        list[str] | None, typer.Option("--remove-partner", help="Remove a partner (repeatable).")
+    ] = None,
+    add_tag: Annotated[
+        list[str] | None, typer.Option("--add-tag", "--tag", "-t", help="Add a tag (repeatable).")
+    ] = None,
+    remove_tag: Annotated[
+        list[str] | None, typer.Option("--remove-tag", help="Remove a tag (repeatable).")
+    ] = None,
+    status: Annotated[
+        str | None,
+        typer.Option("--status", "-s", help="planned, active, done, paused or cancelled."),
+    ] = None,
+    today: TodayOption = None,
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Change an initiative in place; its id, comments and other keys stay.
+
+    A status change is also logged, dated today, for `vzwatch report --since`.
+
+    \b
+    Example:
+      vzwatch edit election --status active --add-partner "European Union" --remove-tag elections
+    """
+    from vzwatch.formats import contract
+    from vzwatch.operations import writing
+
+    request = writing.InitiativeEdit(
+        title=title,
+        objective=objective,
+        timeline=timeline,
+        pillar=pillar,
+        add_partners=add_partner or (),
+        remove_partners=remove_partner or (),
+        add_tags=add_tag or (),
+        remove_tags=remove_tag or (),
+        status=status,
+    )
+    edited = writing.edit_initiative(locate(file), initiative_id, request, today=today_from(today))
+    if json_output:
+        emit_json(contract.initiative_to_dict(edited.initiative))
+    elif edited.changed:
+        sys.stdout.write(f"Updated {edited.initiative.id}: {', '.join(edited.changed)}\n")
+    else:
+        sys.stdout.write(f"No change to {edited.initiative.id}.\n")
+
+
+@app.command("remove")
+def remove_command(
+    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Do not ask (needed without a terminal).")
+    ] = False,
+    file: StoreOption = None,
+    json_output: JsonFlag = False,
+) -> None:
+    """Remove an initiative with its progress and status history, after asking.
+
+    \b
+    Example:
+      vzwatch remove regional-mediation-summit --yes
+    """
+    from vzwatch.operations import reading, writing
+
+    location = locate(file)
+    initiative = reading.find_initiative(location, initiative_id)
+    if not yes:
+        if not _stdin_is_terminal():
+            raise UsageError(
+                f"not removing '{initiative.id}' without confirmation: "
+                "no terminal to ask; use --yes"
+            )
+        entries = len(initiative.progress_log) + len(initiative.history)
+        question = (
+            f"Remove '{visible(initiative.title)}' ({initiative.id}) and its {entries} "
+            "progress and status-history entries? This cannot be undone"
+        )
+        if not typer.confirm(question, default=False):
+            sys.stdout.write("Nothing removed.\n")
+            return
+    removed = writing.remove_initiative(location, initiative.id)
+    if json_output:
+        emit_json(
+            {
+                "removed": removed.initiative.id,
+                "progress_entries": removed.progress_entries,
+                "history_entries": removed.history_entries,
+            }
+        )
+    else:
+        sys.stdout.write(
+            f"Removed {removed.initiative.id} with {removed.progress_entries} progress "
+            f"and {removed.history_entries} status-history entries\n"
+        )

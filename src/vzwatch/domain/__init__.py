@@ -1,0 +1,1 @@
+"""The records and rules of a portfolio: pure, no I/O, no clock (``today`` is a parameter)."""

@@ -1,0 +1,338 @@
+"""Records and validation: what an initiative is, and what a valid store holds.
+
+``portfolio_from_document`` turns a parsed store into immutable records or
+raises one ``StoreError`` naming the file, the line and the record; with the
+TOML parse in front of it (``operations.reading.load_portfolio``) it is the
+``check`` every write runs on the old and the new text, so a store that
+vzwatch writes always loads again.
+
+The record kinds and their fields are declared in ``vzwatch.domain.schema``, which
+also reads and checks one record table at a time; this module adds the rules
+that span the store (unique ids, references between records) and new ids.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from pathlib import Path
+from typing import Any, NamedTuple, TypeVar
+
+from vzwatch.domain.errors import StoreError, UsageError
+from vzwatch.domain.schema import (
+    FINISHED_STATUSES,
+    HISTORY,
+    ID_PATTERN,
+    INITIATIVE,
+    MAX_TEXT_LENGTH,
+    PILLAR,
+    PROGRESS,
+    STATUSES,
+    HistoryEntry,
+    Initiative,
+    Pillar,
+    Portfolio,
+    ProgressEntry,
+    RecordKind,
+    Status,
+    find_id,
+    read_history,
+    read_identity,
+    read_initiative,
+    read_pillar,
+    read_portfolio_fields,
+    read_progress,
+    readable_identity,
+    record_label,
+    record_table,
+    toml_table,
+)
+from vzwatch.domain.text import unsafe_character, visible
+
+Entry = TypeVar("Entry", ProgressEntry, HistoryEntry)
+Record = TypeVar("Record")
+
+__all__ = [
+    "FINISHED_STATUSES",
+    "ID_PATTERN",
+    "MAX_TEXT_LENGTH",
+    "STATUSES",
+    "HistoryEntry",
+    "Initiative",
+    "Pillar",
+    "Portfolio",
+    "Problem",
+    "ProgressEntry",
+    "Status",
+    "check_document",
+    "check_pillar",
+    "check_unique",
+    "check_user_text",
+    "find_id",
+    "history_record",
+    "initiative_record",
+    "new_id",
+    "orphan_message",
+    "portfolio_from_document",
+    "progress_record",
+    "slugify",
+    "validate_status",
+]
+
+
+# --- loading and validation -------------------------------------------------
+
+
+class Problem(NamedTuple):
+    """One thing wrong with a store, located as precisely as we can."""
+
+    path: Path
+    line: int | None
+    record: str | None  # "initiative 'x'", "pillar 2", "[portfolio]"... or None
+    message: str
+    column: int | None = None
+
+    @property
+    def text(self) -> str:
+        """``PATH[:LINE[:COL]]: [RECORD: ]MESSAGE``, the one-line form errors use."""
+        where = str(self.path)
+        if self.line is not None:
+            where += f":{self.line}"
+            if self.column is not None:
+                where += f":{self.column}"
+        label = f"{self.record}: " if self.record else ""
+        return f"{where}: {label}{self.message}"
+
+
+class _Locator:
+    """Finds the line of a record in the text, so problems can point at it."""
+
+    def __init__(self, text: str, path: Path) -> None:
+        self.text = text
+        self.path = path
+        self._headers: dict[str, list[int]] = {}
+
+    def header_lines(self, table: str) -> list[int]:
+        if table not in self._headers:
+            pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", re.MULTILINE)
+            self._headers[table] = [
+                self.text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(self.text)
+            ]
+        return self._headers[table]
+
+    def problem(self, table: str, index: int, label: str, message: str) -> Problem:
+        lines = self.header_lines(table)
+        line = lines[index] if index < len(lines) else None
+        return Problem(self.path, line, label, message)
+
+
+def _table_list(
+    document: Mapping[str, Any], key: str, path: Path, problems: list[Problem]
+) -> list[dict[str, Any]]:
+    value = document.get(key, [])
+    if not isinstance(value, list) or not all(isinstance(item, dict) for item in value):
+        problems.append(Problem(path, None, None, f"'{key}' must be written as [[{key}]] tables"))
+        return []
+    return value
+
+
+def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) -> Portfolio:
+    """Validate an already parsed store document; raise StoreError for its first problem."""
+    portfolio, problems = check_document(document, text, path)
+    if problems:
+        raise StoreError(problems[0].text)
+    return portfolio
+
+
+def check_document(
+    document: Mapping[str, Any], text: str, path: Path
+) -> tuple[Portfolio, list[Problem]]:
+    """Every problem of a parsed store, in file-section order, and the records that are valid.
+
+    ``load_portfolio`` raises the first of these problems; ``vzwatch validate``
+    reports them all. Each table is read by ``vzwatch.domain.schema``; the rules
+    that span the store are ``check_unique``, ``check_pillar`` and
+    ``orphan_message``.
+    """
+    problems: list[Problem] = []
+    locator = _Locator(text, path)
+    head = Portfolio(initiatives=())
+    meta = document.get("portfolio", {})
+    if not isinstance(meta, dict):
+        problems.append(Problem(path, None, None, "[portfolio] must be a table"))
+    else:
+        try:
+            head = read_portfolio_fields(meta)
+        except ValueError as error:
+            problems.append(Problem(path, None, "[portfolio]", str(error)))
+
+    def tables(kind: RecordKind) -> list[dict[str, Any]]:
+        return _table_list(document, kind.table, path, problems)
+
+    pillars = tuple(_read_tables(PILLAR, tables(PILLAR), read_pillar, locator, problems))
+    pillar_ids = {pillar.id for pillar in pillars}
+    progress_entries = _read_tables(PROGRESS, tables(PROGRESS), read_progress, locator, problems)
+    history_entries = _read_tables(HISTORY, tables(HISTORY), read_history, locator, problems)
+    progress = _by_initiative(progress_entries)
+    history = _by_initiative(history_entries)
+
+    def initiative(raw: Mapping[str, Any]) -> Initiative:
+        ident = raw[INITIATIVE.identity or ""]  # read and found unique: a valid id
+        item = read_initiative(
+            raw,
+            head.fiscal,
+            progress_log=tuple(progress.get(ident, ())),
+            history=tuple(history.get(ident, ())),
+        )
+        check_pillar(item, pillar_ids)
+        progress.pop(ident, None)
+        history.pop(ident, None)
+        return item
+
+    initiative_tables = tables(INITIATIVE)
+    initiatives = _read_tables(INITIATIVE, initiative_tables, initiative, locator, problems)
+    named = {readable_identity(INITIATIVE, raw) for raw in initiative_tables}
+    for kind, entries in ((PROGRESS, progress), (HISTORY, history)):
+        for orphan in entries:
+            if orphan not in named:  # else its initiative is invalid, and that is reported
+                problems.append(Problem(path, None, None, orphan_message(kind, orphan)))
+    portfolio = Portfolio(
+        initiatives=tuple(initiatives),
+        pillars=pillars,
+        title=head.title,
+        source=head.source,
+        partners=head.partners,
+        fiscal=head.fiscal,
+    )
+    return portfolio, problems
+
+
+def _read_tables(
+    kind: RecordKind,
+    tables: list[dict[str, Any]],
+    read: Callable[[Mapping[str, Any]], Record],
+    locator: _Locator,
+    problems: list[Problem],
+) -> list[Record]:
+    """The valid records of ``kind``'s tables; a problem for each of the others."""
+    records = []
+    seen: dict[str, int] = {}
+    for index, raw in enumerate(tables):
+        try:
+            if kind.identity is not None:
+                check_unique(kind, read_identity(kind, raw), index, seen)
+            records.append(read(raw))
+        except ValueError as error:
+            label = record_label(kind, index, raw)
+            problems.append(locator.problem(kind.table, index, label, str(error)))
+    return records
+
+
+def _by_initiative(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
+    by_initiative: dict[str, list[Entry]] = {}
+    for entry in entries:
+        by_initiative.setdefault(entry.initiative, []).append(entry)
+    for listed in by_initiative.values():
+        listed.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
+    return by_initiative
+
+
+# --- rules that span the store ---------------------------------------------------
+#
+# Written on identities and records already read, so that a reader that has
+# validated records some other way (the cache, block by block) can apply them.
+
+
+def check_unique(kind: RecordKind, ident: str, index: int, seen: dict[str, int]) -> None:
+    """Note that record ``index`` of ``kind`` is ``ident``; ValueError if an earlier one was."""
+    first = seen.setdefault(ident, index)
+    if first != index:
+        raise ValueError(kind.duplicate.format(first=first + 1, ident=ident))
+
+
+def check_pillar(initiative: Initiative, pillar_ids: Collection[str]) -> None:
+    """ValueError unless the initiative's pillar (if any) is one of the store's pillars."""
+    pillar = initiative.pillar
+    if pillar is not None and pillar not in pillar_ids:
+        known = ", ".join(sorted(pillar_ids)) or "none defined"
+        raise ValueError(f"pillar {pillar!r} is not a [[{PILLAR.table}]] id ({known})")
+
+
+def orphan_message(kind: RecordKind, ident: str) -> str:
+    """The problem of ``kind`` entries that name an initiative no table defines."""
+    return f"[[{kind.table}]] names initiative '{visible(ident)}', which does not exist"
+
+
+# --- new records ------------------------------------------------------------
+
+
+def slugify(title: str) -> str:
+    """A readable, ASCII id from a title: 'Élection Oversight' -> 'election-oversight'."""
+    import unicodedata
+
+    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
+    return slug[:60].rstrip("-") or "initiative"
+
+
+def new_id(title: str, existing: Container[str]) -> str:
+    """A slug from the title that no existing initiative uses."""
+    base = slugify(title)
+    candidate, number = base, 2
+    while candidate in existing:
+        candidate, number = f"{base}-{number}", number + 1
+    return candidate
+
+
+def check_user_text(value: str, what: str) -> str:
+    """Refuse text from the command line that could act on a terminal or break the file."""
+    bad = unsafe_character(value)
+    if bad is not None:
+        raise UsageError(f"{what} contains a control or invisible character ({bad}); remove it")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise UsageError(f"{what} is longer than {MAX_TEXT_LENGTH} characters")
+    return value.strip()
+
+
+def validate_status(status: str) -> str:
+    value = status.strip().lower()
+    if value not in STATUSES:
+        raise UsageError(f"status {visible(status)!r} is not one of {', '.join(STATUSES)}")
+    return value
+
+
+def initiative_record(
+    *,
+    ident: str,
+    title: str,
+    objective: str,
+    timeline_text: str,
+    pillar: str | None,
+    partners: Sequence[str],
+    tags: Sequence[str],
+    status: str,
+    source: str | None = None,
+) -> dict[str, Any]:
+    """The TOML table of a new initiative, keys in the order people read them."""
+    values = {
+        "id": ident,
+        "title": title,
+        "objective": objective,
+        "timeline_text": timeline_text,
+        "pillar": pillar,
+        "partners": partners,
+        "tags": tags,
+        "status": status,
+        "source": source,
+    }
+    return toml_table(INITIATIVE, values)
+
+
+def progress_record(entry: ProgressEntry) -> dict[str, Any]:
+    """The TOML table of a progress entry (an empty note is left out)."""
+    return record_table(PROGRESS, entry)
+
+
+def history_record(entry: HistoryEntry) -> dict[str, Any]:
+    """The TOML table of a history entry."""
+    return record_table(HISTORY, entry)

@@ -1,0 +1,117 @@
+"""Questions asked of a portfolio: which initiatives match, which are due.
+
+Pure functions over records; ``today`` and quarters come in as arguments.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import NamedTuple
+
+from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.quarters import Quarter, span_active_in
+
+
+class Filters(NamedTuple):
+    """What `list` (and other read commands) narrow the portfolio to."""
+
+    statuses: Sequence[str] = ()
+    pillar: str | None = None
+    tags: Sequence[str] = ()
+    partner: str | None = None
+    active_in: Quarter | None = None
+
+
+class Facts(NamedTuple):
+    """What the filters and the timeline order look at, for an initiative or a cached row."""
+
+    status: str
+    pillar: str | None
+    tags: Sequence[str]
+    partners: Sequence[str]
+    start: int | None  # quarter indices (Quarter.index); None: open
+    end: int | None
+    title: str
+
+
+def facts_of(initiative: Initiative) -> Facts:
+    timeline = initiative.timeline
+    return Facts(
+        initiative.status,
+        initiative.pillar,
+        initiative.tags,
+        initiative.partners,
+        timeline.start.index if timeline.start else None,
+        timeline.end.index if timeline.end else None,
+        initiative.title,
+    )
+
+
+def _order(facts: Facts) -> tuple[int, int, str]:
+    """Sort by start, then end: open starts first, open ends last."""
+    start = -1 if facts.start is None else facts.start
+    end = 1 << 30 if facts.end is None else facts.end
+    return (start, end, facts.title.casefold())
+
+
+def timeline_order(initiative: Initiative) -> tuple[int, int, str]:
+    return _order(facts_of(initiative))
+
+
+def sort_by_timeline(initiatives: Iterable[Initiative]) -> list[Initiative]:
+    return sorted(initiatives, key=timeline_order)
+
+
+def chosen(
+    facts: Sequence[Facts], filters: Filters, pillar_name: Callable[[str | None], str]
+) -> list[int]:
+    """Where the initiatives that pass every filter are in ``facts``, in timeline order."""
+    statuses = set(filters.statuses)
+    tags = {tag.casefold() for tag in filters.tags}
+    partner = filters.partner.casefold() if filters.partner else None
+    pillar = filters.pillar.casefold() if filters.pillar is not None else None
+    active_in = filters.active_in.index if filters.active_in is not None else None
+    if not (statuses or tags or partner or pillar is not None or active_in is not None):
+        order = [_order(item) for item in facts]
+        return sorted(range(len(facts)), key=order.__getitem__)
+    found = [
+        at
+        for at, item in enumerate(facts)
+        if (not statuses or item.status in statuses)
+        and (
+            pillar is None
+            or (
+                item.pillar is not None
+                and pillar in (item.pillar.casefold(), pillar_name(item.pillar).casefold())
+            )
+        )
+        and tags <= {tag.casefold() for tag in item.tags}
+        and (partner is None or any(partner in p.casefold() for p in item.partners))
+        and (active_in is None or span_active_in(item.start, item.end, active_in))
+    ]
+    return sorted(found, key=lambda at: _order(facts[at]))
+
+
+def select(portfolio: Portfolio, filters: Filters) -> list[Initiative]:
+    """The initiatives that pass every filter, in timeline order."""
+    items = portfolio.initiatives
+    return [
+        items[at] for at in chosen([facts_of(i) for i in items], filters, portfolio.pillar_name)
+    ]
+
+
+def due(portfolio: Portfolio, quarter: Quarter, *, overdue: bool = False) -> list[Initiative]:
+    """Unfinished initiatives whose timeline ends in ``quarter``.
+
+    With ``overdue``, also unfinished ones whose timeline ended before it.
+    Done and cancelled initiatives are never due; ongoing ones never end.
+    """
+    return sort_by_timeline(
+        initiative
+        for initiative in portfolio.initiatives
+        if not initiative.finished
+        and (
+            initiative.timeline.ends_in(quarter)
+            or (overdue and initiative.timeline.ended_before(quarter))
+        )
+    )

@@ -1,0 +1,379 @@
+"""Progress reports: schedule health, forecasts and what changed, per group.
+
+Pure: records in, dataclasses out; ``today`` is always a parameter. The rules
+below are the ones README.md ("vzwatch report") documents; change both together.
+
+Expected progress
+    The share of the timeline's days that lie before ``today``: a timeline runs
+    from the first day of its start quarter to the last day of its end quarter,
+    so on its first day 0% is expected, on its last day 99% (of a 90-day
+    quarter), and from the day after it 100%. Ongoing timelines have none.
+
+Health, the first rule that applies
+    ``done``         status done, or current progress 100
+    ``cancelled``    status cancelled
+    ``not started``  the timeline starts after today
+    ``overdue``      the timeline ended before today
+    ``ongoing``      no end: nothing is expected (see ``last_update``)
+    ``not started``  progress 0 while at most ``TOLERANCE`` points are expected
+    ``behind``       more than ``TOLERANCE`` points below expected
+    ``ahead``        more than ``TOLERANCE`` points above expected
+    ``on track``     otherwise
+
+Forecast finish quarter (unfinished, not cancelled)
+    A straight line through two points: the latest entry, and the earliest
+    entry if it is dated before the latest (else 0% on the timeline's first
+    day, if that is before the latest entry). Extended to 100%, never earlier
+    than today. None when there is no entry, no earlier point, or the line does
+    not rise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from vzwatch.domain.errors import InvalidQuarter
+from vzwatch.domain.portfolio import STATUSES, Initiative, Portfolio, ProgressEntry, Status
+from vzwatch.domain.quarters import MAX_YEAR, Quarter, Timeline
+from vzwatch.domain.queries import sort_by_timeline
+
+TOLERANCE = 10
+"""Points either side of the expected progress that still count as on track."""
+
+GROUPINGS = ("pillar", "status", "partner")
+_LAST_DAY = date(MAX_YEAR, 12, 31)
+
+
+def expected_progress(timeline: Timeline, today: date) -> int | None:
+    """Percent of the timeline's days before ``today`` (None when it has no start or end)."""
+    if timeline.start is None or timeline.end is None:
+        return None
+    first, last = timeline.start.start_date, timeline.end.end_date
+    total = (last - first).days + 1
+    elapsed = min(max((today - first).days, 0), total)
+    return (200 * elapsed + total) // (2 * total)  # rounded half up, in integers
+
+
+def schedule_health(initiative: Initiative, today: date) -> str:
+    """The health of ``initiative`` on ``today``, by the rules in this module's docstring."""
+    timeline = initiative.timeline
+    progress = initiative.progress
+    if initiative.status == Status.DONE or progress >= 100:
+        return "done"
+    if initiative.status == Status.CANCELLED:
+        return "cancelled"
+    if timeline.start is not None and today < timeline.start.start_date:
+        return "not started"
+    if timeline.end is not None and today > timeline.end.end_date:
+        return "overdue"
+    expected = expected_progress(timeline, today)
+    if expected is None:
+        return "ongoing"
+    if progress == 0 and expected <= TOLERANCE:
+        return "not started"
+    if progress - expected < -TOLERANCE:
+        return "behind"
+    if progress - expected > TOLERANCE:
+        return "ahead"
+    return "on track"
+
+
+def forecast_finish(initiative: Initiative, today: date) -> date | None:
+    """The day the recorded rate of progress reaches 100% (see the module docstring)."""
+    log = initiative.progress_log
+    if not log or initiative.finished or initiative.progress >= 100:
+        return None
+    latest = log[-1]
+    if log[0].on < latest.on:
+        base_day, base_percent = log[0].on, log[0].percent
+    elif initiative.timeline.start is not None and initiative.timeline.start.start_date < latest.on:
+        base_day, base_percent = initiative.timeline.start.start_date, 0
+    else:
+        return None
+    rise = latest.percent - base_percent
+    if rise <= 0:
+        return None
+    days_needed = -(-(100 - latest.percent) * (latest.on - base_day).days // rise)  # ceiling
+    if days_needed > (_LAST_DAY - latest.on).days:
+        return None
+    return max(latest.on + timedelta(days=days_needed), today)
+
+
+def finished_on(initiative: Initiative) -> date | None:
+    """When it was done: the start of the final run of 100% entries, else the last
+    status change to done; None for unfinished work."""
+    if initiative.progress < 100 and initiative.status != Status.DONE:
+        return None
+    day = None
+    for entry in reversed(initiative.progress_log):
+        if entry.percent < 100:
+            break
+        day = entry.on
+    if day is None:
+        day = next(
+            (
+                h.on
+                for h in reversed(initiative.history)
+                if h.field == "status" and h.new == Status.DONE
+            ),
+            None,
+        )
+    return day
+
+
+@dataclass(frozen=True, slots=True)
+class InitiativeReport:
+    """One initiative's line in a report."""
+
+    initiative: Initiative
+    health: str
+    expected: int | None
+    forecast: Quarter | None
+    finished: Quarter | None
+    due: bool  # unfinished and ends in the report's quarter
+    last_update: date | None
+
+    @property
+    def progress(self) -> int:
+        return self.initiative.progress
+
+    @property
+    def gap(self) -> int | None:
+        """Recorded minus expected progress, in points (negative: behind)."""
+        return None if self.expected is None else self.progress - self.expected
+
+    @property
+    def forecast_late(self) -> bool:
+        """Whether the forecast finish falls after the timeline's last quarter."""
+        end = self.initiative.timeline.end
+        return self.forecast is not None and end is not None and self.forecast > end
+
+    @property
+    def forecast_label(self) -> str:
+        """Forecast for people: 'Q3-2025', 'Q3-2025 (late)', 'finished Q1-2025', '—'."""
+        if self.health == "done":
+            return f"finished {self.finished}" if self.finished else "finished"
+        if self.forecast is None:
+            return "—"
+        return f"{self.forecast} (late)" if self.forecast_late else str(self.forecast)
+
+    @property
+    def health_label(self) -> str:
+        """Health for people: 'behind by 12 points', 'ongoing, updated 2025-03-15'…"""
+        gap = self.gap
+        if self.health == "ongoing":
+            updated = self.last_update
+            return f"ongoing, updated {updated.isoformat()}" if updated else "ongoing, no entries"
+        if self.health in ("behind", "ahead") and gap is not None:
+            points = abs(gap)
+            return f"{self.health} by {points} point{'s' if points != 1 else ''}"
+        return self.health
+
+
+@dataclass(frozen=True, slots=True)
+class Group:
+    """Initiatives that share a pillar, a status or a partner."""
+
+    key: str
+    label: str
+    items: tuple[InitiativeReport, ...]
+
+    @property
+    def count(self) -> int:
+        return len(self.items)
+
+    @property
+    def mean_progress(self) -> int | None:
+        if not self.items:
+            return None
+        total = sum(item.progress for item in self.items)
+        return (2 * total + self.count) // (2 * self.count)  # rounded half up
+
+    def _with(self, health: str) -> int:
+        return sum(1 for item in self.items if item.health == health)
+
+    @property
+    def done(self) -> int:
+        return self._with("done")
+
+    @property
+    def overdue(self) -> int:
+        return self._with("overdue")
+
+    @property
+    def behind(self) -> int:
+        return self._with("behind")
+
+    @property
+    def due(self) -> int:
+        return sum(1 for item in self.items if item.due)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """A progress entry or a status change inside the report's window."""
+
+    on: date
+    initiative: str
+    title: str
+    kind: str  # "progress" or "status"
+    percent: int | None = None
+    previous: int | None = None  # the entry before it by date; None for the first
+    note: str = ""
+    old: str | None = None
+    new: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """Everything `vzwatch report` shows."""
+
+    quarter: Quarter
+    today: date
+    since: date
+    by: str
+    groups: tuple[Group, ...]
+    initiatives: tuple[InitiativeReport, ...]
+    changes: tuple[Change, ...]
+    portfolio: Portfolio
+
+    @property
+    def totals(self) -> Group:
+        return Group("", "All", self.initiatives)
+
+
+def _quarter_of(day: date | None) -> Quarter | None:
+    try:
+        return Quarter.containing(day) if day else None
+    except InvalidQuarter:  # a hand-written date outside the supported years
+        return None
+
+
+def initiative_report(initiative: Initiative, today: date, quarter: Quarter) -> InitiativeReport:
+    return InitiativeReport(
+        initiative=initiative,
+        health=schedule_health(initiative, today),
+        expected=expected_progress(initiative.timeline, today),
+        forecast=_quarter_of(forecast_finish(initiative, today)),
+        finished=_quarter_of(finished_on(initiative)),
+        due=not initiative.finished and initiative.timeline.ends_in(quarter),
+        last_update=initiative.progress_log[-1].on if initiative.progress_log else None,
+    )
+
+
+def in_scope(initiative: Initiative, quarter: Quarter) -> bool:
+    """Active in the quarter, or unfinished and ended before it (it slipped)."""
+    timeline = initiative.timeline
+    return timeline.active_in(quarter) or (
+        not initiative.finished and timeline.ended_before(quarter)
+    )
+
+
+def _grouped(
+    items: Sequence[InitiativeReport],
+    keys: Callable[[InitiativeReport], Iterable[tuple[str, str]]],
+    order: Callable[[str], tuple[int, str]],
+) -> tuple[Group, ...]:
+    buckets: dict[str, tuple[str, list[InitiativeReport]]] = {}
+    for item in items:
+        for key, label in keys(item):
+            buckets.setdefault(key, (label, []))[1].append(item)
+    return tuple(
+        Group(key, label, tuple(members))
+        for key, (label, members) in sorted(buckets.items(), key=lambda kv: order(kv[0]))
+    )
+
+
+def group_items(
+    portfolio: Portfolio, items: Sequence[InitiativeReport], by: str
+) -> tuple[Group, ...]:
+    """Groups in a stable order: pillars as in the store, statuses as listed, partners A–Z;
+    "No pillar" and "No partner" last. A partner group holds every initiative it works on."""
+    if by == "pillar":
+        rank = {pillar.id: index for index, pillar in enumerate(portfolio.pillars)}
+        return _grouped(
+            items,
+            lambda item: [
+                (item.initiative.pillar or "", portfolio.pillar_name(item.initiative.pillar))
+                if item.initiative.pillar
+                else ("", "No pillar")
+            ],
+            lambda key: (rank.get(key, len(rank)) if key else len(rank) + 1, key),
+        )
+    if by == "status":
+        return _grouped(
+            items,
+            lambda item: [(item.initiative.status, item.initiative.status)],
+            lambda key: (STATUSES.index(key), key),
+        )
+    if by == "partner":
+
+        def partners(item: InitiativeReport) -> list[tuple[str, str]]:
+            seen: dict[str, str] = {}
+            for partner in item.initiative.partners:
+                seen.setdefault(partner.casefold(), partner)
+            return list(seen.items()) or [("", "No partner")]
+
+        return _grouped(items, partners, lambda key: (0 if key else 1, key))
+    raise ValueError(f"cannot group by {by!r} (use {', '.join(GROUPINGS)})")
+
+
+def changes_between(portfolio: Portfolio, since: date, until: date) -> tuple[Change, ...]:
+    """Progress entries and status changes dated from ``since`` through ``until``, oldest first."""
+    found: list[Change] = []
+    for initiative in portfolio.initiatives:
+        previous: ProgressEntry | None = None
+        for entry in initiative.progress_log:
+            if since <= entry.on <= until:
+                found.append(
+                    Change(
+                        entry.on,
+                        initiative.id,
+                        initiative.title,
+                        "progress",
+                        percent=entry.percent,
+                        previous=previous.percent if previous else None,
+                        note=entry.note,
+                    )
+                )
+            previous = entry
+        found.extend(
+            Change(h.on, initiative.id, initiative.title, "status", old=h.old, new=h.new)
+            for h in initiative.history
+            if h.field == "status" and since <= h.on <= until
+        )
+    return tuple(sorted(found, key=lambda change: change.on))
+
+
+def build_report(
+    portfolio: Portfolio,
+    *,
+    today: date,
+    quarter: Quarter,
+    by: str = "pillar",
+    since: date | None = None,
+) -> Report:
+    """The report for ``quarter`` as of ``today``.
+
+    Covers initiatives active in the quarter and unfinished ones that ended
+    before it. Changes are those dated from ``since`` (default: the quarter's
+    first day) through ``today``, across the whole portfolio.
+    """
+    items = tuple(
+        initiative_report(initiative, today, quarter)
+        for initiative in sort_by_timeline(portfolio.initiatives)
+        if in_scope(initiative, quarter)
+    )
+    window_start = since or quarter.start_date
+    return Report(
+        quarter=quarter,
+        today=today,
+        since=window_start,
+        by=by,
+        groups=group_items(portfolio, items, by),
+        initiatives=items,
+        changes=changes_between(portfolio, window_start, today),
+        portfolio=portfolio,
+    )

@@ -1,0 +1,1084 @@
+"""Every record kind of a store, declared once: its fields and how each is read and shown.
+
+A store holds five kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
+``[[initiatives]]``, ``[[progress]]`` entries and ``[[history]]`` entries. For
+each kind this module declares, once, the record class and its fields: the
+TOML key, the record attribute, the type (which says how the value is
+validated and how it looks in a cache row, in JSON, in a CSV cell and in a
+new TOML table), whether it is required, its default, its JSON key, its
+CSV/Markdown columns, the label people read and the ``edit`` options that
+change it. Reading one record table, cache rows, the JSON contract, the
+CSV/Markdown/JSONL columns, the import diff and the iCalendar text all derive
+from these declarations, so a new field is added here (and in the docs, plus
+a CLI option when it is editable) and nowhere else.
+
+Pure: no I/O, no Typer, no Rich. Imported by every command, so what it
+defines at import is cheap: its declarations are plain slotted classes, and
+the functions that read a record, build a row or a JSON value are made once
+per field here, so that using them does no dispatch on the field's type.
+Store-wide rules (unique ids, references between records) are in
+``model.check_document``; this module reads and checks one record at a time.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Collection, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime, time
+from enum import StrEnum
+from operator import attrgetter, itemgetter
+from typing import TYPE_CHECKING, Any, Literal, NamedTuple
+
+from vzwatch.domain.errors import InvalidQuarter, NotFoundError
+from vzwatch.domain.quarters import CALENDAR, FiscalCalendar, Quarter, Timeline, parse_timeline
+from vzwatch.domain.text import visible
+
+ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?", re.ASCII)
+MAX_TEXT_LENGTH = 10_000
+
+Row = tuple[Any, ...]
+
+
+class Status(StrEnum):
+    """Where an initiative stands; each member equals the string the store holds."""
+
+    PLANNED = "planned"
+    ACTIVE = "active"
+    DONE = "done"
+    PAUSED = "paused"
+    CANCELLED = "cancelled"
+
+
+# Plain strings, in the order people read them (reports group statuses in it).
+STATUSES: tuple[str, ...] = tuple(status.value for status in Status)
+FINISHED_STATUSES = frozenset({Status.DONE.value, Status.CANCELLED.value})
+
+
+# --- the records ----------------------------------------------------------------
+#
+# ProgressEntry, HistoryEntry and Pillar are NamedTuples, not dataclasses: they
+# are as immutable, and defining a frozen dataclass costs ~0.7 ms of every start.
+# The attributes of each class are the ``attr`` of its kind's fields below
+# (tests/test_schema.py checks both ways).
+
+
+class ProgressEntry(NamedTuple):
+    """One dated measurement of how far an initiative has come."""
+
+    initiative: str
+    on: date
+    percent: int
+    note: str = ""
+
+
+class HistoryEntry(NamedTuple):
+    """One dated change of a field (today only ``status``), so reports can say when it moved."""
+
+    initiative: str
+    on: date
+    field: str
+    old: str
+    new: str
+
+
+class Pillar(NamedTuple):
+    """A strategic pillar that initiatives belong to."""
+
+    id: str
+    name: str
+    description: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Initiative:
+    """One tracked initiative, with its progress log in date order."""
+
+    id: str
+    title: str
+    timeline: Timeline
+    timeline_text: str
+    objective: str = ""
+    pillar: str | None = None
+    partners: tuple[str, ...] = ()
+    tags: tuple[str, ...] = ()
+    status: str = Status.PLANNED.value
+    source: str | None = None
+    progress_log: tuple[ProgressEntry, ...] = ()
+    history: tuple[HistoryEntry, ...] = ()
+
+    @property
+    def progress(self) -> int:
+        """Current progress: the entry with the latest date (the later-recorded on a tie)."""
+        if self.progress_log:
+            return self.progress_log[-1].percent
+        return 100 if self.status == Status.DONE else 0
+
+    @property
+    def finished(self) -> bool:
+        return self.status in FINISHED_STATUSES
+
+
+@dataclass(frozen=True, slots=True)
+class Portfolio:
+    """Everything a store holds that vzwatch understands."""
+
+    initiatives: tuple[Initiative, ...]
+    pillars: tuple[Pillar, ...] = ()
+    title: str = ""
+    source: str = ""
+    partners: tuple[str, ...] = ()
+    fiscal: FiscalCalendar = CALENDAR
+    _by_id: dict[str, Initiative] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_id.update((item.id, item) for item in self.initiatives)
+
+    @property
+    def ids(self) -> frozenset[str]:
+        return frozenset(self._by_id)
+
+    def pillar_name(self, pillar_id: str | None) -> str:
+        for pillar in self.pillars:
+            if pillar.id == pillar_id:
+                return pillar.name
+        return pillar_id or ""
+
+    def find(self, id_or_prefix: str) -> Initiative:
+        """The initiative with this id, or the only one whose id starts with it."""
+        return self._by_id[find_id(self._by_id, id_or_prefix)]
+
+
+def find_id(ids: Collection[str], id_or_prefix: str) -> str:
+    """The id ``id_or_prefix`` names: itself, or the only id that starts with it."""
+    key = id_or_prefix.strip().lower()
+    if key in ids:
+        return key
+    matches = sorted(i for i in ids if key and i.startswith(key))
+    if len(matches) == 1:
+        return matches[0]
+    shown = visible(id_or_prefix)
+    if matches:
+        raise NotFoundError(f"'{shown}' matches several initiatives: {', '.join(matches)}")
+    raise NotFoundError(f"no initiative matches '{shown}' (see `vzwatch list`)")
+
+
+# --- the declarations -------------------------------------------------------------
+
+if TYPE_CHECKING:
+    FieldType = Literal[
+        "id",  # an initiative id: one line, lowercase letters, digits and dashes
+        "line",  # one line of text
+        "text",  # text that may span lines
+        "texts",  # a list of one-line texts
+        "status",  # one of Status
+        "date",  # a TOML date or a YYYY-MM-DD string
+        "percent",  # a whole number from 0 to 100
+        "timeline",  # a timeline as written ("Q3 – Q4 2024"), or start and end keys
+        "pillar",  # a [[pillars]] id (checked across the store)
+        "initiative",  # an [[initiatives]] id (checked across the store)
+        "fiscal",  # the fiscal calendar: start month, and also the naming key
+        "records",  # records of another kind that belong to this one (a log)
+    ]
+
+
+# Field and RecordKind are plain classes with __slots__, not NamedTuples or
+# dataclasses: defining one costs ~5 µs of every start against ~100-250 µs.
+# They are declarations: nothing changes them after this module is loaded.
+
+
+class Field:
+    """One field of a record kind. Views name it by its ``json``, ``columns`` and ``label``."""
+
+    __slots__ = (
+        "also",
+        "attr",
+        "columns",
+        "default",
+        "derived",
+        "fallback",
+        "json",
+        "key",
+        "label",
+        "of",
+        "options",
+        "required",
+        "type",
+        "what",
+        "write_empty",
+    )
+
+    def __init__(
+        self,
+        key: str,
+        attr: str,
+        type: FieldType,
+        *,
+        required: bool = False,
+        default: Any = None,
+        what: str = "",
+        json: str | None = None,
+        columns: tuple[str, ...] = (),
+        label: str = "",
+        options: tuple[str, ...] = (),
+        write_empty: bool = False,
+        fallback: str | None = None,
+        also: tuple[str, ...] = (),
+        derived: bool = False,
+        of: RecordKind | None = None,
+    ) -> None:
+        self.key = key  # the TOML key; "": not a key of the table (derived, or records)
+        self.attr = attr  # the record's attribute (a timeline also keeps ``attr + "_text"``)
+        self.type = type
+        self.required = required
+        self.default = default  # the value when the key is absent, or empty text
+        self.what = what  # how messages name it, when not by its key ("portfolio title")
+        self.json = json  # its key in JSON output; None: not shown there
+        self.columns = columns  # its CSV/Markdown columns (a timeline has four)
+        self.label = label  # its name for people: detail views, calendar text
+        self.options = options  # the `vzwatch edit` options that change it
+        self.write_empty = write_empty  # a new table has the key even when empty
+        self.fallback = fallback  # the attribute an empty value takes (a pillar's name: its id)
+        self.also = also  # other keys it is read from (timeline: start and end)
+        self.derived = derived  # computed from other fields (progress), never stored
+        self.of = of  # for "records": their kind
+
+    def __repr__(self) -> str:
+        return f"Field({self.key!r}, {self.attr!r}, {self.type!r})"
+
+
+class RecordKind:
+    """One kind of record: its TOML table, its class and its fields in store order."""
+
+    __slots__ = ("duplicate", "fields", "identity", "label", "named_by_identity", "record", "table")
+
+    def __init__(
+        self,
+        *,
+        table: str,
+        label: str,
+        identity: str | None,
+        record: Callable[..., Any],
+        fields: tuple[Field, ...],
+        duplicate: str = "",
+        named_by_identity: bool = False,
+    ) -> None:
+        self.table = table  # "initiatives" is written [[initiatives]]; "portfolio" [portfolio]
+        self.label = label  # how messages name one: "initiative", "progress entry"
+        self.identity = identity  # the key that names a record; None: entries
+        self.record = record  # the record class
+        self.fields = fields
+        self.duplicate = duplicate  # the message for a second record with the same identity
+        self.named_by_identity = named_by_identity  # "initiative 'x'", not "initiative 3"
+
+    def __repr__(self) -> str:
+        return f"RecordKind({self.table!r})"
+
+    @property
+    def array(self) -> bool:
+        """Whether the store holds a list of these (``[[table]]``) rather than one table."""
+        return self.table != "portfolio"
+
+    def field(self, attr: str) -> Field:
+        """The field whose attribute is ``attr``."""
+        for candidate in self.fields:
+            if candidate.attr == attr:
+                return candidate
+        raise KeyError(attr)
+
+    def stored(self) -> tuple[Field, ...]:
+        """The fields a record's own TOML table holds, in the order a new table has them."""
+        return tuple(f for f in self.fields if f.key and not f.derived)
+
+
+PROGRESS = RecordKind(
+    table="progress",
+    label="progress entry",
+    identity=None,
+    record=ProgressEntry,
+    fields=(
+        Field("initiative", "initiative", "initiative", required=True),
+        Field("date", "on", "date", required=True, json="date", label="Date"),
+        Field("percent", "percent", "percent", required=True, json="percent", label="Progress"),
+        Field("note", "note", "text", default="", json="note", label="Note"),
+    ),
+)
+
+HISTORY = RecordKind(
+    table="history",
+    label="history entry",
+    identity=None,
+    record=HistoryEntry,
+    fields=(
+        Field("initiative", "initiative", "initiative", required=True),
+        Field("date", "on", "date", required=True, json="date", label="Date"),
+        Field("field", "field", "line", required=True, json="field", write_empty=True),
+        Field("from", "old", "line", default="", json="from", write_empty=True),
+        Field("to", "new", "line", default="", json="to", write_empty=True),
+    ),
+)
+
+INITIATIVE = RecordKind(
+    table="initiatives",
+    label="initiative",
+    identity="id",
+    record=Initiative,
+    duplicate="duplicate id (also initiative {first})",
+    named_by_identity=True,
+    fields=(
+        Field("id", "id", "id", required=True, json="id", columns=("id",), label="ID"),
+        Field(
+            "title",
+            "title",
+            "line",
+            required=True,
+            json="title",
+            columns=("title",),
+            label="Title",
+            options=("--title",),
+        ),
+        Field(
+            "objective",
+            "objective",
+            "text",
+            default="",
+            json="objective",
+            columns=("objective",),
+            label="Objective",
+            options=("--objective",),
+        ),
+        Field(
+            "timeline",
+            "timeline",
+            "timeline",
+            required=True,
+            json="timeline",
+            columns=("start", "end", "ongoing", "timeline"),
+            label="Timeline",
+            options=("--timeline",),
+            also=("start", "end"),
+        ),
+        Field(
+            "pillar",
+            "pillar",
+            "pillar",
+            json="pillar",
+            columns=("pillar",),
+            label="Pillar",
+            options=("--pillar",),
+        ),
+        Field(
+            "partners",
+            "partners",
+            "texts",
+            default=(),
+            json="partners",
+            columns=("partners",),
+            label="Partners",
+            options=("--add-partner", "--remove-partner"),
+            write_empty=True,
+        ),
+        Field(
+            "tags",
+            "tags",
+            "texts",
+            default=(),
+            json="tags",
+            columns=("tags",),
+            label="Tags",
+            options=("--add-tag", "--remove-tag"),
+            write_empty=True,
+        ),
+        Field(
+            "status",
+            "status",
+            "status",
+            default=Status.PLANNED.value,
+            json="status",
+            columns=("status",),
+            label="Status",
+            options=("--status",),
+        ),
+        Field("source", "source", "line", json="source", columns=("source",), label="Source"),
+        Field(
+            "",
+            "progress",
+            "percent",
+            json="progress",
+            columns=("progress",),
+            label="Progress",
+            derived=True,
+        ),
+        Field(
+            "",
+            "progress_log",
+            "records",
+            default=(),
+            json="progress_log",
+            label="Progress log",
+            of=PROGRESS,
+        ),
+        Field(
+            "",
+            "history",
+            "records",
+            default=(),
+            json="history",
+            label="Status history",
+            of=HISTORY,
+        ),
+    ),
+)
+
+PILLAR = RecordKind(
+    table="pillars",
+    label="pillar",
+    identity="id",
+    record=Pillar,
+    duplicate="duplicate pillar id {ident!r}",
+    fields=(
+        Field("id", "id", "line", required=True),
+        Field("name", "name", "line", fallback="id"),
+        Field("description", "description", "line", default=""),
+    ),
+)
+
+PORTFOLIO = RecordKind(
+    table="portfolio",
+    label="portfolio",
+    identity=None,
+    record=Portfolio,
+    fields=(
+        Field("title", "title", "line", default="", what="portfolio title"),
+        Field("source", "source", "line", default="", what="portfolio source"),
+        Field("partners", "partners", "texts", default=(), what="portfolio partners"),
+        Field(
+            "fiscal_year_start_month",
+            "fiscal",
+            "fiscal",
+            default=CALENDAR,
+            also=("fiscal_year_named_by",),
+        ),
+        Field("", "pillars", "records", default=(), of=PILLAR),
+    ),
+)
+
+KINDS = (PORTFOLIO, PILLAR, INITIATIVE, PROGRESS, HISTORY)
+
+
+def ordered(released: Sequence[str], names: Iterable[str | None]) -> tuple[str, ...]:
+    """A view's names: its released order (a contract), then any other of ``names``.
+
+    Views keep the order users already rely on; a field added to the schema
+    later comes after them without touching the view.
+    """
+    known = set(released)
+    return (*released, *(name for name in names if name is not None and name not in known))
+
+
+# --- reading one record table ------------------------------------------------------
+
+
+def _type_name(value: object) -> str:
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "a boolean",
+        list: "a list",
+        dict: "a table",
+    }.get(type(value), type(value).__name__)
+
+
+def _text(value: object, what: str, *, required: bool = False, one_line: bool = True) -> str:
+    if value is None:
+        if required:
+            raise ValueError(f"{what} is missing")
+        return ""
+    if not isinstance(value, str):
+        raise ValueError(f"{what} must be a string, not {_type_name(value)}")
+    if required and not value.strip():
+        raise ValueError(f"{what} must not be empty")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"{what} is longer than {MAX_TEXT_LENGTH} characters")
+    if one_line and ("\n" in value or "\r" in value):
+        raise ValueError(f"{what} must be one line")
+    return value
+
+
+def _texts(value: object, what: str) -> tuple[str, ...]:
+    if value is None:
+        return ()
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{what} must be a list of strings")
+    return tuple(value)
+
+
+def check_status(value: object) -> str:
+    """``value`` if it is a status; else ValueError naming the statuses."""
+    if value not in STATUSES:
+        raise ValueError(f"status {value!r} is not one of {', '.join(STATUSES)}")
+    return str(value)
+
+
+def _iso_date(text: str) -> date:
+    if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text, re.ASCII):
+        raise ValueError(f"{text!r} is not a date (YYYY-MM-DD)")
+    return date.fromisoformat(text)
+
+
+def _date(value: object, what: str) -> date:
+    """A day: a TOML date, a "YYYY-MM-DD" string, or a date-time's date.
+
+    A date-time (local or with an offset) counts as the day written in it, with
+    no time-zone conversion; a time of day alone names no day and is refused.
+    """
+    if isinstance(value, str):
+        value = _iso_date(value)
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, time):
+        raise ValueError(f"{what} must be a day such as 2025-03-31, not a time of day ({value})")
+    if not isinstance(value, date):
+        raise ValueError(f"{what} must be a date such as 2025-03-31")
+    return value
+
+
+def _percent(value: object, what: str) -> int:
+    if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
+        raise ValueError(f"{what} must be a whole number from 0 to 100")
+    return value
+
+
+def _timeline(
+    raw: Mapping[str, Any], key: str, also: Sequence[str], fiscal: FiscalCalendar
+) -> tuple[Timeline, str]:
+    if key in raw:
+        text = _text(raw[key], key, required=True)
+    elif any(other in raw for other in also):
+        start_key, end_key = also
+        start = _text(raw.get(start_key), start_key)
+        end = _text(raw.get(end_key), end_key) or start
+        text = f"{start} – {end}" if start and start != end else end
+    else:
+        raise ValueError(f"{key} is missing (a string such as 'Q1 2025', or start and end)")
+    try:
+        return parse_timeline(text, fiscal), text
+    except InvalidQuarter as error:
+        raise ValueError(str(error)) from None
+
+
+def _fiscal(raw: Mapping[str, Any], key: str, also: Sequence[str]) -> FiscalCalendar:
+    (named_by_key,) = also
+    start_month = raw.get(key, CALENDAR.start_month)
+    named_by = raw.get(named_by_key, CALENDAR.named_by)
+    if not isinstance(start_month, int) or start_month not in (1, 4, 7, 10):
+        raise ValueError(f"{key} must be 1, 4, 7 or 10")
+    if named_by not in ("start", "end"):
+        raise ValueError(f"{named_by_key} must be 'start' or 'end'")
+    return FiscalCalendar(start_month, named_by)
+
+
+Reader = Callable[[Mapping[str, Any], FiscalCalendar, dict[str, Any]], None]
+
+
+def _reader(spec: Field) -> Reader:
+    """A function that checks ``spec``'s value in a raw table and puts its attribute(s)
+    in ``values``; made once per field, so reading a record does no type dispatch."""
+    key, attr, kind, default, required = spec.key, spec.attr, spec.type, spec.default, spec.required
+    what = spec.what or key
+    if kind in ("line", "pillar", "initiative"):
+        fallback = spec.fallback
+        if fallback is not None:
+
+            def read_line_or(
+                raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]
+            ) -> None:
+                values[attr] = _text(raw.get(key), what, required=required) or values[fallback]
+
+            return read_line_or
+
+        def read_line(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _text(raw.get(key), what, required=required) or default
+
+        return read_line
+    if kind == "id":
+
+        def read_id(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            value = _text(raw.get(key), what, required=True)
+            if not ID_PATTERN.fullmatch(value):
+                raise ValueError(f"{what} must be lowercase letters, digits and dashes")
+            values[attr] = value
+
+        return read_id
+    if kind == "text":
+
+        def read_text(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _text(raw.get(key), what, one_line=False) or default
+
+        return read_text
+    if kind == "texts":
+
+        def read_texts(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _texts(raw.get(key), what)
+
+        return read_texts
+    if kind == "status":
+
+        def read_status(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = check_status(raw.get(key, default))
+
+        return read_status
+    if kind == "date":
+
+        def read_date(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _date(raw.get(key), what)
+
+        return read_date
+    if kind == "percent":
+
+        def read_percent(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _percent(raw.get(key), what)
+
+        return read_percent
+    if kind == "timeline":
+        also, text_attr = spec.also, f"{attr}_text"
+
+        def read_timeline(
+            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+        ) -> None:
+            values[attr], values[text_attr] = _timeline(raw, key, also, fiscal)
+
+        return read_timeline
+    if kind == "fiscal":
+        also = spec.also
+
+        def read_fiscal(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            values[attr] = _fiscal(raw, key, also)
+
+        return read_fiscal
+    raise AssertionError(f"{kind} fields are not read from a table")
+
+
+def _read(kind: RecordKind, raw: Mapping[str, Any], fiscal: FiscalCalendar) -> dict[str, Any]:
+    values: dict[str, Any] = {}
+    for read in _READERS[kind.table]:
+        read(raw, fiscal, values)
+    return values
+
+
+def read_identity(kind: RecordKind, raw: Mapping[str, Any]) -> str:
+    """The identity (the id) of one record table, checked as reading the record checks it."""
+    assert kind.identity is not None
+    values: dict[str, Any] = {}
+    _IDENTITY_READERS[kind.table](raw, CALENDAR, values)
+    return str(values[kind.identity])
+
+
+def readable_identity(kind: RecordKind, raw: Mapping[str, Any]) -> str | None:
+    """The identity a record table gives itself if it reads as text (a valid id or not)."""
+    if kind.identity is None:
+        return None
+    try:
+        return _text(raw.get(kind.identity), kind.identity, required=True)
+    except ValueError:
+        return None
+
+
+def record_label(kind: RecordKind, index: int, raw: Mapping[str, Any]) -> str:
+    """How messages name one record: "initiative 'x'" when its id reads, else "initiative 3"."""
+    ident = readable_identity(kind, raw) if kind.named_by_identity else None
+    return f"{kind.label} {index + 1}" if ident is None else f"{kind.label} '{visible(ident)}'"
+
+
+def read_portfolio_fields(raw: Mapping[str, Any]) -> Portfolio:
+    """The ``[portfolio]`` table's fields, as a Portfolio without pillars or initiatives."""
+    return Portfolio(initiatives=(), **_read(PORTFOLIO, raw, CALENDAR))
+
+
+def read_pillar(raw: Mapping[str, Any]) -> Pillar:
+    """One ``[[pillars]]`` table; ValueError says what is wrong with it."""
+    return Pillar(**_read(PILLAR, raw, CALENDAR))
+
+
+def read_initiative(
+    raw: Mapping[str, Any],
+    fiscal: FiscalCalendar,
+    *,
+    progress_log: tuple[ProgressEntry, ...] = (),
+    history: tuple[HistoryEntry, ...] = (),
+) -> Initiative:
+    """One ``[[initiatives]]`` table; its progress log and history (other tables) when given.
+
+    ValueError says what is wrong with it; its pillar is not checked here
+    (that needs the store's pillars: ``model.check_pillar``).
+    """
+    return Initiative(**_read(INITIATIVE, raw, fiscal), progress_log=progress_log, history=history)
+
+
+def read_progress(raw: Mapping[str, Any]) -> ProgressEntry:
+    """One ``[[progress]]`` table; ValueError says what is wrong with it."""
+    return ProgressEntry(**_read(PROGRESS, raw, CALENDAR))
+
+
+def read_history(raw: Mapping[str, Any]) -> HistoryEntry:
+    """One ``[[history]]`` table; ValueError says what is wrong with it.
+
+    ``to`` must be a status when the entry records a change of ``status``.
+    """
+    entry = HistoryEntry(**_read(HISTORY, raw, CALENDAR))
+    if entry.field == INITIATIVE.field("status").key:
+        check_status(entry.new)
+    return entry
+
+
+# --- new TOML tables ----------------------------------------------------------------
+
+
+def _is_empty(value: object) -> bool:
+    return value is None or value == "" or value == () or value == []
+
+
+def toml_value(spec: Field, record: Any) -> Any:
+    """The value ``spec`` has in the TOML table of ``record`` (lists for texts)."""
+    if spec.type == "timeline":
+        return getattr(record, f"{spec.attr}_text")
+    value = getattr(record, spec.attr)
+    return list(value) if spec.type == "texts" else value
+
+
+def toml_table(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
+    """A new TOML table of ``kind`` from attribute values, keys in the order people read them.
+
+    An empty value (None, "", no items) is left out, unless its field is
+    ``write_empty``. A timeline takes its text from ``values[attr + "_text"]``.
+    """
+    table: dict[str, Any] = {}
+    for spec in _STORED[kind.table]:
+        if spec.type == "timeline":
+            value = values[f"{spec.attr}_text"]
+        else:
+            value = values.get(spec.attr, spec.default)
+            if spec.type == "texts" and value is not None:
+                value = list(value)
+        if _is_empty(value) and not spec.write_empty:
+            continue
+        table[spec.key] = value
+    return table
+
+
+def record_table(kind: RecordKind, record: Any) -> dict[str, Any]:
+    """The TOML table that holds ``record``."""
+    names = [spec.attr for spec in _STORED[kind.table]]
+    names += [f"{spec.attr}_text" for spec in _STORED[kind.table] if spec.type == "timeline"]
+    return toml_table(kind, {name: getattr(record, name) for name in names})
+
+
+# --- JSON and text forms of a field -----------------------------------------------------
+
+
+def timeline_json(timeline: Timeline, text: str) -> dict[str, Any]:
+    """The ``timeline`` object: as written, canonical start and end, and ``ongoing``."""
+    return {
+        "text": text,
+        "start": str(timeline.start) if timeline.start else None,
+        "end": str(timeline.end) if timeline.end else None,
+        "ongoing": timeline.ongoing,
+    }
+
+
+def json_getter(spec: Field) -> Callable[[Any], Any]:
+    """A function from a record to ``spec``'s value in JSON."""
+    attr = spec.attr
+    if spec.type == "timeline":
+        text = f"{attr}_text"
+        return lambda record: timeline_json(getattr(record, attr), getattr(record, text))
+    if spec.type == "texts":
+        return lambda record: list(getattr(record, attr))
+    if spec.type == "date":
+        return lambda record: getattr(record, attr).isoformat()
+    if spec.type == "records":
+        assert spec.of is not None
+        getters = tuple(
+            (entry.json, json_getter(entry)) for entry in spec.of.fields if entry.json is not None
+        )
+
+        def entry_json(entry: Any) -> dict[str, Any]:
+            document = {}
+            for key, get in getters:  # a loop builds small dicts faster than a comprehension
+                document[key] = get(entry)
+            return document
+
+        return lambda record: [entry_json(entry) for entry in getattr(record, attr)]
+    return attrgetter(attr)
+
+
+def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> str:
+    """``spec``'s value as people read it in running text ("" when it has none)."""
+    if spec.type == "timeline":
+        return str(getattr(record, f"{spec.attr}_text"))
+    value = getattr(record, spec.attr)
+    if spec.type == "texts":
+        return ", ".join(value)
+    if spec.type == "pillar" and value and portfolio is not None:
+        return portfolio.pillar_name(value)
+    if spec.type == "percent":
+        return f"{value}%"
+    return "" if value is None else str(value)
+
+
+# One column of a flat row: (column, get, with_portfolio): the cell is ``get(record)``,
+# or ``get(record, portfolio)`` when with_portfolio (a pillar shows its name).
+Cell = tuple[str, Callable[..., Any], bool]
+
+
+def flat_cells(spec: Field) -> tuple[Cell, ...]:
+    """``spec``'s cells in a flat row (CSV, Markdown, JSON Lines), one per column."""
+    if not spec.columns:
+        return ()
+    get = attrgetter(spec.attr)
+    if spec.type == "timeline":
+        start, end, ongoing, text = spec.columns
+        return (
+            (start, lambda record: str(get(record).start or ""), False),
+            (end, lambda record: str(get(record).end or ""), False),
+            (ongoing, lambda record: get(record).ongoing, False),
+            (text, attrgetter(f"{spec.attr}_text"), False),
+        )
+    (column,) = spec.columns
+    if spec.type == "texts":
+        return ((column, lambda record: "; ".join(get(record)), False),)
+    if spec.type == "pillar":
+
+        def pillar(record: Any, portfolio: Portfolio | None) -> Any:
+            return portfolio.pillar_name(get(record)) if portfolio else get(record)
+
+        return ((column, pillar, True),)
+    if spec.type in ("line", "text"):
+        return ((column, lambda record: "" if (value := get(record)) is None else value, False),)
+    return ((column, get, False),)
+
+
+# --- cache rows ------------------------------------------------------------------------
+#
+# A row is a record as marshal keeps it: str, int, bool, None and tuples only,
+# one or two columns per attribute in the order of the record class (so a row
+# builds its record with positional arguments, the fastest way): dates as
+# ordinals, timelines as two quarter indexes (None: open), a fiscal calendar
+# as its two values, records as tuples of their rows. An entry's reference to
+# its initiative is the initiative's own id object, so marshal writes it once.
+
+
+class _Slot:
+    """Where one attribute sits in a row."""
+
+    __slots__ = ("attr", "of", "type", "width")
+
+    def __init__(self, attr: str, type: str, width: int, of: RecordKind | None) -> None:
+        self.attr = attr
+        self.type = type  # the field type, or "plain" for a timeline's text
+        self.width = width  # how many columns it takes
+        self.of = of
+
+
+def _slots(kind: RecordKind, attrs: Sequence[str]) -> tuple[_Slot, ...]:
+    by_attr = {spec.attr: spec for spec in kind.fields if not spec.derived}
+    slots = []
+    for attr in attrs:
+        if attr.endswith("_text") and attr.removesuffix("_text") in by_attr:
+            slots.append(_Slot(attr, "plain", 1, None))
+            continue
+        spec = by_attr[attr]
+        width = 2 if spec.type in ("timeline", "fiscal") else 1
+        slots.append(_Slot(attr, spec.type, width, spec.of))
+    return tuple(slots)
+
+
+def _class_attrs(kind: RecordKind) -> tuple[str, ...]:
+    attrs: tuple[str, ...] = kind.record.__match_args__  # type: ignore[attr-defined]
+    return attrs
+
+
+_TIMELINES: dict[tuple[int | None, int | None], Timeline] = {}
+
+
+def _timeline_of(start: int | None, end: int | None) -> Timeline:
+    timeline = _TIMELINES.get((start, end))
+    if timeline is None:
+        if len(_TIMELINES) > 4096:
+            _TIMELINES.clear()
+        timeline = _TIMELINES[(start, end)] = Timeline(
+            None if start is None else Quarter.from_index(start),
+            None if end is None else Quarter.from_index(end),
+        )
+    return timeline
+
+
+Encoder = Callable[[Any], Any]
+Decoder = Callable[[Row], Any]
+
+
+def _column_encoders(kind: RecordKind, slot: _Slot) -> list[Encoder]:
+    """For each column ``slot`` takes, a function from the record to that column's value."""
+    get = attrgetter(slot.attr)
+    if slot.type == "timeline":
+
+        def start(record: Any) -> int | None:
+            quarter = get(record).start
+            return quarter.index if quarter else None
+
+        def end(record: Any) -> int | None:
+            quarter = get(record).end
+            return quarter.index if quarter else None
+
+        return [start, end]
+    if slot.type == "fiscal":
+        return [lambda record: get(record).start_month, lambda record: get(record).named_by]
+    if slot.type == "date":
+        return [lambda record: get(record).toordinal()]
+    if slot.type == "records":
+        assert slot.of is not None
+        entry_row = _nested_encoder(slot.of)
+        identity = attrgetter(kind.identity) if kind.identity else (lambda record: None)
+        return [lambda record: tuple([entry_row(entry, identity(record)) for entry in get(record)])]
+    return [get]
+
+
+def _nested_encoder(kind: RecordKind) -> Callable[[Any, str | None], Row]:
+    """Rows of entries that belong to a record: their reference is the record's own id."""
+    encoders = _encoders(kind)
+    references = [i for i, slot in enumerate(_ROW_SLOTS[kind.table]) if slot.type == "initiative"]
+
+    def encode(entry: Any, parent: str | None) -> Row:
+        values = [encoder(entry) for encoder in encoders]
+        if parent is not None:
+            for i in references:
+                values[i] = parent
+        return tuple(values)
+
+    return encode
+
+
+def _encoders(kind: RecordKind) -> list[Encoder]:
+    return [enc for slot in _ROW_SLOTS[kind.table] for enc in _column_encoders(kind, slot)]
+
+
+def _encoder(kind: RecordKind) -> Callable[[Any], Row]:
+    encoders = _encoders(kind)
+    return lambda record: tuple([encoder(record) for encoder in encoders])
+
+
+def _value_decoder(slot: _Slot) -> Callable[[Any], Any] | None:
+    """How a one-column value becomes the attribute (None: it already is)."""
+    if slot.type == "date":
+        return date.fromordinal
+    if slot.type == "records":
+        assert slot.of is not None
+        build = _decoder(slot.of)
+        return lambda rows: tuple(map(build, rows))
+    return None
+
+
+def _attribute_decoder(slot: _Slot, at: int) -> Decoder:
+    """A function taking ``slot``'s attribute out of a row, its columns starting at ``at``."""
+    if slot.type == "timeline":
+        return lambda row: _timeline_of(row[at], row[at + 1])
+    if slot.type == "fiscal":
+        return lambda row: FiscalCalendar(row[at], row[at + 1])
+    convert = _value_decoder(slot)
+    if convert is None:
+        return itemgetter(at)
+    return lambda row: convert(row[at])
+
+
+def _attribute_decoders(kind: RecordKind) -> tuple[Decoder, ...]:
+    decoders: list[Decoder] = []
+    at = 0
+    for slot in _ROW_SLOTS[kind.table]:
+        decoders.append(_attribute_decoder(slot, at))
+        at += slot.width
+    return tuple(decoders)
+
+
+def _decoder(kind: RecordKind) -> Decoder:
+    """A function from a row of ``kind`` to its record, positional arguments in class order."""
+    make = kind.record
+    slots = _ROW_SLOTS[kind.table]
+    if any(slot.width != 1 for slot in slots):
+        decoders = _attribute_decoders(kind)
+        return lambda row: make(*[decode(row) for decode in decoders])
+    # One column per attribute (entries, pillars): convert the few that need it in place.
+    conversions = tuple(
+        (i, convert) for i, slot in enumerate(slots) if (convert := _value_decoder(slot))
+    )
+
+    def build(row: Row) -> Any:
+        values = list(row)
+        for i, convert in conversions:
+            values[i] = convert(values[i])
+        return make(*values)
+
+    return build
+
+
+_STORED = {kind.table: kind.stored() for kind in KINDS}
+_READERS = {kind.table: tuple(map(_reader, kind.stored())) for kind in KINDS}
+_IDENTITY_READERS = {
+    kind.table: _reader(kind.field(kind.identity)) for kind in KINDS if kind.identity
+}
+_ROW_SLOTS = {
+    kind.table: _slots(kind, _class_attrs(kind)) for kind in (PROGRESS, HISTORY, PILLAR, INITIATIVE)
+}
+_ROW_SLOTS[PORTFOLIO.table] = _slots(PORTFOLIO, [spec.attr for spec in PORTFOLIO.fields])
+
+
+def _column(kind: RecordKind, attr: str) -> int:
+    at = 0
+    for slot in _ROW_SLOTS[kind.table]:
+        if slot.attr == attr:
+            return at
+        at += slot.width
+    raise KeyError(attr)
+
+
+# Where an initiative row keeps its id, status and end quarter index (None: ongoing):
+# the cache finds rows by id and filters them before building records.
+ID_COLUMN = _column(INITIATIVE, "id")
+STATUS_COLUMN = _column(INITIATIVE, "status")
+END_COLUMN = _column(INITIATIVE, "timeline") + 1
+# The columns of what queries.Facts holds, in its order: `list` filters and sorts
+# cached rows by them and builds records only for what it shows.
+FACTS_COLUMNS = (
+    STATUS_COLUMN,
+    _column(INITIATIVE, "pillar"),
+    _column(INITIATIVE, "tags"),
+    _column(INITIATIVE, "partners"),
+    _column(INITIATIVE, "timeline"),
+    END_COLUMN,
+    _column(INITIATIVE, "title"),
+)
+
+
+initiative_row: Callable[[Initiative], Row] = _encoder(INITIATIVE)
+"""The cache's flat form of one initiative, its progress log and history included."""
+progress_row: Callable[[ProgressEntry], Row] = _encoder(PROGRESS)
+history_row: Callable[[HistoryEntry], Row] = _encoder(HISTORY)
+pillar_row: Callable[[Pillar], Row] = _encoder(PILLAR)
+portfolio_row: Callable[[Portfolio], Row] = _encoder(PORTFOLIO)
+"""The portfolio's own fields and its pillars (not its initiatives: they have rows)."""
+
+initiative_from_row: Callable[[Row], Initiative] = _decoder(INITIATIVE)
+progress_from_row: Callable[[Row], ProgressEntry] = _decoder(PROGRESS)
+history_from_row: Callable[[Row], HistoryEntry] = _decoder(HISTORY)
+pillar_from_row: Callable[[Row], Pillar] = _decoder(PILLAR)
+_PORTFOLIO_ATTRS = tuple(slot.attr for slot in _ROW_SLOTS[PORTFOLIO.table])
+_PORTFOLIO_DECODERS = _attribute_decoders(PORTFOLIO)
+
+
+def portfolio_from_row(row: Row) -> Portfolio:
+    """The Portfolio (without initiatives) that ``portfolio_row`` made ``row`` of."""
+    values = {
+        attr: decode(row)
+        for attr, decode in zip(_PORTFOLIO_ATTRS, _PORTFOLIO_DECODERS, strict=True)
+    }
+    return Portfolio(initiatives=(), **values)

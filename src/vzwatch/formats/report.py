@@ -1,0 +1,235 @@
+"""The report's text forms: the JSON object, flat rows (CSV, JSON Lines), Markdown.
+
+Pure, like ``jsonout`` and ``formats``: no Rich. The JSON object is a contract
+(README, "vzwatch report"): keys are never removed or renamed, only added.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vzwatch.domain.report import Change, Group, InitiativeReport, Report
+from vzwatch.domain.text import visible
+from vzwatch.formats.contract import timeline_fields
+from vzwatch.formats.tabular import markdown_cell
+
+REPORT_COLUMNS = (
+    "group",
+    "id",
+    "title",
+    "pillar",
+    "status",
+    "start",
+    "end",
+    "ongoing",
+    "progress",
+    "expected",
+    "gap",
+    "health",
+    "forecast",
+    "forecast_late",
+    "finished",
+    "due",
+    "last_update",
+)
+
+_GROUP_HEADING = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
+
+
+def _iso(value: object) -> str | None:
+    return None if value is None else str(value)
+
+
+def group_numbers(group: Group) -> dict[str, Any]:
+    return {
+        "initiatives": group.count,
+        "mean_progress": group.mean_progress,
+        "done": group.done,
+        "due": group.due,
+        "overdue": group.overdue,
+        "behind": group.behind,
+    }
+
+
+def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
+    initiative = item.initiative
+    return {
+        "id": initiative.id,
+        "title": initiative.title,
+        "pillar": initiative.pillar,
+        "pillar_name": report.portfolio.pillar_name(initiative.pillar)
+        if initiative.pillar
+        else None,
+        "partners": list(initiative.partners),
+        "status": initiative.status,
+        "timeline": timeline_fields(initiative),
+        "progress": item.progress,
+        "expected": item.expected,
+        "gap": item.gap,
+        "health": item.health,
+        "last_update": _iso(item.last_update),
+        "forecast": _iso(item.forecast),
+        "forecast_late": item.forecast_late,
+        "finished": _iso(item.finished),
+        "due": item.due,
+    }
+
+
+def change_entry(change: Change) -> dict[str, Any]:
+    return {
+        "date": change.on.isoformat(),
+        "initiative": change.initiative,
+        "title": change.title,
+        "kind": change.kind,
+        "percent": change.percent,
+        "previous": change.previous,
+        "note": change.note,
+        "from": change.old,
+        "to": change.new,
+    }
+
+
+def report_to_dict(report: Report) -> dict[str, Any]:
+    """The documented JSON object of a report."""
+    return {
+        "quarter": str(report.quarter),
+        "today": report.today.isoformat(),
+        "since": report.since.isoformat(),
+        "by": report.by,
+        "totals": group_numbers(report.totals),
+        "groups": [
+            {
+                "key": group.key or None,
+                "label": group.label,
+                **group_numbers(group),
+                "ids": [item.initiative.id for item in group.items],
+            }
+            for group in report.groups
+        ],
+        "initiatives": [initiative_entry(item, report) for item in report.initiatives],
+        "changes": [change_entry(change) for change in report.changes],
+    }
+
+
+def report_rows(report: Report) -> list[dict[str, Any]]:
+    """One flat row per initiative and group (an initiative with two partners has two)."""
+    rows = []
+    for group in report.groups:
+        for item in group.items:
+            initiative = item.initiative
+            timeline = initiative.timeline
+            rows.append(
+                {
+                    "group": group.label,
+                    "id": initiative.id,
+                    "title": initiative.title,
+                    "pillar": report.portfolio.pillar_name(initiative.pillar),
+                    "status": initiative.status,
+                    "start": _iso(timeline.start),
+                    "end": _iso(timeline.end),
+                    "ongoing": timeline.ongoing,
+                    "progress": item.progress,
+                    "expected": item.expected,
+                    "gap": item.gap,
+                    "health": item.health,
+                    "forecast": _iso(item.forecast),
+                    "forecast_late": item.forecast_late,
+                    "finished": _iso(item.finished),
+                    "due": item.due,
+                    "last_update": _iso(item.last_update),
+                }
+            )
+    return rows
+
+
+def _percent(value: int | None) -> str:
+    return "—" if value is None else f"{value}%"
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    """A Markdown table; cells are already escaped."""
+    return [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
+def _summary_row(label_cell: str, group: Group) -> list[str]:
+    numbers = (group.done, group.due, group.overdue, group.behind)
+    return [label_cell, str(group.count), _percent(group.mean_progress), *map(str, numbers)]
+
+
+def change_text(change: Change) -> str:
+    """'progress 20% → 40%', 'progress 40%', 'status planned → done'.
+
+    ``from`` is free text in the store (only ``to`` must be a status), so it is
+    shown with control characters escaped, like any user text.
+    """
+    if change.kind == "status":
+        return f"status {visible(change.old or '') or '—'} → {visible(change.new or '')}"
+    if change.previous is None:
+        return f"progress {change.percent}%"
+    return f"progress {change.previous}% → {change.percent}%"
+
+
+def report_markdown(report: Report) -> str:
+    """The report as a Markdown document to paste into a briefing: headings and tables."""
+    quarter = str(report.quarter)
+    lines = [
+        f"## Progress report: {quarter}",
+        "",
+        f"As of {report.today.isoformat()}, by {report.by}; "
+        f"changes since {report.since.isoformat()}.",
+        "",
+    ]
+    summary = [_summary_row(markdown_cell(group.label), group) for group in report.groups]
+    summary.append(_summary_row("**All**", report.totals))
+    lines += _table(
+        [
+            _GROUP_HEADING.get(report.by, "Group"),
+            "Initiatives",
+            "Mean progress",
+            "Done",
+            f"Due in {quarter}",
+            "Overdue",
+            "Behind",
+        ],
+        summary,
+    )
+    if not report.initiatives:
+        lines += ["", f"No initiatives are active in {quarter}."]
+    for group in report.groups:
+        lines += ["", f"### {markdown_cell(group.label)}", ""]
+        lines += _table(
+            ["Initiative", "Timeline", "Status", "Progress", "Expected", "Health", "Forecast"],
+            [
+                [
+                    markdown_cell(item.initiative.title),
+                    item.initiative.timeline.label,
+                    item.initiative.status,
+                    _percent(item.progress),
+                    _percent(item.expected),
+                    item.health_label,
+                    markdown_cell(item.forecast_label),
+                ]
+                for item in group.items
+            ],
+        )
+    lines += ["", f"### Changes since {report.since.isoformat()}", ""]
+    if report.changes:
+        lines += _table(
+            ["Date", "Initiative", "Change", "Note"],
+            [
+                [
+                    change.on.isoformat(),
+                    markdown_cell(change.title),
+                    markdown_cell(change_text(change)),
+                    markdown_cell(change.note),
+                ]
+                for change in report.changes
+            ],
+        )
+    else:
+        lines.append("No progress entries or status changes.")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,516 @@
+"""Reading initiatives out of Markdown articles and vzwatch's own JSON.
+
+Pure parsers: text in, :class:`Parsed` out (no store, no terminal). A row
+that cannot become an initiative is not an exception but a *problem*: one
+line naming the row, so the caller can list every problem at once and decide
+whether the valid rows may be imported.
+
+Markdown tables in articles are messy; the table reader follows GitHub's
+rules loosely: a header row, a delimiter row (``|---|---|``), then rows until a
+line without a pipe. Missing cells are empty, extra cells and trailing ``|||``
+padding are ignored, and a row of nothing but pipes is skipped.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import Any, Literal
+
+from vzwatch.domain.errors import InvalidQuarter, UsageError
+from vzwatch.domain.portfolio import ID_PATTERN, MAX_TEXT_LENGTH, STATUSES
+from vzwatch.domain.quarters import (
+    CALENDAR,
+    FiscalCalendar,
+    Timeline,
+    parse_quarter,
+    parse_timeline,
+)
+from vzwatch.domain.schema import INITIATIVE, Field, check_status, ordered
+from vzwatch.domain.text import unsafe_character, visible
+
+__all__ = [
+    "Candidate",
+    "HistoryItem",
+    "Parsed",
+    "ProgressItem",
+    "decode_source",
+    "detect_format",
+    "parse",
+    "parse_json",
+    "parse_markdown",
+    "split_row",
+]
+
+Format = Literal["markdown", "json"]
+MAX_SOURCE_BYTES = 50 * 1024 * 1024
+
+INITIATIVE_HEADERS = ("initiative", "programme", "program", "project", "name", "title")
+OBJECTIVE_HEADERS = ("objective", "goal", "aim", "purpose")
+TIMELINE_HEADERS = ("timeline", "timeframe", "period", "schedule", "when")
+_ROLES = (
+    ("title", INITIATIVE_HEADERS),
+    ("objective", OBJECTIVE_HEADERS),
+    ("timeline", TIMELINE_HEADERS),
+)
+
+_DELIMITER_ROW = re.compile(r"\s*\|?\s*:?-+:?\s*(?:\|\s*:?-*:?\s*)*\|?\s*")
+_UNESCAPED_PIPE = re.compile(r"(?<!\\)\|")
+_BACKSLASH_ESCAPE = re.compile(r"\\([!-/:-@\[-`{-~])")
+_LINE_BREAK_TAG = re.compile(r"<br\s*/?>", re.IGNORECASE)
+_WRAPPERS = ("**", "__", "*", "_", "`")
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressItem:
+    """One progress entry as the source gives it."""
+
+    on: date
+    percent: int
+    note: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One dated field change (a status history entry) as the source gives it."""
+
+    on: date
+    field: str
+    old: str
+    new: str
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """An initiative read from the source, before it meets the store.
+
+    ``fields`` holds only what the source says, keyed like the store
+    (``title``, ``objective``, ``timeline``, ``status``, ``pillar``,
+    ``partners``, ``tags``, ``source``); ``None`` means "the source says there
+    is none". A key the source does not mention is left alone on update.
+    """
+
+    where: str  # "line 12" or "item 3", for messages
+    title: str
+    timeline: Timeline
+    fields: Mapping[str, Any]
+    ident: str | None = None
+    pillar_name: str | None = None
+    progress: tuple[ProgressItem, ...] = ()
+    history: tuple[HistoryItem, ...] = ()
+
+
+@dataclass(slots=True)
+class Parsed:
+    """What a source holds: usable initiatives, problem rows, and notes."""
+
+    format: Format
+    candidates: list[Candidate] = field(default_factory=list)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+
+# --- reading the file ---------------------------------------------------------
+
+
+def decode_source(data: bytes, name: str) -> str:
+    """The text of an import file, or a one-line usage error saying why it is not text."""
+    if len(data) > MAX_SOURCE_BYTES:
+        raise UsageError(f"{name} is larger than {MAX_SOURCE_BYTES // (1024 * 1024)} MB")
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]  # a UTF-8 byte-order mark, as some editors write
+    if b"\x00" in data[:8192] or data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise UsageError(f"{name} is not a text file (it looks binary); import Markdown or JSON")
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = data.count(b"\n", 0, error.start) + 1
+        raise UsageError(
+            f"{name}:{line}: not UTF-8 text (byte 0x{data[error.start]:02x}); "
+            "import a Markdown or JSON file saved as UTF-8"
+        ) from None
+
+
+def detect_format(name: str, text: str) -> Format:
+    """JSON for ``.json`` files and text that starts like JSON; Markdown otherwise."""
+    suffix = Path(name).suffix.lower()
+    if suffix == ".json":
+        return "json"
+    if suffix in (".md", ".markdown", ".txt"):
+        return "markdown"
+    return "json" if text.lstrip()[:1] in ("[", "{") else "markdown"
+
+
+def parse(text: str, fmt: Format, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
+    return parse_json(text, fiscal) if fmt == "json" else parse_markdown(text, fiscal)
+
+
+# --- Markdown -----------------------------------------------------------------
+
+
+def split_row(line: str) -> list[str]:
+    """The cells of one table line: outer pipes dropped, ``\\|`` kept, trailing empties cut."""
+    body = line.strip()
+    if body.startswith("|"):
+        body = body[1:]
+    if body.endswith("|") and not body.endswith("\\|"):
+        body = body[:-1]
+    cells = [cell.strip().replace("\\|", "|") for cell in _UNESCAPED_PIPE.split(body)]
+    while cells and not cells[-1]:
+        cells.pop()
+    return cells
+
+
+def clean_cell(cell: str) -> str:
+    """Cell text without Markdown decoration: emphasis around it, escapes, <br>."""
+    text = " ".join(_LINE_BREAK_TAG.sub(" ", cell).split())
+    changed = True
+    while changed:
+        changed = False
+        for mark in _WRAPPERS:
+            if len(text) > 2 * len(mark) and text.startswith(mark) and text.endswith(mark):
+                text = text[len(mark) : -len(mark)].strip()
+                changed = True
+    return _BACKSLASH_ESCAPE.sub(r"\1", text)
+
+
+def _header_words(cell: str) -> list[str]:
+    words = re.findall(r"[a-z]+", clean_cell(cell).casefold())
+    return [w[:-1] if w.endswith("s") and len(w) > 3 else w for w in words]
+
+
+def match_columns(header: Sequence[str]) -> dict[str, int] | None:
+    """Which column holds the title, the objective and the timeline, or None.
+
+    A header that is exactly a known name wins over one that contains it
+    ("Initiative" over "Initiative owner"); a column serves one role only.
+    """
+    words = [_header_words(cell) for cell in header]
+    found: dict[str, int] = {}
+    for role, names in _ROLES:
+        best: tuple[int, int] | None = None  # (score, column)
+        for column, cell_words in enumerate(words):
+            if column in found.values() or not cell_words:
+                continue
+            joined = "".join(cell_words)
+            if joined in names or " ".join(cell_words) in names:
+                score = 2
+            elif any(word in names for word in cell_words):
+                score = 1
+            else:
+                continue
+            if best is None or score > best[0]:
+                best = (score, column)
+        if best is None:
+            return None
+        found[role] = best[1]
+    return found
+
+
+def _tables(lines: Sequence[str]) -> Iterator[tuple[int, list[str], list[tuple[int, list[str]]]]]:
+    """(header line number, header cells, [(line number, cells)]) for every table."""
+    index = 0
+    while index + 1 < len(lines):
+        line, following = lines[index], lines[index + 1]
+        if "|" in line and "-" in following and _DELIMITER_ROW.fullmatch(following):
+            rows = []
+            end = index + 2
+            while end < len(lines) and "|" in lines[end] and lines[end].strip():
+                rows.append((end + 1, split_row(lines[end])))
+                end += 1
+            yield index + 1, split_row(line), rows
+            index = end
+        else:
+            index += 1
+
+
+def parse_markdown(text: str, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
+    """Initiatives from every table with initiative, objective and timeline columns."""
+    parsed = Parsed("markdown")
+    seen: dict[str, str] = {}
+    usable = 0
+    for header_line, header, rows in _tables(text.splitlines()):
+        columns = match_columns(header)
+        if columns is None:
+            names = " | ".join(visible(clean_cell(cell)) for cell in header if cell) or "empty"
+            parsed.notes.append(
+                f"line {header_line}: skipped a table without initiative, objective and "
+                f"timeline columns ({names})"
+            )
+            continue
+        usable += 1
+        for number, cells in rows:
+            if not any(cells):
+                continue  # a stray "|" line or an empty row
+            values = {
+                role: clean_cell(cells[column]) if column < len(cells) else ""
+                for role, column in columns.items()
+            }
+            where = f"line {number}"
+            try:
+                parsed.candidates.append(_markdown_candidate(where, values, fiscal, seen))
+            except ValueError as problem:
+                parsed.problems.append(f"{where}: {problem}")
+    if usable == 0:
+        raise UsageError(
+            "found no table with initiative, objective and timeline columns "
+            f"(headers such as {' | '.join(name.capitalize() for name, _ in _ROLES)})"
+        )
+    return parsed
+
+
+def _markdown_candidate(
+    where: str, values: Mapping[str, str], fiscal: FiscalCalendar, seen: dict[str, str]
+) -> Candidate:
+    title = _checked(values["title"], "initiative name")
+    if not title:
+        raise ValueError("the initiative name is empty")
+    label = f"'{visible(title)}'"
+    _unique(title, where, seen)
+    objective = _checked(values["objective"], f"{label}: objective")
+    timeline_text = _checked(values["timeline"], f"{label}: timeline")
+    if not timeline_text:
+        raise ValueError(f"{label}: the timeline is empty")
+    timeline = _timeline(timeline_text, fiscal, label)
+    fields: dict[str, Any] = {"title": title, "timeline": timeline_text}
+    if objective:
+        fields["objective"] = objective
+    return Candidate(where, title, timeline, fields)
+
+
+def _checked(value: str, what: str, *, multiline: bool = False) -> str:
+    probe = value.replace("\n", "") if multiline else value
+    bad = unsafe_character(probe)
+    if bad is not None:
+        raise ValueError(f"{what} contains a control or invisible character ({bad})")
+    if len(value) > MAX_TEXT_LENGTH:
+        raise ValueError(f"{what} is longer than {MAX_TEXT_LENGTH} characters")
+    return value if multiline else value.strip()
+
+
+def _unique(title: str, where: str, seen: dict[str, str]) -> None:
+    key = title.casefold()
+    if key in seen:
+        raise ValueError(f"'{visible(title)}' is already on {seen[key]}")
+    seen[key] = where
+
+
+def _timeline(text: str, fiscal: FiscalCalendar, label: str) -> Timeline:
+    try:
+        return parse_timeline(text, fiscal)
+    except InvalidQuarter as error:
+        raise ValueError(f"{label}: {error}") from None
+
+
+# --- JSON ---------------------------------------------------------------------
+
+
+def parse_json(text: str, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
+    """Initiatives from `vzwatch list --json` (an array) or `show --json` (one object)."""
+    try:
+        document = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise UsageError(
+            f"line {error.lineno}, column {error.colno}: invalid JSON: {error.msg}"
+        ) from None
+    except RecursionError:
+        raise UsageError("invalid JSON: nested too deeply") from None
+    items = [document] if isinstance(document, dict) else document
+    if not isinstance(items, list):
+        raise UsageError("the JSON must be an array of initiatives, as `vzwatch list --json`")
+    parsed = Parsed("json")
+    seen: dict[str, str] = {}
+    seen_ids: dict[str, str] = {}
+    for number, item in enumerate(items, start=1):
+        where = f"item {number}"
+        try:
+            if not isinstance(item, dict):
+                raise ValueError("is not an object")
+            candidate = _json_candidate(where, item, fiscal, seen)
+            if candidate.ident is not None:
+                if candidate.ident in seen_ids:
+                    raise ValueError(
+                        f"id '{candidate.ident}' is already {seen_ids[candidate.ident]}"
+                    )
+                seen_ids[candidate.ident] = where
+            parsed.candidates.append(candidate)
+        except ValueError as problem:
+            parsed.problems.append(f"{where}: {problem}")
+    if not items:
+        raise UsageError("the JSON holds no initiatives")
+    return parsed
+
+
+def _json_string(item: Mapping[str, Any], key: str, *, multiline: bool = False) -> str | None:
+    value = item.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ValueError(f"{key} must be a string")
+    return _checked(value, key, multiline=multiline)
+
+
+def _json_strings(item: Mapping[str, Any], key: str) -> list[str]:
+    value = item.get(key)
+    if value is None:
+        return []
+    if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+        raise ValueError(f"{key} must be a list of strings")
+    return [_checked(v, key) for v in value if v.strip()]
+
+
+def _json_candidate(
+    where: str, item: Mapping[str, Any], fiscal: FiscalCalendar, seen: dict[str, str]
+) -> Candidate:
+    title = _json_string(item, "title")
+    if not title:
+        raise ValueError("title is missing or empty")
+    label = f"'{visible(title)}'"
+    try:
+        ident = _json_string(item, "id")
+        if ident is not None and not ID_PATTERN.fullmatch(ident):
+            raise ValueError(f"id '{visible(ident)}' must be lowercase letters, digits and dashes")
+        if not ident:
+            # Without an id the title is the name; with one, titles may repeat
+            # (a store can hold two "Summit"s, and its export must import back).
+            _unique(title, where, seen)
+        timeline_text, timeline = _json_timeline(item.get("timeline"), fiscal)
+        fields: dict[str, Any] = {"title": title, "timeline": timeline_text}
+        for spec in _JSON_FIELDS:
+            if spec.json in item:
+                fields[spec.key] = _json_field(item, spec)
+        return Candidate(
+            where=where,
+            title=title,
+            timeline=timeline,
+            fields=fields,
+            ident=ident or None,
+            pillar_name=_json_string(item, "pillar_name"),
+            progress=_json_progress(item.get("progress_log")),
+            history=_json_history(item.get("history")),
+        )
+    except ValueError as problem:
+        raise ValueError(f"{label}: {problem}") from None
+
+
+# What a JSON item may say besides its title, id and timeline: the released order
+# (it is the order keys are added to a table on update), then newer schema fields.
+_JSON_TYPES = ("line", "text", "texts", "status", "pillar")
+_JSON_OPTIONAL = {
+    spec.json: spec
+    for spec in INITIATIVE.stored()
+    if spec.json and spec.type in _JSON_TYPES and spec.key not in ("id", "title")
+}
+_JSON_FIELDS = tuple(
+    _JSON_OPTIONAL[key]
+    for key in ordered(
+        ("objective", "status", "pillar", "source", "partners", "tags"), _JSON_OPTIONAL
+    )
+)
+
+
+def _json_field(item: Mapping[str, Any], spec: Field) -> Any:
+    """The value of a field as a JSON item gives it (None: "there is none")."""
+    key = spec.json or ""
+    if spec.type == "status":
+        return check_status(item[key])
+    if spec.type == "texts":
+        return _json_strings(item, key)
+    return _json_string(item, key, multiline=spec.type == "text") or None
+
+
+def _json_timeline(value: object, fiscal: FiscalCalendar) -> tuple[str, Timeline]:
+    """The timeline text to store: as written, unless its canonical quarters disagree.
+
+    ``text`` may use fiscal years of another store; ``start``/``end`` are
+    always calendar quarters, so they win and the text becomes canonical.
+    """
+    if isinstance(value, str):
+        value = {"text": value}
+    if not isinstance(value, dict):
+        raise ValueError("timeline is missing (an object with text, start and end)")
+    text = value.get("text")
+    canonical: Timeline | None = None
+    if "start" in value or "end" in value:
+        try:
+            start, end = (
+                parse_quarter(q) if isinstance(q, str) else None
+                for q in (value.get("start"), value.get("end"))
+            )
+            canonical = Timeline(start, end)
+        except InvalidQuarter as error:
+            raise ValueError(f"timeline: {error}") from None
+    if isinstance(text, str) and text.strip():
+        text = _checked(text, "timeline")
+        try:
+            written = parse_timeline(text, fiscal)
+        except InvalidQuarter as error:
+            if canonical is None:
+                raise ValueError(str(error)) from None
+        else:
+            if canonical is None or written == canonical:
+                return text, written
+    if canonical is None:
+        raise ValueError("timeline has no text, start or end")
+    return str(canonical), canonical
+
+
+def _json_entries(value: object, key: str) -> Iterator[tuple[str, dict[str, Any]]]:
+    """Each object of the list under ``key``, with the words that name it in errors."""
+    if value is None:
+        return
+    if not isinstance(value, list):
+        raise ValueError(f"{key} must be a list")
+    for number, raw in enumerate(value, start=1):
+        where = f"{key} entry {number}"
+        if not isinstance(raw, dict):
+            raise ValueError(f"{where} is not an object")
+        yield where, raw
+
+
+def _json_progress(value: object) -> tuple[ProgressItem, ...]:
+    entries = []
+    for where, raw in _json_entries(value, "progress_log"):
+        day = _json_date(raw, where)
+        percent = raw.get("percent")
+        if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
+            raise ValueError(f"{where}: percent must be a whole number from 0 to 100")
+        note = raw.get("note") or ""
+        if not isinstance(note, str):
+            raise ValueError(f"{where}: note must be a string")
+        entries.append(ProgressItem(day, percent, _checked(note, f"{where}: note", multiline=True)))
+    return tuple(entries)
+
+
+def _json_date(raw: Mapping[str, Any], where: str) -> date:
+    on = raw.get("date")
+    try:
+        if not isinstance(on, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", on):
+            raise ValueError
+        return date.fromisoformat(on)
+    except ValueError:
+        raise ValueError(f"{where}: date must be YYYY-MM-DD") from None
+
+
+def _json_history(value: object) -> tuple[HistoryItem, ...]:
+    """The ``history`` of `list --json`: dated field changes (today: status)."""
+    entries = []
+    for where, raw in _json_entries(value, "history"):
+        day = _json_date(raw, where)
+        texts = []
+        for key in ("field", "from", "to"):
+            text = raw.get(key) if key != "from" else raw.get(key) or ""
+            if not isinstance(text, str):
+                raise ValueError(f"{where}: {key} must be a string")
+            texts.append(_checked(text, f"{where}: {key}"))
+        field_name, old, new = texts
+        if not field_name:
+            raise ValueError(f"{where}: field must not be empty")
+        if field_name == "status" and new not in STATUSES:
+            raise ValueError(f"{where}: status {new!r} is not one of {', '.join(STATUSES)}")
+        entries.append(HistoryItem(day, field_name, old, new))
+    return tuple(entries)

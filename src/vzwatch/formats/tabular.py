@@ -1,0 +1,109 @@
+"""Plain-text output formats for rows of data: CSV, Markdown and JSON Lines.
+
+Pure functions from rows (mappings of column -> value) to text, shared by the
+read commands' ``--format`` and by ``export``. User text stays data here too:
+CSV cells that a spreadsheet would run as a formula are made inert, and
+Markdown cells escape what would otherwise be read as formatting.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.schema import INITIATIVE, flat_cells, ordered
+from vzwatch.domain.text import escape_json_text, visible
+
+# The released column order; a field added to the schema later comes after these.
+_RELEASED_COLUMNS = (
+    "id",
+    "title",
+    "objective",
+    "pillar",
+    "status",
+    "progress",
+    "start",
+    "end",
+    "ongoing",
+    "timeline",
+    "partners",
+    "tags",
+    "source",
+)
+_CELLS = {cell[0]: cell for spec in INITIATIVE.fields for cell in flat_cells(spec)}
+INITIATIVE_COLUMNS = ordered(_RELEASED_COLUMNS, _CELLS)
+_ORDERED_CELLS = tuple(_CELLS[column] for column in INITIATIVE_COLUMNS)
+
+# A spreadsheet runs a cell starting with one of these as a formula (CSV injection).
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_\[\]<>|#~])")
+
+
+def initiative_row(initiative: Initiative, portfolio: Portfolio | None = None) -> dict[str, Any]:
+    """One flat row per initiative: lists joined with '; ', quarters canonical."""
+    return {
+        column: get(initiative, portfolio) if with_portfolio else get(initiative)
+        for column, get, with_portfolio in _ORDERED_CELLS
+    }
+
+
+def _plain(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def csv_cell(value: object) -> str:
+    """A CSV cell that no spreadsheet will evaluate and no terminal will obey."""
+    text = visible(_plain(value), keep_layout=True)
+    if isinstance(value, str) and text.startswith(_FORMULA_START):
+        return "'" + text
+    return text
+
+
+def to_csv(rows: Iterable[Mapping[str, Any]], columns: Sequence[str]) -> str:
+    """CSV with a header row (RFC 4180 quoting, \\r\\n line ends as the csv module writes)."""
+    import csv  # only CSV output needs it (1 ms of start-up)
+    import io
+
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([csv_cell(row.get(column)) for column in columns])
+    return buffer.getvalue()
+
+
+def markdown_cell(value: object) -> str:
+    """Cell text that renders literally in a Markdown table on one line."""
+    text = visible(_plain(value).replace("\r\n", "\n").replace("\n", " "))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
+
+def to_markdown(
+    rows: Iterable[Mapping[str, Any]],
+    columns: Sequence[str],
+    headers: Sequence[str] | None = None,
+) -> str:
+    """A GitHub-flavoured Markdown table."""
+    titles = headers or [column.replace("_", " ").capitalize() for column in columns]
+    lines = [
+        "| " + " | ".join(markdown_cell(title) for title in titles) + " |",
+        "|" + "|".join("---" for _ in columns) + "|",
+    ]
+    lines.extend(
+        "| " + " | ".join(markdown_cell(row.get(column)) for column in columns) + " |"
+        for row in rows
+    )
+    return "\n".join(lines) + "\n"
+
+
+def to_jsonl(values: Iterable[Any], *, ascii_only: bool = False) -> str:
+    """One compact JSON document per line."""
+    lines = (json.dumps(value, ensure_ascii=ascii_only, separators=(",", ":")) for value in values)
+    return "".join((line if ascii_only else escape_json_text(line)) + "\n" for line in lines)

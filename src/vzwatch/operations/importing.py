@@ -1,0 +1,318 @@
+"""`vzwatch import`: match parsed initiatives against the store and write them in one go.
+
+Matching: by id, then by title (any case). A match whose fields differ is
+updated in place with ``tomledit.edit_block`` (comments and layout survive);
+new initiatives, missing pillars and missing progress and status history
+entries are appended.
+Everything happens in one ``write_store`` transaction, planned against the
+text read under the lock, so a concurrent writer cannot be overwritten.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+from vzwatch.domain.errors import StoreError, UsageError
+from vzwatch.domain.portfolio import (
+    HistoryEntry,
+    Initiative,
+    Portfolio,
+    history_record,
+    initiative_record,
+    new_id,
+)
+from vzwatch.domain.quarters import Timeline
+from vzwatch.domain.schema import INITIATIVE, ordered, toml_value
+from vzwatch.domain.text import visible
+from vzwatch.formats.sources import Candidate, Parsed
+from vzwatch.operations.reading import load_portfolio, open_portfolio
+from vzwatch.operations.writing import (
+    Plan,
+    _Loader,
+    edit_record,
+    editable,
+    store_index,
+    write_in_place,
+)
+from vzwatch.storage import runs
+from vzwatch.storage.store import StoreLocation, append_text, write_store
+from vzwatch.storage.tomledit import DELETE, Block, TomlEditError, record_value, render_block
+
+__all__ = ["Change", "ImportPlan", "plan_import", "run_import"]
+
+Action = Literal["add", "update", "unchanged"]
+
+_NO_PATH = Path("store")
+# The order of store keys in messages ("update: objective, timeline"): the released
+# order, then fields added to the schema later.
+_STORED = {spec.key: spec for spec in INITIATIVE.stored() if spec.key != INITIATIVE.identity}
+_FIELD_ORDER = ordered(
+    ("title", "objective", "timeline", "status", "pillar", "partners", "tags", "source"), _STORED
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """What importing one candidate does to the store."""
+
+    action: Action
+    id: str
+    title: str  # as it will be stored
+    candidate: Candidate
+    fields: tuple[str, ...] = ()  # the keys an update changes
+    progress_added: int = 0
+    history_added: int = 0
+    record: dict[str, Any] = field(default_factory=dict)  # a new initiative's table
+    edits: dict[str, Any] = field(default_factory=dict)  # an update's key -> value/DELETE
+
+    @property
+    def timeline(self) -> Timeline:
+        return self.candidate.timeline
+
+
+@dataclass(slots=True)
+class ImportPlan:
+    changes: list[Change] = field(default_factory=list)
+    new_pillars: dict[str, str] = field(default_factory=dict)  # id -> name
+    progress: list[dict[str, Any]] = field(default_factory=list)  # [[progress]] tables
+    history: list[dict[str, Any]] = field(default_factory=list)  # [[history]] tables
+
+    def count(self, action: Action) -> int:
+        return sum(1 for change in self.changes if change.action == action)
+
+
+def plan_import(
+    portfolio: Portfolio, candidates: Sequence[Candidate], *, source: str | None = None
+) -> ImportPlan:
+    """Decide, for each candidate, whether it adds, updates or leaves an initiative."""
+    plan = ImportPlan()
+    by_title = {i.title.casefold(): i for i in portfolio.initiatives}
+    by_id = {i.id: i for i in portfolio.initiatives}
+    taken = set(portfolio.ids)
+    matched: dict[str, str] = {}  # existing id -> where the candidate came from
+    pillars = {p.id for p in portfolio.pillars}
+    for candidate in candidates:
+        existing = by_id.get(candidate.ident or "") or by_title.get(candidate.title.casefold())
+        wanted = dict(candidate.fields)
+        if source is not None:
+            wanted["source"] = source
+        pillar = wanted.get("pillar")
+        if pillar and pillar not in pillars:
+            plan.new_pillars[pillar] = candidate.pillar_name or pillar
+            pillars.add(pillar)
+        if existing is None:
+            ident = candidate.ident if candidate.ident not in taken else None
+            ident = ident or new_id(candidate.title, taken)
+            taken.add(ident)
+            plan.changes.append(_addition(ident, candidate, wanted))
+            plan.progress.extend(_progress_tables(ident, candidate, None))
+            plan.history.extend(_history_tables(ident, candidate, None))
+            continue
+        if existing.id in matched:
+            raise UsageError(
+                f"{candidate.where}: '{visible(candidate.title)}' matches the same initiative "
+                f"as {matched[existing.id]} ('{existing.id}')"
+            )
+        matched[existing.id] = candidate.where
+        if existing.id != candidate.ident:
+            wanted.pop("title", None)  # matched by title: keep the store's spelling
+        edits = _differences(existing, candidate, wanted)
+        progress = _progress_tables(existing.id, candidate, existing)
+        plan.progress.extend(progress)
+        history = _history_tables(existing.id, candidate, existing)
+        plan.history.extend(history)
+        changed = bool(edits) or bool(progress) or bool(history)
+        plan.changes.append(
+            Change(
+                action="update" if changed else "unchanged",
+                id=existing.id,
+                title=edits.get("title", existing.title),
+                candidate=candidate,
+                fields=tuple(key for key in _FIELD_ORDER if key in edits),
+                progress_added=len(progress),
+                history_added=len(history),
+                edits=edits,
+            )
+        )
+    return plan
+
+
+def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Change:
+    record = initiative_record(
+        ident=ident,
+        title=candidate.title,
+        objective=wanted.get("objective") or "",
+        timeline_text=wanted["timeline"],
+        pillar=wanted.get("pillar"),
+        partners=wanted.get("partners") or (),
+        tags=wanted.get("tags") or (),
+        status=wanted.get("status") or "planned",
+        source=wanted.get("source"),
+    )
+    return Change(
+        action="add",
+        id=ident,
+        title=candidate.title,
+        candidate=candidate,
+        progress_added=len(_progress_tables(ident, candidate, None)),
+        history_added=len(_history_tables(ident, candidate, None)),
+        record=record,
+    )
+
+
+def _differences(
+    initiative: Initiative, candidate: Candidate, wanted: dict[str, Any]
+) -> dict[str, Any]:
+    edits: dict[str, Any] = {}
+    for key, value in wanted.items():
+        spec = _STORED[key]
+        if spec.type == "timeline":
+            # Timelines compare by meaning: "Q3-Q4 2024" is "Q3 – Q4 2024".
+            if candidate.timeline != getattr(initiative, spec.attr):
+                edits.update({key: value, **dict.fromkeys(spec.also, DELETE)})
+            continue
+        # Empty is empty: no key, "" and [] all mean "none".
+        if (value if value != [] else None) != (toml_value(spec, initiative) or None):
+            edits[key] = DELETE if value is None else value
+    return edits
+
+
+def _progress_tables(
+    ident: str, candidate: Candidate, existing: Initiative | None
+) -> list[dict[str, Any]]:
+    """The source's progress entries the store does not have yet (a union, append only)."""
+    have = {
+        (entry.on, entry.percent, entry.note)
+        for entry in (existing.progress_log if existing else ())
+    }
+    tables = []
+    for item in candidate.progress:
+        key = (item.on, item.percent, item.note)
+        if key in have:
+            continue
+        have.add(key)
+        table: dict[str, Any] = {"initiative": ident, "date": item.on, "percent": item.percent}
+        if item.note:
+            table["note"] = item.note
+        tables.append(table)
+    return tables
+
+
+def _history_tables(
+    ident: str, candidate: Candidate, existing: Initiative | None
+) -> list[dict[str, Any]]:
+    """The source's status history entries the store does not have yet (a union, append only)."""
+    have = {
+        (entry.on, entry.field, entry.old, entry.new)
+        for entry in (existing.history if existing else ())
+    }
+    tables = []
+    for item in candidate.history:
+        key = (item.on, item.field, item.old, item.new)
+        if key in have:
+            continue
+        have.add(key)
+        entry = HistoryEntry(ident, item.on, item.field, item.old, item.new)
+        tables.append(history_record(entry))
+    return tables
+
+
+def apply_plan(
+    text: str, plan: ImportPlan, tick: Callable[[], None] | None = None, path: Path = _NO_PATH
+) -> str:
+    """The store's text with ``plan`` applied: updates in place, additions at the end."""
+    updates = {
+        change.id: change for change in plan.changes if change.action == "update" and change.edits
+    }
+    for change in plan.changes:
+        if change.action == "update" and not change.edits and tick:
+            tick()  # only new log entries: appended below
+    if updates:
+        text = _updated(text, updates, path, tick)
+    chunks = [
+        render_block("pillars", {"id": ident, "name": name})
+        for ident, name in plan.new_pillars.items()
+    ]
+    for change in plan.changes:
+        if change.action == "add":
+            chunks.append(render_block("initiatives", change.record))
+            if tick:
+                tick()
+        elif change.action == "unchanged" and tick:
+            tick()
+    chunks.extend(render_block("progress", table) for table in plan.progress)
+    chunks.extend(render_block("history", table) for table in plan.history)
+    return append_text(text, "\n".join(chunks)) if chunks else text
+
+
+def _updated(
+    text: str, updates: dict[str, Change], path: Path, tick: Callable[[], None] | None
+) -> str:
+    """Each updated initiative's own keys edited in place (its record found by the index)."""
+    index = store_index(text, path)
+    targets: list[tuple[Block, Change]] = []
+    try:
+        for record in index.records("initiatives"):
+            ident = record_value(text, record.pieces[0], "id")
+            if ident in updates:
+                targets.append((editable(index, record, path), updates[ident]))
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+    if sorted(change.id for _, change in targets) != sorted(updates):
+        missing = sorted(set(updates) - {change.id for _, change in targets})
+        raise StoreError(
+            f"{path}: cannot find the [[initiatives]] table of '{missing[0] if missing else ''}' "
+            "to update; nothing was imported"
+        )
+    # From the end of the file backwards, so earlier blocks' offsets stay valid.
+    for block, change in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
+        text = edit_record(text, block, change.edits, path)
+        if tick:
+            tick()
+    return text
+
+
+def current_portfolio(location: StoreLocation) -> Portfolio:
+    """The store as it is; a --file store that does not exist yet is empty (import creates it)."""
+    if location.source != "user" and not location.exists:
+        return load_portfolio("", location.path)
+    return open_portfolio(location)
+
+
+def run_import(
+    location: StoreLocation,
+    parsed: Parsed,
+    *,
+    source: str | None = None,
+    dry_run: bool = False,
+    tick: Callable[[], None] | None = None,
+) -> ImportPlan:
+    """Plan the import and, unless ``dry_run``, write it in one transaction.
+
+    When the parse cache vouches for the store, the plan is made against it and
+    the result checked by the runs it changes (see actions.write_in_place).
+    """
+    if dry_run:
+        return plan_import(current_portfolio(location), parsed.candidates, source=source)
+
+    def in_place(vouched: runs.Vouched) -> Plan[ImportPlan]:
+        plan = plan_import(vouched.portfolio(), parsed.candidates, source=source)
+        new = apply_plan(vouched.data.decode("utf-8"), plan, tick, location.path)
+        return runs.changed_range(vouched.data, new.encode("utf-8")), lambda _: plan
+
+    done = write_in_place(location, in_place)
+    if done is not None:
+        return done
+    loader = _Loader(location)
+    plans: list[ImportPlan] = []
+
+    def edit(old: str) -> str:
+        plan = plan_import(loader(old), parsed.candidates, source=source)
+        plans.append(plan)
+        return apply_plan(old, plan, tick, location.path)
+
+    write_store(location, edit, loader)
+    return plans[-1]

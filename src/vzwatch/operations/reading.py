@@ -1,0 +1,118 @@
+"""Opening a store to read it: through the parse cache, building only what is asked for.
+
+The read commands' half of ``vzwatch.operations.writing`` (which re-exports these), kept
+apart because it is on the start-up path of `list`, `show` and `due`, which
+need none of the writing machinery.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import date
+from pathlib import Path
+from typing import NamedTuple
+
+from vzwatch.domain.errors import InvalidQuarter, UsageError
+from vzwatch.domain.portfolio import (
+    FINISHED_STATUSES,
+    Initiative,
+    Portfolio,
+    portfolio_from_document,
+)
+from vzwatch.domain.quarters import FiscalCalendar, Quarter, resolve_quarter
+from vzwatch.domain.queries import due
+from vzwatch.storage import cache
+from vzwatch.storage.store import (
+    StoreLocation,
+    decode_store,
+    parse_toml,
+    read_stamped,
+    read_store_text,
+)
+
+
+def load_portfolio(text: str, path: Path) -> Portfolio:
+    """Parse and validate the text of a store; raise StoreError pointing at the problem."""
+    return portfolio_from_document(parse_toml(text, path), text, path)
+
+
+def open_snapshot(location: StoreLocation) -> cache.Snapshot:
+    """Read and validate the store, through the parse cache (vzwatch.storage.cache).
+
+    In order of cost: a settled stamp (no read at all); the bytes' digest;
+    the runs of the bytes, parsing only those the cache has not seen; the
+    whole parse, which also records the runs for next time.
+    """
+    path = location.path
+    if cache.cache_directory() is None or not location.exists:
+        return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
+    hit = cache.snapshot(path)
+    if hit is not None:
+        return hit
+    recorded_ns = time.time_ns()
+    bytes_read = read_stamped(path)
+    read = cache.stamped(bytes_read, recorded_ns)
+    if read is None or bytes_read.data is None:  # removed meanwhile: the usual error
+        return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
+    data = bytes_read.data
+    hit = cache.snapshot(path, data, read)
+    if hit is not None:
+        return hit
+    from vzwatch.storage import runs  # only a store that changed needs the run machinery
+
+    hit = runs.changed_snapshot(path, data, read)
+    if hit is not None:
+        return hit
+    text = decode_store(data, path)
+    document = parse_toml(text, path)
+    portfolio = portfolio_from_document(document, text, path)
+    cache.remember(path, data, portfolio, read=read, runs=runs.runs_of(text, document, portfolio))
+    return cache.Snapshot.of(portfolio)
+
+
+def find_initiative(location: StoreLocation, id_or_prefix: str) -> Initiative:
+    """The initiative an id or unambiguous prefix names (NotFoundError if none or several)."""
+    return open_snapshot(location).find(id_or_prefix)
+
+
+def open_portfolio(location: StoreLocation) -> Portfolio:
+    """Read and validate the store, through the parse cache (vzwatch.storage.cache)."""
+    return open_snapshot(location).portfolio()
+
+
+class DueFound(NamedTuple):
+    """What `due` found: the quarter asked about and the initiatives, in timeline order."""
+
+    quarter: Quarter
+    initiatives: list[Initiative]
+    portfolio: Portfolio  # the store's fields and only the initiatives found
+
+
+def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: bool) -> DueFound:
+    """Unfinished initiatives ending in ``quarter`` (see queries.due), building only those.
+
+    Building every record of a 10k store costs more than the rest of `due`,
+    so rows that cannot be due are skipped before they become records; the
+    query then runs as usual on what is left.
+    """
+    snapshot = open_snapshot(location)
+    target = user_quarter(quarter, today, snapshot.fiscal)
+    last = target.index
+
+    def may_be_due(status: str, end: int | None) -> bool:
+        return (
+            status not in FINISHED_STATUSES
+            and end is not None
+            and (end == last or (overdue and end < last))
+        )
+
+    portfolio = snapshot.portfolio(may_be_due)
+    return DueFound(target, due(portfolio, target, overdue=overdue), portfolio)
+
+
+def user_quarter(text: str, today: date, fiscal: FiscalCalendar) -> Quarter:
+    """A quarter typed by the user (``Q1-2025``, ``this``, ``2025-02-14``…)."""
+    try:
+        return resolve_quarter(text, today, fiscal)
+    except InvalidQuarter as error:
+        raise UsageError(str(error)) from None

@@ -1,0 +1,122 @@
+"""Check a store and report every problem, not just the first (``vzwatch validate``).
+
+Commands that read a store stop at its first problem (``model.load_portfolio``);
+a person fixing a file, or a pre-commit hook, wants the whole list. Merge
+conflict markers are looked for before the TOML is parsed, so a half-resolved
+merge says "unresolved merge conflict", not a TOML syntax error.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vzwatch.domain.errors import StoreError
+from vzwatch.domain.portfolio import Problem, check_document
+from vzwatch.storage.store import StoreLocation, TomlSyntaxError, parse_toml, read_store_text
+
+# git's markers (and diff3's base marker): seven characters at the start of a line.
+_MARKER = re.compile(r"^(<{7}|\|{7}|={7}|>{7})(?:[ \t].*)?$")
+
+
+@dataclass
+class Report:
+    """Problems in the files that could be read, and errors for those that could not."""
+
+    problems: list[Problem] = field(default_factory=list)
+    unreadable: list[StoreError] = field(default_factory=list)
+
+    @property
+    def clean(self) -> bool:
+        return not self.problems and not self.unreadable
+
+
+def conflict_problems(text: str, path: Path) -> list[Problem]:
+    """One problem per conflict region (``<<<<<<<`` to ``>>>>>>>``) or stray marker line."""
+    problems: list[Problem] = []
+    region_start: int | None = None
+    deleted = False  # the merge driver's "(deleted)": a whole record on one side
+    for number, line in enumerate(text.splitlines(), start=1):
+        match = _MARKER.match(line)
+        if match is None:
+            continue
+        kind = match.group(1)[0]
+        if kind == "<":
+            if region_start is not None:
+                problems.append(_unfinished(path, region_start))
+            region_start = number
+            deleted = line.rstrip().endswith("(deleted)")
+        elif kind == ">" and region_start is not None:
+            lines = f"lines {region_start}-{number}"
+            if deleted or line.rstrip().endswith("(deleted)"):
+                advice = (
+                    "a record deleted on one side and changed on the other: keep it (delete "
+                    f"the marker lines) or delete {lines}"
+                )
+            else:
+                advice = "keep the right value and delete the marker lines"
+            problems.append(
+                Problem(path, region_start, None, f"unresolved merge conflict ({lines}): {advice}")
+            )
+            region_start = None
+        elif region_start is None:
+            problems.append(
+                Problem(path, number, None, f"stray merge conflict marker {match.group(1)}")
+            )
+    if region_start is not None:
+        problems.append(_unfinished(path, region_start))
+    return problems
+
+
+def _unfinished(path: Path, line: int) -> Problem:
+    return Problem(path, line, None, "unresolved merge conflict: <<<<<<< without >>>>>>>")
+
+
+def check_text(text: str, path: Path) -> list[Problem]:
+    """Every problem in the text of a store."""
+    markers = conflict_problems(text, path)
+    try:
+        document = parse_toml(text, path)
+    except TomlSyntaxError as error:
+        if markers:  # the markers are why it does not parse
+            return markers
+        return [Problem(path, error.line, None, error.reason, error.column)]
+    # Marker-like lines in a file that parses sit inside multi-line strings: data.
+    _, problems = check_document(document, text, path)
+    # File order reads best; problems of the whole file (no line) come first.
+    return sorted(problems, key=lambda problem: problem.line or 0)
+
+
+def check_files(locations: Iterable[StoreLocation]) -> Report:
+    """Check each store; a file that cannot be read at all is reported, the rest still checked."""
+    from vzwatch.operations.reading import open_snapshot
+
+    report = Report()
+    for location in locations:
+        try:
+            # A store the parse cache vouches for has no problem: the cache holds only
+            # stores that validated, and a changed one is checked by its changed runs.
+            open_snapshot(location)
+            continue
+        except StoreError:
+            pass  # find every problem, not just the first
+        try:
+            text = read_store_text(location)
+        except StoreError as error:
+            report.unreadable.append(error)
+            continue
+        report.problems.extend(check_text(text, location.path))
+    return report
+
+
+def problem_to_dict(problem: Problem) -> dict[str, object]:
+    """The JSON form of a problem (README, "vzwatch validate")."""
+    return {
+        "file": str(problem.path),
+        "line": problem.line,
+        "column": problem.column,
+        "record": problem.record,
+        "message": problem.message,
+    }

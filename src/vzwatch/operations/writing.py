@@ -1,0 +1,833 @@
+"""What the commands do, without any terminal: read a store, change a store.
+
+Each function takes a ``StoreLocation`` and plain values, returns records,
+and raises ``VzwatchError`` subclasses. The CLI turns flags into these calls
+and hands the results to a renderer.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from bisect import bisect_right
+from collections.abc import Callable, Container, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from datetime import date
+from pathlib import Path
+from typing import Any, TypeVar
+
+from vzwatch.domain.errors import InvalidQuarter, StoreError, UsageError
+from vzwatch.domain.portfolio import (
+    ID_PATTERN,
+    HistoryEntry,
+    Initiative,
+    Portfolio,
+    ProgressEntry,
+    check_user_text,
+    find_id,
+    history_record,
+    initiative_record,
+    new_id,
+    portfolio_from_document,
+    progress_record,
+    slugify,
+    validate_status,
+)
+from vzwatch.domain.quarters import FiscalCalendar, Timeline, parse_timeline
+from vzwatch.domain.text import visible
+from vzwatch.operations.reading import user_quarter
+from vzwatch.storage import blocks, cache, runs
+from vzwatch.storage.store import (
+    StoreChangedError,
+    StoreLocation,
+    append_block,
+    append_text,
+    atomic_write,
+    parse_toml,
+    read_stamped,
+    write_lock,
+    write_store,
+)
+from vzwatch.storage.tomledit import (
+    DELETE,
+    Block,
+    TomlEditError,
+    apply_edits,
+    edit_block,
+    find_record_blocks,
+    piece_block,
+    render_block,
+    scan,
+)
+
+
+class _Loader:
+    """Loads each distinct text once: a write checks the old text, edits it, then checks the new."""
+
+    def __init__(self, location: StoreLocation) -> None:
+        self.location = location
+        self._last: tuple[str, dict[str, Any], Portfolio] | None = None
+
+    def __call__(self, text: str) -> Portfolio:
+        if self._last is None or self._last[0] is not text:
+            document = parse_toml(text, self.location.path)
+            self._last = (
+                text,
+                document,
+                portfolio_from_document(document, text, self.location.path),
+            )
+        return self._last[2]
+
+    def remember(self, text: str) -> Portfolio:
+        """The portfolio of ``text``, just written, recorded in the parse cache with its
+        runs, so the next read (or write) after a change is proportional to it."""
+        portfolio = self(text)
+        if self._last is not None and self.location.exists:
+            document = self._last[1]
+            recorded = runs.runs_of(text, document, portfolio)
+            cache.remember(self.location.path, text.encode("utf-8"), portfolio, runs=recorded)
+        return portfolio
+
+
+def user_timeline(text: str, fiscal: FiscalCalendar) -> Timeline:
+    try:
+        return parse_timeline(text, fiscal)
+    except InvalidQuarter as error:
+        raise UsageError(str(error)) from None
+
+
+def resolve_pillar(portfolio: Portfolio, wanted: str | None) -> str | None:
+    """A pillar given by id or by name, any case."""
+    if not wanted:
+        return None
+    key = wanted.strip().casefold()
+    for pillar in portfolio.pillars:
+        if key in (pillar.id.casefold(), pillar.name.casefold()):
+            return pillar.id
+    known = ", ".join(p.id for p in portfolio.pillars) or "none defined in the store"
+    raise UsageError(f"unknown pillar '{visible(wanted)}' (known: {known})")
+
+
+def add_initiative(
+    location: StoreLocation,
+    *,
+    title: str,
+    timeline: str,
+    objective: str = "",
+    pillar: str | None = None,
+    partners: Sequence[str] = (),
+    tags: Sequence[str] = (),
+    status: str = "planned",
+    ident: str | None = None,
+    source: str | None = None,
+) -> Initiative:
+    """Append a new initiative to the end of the store and return it as stored."""
+    title = check_user_text(title, "title")
+    if not title:
+        raise UsageError("title must not be empty")
+    objective = check_user_text(objective, "objective")
+    timeline = check_user_text(timeline, "timeline")
+    partners = [check_user_text(p, "partner") for p in partners if p.strip()]
+    tags = [check_user_text(t, "tag") for t in tags if t.strip()]
+    source = check_user_text(source, "source") if source else None
+    status = validate_status(status)
+    if ident is not None:
+        ident = check_user_text(ident, "id").lower()
+
+    def block(portfolio: Portfolio, ids: Container[str]) -> tuple[str, str]:
+        user_timeline(timeline, portfolio.fiscal)
+        chosen_id = _choose_id(ids, title, ident)
+        record = initiative_record(
+            ident=chosen_id,
+            title=title,
+            objective=objective,
+            timeline_text=timeline,
+            pillar=resolve_pillar(portfolio, pillar),
+            partners=partners,
+            tags=tags,
+            status=status,
+            source=source,
+        )
+        return chosen_id, render_block("initiatives", record)
+
+    appended = _add_fast(location, block)
+    if appended is not None:
+        return appended
+    loader = _Loader(location)
+    created: list[str] = []
+
+    def edit(old: str) -> str:
+        portfolio = loader(old)
+        chosen_id, chunk = block(portfolio, portfolio.ids)
+        created.append(chosen_id)
+        return append_text(old, chunk)
+
+    new_text = write_store(location, edit, loader)
+    return loader.remember(new_text).find(created[-1])
+
+
+# --- O(1) appends ----------------------------------------------------------------
+#
+# The full write path parses and validates the old and the new text. An
+# append can skip both: the old text is known valid (a cache entry that
+# provably describes the bytes on disk, checked under the lock), the block is
+# parsed and validated on its own against the store's pillars, fiscal
+# calendar and ids, and the table is one a block can be appended to. Together
+# that is what check(new) would prove. See docs/performance.md.
+
+
+@contextmanager
+def _vouched_store(
+    location: StoreLocation, table: str
+) -> Iterator[tuple[cache.AppendTarget, int] | None]:
+    """Under the write lock: the cache's view of the store and the lock file's descriptor,
+    if the cache vouches for the store and a ``[[table]]`` block can be appended; else None.
+    """
+    if cache.cache_directory() is None or not location.exists:
+        yield None
+        return
+    with write_lock(location.path) as lock_fd:
+        target = cache.append_target(location.path)
+        if target is None or target.separator is None or table not in target.appendable:
+            yield None
+        else:
+            yield target, lock_fd
+
+
+def _append_checked(
+    location: StoreLocation,
+    vouched: tuple[cache.AppendTarget, int],
+    chunk: str,
+    rows: tuple[cache.Row, ...],
+    record: Initiative | ProgressEntry,
+) -> bool:
+    """Append a checked block and record ``rows`` in the cache; False: take the full path.
+
+    ``record`` is what the block holds, so the cache knows the new run too.
+    """
+    target, lock_fd = vouched
+    data = (target.separator or "").encode("utf-8") + chunk.encode("utf-8")
+    after = append_block(location.path, lock_fd, data, target.expected)
+    if after is None:
+        return False
+    separator = len((target.separator or "").encode("utf-8"))
+    target.commit(after, data, rows, cache.appended_run(chunk, record), separator)
+    return True
+
+
+def _add_fast(
+    location: StoreLocation, block: Callable[[Portfolio, Container[str]], tuple[str, str]]
+) -> Initiative | None:
+    """`add` as an O(1) append; None means "take the full path"."""
+    with _vouched_store(location, "initiatives") as vouched:
+        if vouched is None:
+            return None
+        target = vouched[0]
+        chosen_id, chunk = block(target.portfolio, target.ids)
+        checked = _validate_block(location, target, "initiatives", chunk)
+        clash = sorted(ident for ident in checked.ids if ident in target.ids)
+        if clash:
+            raise StoreError(f"{location.path}: duplicate id {clash[0]!r}")
+        created = checked.find(chosen_id)
+        if not _append_checked(location, vouched, chunk, (cache.row_of(created),), created):
+            return None
+    return created
+
+
+def _progress_fast(
+    location: StoreLocation,
+    id_or_prefix: str,
+    entry_of: Callable[[str], ProgressEntry],
+    keep_status: bool,
+) -> ProgressRecorded | None:
+    """`progress` as an O(1) append of its ``[[progress]]`` block; None: the full path.
+
+    An entry that marks the initiative done also edits its record in place
+    (status) and appends a ``[[history]]`` entry: that takes the full path.
+    """
+    with _vouched_store(location, "progress") as vouched:
+        if vouched is None:
+            return None
+        target = vouched[0]
+        candidates = target.ids.starting_with(id_or_prefix.strip().lower())
+        initiative = target.initiative(find_id(candidates, id_or_prefix))
+        if initiative is None:
+            return None
+        entry = entry_of(initiative.id)
+        if _status_change(initiative, entry, keep_status) is not None:
+            return None
+        chunk = render_block("progress", progress_record(entry))
+        # A stand-in with the initiative's id: the entry must name it and no other.
+        stand_in = {"id": initiative.id, "title": initiative.id, "timeline": "ongoing"}
+        checked = _validate_block(location, target, "progress", chunk, initiatives=[stand_in])
+        if checked.find(initiative.id).progress_log != (entry,):
+            raise StoreError(f"{location.path}: internal error: progress block does not read back")
+        updated = replace(initiative, progress_log=_with_entry(initiative.progress_log, entry))
+        if not _append_checked(location, vouched, chunk, (cache.row_of(updated),), entry):
+            return None
+    return ProgressRecorded(updated, entry, initiative.progress, None)
+
+
+def _with_entry(log: tuple[ProgressEntry, ...], entry: ProgressEntry) -> tuple[ProgressEntry, ...]:
+    """The log as loading the store would sort it with ``entry`` last in the file.
+
+    Entries sort by date, same-day entries in file order (model._load_progress).
+    """
+    at = bisect_right(log, entry.on, key=lambda existing: existing.on)
+    return (*log[:at], entry, *log[at:])
+
+
+def _validate_block(
+    location: StoreLocation,
+    target: cache.AppendTarget,
+    table: str,
+    chunk: str,
+    *,
+    initiatives: list[dict[str, Any]] | None = None,
+) -> Portfolio:
+    """The block parsed on its own and validated in the store's context."""
+    document = parse_toml(chunk, location.path)
+    if set(document) != {table}:
+        raise StoreError(f"{location.path}: internal error: block is not one [[{table}]]")
+    known = target.portfolio
+    context: dict[str, Any] = {
+        "portfolio": {
+            "fiscal_year_start_month": known.fiscal.start_month,
+            "fiscal_year_named_by": known.fiscal.named_by,
+        },
+        "pillars": [
+            {"id": p.id, "name": p.name, "description": p.description} for p in known.pillars
+        ],
+    }
+    if initiatives is not None:
+        context["initiatives"] = initiatives
+    context[table] = document[table]
+    return portfolio_from_document(context, chunk, location.path)
+
+
+def _choose_id(ids: Container[str], title: str, ident: str | None) -> str:
+    if ident is None:
+        if isinstance(ids, cache.Ids):  # title, title-2, title-3…: one pass, not one each
+            return new_id(title, ids.starting_with(slugify(title)))
+        return new_id(title, ids)
+    if not ID_PATTERN.fullmatch(ident):
+        raise UsageError(
+            f"id '{visible(ident)}' must be lowercase letters, digits and dashes, "
+            "starting and ending with a letter or digit"
+        )
+    if ident in ids:
+        raise UsageError(f"id '{ident}' is already used; choose another or leave --id out")
+    return ident
+
+
+# --- changing existing records ----------------------------------------------
+
+
+def user_date(text: str, option: str) -> date:
+    """A date typed by the user: strictly YYYY-MM-DD."""
+    try:
+        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
+            raise ValueError
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise UsageError(f"{option} '{visible(text)}' is not a date (YYYY-MM-DD)") from None
+
+
+def user_since(text: str, today: date, fiscal: FiscalCalendar) -> date:
+    """``--since``: a date, or a quarter (its first day); not after today."""
+    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
+        since = user_date(text, "--since")
+    else:
+        since = user_quarter(text, today, fiscal).start_date
+    if since > today:
+        raise UsageError(f"--since {since} is after today ({today})")
+    return since
+
+
+def user_percent(text: str) -> int:
+    """PERCENT as typed: a whole number from 0 to 100, with or without '%'."""
+    digits = text.strip().removesuffix("%").strip()
+    if not re.fullmatch(r"[0-9]{1,3}", digits, re.ASCII) or int(digits) > 100:
+        raise UsageError(f"percent '{visible(text)}' is not a whole number from 0 to 100")
+    return int(digits)
+
+
+def store_index(text: str, path: Path) -> blocks.Index:
+    """The store's block index; a header it cannot read is a store error (never a crash)."""
+    try:
+        return blocks.index(text)
+    except blocks.HeaderError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def records_naming(
+    index: blocks.Index, table: str, key: str, value: str, path: Path
+) -> list[blocks.Block]:
+    """The ``[[table]]`` records, with all their pieces, whose own ``key`` is ``value``."""
+    try:
+        return find_record_blocks(index, table, key, value)
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def find_initiative_record(index: blocks.Index, ident: str, path: Path) -> blocks.Block:
+    """The one ``[[initiatives]]`` record of ``ident``, with its sub-tables wherever written."""
+    found = records_naming(index, "initiatives", "id", ident, path)
+    if len(found) != 1:
+        # The id is written in a form the text editor cannot match; refuse, never guess.
+        raise StoreError(f"{path}: cannot find the [[initiatives]] table of '{ident}' to edit")
+    return found[0]
+
+
+def editable(index: blocks.Index, record: blocks.Block, path: Path) -> Block:
+    """A record's own piece (header and keys, not its sub-tables), ready for edit_block."""
+    try:
+        return piece_block(index.text, record.pieces[0])
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def edit_record(text: str, block: Block, changes: dict[str, Any], path: Path) -> str:
+    """``tomledit.edit_block``, its failures a store error (the text was not understood)."""
+    try:
+        return edit_block(text, block, changes)
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+
+
+def _initiative_block(text: str, ident: str, path: Path) -> Block:
+    index = store_index(text, path)
+    return editable(index, find_initiative_record(index, ident, path), path)
+
+
+def _remember(location: StoreLocation, text: str, loader: _Loader) -> Portfolio:
+    """The portfolio just written, recorded in the parse cache so the next read is fast."""
+    return loader.remember(text)
+
+
+@dataclass(frozen=True, slots=True)
+class ProgressRecorded:
+    """What `progress` did: the entry, the progress before it, and any status change."""
+
+    initiative: Initiative
+    entry: ProgressEntry
+    previous: int
+    status_change: HistoryEntry | None
+
+
+def record_progress(
+    location: StoreLocation,
+    id_or_prefix: str,
+    percent: int,
+    *,
+    today: date,
+    on: date | None = None,
+    note: str = "",
+    keep_status: bool = False,
+) -> ProgressRecorded:
+    """Append a dated progress entry; mark the initiative done when it becomes 100%.
+
+    "Becomes 100%": the entry is 100 and is now the latest-dated one (so the
+    current progress is 100). ``keep_status`` leaves the status alone.
+    """
+    note = check_user_text(note, "note")
+    on = on or today
+    if on > today:
+        raise UsageError(f"date {on} is in the future (today is {today})")
+    if not 0 <= percent <= 100:
+        raise UsageError(f"percent {percent} is not a whole number from 0 to 100")
+
+    def entry_of(ident: str) -> ProgressEntry:
+        return ProgressEntry(ident, on, percent, note)
+
+    appended = _progress_fast(location, id_or_prefix, entry_of, keep_status)
+    if appended is not None:
+        return appended
+    spliced = _progress_done_fast(location, id_or_prefix, entry_of, keep_status)
+    if spliced is not None:
+        return spliced
+    loader = _Loader(location)
+    done: list[ProgressRecorded] = []
+
+    def edit(old: str) -> str:
+        initiative = loader(old).find(id_or_prefix)
+        entry = entry_of(initiative.id)
+        change = _status_change(initiative, entry, keep_status)
+        new = old
+        if change is not None:
+            block = _initiative_block(old, initiative.id, location.path)
+            new = edit_record(new, block, {"status": "done"}, location.path)
+        new = append_text(new, render_block("progress", progress_record(entry)))
+        if change is not None:
+            new = append_text(new, render_block("history", history_record(change)))
+        done.append(ProgressRecorded(initiative, entry, initiative.progress, change))
+        return new
+
+    new_text = write_store(location, edit, loader)
+    result = done[-1]
+    stored = _remember(location, new_text, loader).find(result.initiative.id)
+    return ProgressRecorded(stored, result.entry, result.previous, result.status_change)
+
+
+def _status_change(
+    initiative: Initiative, entry: ProgressEntry, keep_status: bool
+) -> HistoryEntry | None:
+    """The status change ``entry`` makes: to done when it becomes the current 100%."""
+    log = initiative.progress_log
+    becomes_current = not log or entry.on >= log[-1].on  # a same-day entry later in the file wins
+    if entry.percent == 100 and becomes_current and not keep_status and initiative.status != "done":
+        return HistoryEntry(initiative.id, entry.on, "status", initiative.status, "done")
+    return None
+
+
+@dataclass(frozen=True, slots=True)
+class InitiativeEdit:
+    """What `edit` may change; None (or empty) leaves a field as it is."""
+
+    title: str | None = None
+    objective: str | None = None
+    timeline: str | None = None
+    pillar: str | None = None  # "" removes the pillar
+    add_partners: Sequence[str] = ()
+    remove_partners: Sequence[str] = ()
+    add_tags: Sequence[str] = ()
+    remove_tags: Sequence[str] = ()
+    status: str | None = None
+
+    def is_empty(self) -> bool:
+        return self == InitiativeEdit()
+
+
+@dataclass(frozen=True, slots=True)
+class Edited:
+    """What `edit` did: the initiative as stored and the fields that changed."""
+
+    initiative: Initiative
+    changed: tuple[str, ...]
+    status_change: HistoryEntry | None
+
+
+def _edited_list(
+    current: Sequence[str], add: Sequence[str], remove: Sequence[str], what: str, ident: str
+) -> list[str]:
+    """``current`` without ``remove`` and with ``add`` (both compared in any case)."""
+    removing = {check_user_text(item, what).casefold() for item in remove if item.strip()}
+    missing = removing - {item.casefold() for item in current}
+    if missing:
+        listed = ", ".join(current) or "none"
+        raise UsageError(
+            f"{what} '{visible(sorted(missing)[0])}' is not on '{ident}' ({what}s: {listed})"
+        )
+    kept = [item for item in current if item.casefold() not in removing]
+    for item in (check_user_text(item, what) for item in add if item.strip()):
+        if item.casefold() not in {k.casefold() for k in kept}:
+            kept.append(item)
+    return kept
+
+
+def _field_changes(
+    portfolio: Portfolio, initiative: Initiative, request: InitiativeEdit, block: Block
+) -> dict[str, Any]:
+    """The key -> value (or DELETE) changes that ``request`` makes to ``initiative``."""
+    changes: dict[str, Any] = {}
+    if request.title is not None:
+        title = check_user_text(request.title, "title")
+        if not title:
+            raise UsageError("title must not be empty")
+        if title != initiative.title:
+            changes["title"] = title
+    if request.objective is not None:
+        objective = check_user_text(request.objective, "objective")
+        if objective != initiative.objective:
+            changes["objective"] = objective or DELETE
+    if request.timeline is not None:
+        timeline = check_user_text(request.timeline, "timeline")
+        user_timeline(timeline, portfolio.fiscal)
+        if timeline != initiative.timeline_text or block.entry("timeline") is None:
+            # `timeline` wins over start/end when loading; drop them so the file says one thing.
+            changes.update({"timeline": timeline, "start": DELETE, "end": DELETE})
+    if request.pillar is not None:
+        pillar = resolve_pillar(portfolio, check_user_text(request.pillar, "pillar"))
+        if pillar != initiative.pillar:
+            changes["pillar"] = pillar or DELETE
+    for key, current, add, remove, what in (
+        ("partners", initiative.partners, request.add_partners, request.remove_partners, "partner"),
+        ("tags", initiative.tags, request.add_tags, request.remove_tags, "tag"),
+    ):
+        if add or remove:
+            edited = _edited_list(current, add, remove, what, initiative.id)
+            if tuple(edited) != current:
+                changes[key] = edited
+    if request.status is not None:
+        status = validate_status(request.status)
+        if status != initiative.status:
+            changes["status"] = status
+    return changes
+
+
+def edit_initiative(
+    location: StoreLocation, id_or_prefix: str, request: InitiativeEdit, *, today: date
+) -> Edited:
+    """Change fields of one initiative in place; the id, comments and other keys stay.
+
+    A status change is also appended as a dated ``[[history]]`` entry. An edit
+    that changes nothing leaves the file byte-identical.
+    """
+    if request.is_empty():
+        raise UsageError(
+            "nothing to change: give --title, --objective, --timeline, --pillar, "
+            "--add-partner, --remove-partner, --add-tag, --remove-tag or --status"
+        )
+    fast = _edit_fast(location, id_or_prefix, request, today)
+    if fast is not None:
+        return fast
+    loader = _Loader(location)
+    done: list[Edited] = []
+
+    def edit(old: str) -> str:
+        portfolio = loader(old)
+        initiative = portfolio.find(id_or_prefix)
+        block = _initiative_block(old, initiative.id, location.path)
+        changes = _field_changes(portfolio, initiative, request, block)
+        new = edit_record(old, block, changes, location.path)
+        change = None
+        if "status" in changes:
+            status = changes["status"]
+            change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
+            new = append_text(new, render_block("history", history_record(change)))
+        shown = tuple(key for key in changes if key not in ("start", "end"))
+        done.append(Edited(initiative, shown, change))
+        return new
+
+    new_text = write_store(location, edit, loader)
+    result = done[-1]
+    stored = _remember(location, new_text, loader).find(result.initiative.id)
+    return Edited(stored, result.changed, result.status_change)
+
+
+@dataclass(frozen=True, slots=True)
+class Removed:
+    """What `remove` took out of the store."""
+
+    initiative: Initiative
+    progress_entries: int
+    history_entries: int
+
+
+def remove_initiative(location: StoreLocation, ident: str) -> Removed:
+    """Remove one initiative (exact id) with its progress and history entries.
+
+    Its ``[[progress]]`` and ``[[history]]`` entries would name an initiative
+    that no longer exists, so they go too; comments around the tables stay.
+    """
+    fast = _remove_fast(location, ident)
+    if fast is not None:
+        return fast
+    loader = _Loader(location)
+    done: list[Removed] = []
+
+    def edit(old: str) -> str:
+        initiative = loader(old).find(ident)
+        if initiative.id != ident.strip().lower():
+            raise UsageError(f"remove needs the full id (did you mean '{initiative.id}'?)")
+        done.append(Removed(initiative, len(initiative.progress_log), len(initiative.history)))
+        return without_initiative(old, initiative, location.path)
+
+    _remember(location, write_store(location, edit, loader), loader)
+    return done[-1]
+
+
+def without_initiative(text: str, initiative: Initiative, path: Path) -> str:
+    """The store's text without one initiative: every piece of its record (sub-tables
+    wherever written) and of its ``[[progress]]`` and ``[[history]]`` entries, and
+    nothing else. Comments above the removed tables and after their keys stay."""
+    index = store_index(text, path)
+    record = find_initiative_record(index, initiative.id, path)
+    progress = records_naming(index, "progress", "initiative", initiative.id, path)
+    history = records_naming(index, "history", "initiative", initiative.id, path)
+    if (len(progress), len(history)) != (len(initiative.progress_log), len(initiative.history)):
+        raise StoreError(
+            f"{path}: cannot find every [[progress]] and [[history]] entry of "
+            f"'{initiative.id}' in the text; nothing removed"
+        )
+    spans = [
+        index.deletion_span(piece)
+        for removed in (record, *progress, *history)
+        for piece in removed.pieces
+    ]
+    return apply_edits(text, [(start, end, "") for start, end in spans])
+
+
+# --- writes proportional to the change -------------------------------------------
+#
+# `edit`, `remove` and a `progress` that marks an initiative done change a
+# record or two of a store that may hold 100k. When the parse cache vouches
+# for the bytes read under the lock, the command edits only the text of the
+# runs it touches, the result is validated by those runs and the store-wide
+# rules (runs.Vouched.check), and the file is replaced only if it is still
+# the one that was read. Whenever the cache cannot vouch, or the result is
+# not plainly valid, the full path below runs instead (and says what is wrong).
+
+_Result = TypeVar("_Result")
+# The byte edits to make, and how to describe the result once it is checked.
+Plan = tuple[list[runs.Edit], Callable[[runs.Checked], _Result]]
+
+
+def write_in_place(
+    location: StoreLocation, plan: Callable[[runs.Vouched], Plan[_Result] | None]
+) -> _Result | None:
+    """Run ``plan`` on the vouched store and write its result; None: take the full path.
+
+    ``plan`` returns the new bytes and how to describe the result once checked
+    (or None). It may raise a VzwatchError for a user mistake: nothing is written.
+    """
+    if cache.cache_directory() is None or not location.exists:
+        return None
+    path = location.path
+    with write_lock(path):
+        recorded_ns = time.time_ns()
+        read = read_stamped(path)
+        stamped = cache.stamped(read, recorded_ns)
+        if stamped is None or read.data is None:
+            return None
+        data = read.data
+        vouched = runs.vouch(path, data, stamped)
+        if vouched is None:
+            return None
+        planned = plan(vouched)
+        if planned is None:
+            return None
+        edits, describe = planned
+        checked = vouched.check(edits)
+        if checked is None:
+            return None
+        if checked.data != data:
+            written_ns = time.time_ns()
+            try:
+                atomic_write(path, checked.data, expected=read)
+            except StoreChangedError:
+                return None  # the full path reads the new content and does it again
+            checked.record(path, written_ns)
+        return describe(checked)
+
+
+def _find_vouched(vouched: runs.Vouched, id_or_prefix: str) -> Initiative | None:
+    candidates = vouched.ids.starting_with(id_or_prefix.strip().lower())
+    return vouched.initiative(find_id(candidates, id_or_prefix))
+
+
+def _appended(data: bytes, edits: list[runs.Edit], chunks: list[str]) -> list[runs.Edit]:
+    """``edits`` and then ``store.append_text`` of each chunk, as byte edits.
+
+    Appending rewrites the store's trailing newlines, so it is an edit of the
+    end of the file, folded into the last edit when that one reaches the end.
+    """
+    edits = sorted(edits)
+    if edits and edits[-1][1] == len(data):
+        start, end, text = edits.pop()
+        tail = text.decode("utf-8")
+    else:
+        start, end = len(data.rstrip(b"\r\n")), len(data)
+        tail = data[start:end].decode("utf-8")
+    # A stand-in for the text before the tail, so append_text sees a store's end.
+    grown = "x" + tail
+    for chunk in chunks:
+        grown = append_text(grown, chunk)
+    return [*edits, (start, end, grown[1:].encode("utf-8"))]
+
+
+def _edit_fast(
+    location: StoreLocation, id_or_prefix: str, request: InitiativeEdit, today: date
+) -> Edited | None:
+    def plan(vouched: runs.Vouched) -> Plan[Edited] | None:
+        initiative = _find_vouched(vouched, id_or_prefix)
+        number = None if initiative is None else vouched.record_run(initiative.id)
+        if initiative is None or number is None:
+            return None
+        run = vouched.run(number).decode("utf-8")
+        block = scan(run)[0]
+        changes = _field_changes(vouched.fields, initiative, request, block)
+        start, end = vouched.span(number)
+        edits = [(start, end, edit_block(run, block, changes).encode())]
+        change = None
+        if "status" in changes:
+            status = changes["status"]
+            change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
+            chunk = render_block("history", history_record(change))
+            edits = _appended(vouched.data, edits, [chunk])
+        shown = tuple(key for key in changes if key not in ("start", "end"))
+
+        def describe(checked: runs.Checked) -> Edited:
+            stored = checked.initiative(initiative.id)
+            return Edited(stored or initiative, shown, change)
+
+        return edits, describe
+
+    return write_in_place(location, plan)
+
+
+def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
+    def plan(vouched: runs.Vouched) -> Plan[Removed] | None:
+        key = ident.strip().lower()
+        initiative = vouched.initiative(key) if key in vouched.ids else None
+        number = None if initiative is None else vouched.record_run(key)
+        if initiative is None or number is None:
+            return None  # the full path says what matches (or nothing does)
+        entries = vouched.entry_runs(key)
+        edits = [_removal(vouched, run) for run in (number, *entries)]
+        kinds = [vouched.payload(run)[0] for run in entries]
+        removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
+        return edits, lambda _: removed
+
+    return write_in_place(location, plan)
+
+
+def _removal(vouched: runs.Vouched, number: int) -> tuple[int, int, bytes]:
+    """Remove one run's table: its header through its last entry and the blank lines
+    after it; what follows (comments, the next table's lead) stays, as in the full path."""
+    run = vouched.run(number).decode("utf-8")
+    index = blocks.index(run)
+    start, end = index.deletion_span(index.pieces[0])
+    offset = vouched.span(number)[0]
+    return (
+        offset + len(run[:start].encode("utf-8")),
+        offset + len(run[:end].encode("utf-8")),
+        b"",
+    )
+
+
+def _progress_done_fast(
+    location: StoreLocation,
+    id_or_prefix: str,
+    entry_of: Callable[[str], ProgressEntry],
+    keep_status: bool,
+) -> ProgressRecorded | None:
+    """A `progress` that marks the initiative done: its status edited in place, the
+    entry and the status change appended, all checked by the runs they touch."""
+
+    def plan(vouched: runs.Vouched) -> Plan[ProgressRecorded] | None:
+        initiative = _find_vouched(vouched, id_or_prefix)
+        number = None if initiative is None else vouched.record_run(initiative.id)
+        if initiative is None or number is None:
+            return None
+        entry = entry_of(initiative.id)
+        change = _status_change(initiative, entry, keep_status)
+        if change is None:
+            return None  # a plain append: the O(1) path or the full path
+        run = vouched.run(number).decode("utf-8")
+        edited = edit_block(run, scan(run)[0], {"status": "done"})
+        start, end = vouched.span(number)
+        chunks = [
+            render_block("progress", progress_record(entry)),
+            render_block("history", history_record(change)),
+        ]
+        edits = _appended(vouched.data, [(start, end, edited.encode())], chunks)
+
+        def describe(checked: runs.Checked) -> ProgressRecorded:
+            stored = checked.initiative(initiative.id) or initiative
+            return ProgressRecorded(stored, entry, initiative.progress, change)
+
+        return edits, describe
+
+    return write_in_place(location, plan)

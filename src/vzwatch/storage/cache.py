@@ -1,0 +1,1060 @@
+"""The parse cache: a validated store, kept in a form that loads 20x faster than TOML.
+
+tomllib reads about 3 MB/s, so a 10k-initiative store (6.5 MB) takes seconds
+to parse and validate. The cache keeps the validated records of each store
+as marshal frames in ``$XDG_CACHE_HOME/vzwatch`` (else ``~/.cache/vzwatch``),
+one file per store, named by a hash of the store's real path. It is never a
+reason for a command to fail: any problem reading or writing it is a miss,
+and deleting the directory is always safe. ``VZWATCH_NO_CACHE=1`` bypasses it.
+
+**Never stale.** An entry describes one content of the store: the content's
+BLAKE2b digest (per appended segment) and the stat stamp the store had
+(device, inode, size, mtime_ns, ctime_ns). A read trusts the stamp alone only
+when the entry is *settled*: the store's ctime is more than a margin (1 s,
+3 s on file systems with whole-second times) older than the moment the entry
+was recorded. The kernel sets ctime to the current time on every change to
+the file (write, truncate, chmod, utime) and no program can set it back, so a
+change after a settled entry was recorded gets a newer ctime and the stamp no
+longer matches. An entry that is not settled ("racy", as git calls it: the
+file changed within the clock's granularity of the recording, e.g. a hand
+edit in the same second with the same size) is checked by hashing the file's
+bytes, like any stamp mismatch; a digest mismatch is a miss. The one
+exception is an entry vzwatch records right after its own O(1) append, under
+the write lock, from fstat after fsync: it is trusted at once, see
+docs/performance.md for the argument and its limit.
+
+File layout: frames of ``<length:4><crc32:4><marshal>``: header, head
+(portfolio fields, pillars, appendable tables), ids (one newline-separated
+string: loading 100k ids as one string takes 1 ms, as 100k strings and a set
+20 ms, which was most of an O(1) append's time), chunk offsets, the rows
+in chunks of ``_CHUNK_ROWS`` (so one row can be read without loading them
+all: ``progress`` on a 100k store), then one frame per append (rows, new
+state); the last state wins. An appended row replaces the row with the same
+id (``progress`` rewrites its initiative's row) or, for a new id (``add``),
+comes after all others. A torn or corrupt frame makes the whole file a miss.
+"""
+
+from __future__ import annotations
+
+import marshal
+import os
+import re
+import sys
+import time
+import zlib
+from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, overload
+
+from vzwatch import __version__
+from vzwatch.domain import schema
+from vzwatch.domain.portfolio import Initiative, Portfolio, ProgressEntry
+from vzwatch.domain.quarters import FiscalCalendar
+
+if TYPE_CHECKING:
+    from vzwatch.domain.queries import Filters
+    from vzwatch.storage.runs import Runs
+    from vzwatch.storage.store import StampedRead
+
+__all__ = [
+    "NO_CACHE_ENV",
+    "AppendTarget",
+    "RowTest",
+    "Snapshot",
+    "append_target",
+    "cache_directory",
+    "entry_path",
+    "lookup",
+    "remember",
+    "row_of",
+    "snapshot",
+]
+
+NO_CACHE_ENV = "VZWATCH_NO_CACHE"
+# 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined;
+# 5: runs (block digests -> validated payloads), the stamp taken before the read
+_FORMAT = 6
+_HEADER = "vzwatch-cache"
+_FINE_MARGIN_NS = 1_000_000_000
+_COARSE_MARGIN_NS = 3_000_000_000
+_APPENDABLE = ("initiatives", "progress")
+_ROOT_PREFIX_TRIES = 64
+_CHUNK_ROWS = 256
+_SEARCHES_BEFORE_SET = 8
+
+Stamp = tuple[int, int, int, int, int]
+Row = tuple[Any, ...]
+Buffer = bytes | memoryview  # UTF-8 text as it is kept in the cache file
+# What one run of the store holds, validated: ("i", bare initiative row) — or ("i", id)
+# where the cached row of that id is the run's record —, ("p", initiative, ordinal,
+# percent, note), ("h", initiative, ordinal, field, from, to), or ("r",) for the rest
+# (the head, [portfolio], pillars, other tables), which must stay byte-identical.
+Payload = tuple[Any, ...]
+_REST: Payload = ("r",)
+_RUN_TABLES = {"initiatives": "i", "progress": "p", "history": "h"}
+_DIGEST_SIZE = 16
+_WHOLE_DIGEST_SIZE = 32  # of a store's bytes (run digests are _DIGEST_SIZE)
+_ROWS_PLACED_BY_SEARCH = 32
+# Marks a frame of run digests (where a frame has its CRC: a CRC never equals it
+# by accident in a way that matters, since a misread frame is a miss anyway).
+_SEQUENCE_MARK = b"\xffRUN"
+_VIEWS_MARK = b"\xffVUE"  # a frame of rendered views (see _Entry.views)
+# Which initiatives to build, asked of (status, index of the end quarter or None).
+RowTest = Callable[[str, int | None], bool]
+_ID, _STATUS, _END = schema.ID_COLUMN, schema.STATUS_COLUMN, schema.END_COLUMN  # see row_of
+
+
+def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
+    """Where cache files live, or None when caching is off (VZWATCH_NO_CACHE)."""
+    env = os.environ if env is None else env
+    if env.get(NO_CACHE_ENV, "") not in ("", "0"):
+        return None
+    xdg = env.get("XDG_CACHE_HOME", "")
+    if xdg and Path(xdg).is_absolute():
+        return Path(xdg) / "vzwatch"
+    if sys.platform == "win32":  # pragma: no cover
+        local = env.get("LOCALAPPDATA", "")
+        return Path(local) / "vzwatch" / "cache" if local else None
+    home = env.get("HOME", "")
+    if not (home and Path(home).is_absolute()):
+        try:
+            home = str(Path.home())
+        except (RuntimeError, KeyError, OSError):
+            return None
+    return Path(home) / ".cache" / "vzwatch"
+
+
+def entry_path(store_path: Path, directory: Path) -> Path:
+    """The cache file of a store: named by checksums of its real path (no hashlib import,
+    which costs 3 ms of start-up); the header repeats the path, so a clash is a miss."""
+    real = os.fsencode(os.path.realpath(store_path))
+    return directory / f"{zlib.crc32(real):08x}{zlib.adler32(real):08x}.v{_FORMAT}"
+
+
+def _fingerprint() -> tuple[Any, ...]:
+    """Changes whenever the code that produced the records may have changed."""
+    from vzwatch.domain import portfolio, quarters
+
+    parts: list[Any] = [_FORMAT, __version__, sys.version_info[:2]]
+    # vzwatch.storage.runs makes the run payloads; stat'ed, not imported (warm reads do without it).
+    runs_file = Path(__file__).with_name("runs.py")
+    for module_file in (
+        portfolio.__file__,
+        schema.__file__,
+        quarters.__file__,
+        __file__,
+        runs_file,
+    ):
+        st = Path(module_file or "").stat()
+        parts.append((st.st_size, st.st_mtime_ns))
+    return tuple(parts)
+
+
+def _stamp(st: os.stat_result) -> Stamp:
+    return (st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
+
+
+_last_digest: tuple[bytes | memoryview, bytes] | None = None
+
+
+def _digest(data: bytes | memoryview) -> bytes:
+    """BLAKE2b of the bytes; the same bytes object asked twice in a run is hashed once."""
+    import hashlib
+
+    global _last_digest
+    if _last_digest is not None and _last_digest[0] is data:
+        return _last_digest[1]
+    found = hashlib.blake2b(data, digest_size=_WHOLE_DIGEST_SIZE).digest()
+    _last_digest = (data, found)
+    return found
+
+
+def _settled(stamp: Stamp, recorded_ns: int) -> bool:
+    ctime_ns = stamp[4]
+    margin = _COARSE_MARGIN_NS if ctime_ns % 1_000_000_000 == 0 else _FINE_MARGIN_NS
+    return ctime_ns + margin < recorded_ns
+
+
+# --- records <-> rows ----------------------------------------------------------
+
+
+def row_of(item: Initiative) -> Row:
+    """The cache's flat form of one initiative."""
+    return schema.initiative_row(item)
+
+
+def _bare_row(item: Initiative) -> Row:
+    """The row of an initiative without its logs: what its own run holds."""
+    return row_of(replace(item, progress_log=(), history=()))
+
+
+def _with_logs(bare: Row, log: list[Row], history: list[Row]) -> Row:
+    """A bare row with its logs, in the order loading the store gives them."""
+    log.sort(key=_date_of)  # stable: same-day entries keep file order
+    history.sort(key=_date_of)
+    return (*bare[:-2], tuple(log), tuple(history))
+
+
+def _date_of(entry_row: Row) -> Any:
+    return entry_row[1]  # (initiative, date ordinal, …): see schema.progress_row
+
+
+def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
+    return list(map(schema.initiative_from_row, rows))
+
+
+def _head(portfolio: Portfolio, appendable: tuple[str, ...]) -> tuple[Any, ...]:
+    return (schema.portfolio_row(portfolio), appendable)
+
+
+def _fields_of(head: tuple[Any, ...]) -> Portfolio:
+    """The portfolio-wide fields a head keeps, as a Portfolio without initiatives."""
+    return schema.portfolio_from_row(head[0])
+
+
+# --- the file ------------------------------------------------------------------
+
+
+def _frame(value: Any) -> bytes:
+    body = marshal.dumps(value)
+    return len(body).to_bytes(4, "little") + zlib.crc32(body).to_bytes(4, "little") + body
+
+
+def _read_frame(handle: BinaryIO) -> Any:
+    prefix = handle.read(8)
+    if len(prefix) < 8:
+        raise EOFError
+    length = int.from_bytes(prefix[:4], "little")
+    crc = int.from_bytes(prefix[4:], "little")
+    body = handle.read(length)
+    if len(body) != length or zlib.crc32(body) != crc:
+        raise ValueError("torn or corrupt cache frame")
+    # Our own file in the user's cache dir; marshal builds data, it never runs code.
+    return marshal.loads(body)  # noqa: S302
+
+
+class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to define at start-up
+    stamp: Stamp
+    recorded_ns: int
+    segments: tuple[tuple[int, bytes], ...]  # (end offset, digest of the bytes since the last end)
+    tail: bytes  # the store's last three bytes
+    trusted: bool
+
+    def as_tuple(self) -> tuple[Any, ...]:
+        return ("state", *self)
+
+    def fresh_for(self, stamp: Stamp) -> bool:
+        return stamp == self.stamp and (self.trusted or _settled(stamp, self.recorded_ns))
+
+    def describes(self, data: bytes) -> bool:
+        if not self.segments or self.segments[-1][0] != len(data):
+            return False
+        if len(self.segments) == 1 and len(self.segments[0][1]) == _WHOLE_DIGEST_SIZE:
+            # The whole bytes: hashed once per run of vzwatch.
+            return _digest(data) == self.segments[0][1]
+        import hashlib
+
+        view, start = memoryview(data), 0
+        for end, digest in self.segments:
+            # Segments an O(1) append added have whole digests; those a write in
+            # place recorded are its groups of runs (runs._group_digests).
+            if hashlib.blake2b(view[start:end], digest_size=len(digest)).digest() != digest:
+                return False
+            start = end
+        return True
+
+
+def _frames(data: bytes) -> Iterable[Any]:
+    """The values of consecutive frames held in ``data``."""
+    view, position = memoryview(data), 0
+    while position < len(data):
+        length = int.from_bytes(view[position : position + 4], "little")
+        crc = int.from_bytes(view[position + 4 : position + 8], "little")
+        body = view[position + 8 : position + 8 + length]
+        if len(body) != length or zlib.crc32(body) != crc:
+            raise ValueError("torn or corrupt cache frame")
+        yield marshal.loads(body)  # noqa: S302 - see _read_frame
+        position += 8 + length
+
+
+class Ids(Collection[str]):
+    """The ids of a cached store, kept as one ``\n``-separated string (ids have no newline).
+
+    A lookup is a substring search at memory speed (1 ms in a 100k store); a
+    caller that asks many times (``add`` trying title-2, title-3…) gets a set
+    built once. A 100k store's ids become 100k objects only if iterated.
+    """
+
+    def __init__(
+        self, joined: str, added: Iterable[str] = (), removed: Collection[str] = ()
+    ) -> None:
+        self.joined = joined  # "\nfirst\nsecond\n…\nlast\n", or "\n" when empty
+        self.added = set(added)  # ids of appended rows: new ones, or updates of existing ones
+        self.removed = frozenset(removed)  # ids of the joined ones that are gone
+        self._searches = 0
+        self._set: set[str] | None = None
+
+    def _in_joined(self, ident: str) -> bool:
+        if self._set is None:
+            self._searches += 1
+            if self._searches <= _SEARCHES_BEFORE_SET:
+                return "\n" not in ident and f"\n{ident}\n" in self.joined
+            self._set = set(self.joined[1:-1].split("\n"))
+        return ident in self._set
+
+    def __contains__(self, ident: object) -> bool:
+        return (
+            isinstance(ident, str)
+            and ident not in self.removed
+            and (ident in self.added or self._in_joined(ident))
+        )
+
+    def __iter__(self) -> Iterator[str]:
+        if len(self.joined) > 1:
+            joined = self.joined[1:-1].split("\n")
+            yield from (i for i in joined if i not in self.removed) if self.removed else joined
+        yield from sorted(ident for ident in self.added if not self._in_joined(ident))
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
+
+    def starting_with(self, prefix: str) -> set[str]:
+        """The ids that start with ``prefix``, in one pass over the text."""
+        found = {ident for ident in self.added if ident.startswith(prefix)}
+        needle, joined = "\n" + prefix, self.joined
+        at = joined.find(needle)
+        while at >= 0 and at + 1 < len(joined):
+            end = joined.index("\n", at + 1)
+            found.add(joined[at + 1 : end])
+            at = joined.find(needle, end)
+        return found - self.removed
+
+    def position(self, ident: str) -> int | None:
+        """Where ``ident`` is among the ids the rows were written with."""
+        at = self.joined.find(f"\n{ident}\n") if "\n" not in ident else -1
+        return None if at < 0 else self.joined.count("\n", 0, at)
+
+
+def _joined(ids: Iterable[str]) -> str:
+    return "\n" + "".join(f"{ident}\n" for ident in ids)
+
+
+class _Entry:
+    """An open cache file: header, head, ids and appends read; rows read on demand."""
+
+    def __init__(self, path: Path, handle: BinaryIO, path_of_store: Path) -> None:
+        self.path = path
+        self.handle = handle
+        self.inode = os.fstat(handle.fileno()).st_ino
+        header = _read_frame(handle)
+        if header != (_HEADER, _fingerprint(), os.path.realpath(path_of_store)):
+            raise ValueError("cache from another vzwatch")
+        self.head: tuple[Any, ...] = _read_frame(handle)
+        joined = _read_frame(handle)
+        if not (isinstance(joined, str) and joined.startswith("\n") and joined.endswith("\n")):
+            raise ValueError("cache ids are not joined")
+        self.ids = Ids(joined)
+        # Chunk k's frame starts at chunks_at + offsets[k]; offsets[-1] is where they end.
+        self.offsets: tuple[int, ...] = _read_frame(handle)
+        self.chunks_at = handle.tell()
+        # The runs frame follows the chunks; only a read after a change loads it.
+        self.runs_at = self.chunks_at + self.offsets[-1]
+        handle.seek(self.runs_at)
+        prefix = handle.read(8)
+        if len(prefix) < 8:
+            raise ValueError("cache without runs")
+        self.appends_at = self.runs_at + 8 + int.from_bytes(prefix[:4], "little")
+        handle.seek(self.appends_at)
+        self.appends: list[tuple[Row, ...]] = []
+        self.appended_runs: list[tuple[tuple[bytes, Payload], ...]] = []
+        self.removed: set[str] = set()  # ids removed since the chunks were written
+        # Runs O(1) appends added after the latest sequence: (digest, (separator, run) sizes).
+        self.tail_runs: list[tuple[bytes, tuple[int, int]]] = []
+        self.sequence_at: int | None = None  # the latest frame of run digests, if any
+        # In file order: ("views", offset, size) frames, and ("rows", ids) that outdate them.
+        self.view_events: list[tuple[Any, ...]] = []
+        self.view_bytes = 0
+        state: _State | None = None
+        while True:
+            prefix = handle.read(8)
+            if len(prefix) == 8 and prefix[4:] == _VIEWS_MARK:
+                size = int.from_bytes(prefix[:4], "little")
+                self.view_events.append(("views", handle.tell(), size))
+                self.view_bytes += 8 + size
+                handle.seek(size, os.SEEK_CUR)
+                continue
+            if len(prefix) == 8 and prefix[4:] == _SEQUENCE_MARK:
+                # Run digests after a change: only the next read after a change needs them.
+                self.sequence_at = handle.tell()
+                self.tail_runs.clear()
+                handle.seek(int.from_bytes(prefix[:4], "little"), os.SEEK_CUR)
+                continue
+            handle.seek(-len(prefix), os.SEEK_CUR)
+            try:
+                frame = _read_frame(handle)
+            except EOFError:
+                break
+            kind, rows, state_tuple, runs, removed, sizes = frame
+            if kind == "appended":  # an O(1) append: its run follows the last one
+                self.tail_runs.extend((key, sizes) for key, _ in runs)
+            elif kind != "append":
+                raise ValueError("unknown cache frame")
+            self.appends.append(rows)
+            self.appended_runs.append(runs)
+            if rows or removed:
+                self.view_events.append(("rows", {row[0] for row in rows} | set(removed)))
+            if any(row[0] in self.removed for row in rows):
+                raise ValueError("an id removed and added again: parse the store")
+            self.removed.update(removed)
+            state = _State(*state_tuple[1:])
+        if state is None:
+            raise ValueError("cache without state")
+        self.state = state
+        self.end = handle.tell()
+
+    def rows(self) -> list[Row]:
+        """Every row, in the store's order, appends applied."""
+        if self.handle.closed:  # after `with entry.handle`: read this very file again
+            with open(self.path, "rb") as handle:  # noqa: PTH123
+                if os.fstat(handle.fileno()).st_ino != self.inode:
+                    raise ValueError("cache entry replaced")
+                handle.seek(self.chunks_at)
+                region = handle.read(self.offsets[-1])
+        else:
+            self.handle.seek(self.chunks_at)
+            region = self.handle.read(self.offsets[-1])
+        if len(region) != self.offsets[-1]:
+            raise ValueError("torn cache file")
+        rows: list[Row] = []
+        for chunk in _frames(region):
+            rows.extend(chunk)
+        if len(rows) != self.ids.joined.count("\n") - 1:
+            raise ValueError("cache rows do not match its ids")
+        appended = sum(map(len, self.appends))
+        # A few appended rows are placed by searching the joined ids (C speed); many,
+        # by a dict of every id (60 ms on 100k).
+        position: dict[str, int] = (
+            {ident: index for index, ident in enumerate(self.ids)}
+            if appended > _ROWS_PLACED_BY_SEARCH
+            else {}
+        )
+        for added in self.appends:
+            for row in added:
+                ident = row[0]
+                index = position.get(ident)
+                if index is None and appended <= _ROWS_PLACED_BY_SEARCH:
+                    index = self.ids.position(ident)
+                if index is None:
+                    position[ident] = len(rows)
+                    rows.append(row)
+                else:
+                    position[ident] = index
+                    rows[index] = row
+        if self.removed:
+            rows = [row for row in rows if row[0] not in self.removed]
+        return rows
+
+    def row(self, ident: str) -> Row | None:
+        """The current row of one initiative, reading one chunk at most."""
+        if ident in self.removed:
+            return None
+        for added in reversed(self.appends):
+            for appended in reversed(added):
+                if appended[0] == ident:
+                    return appended
+        index = self.ids.position(ident)
+        if index is None:
+            return None
+        with open(self.path, "rb") as handle:  # noqa: PTH123 - the entry's own may be closed
+            if os.fstat(handle.fileno()).st_ino != self.inode:
+                return None
+            handle.seek(self.chunks_at + self.offsets[index // _CHUNK_ROWS])
+            row: Row = _read_frame(handle)[index % _CHUNK_ROWS]
+        return row if row[0] == ident else None
+
+    def snapshot(self) -> Snapshot:
+        return Snapshot(_fields_of(self.head), rows=self.rows(), entry=self)
+
+    def runs(self) -> Runs | None:
+        """The runs of the content this entry was made from, appended ones included
+        (None: the store has a layout the run path does not handle)."""
+        from vzwatch.storage.runs import Known, Runs, _read_sequence
+
+        self.handle.seek(self.runs_at)
+        recorded = _read_frame(self.handle)
+        if recorded is None:
+            return None
+        digests, rest, lengths, chunks, groups = recorded
+        known = Known(digests, chunks)
+        for added in self.appended_runs:
+            known.update(added)
+        if self.sequence_at is not None:
+            self.handle.seek(self.sequence_at - 8)
+            size = int.from_bytes(self.handle.read(4), "little")
+            self.handle.seek(self.sequence_at)
+            body = self.handle.read(size)
+            if len(body) != size:
+                raise ValueError("torn run digests")
+            digests, lengths, groups = _read_sequence(body)
+        markers: list[int] = []
+        for key, (separator, chunk) in self.tail_runs:
+            if separator:
+                # The append put a separator ("\n") after the last run: its bytes are
+                # no longer the recorded ones. A marker holding the separator's size
+                # and the old digest stands for it (runs._matches reads it).
+                stale = b"~" + bytes([separator]) + digests[-1]
+                known[stale] = known[digests[-1]]
+                digests = (*digests[:-1], stale)
+                markers.append(len(digests) - 1)
+            digests = (*digests, key)
+            if lengths is not None:
+                lengths = (*lengths[:-1], lengths[-1] + separator, chunk)
+        if self.tail_runs and groups is not None:
+            # The last group may hold the run the first append extended: drop it;
+            # the others were full groups of runs no append touched.
+            groups = groups[: max(len(groups) - _DIGEST_SIZE, 0)]
+        return Runs(digests, rest, known, lengths, groups, tuple(markers))
+
+    def record(
+        self,
+        state: _State,
+        rows: tuple[Row, ...] = (),
+        runs: tuple[tuple[bytes, Payload], ...] = (),
+        sequence: tuple[bytes, ...] | None = None,
+        removed: tuple[str, ...] = (),
+        kind: str = "append",
+        sizes: tuple[int, ...] = (),
+        lengths: tuple[int, ...] | None = None,
+        groups: bytes = b"",
+    ) -> None:
+        """Append a new state to this very file, with rows that replace (or follow) the
+        rows of the same id, the runs they came from, and the store's run digests."""
+        with open(self.path, "r+b") as handle:  # noqa: PTH123 - seek and write in place
+            if os.fstat(handle.fileno()).st_ino != self.inode:
+                return  # replaced since we read it: that writer's entry stands
+            handle.seek(self.end)
+            if sequence is not None and lengths is not None:
+                from vzwatch.storage.runs import _sequence_frame
+
+                handle.write(_sequence_frame(sequence, lengths, groups))
+            handle.write(_frame((kind, rows, state.as_tuple(), runs, removed, sizes)))
+            handle.truncate()
+            self.end = handle.tell()
+        if rows or removed:
+            self.view_events.append(("rows", {row[0] for row in rows} | set(removed)))
+
+    def outgrown(self) -> bool:
+        """Whether the changes appended since the rows were written outweigh them: time
+        to write the entry again. Remembered views do not count: they save work."""
+        return bool(self.end - self.appends_at - self.view_bytes > self.appends_at)
+
+    def views(self, name: str) -> dict[str, Buffer]:
+        """What a renderer called ``name`` made of each row (UTF-8), for rows unchanged since.
+
+        A views frame holds the ids, the length of each view and the views end
+        to end: read without decoding, written out as they are.
+        """
+        from array import array
+
+        found: dict[str, Buffer] = {}
+        with open(self.path, "rb") as handle:  # noqa: PTH123
+            if os.fstat(handle.fileno()).st_ino != self.inode:
+                return found
+            for event in self.view_events:
+                if event[0] == "rows":
+                    for ident in event[1]:
+                        found.pop(ident, None)
+                    continue
+                handle.seek(event[1])
+                body = handle.read(event[2])
+                if zlib.crc32(body[4:]) != int.from_bytes(body[:4], "little"):
+                    raise ValueError("torn views frame")
+                recorded_name, ids, sizes, joined = marshal.loads(body[4:])  # noqa: S302
+                if recorded_name != name:
+                    continue
+                lengths = array("I")
+                lengths.frombytes(sizes)
+                view, at = memoryview(joined), 0
+                for ident, length in zip(ids.split("\n"), lengths, strict=True):
+                    found[ident] = view[at : at + length]
+                    at += length
+        return found
+
+    def record_views(self, name: str, pairs: list[tuple[str, bytes]]) -> None:
+        """Append views of rows as they are now, if nobody appended to this file meanwhile."""
+        from array import array
+
+        ids = "\n".join(ident for ident, _ in pairs)
+        sizes = array("I", [len(view) for _, view in pairs]).tobytes()
+        body = marshal.dumps((name, ids, sizes, b"".join(view for _, view in pairs)))
+        body = zlib.crc32(body).to_bytes(4, "little") + body
+        with open(self.path, "r+b") as handle:  # noqa: PTH123 - append in place
+            st = os.fstat(handle.fileno())
+            if st.st_ino != self.inode or st.st_size != self.end:
+                return
+            handle.seek(self.end)
+            handle.write(len(body).to_bytes(4, "little") + _VIEWS_MARK + body)
+            self.end = handle.tell()
+        self.view_bytes += 8 + len(body)
+        self.view_events.append(("views", self.end - len(body), len(body)))
+
+
+class Built(Sequence[Initiative]):
+    """The initiatives of cached rows, each built the first time it is looked at.
+
+    `list` of a 10k store prints 100 rows of a table, or JSON that the cache
+    remembered per row: building every record would cost more than the rest.
+    """
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.rows = rows
+        self._built: list[Initiative | None] = [None] * len(rows)
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    @overload
+    def __getitem__(self, at: int) -> Initiative: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> Sequence[Initiative]: ...
+
+    def __getitem__(self, at: int | slice) -> Initiative | Sequence[Initiative]:
+        if isinstance(at, slice):
+            return [self[number] for number in range(*at.indices(len(self.rows)))]
+        built = self._built[at]
+        if built is None:
+            built = self._built[at] = schema.initiative_from_row(self.rows[at])
+        return built
+
+    def ids(self) -> list[str]:
+        return [row[_ID] for row in self.rows]
+
+
+class Snapshot:
+    """A store's validated content, as the cache (or a fresh parse) holds it.
+
+    ``portfolio(keep)`` builds records; with ``keep`` only the initiatives it
+    accepts are built (``due`` on a 10k store needs a few hundred of them),
+    so that portfolio is partial: use it for what was selected and for the
+    store's fields (pillars, fiscal calendar), never for ids or lookups.
+    """
+
+    def __init__(
+        self,
+        fields: Portfolio,
+        *,
+        rows: list[Row] | None = None,
+        whole: Portfolio | None = None,
+        entry: _Entry | None = None,
+    ) -> None:
+        self.fields = fields  # title, pillars, fiscal calendar…; no initiatives
+        self._rows = rows
+        self._whole = whole
+        self._entry = entry  # where rendered views of these rows are remembered
+
+    @classmethod
+    def of(cls, portfolio: Portfolio) -> Snapshot:
+        """The snapshot of records already built (a cache miss, parsed)."""
+        fields = Portfolio(
+            initiatives=(),
+            pillars=portfolio.pillars,
+            title=portfolio.title,
+            source=portfolio.source,
+            partners=portfolio.partners,
+            fiscal=portfolio.fiscal,
+        )
+        return cls(fields, whole=portfolio)
+
+    @property
+    def fiscal(self) -> FiscalCalendar:
+        return self.fields.fiscal
+
+    def rendered(
+        self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
+    ) -> list[Buffer]:
+        """``render`` of each initiative in UTF-8, remembered in the cache per row as ``name``.
+
+        A row's view is dropped whenever the row changes (a write, a hand edit
+        read back), so a remembered view is always what ``render`` gives now;
+        ``name`` must change whenever ``render`` may give something else.
+        """
+        if self._entry is None:
+            return [render(item).encode() for item in initiatives]
+        try:
+            views = self._entry.views(name)
+        except Exception:  # noqa: BLE001 - any cache problem: render again
+            views = {}
+        texts: list[Buffer] = []
+        new: list[tuple[str, bytes]] = []
+        ids = initiatives.ids() if isinstance(initiatives, Built) else [i.id for i in initiatives]
+        for at, ident in enumerate(ids):
+            text = views.get(ident)
+            if text is None:
+                text = render(initiatives[at]).encode()
+                new.append((ident, text))
+            texts.append(text)
+        if new:
+            with suppress(Exception):
+                self._entry.record_views(name, new)
+        return texts
+
+    def select(self, filters: Filters) -> Sequence[Initiative]:
+        """The initiatives that pass every filter, in timeline order (queries.select),
+        built from cached rows only when looked at."""
+        from vzwatch.domain import queries
+
+        if self._whole is not None:
+            return queries.select(self._whole, filters)
+        from operator import itemgetter
+
+        rows = self._rows or []
+        facts = list(map(queries.Facts._make, map(itemgetter(*schema.FACTS_COLUMNS), rows)))
+        return Built([rows[at] for at in queries.chosen(facts, filters, self.fields.pillar_name)])
+
+    def find(self, id_or_prefix: str) -> Initiative:
+        """The initiative an id or unambiguous prefix names, building only its record."""
+        from vzwatch.domain.portfolio import find_id
+
+        if self._whole is not None:
+            return self._whole.find(id_or_prefix)
+        rows = self._rows or []
+        ident = find_id([row[0] for row in rows], id_or_prefix)
+        return next(item for item in _initiatives(row for row in rows if row[0] == ident))
+
+    def portfolio(self, keep: RowTest | None = None) -> Portfolio:
+        if self._whole is not None:
+            if keep is None:
+                return self._whole
+            initiatives = tuple(
+                item
+                for item in self._whole.initiatives
+                if keep(item.status, item.timeline.end.index if item.timeline.end else None)
+            )
+        else:
+            rows = self._rows or []
+            if keep is not None:
+                rows = [row for row in rows if keep(row[_STATUS], row[_END])]
+            initiatives = tuple(_initiatives(rows))
+        return Portfolio(
+            initiatives=initiatives,
+            pillars=self.fields.pillars,
+            title=self.fields.title,
+            source=self.fields.source,
+            partners=self.fields.partners,
+            fiscal=self.fields.fiscal,
+        )
+
+
+def _open_entry(store_path: Path) -> _Entry | None:
+    directory = cache_directory()
+    if directory is None:
+        return None
+    path = entry_path(store_path, directory)
+    try:
+        handle = open(path, "rb")  # noqa: PTH123, SIM115 - the entry owns it
+    except OSError:
+        return None
+    try:
+        entry = _Entry(path, handle, store_path)
+    except Exception:  # noqa: BLE001 - a cache problem is a miss, whatever it is
+        handle.close()
+        return None
+    return entry
+
+
+def _root_keys(text: str) -> set[str] | None:
+    """Keys defined before the first table header, or None if that cannot be told cheaply.
+
+    Each line starting with ``[`` might be the first header (or sit inside a
+    multi-line string or array); the first one whose prefix parses on its
+    own is it, since a prefix that ends inside any value does not parse.
+    """
+    import tomllib
+
+    for tries, match in enumerate(re.finditer(r"^[ \t]*\[", text, re.MULTILINE)):
+        if tries >= _ROOT_PREFIX_TRIES:
+            return None
+        try:
+            return set(tomllib.loads(text[: match.start()]))
+        except tomllib.TOMLDecodeError:
+            continue
+    try:
+        return set(tomllib.loads(text))
+    except tomllib.TOMLDecodeError:
+        return None
+
+
+def _appendable(text: str) -> tuple[str, ...]:
+    """Tables a ``[[table]]`` block can be appended to: those not defined in the root.
+
+    A valid store holds each of them either nowhere or as an array of tables;
+    a root ``initiatives = [...]`` would make an appended header invalid.
+    """
+    root = _root_keys(text)
+    if root is None:
+        return ()
+    return tuple(table for table in _APPENDABLE if table not in root)
+
+
+def _write_entry(store_path: Path, frames: bytes) -> None:
+    directory = cache_directory()
+    if directory is None:
+        return
+    directory.mkdir(parents=True, exist_ok=True)
+    path = entry_path(store_path, directory)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    try:
+        tmp.write_bytes(frames)
+        tmp.replace(path)  # readers see the old entry or the new one
+    finally:
+        if tmp.exists():
+            tmp.unlink()
+
+
+# --- what the rest of vzwatch calls ----------------------------------------------
+
+
+def snapshot(
+    store_path: Path, data: bytes | None = None, read: Stamped | None = None
+) -> Snapshot | None:
+    """The cached content of the store as it is now, or None (a miss).
+
+    Without ``data`` only a settled stamp can hit; with ``data`` (the bytes
+    just read, and ``read``: the stamp that describes them) a matching digest
+    hits too, and the entry is re-recorded with that stamp so the next lookup
+    can trust it.
+    """
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            if entry.state.fresh_for(_stamp(store_path.stat()) if read is None else read.stamp):
+                return entry.snapshot()
+            if data is None or not entry.state.describes(data):
+                return None
+            found = entry.snapshot()
+            if read is not None:
+                state = entry.state
+                refreshed = _State(read.stamp, read.recorded_ns, state.segments, state.tail, False)
+                entry.record(refreshed)
+            return found
+    except Exception:  # noqa: BLE001 - any cache error is a miss
+        return None
+
+
+def lookup(store_path: Path, data: bytes | None = None) -> Portfolio | None:
+    """The cached records of the store as it is now, or None (a miss); see snapshot."""
+    found = snapshot(store_path, data)
+    return None if found is None else found.portfolio()
+
+
+def remember(
+    store_path: Path,
+    data: bytes,
+    portfolio: Portfolio,
+    *,
+    read: Stamped | None = None,
+    runs: RunsRecord | None = None,
+) -> None:
+    """Record the validated records of ``data``, the store's bytes.
+
+    ``read`` must describe exactly those bytes (see read_stamped). Without it
+    the store is stat'ed now, which is right only under the write lock,
+    straight after vzwatch wrote ``data`` itself.
+    ``runs`` lets the next read after a change re-parse only what changed.
+    """
+    try:
+        if cache_directory() is None:
+            return
+        if read is None:
+            recorded_ns = time.time_ns()
+            read = Stamped(_stamp(store_path.stat()), recorded_ns)
+        if read.stamp[2] != len(data):
+            return  # changed since it was read
+        text = data.decode("utf-8")
+        state = _State(
+            read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], trusted=False
+        )
+        rows = tuple(row_of(item) for item in portfolio.initiatives)
+        if runs is not None and runs[3] is None:
+            from vzwatch.storage.runs import _lengths, _run_bounds
+
+            bounds = _run_bounds(data)
+            if len(bounds) - 1 == len(runs[0]):
+                runs = (*runs[:3], _lengths(bounds))
+        _write_entry(store_path, _entry_frames(store_path, portfolio, text, rows, state, runs))
+    except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
+        pass
+
+
+def _stored(runs: RunsRecord, data: bytes) -> tuple[Any, ...]:
+    from vzwatch.storage.runs import _stored_runs
+
+    return _stored_runs(runs, data)
+
+
+def _entry_frames(
+    store_path: Path,
+    portfolio: Portfolio,
+    text: str,
+    rows: tuple[Row, ...] | list[Row],
+    state: _State,
+    runs: RunsRecord | None,
+    ids: Iterable[str] | None = None,
+) -> bytes:
+    data = text.encode("utf-8")
+    chunks = [_frame(rows[at : at + _CHUNK_ROWS]) for at in range(0, len(rows), _CHUNK_ROWS)]
+    offsets = [0]
+    for chunk in chunks:
+        offsets.append(offsets[-1] + len(chunk))
+    return b"".join(
+        (
+            _frame((_HEADER, _fingerprint(), os.path.realpath(store_path))),
+            _frame(_head(portfolio, _appendable(text))),
+            _frame(_joined(ids if ids is not None else (row[0] for row in rows))),
+            _frame(tuple(offsets)),
+            *chunks,
+            _frame(None if runs is None else _stored(runs, data)),
+            _frame(("append", (), state.as_tuple(), (), (), ())),
+        )
+    )
+
+
+# --- runs: what a read after a change and a write in place use (vzwatch.storage.runs) ------
+
+# (digests, payloads, rest digests, run lengths in bytes or None when not known)
+RunsRecord = tuple[
+    tuple[bytes, ...], tuple[Payload, ...], tuple[bytes, ...], tuple[int, ...] | None
+]
+
+
+class Stamped(NamedTuple):
+    """The stat stamp of bytes read from a store: taken before the read, unchanged after."""
+
+    stamp: Stamp
+    recorded_ns: int  # the clock just before that stat: "settled" is judged against it
+
+
+def stamped(read: StampedRead, recorded_ns: int) -> Stamped | None:
+    """A stamped read of the store (``store.read_stamped``) as the cache records it;
+    ``recorded_ns``: the clock just before that read. None: there was no file."""
+    if read.data is None or read.stamp is None:
+        return None
+    stamp = read.stamp
+    return Stamped(
+        (stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns), recorded_ns
+    )
+
+
+class AppendTarget(NamedTuple):
+    """What an O(1) append needs to know about the store, vouched for by the cache."""
+
+    portfolio: Portfolio  # fields, fiscal calendar and pillars; no initiatives
+    ids: Ids  # every id, those added by appends too
+    appendable: tuple[str, ...]
+    separator: str | None  # what goes between the old text and a new block; None: no fast path
+    expected: Stamp  # the store's full stamp (store.append_block checks it again)
+    entry: _Entry
+
+    def initiative(self, ident: str) -> Initiative | None:
+        """The record of ``ident`` as the store holds it now (None: ask the store instead)."""
+        try:
+            row = self.entry.row(ident)
+            return None if row is None else _initiatives((row,))[0]
+        except Exception:  # noqa: BLE001 - any cache error is a miss
+            return None
+
+    def commit(
+        self,
+        after: os.stat_result,
+        appended: bytes,
+        rows: tuple[Row, ...],
+        run: tuple[bytes, Payload] | None = None,
+        separator: int = 0,
+    ) -> None:
+        """Record the append in the cache (best effort: a failure is a later miss).
+
+        ``rows``: the new initiatives, or new versions of existing ones (same id).
+        ``run``: the appended block's digest and payload (see appended_run), so a
+        read after a later change need not parse it again.
+        """
+        try:
+            state = self.entry.state
+            stamp = _stamp(after)
+            if stamp[2] != state.stamp[2] + len(appended):
+                return
+            segments = (*state.segments, (stamp[2], _digest(appended)))
+            tail = (state.tail + appended)[-3:]
+            runs = () if run is None else (run,)
+            state = _State(stamp, time.time_ns(), segments, tail, True)
+            sizes = (separator, len(appended) - separator)
+            kind = "appended" if runs else "append"
+            self.entry.record(state, rows, runs, kind=kind, sizes=sizes)
+        except Exception:  # noqa: BLE001, S110 - see class docstring
+            pass
+
+
+def appended_run(chunk: str, record: Initiative | ProgressEntry) -> tuple[bytes, Payload]:
+    """The run an appended ``[[initiatives]]`` or ``[[progress]]`` block becomes."""
+    from vzwatch.storage.blocks import digest
+
+    if isinstance(record, Initiative):
+        return digest(chunk), ("i", _bare_row(record))
+    return digest(chunk), ("p", *schema.progress_row(record))
+
+
+def append_target(store_path: Path) -> AppendTarget | None:
+    """The cache's view of the store, if it provably describes the store right now.
+
+    The caller holds the write lock. A racy entry is checked against the
+    file's bytes (O(size), still far cheaper than parsing).
+    """
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            st = store_path.stat()
+            stamp = _stamp(st)
+            if not entry.state.fresh_for(stamp):
+                with open(store_path, "rb") as handle:  # noqa: PTH123
+                    data = handle.read()
+                if len(data) != st.st_size or not entry.state.describes(data):
+                    return None
+            appendable = entry.head[-1]
+            added = (row[0] for rows in entry.appends for row in rows)
+            ids = Ids(entry.ids.joined, added, entry.removed)
+            tail = entry.state.tail
+        return AppendTarget(
+            portfolio=_fields_of(entry.head),
+            ids=ids,
+            appendable=appendable,
+            separator=_separator(tail, st.st_size),
+            expected=stamp,
+            entry=entry,
+        )
+    except Exception:  # noqa: BLE001 - any cache error is a miss
+        return None
+
+
+def _separator(tail: bytes, size: int) -> str | None:
+    """What makes ``old + separator + block`` equal ``store.append_text(old, block)``.
+
+    append_text strips all trailing newlines and adds one blank line; an
+    append cannot strip, so stores ending in CR or in two or more blank lines
+    take the slow path, and so do stores without a final newline: their line
+    endings cannot be told from the tail.
+    """
+    if size == 0:
+        return ""
+    if b"\r" in tail or not tail.endswith(b"\n"):
+        return None
+    if size >= 2 and not tail.endswith(b"\n\n"):
+        return "\n"
+    if size >= 3 and not tail.endswith(b"\n\n\n"):
+        return ""
+    return None

@@ -1,0 +1,1213 @@
+"""Reading and writing a store by its runs: work in proportion to the change.
+
+A *run* is the store's text from one line starting with "[" to the next (and
+the head before the first). Each run of a valid store is recorded in its
+cache entry (vzwatch.storage.cache) by its BLAKE2b digest with what it holds,
+validated, plus its length and a digest per group of runs.
+
+**A read after a change** (a hand edit, a `git pull`) finds the runs that
+changed and parses only those; the store-wide rules (unique ids, entries
+naming existing initiatives) are checked again from the payloads. Anything
+unusual (a changed [portfolio], pillar or other table, a sub-table, a value
+spanning lines that start with "[", a problem of any kind) takes the whole
+parse instead, so these paths can only be faster, never different: the test
+suite compares them with a fresh parse.
+
+**A write in place** (`edit`, `remove`, a `progress` that marks done,
+`import`): under the write lock, `vouch` gives the cache's view of exactly the
+bytes just read (refused unless the entry provably describes them); the
+command edits the text of the few runs it touches; `Vouched.check` validates
+the result by the runs around each edit, and `Checked.record` stores the new
+state as one delta frame.
+
+Only a read that misses the warm cache and the writes import this module:
+its classes and patterns cost start-up time the warm path does not pay.
+"""
+
+from __future__ import annotations
+
+import marshal
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Mapping
+from itertools import accumulate, pairwise
+from pathlib import Path
+from typing import Any, NamedTuple
+
+from vzwatch.domain import schema
+from vzwatch.domain.errors import StoreError
+from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.storage.cache import (
+    _DIGEST_SIZE,
+    _REST,
+    _RUN_TABLES,
+    _SEQUENCE_MARK,
+    Ids,
+    Payload,
+    Row,
+    RunsRecord,
+    Snapshot,
+    Stamped,
+    _bare_row,
+    _digest,
+    _Entry,
+    _entry_frames,
+    _fields_of,
+    _initiatives,
+    _open_entry,
+    _stamp,
+    _State,
+    _with_logs,
+    _write_entry,
+)
+
+_MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as cheap
+
+
+_SCANS_BEFORE_DICT = 64
+
+
+_PAYLOAD_CHUNK = 4096
+
+
+_ENDS_STEP = 4096
+
+
+_GROUP_RUNS = 64
+
+
+_NEAR_RUNS = 64  # a change of more runs than this takes the general path
+
+
+_RUN_START = re.compile(rb"\n\[|\n[ \t]+\[")
+
+
+_FIRST_RUN_START = re.compile(rb"[ \t]*\[")
+
+
+_INDENTED_HEADER = re.compile(rb"\n[ \t]+\[")
+
+
+def _stored_runs(runs: RunsRecord, data: bytes) -> tuple[Any, ...]:
+    """The runs frame: payloads in marshalled chunks, so a look-up unpacks one chunk;
+    group digests when the lengths are known."""
+    digests, payloads, rest, lengths = runs
+    chunks = tuple(
+        marshal.dumps(payloads[at : at + _PAYLOAD_CHUNK])
+        for at in range(0, len(payloads), _PAYLOAD_CHUNK)
+    )
+    groups = None if lengths is None else _group_digests(data, [0, *accumulate(lengths)])
+    return digests, rest, lengths, chunks, groups
+
+
+class Known:
+    """Every run digest the entry can vouch for, with its payload.
+
+    A 100k store has 300k runs: unpacking their payloads costs 0.1 s and a
+    dict of them as much again, while a read after one hand edit looks up a
+    handful. So a few look-ups scan the recorded digests (C speed) and unpack
+    one chunk of payloads each; past that everything is unpacked once.
+    """
+
+    def __init__(self, digests: tuple[bytes, ...], chunks: tuple[bytes, ...]) -> None:
+        self._digests = digests
+        self._chunks = chunks
+        self._unpacked: dict[int, tuple[Payload, ...]] = {}
+        self._extra: dict[bytes, Payload] = {}
+        self._all: dict[bytes, Payload] | None = None
+        self._scans = 0
+
+    def _chunk(self, number: int) -> tuple[Payload, ...]:
+        found = self._unpacked.get(number)
+        if found is None:
+            found = self._unpacked[number] = marshal.loads(self._chunks[number])  # noqa: S302
+        return found
+
+    def get(self, key: bytes) -> Payload | None:
+        found = self._extra.get(key)
+        if found is not None:
+            return found
+        if self._all is None:
+            self._scans += 1
+            if self._scans <= _SCANS_BEFORE_DICT:
+                try:
+                    at = self._digests.index(key)
+                except ValueError:
+                    return None
+                return self._chunk(at // _PAYLOAD_CHUNK)[at % _PAYLOAD_CHUNK]
+            payloads = [p for n in range(len(self._chunks)) for p in self._chunk(n)]
+            self._all = dict(zip(self._digests, payloads, strict=True))
+        return self._all.get(key)
+
+    def __getitem__(self, key: bytes) -> Payload:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, bytes) and self.get(key) is not None
+
+    def __setitem__(self, key: bytes, payload: Payload) -> None:
+        self._extra[key] = payload
+
+    def setdefault(self, key: bytes, payload: Payload) -> Payload:
+        found = self.get(key)
+        if found is None:
+            self._extra[key] = found = payload
+        return found
+
+    def update(self, pairs: Iterable[tuple[bytes, Payload]]) -> None:
+        self._extra.update(pairs)
+
+
+class Runs(NamedTuple):
+    """The store's runs as last recorded, and every run digest the entry can vouch for."""
+
+    digests: tuple[bytes, ...]  # in file order; a run O(1) appends changed is a marker
+    rest: tuple[bytes, ...]  # digests of the ("r",) runs, in file order
+    known: Known
+    lengths: tuple[int, ...] | None = None  # of each run, in bytes, when known
+    groups: bytes | None = None  # digests of each _GROUP_RUNS runs' bytes (see _group_digests)
+    markers: tuple[int, ...] = ()  # the runs whose digest is a marker (see cache._Entry.runs)
+
+
+def _lengths(bounds: list[int]) -> tuple[int, ...]:
+    return tuple(end - start for start, end in pairwise(bounds))
+
+
+def _sequence_frame(digests: tuple[bytes, ...], lengths: tuple[int, ...], groups: bytes) -> bytes:
+    """A frame of run digests, lengths and group digests (read only by the next read
+    after a change)."""
+    from array import array
+
+    body = len(digests).to_bytes(4, "little") + b"".join(digests)
+    body += array("I", lengths).tobytes() + groups
+    return len(body).to_bytes(4, "little") + _SEQUENCE_MARK + body
+
+
+def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...], bytes]:
+    from array import array
+
+    count = int.from_bytes(body[:4], "little")
+    end = 4 + count * _DIGEST_SIZE
+    digests = tuple(body[at : at + _DIGEST_SIZE] for at in range(4, end, _DIGEST_SIZE))
+    lengths = array("I")
+    lengths.frombytes(body[end : end + 4 * count])
+    groups = body[end + 4 * count :]
+    if len(digests) != count or len(lengths) != count or len(groups) % _DIGEST_SIZE:
+        raise ValueError("torn run digests")
+    return digests, tuple(lengths), groups
+
+
+def _group_digests(data: bytes, bounds: list[int]) -> bytes:
+    """The digest of each group of _GROUP_RUNS runs' bytes, joined: a read after a
+    change hashes the store in a few thousand slices instead of one per run."""
+    import hashlib
+
+    blake2b = hashlib.blake2b
+    count = len(bounds) - 1
+    return b"".join(
+        blake2b(data[bounds[at] : bounds[min(at + _GROUP_RUNS, count)]], digest_size=16).digest()
+        for at in range(0, count, _GROUP_RUNS)
+    )
+
+
+def _regrouped(
+    data: bytes,
+    bounds: list[int],
+    digests: tuple[bytes, ...],
+    old_digests: tuple[bytes, ...],
+    old_groups: bytes | None,
+) -> bytes:
+    """The group digests of new runs, hashing only the groups a change touched.
+
+    A recorded group other than the last was a full _GROUP_RUNS runs when it
+    was hashed, so where the new runs at its places have the same digests its
+    bytes are the same; the last recorded group may have been shorter, and a
+    run an O(1) append extended is a marker that matches nothing.
+    """
+    full = len(old_groups) // _DIGEST_SIZE - 1 if old_groups else 0
+    if not old_groups or len(old_groups) % _DIGEST_SIZE or full * _GROUP_RUNS > len(old_digests):
+        return _group_digests(data, bounds)
+    import hashlib
+
+    blake2b, count = hashlib.blake2b, len(digests)
+    parts: list[bytes] = []
+    for number, at in enumerate(range(0, count, _GROUP_RUNS)):
+        end = min(at + _GROUP_RUNS, count)
+        if number < full and end - at == _GROUP_RUNS and digests[at:end] == old_digests[at:end]:
+            parts.append(old_groups[number * _DIGEST_SIZE : (number + 1) * _DIGEST_SIZE])
+        else:
+            parts.append(blake2b(data[bounds[at] : bounds[end]], digest_size=16).digest())
+    return b"".join(parts)
+
+
+def _run_bounds(data: bytes) -> list[int]:
+    """0, where each run starts, and the end: runs are data[bounds[k]:bounds[k + 1]].
+
+    The same boundaries as ``blocks.index`` for a store whose multi-line values
+    have no line starting with "[" (the others never match a recorded digest).
+    """
+    bounds = [0]
+    if _FIRST_RUN_START.match(data):
+        bounds.append(0)
+    if _INDENTED_HEADER.search(data) is None:
+        # No header is indented (as vzwatch writes them): find "\n[" at memchr speed.
+        find, at = data.find, data.find(b"\n[")
+        while at >= 0:
+            bounds.append(at + 1)
+            at = find(b"\n[", at + 2)
+    else:
+        bounds.extend(match.start() + 1 for match in _RUN_START.finditer(data))
+    bounds.append(len(data))
+    return bounds
+
+
+def run_digests(data: bytes, bounds: list[int] | None = None) -> list[bytes]:
+    """The digest of every run of ``data``, head first (``blocks.digest`` of each run)."""
+    import hashlib
+
+    blake2b = hashlib.blake2b
+    bounds = _run_bounds(data) if bounds is None else bounds
+    return [blake2b(data[start:end], digest_size=16).digest() for start, end in pairwise(bounds)]
+
+
+def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> RunsRecord | None:
+    """The runs of a store just parsed whole (``document``, validated as ``portfolio``).
+
+    None when the run path cannot follow the layout (sub-tables of records).
+    """
+    from vzwatch.storage import blocks
+
+    index = blocks.index(text, digests=True)
+    payloads: list[Payload] = [_REST]
+    counters = dict.fromkeys(_RUN_TABLES, 0)
+    initiatives = portfolio.initiatives
+    for piece in index.pieces:
+        table = piece.path[0]
+        if table in blocks.RECORD_TABLES and len(piece.path) > 1:
+            return None
+        kind = _RUN_TABLES.get(table) if piece.array and len(piece.path) == 1 else None
+        if kind is None:
+            payloads.append(_REST)
+            continue
+        number = counters[table]
+        counters[table] += 1
+        if kind == "i":
+            payloads.append(("i", initiatives[number].id))
+            continue
+        payloads.append(_entry_payload(kind, document[table][number]))
+    digests = index.runs
+    if len(digests) != len(payloads):
+        return None
+    rest = tuple(key for key, payload in zip(digests, payloads, strict=True) if payload == _REST)
+    return digests, tuple(payloads), rest, None  # remember() measures the lengths
+
+
+def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot | None:
+    """The store's content from its cached runs plus the few that changed, or None.
+
+    None means "parse the whole store": no entry, a layout the run path does
+    not follow, too much changed, or anything at all that is not plainly valid.
+    Work beyond a few C-speed passes over the runs is proportional to the change:
+    only new runs are parsed, only the initiatives they touch get new rows, and
+    the entry grows by one frame instead of being written again.
+    """
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            runs = entry.runs()
+            if runs is None:
+                return None
+            near = _near_change(entry, runs, data, read)
+            if near is not None:
+                return near
+            change = _runs_changed(data, runs, _fields_of(entry.head))
+            if change is None:
+                return None
+            rows = entry.rows()
+            updated = _updated_rows(rows, change)
+            if updated is None:
+                return None
+            state = _State(
+                read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False
+            )
+            if updated.reordered or entry.outgrown():
+                text = data.decode("utf-8")
+                compact = tuple(
+                    ("i", _payload_id(payload)) if payload[0] == "i" else payload
+                    for payload in change.payloads
+                )
+                record: RunsRecord = (change.digests, compact, runs.rest, _lengths(change.bounds))
+                frames = _entry_frames(
+                    store_path, _fields_of(entry.head), text, updated.rows, state, record
+                )
+                _write_entry(store_path, frames)
+            else:
+                entry.record(
+                    state,
+                    updated.replaced,
+                    change.fresh,
+                    change.digests,
+                    updated.removed,
+                    lengths=_lengths(change.bounds),
+                    groups=_regrouped(
+                        data, change.bounds, change.digests, runs.digests, runs.groups
+                    ),
+                )
+        return Snapshot(_fields_of(entry.head), rows=updated.rows)
+    except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
+        return None
+
+
+def _common_ends(old: tuple[bytes, ...], new: tuple[bytes, ...]) -> tuple[int, int]:
+    """How many items ``old`` and ``new`` share at the start, and then at the end.
+
+    Slices of a few thousand items are compared at C speed; only the slice
+    where they first differ is walked item by item.
+    """
+    shortest = min(len(old), len(new))
+    head = 0
+    while head < shortest and old[head : head + _ENDS_STEP] == new[head : head + _ENDS_STEP]:
+        head += _ENDS_STEP
+    while head < shortest and old[head] == new[head]:
+        head += 1
+    head = min(head, shortest)
+    tail, most = 0, shortest - head
+    while (
+        tail + _ENDS_STEP <= most
+        and old[len(old) - tail - _ENDS_STEP : len(old) - tail]
+        == new[len(new) - tail - _ENDS_STEP : len(new) - tail]
+    ):
+        tail += _ENDS_STEP
+    while tail < most and old[len(old) - tail - 1] == new[len(new) - tail - 1]:
+        tail += 1
+    return head, tail
+
+
+def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snapshot | None:
+    """A read after a change confined to a few runs (a hand edit), or None.
+
+    The changed runs are found by comparing the recorded digests with the new
+    ones from both ends; only those runs are looked up, parsed and checked,
+    and the entry gets one frame. Anything else goes to the general path.
+    """
+    if entry.outgrown():
+        return None  # the general path writes the entry again
+    old = runs.digests
+    split = _split_by_groups(data, runs)
+    if split is None:
+        bounds = _run_bounds(data)
+        digests = tuple(run_digests(data, bounds))
+        head, tail = _common_ends(old, digests)
+        groups = _regrouped(data, bounds, digests, old, runs.groups)
+    else:
+        bounds, digests, head, tail, groups = split
+    old_mid, new_mid = old[head : len(old) - tail], digests[head : len(digests) - tail]
+    if head == 0 or len(old_mid) + len(new_mid) > _NEAR_RUNS:
+        return None
+    fields = _fields_of(entry.head)
+    known = runs.known
+    old_payloads = [known[key] for key in old_mid]
+    new_payloads: list[Payload] = []
+    fresh: list[tuple[bytes, Payload]] = []
+    for number, key in enumerate(new_mid, start=head):
+        payload = known.get(key)
+        if payload is None or (payload[0] == "i" and key not in old_mid):
+            # New bytes, or known only by id (its cached row may be a later version).
+            payload = _read_run(data[bounds[number] : bounds[number + 1]], fields)
+            if payload is None:
+                return None
+            fresh.append((key, payload))
+        new_payloads.append(payload)
+    outside = (old[:head], old[len(old) - tail :])
+    if len(set(new_mid)) != len(new_mid) or any(
+        key in part for key in set(new_mid) - set(old_mid) for part in outside
+    ):
+        return None  # two identical runs: the whole parse counts them
+    rest_before = [key for key, got in zip(old_mid, old_payloads, strict=True) if got == _REST]
+    rest_after = [key for key, got in zip(new_mid, new_payloads, strict=True) if got == _REST]
+    if rest_before != rest_after:
+        return None  # the head, [portfolio], pillars or another table changed
+    old_ids = [_payload_id(got) for got in old_payloads if got[0] == "i"]
+    new_ids = [_payload_id(got) for got in new_payloads if got[0] == "i"]
+    if old_ids != new_ids:
+        return None  # records added, removed or moved: the general path
+    old_set, new_set = set(old_mid), set(new_mid)
+    appeared = [got for key, got in zip(new_mid, new_payloads, strict=True) if key not in old_set]
+    vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
+    if tail and any(got[0] in ("p", "h") for got in appeared):
+        return None  # entries inserted between others: their order needs the whole log
+    rows = entry.rows()
+    at = {row[0]: number for number, row in enumerate(rows)}
+    own = {_payload_id(got): got[1] for got in new_payloads if got[0] == "i"}
+    touched = {_payload_id(got) if got[0] == "i" else got[1] for got in (*appeared, *vanished)}
+    replaced: list[Row] = []
+    for ident in sorted(touched):
+        if ident not in at:
+            return None  # an entry naming no initiative
+        old_row = rows[at[ident]]
+        logs = _logs_after(old_row, ident, vanished, appeared)
+        bare = own.get(ident)
+        if bare is None or isinstance(bare, str):
+            bare = (*old_row[:-2], (), ())
+        row = _with_logs(bare, *logs)
+        rows[at[ident]] = row
+        replaced.append(row)
+    state = _State(read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False)
+    entry.record(
+        state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds), groups=groups
+    )
+    return Snapshot(fields, rows=rows, entry=entry)
+
+
+def _split_by_groups(
+    data: bytes, runs: Runs
+) -> tuple[list[int], tuple[bytes, ...], int, int, bytes] | None:
+    """The runs of ``data`` found from the recorded ones without splitting it all.
+
+    The recorded lengths give where each old run and group of runs would be;
+    groups whose bytes are unchanged there (from the start, and from the end
+    with the shift in size) are unchanged runs, and only the runs between are
+    split and hashed again. Runs the groups do not cover (those O(1) appends
+    added) are compared one by one. Returns the new bounds, the new digests,
+    how many runs are unchanged at the start and at the end, and the new group
+    digests; None when the lengths or groups are not known.
+    """
+    import hashlib
+
+    lengths, groups, old = runs.lengths, runs.groups, runs.digests
+    count = len(old)
+    if (
+        lengths is None
+        or groups is None
+        or len(lengths) != count
+        or len(groups) % _DIGEST_SIZE
+        or len(groups) // _DIGEST_SIZE > -(-count // _GROUP_RUNS)
+    ):
+        return None
+    blake2b = hashlib.blake2b
+    before = [0, *accumulate(lengths)]
+    shift = len(data) - before[-1]
+
+    def same(start: int, end: int, moved: int, digest: bytes) -> bool:
+        return 0 <= start + moved <= end + moved <= len(data) and _matches(
+            data[start + moved : end + moved], digest
+        )
+
+    def group(number: int) -> tuple[int, int, bytes]:
+        at = number * _GROUP_RUNS
+        end = min(at + _GROUP_RUNS, count)
+        return before[at], before[end], groups[number * 16 : number * 16 + 16]
+
+    total = len(groups) // _DIGEST_SIZE
+    grouped = min(total * _GROUP_RUNS, count)  # runs after these are in no group
+    first = 0  # groups unchanged from the start
+    while first < total and same(*group(first)[:2], 0, group(first)[2]):
+        first += 1
+    head = first * _GROUP_RUNS  # then runs, one by one
+    while head < count and same(before[head], before[head + 1], 0, old[head]):
+        head += 1
+
+    def unchanged_before(end: int, floor: int) -> int:
+        """Walk back from run ``end`` over runs unchanged at the end (not below ``floor``)."""
+        while (
+            end - 1 >= max(head, floor)
+            and before[end - 1] + shift >= before[head]
+            and same(before[end - 1], before[end], shift, old[end - 1])
+        ):
+            end -= 1
+        return end
+
+    tail_start = unchanged_before(count, grouped)  # the runs no group covers
+    if tail_start == grouped:
+        last = total  # groups unchanged at the end, after the start's (also in the new bytes)
+        while (
+            last - 1 > first
+            and group(last - 1)[0] + shift >= before[head]
+            and same(*group(last - 1)[:2], shift, group(last - 1)[2])
+        ):
+            last -= 1
+        tail_start = unchanged_before(min(last * _GROUP_RUNS, count), 0)
+    # A run's start depends on the byte before it: keep one unchanged run on each side.
+    head = max(head - 1, 0)
+    tail_start = min(tail_start + 1, count)
+    if head == 0:
+        return None
+    start, end = before[head], before[tail_start] + shift
+    starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(data, start, end))]
+    middle = [blake2b(data[a:b], digest_size=16).digest() for a, b in pairwise([*starts, end])]
+    bounds = [*before[:head], *starts, *(at + shift for at in before[tail_start:])]
+    digests_list = [*old[:head], *middle, *old[tail_start:]]
+    moved = len(digests_list) - count
+    for number in runs.markers:  # unchanged runs now: their digest is known again
+        at = number if number < head else number + moved if number >= tail_start else -1
+        if at >= 0:
+            digests_list[at] = _run_digest(data[bounds[at] : bounds[at + 1]])
+    digests = tuple(digests_list)
+    tail = count - tail_start
+    if len(digests) == count and total == -(-count // _GROUP_RUNS) and not runs.markers:
+        # The same groups: only those the change touched differ.
+        touched = range(head // _GROUP_RUNS, -(-tail_start // _GROUP_RUNS))
+        fresh = {
+            n: _group_digests(data, bounds[n * _GROUP_RUNS : (n + 1) * _GROUP_RUNS + 1])
+            for n in touched
+        }
+        new_groups = b"".join(fresh.get(n, groups[n * 16 : n * 16 + 16]) for n in range(total))
+    else:
+        new_groups = _regrouped(data, bounds, digests, old, groups)
+    return bounds, digests, head, tail, new_groups
+
+
+def _matches(run: bytes, key: bytes) -> bool:
+    """Whether ``run`` is the run ``key`` names: its digest, or a marker (see
+    cache._Entry.runs) for a recorded run an O(1) append put a separator after."""
+    if len(key) == _DIGEST_SIZE:
+        return _run_digest(run) == key
+    separator = key[1] if key[:1] == b"~" and len(key) == _DIGEST_SIZE + 2 else -1
+    return (
+        0 <= separator <= len(run)
+        and run[len(run) - separator :] == b"\n" * separator
+        and _run_digest(run[: len(run) - separator]) == key[2:]
+    )
+
+
+class _RunChange(NamedTuple):
+    bounds: list[int]  # of the runs of the new bytes (see _run_bounds)
+    digests: tuple[bytes, ...]  # of the new bytes, head first
+    payloads: list[Payload]  # aligned with digests
+    fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
+    touched: frozenset[str]  # initiatives whose own run or log entries appeared or vanished
+    order_may_change: bool  # an initiative run appeared or vanished
+
+
+def _runs_changed(
+    data: bytes,
+    runs: Runs,
+    fields: Portfolio,
+    split: tuple[list[int], tuple[bytes, ...]] | None = None,
+) -> _RunChange | None:
+    """What differs between the recorded runs and the runs of ``data`` (None: parse whole).
+
+    ``split``: the run bounds and digests of ``data``, when the caller knows them.
+    """
+    if split is None:
+        bounds = _run_bounds(data)
+        digests = tuple(run_digests(data, bounds))
+    else:
+        bounds, digests = split
+    new_set = set(digests)
+    if len(new_set) != len(digests):
+        return None  # two identical runs: counting them needs the whole parse
+    known = runs.known
+    found = [known.get(key) for key in digests]
+    fresh: dict[bytes, Payload] = {}
+    limit = max(16, len(digests) // _MAX_CHANGED_SHARE)
+    for number, payload in enumerate(found):
+        if payload is None:
+            if len(fresh) >= limit or number == 0:
+                return None
+            parsed = _read_run(data[bounds[number] : bounds[number + 1]], fields)
+            if parsed is None:
+                return None
+            found[number] = fresh[digests[number]] = parsed
+    payloads: list[Payload] = found  # type: ignore[assignment]  # no None is left
+    # Runs on both sides keep their order (records moved by hand: parse it all), and
+    # the rest (head, [portfolio], pillars, other tables) stays byte-identical.
+    old_set = set(runs.digests)
+    if digests != runs.digests and [key for key in digests if key in old_set] != [
+        key for key in runs.digests if key in new_set
+    ]:
+        return None
+    at = -1
+    for key in runs.rest:
+        if key not in new_set:
+            return None
+        at = digests.index(key, at + 1)
+    appeared = []
+    for key in new_set - old_set:
+        payload = fresh.get(key) or known[key]
+        if payload[0] == "i" and isinstance(payload[1], str):
+            # Known only by id: the cached row of that id may be a later version.
+            number = digests.index(key)
+            parsed = _read_run(data[bounds[number] : bounds[number + 1]], fields)
+            if parsed is None:
+                return None
+            payload = payloads[number] = fresh[key] = parsed
+        appeared.append(payload)
+    vanished = [known[key] for key in old_set - new_set if key in known]
+    if len(vanished) != len(old_set - new_set):
+        return None
+    touched: set[str] = set()
+    order_may_change = False
+    for payload in (*appeared, *vanished):
+        kind = payload[0]
+        if kind == "i":
+            touched.add(_payload_id(payload))
+            order_may_change = True
+        elif kind in ("p", "h"):
+            touched.add(payload[1])
+        else:
+            return None  # a rest run appeared or vanished
+    return _RunChange(
+        bounds, digests, payloads, tuple(fresh.items()), frozenset(touched), order_may_change
+    )
+
+
+def _payload_id(payload: Payload) -> str:
+    """The id of an initiative run's payload, full or compact."""
+    own = payload[1]
+    return own if isinstance(own, str) else str(own[0])
+
+
+class _Updated(NamedTuple):
+    rows: list[Row]
+    replaced: tuple[Row, ...]  # the new rows of touched initiatives that still exist
+    reordered: bool  # initiatives moved (or were added anywhere but at the end)
+    removed: tuple[str, ...] = ()  # ids no longer in the store
+
+
+def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
+    """The cached rows with the change applied; None if a store-wide rule may fail.
+
+    A touched initiative's row is built again from every payload that names it
+    (its own run and all its log entries, in file order); the others are kept.
+    """
+    touched = change.touched
+    bare: dict[str, Any] = {}  # id -> bare row, or the id again: take its cached row
+    logs: dict[str, list[Row]] = {ident: [] for ident in touched}
+    histories: dict[str, list[Row]] = {ident: [] for ident in touched}
+    order: list[str] | None = [] if change.order_may_change else None
+    for payload in change.payloads:
+        kind = payload[0]
+        if kind == "i":
+            own = payload[1]
+            ident = own if isinstance(own, str) else own[0]
+            if order is not None:
+                order.append(ident)
+            if ident in touched:
+                bare[ident] = own  # an id: this run is unchanged, its cached row stands
+        elif kind != "r" and payload[1] in logs:
+            (logs if kind == "p" else histories)[payload[1]].append(payload[1:])
+    if order is not None and len(set(order)) != len(order):
+        return None  # a duplicate id: the whole parse names it
+    if any(isinstance(own, str) for own in bare.values()):
+        kept = {row[0]: row for row in rows}
+        for ident, own in bare.items():
+            if isinstance(own, str):
+                bare[ident] = (*kept[own][:-2], (), ())
+    if any(ident not in bare and (logs[ident] or histories[ident]) for ident in touched):
+        return None  # log entries naming an initiative that is gone
+    replaced = tuple(
+        _with_logs(bare[ident], logs[ident], histories[ident])
+        for ident in sorted(touched)
+        if ident in bare
+    )
+    new_by_id = {row[0]: row for row in replaced}
+    if order is not None and order != [row[0] for row in rows]:
+        by_id = {row[0]: row for row in rows}
+        updated = [new_by_id[ident] if ident in new_by_id else by_id[ident] for ident in order]
+        removed = tuple(sorted(touched - bare.keys()))
+        # What a delta frame can say: removals, and new ids after all the others.
+        remaining = [row[0] for row in rows if row[0] not in removed]
+        added = order[len(remaining) :]
+        reordered = order[: len(remaining)] != remaining or not set(added) <= new_by_id.keys()
+        return _Updated(updated, replaced, reordered, removed)
+    updated = [new_by_id.get(row[0], row) for row in rows] if new_by_id else list(rows)
+    return _Updated(updated, replaced, False)
+
+
+def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
+    """Parse and validate one run holding one record, or None (the whole parse decides)."""
+    import tomllib
+
+    from vzwatch.domain.portfolio import check_pillar
+    from vzwatch.storage import blocks
+
+    text = run.decode("utf-8")
+    path, array = blocks.header_path(text.split("\n", 1)[0] + "\n")
+    kind = _RUN_TABLES.get(path[0]) if array and len(path) == 1 else None
+    if kind is None:
+        return None
+    table = path[0]
+    document = tomllib.loads(text)
+    if set(document) != {table} or len(document[table]) != 1:
+        return None
+    raw = document[table][0]
+    if kind == "i":
+        item = schema.read_initiative(raw, fields.fiscal)
+        check_pillar(item, {pillar.id for pillar in fields.pillars})
+        return ("i", _bare_row(item))
+    return _entry_payload(kind, raw)
+
+
+def _entry_payload(kind: str, raw: Mapping[str, Any]) -> Payload:
+    """The payload of a ``[[progress]]`` ("p") or ``[[history]]`` ("h") table."""
+    if kind == "p":
+        return ("p", *schema.progress_row(schema.read_progress(raw)))
+    return ("h", *schema.history_row(schema.read_history(raw)))
+
+
+class Vouched:
+    """The store's current bytes under the write lock, as the cache knows them."""
+
+    def __init__(self, entry: _Entry, data: bytes, read: Stamped, runs: Runs) -> None:
+        self.entry = entry
+        self.data = data
+        self.read = read
+        self.fields = _fields_of(entry.head)
+        known = runs.known
+        lengths = runs.lengths
+        # As recorded (markers and all), for the group digests of the next entry.
+        self.recorded, self.recorded_groups = runs.digests, runs.groups
+        if lengths is not None and len(lengths) == len(runs.digests) and sum(lengths) == len(data):
+            # The entry describes these very bytes: its runs are theirs, no split needed.
+            self.bounds = [0, *accumulate(lengths)]
+            digests = list(runs.digests)
+            for number in runs.markers:  # a run an O(1) append added a separator to
+                key = digests[number]
+                digests[number] = _run_digest(self.run(number))
+                known.setdefault(digests[number], known[key])
+            self.digests = tuple(digests)
+        else:
+            self.bounds = _run_bounds(data)
+            self.digests = tuple(run_digests(data, self.bounds))
+        self.known = known
+        self._payloads: list[Payload] | None = None
+        self.rest = runs.rest
+        appended = (row[0] for rows in entry.appends for row in rows)
+        self.ids = Ids(entry.ids.joined, appended, entry.removed)
+
+    @property
+    def payloads(self) -> list[Payload]:
+        """What every run holds (built on first use: 30k look-ups on a 10k store)."""
+        if self._payloads is None:
+            self._payloads = [self.payload(number) for number in range(len(self.digests))]
+        return self._payloads
+
+    def payload(self, number: int) -> Payload:
+        """What run ``number`` holds."""
+        if self._payloads is not None:
+            return self._payloads[number]
+        return self.known.get(self.digests[number]) or self._parse(number)
+
+    def _runs_with(self, line: str) -> list[int]:
+        """The runs where a line ``line`` starts (as vzwatch writes keys), in order."""
+        needle, data = f"\n{line}\n".encode(), self.data
+        found: list[int] = []
+        at = data.find(needle)
+        while at >= 0:
+            number = bisect_right(self.bounds, at) - 1
+            if not found or found[-1] != number:
+                found.append(number)
+            at = data.find(needle, at + 1)
+        return found
+
+    def _parse(self, number: int) -> Payload:
+        payload = _read_run(self.run(number), self.fields) if number else None
+        if payload is None:
+            raise ValueError("a run the cache does not know")
+        self.known[self.digests[number]] = payload
+        return payload
+
+    def run(self, number: int) -> bytes:
+        return self.data[self.bounds[number] : self.bounds[number + 1]]
+
+    def span(self, number: int) -> tuple[int, int]:
+        """Byte offsets of a run, checked against its digest before anyone edits it."""
+        if _run_digest(self.run(number)) != self.digests[number]:
+            raise StoreError("internal error: the cache's runs do not match the store")
+        return self.bounds[number], self.bounds[number + 1]
+
+    def initiative(self, ident: str) -> Initiative | None:
+        row = self.entry.row(ident)
+        return None if row is None else _initiatives((row,))[0]
+
+    def portfolio(self) -> Portfolio:
+        """Every record of the store (for a write that needs them all: import)."""
+        return Snapshot(self.fields, rows=self.entry.rows()).portfolio()
+
+    def record_run(self, ident: str) -> int | None:
+        """The run holding ``[[initiatives]]`` table ``ident``.
+
+        Looked for where its ``id = "…"`` line is written as vzwatch writes it,
+        each candidate confirmed by what the run holds; else every run is asked.
+        """
+        for number in self._runs_with(f'id = "{ident}"'):
+            payload = self.payload(number)
+            if payload[0] == "i" and _payload_id(payload) == ident:
+                return number
+        for number, payload in enumerate(self.payloads):
+            if payload[0] == "i" and _payload_id(payload) == ident:
+                return number
+        return None
+
+    def entry_runs(self, ident: str) -> list[int]:
+        """The runs of ``ident``'s ``[[progress]]`` and ``[[history]]`` entries, in order.
+
+        Those whose ``initiative`` line is written otherwise are missed; a change
+        that then leaves entries naming no initiative fails its check (the full
+        path takes over), so missing one can cost time, never correctness.
+        """
+        return [
+            number
+            for number in self._runs_with(f'initiative = "{ident}"')
+            if (payload := self.payload(number))[0] in ("p", "h") and payload[1] == ident
+        ]
+
+    def check(self, edits: list[Edit]) -> Checked | None:
+        """These bytes with ``edits``, validated by the runs the edits touch alone.
+
+        None: the change is not plainly valid, or not of a kind this path
+        follows; the caller then takes the whole parse, which says why.
+        """
+        try:
+            return _local_change(self, splice(self.data, edits), edits)
+        except Exception:  # noqa: BLE001 - any problem: the whole parse decides
+            return None
+
+
+def _run_digest(run: bytes) -> bytes:
+    import hashlib
+
+    return hashlib.blake2b(run, digest_size=_DIGEST_SIZE).digest()
+
+
+class Checked(NamedTuple):
+    """New store bytes validated against vouched ones by the runs that changed."""
+
+    vouched: Vouched
+    data: bytes
+    bounds: list[int]
+    digests: tuple[bytes, ...]
+    payloads: Callable[[], list[Payload]]  # what every new run holds (built when needed)
+    fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
+    replaced: tuple[Row, ...]  # new rows of the initiatives the change touched
+    removed: tuple[str, ...]
+    reordered: bool  # initiatives added before others: the entry is written again
+
+    def initiative(self, ident: str) -> Initiative | None:
+        for row in self.replaced:
+            if row[0] == ident:
+                return _initiatives((row,))[0]
+        return None if ident in self.removed else self.vouched.initiative(ident)
+
+    def record(self, store_path: Path, written_ns: int) -> None:
+        """Record the new content in the cache once it is the store (best effort).
+
+        ``written_ns``: the clock just before the replace. The entry is not
+        trusted by its stamp until it settles: a hand edit right after ours
+        is then caught by the digest.
+        """
+        try:
+            stamp = _stamp(store_path.stat())
+            data = self.data
+            if stamp[2] != len(data):
+                return
+            entry = self.vouched.entry
+            lengths = _lengths(self.bounds)
+            vouched = self.vouched
+            groups = _regrouped(
+                data, self.bounds, self.digests, vouched.recorded, vouched.recorded_groups
+            )
+            # The groups' digests describe the new bytes: no need to hash them all again.
+            segments = tuple(
+                (self.bounds[min(at + _GROUP_RUNS, len(lengths))], groups[n * 16 : n * 16 + 16])
+                for n, at in enumerate(range(0, len(lengths), _GROUP_RUNS))
+            )
+            state = _State(stamp, written_ns, segments or ((0, _digest(b"")),), data[-3:], False)
+            if self.reordered or entry.outgrown():
+                self._write_again(store_path, state, lengths)
+                return
+            entry.record(
+                state,
+                self.replaced,
+                self.fresh,
+                self.digests,
+                self.removed,
+                lengths=lengths,
+                groups=groups,
+            )
+        except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
+            pass
+
+    def _write_again(self, store_path: Path, state: _State, lengths: tuple[int, ...]) -> None:
+        new_rows = {row[0]: row for row in self.replaced}
+        old_rows = {row[0]: row for row in self.vouched.entry.rows()}
+        payloads = self.payloads()
+        order = [_payload_id(payload) for payload in payloads if payload[0] == "i"]
+        rows = [new_rows.get(ident) or old_rows[ident] for ident in order]
+        compact = tuple(
+            ("i", _payload_id(payload)) if payload[0] == "i" else payload for payload in payloads
+        )
+        record: RunsRecord = (self.digests, compact, self.vouched.rest, lengths)
+        frames = _entry_frames(
+            store_path, self.vouched.fields, self.data.decode("utf-8"), rows, state, record
+        )
+        _write_entry(store_path, frames)
+
+
+Edit = tuple[int, int, bytes]  # (start, end, new bytes): a byte range of the old bytes replaced
+
+
+def splice(data: bytes, edits: list[Edit]) -> bytes:
+    """``data`` with byte ranges replaced (the ranges do not overlap)."""
+    pieces: list[bytes] = []
+    position = 0
+    for start, end, new in sorted(edits):
+        pieces.append(data[position:start])
+        pieces.append(new)
+        position = end
+    pieces.append(data[position:])
+    return b"".join(pieces)
+
+
+def changed_range(old: bytes, new: bytes) -> list[Edit]:
+    """The one edit that turns ``old`` into ``new``: what lies between their common
+    prefix and suffix (none when they are equal). Memory comparisons, no copies."""
+    if old == new:
+        return []
+    before, after = memoryview(old), memoryview(new)
+    shortest = min(len(old), len(new))
+    low, high = 0, shortest  # the common prefix is at least low and at most high long
+    while low < high:
+        middle = (low + high + 1) // 2
+        if before[:middle] == after[:middle]:
+            low = middle
+        else:
+            high = middle - 1
+    prefix = low
+    low, high = 0, shortest - prefix
+    while low < high:
+        middle = (low + high + 1) // 2
+        if before[len(old) - middle :] == after[len(new) - middle :]:
+            low = middle
+        else:
+            high = middle - 1
+    return [(prefix, len(old) - low, new[prefix : len(new) - low])]
+
+
+def _regions(bounds: list[int], edits: list[Edit]) -> list[tuple[int, int]] | None:
+    """The runs (first, last) that the edits may change, merged where they touch.
+
+    A run ends where a line starts with "[", so the boundary before the run
+    holding an edit stays (its bytes are unchanged), and so does the one after
+    the run that follows the edit: only runs in between can differ.
+    """
+    count = len(bounds) - 1
+    regions: list[tuple[int, int]] = []
+    for start, end, _ in sorted(edits):
+        if start <= 0:
+            return None
+        first = max(1, bisect_right(bounds, start) - 2)
+        last = min(count - 1, bisect_right(bounds, max(end - 1, 0)))
+        if bounds[first] == 0:
+            return None  # the empty head of a store that starts with a header
+        if regions and first <= regions[-1][1] + 1:
+            regions[-1] = (regions[-1][0], max(last, regions[-1][1]))
+        else:
+            regions.append((first, last))
+    return regions
+
+
+def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | None:
+    """``new`` (the vouched bytes with ``edits``) checked by the runs around the edits:
+    they are split, hashed and (where new) parsed again; ids, references and order are
+    checked against the cache."""
+    bounds, digests = vouched.bounds, vouched.digests
+    if not edits:  # nothing to change: the store as it is
+        return Checked(vouched, new, bounds, digests, lambda: vouched.payloads, (), (), (), False)
+    count = len(digests)
+    regions = _regions(bounds, edits)
+    if not regions:
+        return None
+
+    def shifted(at: int) -> int:  # an old offset outside every edit, in the new bytes
+        return at + sum(len(text) - (end - start) for start, end, text in edits if end <= at)
+
+    old_mid: list[bytes] = []
+    old_payloads: list[Payload] = []
+    new_mid: list[bytes] = []
+    new_starts: list[list[int]] = []
+    spans: list[tuple[int, int]] = []  # of each region's runs in the new bytes
+    for first, last in regions:
+        start, end = shifted(bounds[first]), shifted(bounds[last + 1])
+        starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(new, start, end))]
+        new_starts.append(starts)
+        spans.append((start, end))
+        new_mid.extend(_run_digest(new[a:b]) for a, b in pairwise([*starts, end]))
+        old_mid.extend(digests[first : last + 1])
+        old_payloads.extend(vouched.payload(number) for number in range(first, last + 1))
+    old_set, new_set = set(old_mid), set(new_mid)
+    if len(new_set) != len(new_mid):
+        return None  # two identical runs: the whole parse counts them
+    elsewhere = set(digests) - old_set
+    known = vouched.known
+    fresh: dict[bytes, Payload] = {}
+    mid_payloads: list[Payload] = []
+    run_bytes = [
+        new[a:b]
+        for starts, (_, end) in zip(new_starts, spans, strict=True)
+        for a, b in pairwise([*starts, end])
+    ]
+    for key, run in zip(new_mid, run_bytes, strict=True):
+        payload = known.get(key)
+        if key not in old_set:
+            if key in elsewhere:
+                return None  # a copy of a run elsewhere in the store
+            if payload is None or (payload[0] == "i" and isinstance(payload[1], str)):
+                payload = _read_run(run, vouched.fields)
+                if payload is None:
+                    return None
+                fresh[key] = payload
+        if payload is None:
+            return None
+        mid_payloads.append(payload)
+    rest_before = [key for key, got in zip(old_mid, old_payloads, strict=True) if got == _REST]
+    rest_after = [key for key, got in zip(new_mid, mid_payloads, strict=True) if got == _REST]
+    if rest_before != rest_after:
+        return None  # the head, [portfolio], pillars or another table changed
+    appeared = [got for key, got in zip(new_mid, mid_payloads, strict=True) if key not in old_set]
+    vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
+    old_ids = [_payload_id(got) for got in old_payloads if got[0] == "i"]
+    new_ids = [_payload_id(got) for got in mid_payloads if got[0] == "i"]
+    old_id_set, new_id_set = set(old_ids), set(new_ids)
+    removed = [ident for ident in old_ids if ident not in new_id_set]
+    added = [ident for ident in new_ids if ident not in old_id_set]
+    if any(ident in vouched.ids for ident in added) or len(new_id_set) != len(new_ids):
+        return None  # a duplicate id: the whole parse names it
+    if [i for i in old_ids if i in new_id_set] != [i for i in new_ids if i in old_id_set]:
+        return None  # records moved
+    at_end = regions[-1][1] == count - 1
+    entries_appeared = [got for got in appeared if got[0] in ("p", "h")]
+    if entries_appeared and not at_end:
+        return None  # entries inserted between others: their order needs the whole log
+    for got in entries_appeared:
+        owner = got[1]
+        if owner in removed or not (owner in vouched.ids or owner in added):
+            return None  # an entry naming no initiative
+    replaced = _touched_rows(vouched, appeared, vanished, removed, mid_payloads)
+    if replaced is None:
+        return None
+    new_bounds: list[int] = []
+    new_digests: list[bytes] = []
+    position = 0  # the next old run not yet copied
+    taken = 0  # runs of new_mid already placed
+    for (first, last), starts in zip(regions, new_starts, strict=True):
+        moved = shifted(bounds[position]) - bounds[position]  # the same for the whole stretch
+        new_bounds.extend(at + moved for at in bounds[position:first])
+        new_digests.extend(digests[position:first])
+        new_bounds.extend(starts)
+        new_digests.extend(new_mid[taken : taken + len(starts)])
+        taken += len(starts)
+        position = last + 1
+    moved = len(new) - len(vouched.data)
+    new_bounds.extend(at + moved for at in bounds[position:])
+    new_digests.extend(digests[position:])
+
+    def new_payloads() -> list[Payload]:  # only a full rewrite of the entry needs them all
+        payloads, result, position, taken = vouched.payloads, [], 0, 0
+        for (first, last), starts in zip(regions, new_starts, strict=True):
+            result.extend(payloads[position:first])
+            result.extend(mid_payloads[taken : taken + len(starts)])
+            taken += len(starts)
+            position = last + 1
+        result.extend(payloads[position:])
+        return result
+
+    reordered = bool(added) and not (at_end and new_ids[-len(added) :] == added)
+    return Checked(
+        vouched,
+        new,
+        new_bounds,
+        tuple(new_digests),
+        new_payloads,
+        tuple(fresh.items()),
+        replaced,
+        tuple(removed),
+        reordered,
+    )
+
+
+def _touched_rows(
+    vouched: Vouched,
+    appeared: list[Payload],
+    vanished: list[Payload],
+    removed: list[str],
+    mid_payloads: list[Payload],
+) -> tuple[Row, ...] | None:
+    """The new rows of the initiatives whose run or entries appeared or vanished.
+
+    A row is its initiative's own run (new, or the cached row's) with the cached
+    log, less the entries that vanished, plus those that appeared (at the end
+    of the store: after all the others of their day). None: a rule fails.
+    """
+    own = {
+        _payload_id(got): got[1]
+        for got in mid_payloads
+        if got[0] == "i" and not isinstance(got[1], str)
+    }
+    touched = {_payload_id(got) if got[0] == "i" else got[1] for got in (*appeared, *vanished)}
+    rows: list[Row] = []
+    for ident in sorted(touched):
+        old = vouched.entry.row(ident)
+        logs = _logs_after(old, ident, vanished, () if ident in removed else appeared)
+        if ident in removed:
+            if logs[0] or logs[1]:
+                return None  # entries left naming an initiative that is gone
+            continue
+        bare = own.get(ident)
+        if bare is None:
+            if old is None:
+                return None
+            bare = (*old[:-2], (), ())
+        rows.append(_with_logs(bare, *logs))
+    return tuple(rows)
+
+
+def _logs_after(
+    old: Row | None, ident: str, vanished: Iterable[Payload], appeared: Iterable[Payload]
+) -> tuple[list[Row], list[Row]]:
+    """An initiative's progress log and history, less the entries whose runs vanished
+    (ValueError if one is not there) and plus those whose runs appeared, in that order."""
+    logs: tuple[list[Row], list[Row]] = (
+        (list(old[-2]), list(old[-1])) if old is not None else ([], [])
+    )
+    for got in vanished:
+        if got[0] in ("p", "h") and got[1] == ident:
+            logs[got[0] == "h"].remove(got[1:])
+    for got in appeared:
+        if got[0] in ("p", "h") and got[1] == ident:
+            logs[got[0] == "h"].append(got[1:])
+    return logs
+
+
+def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
+    """The cache's view of ``data`` (read under the write lock), if it provably has one.
+
+    An entry of an older content (a hand edit or a `git pull` since) is first
+    brought up to date by the changed runs, as a read would.
+    """
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        if not (entry.state.fresh_for(read.stamp) or entry.state.describes(data)):
+            entry.handle.close()
+            if changed_snapshot(store_path, data, read) is None:
+                return None
+            entry = _open_entry(store_path)
+            if entry is None:
+                return None
+        with entry.handle:
+            if not (entry.state.fresh_for(read.stamp) or entry.state.describes(data)):
+                return None
+            runs = entry.runs()
+            if runs is None:
+                return None
+            return Vouched(entry, data, read, runs)
+    except Exception:  # noqa: BLE001 - any cache problem: take the whole parse
+        return None
