@@ -27,4 +27,4 @@ def test_the_wheel_ships_the_bundled_store(tmp_path: Path) -> None:
         assert archive.read("vzwatch/data/initiatives.toml") == BUNDLED.read_bytes()
         assert "vzwatch/cli/__init__.py" in names
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
-        assert "vzwatch = vzwatch.cli:main" in archive.read(entry_points).decode()
+        assert "vzwatch = vzwatch.cli:entry" in archive.read(entry_points).decode()

@@ -133,3 +133,36 @@ def test_cron_environment_without_home(store_copy: Path) -> None:
     )
     assert result.returncode == 1
     assert b"Election Oversight Missions" in result.stdout
+
+
+@pytest.mark.parametrize("entry", [[str(VZWATCH)], [sys.executable, "-m", "vzwatch"]])
+def test_output_is_whole_when_piped_and_quiet_when_the_reader_leaves(
+    entry: list[str], store_copy: Path
+) -> None:
+    """The process ends without the interpreter's teardown (vzwatch.cli.entry): what it
+    printed is flushed first, and a reader that stops early (`| head`) costs no error."""
+    env = bare_env(VZWATCH_FILE=str(store_copy))
+    whole = run([*entry, "list", "--json"], env=env)
+    assert whole.returncode == 0, whole.stderr
+    assert [item["id"] for item in json.loads(whole.stdout)] == [
+        "humanitarian-aid-programs",  # ongoing, no known start: first
+        "international-dialogue-forums",
+        "election-oversight-missions",
+    ]
+    with store_copy.open("a", encoding="utf-8") as store:  # output that fills a pipe
+        for number in range(2000):
+            store.write(f'\n[[initiatives]]\nid = "item-{number}"\ntitle = "Item"\n')
+            store.write('timeline = "Q1 2025"\n')
+    shown = subprocess.Popen(
+        [*entry, "list", "--json"],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert shown.stdout is not None
+    assert shown.stderr is not None
+    assert shown.stdout.read(5) == b"[\n  {"
+    shown.stdout.close()
+    shown.wait(timeout=60)
+    with shown.stderr:
+        assert shown.stderr.read() == b""  # no "Exception ignored … BrokenPipeError"

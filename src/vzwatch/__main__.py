@@ -1,5 +1,5 @@
 """Run vzwatch as ``python -m vzwatch``."""
 
-from vzwatch.cli import main
+from vzwatch.cli import entry
 
-raise SystemExit(main())
+entry()

@@ -22,9 +22,10 @@ from __future__ import annotations
 
 import gc
 import importlib
+import os
 import sys
 from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from typing import TYPE_CHECKING, Any
 
 
@@ -52,7 +53,7 @@ if TYPE_CHECKING:
 
     from vzwatch.cli.app import app
 
-__all__ = ["COMMAND_MODULES", "app", "main", "registered_app"]
+__all__ = ["COMMAND_MODULES", "app", "entry", "main", "registered_app"]
 
 # Command name -> the module in vzwatch.cli that registers it.
 COMMAND_MODULES = {
@@ -140,3 +141,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         command = command_for(args)
         result: int = command.main(args=args, prog_name=_app_module().PROG, standalone_mode=False)
     return result
+
+
+def entry() -> None:
+    """The console script (and ``python -m vzwatch``): ``main``, then a quick exit.
+
+    Tearing the interpreter down frees every module and record one by one:
+    ~20 ms after `list` of a 10k store, for memory the system takes back at
+    once. So once the output is flushed the process ends without it. Nothing
+    is lost: every file vzwatch writes is closed (and synced) before ``main``
+    returns, locks go with the process, and vzwatch registers no exit hooks.
+    Under a profiler or tracer (cProfile, coverage) the usual exit runs, so
+    they can write their reports.
+    """
+    code = main()
+    if sys.getprofile() is not None or sys.gettrace() is not None:
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        with suppress(OSError, ValueError):  # a reader that went away (`| head`)
+            stream.flush()
+    os._exit(code)

@@ -31,6 +31,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from itertools import accumulate, pairwise
+from operator import sub
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -173,7 +174,7 @@ class Runs(NamedTuple):
 
 
 def _lengths(bounds: list[int]) -> tuple[int, ...]:
-    return tuple(end - start for start, end in pairwise(bounds))
+    return tuple(map(sub, bounds[1:], bounds[:-1]))
 
 
 def _sequence_frame(digests: tuple[bytes, ...], lengths: tuple[int, ...], groups: bytes) -> bytes:
@@ -540,7 +541,7 @@ def _split_by_groups(
     start, end = before[head], before[tail_start] + shift
     starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(data, start, end))]
     middle = [blake2b(data[a:b], digest_size=16).digest() for a, b in pairwise([*starts, end])]
-    bounds = [*before[:head], *starts, *(at + shift for at in before[tail_start:])]
+    bounds = [*before[:head], *starts, *map(shift.__add__, before[tail_start:])]
     digests_list = [*old[:head], *middle, *old[tail_start:]]
     moved = len(digests_list) - count
     for number in runs.markers:  # unchanged runs now: their digest is known again
@@ -1098,14 +1099,14 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     taken = 0  # runs of new_mid already placed
     for (first, last), starts in zip(regions, new_starts, strict=True):
         moved = shifted(bounds[position]) - bounds[position]  # the same for the whole stretch
-        new_bounds.extend(at + moved for at in bounds[position:first])
+        new_bounds.extend(map(moved.__add__, bounds[position:first]))
         new_digests.extend(digests[position:first])
         new_bounds.extend(starts)
         new_digests.extend(new_mid[taken : taken + len(starts)])
         taken += len(starts)
         position = last + 1
     moved = len(new) - len(vouched.data)
-    new_bounds.extend(at + moved for at in bounds[position:])
+    new_bounds.extend(map(moved.__add__, bounds[position:]))
     new_digests.extend(digests[position:])
 
     def new_payloads() -> list[Payload]:  # only a full rewrite of the entry needs them all
