@@ -105,3 +105,15 @@ def test_prefix_is_resolved_before_asking(run: RunCli) -> None:
     result = run("remove", "hum", "--yes")
     assert result.exit_code == ExitCode.OK, result.stderr
     assert ids(run) == ["international-dialogue-forums", "election-oversight-missions"]
+
+
+def test_an_ambiguous_prefix_removes_nothing_and_names_the_matches(
+    run: RunCli, store: Path
+) -> None:
+    run("add", "International Summit", "--timeline", "Q2 2025")
+    before = store.read_bytes()
+    result = run("remove", "internat", "--yes")
+    assert result.exit_code == ExitCode.NOT_FOUND
+    assert "international-dialogue-forums" in result.stderr
+    assert "international-summit" in result.stderr
+    assert store.read_bytes() == before

@@ -159,8 +159,8 @@ def remove_command(
     from vzwatch.operations import reading, writing
 
     location = locate(file)
-    initiative = reading.find_initiative(location, initiative_id)
     if not yes:
+        initiative = reading.find_initiative(location, initiative_id)
         if not _stdin_is_terminal():
             raise UsageError(
                 f"not removing '{initiative.id}' without confirmation: "
@@ -174,7 +174,8 @@ def remove_command(
         if not typer.confirm(question, default=False):
             sys.stdout.write("Nothing removed.\n")
             return
-    removed = writing.remove_initiative(location, initiative.id)
+        initiative_id = initiative.id  # what was asked about, not what the prefix may match now
+    removed = writing.remove_initiative(location, initiative_id)
     if json_output:
         emit_json(
             {

@@ -615,22 +615,21 @@ class Removed:
     history_entries: int
 
 
-def remove_initiative(location: StoreLocation, ident: str) -> Removed:
-    """Remove one initiative (exact id) with its progress and history entries.
+def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
+    """Remove one initiative (an id or unambiguous prefix, resolved under the lock)
+    with its progress and history entries.
 
     Its ``[[progress]]`` and ``[[history]]`` entries would name an initiative
     that no longer exists, so they go too; comments around the tables stay.
     """
-    fast = _remove_fast(location, ident)
+    fast = _remove_fast(location, id_or_prefix)
     if fast is not None:
         return fast
     loader = _Loader(location)
     done: list[Removed] = []
 
     def edit(old: str) -> str:
-        initiative = loader(old).find(ident)
-        if initiative.id != ident.strip().lower():
-            raise UsageError(f"remove needs the full id (did you mean '{initiative.id}'?)")
+        initiative = loader(old).find(id_or_prefix)
         done.append(Removed(initiative, len(initiative.progress_log), len(initiative.history)))
         return without_initiative(old, initiative, location.path)
 
@@ -767,14 +766,13 @@ def _edit_fast(
     return write_in_place(location, plan)
 
 
-def _remove_fast(location: StoreLocation, ident: str) -> Removed | None:
+def _remove_fast(location: StoreLocation, id_or_prefix: str) -> Removed | None:
     def plan(vouched: runs.Vouched) -> Plan[Removed] | None:
-        key = ident.strip().lower()
-        initiative = vouched.initiative(key) if key in vouched.ids else None
-        number = None if initiative is None else vouched.record_run(key)
+        initiative = _find_vouched(vouched, id_or_prefix)
+        number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
             return None  # the full path says what matches (or nothing does)
-        entries = vouched.entry_runs(key)
+        entries = vouched.entry_runs(initiative.id)
         edits = [_removal(vouched, run) for run in (number, *entries)]
         kinds = [vouched.payload(run)[0] for run in entries]
         removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
