@@ -18,7 +18,6 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer._click import exceptions as click_errors  # typer<0.29 vendors click here
 from typer.core import TyperGroup
 
 from vzwatch import __version__
@@ -57,14 +56,16 @@ class VzwatchGroup(TyperGroup):
                 **extra,
             )
             code = result if isinstance(result, int) else ExitCode.OK
-        except click_errors.NoArgsIsHelpError as error:
-            error.show()
-            code = ExitCode.USAGE
-        except click_errors.ClickException as error:
+        except typer.TyperException as error:  # click's errors, as Typer exports them
             context = getattr(error, "ctx", None)
-            hint = f" (see '{context.command_path} --help')" if context else ""
-            error_line(error.format_message() + hint)
-            code = ExitCode.USAGE if isinstance(error, click_errors.UsageError) else error.exit_code
+            if context is not None and not (sys.argv[1:] if args is None else args):
+                # `vzwatch` alone (no_args_is_help): the help on stderr, as a usage error
+                sys.stderr.write(context.get_help() + "\n")
+                code = ExitCode.USAGE
+            else:
+                hint = f" (see '{context.command_path} --help')" if context else ""
+                error_line(error.format_message() + hint)
+                code = error.exit_code  # 2 for usage errors, as in click
         except typer.Abort:
             error_line("aborted")
             code = ExitCode.INTERRUPTED
