@@ -208,14 +208,6 @@ def test_user_store_path_darwin(tmp_path: Path) -> None:
     assert path == tmp_path / "Library" / "Application Support" / "vzwatch" / "initiatives.toml"
 
 
-def test_user_store_path_win32(tmp_path: Path) -> None:
-    local = r"C:\Users\ada\AppData\Local"
-    path = user_store_path({"LOCALAPPDATA": local}, "win32", home=tmp_path)
-    assert path == Path(local) / "vzwatch" / "initiatives.toml"
-    fallback = user_store_path({}, "win32", home=tmp_path)
-    assert fallback == tmp_path / "AppData" / "Local" / "vzwatch" / "initiatives.toml"
-
-
 def test_user_store_path_without_any_home(monkeypatch: pytest.MonkeyPatch) -> None:
     def no_home() -> Path:
         raise RuntimeError("Could not determine home directory.")

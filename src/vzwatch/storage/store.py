@@ -149,14 +149,10 @@ def user_store_path(
 ) -> Path:
     """The per-user store file for ``platform`` (which need not exist yet).
 
-    Linux and others follow the XDG base directory spec; macOS and Windows use
-    their conventional per-user application data folders. ``home`` defaults to
+    Linux and others follow the XDG base directory spec; macOS uses its
+    conventional per-user application data folder. ``home`` defaults to
     ``env["HOME"]`` when that is absolute, else ``Path.home()``.
     """
-    if platform == "win32":
-        local = env.get("LOCALAPPDATA", "")
-        base = Path(local) if local else (home or _home(env)) / "AppData" / "Local"
-        return base / _APP_DIR / BUNDLED_NAME
     if platform != "darwin":
         xdg = env.get("XDG_DATA_HOME", "")
         # The XDG spec says relative values are invalid and must be ignored.
@@ -498,7 +494,7 @@ def _lock_path(store_path: Path) -> Path:
 
 
 def _open_lock_file(store_path: Path, lock_path: Path) -> int:
-    flags = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         # 0o666 is filtered by the umask, like any file the user creates.
         return os.open(lock_path, flags | os.O_RDWR | os.O_CREAT, 0o666)
@@ -538,10 +534,7 @@ def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[int]:
     done, temp files of an atomic write) is cleaned up before anything else
     happens under the lock.
     """
-    try:
-        import fcntl
-    except ImportError as exc:  # pragma: no cover - Windows
-        raise StoreError("cannot lock the store: file locking needs a POSIX system") from exc
+    import fcntl
 
     wait = _lock_timeout(timeout)
     lock_path = _lock_path(store_path)
@@ -612,18 +605,15 @@ def _create_temp(directory: Path, name: str) -> tuple[int, Path]:
 
 def _ignore_sigxfsz() -> Callable[[], None]:
     """Make an over-size write (ulimit -f) fail with EFBIG instead of killing us."""
-    sigxfsz = getattr(signal, "SIGXFSZ", None)
-    if sigxfsz is None:  # pragma: no cover - Windows
-        return lambda: None
     try:
-        previous = signal.signal(sigxfsz, signal.SIG_IGN)
+        previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     except ValueError:  # not the main thread: signal handlers cannot be changed
         return lambda: None
     if previous is None:  # set outside Python (embedding host): cannot restore it
         return lambda: None
 
     def restore() -> None:
-        signal.signal(sigxfsz, previous)
+        signal.signal(signal.SIGXFSZ, previous)
 
     return restore
 
@@ -632,7 +622,7 @@ def _fsync_directory(directory: Path, path: Path) -> None:
     # The rename lives in the directory entry; without this fsync a crash can
     # bring back the old file even though the new data blocks were synced.
     try:
-        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
     try:
