@@ -23,7 +23,7 @@ from typer.core import TyperGroup
 from vzwatch import __version__
 from vzwatch.cli.edge import PROG, error_line, exit_code, prepare_streams
 from vzwatch.domain.errors import ExitCode, UsageError
-from vzwatch.domain.text import is_utf8_stream, visible
+from vzwatch.domain.text import is_utf8_stream
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import Initiative, Portfolio
@@ -102,9 +102,9 @@ StoreOption = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in README).")]
 TodayOption = Annotated[
     str | None,
-    typer.Option("--today", metavar="YYYY-MM-DD", help="Pretend today is this date."),
+    typer.Option("--today", metavar="DATE", help="Pretend today is this date (2025-02-14)."),
 ]
-QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (YYYY-MM-DD)."
+QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."
 
 
 def locate(file: Path | None) -> StoreLocation:
@@ -114,14 +114,12 @@ def locate(file: Path | None) -> StoreLocation:
 
 
 def today_from(value: str | None) -> date:
+    """``--today``, read as every date a person types is; the clock when not given."""
     if value is None:
         return date.today()
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today '{visible(value)}' is not a date (YYYY-MM-DD)") from None
+    from vzwatch.domain import userinput
+
+    return userinput.date(value, "--today")
 
 
 def stdout_console() -> Console:
