@@ -57,14 +57,14 @@ def toml_check(path: Path) -> Callable[[str], object]:
     return check
 
 
-def appender(chunk: str) -> Callable[[str], str]:
-    def edit(old: str) -> str:
-        return append_text(old, chunk)
+def appender(chunk: str) -> Callable[[str], tuple[str, None]]:
+    def edit(old: str) -> tuple[str, None]:
+        return append_text(old, chunk), None
 
     return edit
 
 
-def must_not_run(old: str) -> str:
+def must_not_run(old: str) -> tuple[str, None]:
     raise AssertionError("edit must not run")
 
 
@@ -539,7 +539,7 @@ def test_write_store_appends_and_returns_new_text(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text("a = 1\n")
 
-    new = write_store(option_location(path), appender("b = 2\n"), toml_check(path))
+    new, _ = write_store(option_location(path), appender("b = 2\n"), toml_check(path))
 
     assert new == "a = 1\n\nb = 2\n"
     assert path.read_text() == new
@@ -574,7 +574,7 @@ def test_write_store_failing_edit_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_bytes(b"a = 1\n")
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, None]:
         raise StoreError("no initiative matches 'zz'")
 
     with pytest.raises(StoreError, match="no initiative matches"):
@@ -588,10 +588,10 @@ def test_write_store_noop_edit_does_not_touch_file(tmp_path: Path) -> None:
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     before = path.stat()
 
-    new = write_store(option_location(path), lambda old: old, toml_check(path))
+    new, result = write_store(option_location(path), lambda old: (old, "nothing"), toml_check(path))
 
     after = path.stat()
-    assert new == "a = 1 # keep my formatting\n"
+    assert (new, result) == ("a = 1 # keep my formatting\n", "nothing")
     assert path.read_bytes() == b"a = 1 # keep my formatting\n"
     assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
 
@@ -801,7 +801,7 @@ WRITER = textwrap.dedent(
         chunk = f'[[line]]\\nid = "w{worker}-{n}"\\n'
         write_store(
             location,
-            lambda old, chunk=chunk: append_text(old, chunk),
+            lambda old, chunk=chunk: (append_text(old, chunk), None),
             lambda text: parse_toml(text, path),
             timeout=60,
         )

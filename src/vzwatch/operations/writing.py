@@ -131,16 +131,14 @@ def add_initiative(
     if appended is not None:
         return appended
     loader = _Loader(location)
-    created: list[str] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, str]:
         portfolio = loader(old)
         chosen_id, chunk = block(portfolio, portfolio.ids)
-        created.append(chosen_id)
-        return append_text(old, chunk)
+        return append_text(old, chunk), chosen_id
 
-    new_text = write_store(location, edit, loader)
-    return loader.remember(new_text).find(created[-1])
+    new_text, created = write_store(location, edit, loader)
+    return loader.remember(new_text).find(created)
 
 
 # --- O(1) appends ----------------------------------------------------------------
@@ -390,9 +388,8 @@ def record_progress(
     if spliced is not None:
         return spliced
     loader = _Loader(location)
-    done: list[ProgressRecorded] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, ProgressRecorded]:
         initiative = loader(old).find(id_or_prefix)
         entry = entry_of(initiative.id)
         change = _status_change(initiative, entry, keep_status)
@@ -403,11 +400,9 @@ def record_progress(
         new = append_text(new, render_block("progress", progress_record(entry)))
         if change is not None:
             new = append_text(new, render_block("history", history_record(change)))
-        done.append(ProgressRecorded(initiative, entry, initiative.progress, change))
-        return new
+        return new, ProgressRecorded(initiative, entry, initiative.progress, change)
 
-    new_text = write_store(location, edit, loader)
-    result = done[-1]
+    new_text, result = write_store(location, edit, loader)
     stored = _remember(location, new_text, loader).find(result.initiative.id)
     return ProgressRecorded(stored, result.entry, result.previous, result.status_change)
 
@@ -525,9 +520,8 @@ def edit_initiative(
     if fast is not None:
         return fast
     loader = _Loader(location)
-    done: list[Edited] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, Edited]:
         portfolio = loader(old)
         initiative = portfolio.find(id_or_prefix)
         block = _initiative_block(old, initiative.id, location.path)
@@ -539,11 +533,9 @@ def edit_initiative(
             change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
             new = append_text(new, render_block("history", history_record(change)))
         shown = tuple(key for key in changes if key not in ("start", "end"))
-        done.append(Edited(initiative, shown, change))
-        return new
+        return new, Edited(initiative, shown, change)
 
-    new_text = write_store(location, edit, loader)
-    result = done[-1]
+    new_text, result = write_store(location, edit, loader)
     stored = _remember(location, new_text, loader).find(result.initiative.id)
     return Edited(stored, result.changed, result.status_change)
 
@@ -567,17 +559,17 @@ def remove_initiative(location: StoreLocation, ident: str) -> Removed:
     if fast is not None:
         return fast
     loader = _Loader(location)
-    done: list[Removed] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, Removed]:
         initiative = loader(old).find(ident)
         if initiative.id != ident.strip().lower():
             raise UsageError(f"remove needs the full id (did you mean '{initiative.id}'?)")
-        done.append(Removed(initiative, len(initiative.progress_log), len(initiative.history)))
-        return without_initiative(old, initiative, location.path)
+        removed = Removed(initiative, len(initiative.progress_log), len(initiative.history))
+        return without_initiative(old, initiative, location.path), removed
 
-    _remember(location, write_store(location, edit, loader), loader)
-    return done[-1]
+    new_text, removed = write_store(location, edit, loader)
+    _remember(location, new_text, loader)
+    return removed
 
 
 def without_initiative(text: str, initiative: Initiative, path: Path) -> str:

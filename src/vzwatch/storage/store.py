@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from vzwatch.domain.errors import StoreError, StoreLockedError
 
@@ -77,6 +77,8 @@ _WRITE_ATTEMPTS = 5  # a store that changes under every attempt is refused, neve
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
 _UNDO_MAGIC = b"vzwatch-append-undo 1\n"
+
+Result = TypeVar("Result")
 
 _REASONS = {
     "option": "--file option",
@@ -972,19 +974,21 @@ def _write_appended(store_path: Path, fd: int, old_size: int, data: bytes) -> No
 
 def write_store(
     location: StoreLocation,
-    edit: Callable[[str], str],
+    edit: Callable[[str], tuple[str, Result]],
     check: Callable[[str], object],
     *,
     timeout: float | None = None,
-) -> str:
+) -> tuple[str, Result]:
     """Run one read-check-edit-check-write transaction on the store under its lock.
 
-    ``check`` raises StoreError for invalid text; ``edit`` maps old text to new.
-    Nothing is written if either raises, or if the edit changes nothing. When
-    the file changes between the read and the replace (someone saved it by
-    hand), ``check`` and ``edit`` run again on the new text, at most
+    ``check`` raises StoreError for invalid text; ``edit`` maps old text to
+    the new text and what it did (the result the command reports). Nothing is
+    written if either raises, or if the edit changes nothing. When the file
+    changes between the read and the replace (someone saved it by hand),
+    ``check`` and ``edit`` run again on the new text, at most
     ``_WRITE_ATTEMPTS`` times, then StoreChangedError; so both must be safe to
-    repeat. Returns the store's text after the transaction.
+    repeat. Returns the store's text after the transaction and the result of
+    the edit that made it.
     """
     path = location.path
     if location.source == "user":
@@ -1014,17 +1018,17 @@ def write_store(
             else:
                 old = ""  # a new store; write_store creates it
             check(old)
-            new = edit(old)
+            new, result = edit(old)
             check(new)
             if new == old:
-                return new
+                return new, result
             try:
                 # A hand edit saved meanwhile (editors take no lock) must not be lost:
                 # edit the store again from its new text instead.
                 atomic_write(path, new, expected=read)
             except StoreChangedError:
                 continue
-            return new
+            return new, result
     raise StoreChangedError(
         f"{_show(path)} kept changing while vzwatch was changing it (another program is "
         f"writing it); nothing was written after {_WRITE_ATTEMPTS} tries: try again"
