@@ -116,7 +116,11 @@ def test_percent_must_be_0_to_100(run: RunCli, store: Path, percent: str) -> Non
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("2025-04-01", "vzwatch: error: date 2025-04-01 is in the future (today is 2025-03-31)\n"),
+        (
+            "2025-04-01",
+            "vzwatch: error: --date 2025-04-01 is in the future (today is 2025-03-31): "
+            "an entry records what has happened\n",
+        ),
         (
             "2025-02-30",
             "vzwatch: error: --date '2025-02-30' is not a date: there is no such day "

@@ -74,12 +74,27 @@ def test_dates_are_read_as_people_write_them(text: str) -> None:
         ("20 Feb Mar 2025", f"write {FORMS}"),
         ("next tuesday", f"write {FORMS}"),
         ("٢٠٢٥-٠٢-٢٠", f"write {FORMS}"),
-        ("1899-12-31", "vzwatch handles the years 1900–2999"),
         ("", f"write {FORMS}"),
     ],
 )
 def test_other_dates_are_refused_with_what_to_write(text: str, reason: str) -> None:
     assert refused(userinput.date, text, "--date") == f"--date '{text}' is not a date: {reason}"
+
+
+@pytest.mark.parametrize("text", ["1899-12-31", "0001-01-01", "3000-01-01"])
+def test_a_day_outside_the_handled_range_says_so_once(text: str) -> None:
+    assert refused(userinput.date, text, "--today") == (
+        f"--today '{text}' is outside the days vzwatch handles (1900-01-01 to 2999-12-31)"
+    )
+
+
+def test_an_entry_date_after_the_real_today_is_refused() -> None:
+    clock = date(2026, 12, 2)
+    assert refused(userinput.entry_date, date(2030, 6, 1), clock, "--today") == (
+        "--today 2030-06-01 is in the future (today is 2026-12-02): "
+        "an entry records what has happened"
+    )
+    assert userinput.entry_date(clock, clock) == clock
 
 
 def test_a_refused_date_is_shown_escaped() -> None:
@@ -177,7 +192,7 @@ def test_quarter_refuses_what_is_not_one(text: str) -> None:
     )
 
 
-@pytest.mark.parametrize("text", ["2025-02-30", "2025-13-01", "03/04/2025", "1899-12-31"])
+@pytest.mark.parametrize("text", ["2025-02-30", "2025-13-01", "03/04/2025"])
 def test_a_quarter_written_as_a_date_is_refused_as_a_date(text: str) -> None:
     assert refused(userinput.quarter, text, date(2025, 1, 1)).startswith(
         f"'{text}' is not a date: "

@@ -102,7 +102,18 @@ StoreOption = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in README).")]
 TodayOption = Annotated[
     str | None,
-    typer.Option("--today", metavar="DATE", help="Pretend today is this date (2025-02-14)."),
+    typer.Option(
+        "--today",
+        "--as-of",
+        metavar="DATE",
+        help="As of this day: later entries do not count (2025-02-14; 1900 to 2999).",
+    ),
+]
+EntryTodayOption = Annotated[
+    str | None,
+    typer.Option(
+        "--today", metavar="DATE", help="Date the entries this writes (default: today; not later)."
+    ),
 ]
 QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."
 
@@ -114,12 +125,28 @@ def locate(file: Path | None) -> StoreLocation:
 
 
 def today_from(value: str | None) -> date:
-    """``--today``, read as every date a person types is; the clock when not given."""
-    if value is None:
-        return date.today()
+    """``--today``/``--as-of`` of a read: the day the run is as of; the clock when not given.
+
+    The one place the clock is read: the core gets the day as a parameter.
+    """
     from vzwatch.domain import userinput
 
-    return userinput.date(value, "--today")
+    return userinput.as_of(value, date.today())
+
+
+def entry_day_from(value: str | None) -> date:
+    """``--today`` of a write: the day its entries are dated; never after the real today."""
+    from vzwatch.domain import userinput
+
+    clock = date.today()
+    return userinput.entry_date(userinput.as_of(value, clock), clock, "--today")
+
+
+def as_of_title(value: str | None, day: date, heading: str | None = None) -> str | None:
+    """A table's heading, saying which day it is as of when ``--today`` moved it."""
+    if value is None:
+        return heading
+    return f"{heading}, as of {day.isoformat()}" if heading else f"As of {day.isoformat()}"
 
 
 def stdout_console() -> Console:
@@ -215,7 +242,7 @@ def _formats() -> ModuleType:
     return tabular
 
 
-def _columns(output: Output) -> Sequence[str]:
+def columns_of(output: Output) -> Sequence[str]:
     return output.columns() if callable(output.columns) else output.columns
 
 
@@ -249,11 +276,11 @@ def emit(fmt: OutputFormat, output: Output) -> None:
             items = value if isinstance(value, list) else [value]
         sys.stdout.write(tabular.to_jsonl(items, ascii_only=not is_utf8_stream(sys.stdout)))
     elif fmt is OutputFormat.csv:
-        sys.stdout.write(tabular.to_csv(output.rows(), _columns(output)))
+        sys.stdout.write(tabular.to_csv(output.rows(), columns_of(output)))
     elif output.markdown is not None:
         sys.stdout.write(output.markdown())
     else:
-        sys.stdout.write(tabular.to_markdown(output.rows(), _columns(output), output.headers))
+        sys.stdout.write(tabular.to_markdown(output.rows(), columns_of(output), output.headers))
 
 
 def render(draw: Callable[[Console], None]) -> None:

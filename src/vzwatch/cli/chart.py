@@ -67,8 +67,8 @@ def timeline_command(
     from vzwatch.operations import reading
 
     location = locate(file)
-    portfolio = reading.open_portfolio(location)
     day = today_from(today)
+    portfolio = reading.open_portfolio(location, as_of=None if today is None else day)
     filters = make_filters(
         portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
     )
@@ -86,7 +86,7 @@ def timeline_command(
                 write_output(path, draw(window, day, title=portfolio.title), store=location.path)
                 sys.stderr.write(f"wrote {visible(str(path))}\n")
     elif json_output:
-        emit_json(contract.timeline_to_dict(window))
+        emit_json(contract.timeline_to_dict(window, day, portfolio))
     else:
         from vzwatch.render.chart import print_timeline
 

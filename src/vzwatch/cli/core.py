@@ -17,12 +17,15 @@ import typer
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
+    Output,
     OutputFormat,
     QuarterHelp,
     StoreOption,
     TodayOption,
     app,
+    as_of_title,
     chosen_format,
+    columns_of,
     emit,
     emit_json,
     initiatives_output,
@@ -41,6 +44,8 @@ from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import visible
 
 if TYPE_CHECKING:
+    from vzwatch.domain.portfolio import Initiative
+    from vzwatch.operations.reading import DueFound
     from vzwatch.render.console import Console
 
 
@@ -75,25 +80,31 @@ def list_command(
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
-    snapshot = reading.open_snapshot(locate(file))
-    portfolio = snapshot.fields
+    day = today_from(today)
+    snapshot = reading.open_snapshot(locate(file), as_of=None if today is None else day)
     filters = make_filters(
-        portfolio,
-        today_from(today),
+        snapshot.fields,
+        day,
         status=status,
         pillar=pillar,
         tag=tag,
         partner=partner,
         active_in=active_in,
     )
-    rows = None if show_all else limit
-    chosen = snapshot.select(filters)
-    emit(fmt, initiatives_output(chosen, portfolio, table_rows=rows, snapshot=snapshot))
+    listed = initiatives_output(
+        snapshot.select(filters),
+        snapshot.fields,
+        title=as_of_title(today, day),
+        table_rows=None if show_all else limit,
+        snapshot=snapshot,
+    )
+    emit(fmt, listed)
 
 
 @app.command("show")
 def show_command(
     initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    today: TodayOption = None,
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
@@ -102,20 +113,21 @@ def show_command(
 
     \b
     Example:
-      vzwatch show election
+      vzwatch show election --as-of 2025-02-15
     """
     from vzwatch.formats import contract
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
-    portfolio = reading.open_portfolio(locate(file))
+    day = today_from(today)
+    portfolio = reading.open_portfolio(locate(file), as_of=None if today is None else day)
     initiative = portfolio.find(initiative_id)
     listed = initiatives_output([initiative], portfolio)
 
     def detail(console: "Console") -> None:
         from vzwatch.render.tables import print_initiative
 
-        print_initiative(console, initiative, portfolio)
+        print_initiative(console, initiative, portfolio, as_of=as_of_title(today, day))
 
     emit(
         fmt,
@@ -177,6 +189,23 @@ def add_command(
         sys.stdout.write(f"{initiative.id}\n")
 
 
+def due_output(found: "list[Initiative]", result: "DueFound", heading: str | None) -> Output:
+    """`due`'s forms: each row also says whether it is overdue, and by how many quarters."""
+    from vzwatch.formats import contract
+
+    listed = initiatives_output(found, result.portfolio, title=heading)
+    rows = listed.rows
+    return replace(
+        listed,
+        json=lambda: contract.due_to_list(found, result.portfolio, result.quarter),
+        rows=lambda: [
+            {**row, **contract.overdue_fields(item, result.quarter)}
+            for row, item in zip(rows(), found, strict=True)
+        ],
+        columns=lambda: (*columns_of(listed), *contract.OVERDUE_KEYS),
+    )
+
+
 @app.command("due")
 def due_command(
     quarter: Annotated[
@@ -206,14 +235,17 @@ def due_command(
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
-    result = reading.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
+    day = today_from(today)
+    result = reading.find_due(
+        locate(file), quarter, today=day, overdue=overdue, as_of=today is not None
+    )
     found, target = result.initiatives, result.quarter
     if not found and fmt is OutputFormat.table:
         if not quiet:
-            sys.stdout.write(f"Nothing due in {target}.\n")
+            sys.stdout.write((as_of_title(today, day, f"Nothing due in {target}") or "") + ".\n")
     elif found or not quiet:
-        heading = f"Due in {target}" + (" or overdue" if overdue else "")
-        emit(fmt, initiatives_output(found, result.portfolio, title=heading))
+        heading = as_of_title(today, day, f"Due in {target}" + (" or overdue" if overdue else ""))
+        emit(fmt, due_output(found, result, heading))
     if exit_code and found:
         raise typer.Exit(ExitCode.FOUND)
 

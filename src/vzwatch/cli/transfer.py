@@ -250,8 +250,8 @@ def export_command(
     from vzwatch.operations import reading
 
     location = locate(file)
-    portfolio = reading.open_portfolio(location)
     day = today_from(today)
+    portfolio = reading.open_portfolio(location, as_of=None if today is None else day)
     filters = make_filters(
         portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
     )

@@ -10,7 +10,15 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, StoreOption, TodayOption, app, emit_json, locate, today_from
+from vzwatch.cli.app import (
+    EntryTodayOption,
+    JsonFlag,
+    StoreOption,
+    app,
+    emit_json,
+    entry_day_from,
+    locate,
+)
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
@@ -40,7 +48,7 @@ def progress_command(
     keep_status: Annotated[
         bool, typer.Option("--keep-status", help="Do not mark the initiative done at 100%.")
     ] = False,
-    today: TodayOption = None,
+    today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -60,7 +68,7 @@ def progress_command(
         locate(file),
         initiative_id,
         userinput.percent(percent),
-        today=today_from(today),
+        today=entry_day_from(today),
         on=userinput.date(on, "--date") if on is not None else None,
         note=note,
         keep_status=keep_status,
@@ -107,7 +115,7 @@ def edit_command(
         str | None,
         typer.Option("--status", "-s", help="planned, active, done, paused or cancelled."),
     ] = None,
-    today: TodayOption = None,
+    today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -133,7 +141,9 @@ def edit_command(
         remove_tags=remove_tag or (),
         status=status,
     )
-    edited = writing.edit_initiative(locate(file), initiative_id, request, today=today_from(today))
+    edited = writing.edit_initiative(
+        locate(file), initiative_id, request, today=entry_day_from(today)
+    )
     if json_output:
         emit_json(contract.initiative_to_dict(edited.initiative))
     elif edited.changed:

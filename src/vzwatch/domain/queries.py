@@ -6,10 +6,41 @@ Pure functions over records; ``today`` and quarters come in as arguments.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import replace
+from datetime import date
 from typing import NamedTuple
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.domain.quarters import Quarter, span_active_in
+
+
+def initiative_as_of(initiative: Initiative, day: date) -> Initiative:
+    """``initiative`` as it stood at the end of ``day``: later entries do not exist yet.
+
+    Progress entries and history entries dated after ``day`` are left out, and
+    the status is the one the first later status change started from (the
+    status ``day`` saw), so a report as of a past day gives the same answer
+    whatever is recorded afterwards.
+    """
+    log, history = initiative.progress_log, initiative.history
+    if all(entry.on <= day for entry in log) and all(entry.on <= day for entry in history):
+        return initiative
+    later = [h for h in history if h.on > day and h.field == "status"]
+    status = min(later, key=lambda h: h.on).old if later else initiative.status
+    return replace(
+        initiative,
+        status=status or initiative.status,
+        progress_log=tuple(entry for entry in log if entry.on <= day),
+        history=tuple(entry for entry in history if entry.on <= day),
+    )
+
+
+def as_of(portfolio: Portfolio, day: date) -> Portfolio:
+    """The portfolio as ``day`` saw it (see ``initiative_as_of``): the meaning of ``--today``."""
+    initiatives = tuple(initiative_as_of(item, day) for item in portfolio.initiatives)
+    if all(new is old for new, old in zip(initiatives, portfolio.initiatives, strict=True)):
+        return portfolio
+    return replace(portfolio, initiatives=initiatives, _by_id={})
 
 
 class Filters(NamedTuple):

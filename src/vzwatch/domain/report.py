@@ -37,7 +37,7 @@ from datetime import date, timedelta
 from vzwatch.domain.errors import InvalidQuarter
 from vzwatch.domain.portfolio import STATUSES, Initiative, Portfolio, ProgressEntry, Status
 from vzwatch.domain.quarters import MAX_YEAR, Quarter, Timeline
-from vzwatch.domain.queries import sort_by_timeline
+from vzwatch.domain.queries import as_of, sort_by_timeline
 
 TOLERANCE = 10
 """Points either side of the expected progress that still count as on track."""
@@ -361,6 +361,7 @@ def build_report(
     before it. Changes are those dated from ``since`` (default: the quarter's
     first day) through ``today``, across the whole portfolio.
     """
+    portfolio = as_of(portfolio, today)  # entries dated after today do not exist yet
     items = tuple(
         initiative_report(initiative, today, quarter)
         for initiative in sort_by_timeline(portfolio.initiatives)

@@ -42,7 +42,9 @@ if TYPE_CHECKING:
     from vzwatch.domain.schema import Portfolio
 
 __all__ = [
+    "as_of",
     "date",
+    "entry_date",
     "ident",
     "percent",
     "pillar",
@@ -135,7 +137,10 @@ def date(value: str, option: str | None = None) -> dt.date:
     else:
         day = _written(stripped, refuse)
     if not MIN_YEAR <= day.year <= MAX_YEAR:
-        raise refuse(f"vzwatch handles the years {MIN_YEAR}–{MAX_YEAR}")
+        raise UsageError(
+            f"{prefix}{_quoted(value)} is outside the days vzwatch handles "
+            f"({MIN_YEAR}-01-01 to {MAX_YEAR}-12-31)"
+        )
     return day
 
 
@@ -194,6 +199,35 @@ def _written(text: str, refuse: Callable[[str], UsageError]) -> dt.date:
     return day
 
 
+FIRST_DAY = dt.date(MIN_YEAR, 1, 1)
+LAST_DAY = dt.date(MAX_YEAR, 12, 31)
+
+
+def as_of(value: str | None, clock: dt.date, option: str = "--today") -> dt.date:
+    """``--today``/``--as-of``: the day a run is as of; ``clock`` (the real today) when not given.
+
+    Any day from 1900-01-01 to 2999-12-31: a read may look ahead (what will be
+    due) as well as back.
+    """
+    return clock if value is None else date(value, option)
+
+
+def entry_date(day: dt.date, clock: dt.date, option: str = "--date") -> dt.date:
+    """The day a new ``[[progress]]`` or ``[[history]]`` entry describes: not after ``clock``.
+
+    An entry records what has happened; one dated in the future would stand in
+    front of every real update until that day.
+    """
+    if day > clock:
+        raise UsageError(
+            f"{option} {day.isoformat()} is in the future (today is {clock.isoformat()}): "
+            "an entry records what has happened"
+        )
+    if day < FIRST_DAY:
+        raise UsageError(f"{option} {day.isoformat()} is before {FIRST_DAY.isoformat()}")
+    return day
+
+
 def since(value: str, today: dt.date, fiscal: FiscalCalendar = CALENDAR) -> dt.date:
     """``--since``: a date, or a quarter (its first day); not after ``today``."""
     if _looks_like_date(value):
@@ -201,7 +235,7 @@ def since(value: str, today: dt.date, fiscal: FiscalCalendar = CALENDAR) -> dt.d
     else:
         first = quarter(value, today, fiscal).start_date
     if first > today:
-        raise UsageError(f"--since {first} is after today ({today})")
+        raise UsageError(f"--since {first.isoformat()} is after today ({today.isoformat()})")
     return first
 
 

@@ -17,7 +17,10 @@ from vzwatch.domain.schema import INITIATIVE, json_getter, ordered, timeline_jso
 from vzwatch.domain.text import escape_json_text, is_utf8_stream
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from vzwatch.domain.chart import Plan
+    from vzwatch.domain.quarters import Quarter
 
     class Remembered(Protocol):
         """What the parse cache's ``Snapshot`` offers: the store's fields, and views
@@ -79,6 +82,26 @@ def initiatives_to_list(
     return [initiative_to_dict(initiative, portfolio) for initiative in initiatives]
 
 
+OVERDUE_KEYS = ("overdue", "overdue_quarters")
+
+
+def overdue_fields(initiative: Initiative, quarter: Quarter) -> dict[str, Any]:
+    """Whether a due row ended before ``quarter``, and by how many quarters (0: due in it)."""
+    end = initiative.timeline.end
+    late = 0 if end is None else max(quarter.index - end.index, 0)
+    return {"overdue": late > 0, "overdue_quarters": late}
+
+
+def due_to_list(
+    initiatives: Iterable[Initiative], portfolio: Portfolio, quarter: Quarter
+) -> list[dict[str, Any]]:
+    """`due --json`: the initiative objects, each with ``overdue`` and ``overdue_quarters``."""
+    return [
+        {**initiative_to_dict(item, portfolio), **overdue_fields(item, quarter)}
+        for item in initiatives
+    ]
+
+
 def dumps(value: Any, *, ascii_only: bool = False) -> str:
     """JSON for people and for jq; terminal-unsafe characters escaped, the value unchanged.
 
@@ -131,24 +154,40 @@ def write(value: Any, stream: TextIO) -> None:
     stream.write(dumps(value, ascii_only=not is_utf8_stream(stream)) + "\n")
 
 
-def timeline_to_dict(window: Plan) -> dict[str, Any]:
-    """`timeline --json`: the window and, per initiative, its place on it."""
+def timeline_to_dict(
+    window: Plan, today: date, portfolio: Portfolio | None = None
+) -> dict[str, Any]:
+    """`timeline --json`: the window, the day it is as of and, per initiative, its place on it.
+
+    ``start``/``end`` are the initiative's own quarters, as everywhere (contract 2);
+    ``window_start``/``window_end`` are the part of the window its bar covers.
+    """
     return {
         "from": str(window.first),
         "to": str(window.last),
+        "today": today.isoformat(),
         "current_quarter": str(window.current),
         "hidden": window.hidden,
         "rows": [
             {
                 "id": bar.initiative.id,
                 "title": bar.initiative.title,
+                "pillar": bar.initiative.pillar,
+                "pillar_name": _pillar_name(bar.initiative, portfolio),
                 "status": bar.initiative.status,
                 "progress": bar.progress,
-                "start": str(window.quarters[bar.start]),
-                "end": str(window.quarters[bar.end - 1]),
+                "timeline": timeline_fields(bar.initiative),
+                "start": _quarter_text(bar.initiative.timeline.start),
+                "end": _quarter_text(bar.initiative.timeline.end),
+                "window_start": str(window.quarters[bar.start]),
+                "window_end": str(window.quarters[bar.end - 1]),
                 "continues_before": bar.open_left,
                 "continues_after": bar.open_right,
             }
             for bar in window.bars
         ],
     }
+
+
+def _quarter_text(quarter: Quarter | None) -> str | None:
+    return None if quarter is None else str(quarter)

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from vzwatch.domain import userinput
+from vzwatch.domain import queries, userinput
 from vzwatch.domain.portfolio import (
     FINISHED_STATUSES,
     Initiative,
@@ -36,7 +36,15 @@ def load_portfolio(text: str, path: Path) -> Portfolio:
     return portfolio_from_document(parse_toml(text, path), text, path)
 
 
-def open_snapshot(location: StoreLocation) -> cache.Snapshot:
+def open_snapshot(location: StoreLocation, *, as_of: date | None = None) -> cache.Snapshot:
+    """Read and validate the store; ``as_of``: as that day saw it (``queries.as_of``)."""
+    snapshot = _open_snapshot(location)
+    if as_of is None:
+        return snapshot
+    return cache.Snapshot.of(queries.as_of(snapshot.portfolio(), as_of))
+
+
+def _open_snapshot(location: StoreLocation) -> cache.Snapshot:
     """Read and validate the store, through the parse cache (vzwatch.storage.cache).
 
     In order of cost: a settled stamp (no read at all); the bytes' digest;
@@ -75,9 +83,10 @@ def find_initiative(location: StoreLocation, id_or_prefix: str) -> Initiative:
     return open_snapshot(location).find(id_or_prefix)
 
 
-def open_portfolio(location: StoreLocation) -> Portfolio:
-    """Read and validate the store, through the parse cache (vzwatch.storage.cache)."""
-    return open_snapshot(location).portfolio()
+def open_portfolio(location: StoreLocation, *, as_of: date | None = None) -> Portfolio:
+    """Read and validate the store, through the parse cache (vzwatch.storage.cache);
+    ``as_of``: as that day saw it (entries dated later left out)."""
+    return open_snapshot(location, as_of=as_of).portfolio()
 
 
 class DueFound(NamedTuple):
@@ -88,7 +97,9 @@ class DueFound(NamedTuple):
     portfolio: Portfolio  # the store's fields and only the initiatives found
 
 
-def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: bool) -> DueFound:
+def find_due(
+    location: StoreLocation, quarter: str, *, today: date, overdue: bool, as_of: bool = False
+) -> DueFound:
     """Unfinished initiatives ending in ``quarter`` (see queries.due), building only those.
 
     Building every record of a 10k store costs more than the rest of `due`,
@@ -106,5 +117,8 @@ def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: boo
             and (end == last or (overdue and end < last))
         )
 
-    portfolio = snapshot.portfolio(may_be_due)
+    # As of a past day a status may have been unfinished then: every record is a candidate.
+    portfolio = snapshot.portfolio(None if as_of else may_be_due)
+    if as_of:
+        portfolio = queries.as_of(portfolio, today)
     return DueFound(target, due(portfolio, target, overdue=overdue), portfolio)

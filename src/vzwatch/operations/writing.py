@@ -373,8 +373,7 @@ def record_progress(
     """
     note = userinput.text(note, "note")
     on = on or today
-    if on > today:
-        raise UsageError(f"date {on} is in the future (today is {today})")
+    userinput.entry_date(on, today)
     if not 0 <= percent <= 100:
         raise UsageError(f"percent {percent} is not a whole number from 0 to 100")
 

@@ -164,5 +164,10 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
     return Group(*parts)
 
 
-def print_initiative(console: Console, initiative: Initiative, portfolio: Portfolio) -> None:
+def print_initiative(
+    console: Console, initiative: Initiative, portfolio: Portfolio, *, as_of: str | None = None
+) -> None:
+    """The detail view; ``as_of`` (a heading such as "As of 2025-02-15") goes first."""
+    if as_of:
+        console.print(Text(as_of, style="dim"))
     console.print(initiative_detail(initiative, portfolio))
