@@ -117,7 +117,7 @@ def test_a_bug_is_one_line_with_its_own_exit_code(
 ) -> None:
     from vzwatch.operations import reading
 
-    def broken(*_: object) -> None:
+    def broken(*_: object, **__: object) -> None:
         raise RuntimeError("boom")
 
     monkeypatch.setattr(reading, "open_snapshot", broken)

@@ -180,3 +180,13 @@ def test_json_prints_the_stored_record(run: RunCli) -> None:
     record = json.loads(result.stdout)
     assert record["progress"] == 40
     assert record["progress_log"] == [{"date": "2025-03-31", "percent": 40, "note": ""}]
+
+
+def test_less_than_100_after_100_warns_that_the_status_is_still_done(run: RunCli) -> None:
+    assert run("progress", "election", "100", "--date", "2025-01-10", *TODAY).exit_code == 0
+    result = run("progress", "election", "80", "--date", "2025-01-11", *TODAY)
+    assert result.exit_code == ExitCode.OK
+    assert result.stderr == (
+        "vzwatch: warning: election-oversight-missions is done but now at 80%: "
+        "`vzwatch edit election-oversight-missions --status active` if the work resumed\n"
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -42,10 +43,10 @@ def test_every_problem_is_listed_in_file_order(run: RunCli, store: Path) -> None
     forums = line_of(text, 'id = "international-dialogue-forums"') - 1
     aid = line_of(text, 'id = "humanitarian-aid-programs"') - 1
     again = line_of(text, 'title = "Again"') - 2
+    ghost = line_of(text, 'initiative = "ghost"') - 1
     result = run("validate")
     assert result.exit_code == ExitCode.FOUND
     assert result.stdout.splitlines() == [
-        f"{store}: [[progress]] names initiative 'ghost', which does not exist",
         f"{store}:{forums}: initiative 'international-dialogue-forums': status 'someday' is not "
         "one of planned, active, done, paused, cancelled",
         f"{store}:{aid}: initiative 'humanitarian-aid-programs': pillar 'nope' is not a "
@@ -53,6 +54,59 @@ def test_every_problem_is_listed_in_file_order(run: RunCli, store: Path) -> None
         "humanitarian-support)",
         f"{store}:{again}: initiative 'election-oversight-missions': "
         "duplicate id (also initiative 2)",
+        f"{store}:{ghost}: [[progress]] names initiative 'ghost', which does not exist",
+    ]
+
+
+def test_every_problem_of_one_record_is_listed(run: RunCli, store: Path) -> None:
+    """A record with a duplicate id and a bad status and a bad timeline: three lines."""
+    text = store.read_text(encoding="utf-8") + (
+        '\n[[initiatives]]\nid = "election-oversight-missions"\ntitle = "Again"\n'
+        'timeline = "Q9 2025"\nstatus = "someday"\n'
+    )
+    store.write_text(text, encoding="utf-8")
+    again = line_of(text, 'title = "Again"') - 2
+    result = run("validate")
+    assert result.exit_code == ExitCode.FOUND
+    where = f"{store}:{again}: initiative 'election-oversight-missions': "
+    lines = result.stdout.splitlines()
+    assert lines[0] == where + "duplicate id (also initiative 2)"
+    assert lines[1].startswith(where + "'Q9 2025' is not a timeline")
+    assert lines[2] == (
+        where + "status 'someday' is not one of planned, active, done, paused, cancelled"
+    )
+    assert len(lines) == 3
+
+
+def test_contradictions_are_listed_with_their_lines(run: RunCli, store: Path) -> None:
+    """Done below 100%, a history that does not end in the status, an entry in the future."""
+    text = store.read_text(encoding="utf-8")
+    text = text.replace('status = "active"', 'status = "paused"', 1)
+    text += (
+        '\n[[progress]]\ninitiative = "election-oversight-missions"\ndate = 2025-01-10\n'
+        "percent = 100\n"
+        '\n[[progress]]\ninitiative = "election-oversight-missions"\ndate = 2025-01-11\n'
+        "percent = 80\n"
+        '\n[[history]]\ninitiative = "humanitarian-aid-programs"\ndate = 2025-01-02\n'
+        'field = "status"\nfrom = "active"\nto = "done"\n'
+        '\n[[progress]]\ninitiative = "international-dialogue-forums"\ndate = 2999-01-01\n'
+        "percent = 30\n"
+    )
+    at = text.index('id = "election-oversight-missions"')
+    text = text[:at] + text[at:].replace('status = "planned"', 'status = "done"', 1)
+    store.write_text(text, encoding="utf-8")
+    result = run("validate")
+    assert result.exit_code == ExitCode.FOUND, result.stdout
+    election = line_of(text, 'id = "election-oversight-missions"') - 1
+    aid = line_of(text, 'id = "humanitarian-aid-programs"') - 1
+    future = line_of(text, "date = 2999-01-01") - 2
+    assert result.stdout.splitlines() == [
+        f"{store}:{election}: initiative 'election-oversight-missions': status is done but the "
+        "latest progress entry (2025-01-11) is 80%: record 100 or change the status",
+        f"{store}:{aid}: initiative 'humanitarian-aid-programs': status is paused but the status "
+        "history ends in active → done (2025-01-02): fix the status or the history",
+        f"{store}:{future}: initiative 'international-dialogue-forums': progress entry dated "
+        f"2999-01-01, after today ({date.today()})",
     ]
 
 

@@ -149,6 +149,13 @@ def as_of_title(value: str | None, day: date, heading: str | None = None) -> str
     return f"{heading}, as of {day.isoformat()}" if heading else f"As of {day.isoformat()}"
 
 
+def warn(message: str) -> None:
+    """One ``vzwatch: warning: …`` line on stderr; the exit code does not change."""
+    from vzwatch.domain.text import visible
+
+    sys.stderr.write(f"vzwatch: warning: {visible(message)}\n")
+
+
 def stdout_console() -> Console:
     from vzwatch.render.console import make_console
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, StoreOption, app, emit_json, locate
+from vzwatch.cli.app import JsonFlag, StoreOption, app, emit_json, locate, today_from
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import visible
 
@@ -50,7 +50,7 @@ def validate_command(
 
     paths = ([file] if file is not None else []) + list(files or [])
     locations = [locate(path) for path in paths] if paths else [locate(None)]
-    report = check_files(locations)
+    report = check_files(locations, today_from(None))  # the real today: nothing after it
     if json_output:
         emit_json([problem_to_dict(p) for p in report.problems])
     else:

@@ -18,6 +18,7 @@ from vzwatch.cli.app import (
     emit_json,
     entry_day_from,
     locate,
+    warn,
 )
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
@@ -73,6 +74,11 @@ def progress_command(
         keep_status=keep_status,
     )
     initiative = recorded.initiative
+    if initiative.status == "done" and initiative.progress < 100:
+        warn(
+            f"{initiative.id} is done but now at {initiative.progress}%: "
+            f"`vzwatch edit {initiative.id} --status active` if the work resumed"
+        )
     if json_output:
         from vzwatch.formats import contract  # json and the contract only when asked for
 

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
@@ -35,6 +36,8 @@ from vzwatch.domain.schema import (
     ProgressEntry,
     RecordKind,
     Status,
+    check_date,
+    field_problems,
     find_id,
     read_history,
     read_identity,
@@ -118,10 +121,34 @@ class _Locator:
             ]
         return self._headers[table]
 
+    def entry_line(
+        self,
+        table: str,
+        tables: Sequence[Mapping[str, Any]],
+        ident: str,
+        after: date | None = None,
+    ) -> int | None:
+        """The line of the first entry of ``table`` that names initiative ``ident``
+        (and is dated after ``after``, when given)."""
+        lines = self.header_lines(table)
+        for index, raw in enumerate(tables):
+            if raw.get("initiative") != ident or index >= len(lines):
+                continue
+            if after is None or _entry_day(raw) > after:
+                return lines[index]
+        return None
+
     def problem(self, table: str, index: int, label: str, message: str) -> Problem:
         lines = self.header_lines(table)
         line = lines[index] if index < len(lines) else None
         return Problem(self.path, line, label, message)
+
+
+def _entry_day(raw: Mapping[str, Any]) -> date:
+    try:
+        return check_date(raw.get("date"), "date")
+    except ValueError:
+        return date.min
 
 
 def _table_list(
@@ -143,7 +170,7 @@ def portfolio_from_document(document: Mapping[str, Any], text: str, path: Path) 
 
 
 def check_document(
-    document: Mapping[str, Any], text: str, path: Path
+    document: Mapping[str, Any], text: str, path: Path, today: date | None = None
 ) -> tuple[Portfolio, list[Problem]]:
     """Every problem of a parsed store, in file-section order, and the records that are valid.
 
@@ -169,8 +196,9 @@ def check_document(
 
     pillars = tuple(_read_tables(PILLAR, tables(PILLAR), read_pillar, locator, problems))
     pillar_ids = {pillar.id for pillar in pillars}
-    progress_entries = _read_tables(PROGRESS, tables(PROGRESS), read_progress, locator, problems)
-    history_entries = _read_tables(HISTORY, tables(HISTORY), read_history, locator, problems)
+    progress_tables, history_tables = tables(PROGRESS), tables(HISTORY)
+    progress_entries = _read_tables(PROGRESS, progress_tables, read_progress, locator, problems)
+    history_entries = _read_tables(HISTORY, history_tables, read_history, locator, problems)
     progress = _by_initiative(progress_entries)
     history = _by_initiative(history_entries)
 
@@ -193,7 +221,9 @@ def check_document(
     for kind, entries in ((PROGRESS, progress), (HISTORY, history)):
         for orphan in entries:
             if orphan not in named:  # else its initiative is invalid, and that is reported
-                problems.append(Problem(path, None, None, orphan_message(kind, orphan)))
+                raws = progress_tables if kind is PROGRESS else history_tables
+                line = locator.entry_line(kind.table, raws, orphan)
+                problems.append(Problem(path, line, None, orphan_message(kind, orphan)))
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
@@ -202,7 +232,56 @@ def check_document(
         partners=head.partners,
         fiscal=head.fiscal,
     )
+    if today is not None:
+        lines = {
+            readable_identity(INITIATIVE, raw): line
+            for raw, line in zip(
+                initiative_tables, locator.header_lines(INITIATIVE.table), strict=False
+            )
+        }
+        for item in portfolio.initiatives:
+            for table, message in contradictions(item, today):
+                raws = progress_tables if table == PROGRESS.table else history_tables
+                line = (
+                    lines.get(item.id)
+                    if table == INITIATIVE.table
+                    else locator.entry_line(table, raws, item.id, after=today)
+                )
+                problems.append(Problem(path, line, f"initiative '{item.id}'", message))
     return portfolio, problems
+
+
+def contradictions(initiative: Initiative, today: date) -> list[tuple[str, str]]:
+    """What an initiative says against itself, as (table, message): `validate` lists these.
+
+    Done below 100%, a status history that does not end in the current
+    status, entries dated after ``today`` (they would hide every real update).
+    """
+    found: list[tuple[str, str]] = []
+    log = initiative.progress_log
+    if initiative.status == Status.DONE and log and log[-1].percent < 100:
+        found.append(
+            (
+                INITIATIVE.table,
+                f"status is done but the latest progress entry ({log[-1].on}) is "
+                f"{log[-1].percent}%: record 100 or change the status",
+            )
+        )
+    changes = [h for h in initiative.history if h.field == INITIATIVE.field("status").key]
+    if changes and changes[-1].new != initiative.status:
+        last = changes[-1]
+        found.append(
+            (
+                INITIATIVE.table,
+                f"status is {initiative.status} but the status history ends in "
+                f"{last.old} → {last.new} ({last.on}): fix the status or the history",
+            )
+        )
+    for kind, entries in ((PROGRESS, log), (HISTORY, initiative.history)):
+        for entry in entries:
+            if entry.on > today:
+                found.append((kind.table, f"{kind.label} dated {entry.on}, after today ({today})"))
+    return found
 
 
 def _read_tables(
@@ -216,13 +295,18 @@ def _read_tables(
     records = []
     seen: dict[str, int] = {}
     for index, raw in enumerate(tables):
+        found: list[str] = []
         try:
             if kind.identity is not None:
                 check_unique(kind, read_identity(kind, raw), index, seen)
             records.append(read(raw))
         except ValueError as error:
-            label = record_label(kind, index, raw)
-            problems.append(locator.problem(kind.table, index, label, str(error)))
+            # Every problem of the record, not only the first (a duplicate id hides no status).
+            found = [str(error), *field_problems(kind, raw)]
+        label = record_label(kind, index, raw) if found else ""
+        problems.extend(
+            locator.problem(kind.table, index, label, message) for message in dict.fromkeys(found)
+        )
     return records
 
 

@@ -668,6 +668,27 @@ def _read(kind: RecordKind, raw: Mapping[str, Any], fiscal: FiscalCalendar) -> d
     return values
 
 
+def field_problems(
+    kind: RecordKind, raw: Mapping[str, Any], fiscal: FiscalCalendar = CALENDAR
+) -> list[str]:
+    """Every problem of one record table, field by field (reading stops at the first)."""
+    values: dict[str, Any] = {}
+    found: list[str] = []
+    for read in _READERS[kind.table]:
+        try:
+            read(raw, fiscal, values)
+        except ValueError as error:
+            found.append(str(error))
+        except KeyError:  # a value it falls back on was itself refused
+            continue
+    if kind is HISTORY and values.get("field") == INITIATIVE.field("status").key:
+        try:
+            check_status(values.get("new"))
+        except ValueError as error:
+            found.append(str(error))
+    return found
+
+
 def read_identity(kind: RecordKind, raw: Mapping[str, Any]) -> str:
     """The identity (the id) of one record table, checked as reading the record checks it."""
     assert kind.identity is not None

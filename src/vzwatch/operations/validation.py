@@ -11,10 +11,11 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 from vzwatch.domain.errors import StoreError
-from vzwatch.domain.portfolio import Problem, check_document
+from vzwatch.domain.portfolio import Problem, check_document, contradictions
 from vzwatch.storage.store import StoreLocation, TomlSyntaxError, parse_toml, read_store_text
 
 # git's markers (and diff3's base marker): seven characters at the start of a line.
@@ -74,8 +75,9 @@ def _unfinished(path: Path, line: int) -> Problem:
     return Problem(path, line, None, "unresolved merge conflict: <<<<<<< without >>>>>>>")
 
 
-def check_text(text: str, path: Path) -> list[Problem]:
-    """Every problem in the text of a store."""
+def check_text(text: str, path: Path, today: date | None = None) -> list[Problem]:
+    """Every problem in the text of a store; with ``today``, also what contradicts itself
+    (``portfolio.contradictions``)."""
     markers = conflict_problems(text, path)
     try:
         document = parse_toml(text, path)
@@ -84,13 +86,17 @@ def check_text(text: str, path: Path) -> list[Problem]:
             return markers
         return [Problem(path, error.line, None, error.reason, error.column)]
     # Marker-like lines in a file that parses sit inside multi-line strings: data.
-    _, problems = check_document(document, text, path)
+    _, problems = check_document(document, text, path, today)
     # File order reads best; problems of the whole file (no line) come first.
     return sorted(problems, key=lambda problem: problem.line or 0)
 
 
-def check_files(locations: Iterable[StoreLocation]) -> Report:
-    """Check each store; a file that cannot be read at all is reported, the rest still checked."""
+def check_files(locations: Iterable[StoreLocation], today: date | None = None) -> Report:
+    """Check each store; a file that cannot be read at all is reported, the rest still checked.
+
+    ``today`` (the real today, from the CLI) also finds entries dated after it
+    and the other contradictions ``portfolio.contradictions`` names.
+    """
     from vzwatch.operations.reading import open_snapshot
 
     report = Report()
@@ -98,8 +104,12 @@ def check_files(locations: Iterable[StoreLocation]) -> Report:
         try:
             # A store the parse cache vouches for has no problem: the cache holds only
             # stores that validated, and a changed one is checked by its changed runs.
-            open_snapshot(location)
-            continue
+            # What only validate checks is asked of its records; lines need the text.
+            portfolio = open_snapshot(location).portfolio()
+            if today is None or not any(
+                contradictions(item, today) for item in portfolio.initiatives
+            ):
+                continue
         except StoreError:
             pass  # find every problem, not just the first
         try:
@@ -107,7 +117,7 @@ def check_files(locations: Iterable[StoreLocation]) -> Report:
         except StoreError as error:
             report.unreadable.append(error)
             continue
-        report.problems.extend(check_text(text, location.path))
+        report.problems.extend(check_text(text, location.path, today))
     return report
 
 
