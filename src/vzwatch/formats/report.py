@@ -11,7 +11,7 @@ from typing import Any
 from vzwatch.domain.report import Change, Group, InitiativeReport, Report
 from vzwatch.domain.text import visible
 from vzwatch.formats.contract import timeline_fields
-from vzwatch.formats.tabular import markdown_cell
+from vzwatch.formats.tabular import markdown_cell, markdown_table
 
 REPORT_COLUMNS = (
     "group",
@@ -146,15 +146,6 @@ def _percent(value: int | None) -> str:
     return "—" if value is None else f"{value}%"
 
 
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    """A Markdown table; cells are already escaped."""
-    return [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
-        *("| " + " | ".join(row) + " |" for row in rows),
-    ]
-
-
 def _summary_row(label_cell: str, group: Group) -> list[str]:
     numbers = (group.done, group.due, group.overdue, group.behind)
     return [label_cell, str(group.count), _percent(group.mean_progress), *map(str, numbers)]
@@ -185,7 +176,7 @@ def report_markdown(report: Report) -> str:
     ]
     summary = [_summary_row(markdown_cell(group.label), group) for group in report.groups]
     summary.append(_summary_row("**All**", report.totals))
-    lines += _table(
+    lines += markdown_table(
         [
             _GROUP_HEADING.get(report.by, "Group"),
             "Initiatives",
@@ -201,7 +192,7 @@ def report_markdown(report: Report) -> str:
         lines += ["", f"No initiatives are active in {quarter}."]
     for group in report.groups:
         lines += ["", f"### {markdown_cell(group.label)}", ""]
-        lines += _table(
+        lines += markdown_table(
             ["Initiative", "Timeline", "Status", "Progress", "Expected", "Health", "Forecast"],
             [
                 [
@@ -218,7 +209,7 @@ def report_markdown(report: Report) -> str:
         )
     lines += ["", f"### Changes since {report.since.isoformat()}", ""]
     if report.changes:
-        lines += _table(
+        lines += markdown_table(
             ["Date", "Initiative", "Change", "Note"],
             [
                 [
