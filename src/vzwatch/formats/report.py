@@ -33,8 +33,6 @@ REPORT_COLUMNS = (
     "last_update",
 )
 
-_GROUP_HEADING = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
-
 
 def _iso(value: object) -> str | None:
     return None if value is None else str(value)
@@ -142,13 +140,14 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _percent(value: int | None) -> str:
+def percent_text(value: int | None) -> str:
+    """'40%', or '—' when there is no number (an ongoing timeline expects none)."""
     return "—" if value is None else f"{value}%"
 
 
 def _summary_row(label_cell: str, group: Group) -> list[str]:
     numbers = (group.done, group.due, group.overdue, group.behind)
-    return [label_cell, str(group.count), _percent(group.mean_progress), *map(str, numbers)]
+    return [label_cell, str(group.count), percent_text(group.mean_progress), *map(str, numbers)]
 
 
 def change_text(change: Change) -> str:
@@ -178,7 +177,7 @@ def report_markdown(report: Report) -> str:
     summary.append(_summary_row("**All**", report.totals))
     lines += markdown_table(
         [
-            _GROUP_HEADING.get(report.by, "Group"),
+            report.group_heading,
             "Initiatives",
             "Mean progress",
             "Done",
@@ -199,8 +198,8 @@ def report_markdown(report: Report) -> str:
                     markdown_cell(item.initiative.title),
                     item.initiative.timeline.label,
                     item.initiative.status,
-                    _percent(item.progress),
-                    _percent(item.expected),
+                    percent_text(item.progress),
+                    percent_text(item.expected),
                     item.health_label,
                     markdown_cell(item.forecast_label),
                 ]
