@@ -19,7 +19,9 @@ from vzwatch.domain.report import (
     expected_progress,
     finished_on,
     forecast_finish,
+    initiative_report,
     schedule_health,
+    stalled_since,
 )
 from vzwatch.operations.reading import load_portfolio
 
@@ -188,9 +190,47 @@ def test_no_rise_no_forecast() -> None:
     assert forecast_finish(slipping, date(2025, 3, 1)) is None
 
 
-def test_forecast_is_never_before_today() -> None:
+def test_a_line_that_reached_100_before_today_is_stalled_not_due_this_quarter() -> None:
     stale = make(log=((date(2025, 1, 1), 0), (date(2025, 1, 11), 50)))
-    assert forecast_finish(stale, date(2025, 6, 1)) == date(2025, 6, 1)
+    # 50 points in 10 days: 100% on 21 January; on 1 June that is long past.
+    assert forecast_finish(stale, date(2025, 1, 21)) == date(2025, 1, 21)
+    assert stalled_since(stale, date(2025, 1, 21)) is None
+    assert stalled_since(stale, date(2025, 1, 22)) == date(2025, 1, 11)
+    assert forecast_finish(stale, date(2025, 6, 1)) is None
+    line = initiative_report(stale, date(2025, 6, 1), Quarter(2025, 2))
+    assert line.forecast_label == "stalled since 2025-01-11"
+
+
+def test_stuck_at_80_since_january_is_stalled_since_its_first_80() -> None:
+    """The issue's case: 80% since 10 January, recorded again later, never forecast."""
+    stuck = make(
+        "2025",
+        log=((date(2025, 1, 1), 20), (date(2025, 1, 10), 80), (date(2025, 3, 1), 80)),
+    )
+    for today in (date(2025, 3, 2), date(2025, 7, 1), date(2026, 1, 1)):
+        assert stalled_since(stuck, today) == date(2025, 1, 10)
+        assert forecast_finish(stuck, today) is None
+
+
+@pytest.mark.parametrize(
+    ("today", "stalled"),
+    [
+        (date(2025, 6, 30), None),  # last quarter's entry: still moving
+        (date(2025, 7, 1), date(2025, 3, 31)),  # nothing this quarter or last: stalled
+    ],
+)
+def test_nothing_recorded_this_quarter_or_last_is_stalled_at_the_quarter_boundary(
+    today: date, stalled: date | None
+) -> None:
+    slow = make("2025 – 2027", log=((date(2025, 1, 1), 0), (date(2025, 3, 31), 10)))
+    assert stalled_since(slow, today) == stalled
+    assert (forecast_finish(slow, today) is None) == (stalled is not None)
+
+
+def test_a_single_entry_on_the_first_day_is_not_stalled_in_its_quarter() -> None:
+    fresh = make("Q1 2025 – Q4 2025", log=((date(2025, 1, 1), 0),))
+    assert stalled_since(fresh, date(2025, 3, 31)) is None
+    assert stalled_since(fresh, date(2025, 4, 1)) is None
 
 
 def test_a_rate_too_slow_to_finish_before_2999_has_no_forecast() -> None:

@@ -26,6 +26,17 @@ Forecast finish quarter (unfinished, not cancelled)
     day, if that is before the latest entry). Extended to 100%, never earlier
     than today. None when there is no entry, no earlier point, or the line does
     not rise.
+
+Stalled (unfinished, not cancelled, with entries), the first that applies
+    nothing was recorded this quarter or last quarter (the latest entry is from
+    two or more quarters before today's);
+    the latest entry is not above the entry dated before it;
+    the line does not rise (the latest entry is not above the earlier point);
+    the line reached 100% before today (the recorded rate says it should be
+    done, so the rate is wrong).
+    Stalled since: the first entry of the final run of entries at the latest
+    percent (when progress stopped moving). A stalled initiative has no
+    forecast: it says ``stalled since 2025-01-10`` instead.
 """
 
 from __future__ import annotations
@@ -81,10 +92,53 @@ def schedule_health(initiative: Initiative, today: date) -> str:
     return "on track"
 
 
-def forecast_finish(initiative: Initiative, today: date) -> date | None:
-    """The day the recorded rate of progress reaches 100% (see the module docstring)."""
+def stalled_since(initiative: Initiative, today: date) -> date | None:
+    """When an unfinished initiative stopped moving, if it has stalled (module docstring)."""
     log = initiative.progress_log
     if not log or initiative.finished or initiative.progress >= 100:
+        return None
+    latest = log[-1]
+    since = latest.on
+    for entry in reversed(log):
+        if entry.percent != latest.percent:
+            break
+        since = entry.on
+    if Quarter.containing(latest.on).index < Quarter.containing(today).index - 1:
+        return since
+    previous = next((entry for entry in reversed(log) if entry.on < latest.on), None)
+    if previous is not None and latest.percent <= previous.percent:
+        return since
+    line = _line(initiative)
+    if line is None:
+        return since if log[0].on < latest.on else None  # two points that do not rise
+    base_day, base_percent = line
+    rise = latest.percent - base_percent
+    if rise <= 0:
+        return since
+    days_needed = -(-(100 - latest.percent) * (latest.on - base_day).days // rise)
+    if days_needed <= (_LAST_DAY - latest.on).days and latest.on + timedelta(days_needed) < today:
+        return since
+    return None
+
+
+def _line(initiative: Initiative) -> tuple[date, int] | None:
+    """The earlier point of the forecast line (day, percent), if there is one."""
+    log = initiative.progress_log
+    latest = log[-1]
+    if log[0].on < latest.on:
+        return log[0].on, log[0].percent
+    if initiative.timeline.start is not None and initiative.timeline.start.start_date < latest.on:
+        return initiative.timeline.start.start_date, 0
+    return None
+
+
+def forecast_finish(initiative: Initiative, today: date) -> date | None:
+    """The day the recorded rate of progress reaches 100% (see the module docstring);
+    None for a stalled initiative (``stalled_since``)."""
+    log = initiative.progress_log
+    if not log or initiative.finished or initiative.progress >= 100:
+        return None
+    if stalled_since(initiative, today) is not None:
         return None
     latest = log[-1]
     if log[0].on < latest.on:
@@ -135,6 +189,7 @@ class InitiativeReport:
     finished: Quarter | None
     due: bool  # unfinished and ends in the report's quarter
     last_update: date | None
+    stalled_since: date | None = None
 
     @property
     def progress(self) -> int:
@@ -156,6 +211,8 @@ class InitiativeReport:
         """Forecast for people: 'Q3-2025', 'Q3-2025 (late)', 'finished Q1-2025', '—'."""
         if self.health == "done":
             return f"finished {self.finished}" if self.finished else "finished"
+        if self.stalled_since is not None:
+            return f"stalled since {self.stalled_since.isoformat()}"
         if self.forecast is None:
             return "—"
         return f"{self.forecast} (late)" if self.forecast_late else str(self.forecast)
@@ -266,6 +323,7 @@ def initiative_report(initiative: Initiative, today: date, quarter: Quarter) -> 
         finished=_quarter_of(finished_on(initiative)),
         due=not initiative.finished and initiative.timeline.ends_in(quarter),
         last_update=initiative.progress_log[-1].on if initiative.progress_log else None,
+        stalled_since=stalled_since(initiative, today),
     )
 
 
@@ -315,14 +373,17 @@ def group_items(
             lambda key: (STATUSES.index(key), key),
         )
     if by == "partner":
+        # One group per partner in any case, keyed and labelled as first written.
+        spelling: dict[str, str] = {}
+        for item in items:
+            for partner in item.initiative.partners:
+                spelling.setdefault(partner.casefold(), partner)
 
         def partners(item: InitiativeReport) -> list[tuple[str, str]]:
-            seen: dict[str, str] = {}
-            for partner in item.initiative.partners:
-                seen.setdefault(partner.casefold(), partner)
-            return list(seen.items()) or [("", "No partner")]
+            written = dict.fromkeys(spelling[p.casefold()] for p in item.initiative.partners)
+            return [(name, name) for name in written] or [("", "No partner")]
 
-        return _grouped(items, partners, lambda key: (0 if key else 1, key))
+        return _grouped(items, partners, lambda key: (0 if key else 1, key.casefold()))
     raise ValueError(f"cannot group by {by!r} (use {', '.join(GROUPINGS)})")
 
 

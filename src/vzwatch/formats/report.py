@@ -31,6 +31,10 @@ REPORT_COLUMNS = (
     "finished",
     "due",
     "last_update",
+    # contract 2: pillar is the id everywhere; the name, the group's key and the stall follow
+    "pillar_name",
+    "group_key",
+    "stalled_since",
 )
 
 
@@ -70,6 +74,7 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         "forecast_late": item.forecast_late,
         "finished": _iso(item.finished),
         "due": item.due,
+        "stalled_since": _iso(item.stalled_since),
     }
 
 
@@ -121,7 +126,7 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     "group": group.label,
                     "id": initiative.id,
                     "title": initiative.title,
-                    "pillar": report.portfolio.pillar_name(initiative.pillar),
+                    "pillar": initiative.pillar,
                     "status": initiative.status,
                     "start": _iso(timeline.start),
                     "end": _iso(timeline.end),
@@ -135,6 +140,11 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     "finished": _iso(item.finished),
                     "due": item.due,
                     "last_update": _iso(item.last_update),
+                    "pillar_name": report.portfolio.pillar_name(initiative.pillar)
+                    if initiative.pillar
+                    else None,
+                    "group_key": group.key or None,
+                    "stalled_since": _iso(item.stalled_since),
                 }
             )
     return rows
