@@ -235,12 +235,39 @@ def test_import_json_summary(run: RunCli, empty_store: Path) -> None:
         "action": "add",
         "id": "international-dialogue-forums",
         "title": "International Dialogue Forums",
-        "timeline": "Q3-2024..Q4-2024",
+        "timeline": {
+            "text": "Q3 – Q4 2024",
+            "start": "Q3-2024",
+            "end": "Q4-2024",
+            "ongoing": False,
+        },
         "fields": [],
         "progress_added": 0,
         "history_added": 0,
         "from": "line 11",
     }
+
+
+def test_import_json_skipped_rows_are_problem_objects(
+    run: RunCli, empty_store: Path, tmp_path: Path
+) -> None:
+    source = tmp_path / "rows.md"
+    source.write_text(
+        "| Initiative | Objective | Timeline |\n|---|---|---|\n| Good | a | Q1 2026 |\n"
+        "| Bad One | b | Q5 2026 |\n",
+        encoding="utf-8",
+    )
+    result = run("import", str(source), "--file", str(empty_store), "--skip-invalid", "--json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    (skipped,) = json.loads(result.stdout)["skipped"]
+    assert list(skipped) == ["file", "line", "column", "record", "message"]
+    assert (skipped["file"], skipped["line"], skipped["column"], skipped["record"]) == (
+        str(source),
+        4,
+        None,
+        None,
+    )
+    assert skipped["message"].startswith("'Bad One': 'Q5 2026' is not a timeline")
 
 
 def test_a_new_store_file_is_created_by_import(run: RunCli, tmp_path: Path) -> None:

@@ -273,3 +273,15 @@ def test_report_json_does_not_import_rich(store: Path) -> None:
     assert result.returncode == 0, result.stderr
     assert result.stderr.decode().strip() == "[]"
     assert json.loads(result.stdout)["quarter"] == "Q1-2025"
+
+
+def test_limit_shows_the_newest_changes(recorded: RunCli) -> None:
+    result = recorded("report", "-q", "Q1-2025", "--limit", "2", *TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    changes = result.stdout[result.stdout.index("Changes since") :]
+    assert "2025-03-15" in changes
+    assert "2025-03-20" in changes
+    assert "2025-01-20" not in changes
+    assert "2025-02-20" not in changes
+    assert changes.index("2025-03-15") < changes.index("2025-03-20")  # still oldest first
+    assert "the newest 2 of 4 changes shown; 2 earlier (--all or --limit N)" in changes

@@ -162,6 +162,16 @@ def stdout_console() -> Console:
     return make_console()
 
 
+def emit_stored(location: StoreLocation, initiative: Initiative) -> None:
+    """A write's ``--json``: the record it stored, exactly as ``show ID --json`` prints it
+    (the store's pillars give ``pillar_name``)."""
+    from vzwatch.formats import contract
+    from vzwatch.operations import reading
+
+    fields = reading.open_snapshot(location).fields
+    emit_json(contract.initiative_to_dict(initiative, fields))
+
+
 def emit_json(value: Any) -> None:
     from vzwatch.formats import contract
 

@@ -28,6 +28,7 @@ from vzwatch.cli.app import (
     columns_of,
     emit,
     emit_json,
+    emit_stored,
     initiatives_output,
     locate,
     today_from,
@@ -169,11 +170,11 @@ def add_command(
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
         --partner "Lima Group" --tag summit
     """
-    from vzwatch.formats import contract
     from vzwatch.operations import writing
 
+    location = locate(file)
     initiative = writing.add_initiative(
-        locate(file),
+        location,
         title=title,
         timeline=timeline,
         objective=objective,
@@ -184,7 +185,7 @@ def add_command(
         ident=ident,
     )
     if json_output:
-        emit_json(contract.initiative_to_dict(initiative))
+        emit_stored(location, initiative)
     else:
         sys.stdout.write(f"{initiative.id}\n")
 

@@ -113,7 +113,7 @@ def import_command(
     with _progress_bar(len(parsed.candidates), enabled=not json_output) as tick:
         plan = run_import(location, parsed, source=label, dry_run=dry_run, tick=tick)
     if json_output:
-        emit_json(_plan_json(plan, parsed, dry_run))
+        emit_json(_plan_json(plan, parsed, dry_run, name))
     else:
         _print_plan(plan, name, parsed, dry_run)
 
@@ -158,7 +158,9 @@ def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] |
         yield tick
 
 
-def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool) -> dict[str, object]:
+def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool, name: str) -> dict[str, object]:
+    from vzwatch.formats.contract import problem_json, timeline_fields
+
     return {
         "dry_run": dry_run,
         "format": parsed.format,
@@ -170,7 +172,7 @@ def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool) -> dict[str,
                 "action": change.action,
                 "id": change.id,
                 "title": change.title,
-                "timeline": str(change.timeline),
+                "timeline": timeline_fields(change.candidate),
                 "fields": list(change.fields),
                 "progress_added": change.progress_added,
                 "history_added": change.history_added,
@@ -178,7 +180,7 @@ def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool) -> dict[str,
             }
             for change in plan.changes
         ],
-        "skipped": list(parsed.problems),
+        "skipped": [problem_json(name, problem) for problem in parsed.problems],
     }
 
 

@@ -16,6 +16,7 @@ from vzwatch.cli.app import (
     StoreOption,
     app,
     emit_json,
+    emit_stored,
     entry_day_from,
     locate,
     warn,
@@ -64,8 +65,9 @@ def progress_command(
     from vzwatch.domain import userinput
     from vzwatch.operations import writing
 
+    location = locate(file)
     recorded = writing.record_progress(
-        locate(file),
+        location,
         initiative_id,
         userinput.percent(percent),
         today=entry_day_from(today),
@@ -80,9 +82,7 @@ def progress_command(
             f"`vzwatch edit {initiative.id} --status active` if the work resumed"
         )
     if json_output:
-        from vzwatch.formats import contract  # json and the contract only when asked for
-
-        emit_json(contract.initiative_to_dict(initiative))
+        emit_stored(location, initiative)
         return
     entry = recorded.entry
     sys.stdout.write(
@@ -147,13 +147,10 @@ def edit_command(
         remove_tags=remove_tag or (),
         status=status,
     )
-    edited = writing.edit_initiative(
-        locate(file), initiative_id, request, today=entry_day_from(today)
-    )
+    location = locate(file)
+    edited = writing.edit_initiative(location, initiative_id, request, today=entry_day_from(today))
     if json_output:
-        from vzwatch.formats import contract  # json and the contract only when asked for
-
-        emit_json(contract.initiative_to_dict(edited.initiative))
+        emit_stored(location, edited.initiative)
     elif edited.changed:
         sys.stdout.write(f"Updated {edited.initiative.id}: {', '.join(edited.changed)}\n")
     else:

@@ -301,6 +301,12 @@ class Report:
     def totals(self) -> Group:
         return Group("", "All", self.initiatives)
 
+    def newest_changes(self, limit: int | None) -> tuple[Change, ...]:
+        """The newest ``limit`` changes (all when None), oldest first as always."""
+        if limit is None or limit >= len(self.changes):
+            return self.changes
+        return self.changes[len(self.changes) - limit :]
+
     @property
     def group_heading(self) -> str:
         """The heading of the group column: "Pillar", "Status" or "Partner"."""

@@ -363,7 +363,7 @@ INITIATIVE = RecordKind(
             "pillar",
             "pillar",
             json="pillar",
-            columns=("pillar",),
+            columns=("pillar", "pillar_name"),
             label="Pillar",
             options=("--pillar",),
         ),
@@ -854,6 +854,35 @@ def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> 
 Cell = tuple[str, Callable[..., Any], bool]
 
 
+TEXTS_SEPARATOR = "; "
+
+
+def join_texts(values: Iterable[str]) -> str:
+    """A list in one cell: items joined by "; ", a ";" or "\\" inside an item escaped
+    with "\\", so ``split_texts`` gives the items back whatever they hold."""
+    return TEXTS_SEPARATOR.join(value.replace("\\", "\\\\").replace(";", "\\;") for value in values)
+
+
+def split_texts(cell: str) -> list[str]:
+    """The items of a cell ``join_texts`` wrote: split at each ";" not escaped by "\\"."""
+    items: list[str] = []
+    current: list[str] = []
+    escaped = False
+    for char in cell:
+        if escaped:
+            current.append(char)
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == ";":
+            items.append("".join(current))
+            current = []
+        else:
+            current.append(char)
+    items.append("".join(current))
+    return [item.strip() for item in items if item.strip()]
+
+
 def flat_cells(spec: Field) -> tuple[Cell, ...]:
     """``spec``'s cells in a flat row (CSV, Markdown, JSON Lines), one per column."""
     if not spec.columns:
@@ -867,15 +896,17 @@ def flat_cells(spec: Field) -> tuple[Cell, ...]:
             (ongoing, lambda record: get(record).ongoing, False),
             (text, attrgetter(f"{spec.attr}_text"), False),
         )
+    if spec.type == "pillar":  # the id, as in JSON, and its name beside it (contract 2)
+        ident, name = spec.columns
+
+        def pillar_name(record: Any, portfolio: Portfolio | None) -> Any:
+            value = get(record)
+            return portfolio.pillar_name(value) if portfolio and value else ""
+
+        return ((ident, lambda record: get(record) or "", False), (name, pillar_name, True))
     (column,) = spec.columns
     if spec.type == "texts":
-        return ((column, lambda record: "; ".join(get(record)), False),)
-    if spec.type == "pillar":
-
-        def pillar(record: Any, portfolio: Portfolio | None) -> Any:
-            return portfolio.pillar_name(get(record)) if portfolio else get(record)
-
-        return ((column, pillar, True),)
+        return ((column, lambda record: join_texts(get(record)), False),)
     if spec.type in ("line", "text"):
         return ((column, lambda record: "" if (value := get(record)) is None else value, False),)
     return ((column, get, False),)

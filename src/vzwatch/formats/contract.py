@@ -8,11 +8,12 @@ fast path that scripts and cron jobs use.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import INITIATIVE, json_getter, ordered, timeline_json
 from vzwatch.domain.text import escape_json_text, is_utf8_stream
 
@@ -33,9 +34,33 @@ if TYPE_CHECKING:
         ) -> list[bytes | memoryview]: ...
 
 
-def timeline_fields(initiative: Initiative) -> dict[str, Any]:
-    """The ``timeline`` object: as written, canonical start and end, and ``ongoing``."""
-    return timeline_json(initiative.timeline, initiative.timeline_text)
+class _Candidate(Protocol):
+    """An import candidate (formats.sources.Candidate): a timeline and what its source says."""
+
+    @property
+    def timeline(self) -> Timeline: ...
+
+    @property
+    def fields(self) -> Mapping[str, Any]: ...
+
+
+def timeline_fields(record: Initiative | _Candidate) -> dict[str, Any]:
+    """The ``timeline`` object: as written, canonical start and end, and ``ongoing``;
+    the same object in every output (an import candidate's text is what its source says)."""
+    if isinstance(record, Initiative):
+        return timeline_json(record.timeline, record.timeline_text)
+    written = record.fields.get("timeline")
+    return timeline_json(record.timeline, str(written or record.timeline))
+
+
+def problem_json(file: str, problem: str) -> dict[str, Any]:
+    """A problem as ``validate --json`` prints one: ``file``, ``line``, ``column``,
+    ``record`` and ``message``, from an import's "line 4: …" or "item 3: …"."""
+    where, _, message = problem.partition(": ")
+    kind, _, number = where.partition(" ")
+    line = int(number) if kind == "line" and number.isdigit() else None
+    record = where if kind == "item" else None
+    return {"file": file, "line": line, "column": None, "record": record, "message": message}
 
 
 def _pillar_name(initiative: Initiative, portfolio: Portfolio | None) -> str | None:

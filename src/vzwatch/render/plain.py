@@ -32,6 +32,15 @@ def print_plain(
     stream.write(header + "".join(lines) + footer + "\n")
 
 
+def changes_footer(shown: int, total: int) -> str:
+    """``40 changes``, or that only the newest are shown and how to see the earlier ones."""
+    if shown >= total:
+        return footer(shown, total, noun="change")
+    return (
+        f"the newest {shown} of {total} changes shown; {total - shown} earlier (--all or --limit N)"
+    )
+
+
 def footer(shown: int, total: int, noun: str = "initiative") -> str:
     """``3 initiatives``, or how many more a limit left out and how to see them."""
     nouns = noun if total == 1 else f"{noun}s"

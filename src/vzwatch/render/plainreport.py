@@ -14,7 +14,7 @@ from typing import TextIO
 from vzwatch.domain.report import Group, Report
 from vzwatch.domain.text import visible
 from vzwatch.formats.report import change_text, percent_text
-from vzwatch.render.plain import footer
+from vzwatch.render.plain import changes_footer, footer
 
 
 def _aligned(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
@@ -67,13 +67,13 @@ def _changes(report: Report, limit: int | None) -> list[str]:
     title = f"Changes since {report.since.isoformat()}"
     if not report.changes:
         return [f"{title}: no progress entries or status changes.\n"]
-    shown = report.changes if limit is None else report.changes[:limit]
+    shown = report.newest_changes(limit)  # the newest N, oldest first
     rows = [["Date", "ID", "Change", "Note"]]
     rows += [
         [change.on.isoformat(), change.initiative, change_text(change), visible(change.note)]
         for change in shown
     ]
-    more = footer(len(shown), len(report.changes), noun="change")
+    more = changes_footer(len(shown), len(report.changes))
     return [title + "\n", *_aligned(rows, right=set()), more + "\n"]
 
 

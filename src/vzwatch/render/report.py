@@ -10,7 +10,7 @@ from rich.text import Text
 from vzwatch.domain.report import Group as ReportGroup
 from vzwatch.domain.report import Report
 from vzwatch.formats.report import change_text
-from vzwatch.render.plain import footer
+from vzwatch.render.plain import changes_footer, footer
 from vzwatch.render.tables import status_text, user_text
 
 HEALTH_STYLES = {
@@ -89,10 +89,10 @@ def _changes(report: Report, limit: int | None) -> Table | Text:
     title = f"Changes since {report.since.isoformat()}"
     if not report.changes:
         return Text(f"{title}: no progress entries or status changes.")
-    shown = report.changes if limit is None else report.changes[:limit]
+    shown = report.newest_changes(limit)  # the newest N, oldest first
     table = _table(Text(title, style="bold"))
     if len(shown) < len(report.changes):
-        table.caption = footer(len(shown), len(report.changes), noun="change")
+        table.caption = changes_footer(len(shown), len(report.changes))
         table.caption_justify = "left"
     table.add_column("Date", no_wrap=True)
     table.add_column("Initiative", overflow="fold")

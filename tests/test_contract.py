@@ -1,0 +1,176 @@
+"""The data contract (README, "The data contract"): one key, one meaning, in every output."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+from tests.conftest import RunCli
+from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.schema import join_texts, split_texts
+
+TODAY = ("--today", "2025-03-31")
+
+ELECTION = {
+    "id": "election-oversight-missions",
+    "title": "Election Oversight Missions",
+    "objective": "Ensure transparent elections",
+    "pillar": "election-monitoring",
+    "pillar_name": "Election Monitoring",
+    "partners": ["Organization of American States", "United Nations"],
+    "tags": ["elections"],
+    "status": "planned",
+    "progress": 0,
+    "timeline": {"text": "Q1 2025", "start": "Q1-2025", "end": "Q1-2025", "ongoing": False},
+    "source": "Japan Wire, citing Kyodo News",
+    "progress_log": [],
+    "history": [],
+}
+
+
+def _json(run: RunCli, *args: str) -> object:
+    result = run(*args)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    return json.loads(result.stdout)
+
+
+def test_show_json_is_the_documented_object(run: RunCli) -> None:
+    assert _json(run, "show", "election", "--json") == ELECTION
+
+
+def test_write_commands_print_exactly_what_show_prints(run: RunCli) -> None:
+    added = run(
+        "add",
+        "Regional Summit",
+        "--timeline",
+        "Q2 2025",
+        "--pillar",
+        "dialogue-facilitation",
+        "--json",
+    )
+    assert added.exit_code == ExitCode.OK, added.stderr
+    assert added.stdout == run("show", "regional-summit", "--json").stdout
+    assert json.loads(added.stdout)["pillar_name"] == "Dialogue Facilitation"
+    progressed = run("progress", "election", "40", "--date", "2025-02-20", *TODAY, "--json")
+    assert progressed.stdout == run("show", "election", "--json").stdout
+    edited = run("edit", "election", "--status", "active", *TODAY, "--json")
+    assert edited.stdout == run("show", "election", "--json").stdout
+    assert json.loads(edited.stdout)["pillar_name"] == "Election Monitoring"
+
+
+def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -> None:
+    assert run("edit", "election", "--add-partner", "Lima; Group \\ Andes", *TODAY).exit_code == 0
+    result = run("list", "--format", "csv", "--status", "planned", "--active-in", "Q1-2025", *TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert list(rows[0]) == [
+        "id",
+        "title",
+        "objective",
+        "pillar",
+        "status",
+        "progress",
+        "start",
+        "end",
+        "ongoing",
+        "timeline",
+        "partners",
+        "tags",
+        "source",
+        "pillar_name",
+    ]
+    assert rows == [
+        {
+            "id": "election-oversight-missions",
+            "title": "Election Oversight Missions",
+            "objective": "Ensure transparent elections",
+            "pillar": "election-monitoring",
+            "status": "planned",
+            "progress": "0",
+            "start": "Q1-2025",
+            "end": "Q1-2025",
+            "ongoing": "false",
+            "timeline": "Q1 2025",
+            "partners": "Organization of American States; United Nations; Lima\\; Group \\\\ Andes",
+            "tags": "elections",
+            "source": "Japan Wire, citing Kyodo News",
+            "pillar_name": "Election Monitoring",
+        }
+    ]
+    assert split_texts(rows[0]["partners"]) == [
+        "Organization of American States",
+        "United Nations",
+        "Lima; Group \\ Andes",
+    ]
+
+
+def test_joined_lists_split_back_whatever_they_hold() -> None:
+    for items in ([], ["a"], ["a;b", "c\\", "\\;"], ["x; y", "z"]):
+        assert split_texts(join_texts(items)) == [item.strip() for item in items]
+
+
+def test_due_rows_say_whether_they_are_overdue_and_by_how_many_quarters(run: RunCli) -> None:
+    listed = _json(run, "due", "--quarter", "Q1-2025", "--overdue", "--json", *TODAY)
+    assert isinstance(listed, list)
+    assert [(r["id"], r["overdue"], r["overdue_quarters"]) for r in listed] == [
+        ("international-dialogue-forums", True, 1),
+        ("election-oversight-missions", False, 0),
+    ]
+    assert [key for key in listed[1] if key not in ELECTION] == ["overdue", "overdue_quarters"]
+    result = run("due", "--quarter", "Q1-2025", "--overdue", "--format", "csv", *TODAY)
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert [(r["id"], r["overdue"], r["overdue_quarters"]) for r in rows] == [
+        ("international-dialogue-forums", "true", "1"),
+        ("election-oversight-missions", "false", "0"),
+    ]
+
+
+def test_timeline_rows_carry_the_same_timeline_object(run: RunCli) -> None:
+    chart = _json(run, "timeline", "--json", "--from", "Q4-2024", "--to", "Q1-2025", *TODAY)
+    assert isinstance(chart, dict)
+    forums = next(row for row in chart["rows"] if row["id"] == "international-dialogue-forums")
+    assert forums == {
+        "id": "international-dialogue-forums",
+        "title": "International Dialogue Forums",
+        "pillar": "dialogue-facilitation",
+        "pillar_name": "Dialogue Facilitation",
+        "status": "planned",
+        "progress": 0,
+        "timeline": {
+            "text": "Q3 – Q4 2024",
+            "start": "Q3-2024",
+            "end": "Q4-2024",
+            "ongoing": False,
+        },
+        "start": "Q3-2024",
+        "end": "Q4-2024",
+        "window_start": "Q4-2024",
+        "window_end": "Q4-2024",
+        "continues_before": True,
+        "continues_after": False,
+    }
+    assert [chart[key] for key in ("from", "to", "today")] == ["Q4-2024", "Q1-2025", "2025-03-31"]
+
+
+def test_report_partner_groups_keep_the_partner_as_written(run: RunCli, store: Path) -> None:
+    report = _json(run, "report", "-q", "Q1-2025", "--by", "partner", "--json", *TODAY)
+    assert isinstance(report, dict)
+    assert [group["key"] for group in report["groups"]] == [
+        "Lima Group",
+        "Organization of American States",
+        "United Nations",
+        "Venezuelan civil society",
+    ]
+
+
+def test_report_rows_have_the_pillar_id_and_name(run: RunCli) -> None:
+    result = run("report", "-q", "Q1-2025", "--format", "jsonl", *TODAY)
+    first = json.loads(result.stdout.splitlines()[0])
+    assert (first["pillar"], first["pillar_name"], first["group"], first["group_key"]) == (
+        "humanitarian-support",
+        "Humanitarian Support",
+        "Humanitarian Support",
+        "humanitarian-support",
+    )
