@@ -65,6 +65,8 @@ COMMAND_MODULES = {
     "progress": "updates",
     "edit": "updates",
     "remove": "updates",
+    "amend": "entries",
+    "retract": "entries",
     "report": "report",
     "validate": "team",
     "merge-driver": "team",

@@ -762,3 +762,116 @@ def _progress_done_fast(
         return edits, describe
 
     return write_in_place(location, plan)
+
+
+# --- correcting the log ------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class EntryChange:
+    """What `amend` (or, to remove it, `retract`) does to one progress or history entry.
+
+    None leaves a value as it is; ``note=""`` removes the note.
+    """
+
+    on: date | None = None
+    percent: int | None = None
+    note: str | None = None
+    old: str | None = None  # history: the status it changed from
+    new: str | None = None  # history: the status it changed to
+
+    def is_empty(self) -> bool:
+        return self == EntryChange()
+
+
+@dataclass(frozen=True, slots=True)
+class EntryCorrected:
+    """The entry before and after (None: removed), and the initiative as stored."""
+
+    initiative: Initiative
+    before: ProgressEntry | HistoryEntry
+    after: ProgressEntry | HistoryEntry | None
+
+
+def _corrected(
+    entry: ProgressEntry | HistoryEntry, change: EntryChange, today: date
+) -> tuple[ProgressEntry | HistoryEntry, dict[str, Any]]:
+    """The entry with ``change`` applied, and the TOML keys that change."""
+    keys: dict[str, Any] = {}
+    on = entry.on if change.on is None else userinput.entry_date(change.on, today)
+    if on != entry.on:
+        keys["date"] = on
+    if isinstance(entry, ProgressEntry):
+        if change.old is not None or change.new is not None:
+            raise UsageError("--from and --to change a status-history entry, not progress")
+        percent = entry.percent if change.percent is None else change.percent
+        note = entry.note if change.note is None else userinput.text(change.note, "note")
+        if percent != entry.percent:
+            keys["percent"] = percent
+        if note != entry.note:
+            keys["note"] = note or DELETE
+        return ProgressEntry(entry.initiative, on, percent, note), keys
+    if change.percent is not None or change.note is not None:
+        raise UsageError("--percent and --note change a progress entry, not status history")
+    old = entry.old if change.old is None else userinput.status(change.old)
+    new = entry.new if change.new is None else userinput.status(change.new)
+    if old != entry.old:
+        keys["from"] = old
+    if new != entry.new:
+        keys["to"] = new
+    return HistoryEntry(entry.initiative, on, entry.field, old, new), keys
+
+
+def correct_entry(
+    location: StoreLocation,
+    id_or_prefix: str,
+    wanted: str,
+    change: EntryChange | None,
+    *,
+    today: date,
+) -> EntryCorrected:
+    """Change (or with ``change`` None, remove) the one progress or history entry that
+    ``wanted`` names (``entries.find_entry``), under the same lock, validation and
+    atomic replace as every write; the rest of the file stays byte for byte."""
+    from vzwatch.domain.entries import find_entry
+
+    if change is not None and change.is_empty():
+        raise UsageError("nothing to change: give --date, --percent, --note, --from or --to")
+    loader = _Loader(location)
+
+    def edit(old: str) -> tuple[str, EntryCorrected]:
+        initiative = loader(old).find(id_or_prefix)
+        found = find_entry(initiative, wanted)
+        before = found.entry
+        index = store_index(old, location.path)
+        block = _entry_block(index, found.kind, before, location.path)
+        if change is None:
+            spans = [index.deletion_span(piece) for piece in block.pieces]
+            new = apply_edits(old, [(start, end, "") for start, end in spans])
+            return new, EntryCorrected(initiative, before, None)
+        after, keys = _corrected(before, change, today)
+        new = edit_record(old, editable(index, block, location.path), keys, location.path)
+        return new, EntryCorrected(initiative, before, after)
+
+    new_text, result = write_store(location, edit, loader)
+    stored = _remember(location, new_text, loader).find(result.initiative.id)
+    return EntryCorrected(stored, result.before, result.after)
+
+
+def _entry_block(
+    index: blocks.Index, table: str, entry: ProgressEntry | HistoryEntry, path: Path
+) -> blocks.Block:
+    """The first ``[[table]]`` block of the text that holds exactly ``entry``."""
+    import tomllib
+
+    from vzwatch.domain.schema import read_history, read_progress
+
+    read = read_progress if table == "progress" else read_history
+    for block in records_naming(index, table, "initiative", entry.initiative, path):
+        try:
+            raws = tomllib.loads(block.text(index.text)).get(table, [])
+            if raws and read(raws[0]) == entry:
+                return block
+        except (tomllib.TOMLDecodeError, ValueError):
+            continue
+    raise StoreError(f"{path}: cannot find that [[{table}]] entry in the text; nothing changed")

@@ -9,6 +9,7 @@ from rich.console import Console, Group
 from rich.table import Table
 from rich.text import Text
 
+from vzwatch.domain.entries import entry_id
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.domain.schema import HISTORY, INITIATIVE, PROGRESS, Field, Status, ordered, text_value
 from vzwatch.domain.text import visible
@@ -148,17 +149,22 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
         log.add_column(PROGRESS.field("on").label, no_wrap=True)
         log.add_column(PROGRESS.field("percent").label, justify="right", no_wrap=True)
         log.add_column(PROGRESS.field("note").label, overflow="fold")
+        log.add_column("Entry", no_wrap=True, style="dim")
         for entry in initiative.progress_log:
-            log.add_row(entry.on.isoformat(), f"{entry.percent}%", user_text(entry.note))
+            log.add_row(
+                entry.on.isoformat(), f"{entry.percent}%", user_text(entry.note), entry_id(entry)
+            )
         parts.append(log)
     if initiative.history:
         changes = Table(title=_label("history"), title_justify="left", box=box.SIMPLE_HEAD)
         changes.add_column(HISTORY.field("on").label, no_wrap=True)
         changes.add_column("Change", overflow="fold")
+        changes.add_column("Entry", no_wrap=True, style="dim")
         for change in initiative.history:
             changes.add_row(
                 change.on.isoformat(),
                 user_text(f"{change.field}: {change.old or '—'} → {change.new}"),
+                entry_id(change),
             )
         parts.append(changes)
     return Group(*parts)
