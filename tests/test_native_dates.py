@@ -16,11 +16,11 @@ TODAY = "2025-04-02"
 
 STORE = """[portfolio]
 title = "Dates"
-
 [[initiatives]]
 id = "watch"
 title = "Watch"
 timeline = "Q1 2025"
+status = "active"
 
 [[progress]]
 initiative = "watch"

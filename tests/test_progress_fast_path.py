@@ -105,8 +105,8 @@ def test_json_output_of_fast_progress_is_the_stored_record(run: RunCli) -> None:
     warm(run)
     result = run("progress", "hum", "30", "--note", "n", "--json", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
-    # Like `add --json`, `progress --json` leaves pillar_name out (null).
-    assert json.loads(result.stdout) == shown(run, "hum", env=NO_CACHE) | {"pillar_name": None}
+    # Like every write's --json, exactly what `show --json` prints (pillar_name included).
+    assert json.loads(result.stdout) == shown(run, "hum", env=NO_CACHE)
 
 
 def test_reaching_100_percent_takes_the_full_path_and_logs_the_status(

@@ -32,6 +32,7 @@ from vzwatch.cli.app import (
     initiatives_output,
     locate,
     today_from,
+    warn,
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
@@ -48,6 +49,7 @@ if TYPE_CHECKING:
     from vzwatch.domain.portfolio import Initiative
     from vzwatch.operations.reading import DueFound
     from vzwatch.render.console import Console
+    from vzwatch.storage.store import StoreLocation
 
 
 @app.command("list")
@@ -173,6 +175,7 @@ def add_command(
     from vzwatch.operations import writing
 
     location = locate(file)
+    _check_new_title(location, title)
     initiative = writing.add_initiative(
         location,
         title=title,
@@ -205,6 +208,28 @@ def due_output(found: "list[Initiative]", result: "DueFound", heading: str | Non
         ],
         columns=lambda: (*columns_of(listed), *contract.OVERDUE_KEYS),
     )
+
+
+def _stdin_is_terminal() -> bool:
+    return sys.stdin.isatty()
+
+
+def _check_new_title(location: "StoreLocation", title: str) -> None:
+    """A title the store already has: asked about in a terminal, else a warning."""
+    from vzwatch.operations import reading
+
+    if not location.exists:
+        return
+    same = reading.open_snapshot(location).titled(title.strip())
+    if not same:
+        return
+    shown = f"'{visible(title.strip())}' is already the title of {', '.join(same)}"
+    if _stdin_is_terminal():
+        if not typer.confirm(f"{shown}. Add another initiative with it?", default=False):
+            sys.stdout.write("Nothing added.\n")
+            raise typer.Exit(ExitCode.OK)
+    else:
+        warn(f"{shown}; adding another (give --id to name it)")
 
 
 @app.command("due")

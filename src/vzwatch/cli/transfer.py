@@ -103,7 +103,7 @@ def import_command(
         else "markdown"
     )
     try:
-        parsed = sources.parse(text, fmt, current_portfolio(location).fiscal)
+        parsed = sources.parse(text, fmt, current_portfolio(location).fiscal, today_from(None))
     except UsageError as error:
         raise UsageError(f"{name}: {error.message}") from None
     _report_problems(name, parsed, skip_invalid)

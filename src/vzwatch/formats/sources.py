@@ -38,6 +38,7 @@ from vzwatch.domain.schema import (
     check_percent,
     check_status,
     ordered,
+    split_texts,
 )
 from vzwatch.domain.text import visible
 
@@ -110,6 +111,9 @@ class Candidate:
     pillar_name: str | None = None
     progress: tuple[ProgressItem, ...] = ()
     history: tuple[HistoryItem, ...] = ()
+    # The source gives only the current progress (a table's Progress column):
+    # recorded as an entry today unless the store already stands there.
+    progress_is_current: bool = False
 
 
 @dataclass(slots=True)
@@ -153,8 +157,11 @@ def detect_format(name: str, text: str) -> Format:
     return "json" if text.lstrip()[:1] in ("[", "{") else "markdown"
 
 
-def parse(text: str, fmt: Format, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
-    return parse_json(text, fiscal) if fmt == "json" else parse_markdown(text, fiscal)
+def parse(
+    text: str, fmt: Format, fiscal: FiscalCalendar = CALENDAR, today: date | None = None
+) -> Parsed:
+    """``today`` dates the entry a Markdown Progress column becomes (none without it)."""
+    return parse_json(text, fiscal) if fmt == "json" else parse_markdown(text, fiscal, today)
 
 
 # --- Markdown -----------------------------------------------------------------
@@ -236,8 +243,52 @@ def _tables(lines: Sequence[str]) -> Iterator[tuple[int, list[str], list[tuple[i
             index += 1
 
 
-def parse_markdown(text: str, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
-    """Initiatives from every table with initiative, objective and timeline columns."""
+# Columns `list --format markdown` (and `export --format markdown`) writes besides the
+# three roles, by their header: what each becomes. Start, End and Ongoing restate
+# the timeline, so they are read as known and not used.
+_EXTRA_COLUMNS = {
+    "id": "id",
+    "status": "status",
+    "progress": "progress",
+    "pillar": "pillar",
+    "pillar name": "pillar_name",
+    "partner": "partners",
+    "partners": "partners",
+    "tag": "tags",
+    "tags": "tags",
+    "source": "source",
+    "start": "",
+    "end": "",
+    "ongoing": "",
+}
+TABLE_PROGRESS_NOTE = "imported from a table"
+
+
+def extra_columns(
+    header: Sequence[str], roles: Mapping[str, int]
+) -> tuple[dict[str, int], list[str]]:
+    """The other columns of an initiative table: those vzwatch reads (field -> column)
+    and the names of those it cannot use."""
+    used: dict[str, int] = {}
+    unusable: list[str] = []
+    for column, cell in enumerate(header):
+        if column in roles.values() or not cell.strip():
+            continue
+        name = " ".join(clean_cell(cell).casefold().replace("_", " ").split())
+        field_name = _EXTRA_COLUMNS.get(name)
+        if field_name is None or field_name in used:
+            unusable.append(visible(clean_cell(cell)))
+        elif field_name:
+            used[field_name] = column
+    return used, unusable
+
+
+def parse_markdown(
+    text: str, fiscal: FiscalCalendar = CALENDAR, today: date | None = None
+) -> Parsed:
+    """Initiatives from every table with initiative, objective and timeline columns;
+    the columns vzwatch writes (Id, Status, Progress, Pillar, Partners, Tags, Source)
+    are read too, others named in a note."""
     parsed = Parsed("markdown")
     seen: dict[str, str] = {}
     usable = 0
@@ -251,16 +302,25 @@ def parse_markdown(text: str, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
             )
             continue
         usable += 1
+        extras, unusable = extra_columns(header, columns)
+        if unusable:
+            parsed.notes.append(
+                f"line {header_line}: ignored column{'s' if len(unusable) > 1 else ''} "
+                f"{', '.join(unusable)} (vzwatch reads Id, Status, Progress, Pillar, "
+                "Pillar name, Partners, Tags and Source besides the initiative, "
+                "objective and timeline)"
+            )
         for number, cells in rows:
             if not any(cells):
                 continue  # a stray "|" line or an empty row
             values = {
                 role: clean_cell(cells[column]) if column < len(cells) else ""
-                for role, column in columns.items()
+                for role, column in (*columns.items(), *extras.items())
             }
             where = f"line {number}"
             try:
-                parsed.candidates.append(_markdown_candidate(where, values, fiscal, seen))
+                candidate = _markdown_candidate(where, values, fiscal, seen, today)
+                parsed.candidates.append(candidate)
             except ValueError as problem:
                 parsed.problems.append(f"{where}: {problem}")
     if usable == 0:
@@ -272,13 +332,23 @@ def parse_markdown(text: str, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
 
 
 def _markdown_candidate(
-    where: str, values: Mapping[str, str], fiscal: FiscalCalendar, seen: dict[str, str]
+    where: str,
+    values: Mapping[str, str],
+    fiscal: FiscalCalendar,
+    seen: dict[str, str],
+    today: date | None = None,
 ) -> Candidate:
     title = _checked(values["title"], "initiative name")
     if not title:
         raise ValueError("the initiative name is empty")
     label = f"'{visible(title)}'"
-    _unique(title, where, seen)
+    ident = values.get("id") or None
+    if ident is not None and not ID_PATTERN.fullmatch(ident):
+        raise ValueError(
+            f"{label}: id '{visible(ident)}' must be lowercase letters, digits and dashes"
+        )
+    if ident is None:
+        _unique(title, where, seen)  # with ids, titles may repeat (as in JSON)
     objective = _checked(values["objective"], f"{label}: objective")
     timeline_text = _checked(values["timeline"], f"{label}: timeline")
     if not timeline_text:
@@ -287,7 +357,39 @@ def _markdown_candidate(
     fields: dict[str, Any] = {"title": title, "timeline": timeline_text}
     if objective:
         fields["objective"] = objective
-    return Candidate(where, title, timeline, fields)
+    try:
+        fields.update(_markdown_fields(values))
+        percent = userinput.percent(values["progress"]) if values.get("progress") else None
+    except (UsageError, ValueError) as problem:
+        message = problem.message if isinstance(problem, UsageError) else str(problem)
+        raise ValueError(f"{label}: {message}") from None
+    progress: tuple[ProgressItem, ...] = ()
+    if percent is not None and today is not None:
+        progress = (ProgressItem(today, percent, TABLE_PROGRESS_NOTE),)
+    return Candidate(
+        where,
+        title,
+        timeline,
+        fields,
+        ident=ident,
+        pillar_name=values.get("pillar_name") or None,
+        progress=progress,
+        progress_is_current=percent is not None,
+    )
+
+
+def _markdown_fields(values: Mapping[str, str]) -> dict[str, Any]:
+    """The fields the extra columns of a row give (an empty cell: none)."""
+    fields: dict[str, Any] = {}
+    if values.get("status"):  # an empty cell leaves the status alone, as for the objective
+        fields["status"] = userinput.status(values["status"])
+    for key in ("pillar", "source"):
+        if key in values:
+            fields[key] = _checked(values[key], key) or None
+    for key in ("partners", "tags"):
+        if key in values:
+            fields[key] = [_checked(item, key) for item in split_texts(values[key])]
+    return fields
 
 
 def _checked(value: str, what: str, *, multiline: bool = False) -> str:

@@ -94,12 +94,15 @@ def plan_import(
     taken = set(portfolio.ids)
     matched: dict[str, str] = {}  # existing id -> where the candidate came from
     pillars = {p.id for p in portfolio.pillars}
+    pillar_ids = {p.name.casefold(): p.id for p in portfolio.pillars}
     for candidate in candidates:
         existing = by_id.get(candidate.ident or "") or by_title.get(candidate.title.casefold())
         wanted = dict(candidate.fields)
         if source is not None:
             wanted["source"] = source
         pillar = wanted.get("pillar")
+        if pillar and pillar not in pillars and pillar.casefold() in pillar_ids:
+            pillar = wanted["pillar"] = pillar_ids[pillar.casefold()]  # a name for the id
         if pillar and pillar not in pillars:
             plan.new_pillars[pillar] = candidate.pillar_name or pillar
             pillars.add(pillar)
@@ -189,9 +192,11 @@ def _progress_tables(
         for entry in (existing.progress_log if existing else ())
     }
     tables = []
+    done = candidate.fields.get("status") == "done"
+    current = existing.progress if existing else (100 if done else 0)  # what it stands at
     for item in candidate.progress:
         key = (item.on, item.percent, item.note)
-        if key in have:
+        if key in have or (candidate.progress_is_current and item.percent == current):
             continue
         have.add(key)
         table: dict[str, Any] = {"initiative": ident, "date": item.on, "percent": item.percent}

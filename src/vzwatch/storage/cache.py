@@ -711,6 +711,14 @@ class Snapshot:
         facts = list(map(queries.Facts._make, map(itemgetter(*schema.FACTS_COLUMNS), rows)))
         return Built([rows[at] for at in queries.chosen(facts, filters, self.fields.pillar_name)])
 
+    def titled(self, title: str) -> list[str]:
+        """The ids of the initiatives whose title is ``title`` in any case (no record built)."""
+        key = title.casefold()
+        if self._whole is not None:
+            return [item.id for item in self._whole.initiatives if item.title.casefold() == key]
+        at = schema.FACTS_COLUMNS[-1]  # the title's column
+        return [row[0] for row in self._rows or [] if row[at].casefold() == key]
+
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative an id or unambiguous prefix names, building only its record."""
         from vzwatch.domain.portfolio import find_id

@@ -1,0 +1,101 @@
+"""Round trips keep everything (issue 12): export in a format import reads, import elsewhere."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import RunCli
+from vzwatch.domain.errors import ExitCode
+
+TODAY = ("--today", "2025-03-31")
+KEPT = (
+    "id",
+    "title",
+    "objective",
+    "status",
+    "progress",
+    "pillar",
+    "pillar_name",
+    "partners",
+    "tags",
+    "source",
+    "timeline",
+)
+
+
+@pytest.fixture
+def varied(run: RunCli) -> RunCli:
+    """Statuses, progress, a partner with a ';' and two initiatives with one title."""
+    assert run("progress", "election", "40", "--date", "2025-02-20", *TODAY).exit_code == 0
+    assert (
+        run("edit", "hum", "--status", "done", "--add-partner", "Lima; Andes", *TODAY).exit_code
+        == 0
+    )
+    assert run("edit", "inter", "--status", "active", "--add-tag", "a\\b", *TODAY).exit_code == 0
+    added = run("add", "Election Oversight Missions", "--timeline", "Q3 2025", "--id", "election-2")
+    assert added.exit_code == ExitCode.OK, added.stderr
+    return run
+
+
+def _kept(run: RunCli, store: Path) -> list[dict[str, object]]:
+    listed = json.loads(run("list", "--json", "--file", str(store)).stdout)
+    return [{key: item[key] for key in KEPT} for item in listed]
+
+
+@pytest.mark.parametrize("fmt", ["markdown", "json"])
+def test_export_then_import_into_another_store_keeps_everything(
+    varied: RunCli, store: Path, tmp_path: Path, fmt: str
+) -> None:
+    exported = tmp_path / f"export.{'md' if fmt == 'markdown' else 'json'}"
+    result = varied("export", "--format", fmt, "--output", str(exported))
+    assert result.exit_code == ExitCode.OK, result.stderr
+    other = tmp_path / "other.toml"
+    imported = varied("import", str(exported), "--file", str(other))
+    assert imported.exit_code == ExitCode.OK, imported.stderr
+    assert imported.stderr == ""
+    assert _kept(varied, other) == _kept(varied, store)
+    again = varied("import", str(exported), "--file", str(other))
+    assert again.stdout.endswith("Imported: 0 added, 0 updated, 4 unchanged.\n")
+
+
+def test_markdown_columns_it_cannot_use_are_named(run: RunCli, tmp_path: Path) -> None:
+    source = tmp_path / "rows.md"
+    source.write_text(
+        "| Initiative | Objective | Timeline | Owner | Budget |\n|---|---|---|---|---|\n"
+        "| Summit | Meet | Q1 2026 | Ana | 5 |\n",
+        encoding="utf-8",
+    )
+    result = run("import", str(source), "--dry-run", "--file", str(tmp_path / "n.toml"))
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert result.stderr == (
+        f"vzwatch: note: {source}: line 1: ignored columns Owner, Budget (vzwatch reads Id, "
+        "Status, Progress, Pillar, Pillar name, Partners, Tags and Source besides the "
+        "initiative, objective and timeline)\n"
+    )
+
+
+def test_add_of_an_existing_title_warns_without_a_terminal(run: RunCli) -> None:
+    result = run("add", "election oversight missions", "--timeline", "Q3 2025")
+    assert result.exit_code == ExitCode.OK
+    assert result.stdout == "election-oversight-missions-2\n"
+    assert result.stderr == (
+        "vzwatch: warning: 'election oversight missions' is already the title of "
+        "election-oversight-missions; adding another (give --id to name it)\n"
+    )
+
+
+def test_add_of_an_existing_title_asks_in_a_terminal(
+    run: RunCli, store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from vzwatch.cli import core
+
+    before = store.read_bytes()
+    monkeypatch.setattr(core, "_stdin_is_terminal", lambda: True)
+    result = run("add", "Election Oversight Missions", "--timeline", "Q3 2025", input="n\n")
+    assert result.exit_code == ExitCode.OK
+    assert "is already the title of election-oversight-missions" in result.stdout
+    assert result.stdout.endswith("Nothing added.\n")
+    assert store.read_bytes() == before
