@@ -168,7 +168,7 @@ def test_show_lists_the_log_and_the_current_progress(run: RunCli) -> None:
     out = result.stdout
     assert "Progress log" in out
     rows = [line.split() for line in out.splitlines()]
-    assert ["2025-02-10", "40%", "Teams", "deployed"] in rows
+    assert ["2025-02-10", "40%", "Teams", "deployed"] in [row[:4] for row in rows]
     assert "[red]Count certified" in out  # user text printed literally
     assert "100%" in out
     assert "Status history" in out

@@ -91,6 +91,8 @@ def test_contradictions_are_listed_with_their_lines(run: RunCli, store: Path) ->
         'field = "status"\nfrom = "active"\nto = "done"\n'
         '\n[[progress]]\ninitiative = "international-dialogue-forums"\ndate = 2999-01-01\n'
         "percent = 30\n"
+        '\n[[history]]\ninitiative = "international-dialogue-forums"\ndate = 1800-01-01\n'
+        'field = "note"\n'
     )
     at = text.index('id = "election-oversight-missions"')
     text = text[:at] + text[at:].replace('status = "planned"', 'status = "done"', 1)
@@ -100,6 +102,7 @@ def test_contradictions_are_listed_with_their_lines(run: RunCli, store: Path) ->
     election = line_of(text, 'id = "election-oversight-missions"') - 1
     aid = line_of(text, 'id = "humanitarian-aid-programs"') - 1
     future = line_of(text, "date = 2999-01-01") - 2
+    ancient = line_of(text, "date = 1800-01-01") - 2
     assert result.stdout.splitlines() == [
         f"{store}:{election}: initiative 'election-oversight-missions': status is done but the "
         "latest progress entry (2025-01-11) is 80%: record 100 or change the status",
@@ -107,6 +110,8 @@ def test_contradictions_are_listed_with_their_lines(run: RunCli, store: Path) ->
         "history ends in active → done (2025-01-02): fix the status or the history",
         f"{store}:{future}: initiative 'international-dialogue-forums': progress entry dated "
         f"2999-01-01, after today ({date.today()})",
+        f"{store}:{ancient}: initiative 'international-dialogue-forums': history entry dated "
+        "1800-01-01, before 1900-01-01",
     ]
 
 

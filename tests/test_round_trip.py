@@ -99,3 +99,26 @@ def test_add_of_an_existing_title_asks_in_a_terminal(
     assert "is already the title of election-oversight-missions" in result.stdout
     assert result.stdout.endswith("Nothing added.\n")
     assert store.read_bytes() == before
+
+
+@pytest.mark.parametrize(
+    ("day", "reason"),
+    [("1800-01-01", "date 1800-01-01 is before 1900-01-01"), ("2999-01-01", "is in the future")],
+)
+def test_an_imported_entry_outside_1900_to_today_is_an_invalid_row(
+    run: RunCli, tmp_path: Path, day: str, reason: str
+) -> None:
+    source = tmp_path / "old.json"
+    source.write_text(
+        json.dumps(
+            [{"title": "X", "timeline": "Q1 2025", "progress_log": [{"date": day, "percent": 5}]}]
+        ),
+        encoding="utf-8",
+    )
+    target = tmp_path / "new.toml"
+    result = run("import", str(source), "--file", str(target))
+    assert result.exit_code == ExitCode.USAGE
+    first = result.stderr.splitlines()[0]
+    assert first.startswith(f"vzwatch: error: {source}: item 1: 'X': progress_log entry 1: date")
+    assert reason in first
+    assert not target.exists()

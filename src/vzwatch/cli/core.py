@@ -218,9 +218,7 @@ def _check_new_title(location: "StoreLocation", title: str) -> None:
     """A title the store already has: asked about in a terminal, else a warning."""
     from vzwatch.operations import reading
 
-    if not location.exists:
-        return
-    same = reading.open_snapshot(location).titled(title.strip())
+    same = reading.titled(location, title.strip())
     if not same:
         return
     shown = f"'{visible(title.strip())}' is already the title of {', '.join(same)}"

@@ -126,15 +126,16 @@ class _Locator:
         table: str,
         tables: Sequence[Mapping[str, Any]],
         ident: str,
-        after: date | None = None,
+        outside: tuple[date, date] | None = None,
     ) -> int | None:
         """The line of the first entry of ``table`` that names initiative ``ident``
-        (and is dated after ``after``, when given)."""
+        (and is dated outside the days ``outside`` spans, when given)."""
         lines = self.header_lines(table)
         for index, raw in enumerate(tables):
             if raw.get("initiative") != ident or index >= len(lines):
                 continue
-            if after is None or _entry_day(raw) > after:
+            day = _entry_day(raw)
+            if outside is None or (day is not None and not outside[0] <= day <= outside[1]):
                 return lines[index]
         return None
 
@@ -144,11 +145,11 @@ class _Locator:
         return Problem(self.path, line, label, message)
 
 
-def _entry_day(raw: Mapping[str, Any]) -> date:
+def _entry_day(raw: Mapping[str, Any]) -> date | None:
     try:
         return check_date(raw.get("date"), "date")
     except ValueError:
-        return date.min
+        return None
 
 
 def _table_list(
@@ -245,17 +246,21 @@ def check_document(
                 line = (
                     lines.get(item.id)
                     if table == INITIATIVE.table
-                    else locator.entry_line(table, raws, item.id, after=today)
+                    else locator.entry_line(table, raws, item.id, outside=(_FIRST_DAY, today))
                 )
                 problems.append(Problem(path, line, f"initiative '{item.id}'", message))
     return portfolio, problems
+
+
+_FIRST_DAY = date(1900, 1, 1)  # userinput.FIRST_DAY: no entry is dated before it
 
 
 def contradictions(initiative: Initiative, today: date) -> list[tuple[str, str]]:
     """What an initiative says against itself, as (table, message): `validate` lists these.
 
     Done below 100%, a status history that does not end in the current
-    status, entries dated after ``today`` (they would hide every real update).
+    status, entries dated after ``today`` (they would hide every real update) or
+    before 1900.
     """
     found: list[tuple[str, str]] = []
     log = initiative.progress_log
@@ -281,6 +286,8 @@ def contradictions(initiative: Initiative, today: date) -> list[tuple[str, str]]
         for entry in entries:
             if entry.on > today:
                 found.append((kind.table, f"{kind.label} dated {entry.on}, after today ({today})"))
+            elif entry.on < _FIRST_DAY:
+                found.append((kind.table, f"{kind.label} dated {entry.on}, before {_FIRST_DAY}"))
     return found
 
 

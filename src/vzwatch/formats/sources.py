@@ -161,7 +161,9 @@ def parse(
     text: str, fmt: Format, fiscal: FiscalCalendar = CALENDAR, today: date | None = None
 ) -> Parsed:
     """``today`` dates the entry a Markdown Progress column becomes (none without it)."""
-    return parse_json(text, fiscal) if fmt == "json" else parse_markdown(text, fiscal, today)
+    if fmt == "json":
+        return parse_json(text, fiscal, today)
+    return parse_markdown(text, fiscal, today)
 
 
 # --- Markdown -----------------------------------------------------------------
@@ -417,7 +419,7 @@ def _timeline(text: str, fiscal: FiscalCalendar, label: str) -> Timeline:
 # --- JSON ---------------------------------------------------------------------
 
 
-def parse_json(text: str, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
+def parse_json(text: str, fiscal: FiscalCalendar = CALENDAR, today: date | None = None) -> Parsed:
     """Initiatives from `vzwatch list --json` (an array) or `show --json` (one object)."""
     try:
         document = json.loads(text)
@@ -438,7 +440,7 @@ def parse_json(text: str, fiscal: FiscalCalendar = CALENDAR) -> Parsed:
         try:
             if not isinstance(item, dict):
                 raise ValueError("is not an object")
-            candidate = _json_candidate(where, item, fiscal, seen)
+            candidate = _json_candidate(where, item, fiscal, seen, today)
             if candidate.ident is not None:
                 if candidate.ident in seen_ids:
                     raise ValueError(
@@ -472,7 +474,11 @@ def _json_strings(item: Mapping[str, Any], key: str) -> list[str]:
 
 
 def _json_candidate(
-    where: str, item: Mapping[str, Any], fiscal: FiscalCalendar, seen: dict[str, str]
+    where: str,
+    item: Mapping[str, Any],
+    fiscal: FiscalCalendar,
+    seen: dict[str, str],
+    today: date | None = None,
 ) -> Candidate:
     title = _json_string(item, "title")
     if not title:
@@ -498,8 +504,8 @@ def _json_candidate(
             fields=fields,
             ident=ident or None,
             pillar_name=_json_string(item, "pillar_name"),
-            progress=_json_progress(item.get("progress_log")),
-            history=_json_history(item.get("history")),
+            progress=_json_progress(item.get("progress_log"), today),
+            history=_json_history(item.get("history"), today),
         )
     except ValueError as problem:
         raise ValueError(f"{label}: {problem}") from None
@@ -580,10 +586,10 @@ def _json_entries(value: object, key: str) -> Iterator[tuple[str, dict[str, Any]
         yield where, raw
 
 
-def _json_progress(value: object) -> tuple[ProgressItem, ...]:
+def _json_progress(value: object, today: date | None = None) -> tuple[ProgressItem, ...]:
     entries = []
     for where, raw in _json_entries(value, "progress_log"):
-        day = _json_date(raw, where)
+        day = _json_date(raw, where, today)
         percent = check_percent(raw.get("percent"), f"{where}: percent")
         note = raw.get("note") or ""
         if not isinstance(note, str):
@@ -592,21 +598,26 @@ def _json_progress(value: object) -> tuple[ProgressItem, ...]:
     return tuple(entries)
 
 
-def _json_date(raw: Mapping[str, Any], where: str) -> date:
+def _json_date(raw: Mapping[str, Any], where: str, today: date | None = None) -> date:
+    """An entry's date: from 1900-01-01 up to ``today``, as for any entry a person records."""
     on = raw.get("date")
     try:
         if not isinstance(on, str):  # a string, as `list --json` writes it
             raise ValueError
-        return check_date(on, "date")
+        day = check_date(on, "date")
     except ValueError:
         raise ValueError(f"{where}: date must be YYYY-MM-DD") from None
+    try:
+        return userinput.entry_date(day, today or day, f"{where}: date")
+    except UsageError as problem:
+        raise ValueError(problem.message) from None
 
 
-def _json_history(value: object) -> tuple[HistoryItem, ...]:
+def _json_history(value: object, today: date | None = None) -> tuple[HistoryItem, ...]:
     """The ``history`` of `list --json`: dated field changes (today: status)."""
     entries = []
     for where, raw in _json_entries(value, "history"):
-        day = _json_date(raw, where)
+        day = _json_date(raw, where, today)
         texts = []
         for key in ("field", "from", "to"):
             text = raw.get(key) if key != "from" else raw.get(key) or ""

@@ -78,6 +78,20 @@ def _open_snapshot(location: StoreLocation) -> cache.Snapshot:
     return cache.Snapshot.of(portfolio)
 
 
+def titled(location: StoreLocation, title: str) -> list[str]:
+    """The ids of the initiatives titled ``title`` (any case); none for a new store.
+
+    Read without recording anything in the parse cache: a write that follows
+    must take the path it would have taken without this question.
+    """
+    if not location.exists:
+        return []
+    hit = cache.snapshot(location.path) if cache.cache_directory() is not None else None
+    if hit is None:
+        hit = cache.Snapshot.of(load_portfolio(read_store_text(location), location.path))
+    return hit.titled(title)
+
+
 def find_initiative(location: StoreLocation, id_or_prefix: str) -> Initiative:
     """The initiative an id or unambiguous prefix names (NotFoundError if none or several)."""
     return open_snapshot(location).find(id_or_prefix)
