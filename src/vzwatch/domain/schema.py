@@ -464,6 +464,10 @@ PORTFOLIO = RecordKind(
 )
 
 KINDS = (PORTFOLIO, PILLAR, INITIATIVE, PROGRESS, HISTORY)
+# An initiative's logs, the records of other tables that belong to it: its fields
+# ``progress_log`` (of PROGRESS) and ``history`` (of HISTORY). Code that handles
+# entries loops over these instead of doing the same for each log.
+LOGS: tuple[Field, ...] = tuple(spec for spec in INITIATIVE.fields if spec.of is not None)
 
 
 def ordered(released: Sequence[str], names: Iterable[str | None]) -> tuple[str, ...]:

@@ -17,15 +17,13 @@ from typing import Any, Literal
 
 from vzwatch.domain.errors import StoreError, UsageError
 from vzwatch.domain.portfolio import (
-    HistoryEntry,
     Initiative,
     Portfolio,
-    history_record,
     initiative_record,
     new_id,
 )
 from vzwatch.domain.quarters import Timeline
-from vzwatch.domain.schema import INITIATIVE, ordered, toml_value
+from vzwatch.domain.schema import INITIATIVE, LOGS, ordered, record_table, toml_value
 from vzwatch.domain.text import visible
 from vzwatch.formats.sources import Candidate, Parsed
 from vzwatch.operations.reading import load_portfolio, open_portfolio
@@ -77,8 +75,10 @@ class Change:
 class ImportPlan:
     changes: list[Change] = field(default_factory=list)
     new_pillars: dict[str, str] = field(default_factory=dict)  # id -> name
-    progress: list[dict[str, Any]] = field(default_factory=list)  # [[progress]] tables
-    history: list[dict[str, Any]] = field(default_factory=list)  # [[history]] tables
+    # New entries, as TOML tables to append, per log table ("progress", "history").
+    entries: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {spec.of.table: [] for spec in LOGS if spec.of}
+    )
 
     def count(self, action: Action) -> int:
         return sum(1 for change in self.changes if change.action == action)
@@ -107,9 +107,8 @@ def plan_import(
             ident = candidate.ident if candidate.ident not in taken else None
             ident = ident or new_id(candidate.title, taken)
             taken.add(ident)
-            plan.changes.append(_addition(ident, candidate, wanted))
-            plan.progress.extend(_progress_tables(ident, candidate, None))
-            plan.history.extend(_history_tables(ident, candidate, None))
+            added = _new_entries(plan, ident, candidate, None)
+            plan.changes.append(_addition(ident, candidate, wanted, added))
             continue
         if existing.id in matched:
             raise UsageError(
@@ -120,11 +119,8 @@ def plan_import(
         if existing.id != candidate.ident:
             wanted.pop("title", None)  # matched by title: keep the store's spelling
         edits = _differences(existing, candidate, wanted)
-        progress = _progress_tables(existing.id, candidate, existing)
-        plan.progress.extend(progress)
-        history = _history_tables(existing.id, candidate, existing)
-        plan.history.extend(history)
-        changed = bool(edits) or bool(progress) or bool(history)
+        added = _new_entries(plan, existing.id, candidate, existing)
+        changed = bool(edits) or any(added.values())
         plan.changes.append(
             Change(
                 action="update" if changed else "unchanged",
@@ -132,15 +128,17 @@ def plan_import(
                 title=edits.get("title", existing.title),
                 candidate=candidate,
                 fields=tuple(key for key in _FIELD_ORDER if key in edits),
-                progress_added=len(progress),
-                history_added=len(history),
+                progress_added=added["progress"],
+                history_added=added["history"],
                 edits=edits,
             )
         )
     return plan
 
 
-def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Change:
+def _addition(
+    ident: str, candidate: Candidate, wanted: dict[str, Any], added: dict[str, int]
+) -> Change:
     record = initiative_record(
         ident=ident,
         title=candidate.title,
@@ -157,8 +155,8 @@ def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Chang
         id=ident,
         title=candidate.title,
         candidate=candidate,
-        progress_added=len(_progress_tables(ident, candidate, None)),
-        history_added=len(_history_tables(ident, candidate, None)),
+        progress_added=added["progress"],
+        history_added=added["history"],
         record=record,
     )
 
@@ -180,44 +178,24 @@ def _differences(
     return edits
 
 
-def _progress_tables(
-    ident: str, candidate: Candidate, existing: Initiative | None
-) -> list[dict[str, Any]]:
-    """The source's progress entries the store does not have yet (a union, append only)."""
-    have = {
-        (entry.on, entry.percent, entry.note)
-        for entry in (existing.progress_log if existing else ())
-    }
-    tables = []
-    for item in candidate.progress:
-        key = (item.on, item.percent, item.note)
-        if key in have:
-            continue
-        have.add(key)
-        table: dict[str, Any] = {"initiative": ident, "date": item.on, "percent": item.percent}
-        if item.note:
-            table["note"] = item.note
-        tables.append(table)
-    return tables
-
-
-def _history_tables(
-    ident: str, candidate: Candidate, existing: Initiative | None
-) -> list[dict[str, Any]]:
-    """The source's status history entries the store does not have yet (a union, append only)."""
-    have = {
-        (entry.on, entry.field, entry.old, entry.new)
-        for entry in (existing.history if existing else ())
-    }
-    tables = []
-    for item in candidate.history:
-        key = (item.on, item.field, item.old, item.new)
-        if key in have:
-            continue
-        have.add(key)
-        entry = HistoryEntry(ident, item.on, item.field, item.old, item.new)
-        tables.append(history_record(entry))
-    return tables
+def _new_entries(
+    plan: ImportPlan, ident: str, candidate: Candidate, existing: Initiative | None
+) -> dict[str, int]:
+    """Add to ``plan`` the source's log entries the store does not have yet (a union,
+    append only), as ``ident``'s; how many, per log table."""
+    added = {}
+    for spec in LOGS:
+        assert spec.of is not None
+        have = set(getattr(existing, spec.attr) if existing else ())
+        tables = plan.entries[spec.of.table]
+        before = len(tables)
+        for entry in candidate.logs.get(spec.attr, ()):
+            entry = entry._replace(initiative=ident)
+            if entry not in have:
+                have.add(entry)
+                tables.append(record_table(spec.of, entry))
+        added[spec.of.table] = len(tables) - before
+    return added
 
 
 def apply_plan(
@@ -243,8 +221,8 @@ def apply_plan(
                 tick()
         elif change.action == "unchanged" and tick:
             tick()
-    chunks.extend(render_block("progress", table) for table in plan.progress)
-    chunks.extend(render_block("history", table) for table in plan.history)
+    for table, entries in plan.entries.items():
+        chunks.extend(render_block(table, entry) for entry in entries)
     return append_text(text, "\n".join(chunks)) if chunks else text
 
 
