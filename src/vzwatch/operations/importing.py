@@ -39,7 +39,7 @@ from vzwatch.storage import runs
 from vzwatch.storage.store import StoreLocation, append_text, write_store
 from vzwatch.storage.tomledit import DELETE, Block, TomlEditError, record_value, render_block
 
-__all__ = ["Change", "ImportPlan", "plan_import", "run_import"]
+__all__ = ["ImportPlan", "ImportStep", "plan_import", "run_import"]
 
 Action = Literal["add", "update", "unchanged"]
 
@@ -53,7 +53,7 @@ _FIELD_ORDER = ordered(
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class ImportStep:
     """What importing one candidate does to the store."""
 
     action: Action
@@ -73,7 +73,7 @@ class Change:
 
 @dataclass(slots=True)
 class ImportPlan:
-    changes: list[Change] = field(default_factory=list)
+    steps: list[ImportStep] = field(default_factory=list)
     new_pillars: dict[str, str] = field(default_factory=dict)  # id -> name
     # New entries, as TOML tables to append, per log table ("progress", "history").
     entries: dict[str, list[dict[str, Any]]] = field(
@@ -81,7 +81,7 @@ class ImportPlan:
     )
 
     def count(self, action: Action) -> int:
-        return sum(1 for change in self.changes if change.action == action)
+        return sum(1 for step in self.steps if step.action == action)
 
 
 def plan_import(
@@ -108,7 +108,7 @@ def plan_import(
             ident = ident or new_id(candidate.title, taken)
             taken.add(ident)
             added = _new_entries(plan, ident, candidate, None)
-            plan.changes.append(_addition(ident, candidate, wanted, added))
+            plan.steps.append(_addition(ident, candidate, wanted, added))
             continue
         if existing.id in matched:
             raise UsageError(
@@ -121,8 +121,8 @@ def plan_import(
         edits = _differences(existing, candidate, wanted)
         added = _new_entries(plan, existing.id, candidate, existing)
         changed = bool(edits) or any(added.values())
-        plan.changes.append(
-            Change(
+        plan.steps.append(
+            ImportStep(
                 action="update" if changed else "unchanged",
                 id=existing.id,
                 title=edits.get("title", existing.title),
@@ -138,7 +138,7 @@ def plan_import(
 
 def _addition(
     ident: str, candidate: Candidate, wanted: dict[str, Any], added: dict[str, int]
-) -> Change:
+) -> ImportStep:
     record = initiative_record(
         ident=ident,
         title=candidate.title,
@@ -150,7 +150,7 @@ def _addition(
         status=wanted.get("status") or "planned",
         source=wanted.get("source"),
     )
-    return Change(
+    return ImportStep(
         action="add",
         id=ident,
         title=candidate.title,
@@ -202,11 +202,9 @@ def apply_plan(
     text: str, plan: ImportPlan, tick: Callable[[], None] | None = None, path: Path = _NO_PATH
 ) -> str:
     """The store's text with ``plan`` applied: updates in place, additions at the end."""
-    updates = {
-        change.id: change for change in plan.changes if change.action == "update" and change.edits
-    }
-    for change in plan.changes:
-        if change.action == "update" and not change.edits and tick:
+    updates = {step.id: step for step in plan.steps if step.action == "update" and step.edits}
+    for step in plan.steps:
+        if step.action == "update" and not step.edits and tick:
             tick()  # only new log entries: appended below
     if updates:
         text = _updated(text, updates, path, tick)
@@ -214,12 +212,12 @@ def apply_plan(
         render_block("pillars", {"id": ident, "name": name})
         for ident, name in plan.new_pillars.items()
     ]
-    for change in plan.changes:
-        if change.action == "add":
-            chunks.append(render_block("initiatives", change.record))
+    for step in plan.steps:
+        if step.action == "add":
+            chunks.append(render_block("initiatives", step.record))
             if tick:
                 tick()
-        elif change.action == "unchanged" and tick:
+        elif step.action == "unchanged" and tick:
             tick()
     for table, entries in plan.entries.items():
         chunks.extend(render_block(table, entry) for entry in entries)
@@ -227,11 +225,11 @@ def apply_plan(
 
 
 def _updated(
-    text: str, updates: dict[str, Change], path: Path, tick: Callable[[], None] | None
+    text: str, updates: dict[str, ImportStep], path: Path, tick: Callable[[], None] | None
 ) -> str:
     """Each updated initiative's own keys edited in place (its record found by the index)."""
     index = store_index(text, path)
-    targets: list[tuple[Block, Change]] = []
+    targets: list[tuple[Block, ImportStep]] = []
     try:
         for record in index.records("initiatives"):
             ident = record_value(text, record.pieces[0], "id")
@@ -239,15 +237,15 @@ def _updated(
                 targets.append((editable(index, record, path), updates[ident]))
     except TomlEditError as error:
         raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
-    if sorted(change.id for _, change in targets) != sorted(updates):
-        missing = sorted(set(updates) - {change.id for _, change in targets})
+    if sorted(step.id for _, step in targets) != sorted(updates):
+        missing = sorted(set(updates) - {step.id for _, step in targets})
         raise StoreError(
             f"{path}: cannot find the [[initiatives]] table of '{missing[0] if missing else ''}' "
             "to update; nothing was imported"
         )
     # From the end of the file backwards, so earlier blocks' offsets stay valid.
-    for block, change in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
-        text = edit_record(text, block, change.edits, path)
+    for block, step in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
+        text = edit_record(text, block, step.edits, path)
         if tick:
             tick()
     return text
