@@ -25,6 +25,7 @@ from vzwatch.domain.schema import (
     HISTORY,
     ID_PATTERN,
     INITIATIVE,
+    LOGS,
     MAX_TEXT_LENGTH,
     PILLAR,
     PROGRESS,
@@ -197,34 +198,35 @@ def check_document(
 
     pillars = tuple(_read_tables(PILLAR, tables(PILLAR), read_pillar, locator, problems))
     pillar_ids = {pillar.id for pillar in pillars}
-    progress_tables, history_tables = tables(PROGRESS), tables(HISTORY)
-    progress_entries = _read_tables(PROGRESS, progress_tables, read_progress, locator, problems)
-    history_entries = _read_tables(HISTORY, history_tables, read_history, locator, problems)
-    progress = _by_initiative(progress_entries)
-    history = _by_initiative(history_entries)
+    # Each log's entries by the initiative they name (its field on Initiative -> id -> entries).
+    logs: dict[str, dict[str, list[Any]]] = {}
+    raw_logs: dict[str, list[dict[str, Any]]] = {}  # each log table's raw tables: for lines
+    for spec in LOGS:
+        kind = spec.of
+        assert kind is not None
+        read = _ENTRY_READERS[kind.table]
+        raw_logs[kind.table] = tables(kind)
+        entries = _read_tables(kind, raw_logs[kind.table], read, locator, problems)
+        logs[spec.attr] = _by_initiative(entries)
 
     def initiative(raw: Mapping[str, Any]) -> Initiative:
         ident = raw[INITIATIVE.identity or ""]  # read and found unique: a valid id
-        item = read_initiative(
-            raw,
-            head.fiscal,
-            progress_log=tuple(progress.get(ident, ())),
-            history=tuple(history.get(ident, ())),
-        )
+        own = {attr: tuple(entries.get(ident, ())) for attr, entries in logs.items()}
+        item = read_initiative(raw, head.fiscal, **own)
         check_pillar(item, pillar_ids)
-        progress.pop(ident, None)
-        history.pop(ident, None)
+        for entries in logs.values():
+            entries.pop(ident, None)
         return item
 
     initiative_tables = tables(INITIATIVE)
     initiatives = _read_tables(INITIATIVE, initiative_tables, initiative, locator, problems)
     named = {readable_identity(INITIATIVE, raw) for raw in initiative_tables}
-    for kind, entries in ((PROGRESS, progress), (HISTORY, history)):
-        for orphan in entries:
+    for spec in LOGS:
+        assert spec.of is not None
+        for orphan in logs[spec.attr]:
             if orphan not in named:  # else its initiative is invalid, and that is reported
-                raws = progress_tables if kind is PROGRESS else history_tables
-                line = locator.entry_line(kind.table, raws, orphan)
-                problems.append(Problem(path, line, None, orphan_message(kind, orphan)))
+                line = locator.entry_line(spec.of.table, raw_logs[spec.of.table], orphan)
+                problems.append(Problem(path, line, None, orphan_message(spec.of, orphan)))
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
@@ -242,7 +244,7 @@ def check_document(
         }
         for item in portfolio.initiatives:
             for table, message in contradictions(item, today):
-                raws = progress_tables if table == PROGRESS.table else history_tables
+                raws = raw_logs.get(table, [])
                 line = (
                     lines.get(item.id)
                     if table == INITIATIVE.table
@@ -289,6 +291,12 @@ def contradictions(initiative: Initiative, today: date) -> list[tuple[str, str]]
             elif entry.on < _FIRST_DAY:
                 found.append((kind.table, f"{kind.label} dated {entry.on}, before {_FIRST_DAY}"))
     return found
+
+
+_ENTRY_READERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    PROGRESS.table: read_progress,
+    HISTORY.table: read_history,
+}
 
 
 def _read_tables(

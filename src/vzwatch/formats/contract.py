@@ -20,7 +20,7 @@ from vzwatch.domain.text import escape_json_text, is_utf8_stream
 if TYPE_CHECKING:
     from datetime import date
 
-    from vzwatch.domain.chart import Plan
+    from vzwatch.domain.chart import Chart
     from vzwatch.domain.quarters import Quarter
 
     class Remembered(Protocol):
@@ -179,9 +179,7 @@ def write(value: Any, stream: TextIO) -> None:
     stream.write(dumps(value, ascii_only=not is_utf8_stream(stream)) + "\n")
 
 
-def timeline_to_dict(
-    window: Plan, today: date, portfolio: Portfolio | None = None
-) -> dict[str, Any]:
+def chart_to_dict(window: Chart, today: date, portfolio: Portfolio | None = None) -> dict[str, Any]:
     """`timeline --json`: the window, the day it is as of and, per initiative, its place on it.
 
     ``start``/``end`` are the initiative's own quarters, as everywhere (contract 2);
