@@ -43,6 +43,9 @@ def timeline_command(
     html: Annotated[
         Path | None, typer.Option("--html", metavar="FILE", help="Write it as an HTML page.")
     ] = None,
+    mermaid: Annotated[
+        bool, typer.Option("--mermaid", help="Print it as a Mermaid gantt chart (for a README).")
+    ] = False,
     status: StatusFilter = None,
     pillar: PillarFilter = None,
     tag: TagFilter = None,
@@ -59,6 +62,7 @@ def timeline_command(
       vzwatch timeline
       vzwatch timeline --from Q1-2024 --to Q4-2025 --status planned
       vzwatch timeline --svg timeline.svg
+      vzwatch timeline --mermaid --from Q1-2025
     """
     from vzwatch.domain import userinput
     from vzwatch.domain.chart import plan
@@ -87,6 +91,10 @@ def timeline_command(
                 sys.stderr.write(f"wrote {visible(str(path))}\n")
     elif json_output:
         emit_json(contract.timeline_to_dict(window))
+    elif mermaid:
+        from vzwatch.formats.mermaid import timeline_mermaid
+
+        sys.stdout.write(timeline_mermaid(window, portfolio, day, title=portfolio.title))
     else:
         from vzwatch.render.chart import print_timeline
 

@@ -2,14 +2,15 @@
 
 import sys
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from vzwatch.cli.app import (
-    FormatOption,
     JsonFlag,
     Output,
+    OutputFormat,
     QuarterHelp,
     StoreOption,
     TodayOption,
@@ -19,6 +20,8 @@ from vzwatch.cli.app import (
     locate,
     today_from,
 )
+from vzwatch.domain.errors import UsageError
+from vzwatch.domain.text import visible
 
 if TYPE_CHECKING:
     from vzwatch.domain.report import Report
@@ -29,6 +32,45 @@ class GroupBy(StrEnum):
     pillar = "pillar"
     status = "status"
     partner = "partner"
+
+
+class ReportFormat(StrEnum):
+    table = "table"
+    json = "json"
+    jsonl = "jsonl"
+    csv = "csv"
+    markdown = "markdown"
+    html = "html"
+
+
+ReportFormatOption = Annotated[
+    ReportFormat | None,
+    typer.Option(
+        "--format",
+        "-F",
+        case_sensitive=False,
+        help="table (default), json, jsonl, csv, markdown or html (a briefing to open or print).",
+        show_default=False,
+    ),
+]
+OutputOption = Annotated[
+    Path | None,
+    typer.Option("--output", "-o", metavar="FILE", help="Write the HTML briefing to FILE."),
+]
+
+
+def write_briefing(report: "Report", output: Path | None, store: Path) -> None:
+    """The HTML briefing, to ``output`` (atomically; never the store) or stdout."""
+    from vzwatch.formats.briefing import report_html
+
+    page = report_html(report)
+    if output is None:
+        sys.stdout.write(page)
+        return
+    from vzwatch.storage.output import write_output
+
+    write_output(output, page, store=store)
+    sys.stderr.write(f"wrote {visible(str(output))}\n")
 
 
 def report_output(report: "Report", table_rows: int | None = None) -> Output:
@@ -88,7 +130,8 @@ def report_command(
     ] = 25,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
     file: StoreOption = None,
-    output_format: FormatOption = None,
+    output_format: ReportFormatOption = None,
+    output: OutputOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Report schedule health, forecasts and recent changes, per pillar (or status, partner).
@@ -100,15 +143,31 @@ def report_command(
     Examples:
       vzwatch report --quarter Q1-2025 --format markdown > briefing.md
       vzwatch report --by partner --since 2025-02-01 --today 2025-03-31
+      vzwatch report --format html --output briefing.html
     """
     from vzwatch.domain import userinput
     from vzwatch.domain.report import build_report
     from vzwatch.operations import reading
 
-    fmt = chosen_format(output_format, json_output)
-    portfolio = reading.open_portfolio(locate(file))
+    fmt = _chosen(output_format, output, json_output)
+    location = locate(file)
+    portfolio = reading.open_portfolio(location)
     now = today_from(today)
     target = userinput.quarter(quarter, now, portfolio.fiscal)
     start = userinput.since(since, now, portfolio.fiscal) if since is not None else None
     report = build_report(portfolio, today=now, quarter=target, by=by, since=start)
-    emit(fmt, report_output(report, table_rows=None if show_all else limit))
+    if fmt is None:
+        write_briefing(report, output, location.path)
+    else:
+        emit(fmt, report_output(report, table_rows=None if show_all else limit))
+
+
+def _chosen(fmt: ReportFormat | None, output: Path | None, json_flag: bool) -> OutputFormat | None:
+    """The text format to print, or None for the HTML briefing (the one that takes --output)."""
+    if fmt is ReportFormat.html:
+        if json_flag:
+            raise UsageError("--json and --format html disagree; use one")
+        return None
+    if output is not None:
+        raise UsageError("--output applies to --format html only (redirect the other formats)")
+    return chosen_format(None if fmt is None else OutputFormat(fmt.value), json_flag)

@@ -48,6 +48,7 @@ class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     markdown = "markdown"
+    mermaid = "mermaid"
 
 
 def _say(kind: str, message: str) -> None:
@@ -217,7 +218,9 @@ def _print_plan(plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool) 
 def export_command(
     output_format: Annotated[
         ExportFormat,
-        typer.Option("--format", "-F", case_sensitive=False, help="ics, csv, json or markdown."),
+        typer.Option(
+            "--format", "-F", case_sensitive=False, help="ics, csv, json, markdown or mermaid."
+        ),
     ],
     output: Annotated[
         Path | None,
@@ -237,13 +240,16 @@ def export_command(
     today: TodayOption = None,
     file: StoreOption = None,
 ) -> None:
-    """Export initiatives to a calendar (ICS), a spreadsheet (CSV), JSON or Markdown.
+    """Export initiatives to a calendar (ICS), a spreadsheet (CSV), JSON, Markdown or Mermaid.
+
+    Mermaid is a fenced gantt chart that git hosts draw in a README.
 
     \b
     Examples:
       vzwatch export --format ics --output initiatives.ics
       vzwatch export --format csv --status planned > planned.csv
       vzwatch export --format json --output backup.json
+      vzwatch export --format mermaid >> README.md
     """
     from vzwatch.domain.queries import select
     from vzwatch.formats.export import export_text

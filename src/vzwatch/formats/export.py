@@ -1,7 +1,8 @@
 """`vzwatch export`: the text of an export in each format, without any terminal.
 
 CSV and Markdown are exactly `list --format csv|markdown` (formulas guarded,
-Markdown escaped); JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``.
+Markdown escaped); JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``,
+the Mermaid gantt chart from ``vzwatch.formats.mermaid``.
 """
 
 from __future__ import annotations
@@ -45,4 +46,9 @@ def export_text(
         return ics.calendar(
             initiatives, portfolio, today=today, now=stamp, component="todo" if tasks else "event"
         )
+    if fmt == "mermaid":
+        from vzwatch.domain.chart import plan
+        from vzwatch.formats.mermaid import timeline_mermaid
+
+        return timeline_mermaid(plan(initiatives, today), portfolio, today, title=portfolio.title)
     raise ValueError(f"unknown export format {fmt!r}")
