@@ -12,7 +12,7 @@ from vzwatch.cli.app import (
     TodayOption,
     app,
     emit_json,
-    locate,
+    locate_all,
     render,
     today_from,
 )
@@ -22,7 +22,6 @@ from vzwatch.cli.filters import (
     PillarFilter,
     StatusFilter,
     TagFilter,
-    make_filters,
 )
 from vzwatch.domain.text import visible
 
@@ -64,30 +63,25 @@ def timeline_command(
       vzwatch timeline --svg timeline.svg
       vzwatch timeline --mermaid --from Q1-2025
     """
-    from vzwatch.domain import userinput
+    from vzwatch.cli import views
     from vzwatch.domain.chart import plan
-    from vzwatch.domain.queries import select
     from vzwatch.formats import contract
-    from vzwatch.operations import reading
 
-    location = locate(file)
-    portfolio = reading.open_portfolio(location)
-    day = today_from(today)
-    filters = make_filters(
-        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
+    locations, day = locate_all(file), today_from(today)
+    combined = views.selected(
+        locations, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
     )
-    first, last = (
-        userinput.quarter(q, day, portfolio.fiscal) if q else None
-        for q in (from_quarter, to_quarter)
-    )
-    window = plan(select(portfolio, filters), day, first, last)
+    first = views.one_quarter(from_quarter, day, combined, "--from")
+    last = views.one_quarter(to_quarter, day, combined, "--to")
+    window = plan(views.sorted_initiatives(combined), day, first, last)
+    portfolio, stores = combined.portfolio, [location.path for location in locations]
     if svg or html:
         from vzwatch.formats.svg import timeline_html, timeline_svg
         from vzwatch.storage.output import write_output
 
         for path, draw in ((svg, timeline_svg), (html, timeline_html)):
             if path is not None:
-                write_output(path, draw(window, day, title=portfolio.title), store=location.path)
+                write_output(path, draw(window, day, title=portfolio.title), store=stores)
                 sys.stderr.write(f"wrote {visible(str(path))}\n")
     elif json_output:
         emit_json(contract.timeline_to_dict(window))

@@ -17,21 +17,25 @@ from vzwatch.cli.app import (
     app,
     chosen_format,
     emit,
-    locate,
+    locate_all,
     today_from,
 )
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from vzwatch.domain.report import Report
     from vzwatch.render.console import Console
+    from vzwatch.storage.store import StoreLocation
 
 
 class GroupBy(StrEnum):
     pillar = "pillar"
     status = "status"
     partner = "partner"
+    portfolio = "portfolio"
 
 
 class ReportFormat(StrEnum):
@@ -59,7 +63,7 @@ OutputOption = Annotated[
 ]
 
 
-def write_briefing(report: "Report", output: Path | None, store: Path) -> None:
+def write_briefing(report: "Report", output: Path | None, stores: list[Path]) -> None:
     """The HTML briefing, to ``output`` (atomically; never the store) or stdout."""
     from vzwatch.formats.briefing import report_html
 
@@ -69,7 +73,7 @@ def write_briefing(report: "Report", output: Path | None, store: Path) -> None:
         return
     from vzwatch.storage.output import write_output
 
-    write_output(output, page, store=store)
+    write_output(output, page, store=stores)
     sys.stderr.write(f"wrote {visible(str(output))}\n")
 
 
@@ -80,7 +84,7 @@ def report_output(report: "Report", table_rows: int | None = None) -> Output:
     table of thousands of rows takes seconds.
     """
     from vzwatch.formats.report import (
-        REPORT_COLUMNS,
+        report_columns,
         report_markdown,
         report_rows,
         report_to_dict,
@@ -100,7 +104,7 @@ def report_output(report: "Report", table_rows: int | None = None) -> Output:
     return Output(
         json=lambda: report_to_dict(report),
         rows=lambda: report_rows(report),
-        columns=REPORT_COLUMNS,
+        columns=report_columns(report),
         table=table,
         jsonl=lambda: report_rows(report),
         markdown=lambda: report_markdown(report),
@@ -113,7 +117,12 @@ def report_command(
         str, typer.Option("--quarter", "-q", metavar="QUARTER", help=QuarterHelp)
     ] = "this",
     by: Annotated[
-        GroupBy, typer.Option("--by", case_sensitive=False, help="pillar, status or partner.")
+        GroupBy,
+        typer.Option(
+            "--by",
+            case_sensitive=False,
+            help="pillar, status, partner or portfolio (one group per store).",
+        ),
     ] = GroupBy.pillar,
     since: Annotated[
         str | None,
@@ -145,21 +154,31 @@ def report_command(
       vzwatch report --by partner --since 2025-02-01 --today 2025-03-31
       vzwatch report --format html --output briefing.html
     """
+    from vzwatch.cli import views
+
+    fmt = _chosen(output_format, output, json_output)
+    locations, now = locate_all(file), today_from(today)
+    if len(locations) > 1 or by is GroupBy.portfolio:
+        report = views.report_each(locations, quarter, since, today=now, by=by.value)
+    else:
+        report = _one_report(locations[0], quarter, since, today=now, by=by.value)
+    if fmt is None:
+        write_briefing(report, output, [location.path for location in locations])
+    else:
+        emit(fmt, report_output(report, table_rows=None if show_all else limit))
+
+
+def _one_report(
+    location: "StoreLocation", quarter: str, since: str | None, *, today: "date", by: str
+) -> "Report":
     from vzwatch.domain import userinput
     from vzwatch.domain.report import build_report
     from vzwatch.operations import reading
 
-    fmt = _chosen(output_format, output, json_output)
-    location = locate(file)
     portfolio = reading.open_portfolio(location)
-    now = today_from(today)
-    target = userinput.quarter(quarter, now, portfolio.fiscal)
-    start = userinput.since(since, now, portfolio.fiscal) if since is not None else None
-    report = build_report(portfolio, today=now, quarter=target, by=by, since=start)
-    if fmt is None:
-        write_briefing(report, output, location.path)
-    else:
-        emit(fmt, report_output(report, table_rows=None if show_all else limit))
+    target = userinput.quarter(quarter, today, portfolio.fiscal)
+    start = userinput.since(since, today, portfolio.fiscal) if since is not None else None
+    return build_report(portfolio, today=today, quarter=target, by=by, since=start)
 
 
 def _chosen(fmt: ReportFormat | None, output: Path | None, json_flag: bool) -> OutputFormat | None:

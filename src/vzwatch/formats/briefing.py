@@ -103,7 +103,7 @@ def _summary_row(label: str, group: Group, css: str = "") -> str:
 
 
 def _summary(report: Report) -> list[str]:
-    quarter = str(report.quarter)
+    quarter = _text(report.quarter_label)
     headings = [
         _text(report.group_heading),
         "Initiatives",
@@ -128,7 +128,7 @@ def _summary(report: Report) -> list[str]:
     ]
 
 
-def _group(group: Group) -> list[str]:
+def _group(group: Group, report: Report) -> list[str]:
     headings = ["Initiative", "Timeline", "Status", "Progress", "Expected", "Health", "Forecast"]
     rows = []
     for item in group.items:
@@ -157,6 +157,14 @@ def _group(group: Group) -> list[str]:
         "</table>",
         "</section>",
     ]
+
+
+def _id_line(shown_id: str, report: Report) -> str:
+    """The id, and its store when several are shown together (unless grouped by store)."""
+    store = report.origin.get(shown_id)
+    if store is None or report.by == "portfolio" or len(set(report.origin.values())) < 2:
+        return shown_id
+    return shown_id if shown_id.startswith(f"{store}:") else f"{shown_id} · {store}"
 
 
 def _changes(report: Report) -> list[str]:
@@ -194,7 +202,7 @@ def report_html(report: Report) -> str:
     """The report as one HTML document: header, timeline, summary, groups, changes."""
     portfolio = report.portfolio
     title = portfolio.title or "Portfolio report"
-    quarter = str(report.quarter)
+    quarter = _text(report.quarter_label)
     today = report.today.isoformat()
     window = plan([item.initiative for item in report.initiatives], report.today)
     picture = timeline_svg(window, report.today).split("\n", 1)[1]  # inline: no XML declaration
@@ -206,6 +214,7 @@ def report_html(report: Report) -> str:
     ]
     if portfolio.source:
         body.append(f'<p class="note">Source: {_text(portfolio.source)}</p>')
+    body += [f'<p class="note">Note: {_text(note)}</p>' for note in report.notes]
     body.append("</header>")
     if report.initiatives:
         body += ['<figure class="timeline">', picture.rstrip("\n"), "</figure>"]
@@ -213,7 +222,7 @@ def report_html(report: Report) -> str:
     if not report.initiatives:
         body.append(f'<p class="note">No initiatives are active in {quarter}.</p>')
     for group in report.groups:
-        body += _group(group)
+        body += _group(group, report)
     body += _changes(report)
     body.append(f"<footer>Made by vzwatch, as of {today}.</footer>")
     return (
