@@ -205,3 +205,27 @@ def test_screenshot_of_a_clean_briefing(recorded: RunCli, tmp_path: Path) -> Non
     png = screenshot(briefing(recorded, tmp_path), tmp_path / "briefing.png")
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert png.stat().st_size > 20_000  # a page with content, not a blank one
+
+
+@pytest.mark.subprocess
+def test_start_up_goals_hold(tmp_path: Path) -> None:
+    """The HTML briefing loads no Rich; other commands load neither it nor Mermaid's writer."""
+    import shutil
+
+    from tests.conftest import BUNDLED
+    from tests.test_cli_lazy import loaded_after
+
+    store = tmp_path / "store.toml"
+    shutil.copyfile(BUNDLED, store)
+    html = loaded_after(
+        "from vzwatch.cli import main\nmain(['report', '--format', 'html'])", store, tmp_path
+    )
+    assert "vzwatch.formats.briefing" in html
+    assert not {m for m in html if m == "rich" or m.startswith(("rich.", "vzwatch.render"))}
+    listed = loaded_after("from vzwatch.cli import main\nmain(['list', '--json'])", store, tmp_path)
+    for module in (
+        "vzwatch.formats.briefing",
+        "vzwatch.formats.mermaid",
+        "vzwatch.domain.combined",
+    ):
+        assert module not in listed
