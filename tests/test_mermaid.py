@@ -80,7 +80,7 @@ def test_export_is_a_fenced_gantt_chart(recorded: RunCli) -> None:
     assert result.stdout == BUNDLED
 
 
-def test_timeline_mermaid_follows_the_window(recorded: RunCli) -> None:
+def test_chart_mermaid_follows_the_window(recorded: RunCli) -> None:
     result = recorded("timeline", "--mermaid", "--from", "Q1-2025", "--to", "Q2-2025", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert "International Dialogue Forums" not in result.stdout  # outside the window
@@ -168,9 +168,9 @@ def test_a_store_of_hostile_titles_exports_a_chart_mermaid_reads(
 
 
 def test_today_is_a_parameter() -> None:
-    from vzwatch.domain.chart import plan
+    from vzwatch.domain.chart import make_chart
     from vzwatch.domain.portfolio import Portfolio
-    from vzwatch.formats.mermaid import timeline_mermaid
+    from vzwatch.formats.mermaid import chart_mermaid
 
-    chart = timeline_mermaid(plan([], date(2025, 2, 14)), Portfolio(()), date(2025, 2, 14))
+    chart = chart_mermaid(make_chart([], date(2025, 2, 14)), Portfolio(()), date(2025, 2, 14))
     assert chart == "```mermaid\ngantt\n    dateFormat YYYY-MM-DD\n    axisFormat %b %Y\n```\n"

@@ -64,7 +64,7 @@ def timeline_command(
       vzwatch timeline --mermaid --from Q1-2025
     """
     from vzwatch.cli import views
-    from vzwatch.domain.chart import plan
+    from vzwatch.domain.chart import make_chart
     from vzwatch.formats import contract
 
     locations, day = locate_all(file), today_from(today)
@@ -73,23 +73,23 @@ def timeline_command(
     )
     first = views.one_quarter(from_quarter, day, combined, "--from")
     last = views.one_quarter(to_quarter, day, combined, "--to")
-    window = plan(views.sorted_initiatives(combined), day, first, last)
+    window = make_chart(views.sorted_initiatives(combined), day, first, last)
     portfolio, stores = combined.portfolio, [location.path for location in locations]
     if svg or html:
-        from vzwatch.formats.svg import timeline_html, timeline_svg
+        from vzwatch.formats.svg import chart_html, chart_svg
         from vzwatch.storage.output import write_output
 
-        for path, draw in ((svg, timeline_svg), (html, timeline_html)):
+        for path, draw in ((svg, chart_svg), (html, chart_html)):
             if path is not None:
                 write_output(path, draw(window, day, title=portfolio.title), store=stores)
                 sys.stderr.write(f"wrote {visible(str(path))}\n")
     elif json_output:
-        emit_json(contract.timeline_to_dict(window))
+        emit_json(contract.chart_to_dict(window))
     elif mermaid:
-        from vzwatch.formats.mermaid import timeline_mermaid
+        from vzwatch.formats.mermaid import chart_mermaid
 
-        sys.stdout.write(timeline_mermaid(window, portfolio, day, title=portfolio.title))
+        sys.stdout.write(chart_mermaid(window, portfolio, day, title=portfolio.title))
     else:
-        from vzwatch.render.chart import print_timeline
+        from vzwatch.render.chart import print_chart
 
-        render(lambda console: print_timeline(console, window, day))
+        render(lambda console: print_chart(console, window, day))

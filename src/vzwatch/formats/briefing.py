@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from html import escape
 
-from vzwatch.domain.chart import plan
+from vzwatch.domain.chart import make_chart
 from vzwatch.domain.report import Group, Report
 from vzwatch.domain.text import visible
 from vzwatch.formats.report import change_text, percent_text
-from vzwatch.formats.svg import FONT, timeline_svg
+from vzwatch.formats.svg import FONT, chart_svg
 
 __all__ = ["report_html"]
 
@@ -204,8 +204,8 @@ def report_html(report: Report) -> str:
     title = portfolio.title or "Portfolio report"
     quarter = _text(report.quarter_label)
     today = report.today.isoformat()
-    window = plan([item.initiative for item in report.initiatives], report.today)
-    picture = timeline_svg(window, report.today).split("\n", 1)[1]  # inline: no XML declaration
+    window = make_chart([item.initiative for item in report.initiatives], report.today)
+    picture = chart_svg(window, report.today).split("\n", 1)[1]  # inline: no XML declaration
     meta = f"Progress report for {quarter} · as of {today} · by {_text(report.by)}"
     body = [
         "<header>",

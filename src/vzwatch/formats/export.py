@@ -47,8 +47,10 @@ def export_text(
             initiatives, portfolio, today=today, now=stamp, component="todo" if tasks else "event"
         )
     if fmt == "mermaid":
-        from vzwatch.domain.chart import plan
-        from vzwatch.formats.mermaid import timeline_mermaid
+        from vzwatch.domain.chart import make_chart
+        from vzwatch.formats.mermaid import chart_mermaid
 
-        return timeline_mermaid(plan(initiatives, today), portfolio, today, title=portfolio.title)
+        return chart_mermaid(
+            make_chart(initiatives, today), portfolio, today, title=portfolio.title
+        )
     raise ValueError(f"unknown export format {fmt!r}")

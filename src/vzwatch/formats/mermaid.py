@@ -1,7 +1,7 @@
 """The timeline as a Mermaid gantt chart, which git hosts (GitHub, GitLab) and
 Obsidian draw where a fenced ```mermaid block appears in Markdown.
 
-Placed by the same :class:`vzwatch.domain.chart.Plan` as the terminal chart
+Placed by the same :class:`vzwatch.domain.chart.Chart` as the terminal chart
 and the SVG: each bar runs from the first day of its first quarter to the
 first day after its last quarter (Mermaid's end dates are exclusive), ongoing
 ones to the window's end. A section per pillar, in store order. Tags: ``done``
@@ -16,13 +16,13 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
-from vzwatch.domain.chart import Bar, Plan
+from vzwatch.domain.chart import Bar, Chart
 from vzwatch.domain.portfolio import Portfolio, Status
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.report import schedule_health
 from vzwatch.domain.text import visible
 
-__all__ = ["timeline_mermaid"]
+__all__ = ["chart_mermaid"]
 
 # ``:`` ends a task's text, ``#`` starts an entity code, ``<>&`` would be HTML.
 _SPECIAL = frozenset(":;#<>&")
@@ -92,8 +92,8 @@ def _dates(bar: Bar, first: Quarter) -> tuple[date, date]:
     return start, last.end_date + timedelta(days=1)
 
 
-def timeline_mermaid(
-    window: Plan, portfolio: Portfolio, today: date, *, title: str = "", fence: bool = True
+def chart_mermaid(
+    window: Chart, portfolio: Portfolio, today: date, *, title: str = "", fence: bool = True
 ) -> str:
     """The gantt chart of ``window``, fenced as a ```mermaid block unless ``fence`` is off."""
     sections: dict[str, list[tuple[int, Bar]]] = {}
