@@ -44,6 +44,7 @@ def _chromium(profile: Path, *args: str) -> subprocess.CompletedProcess[str]:
         "--headless",
         "--no-sandbox",  # tests and CI run as root
         "--disable-gpu",
+        "--disable-dev-shm-usage",  # containers often have a tiny /dev/shm
         "--no-first-run",
         "--hide-scrollbars",
         f"--user-data-dir={profile}",

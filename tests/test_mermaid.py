@@ -90,6 +90,15 @@ def test_chart_mermaid_follows_the_window(recorded: RunCli) -> None:
     assert "Election Oversight Missions (15%) :crit, i2, 2025-01-01, 2025-04-01" in result.stdout
 
 
+def test_timeline_mermaid_is_one_form_at_a_time(run: RunCli, tmp_path: Path) -> None:
+    for extra in (("--json",), ("--svg", str(tmp_path / "t.svg"))):
+        result = run("timeline", "--mermaid", *extra)
+        assert result.exit_code == ExitCode.USAGE
+        assert result.stderr.count("\n") == 1
+        assert "--mermaid prints the chart as text" in result.stderr
+    assert not (tmp_path / "t.svg").exists()
+
+
 def test_export_mermaid_to_a_file(recorded: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "chart.md"
     result = recorded("export", "--format", "mermaid", "--output", str(target), *TODAY)

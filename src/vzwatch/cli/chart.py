@@ -23,6 +23,7 @@ from vzwatch.cli.filters import (
     StatusFilter,
     TagFilter,
 )
+from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
 WindowHelp = "Q1-2025, 2025Q1, this, next, last or a date (default: covers the data and today)."
@@ -67,6 +68,10 @@ def timeline_command(
     from vzwatch.domain.chart import make_chart
     from vzwatch.formats import contract
 
+    if mermaid and (svg or html or json_output):
+        raise UsageError(
+            "--mermaid prints the chart as text: use it without --svg, --html or --json"
+        )
     locations, day = locate_all(file), today_from(today)
     combined = views.selected(
         locations, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
