@@ -45,14 +45,14 @@ th, td {{ text-align: left; padding: .3rem .5rem; border-bottom: 1px solid #e5e7
 th {{ background: #f3f4f6; font-weight: 600; }}
 td.number, th.number {{ text-align: right; font-variant-numeric: tabular-nums; }}
 td.number {{ white-space: nowrap; }}
-th {{ overflow-wrap: anywhere; }}
+th {{ overflow-wrap: break-word; }}
 table.initiatives {{ table-layout: fixed; }}
-table.initiatives col.title {{ width: 30%; }}
-table.initiatives col.timeline {{ width: 14.5%; }}
+table.initiatives col.title {{ width: 28%; }}
+table.initiatives col.timeline {{ width: 14%; }}
 table.initiatives col.status {{ width: 9.5%; }}
-table.initiatives col.number {{ width: 9.5%; }}
+table.initiatives col.number {{ width: 10.5%; }}
 table.initiatives col.health {{ width: 15%; }}
-table.initiatives col.forecast {{ width: 11.5%; }}
+table.initiatives col.forecast {{ width: 12.5%; }}
 tr.total td {{ font-weight: 600; border-top: 2px solid #d1d5db; }}
 .health-good {{ color: #15803d; }}
 .health-bad {{ color: #b91c1c; font-weight: 600; }}
@@ -69,6 +69,9 @@ footer {{ color: #6b7280; font-size: .85rem; margin-top: 2rem; }}
   table {{ break-inside: auto; }}
   section.group {{ break-inside: avoid; page-break-inside: avoid; }}
   thead {{ display: table-header-group; }}
+  /* On paper the columns take what their words need: no header broken mid-word. */
+  table.initiatives {{ table-layout: auto; }}
+  th {{ overflow-wrap: normal; }}
 }}
 """
 
