@@ -13,7 +13,7 @@ from __future__ import annotations
 from html import escape
 
 from vzwatch.domain.chart import make_chart
-from vzwatch.domain.report import Group, Report
+from vzwatch.domain.report import Group, Health, Report
 from vzwatch.domain.text import visible
 from vzwatch.formats.report import change_text, percent_text
 from vzwatch.formats.svg import FONT, chart_svg
@@ -21,11 +21,11 @@ from vzwatch.formats.svg import FONT, chart_svg
 __all__ = ["report_html"]
 
 HEALTH_CLASSES = {
-    "done": "good",
-    "ahead": "good",
-    "on track": "good",
-    "behind": "bad",
-    "overdue": "bad",
+    Health.DONE: "good",
+    Health.AHEAD: "good",
+    Health.ON_TRACK: "good",
+    Health.BEHIND: "bad",
+    Health.OVERDUE: "bad",
 }
 
 STYLE = f"""

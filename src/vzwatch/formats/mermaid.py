@@ -19,7 +19,7 @@ from datetime import date, timedelta
 from vzwatch.domain.chart import Bar, Chart
 from vzwatch.domain.portfolio import Portfolio, Status
 from vzwatch.domain.quarters import Quarter
-from vzwatch.domain.report import schedule_health
+from vzwatch.domain.report import Health, schedule_health
 from vzwatch.domain.text import visible
 
 __all__ = ["chart_mermaid"]
@@ -47,7 +47,7 @@ _KEYWORDS = frozenset(
         "click",
     ]
 )
-CRITICAL = frozenset({"behind", "overdue"})
+CRITICAL = frozenset({Health.BEHIND, Health.OVERDUE})
 
 
 def mermaid_text(value: str) -> str:
