@@ -10,14 +10,13 @@ them (see vzwatch.cli).
 
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
-    Output,
     OutputFormat,
     QuarterHelp,
     StoreOption,
@@ -25,12 +24,12 @@ from vzwatch.cli.app import (
     app,
     as_of_title,
     chosen_format,
-    columns_of,
     emit,
     emit_json,
     emit_stored,
     initiatives_output,
     locate,
+    locate_all,
     today_from,
     warn,
 )
@@ -46,8 +45,6 @@ from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import visible
 
 if TYPE_CHECKING:
-    from vzwatch.domain.portfolio import Initiative
-    from vzwatch.operations.reading import DueFound
     from vzwatch.render.console import Console
     from vzwatch.storage.store import StoreLocation
 
@@ -80,28 +77,28 @@ def list_command(
     Example:
       vzwatch list --status planned --active-in Q1-2025
     """
+    from vzwatch.cli import views
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
-    day = today_from(today)
-    snapshot = reading.open_snapshot(locate(file), as_of=None if today is None else day)
-    filters = make_filters(
-        snapshot.fields,
-        day,
-        status=status,
-        pillar=pillar,
-        tag=tag,
-        partner=partner,
-        active_in=active_in,
+    locations, day, rows = locate_all(file), today_from(today), None if show_all else limit
+    as_of = None if today is None else day
+    criteria: dict[str, Any] = {
+        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in
+    }  # fmt: skip
+    if len(locations) > 1:
+        combined = views.selected(locations, day, as_of=as_of, **criteria)
+        emit(fmt, views.combined_output(combined, title=as_of_title(today, day), table_rows=rows))
+        return
+    snapshot = reading.open_snapshot(locations[0], as_of=as_of)
+    chosen = snapshot.select(make_filters(snapshot.fields, day, **criteria))
+    title = as_of_title(today, day)
+    emit(
+        fmt,
+        initiatives_output(
+            chosen, snapshot.fields, title=title, table_rows=rows, snapshot=snapshot
+        ),
     )
-    listed = initiatives_output(
-        snapshot.select(filters),
-        snapshot.fields,
-        title=as_of_title(today, day),
-        table_rows=None if show_all else limit,
-        snapshot=snapshot,
-    )
-    emit(fmt, listed)
 
 
 @app.command("show")
@@ -193,23 +190,6 @@ def add_command(
         sys.stdout.write(f"{initiative.id}\n")
 
 
-def due_output(found: "list[Initiative]", result: "DueFound", heading: str | None) -> Output:
-    """`due`'s forms: each row also says whether it is overdue, and by how many quarters."""
-    from vzwatch.formats import contract
-
-    listed = initiatives_output(found, result.portfolio, title=heading)
-    rows = listed.rows
-    return replace(
-        listed,
-        json=lambda: contract.due_to_list(found, result.portfolio, result.quarter),
-        rows=lambda: [
-            {**row, **contract.overdue_fields(item, result.quarter)}
-            for row, item in zip(rows(), found, strict=True)
-        ],
-        columns=lambda: (*columns_of(listed), *contract.OVERDUE_KEYS),
-    )
-
-
 def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
@@ -256,20 +236,18 @@ def due_command(
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
-    from vzwatch.operations import reading
+    from vzwatch.cli import views
 
     fmt = chosen_format(output_format, json_output)
     day = today_from(today)
-    result = reading.find_due(
-        locate(file), quarter, today=day, overdue=overdue, as_of=today is not None
+    found, target, output = views.due_output(
+        locate_all(file), quarter, today=day, overdue=overdue, as_of=today is not None
     )
-    found, target = result.initiatives, result.quarter
     if not found and fmt is OutputFormat.table:
         if not quiet:
             sys.stdout.write((as_of_title(today, day, f"Nothing due in {target}") or "") + ".\n")
     elif found or not quiet:
-        heading = as_of_title(today, day, f"Due in {target}" + (" or overdue" if overdue else ""))
-        emit(fmt, due_output(found, result, heading))
+        emit(fmt, output)
     if exit_code and found:
         raise typer.Exit(ExitCode.FOUND)
 
