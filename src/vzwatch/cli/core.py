@@ -19,6 +19,7 @@ from vzwatch.cli.app import (
     JsonFlag,
     OutputFormat,
     QuarterHelp,
+    SourceOption,
     StoreOption,
     TodayOption,
     app,
@@ -98,7 +99,7 @@ def show_command(
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Show one initiative in full, with its progress log.
+    """Show one initiative in full, with its ledger: announced, revisions, progress, sources.
 
     \b
     Example:
@@ -120,7 +121,9 @@ def show_command(
     emit(
         fmt,
         replace(
-            listed, json=lambda: contract.initiative_to_dict(initiative, portfolio), table=detail
+            listed,
+            json=lambda: contract.initiative_ledger_dict(initiative, portfolio),
+            table=detail,
         ),
     )
 
@@ -146,6 +149,7 @@ def add_command(
     ident: Annotated[
         str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
     ] = None,
+    source: SourceOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -155,7 +159,7 @@ def add_command(
     Example:
       vzwatch add "Regional Mediation Summit" --timeline "Q2 2025" \\
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
-        --partner "Lima Group" --tag summit
+        --partner "Lima Group" --tag summit --source japan-wire
     """
     from vzwatch.formats import contract
     from vzwatch.operations import writing
@@ -170,6 +174,7 @@ def add_command(
         tags=tag or (),
         status=status,
         ident=ident,
+        sources=source or (),
     )
     if json_output:
         emit_json(contract.initiative_to_dict(initiative))

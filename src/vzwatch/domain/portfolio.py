@@ -27,6 +27,7 @@ from vzwatch.domain.schema import (
     MAX_TEXT_LENGTH,
     PILLAR,
     PROGRESS,
+    SOURCE,
     STATUSES,
     HistoryEntry,
     Initiative,
@@ -34,6 +35,7 @@ from vzwatch.domain.schema import (
     Portfolio,
     ProgressEntry,
     RecordKind,
+    Source,
     Status,
     find_id,
     read_history,
@@ -42,6 +44,7 @@ from vzwatch.domain.schema import (
     read_pillar,
     read_portfolio_fields,
     read_progress,
+    read_source,
     readable_identity,
     record_label,
     record_table,
@@ -63,9 +66,11 @@ __all__ = [
     "Portfolio",
     "Problem",
     "ProgressEntry",
+    "Source",
     "Status",
     "check_document",
     "check_pillar",
+    "check_sources",
     "check_unique",
     "find_id",
     "history_record",
@@ -75,6 +80,7 @@ __all__ = [
     "portfolio_from_document",
     "progress_record",
     "slugify",
+    "source_record",
 ]
 
 
@@ -169,8 +175,21 @@ def check_document(
 
     pillars = tuple(_read_tables(PILLAR, tables(PILLAR), read_pillar, locator, problems))
     pillar_ids = {pillar.id for pillar in pillars}
-    progress_entries = _read_tables(PROGRESS, tables(PROGRESS), read_progress, locator, problems)
-    history_entries = _read_tables(HISTORY, tables(HISTORY), read_history, locator, problems)
+    sources = tuple(_read_tables(SOURCE, tables(SOURCE), read_source, locator, problems))
+    source_ids = {source.id for source in sources}
+
+    def progress_entry(raw: Mapping[str, Any]) -> ProgressEntry:
+        entry = read_progress(raw)
+        check_sources(entry.sources, source_ids)
+        return entry
+
+    def history_entry(raw: Mapping[str, Any]) -> HistoryEntry:
+        entry = read_history(raw)
+        check_sources(entry.sources, source_ids)
+        return entry
+
+    progress_entries = _read_tables(PROGRESS, tables(PROGRESS), progress_entry, locator, problems)
+    history_entries = _read_tables(HISTORY, tables(HISTORY), history_entry, locator, problems)
     progress = _by_initiative(progress_entries)
     history = _by_initiative(history_entries)
 
@@ -183,6 +202,7 @@ def check_document(
             history=tuple(history.get(ident, ())),
         )
         check_pillar(item, pillar_ids)
+        check_sources(item.sources, source_ids)
         progress.pop(ident, None)
         history.pop(ident, None)
         return item
@@ -197,6 +217,7 @@ def check_document(
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
+        sources=sources,
         title=head.title,
         source=head.source,
         partners=head.partners,
@@ -256,6 +277,16 @@ def check_pillar(initiative: Initiative, pillar_ids: Collection[str]) -> None:
         raise ValueError(f"pillar {pillar!r} is not a [[{PILLAR.table}]] id ({known})")
 
 
+def check_sources(cited: Iterable[str], source_ids: Collection[str]) -> None:
+    """ValueError unless every cited source id is one of the store's ``[[sources]]``."""
+    for source_id in cited:
+        if source_id not in source_ids:
+            known = ", ".join(sorted(source_ids)) or "none defined"
+            raise ValueError(
+                f"source '{visible(source_id)}' is not a [[{SOURCE.table}]] id ({known})"
+            )
+
+
 def orphan_message(kind: RecordKind, ident: str) -> str:
     """The problem of ``kind`` entries that name an initiative no table defines."""
     return f"[[{kind.table}]] names initiative '{visible(ident)}', which does not exist"
@@ -293,6 +324,7 @@ def initiative_record(
     tags: Sequence[str],
     status: str,
     source: str | None = None,
+    sources: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The TOML table of a new initiative, keys in the order people read them."""
     values = {
@@ -305,6 +337,7 @@ def initiative_record(
         "tags": tags,
         "status": status,
         "source": source,
+        "sources": sources,
     }
     return toml_table(INITIATIVE, values)
 
@@ -317,3 +350,8 @@ def progress_record(entry: ProgressEntry) -> dict[str, Any]:
 def history_record(entry: HistoryEntry) -> dict[str, Any]:
     """The TOML table of a history entry."""
     return record_table(HISTORY, entry)
+
+
+def source_record(source: Source) -> dict[str, Any]:
+    """The TOML table of a source (empty fields are left out)."""
+    return record_table(SOURCE, source)
