@@ -1,7 +1,8 @@
 """`vzwatch export`: the text of an export in each format, without any terminal.
 
-CSV and Markdown are exactly `list --format csv|markdown` (formulas guarded,
-Markdown escaped); JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``.
+CSV is exactly `list --format csv` (formulas guarded); Markdown is `list --format
+markdown` with the cited sources as numbered footnotes (``formats.citations``);
+JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``.
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ def export_text(
         rows = [tabular.initiative_row(i, portfolio) for i in initiatives]
         if fmt == "csv":
             return tabular.to_csv(rows, tabular.INITIATIVE_COLUMNS)
-        return tabular.to_markdown(rows, tabular.INITIATIVE_COLUMNS)
+        return _cited_markdown(rows, initiatives, portfolio)
     if fmt == "ics":
         from datetime import UTC
 
@@ -46,3 +47,27 @@ def export_text(
             initiatives, portfolio, today=today, now=stamp, component="todo" if tasks else "event"
         )
     raise ValueError(f"unknown export format {fmt!r}")
+
+
+def _cited_markdown(
+    rows: list[dict[str, object]], initiatives: Sequence[Initiative], portfolio: Portfolio
+) -> str:
+    """The Markdown table, its ``sources`` cells footnote marks, the footnotes after it."""
+    from vzwatch.formats.citations import Footnotes
+
+    notes = Footnotes(portfolio)
+    columns = tabular.INITIATIVE_COLUMNS
+    titles = [tabular.markdown_cell(column.replace("_", " ").capitalize()) for column in columns]
+    cells = [
+        [
+            notes.refs(item.sources)
+            if column == "sources"
+            else tabular.markdown_cell(row.get(column))
+            for column in columns
+        ]
+        for row, item in zip(rows, initiatives, strict=True)
+    ]
+    lines = tabular.markdown_table(titles, cells)
+    if notes.numbers:
+        lines += ["", *notes.lines()]
+    return "\n".join(lines) + "\n"
