@@ -347,3 +347,58 @@ def test_validate_reports_dangling_source_ids(run: RunCli, store: Path) -> None:
     result = run("validate")
     assert result.exit_code == ExitCode.FOUND
     assert "source 'gone' is not a [[sources]] id (japan-wire)" in result.stdout + result.stderr
+
+
+FOLLOW_UP = """\
+| Initiative | Objective | Timeline |
+|---|---|---|
+| International Dialogue Forums | Bridge political divide | Q2 2025 |
+| Election Oversight Missions | Ensure transparent and fair elections | Q1 2025 |
+"""
+
+
+def test_importing_a_newer_article_records_cited_revisions(
+    run: RunCli, store: Path, tmp_path: Path
+) -> None:
+    article = tmp_path / "follow-up.md"
+    article.write_text(FOLLOW_UP, encoding="utf-8")
+    run("source", "add", "Kyodo News", "--published", "2025-03-03")
+    before = store.read_bytes()
+    dry = run("import", str(article), "--source", "kyodo", "--dry-run")
+    assert dry.exit_code == ExitCode.OK, dry.stderr
+    assert dry.stdout.splitlines()[1:] == [
+        "  would update  international-dialogue-forums  International Dialogue Forums  "
+        "[Q2-2025] (timeline)",
+        "      timeline: Q3-2024 – Q4-2024 → Q2-2025 (+2 quarters)",
+        "  would update  election-oversight-missions    Election Oversight Missions  "
+        "[Q1-2025] (objective)",
+        "      objective: Ensure transparent elections → Ensure transparent and fair elections",
+        "Dry run: nothing written (0 to add, 2 to update, 0 unchanged).",
+    ]
+    assert store.read_bytes() == before
+    assert run("import", str(article), "--source", "kyodo").exit_code == ExitCode.OK
+    history = tomllib.loads(store.read_text(encoding="utf-8"))["history"]
+    assert [(h["initiative"], h["field"], h["date"], h["sources"]) for h in history] == [
+        ("international-dialogue-forums", "timeline", date(2025, 3, 3), ["kyodo-news"]),
+        ("election-oversight-missions", "objective", date(2025, 3, 3), ["kyodo-news"]),
+    ]
+    assert json.loads(run("show", "inter", "--json").stdout)["slip_quarters"] == 2
+    again = run("import", str(article), "--source", "kyodo")
+    assert again.stdout.endswith("Imported: 0 added, 0 updated, 2 unchanged.\n")
+
+
+def test_import_source_text_is_still_a_label_and_unknown_ids_are_refused(
+    run: RunCli, tmp_path: Path
+) -> None:
+    article = tmp_path / "follow-up.md"
+    article.write_text(FOLLOW_UP, encoding="utf-8")
+    refused = run("import", str(article), "--source", "kyodx", "--dry-run")
+    assert (refused.exit_code, refused.stderr) == (
+        ExitCode.USAGE,
+        "vzwatch: error: unknown source 'kyodx' (close matches: none; see `vzwatch sources`)\n",
+    )
+    labelled = run("import", str(article), "--source", "Kyodo News, 2025-03-03")
+    assert labelled.exit_code == ExitCode.OK, labelled.stderr
+    shown = json.loads(run("show", "inter", "--json").stdout)
+    assert shown["source"] == "Kyodo News, 2025-03-03"
+    assert shown["revisions"] == []  # an uncited update is not a revision

@@ -290,6 +290,29 @@ def sources(portfolio: Portfolio, wanted: Sequence[str]) -> tuple[str, ...]:
     return tuple(chosen)
 
 
+def sources_or_text(
+    portfolio: Portfolio, values: Sequence[str]
+) -> tuple[tuple[str, ...], str | None]:
+    """`import --source`: the values that name ``[[sources]]`` (an id or prefix), and the
+    one free-text source label among them (the store's older ``source`` key), if any.
+
+    A value written like an id ("kyodo") that names no source is a usage error
+    when the store has sources; text such as "Japan Wire, 2024-07-01" is a label.
+    """
+    ids: list[str] = []
+    label: str | None = None
+    for value in values:
+        key = text(value, "--source").lower()
+        named = any(key and source.id.startswith(key) for source in portfolio.sources)
+        if named or (portfolio.sources and ID_PATTERN.fullmatch(key)):
+            ids.extend(sources(portfolio, [value]))
+        elif label is None:
+            label = text(value, "--source")
+        else:
+            raise UsageError("give at most one --source that is not a [[sources]] id")
+    return tuple(dict.fromkeys(ids)), label
+
+
 def _unknown_source(value: str, key: str, matches: list[str], portfolio: Portfolio) -> str:
     if matches:
         return f"source {_quoted(value)} matches several sources: {', '.join(matches)}"

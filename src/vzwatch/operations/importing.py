@@ -1,9 +1,12 @@
 """`vzwatch import`: match parsed initiatives against the store and write them in one go.
 
 Matching: by id, then by title (any case). A match whose fields differ is
-updated in place with ``tomledit.edit_block`` (comments and layout survive);
-new initiatives, missing pillars and missing progress and status history
-entries are appended.
+updated in place; when the import cites ``[[sources]]`` (``--source ID``), a
+changed timeline or objective is also logged as a revision in ``[[history]]``
+citing them, dated by the sources' publication (or today), and new
+initiatives cite them as their announcement. Updates use ``tomledit.edit_block``
+(comments and layout survive); new initiatives, missing pillars and missing
+progress and status history entries are appended.
 Everything happens in one ``write_store`` transaction, planned against the
 text read under the lock, so a concurrent writer cannot be overwritten.
 """
@@ -12,9 +15,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from vzwatch.domain import ledger
 from vzwatch.domain.errors import StoreError, UsageError
 from vzwatch.domain.portfolio import (
     HistoryEntry,
@@ -41,7 +46,7 @@ from vzwatch.storage import runs
 from vzwatch.storage.store import StoreLocation, append_text, write_store
 from vzwatch.storage.tomledit import DELETE, Block, TomlEditError, record_value, render_block
 
-__all__ = ["Change", "ImportPlan", "plan_import", "run_import"]
+__all__ = ["Change", "Citation", "ImportPlan", "plan_import", "run_import"]
 
 Action = Literal["add", "update", "unchanged"]
 
@@ -67,6 +72,7 @@ class Change:
     history_added: int = 0
     record: dict[str, Any] = field(default_factory=dict)  # a new initiative's table
     edits: dict[str, Any] = field(default_factory=dict)  # an update's key -> value/DELETE
+    revisions: tuple[HistoryEntry, ...] = ()  # logged timeline/objective changes (cited)
 
     @property
     def timeline(self) -> Timeline:
@@ -84,11 +90,27 @@ class ImportPlan:
         return sum(1 for change in self.changes if change.action == action)
 
 
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """What an import cites: ``[[sources]]`` ids, and the day its revisions are dated."""
+
+    sources: tuple[str, ...]
+    today: date
+
+    def day(self, portfolio: Portfolio) -> date:
+        return ledger.sources_date(portfolio, self.sources) or self.today
+
+
 def plan_import(
-    portfolio: Portfolio, candidates: Sequence[Candidate], *, source: str | None = None
+    portfolio: Portfolio,
+    candidates: Sequence[Candidate],
+    *,
+    source: str | None = None,
+    cited: Citation | None = None,
 ) -> ImportPlan:
     """Decide, for each candidate, whether it adds, updates or leaves an initiative."""
     plan = ImportPlan()
+    cites = cited.sources if cited else ()
     by_title = {i.title.casefold(): i for i in portfolio.initiatives}
     by_id = {i.id: i for i in portfolio.initiatives}
     taken = set(portfolio.ids)
@@ -107,7 +129,7 @@ def plan_import(
             ident = candidate.ident if candidate.ident not in taken else None
             ident = ident or new_id(candidate.title, taken)
             taken.add(ident)
-            plan.changes.append(_addition(ident, candidate, wanted))
+            plan.changes.append(_addition(ident, candidate, wanted, cites))
             plan.progress.extend(_progress_tables(ident, candidate, None))
             plan.history.extend(_history_tables(ident, candidate, None))
             continue
@@ -124,6 +146,10 @@ def plan_import(
         plan.progress.extend(progress)
         history = _history_tables(existing.id, candidate, existing)
         plan.history.extend(history)
+        revisions = (
+            _revisions(existing, edits, wanted, cited.day(portfolio), cites) if cited else ()
+        )
+        plan.history.extend(history_record(entry) for entry in revisions)
         changed = bool(edits) or bool(progress) or bool(history)
         plan.changes.append(
             Change(
@@ -135,12 +161,32 @@ def plan_import(
                 progress_added=len(progress),
                 history_added=len(history),
                 edits=edits,
+                revisions=revisions,
             )
         )
     return plan
 
 
-def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Change:
+def _revisions(
+    existing: Initiative,
+    edits: dict[str, Any],
+    wanted: dict[str, Any],
+    on: date,
+    cites: tuple[str, ...],
+) -> tuple[HistoryEntry, ...]:
+    """The cited timeline and objective changes an update makes, as [[history]] entries."""
+    found = []
+    for key in ledger.REVISED_FIELDS:
+        if key not in edits:
+            continue
+        old = existing.timeline_text if key == "timeline" else existing.objective
+        found.append(HistoryEntry(existing.id, on, key, old, wanted.get(key) or "", cites))
+    return tuple(found)
+
+
+def _addition(
+    ident: str, candidate: Candidate, wanted: dict[str, Any], cites: tuple[str, ...]
+) -> Change:
     record = initiative_record(
         ident=ident,
         title=candidate.title,
@@ -151,6 +197,7 @@ def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Chang
         tags=wanted.get("tags") or (),
         status=wanted.get("status") or "planned",
         source=wanted.get("source"),
+        sources=cites,
     )
     return Change(
         action="add",
@@ -287,6 +334,7 @@ def run_import(
     parsed: Parsed,
     *,
     source: str | None = None,
+    cited: Citation | None = None,
     dry_run: bool = False,
     tick: Callable[[], None] | None = None,
 ) -> ImportPlan:
@@ -296,10 +344,12 @@ def run_import(
     the result checked by the runs it changes (see actions.write_in_place).
     """
     if dry_run:
-        return plan_import(current_portfolio(location), parsed.candidates, source=source)
+        return plan_import(
+            current_portfolio(location), parsed.candidates, source=source, cited=cited
+        )
 
     def in_place(vouched: runs.Vouched) -> Plan[ImportPlan]:
-        plan = plan_import(vouched.portfolio(), parsed.candidates, source=source)
+        plan = plan_import(vouched.portfolio(), parsed.candidates, source=source, cited=cited)
         new = apply_plan(vouched.data.decode("utf-8"), plan, tick, location.path)
         return runs.changed_range(vouched.data, new.encode("utf-8")), lambda _: plan
 
@@ -309,7 +359,7 @@ def run_import(
     loader = _Loader(location)
 
     def edit(old: str) -> tuple[str, ImportPlan]:
-        plan = plan_import(loader(old), parsed.candidates, source=source)
+        plan = plan_import(loader(old), parsed.candidates, source=source, cited=cited)
         return apply_plan(old, plan, tick, location.path), plan
 
     return write_store(location, edit, loader)[1]
