@@ -402,3 +402,37 @@ def test_import_source_text_is_still_a_label_and_unknown_ids_are_refused(
     shown = json.loads(run("show", "inter", "--json").stdout)
     assert shown["source"] == "Kyodo News, 2025-03-03"
     assert shown["revisions"] == []  # an uncited update is not a revision
+
+
+def _promises(run: RunCli, today: str) -> dict[str, object]:
+    asked = ("report", "--quarter", "Q1-2025", "--by", "status", "--json", "--today", today)
+    report = json.loads(run(*asked).stdout)
+    promises: dict[str, object] = report["totals"]["promises"]
+    return promises
+
+
+@pytest.mark.parametrize(("done_on", "kept", "late"), [("2025-03-31", 1, 0), ("2025-04-01", 0, 1)])
+def test_kept_on_time_means_done_by_the_last_day_of_the_announced_quarter(
+    run: RunCli, empty_store: Path, done_on: str, kept: int, late: int
+) -> None:
+    env = {"VZWATCH_FILE": str(empty_store)}
+    run("add", "Vote", "--timeline", "Q1 2025", env=env)
+    run("progress", "vote", "100", "--date", done_on, "--today", "2025-04-02", env=env)
+    promises = _promises(lambda *a: run(*a, env=env), "2025-04-02")
+    assert (promises["kept"], promises["late"]) == (kept, late)
+
+
+@pytest.mark.parametrize(
+    ("today", "not_yet_due", "overdue"), [("2025-03-31", 1, 0), ("2025-04-01", 0, 1)]
+)
+def test_a_promise_is_due_until_its_announced_quarter_is_over(
+    run: RunCli, empty_store: Path, today: str, not_yet_due: int, overdue: int
+) -> None:
+    env = {"VZWATCH_FILE": str(empty_store)}
+    run("add", "Vote", "--timeline", "Q1 2025", env=env)
+    promises = _promises(lambda *a: run(*a, env=env), today)
+    assert (promises["not_yet_due"], promises["overdue"], promises["slipped"]) == (
+        not_yet_due,
+        overdue,
+        0,
+    )
