@@ -24,6 +24,7 @@ from vzwatch.domain.schema import (
     HISTORY,
     ID_PATTERN,
     INITIATIVE,
+    LOGS,
     MAX_TEXT_LENGTH,
     PILLAR,
     PROGRESS,
@@ -177,43 +178,32 @@ def check_document(
     pillar_ids = {pillar.id for pillar in pillars}
     sources = tuple(_read_tables(SOURCE, tables(SOURCE), read_source, locator, problems))
     source_ids = {source.id for source in sources}
-
-    def progress_entry(raw: Mapping[str, Any]) -> ProgressEntry:
-        entry = read_progress(raw)
-        check_sources(entry.sources, source_ids)
-        return entry
-
-    def history_entry(raw: Mapping[str, Any]) -> HistoryEntry:
-        entry = read_history(raw)
-        check_sources(entry.sources, source_ids)
-        return entry
-
-    progress_entries = _read_tables(PROGRESS, tables(PROGRESS), progress_entry, locator, problems)
-    history_entries = _read_tables(HISTORY, tables(HISTORY), history_entry, locator, problems)
-    progress = _by_initiative(progress_entries)
-    history = _by_initiative(history_entries)
+    # Each log's entries by the initiative they name (its field on Initiative -> id -> entries).
+    logs: dict[str, dict[str, list[Any]]] = {}
+    for spec in LOGS:
+        kind = spec.of
+        assert kind is not None
+        read = _cited(_ENTRY_READERS[kind.table], source_ids)
+        logs[spec.attr] = _by_initiative(_read_tables(kind, tables(kind), read, locator, problems))
 
     def initiative(raw: Mapping[str, Any]) -> Initiative:
         ident = raw[INITIATIVE.identity or ""]  # read and found unique: a valid id
-        item = read_initiative(
-            raw,
-            head.fiscal,
-            progress_log=tuple(progress.get(ident, ())),
-            history=tuple(history.get(ident, ())),
-        )
+        own = {attr: tuple(entries.get(ident, ())) for attr, entries in logs.items()}
+        item = read_initiative(raw, head.fiscal, **own)
         check_pillar(item, pillar_ids)
         check_sources(item.sources, source_ids)
-        progress.pop(ident, None)
-        history.pop(ident, None)
+        for entries in logs.values():
+            entries.pop(ident, None)
         return item
 
     initiative_tables = tables(INITIATIVE)
     initiatives = _read_tables(INITIATIVE, initiative_tables, initiative, locator, problems)
     named = {readable_identity(INITIATIVE, raw) for raw in initiative_tables}
-    for kind, entries in ((PROGRESS, progress), (HISTORY, history)):
-        for orphan in entries:
+    for spec in LOGS:
+        assert spec.of is not None
+        for orphan in logs[spec.attr]:
             if orphan not in named:  # else its initiative is invalid, and that is reported
-                problems.append(Problem(path, None, None, orphan_message(kind, orphan)))
+                problems.append(Problem(path, None, None, orphan_message(spec.of, orphan)))
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
@@ -224,6 +214,25 @@ def check_document(
         fiscal=head.fiscal,
     )
     return portfolio, problems
+
+
+_ENTRY_READERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    PROGRESS.table: read_progress,
+    HISTORY.table: read_history,
+}
+
+
+def _cited(
+    read: Callable[[Mapping[str, Any]], Any], source_ids: Collection[str]
+) -> Callable[[Mapping[str, Any]], Any]:
+    """``read``, and then the entry's cited sources checked against the store's."""
+
+    def read_cited(raw: Mapping[str, Any]) -> Any:
+        entry = read(raw)
+        check_sources(entry.sources, source_ids)
+        return entry
+
+    return read_cited
 
 
 def _read_tables(
