@@ -436,3 +436,16 @@ def test_a_promise_is_due_until_its_announced_quarter_is_over(
         overdue,
         0,
     )
+
+
+def test_a_json_export_imports_back_without_duplicating_cited_entries(
+    run: RunCli, store: Path, tmp_path: Path
+) -> None:
+    follow_up(run)
+    exported = tmp_path / "all.json"
+    assert run("export", "--format", "json", "--output", str(exported)).exit_code == ExitCode.OK
+    before = store.read_bytes()
+    again = run("import", str(exported))
+    assert again.exit_code == ExitCode.OK, again.stderr
+    assert again.stdout.endswith("Imported: 0 added, 0 updated, 3 unchanged.\n")
+    assert store.read_bytes() == before
