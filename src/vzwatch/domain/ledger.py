@@ -160,13 +160,13 @@ class Promises:
 
 
 def _done_on(initiative: Initiative) -> date | None:
-    days = [entry.on for entry in initiative.history if entry.field == "status"]
+    """The day of its last logged status change to done (None: the store does not say)."""
     done = [
-        entry.on for entry in initiative.history if entry.field == "status" and entry.new == "done"
+        entry.on
+        for entry in initiative.history
+        if entry.field == "status" and entry.new == Status.DONE
     ]
-    if done:
-        return done[-1]
-    return days[-1] if days else None
+    return done[-1] if done else None
 
 
 def promises(initiatives: Sequence[Initiative], portfolio: Portfolio, today: date) -> Promises:
