@@ -2,7 +2,8 @@
 
 CSV is exactly `list --format csv` (formulas guarded); Markdown is `list --format
 markdown` with the cited sources as numbered footnotes (``formats.citations``);
-JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``.
+JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``, the
+Mermaid gantt chart from ``vzwatch.formats.mermaid``.
 """
 
 from __future__ import annotations
@@ -45,6 +46,13 @@ def export_text(
         stamp = now or datetime.now(UTC)
         return ics.calendar(
             initiatives, portfolio, today=today, now=stamp, component="todo" if tasks else "event"
+        )
+    if fmt == "mermaid":
+        from vzwatch.domain.chart import make_chart
+        from vzwatch.formats.mermaid import chart_mermaid
+
+        return chart_mermaid(
+            make_chart(initiatives, today), portfolio, today, title=portfolio.title
         )
     raise ValueError(f"unknown export format {fmt!r}")
 
