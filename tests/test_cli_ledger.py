@@ -449,3 +449,18 @@ def test_a_json_export_imports_back_without_duplicating_cited_entries(
     assert again.exit_code == ExitCode.OK, again.stderr
     assert again.stdout.endswith("Imported: 0 added, 0 updated, 3 unchanged.\n")
     assert store.read_bytes() == before
+
+
+def test_a_view_of_several_stores_still_cites(run: RunCli, store: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text(
+        '[portfolio]\ntitle = "Other"\n\n[[sources]]\nid = "wire"\noutlet = "A Wire"\n\n'
+        '[[initiatives]]\nid = "solo"\ntitle = "Solo"\ntimeline = "Q1 2025"\nsources = ["wire"]\n',
+        encoding="utf-8",
+    )
+    exported = run("export", "--format", "markdown", "--file", str(store), "--file", str(other))
+    assert exported.exit_code == ExitCode.OK, exported.stderr
+    assert exported.stdout.endswith(
+        "\n\n[^1]: Japan Wire, citing Kyodo News, “Japan Commits to Diplomatic Initiatives Aimed "
+        "at Democratic Restoration in Venezuela”\n[^2]: A Wire\n"
+    )

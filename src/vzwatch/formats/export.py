@@ -8,8 +8,9 @@ Mermaid gantt chart from ``vzwatch.formats.mermaid``.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
+from typing import Any
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.formats import contract, tabular
@@ -37,7 +38,7 @@ def export_text(
         rows = [tabular.initiative_row(i, portfolio) for i in initiatives]
         if fmt == "csv":
             return tabular.to_csv(rows, tabular.INITIATIVE_COLUMNS)
-        return _cited_markdown(rows, initiatives, portfolio)
+        return cited_markdown(rows, tabular.INITIATIVE_COLUMNS, portfolio)
     if fmt == "ics":
         from datetime import UTC
 
@@ -57,23 +58,23 @@ def export_text(
     raise ValueError(f"unknown export format {fmt!r}")
 
 
-def _cited_markdown(
-    rows: list[dict[str, object]], initiatives: Sequence[Initiative], portfolio: Portfolio
+def cited_markdown(
+    rows: Sequence[Mapping[str, Any]], columns: Sequence[str], portfolio: Portfolio
 ) -> str:
-    """The Markdown table, its ``sources`` cells footnote marks, the footnotes after it."""
+    """The Markdown table of ``rows``, its ``sources`` cells (ids joined by "; ") as
+    numbered footnote marks, and the footnotes after it."""
     from vzwatch.formats.citations import Footnotes
 
     notes = Footnotes(portfolio)
-    columns = tabular.INITIATIVE_COLUMNS
     titles = [tabular.markdown_cell(column.replace("_", " ").capitalize()) for column in columns]
     cells = [
         [
-            notes.refs(item.sources)
+            notes.refs(str(row.get(column) or "").split("; "))
             if column == "sources"
             else tabular.markdown_cell(row.get(column))
             for column in columns
         ]
-        for row, item in zip(rows, initiatives, strict=True)
+        for row in rows
     ]
     lines = tabular.markdown_table(titles, cells)
     if notes.numbers:
