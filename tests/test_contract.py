@@ -27,6 +27,17 @@ ELECTION = {
     "source": "Japan Wire, citing Kyodo News",
     "progress_log": [],
     "history": [],
+    "sources": ["japan-wire"],
+}
+# `show --json` adds the ledger (README, "The commitment ledger").
+SHOWN = ELECTION | {
+    "announced": {
+        "timeline": {"text": "Q1 2025", "start": "Q1-2025", "end": "Q1-2025", "ongoing": False},
+        "date": None,
+        "sources": ["japan-wire"],
+    },
+    "revisions": [],
+    "slip_quarters": 0,
 }
 
 
@@ -37,7 +48,7 @@ def _json(run: RunCli, *args: str) -> object:
 
 
 def test_show_json_is_the_documented_object(run: RunCli) -> None:
-    assert _json(run, "show", "election", "--json") == ELECTION
+    assert _json(run, "show", "election", "--json") == SHOWN
 
 
 def test_write_commands_print_exactly_what_show_prints(run: RunCli) -> None:
@@ -80,6 +91,7 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
         "tags",
         "source",
         "pillar_name",
+        "sources",
     ]
     assert rows == [
         {
@@ -97,6 +109,7 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
             "tags": "elections",
             "source": "Japan Wire, citing Kyodo News",
             "pillar_name": "Election Monitoring",
+            "sources": "japan-wire",
         }
     ]
     assert split_texts(rows[0]["partners"]) == [

@@ -55,7 +55,10 @@ def test_export_then_import_into_another_store_keeps_everything(
     other = tmp_path / "other.toml"
     imported = varied("import", str(exported), "--file", str(other))
     assert imported.exit_code == ExitCode.OK, imported.stderr
-    assert imported.stderr == ""
+    if fmt == "markdown":  # cited sources need the [[sources]] table, which a table lacks
+        assert "ignored column Sources" in imported.stderr
+    else:
+        assert imported.stderr == ""
     assert _kept(varied, other) == _kept(varied, store)
     again = varied("import", str(exported), "--file", str(other))
     assert again.stdout.endswith("Imported: 0 added, 0 updated, 4 unchanged.\n")

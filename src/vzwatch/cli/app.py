@@ -116,6 +116,14 @@ EntryTodayOption = Annotated[
         "--today", metavar="DATE", help="Date the entries this writes (default: today; not later)."
     ),
 ]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        metavar="ID",
+        help="A [[sources]] id or unambiguous prefix citing this (repeatable).",
+    ),
+]
 QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."
 
 
@@ -184,7 +192,7 @@ def emit_stored(location: StoreLocation, initiative: Initiative) -> None:
     from vzwatch.operations import reading
 
     fields = reading.open_snapshot(location).fields
-    emit_json(contract.initiative_to_dict(initiative, fields))
+    emit_json(contract.initiative_ledger_dict(initiative, fields))
 
 
 def emit_json(value: Any) -> None:

@@ -19,6 +19,7 @@ from vzwatch.cli.app import (
     JsonFlag,
     OutputFormat,
     QuarterHelp,
+    SourceOption,
     StoreOption,
     TodayOption,
     app,
@@ -109,7 +110,7 @@ def show_command(
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Show one initiative in full, with its progress log.
+    """Show one initiative in full, with its ledger: announced, revisions, progress, sources.
 
     \b
     Example:
@@ -132,7 +133,9 @@ def show_command(
     emit(
         fmt,
         replace(
-            listed, json=lambda: contract.initiative_to_dict(initiative, portfolio), table=detail
+            listed,
+            json=lambda: contract.initiative_ledger_dict(initiative, portfolio),
+            table=detail,
         ),
     )
 
@@ -158,6 +161,7 @@ def add_command(
     ident: Annotated[
         str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
     ] = None,
+    source: SourceOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -167,7 +171,7 @@ def add_command(
     Example:
       vzwatch add "Regional Mediation Summit" --timeline "Q2 2025" \\
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
-        --partner "Lima Group" --tag summit
+        --partner "Lima Group" --tag summit --source japan-wire
     """
     from vzwatch.operations import writing
 
@@ -183,6 +187,7 @@ def add_command(
         tags=tag or (),
         status=status,
         ident=ident,
+        sources=source or (),
     )
     if json_output:
         emit_stored(location, initiative)

@@ -13,6 +13,7 @@ import typer
 from vzwatch.cli.app import (
     EntryTodayOption,
     JsonFlag,
+    SourceOption,
     StoreOption,
     app,
     emit_json,
@@ -50,6 +51,7 @@ def progress_command(
     keep_status: Annotated[
         bool, typer.Option("--keep-status", help="Do not mark the initiative done at 100%.")
     ] = False,
+    source: SourceOption = None,
     today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
@@ -60,7 +62,7 @@ def progress_command(
 
     \b
     Example:
-      vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31
+      vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31 --source kyodo
     """
     from vzwatch.domain import userinput
     from vzwatch.operations import writing
@@ -74,6 +76,7 @@ def progress_command(
         on=userinput.date(on, "--date") if on is not None else None,
         note=note,
         keep_status=keep_status,
+        sources=source or (),
     )
     initiative = recorded.initiative
     if initiative.status == "done" and initiative.progress < 100:
@@ -122,18 +125,26 @@ def edit_command(
         str | None,
         typer.Option("--status", "-s", help="planned, active, done, paused or cancelled."),
     ] = None,
+    source: SourceOption = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", "-d", metavar="DATE", help="Day of the change (default: today)."),
+    ] = None,
     today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
 ) -> None:
     """Change an initiative in place; its id, comments and other keys stay.
 
-    A status change is also logged, dated today, for `vzwatch report --since`.
+    A change of timeline, objective or status is also logged (a revision, dated
+    --date or today, citing --source), for `vzwatch slips`, `show` and `report`.
 
     \b
-    Example:
+    Examples:
       vzwatch edit election --status active --add-partner "European Union" --remove-tag elections
+      vzwatch edit forums --timeline "Q2 2025" --source kyodo --date 2025-03-03
     """
+    from vzwatch.domain import userinput
     from vzwatch.operations import writing
 
     request = writing.InitiativeEdit(
@@ -146,6 +157,8 @@ def edit_command(
         add_tags=add_tag or (),
         remove_tags=remove_tag or (),
         status=status,
+        sources=source or (),
+        on=userinput.date(on, "--date") if on is not None else None,
     )
     location = locate(file)
     edited = writing.edit_initiative(location, initiative_id, request, today=entry_day_from(today))
