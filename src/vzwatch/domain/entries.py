@@ -1,8 +1,9 @@
 """One entry of an initiative's log, named by a short id or by its date (`amend`, `retract`).
 
 An entry id is ``p`` (progress) or ``h`` (status history) and four hex digits
-of a digest of the entry's content: it is the same on every run until the
-entry itself changes, whatever is recorded around it. ``show`` prints it.
+of a digest of what the entry says (its date, percent and note, or field,
+from and to): it is the same on every run until the entry itself changes,
+whatever is recorded around it. ``show`` prints it.
 
 Pure: records in, records out.
 """
@@ -24,7 +25,9 @@ _ENTRY_ID = re.compile(r"[ph][0-9a-f]{4}", re.ASCII)
 def entry_id(entry: LogEntry) -> str:
     """``p3fa2``: the kind's letter and four hex digits of the entry's content."""
     kind = "p" if isinstance(entry, ProgressEntry) else "h"
-    content = "\x1f".join([kind, entry.initiative, entry.on.isoformat(), *map(str, entry[2:])])
+    # What the entry says (percent and note; field, from and to), not the sources it cites.
+    own = entry[2:4] if isinstance(entry, ProgressEntry) else entry[2:5]
+    content = "\x1f".join([kind, entry.initiative, entry.on.isoformat(), *map(str, own)])
     return kind + hashlib.blake2s(content.encode("utf-8"), digest_size=2).hexdigest()
 
 
