@@ -71,7 +71,7 @@ As of 2025-03-31, by pillar; changes since 2025-01-01.
 | 2025-03-20 | Humanitarian Aid Programs | status active → paused |  |
 """.format(
     election="| Election Oversight Missions | Q1-2025 | planned | 40% | 99% "
-    "| behind by 59 points | Q2-2025 (late) |",
+    "| behind by 59 points, blocked by international-dialogue-forums | Q2-2025 (late) |",
     dialogue="| International Dialogue Forums | Q3-2024 – Q4-2024 | planned | 80% | 100% "
     "| overdue | Q1-2025 (late) |",
 )
@@ -142,6 +142,9 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "forecast_late": True,
         "finished": None,
         "due": True,
+        "owner": "MOFA Election Assistance Desk",
+        "blocked_by": "international-dialogue-forums",
+        "stale": False,
     }
     assert report["changes"][1] == {
         "date": "2025-02-20",

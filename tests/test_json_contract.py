@@ -26,6 +26,10 @@ ELECTION_MISSIONS = {
     "source": "Japan Wire, citing Kyodo News",
     "progress_log": [],
     "history": [],
+    "owner": "MOFA Election Assistance Desk",
+    "depends_on": ["international-dialogue-forums"],
+    "review_every": None,
+    "blocked_by": ["international-dialogue-forums"],
 }
 
 

@@ -72,6 +72,8 @@ COMMAND_MODULES = {
     "timeline": "chart",
     "import": "transfer",
     "export": "transfer",
+    "deps": "watch",
+    "stale": "watch",
 }
 
 

@@ -178,6 +178,7 @@ def initiatives_output(
     title: str | None = None,
     table_rows: int | None = None,
     snapshot: Snapshot | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
 ) -> Output:
     """The usual views of a list of initiatives (list, due, ...).
 
@@ -199,12 +200,12 @@ def initiatives_output(
         print_initiatives(console, shown, portfolio, title=title, total=len(initiatives))
 
     return Output(
-        json=lambda: contract.initiatives_to_list(initiatives, portfolio),
+        json=lambda: contract.initiatives_to_list(initiatives, portfolio, blocked),
         rows=lambda: [_formats().initiative_row(i, portfolio) for i in initiatives],
         columns=lambda: _formats().INITIATIVE_COLUMNS,
         table=table,
         json_utf8=None
-        if snapshot is None
+        if snapshot is None or blocked
         else lambda: contract.initiatives_utf8(initiatives, snapshot),
     )
 

@@ -18,6 +18,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -47,6 +48,7 @@ def timeline_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     today: TodayOption = None,
     file: StoreOption = None,
@@ -62,6 +64,7 @@ def timeline_command(
     """
     from vzwatch.domain import userinput
     from vzwatch.domain.chart import plan
+    from vzwatch.domain.dependencies import blocked_by
     from vzwatch.domain.queries import select
     from vzwatch.formats import contract
     from vzwatch.operations import reading
@@ -70,13 +73,14 @@ def timeline_command(
     portfolio = reading.open_portfolio(location)
     day = today_from(today)
     filters = make_filters(
-        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
+        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in, owner=owner
     )
     first, last = (
         userinput.quarter(q, day, portfolio.fiscal) if q else None
         for q in (from_quarter, to_quarter)
     )
-    window = plan(select(portfolio, filters), day, first, last)
+    blocked = frozenset(blocked_by(portfolio, day))
+    window = plan(select(portfolio, filters), day, first, last, blocked)
     if svg or html:
         from vzwatch.formats.svg import timeline_html, timeline_svg
         from vzwatch.storage.output import write_output

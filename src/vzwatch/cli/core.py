@@ -31,6 +31,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -51,6 +52,7 @@ def list_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     today: TodayOption = None,
     limit: Annotated[
@@ -60,6 +62,12 @@ def list_command(
         ),
     ] = 100,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
+    blocked: Annotated[
+        bool, typer.Option("--blocked", help="Only those an unfinished dependency blocks.")
+    ] = False,
+    ready: Annotated[
+        bool, typer.Option("--ready", help="Only unfinished ones that nothing blocks.")
+    ] = False,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -77,24 +85,31 @@ def list_command(
     fmt = chosen_format(output_format, json_output)
     snapshot = reading.open_snapshot(locate(file))
     portfolio = snapshot.fields
+    now = today_from(today)
     filters = make_filters(
         portfolio,
-        today_from(today),
+        now,
         status=status,
         pillar=pillar,
         tag=tag,
         partner=partner,
         active_in=active_in,
+        owner=owner,
     )
     rows = None if show_all else limit
-    chosen = snapshot.select(filters)
-    emit(fmt, initiatives_output(chosen, portfolio, table_rows=rows, snapshot=snapshot))
+    found = reading.blocked_in(snapshot, now) if blocked or ready or fmt is OutputFormat.json else None
+    chosen = reading.only_blocked(
+        snapshot.select(filters), found, blocked_only=blocked, ready_only=ready
+    )
+    output = initiatives_output(chosen, portfolio, table_rows=rows, snapshot=snapshot, blocked=found)
+    emit(fmt, output)
 
 
 @app.command("show")
 def show_command(
     initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
     file: StoreOption = None,
+    today: TodayOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -104,12 +119,14 @@ def show_command(
     Example:
       vzwatch show election
     """
+    from vzwatch.domain.dependencies import blocked_by
     from vzwatch.formats import contract
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
     portfolio = reading.open_portfolio(locate(file))
     initiative = portfolio.find(initiative_id)
+    blocked = blocked_by(portfolio, today_from(today))
     listed = initiatives_output([initiative], portfolio)
 
     def detail(console: "Console") -> None:
@@ -120,7 +137,9 @@ def show_command(
     emit(
         fmt,
         replace(
-            listed, json=lambda: contract.initiative_to_dict(initiative, portfolio), table=detail
+            listed,
+            json=lambda: contract.initiative_to_dict(initiative, portfolio, blocked),
+            table=detail,
         ),
     )
 
@@ -146,6 +165,13 @@ def add_command(
     ident: Annotated[
         str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
     ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Who answers for it (default: the portfolio's).")
+    ] = None,
+    depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--depends-on", metavar="ID", help="An initiative it waits for (repeatable)."),
+    ] = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -170,6 +196,8 @@ def add_command(
         tags=tag or (),
         status=status,
         ident=ident,
+        owner=owner,
+        depends_on=depends_on or (),
     )
     if json_output:
         emit_json(contract.initiative_to_dict(initiative))
@@ -191,6 +219,7 @@ def due_command(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything is listed, 0 when not.")
     ] = False,
+    owner: OwnerFilter = None,
     today: TodayOption = None,
     file: StoreOption = None,
     output_format: FormatOption = None,
@@ -202,11 +231,14 @@ def due_command(
     Examples:
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
+      vzwatch due --owner "Election Desk"           # one desk's mail
     """
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
-    result = reading.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
+    result = reading.find_due(
+        locate(file), quarter, today=today_from(today), overdue=overdue, owner=owner
+    )
     found, target = result.initiatives, result.quarter
     if not found and fmt is OutputFormat.table:
         if not quiet:

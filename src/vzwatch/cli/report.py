@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
+from vzwatch.cli.filters import OwnerFilter
+
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
@@ -29,6 +31,7 @@ class GroupBy(StrEnum):
     pillar = "pillar"
     status = "status"
     partner = "partner"
+    owner = "owner"
 
 
 def report_output(report: "Report", table_rows: int | None = None) -> Output:
@@ -71,7 +74,8 @@ def report_command(
         str, typer.Option("--quarter", "-q", metavar="QUARTER", help=QuarterHelp)
     ] = "this",
     by: Annotated[
-        GroupBy, typer.Option("--by", case_sensitive=False, help="pillar, status or partner.")
+        GroupBy,
+        typer.Option("--by", case_sensitive=False, help="pillar, status, partner or owner."),
     ] = GroupBy.pillar,
     since: Annotated[
         str | None,
@@ -81,6 +85,7 @@ def report_command(
             help="List changes from this date or quarter on (default: the quarter's start).",
         ),
     ] = None,
+    owner: OwnerFilter = None,
     today: TodayOption = None,
     limit: Annotated[
         int,
@@ -110,5 +115,5 @@ def report_command(
     now = today_from(today)
     target = userinput.quarter(quarter, now, portfolio.fiscal)
     start = userinput.since(since, now, portfolio.fiscal) if since is not None else None
-    report = build_report(portfolio, today=now, quarter=target, by=by, since=start)
+    report = build_report(portfolio, today=now, quarter=target, by=by, since=start, owner=owner)
     emit(fmt, report_output(report, table_rows=None if show_all else limit))

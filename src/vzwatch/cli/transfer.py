@@ -20,6 +20,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -227,6 +228,7 @@ def export_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     tasks: Annotated[
         bool,
@@ -253,7 +255,7 @@ def export_command(
     portfolio = reading.open_portfolio(location)
     day = today_from(today)
     filters = make_filters(
-        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
+        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in, owner=owner
     )
     chosen = select(portfolio, filters)
     if tasks and output_format is not ExportFormat.ics:

@@ -108,6 +108,21 @@ def edit_command(
         str | None,
         typer.Option("--status", "-s", help="planned, active, done, paused or cancelled."),
     ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Who answers for it ('' removes it).")
+    ] = None,
+    depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--depends-on", metavar="ID", help="Wait for this initiative (repeatable)."),
+    ] = None,
+    remove_depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--remove-depends-on", metavar="ID", help="Stop waiting for it (repeatable)."),
+    ] = None,
+    review_every: Annotated[
+        str | None,
+        typer.Option("--review-every", help="'30 days', 'monthly', 'quarterly'… ('' removes it)."),
+    ] = None,
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
@@ -132,6 +147,10 @@ def edit_command(
         add_tags=add_tag or (),
         remove_tags=remove_tag or (),
         status=status,
+        owner=owner,
+        add_depends_on=depends_on or (),
+        remove_depends_on=remove_depends_on or (),
+        review_every=review_every,
     )
     edited = writing.edit_initiative(locate(file), initiative_id, request, today=today_from(today))
     if json_output:

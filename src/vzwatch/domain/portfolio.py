@@ -201,6 +201,8 @@ def check_document(
         source=head.source,
         partners=head.partners,
         fiscal=head.fiscal,
+        owner=head.owner,
+        review_every=head.review_every,
     )
     return portfolio, problems
 
@@ -293,6 +295,9 @@ def initiative_record(
     tags: Sequence[str],
     status: str,
     source: str | None = None,
+    owner: str | None = None,
+    depends_on: Sequence[str] = (),
+    review_every: str | None = None,
 ) -> dict[str, Any]:
     """The TOML table of a new initiative, keys in the order people read them."""
     values = {
@@ -305,6 +310,9 @@ def initiative_record(
         "tags": tags,
         "status": status,
         "source": source,
+        "owner": owner,
+        "depends_on": depends_on,
+        "review_every": review_every,
     }
     return toml_table(INITIATIVE, values)
 

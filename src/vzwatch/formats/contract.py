@@ -8,7 +8,7 @@ fast path that scripts and cron jobs use.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -63,20 +63,29 @@ _AFTER = tuple((key, _GETTERS[key]) for key in _KEYS[_KEYS.index("pillar_name") 
 
 
 def initiative_to_dict(
-    initiative: Initiative, portfolio: Portfolio | None = None
+    initiative: Initiative,
+    portfolio: Portfolio | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """The documented JSON object for one initiative."""
+    """The documented JSON object for one initiative.
+
+    ``blocked_by`` lists the dependencies that block it (``blocked``: what
+    ``dependencies.blocked_by`` found; None when nothing in the store depends on anything).
+    """
     document = {key: get(initiative) for key, get in _BEFORE}
     document["pillar_name"] = _pillar_name(initiative, portfolio)
     for key, get in _AFTER:
         document[key] = get(initiative)
+    document["blocked_by"] = list(blocked.get(initiative.id, ())) if blocked else []
     return document
 
 
 def initiatives_to_list(
-    initiatives: Iterable[Initiative], portfolio: Portfolio | None = None
+    initiatives: Iterable[Initiative],
+    portfolio: Portfolio | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    return [initiative_to_dict(initiative, portfolio) for initiative in initiatives]
+    return [initiative_to_dict(initiative, portfolio, blocked) for initiative in initiatives]
 
 
 def dumps(value: Any, *, ascii_only: bool = False) -> str:
@@ -148,6 +157,7 @@ def timeline_to_dict(window: Plan) -> dict[str, Any]:
                 "end": str(window.quarters[bar.end - 1]),
                 "continues_before": bar.open_left,
                 "continues_after": bar.open_right,
+                "blocked": bar.initiative.id in window.blocked,
             }
             for bar in window.bars
         ],

@@ -31,6 +31,9 @@ REPORT_COLUMNS = (
     "finished",
     "due",
     "last_update",
+    "owner",
+    "blocked_by",
+    "stale",
 )
 
 
@@ -70,6 +73,9 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         "forecast_late": item.forecast_late,
         "finished": _iso(item.finished),
         "due": item.due,
+        "owner": item.owner or None,
+        "blocked_by": item.blocked_by,
+        "stale": item.stale,
     }
 
 
@@ -135,6 +141,9 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     "finished": _iso(item.finished),
                     "due": item.due,
                     "last_update": _iso(item.last_update),
+                    "owner": item.owner,
+                    "blocked_by": item.blocked_by or "",
+                    "stale": item.stale,
                 }
             )
     return rows

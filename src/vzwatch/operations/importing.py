@@ -151,6 +151,9 @@ def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Chang
         tags=wanted.get("tags") or (),
         status=wanted.get("status") or "planned",
         source=wanted.get("source"),
+        owner=wanted.get("owner"),
+        depends_on=wanted.get("depends_on") or (),
+        review_every=wanted.get("review_every"),
     )
     return Change(
         action="add",
