@@ -73,7 +73,7 @@ As of 2025-03-31, by pillar; changes since 2025-01-01.
     election="| Election Oversight Missions | Q1-2025 | planned | 40% | 99% "
     "| behind by 59 points, blocked by international-dialogue-forums | Q2-2025 (late) |",
     dialogue="| International Dialogue Forums | Q3-2024 – Q4-2024 | planned | 80% | 100% "
-    "| overdue | Q1-2025 (late) |",
+    "| overdue, stale | Q1-2025 (late) |",
 )
 
 

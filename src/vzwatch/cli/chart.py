@@ -73,7 +73,14 @@ def timeline_command(
     portfolio = reading.open_portfolio(location)
     day = today_from(today)
     filters = make_filters(
-        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in, owner=owner
+        portfolio,
+        day,
+        status=status,
+        pillar=pillar,
+        tag=tag,
+        partner=partner,
+        active_in=active_in,
+        owner=owner,
     )
     first, last = (
         userinput.quarter(q, day, portfolio.fiscal) if q else None

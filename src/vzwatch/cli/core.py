@@ -97,11 +97,15 @@ def list_command(
         owner=owner,
     )
     rows = None if show_all else limit
-    found = reading.blocked_in(snapshot, now) if blocked or ready or fmt is OutputFormat.json else None
+    found = (
+        reading.blocked_in(snapshot, now) if blocked or ready or fmt is OutputFormat.json else None
+    )
     chosen = reading.only_blocked(
         snapshot.select(filters), found, blocked_only=blocked, ready_only=ready
     )
-    output = initiatives_output(chosen, portfolio, table_rows=rows, snapshot=snapshot, blocked=found)
+    output = initiatives_output(
+        chosen, portfolio, table_rows=rows, snapshot=snapshot, blocked=found
+    )
     emit(fmt, output)
 
 

@@ -6,8 +6,6 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch.cli.filters import OwnerFilter
-
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
@@ -21,6 +19,7 @@ from vzwatch.cli.app import (
     locate,
     today_from,
 )
+from vzwatch.cli.filters import OwnerFilter
 
 if TYPE_CHECKING:
     from vzwatch.domain.report import Report

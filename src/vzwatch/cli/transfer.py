@@ -255,7 +255,14 @@ def export_command(
     portfolio = reading.open_portfolio(location)
     day = today_from(today)
     filters = make_filters(
-        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in, owner=owner
+        portfolio,
+        day,
+        status=status,
+        pillar=pillar,
+        tag=tag,
+        partner=partner,
+        active_in=active_in,
+        owner=owner,
     )
     chosen = select(portfolio, filters)
     if tasks and output_format is not ExportFormat.ics:

@@ -45,23 +45,23 @@ _COUNTED = re.compile(
 
 
 class Cadence(NamedTuple):
-    """How often an initiative should be updated: ``count`` ``unit`` (days, weeks, months…)."""
+    """How often an initiative should be updated: every ``number`` ``unit`` (days, weeks…)."""
 
-    count: int
+    number: int
     unit: str
 
     def __str__(self) -> str:
-        return f"{self.count} {self.unit if self.count != 1 else self.unit[:-1]}"
+        return f"{self.number} {self.unit if self.number != 1 else self.unit[:-1]}"
 
     def after(self, day: date) -> date:
         """The day one cadence after ``day`` (a month after 31 January is 28 or 29 February)."""
         if self.unit == "days":
-            return day + timedelta(days=self.count)
+            return day + timedelta(days=self.number)
         if self.unit == "weeks":
-            return day + timedelta(weeks=self.count)
+            return day + timedelta(weeks=self.number)
         from dateutil.relativedelta import relativedelta  # ~30 ms: only for month-based cadences
 
-        months = self.count * {"months": 1, "quarters": 3, "years": 12}[self.unit]
+        months = self.number * {"months": 1, "quarters": 3, "years": 12}[self.unit]
         later: date = day + relativedelta(months=months)
         return later
 
@@ -125,7 +125,11 @@ def staleness(
     owner = owner_of(initiative, portfolio)
     if since is None:
         return Stale(initiative, None, None, None, None, owner)
-    due = since + timedelta(days=days) if days is not None else cadence_of(initiative, portfolio).after(since)
+    due = (
+        since + timedelta(days=days)
+        if days is not None
+        else cadence_of(initiative, portfolio).after(since)
+    )
     if today <= due:
         return None
     return Stale(initiative, updated, since, (today - since).days, due, owner)

@@ -17,8 +17,8 @@ Critical chain
     Chains follow ``depends_on`` through unfinished initiatives with a known
     start and end. Each is scheduled after the one it waits for: it starts in
     its own first quarter or the quarter after its dependency's finish,
-    whichever is later, lasts as many quarters as its timeline, and an
-    overdue one finishes no earlier than today's quarter. The critical chain
+    whichever is later, lasts as many quarters as its timeline, and (being
+    unfinished) finishes no earlier than today's quarter. The critical chain
     is the one that finishes last (of two, the longer); its slack is the
     portfolio's latest end quarter minus that finish, in quarters (negative:
     it overruns the portfolio).
@@ -131,9 +131,7 @@ class Link(NamedTuple):
     repeated: bool  # shown higher up already (a cycle, or a shared dependency): not expanded
 
 
-def tree(
-    portfolio: Portfolio, root: Initiative, edges: Mapping[str, Iterable[str]]
-) -> list[Link]:
+def tree(portfolio: Portfolio, root: Initiative, edges: Mapping[str, Iterable[str]]) -> list[Link]:
     """``root`` and what ``edges`` lead to from it, depth first, each expanded once."""
     ids = portfolio.ids
     seen: set[str] = set()
@@ -162,13 +160,40 @@ def goals(portfolio: Portfolio) -> list[Initiative]:
     (and, for a cycle nobody outside waits for, its smallest id)."""
     waiting = dependents(portfolio)
     tops = [i for i in portfolio.initiatives if i.depends_on and i.id not in waiting]
-    covered = {link.initiative.id for top in tops for link in tree(portfolio, top, waits_for(portfolio))}
+    covered = {
+        link.initiative.id for top in tops for link in tree(portfolio, top, waits_for(portfolio))
+    }
     for ring in cycles(portfolio):
         if ring[0] not in covered:
             top = portfolio.find(ring[0])
             tops.append(top)
-            covered.update(link.initiative.id for link in tree(portfolio, top, waits_for(portfolio)))
+            covered.update(
+                link.initiative.id for link in tree(portfolio, top, waits_for(portfolio))
+            )
     return tops
+
+
+def _postorder(items: Mapping[str, Initiative]) -> list[str]:
+    """The ids of ``items``, each after the ones it depends on (a cycle is cut where it
+    closes); iterative, so a chain of any length fits."""
+    order: list[str] = []
+    state: dict[str, int] = {}  # 1: on the path, 2: placed
+    for root in items:
+        if root in state:
+            continue
+        state[root] = 1
+        stack = [(root, iter(items[root].depends_on))]
+        while stack:
+            ident, steps = stack[-1]
+            step = next(steps, None)
+            if step is None:
+                stack.pop()
+                state[ident] = 2
+                order.append(ident)
+            elif step in items and step not in state:
+                state[step] = 1
+                stack.append((step, iter(items[step].depends_on)))
+    return order
 
 
 class Scheduled(NamedTuple):
@@ -195,37 +220,23 @@ def critical_chain(portfolio: Portfolio, today: date) -> Chain:
         for i in portfolio.initiatives
         if _unfinished(i) and i.timeline.start is not None and i.timeline.end is not None
     }
+    # Per id: (finish, length, ids, (start, finish) per id) of its latest-finishing chain.
     best: dict[str, tuple[int, int, tuple[str, ...], tuple[tuple[int, int], ...]]] = {}
-    busy: set[str] = set()
-
-    def schedule(ident: str) -> tuple[int, int, tuple[str, ...], tuple[tuple[int, int], ...]]:
-        """(finish, length, ids, (start, finish) per id) of the latest-finishing chain to ``ident``."""
-        if ident in best:
-            return best[ident]
+    for ident in _postorder(schedulable):
         item = schedulable[ident]
-        busy.add(ident)
         before: tuple[int, int, tuple[str, ...], tuple[tuple[int, int], ...]] = (-1, 0, (), ())
         for dependency in item.depends_on:
-            if dependency in schedulable and dependency not in busy:  # a cycle is cut
-                candidate = schedule(dependency)
-                if candidate[:2] > before[:2]:
-                    before = candidate
-        busy.discard(ident)
-        assert item.timeline.start is not None and item.timeline.end is not None
-        own_start, own_end = item.timeline.start.index, item.timeline.end.index
+            candidate = best.get(dependency)  # absent: not schedulable, or a cycle cut here
+            if candidate is not None and candidate[:2] > before[:2]:
+                before = candidate
+        timeline = item.timeline
+        own_start = timeline.start.index if timeline.start else 0
+        own_end = timeline.end.index if timeline.end else own_start
         start = max(own_start, before[0] + 1)
-        finish = start + own_end - own_start
-        if own_end < now or finish < now:
-            finish = max(finish, now)
-        best[ident] = result = (
-            finish,
-            before[1] + 1,
-            (*before[2], ident),
-            (*before[3], (start, finish)),
-        )
-        return result
+        finish = max(start + own_end - own_start, now)
+        best[ident] = (finish, before[1] + 1, (*before[2], ident), (*before[3], (start, finish)))
 
-    chains = [schedule(ident) for ident in schedulable]
+    chains = list(best.values())
     if not chains:
         return Chain((), latest, None)
     finish, _, idents, spans = max(chains, key=lambda c: (c[0], c[1]))

@@ -78,7 +78,12 @@ def chosen(
     owner = filters.owner.casefold() if filters.owner is not None else None
     default_owner = filters.default_owner
     if not (
-        statuses or tags or partner or pillar is not None or active_in is not None or owner is not None
+        statuses
+        or tags
+        or partner
+        or pillar is not None
+        or active_in is not None
+        or owner is not None
     ):
         order = [_order(item) for item in facts]
         return sorted(range(len(facts)), key=order.__getitem__)

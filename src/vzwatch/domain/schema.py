@@ -1089,7 +1089,9 @@ def _checked_reader(spec: Field) -> Reader:
     if check is None:
         return read
 
-    def read_checked(raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]) -> None:
+    def read_checked(
+        raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+    ) -> None:
         read(raw, fiscal, values)
         check(values[attr])
 

@@ -114,19 +114,22 @@ def chain_lines(chain: Chain) -> list[str]:
     if chain.slack is None or chain.latest_end is None:
         slack = "no slack to measure"
     elif chain.slack >= 0:
-        slack = f"slack {_quarters(chain.slack)} before the portfolio's latest end, {chain.latest_end}"
+        slack = (
+            f"slack {_quarters(chain.slack)} before the portfolio's latest end, {chain.latest_end}"
+        )
     else:
         slack = (
             f"slack {chain.slack}: {_quarters(-chain.slack)} past the portfolio's latest end, "
             f"{chain.latest_end}"
         )
     count = len(chain.steps)
-    lines = [
-        f"Critical chain: {count} initiative{'s' if count != 1 else ''}, finishing {finish}; {slack}"
-    ]
+    plural = "s" if count != 1 else ""
+    lines = [f"Critical chain: {count} initiative{plural}, finishing {finish}; {slack}"]
     for number, step in enumerate(chain.steps, start=1):
         item = step.initiative
-        scheduled = str(step.start) if step.start == step.finish else f"{step.start} – {step.finish}"
+        scheduled = (
+            str(step.start) if step.start == step.finish else f"{step.start} – {step.finish}"
+        )
         lines.append(
             f"  {number}. {item.id}  {visible(item.title)}  planned {item.timeline.label}, "
             f"can run {scheduled}"
@@ -170,7 +173,9 @@ def stale_lines(found: Sequence[Stale], portfolio: Portfolio) -> list[str]:
     lines = []
     for row in (header, *rows):
         days, *middle, last = row
-        cells = [days.rjust(widths[0])] + [c.ljust(w) for c, w in zip(middle, widths[1:], strict=True)]
+        cells = [days.rjust(widths[0])] + [
+            c.ljust(w) for c, w in zip(middle, widths[1:], strict=True)
+        ]
         lines.append("  ".join([*cells, last]).rstrip())
     count = len(found)
     lines.append(f"{count} stale initiative{'s' if count != 1 else ''}")

@@ -8,9 +8,9 @@ need none of the writing machinery.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
-from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from vzwatch.domain import userinput
@@ -148,5 +148,10 @@ def only_blocked(
         item
         for item in initiatives
         if (blocked_only and item.id in found)
-        or (ready_only and item.id not in found and item.status not in FINISHED_STATUSES and item.progress < 100)
+        or (
+            ready_only
+            and item.id not in found
+            and item.status not in FINISHED_STATUSES
+            and item.progress < 100
+        )
     ]
