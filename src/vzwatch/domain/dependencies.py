@@ -55,7 +55,8 @@ def unknown_dependencies(
 def cycles(portfolio: Portfolio) -> list[tuple[str, ...]]:
     """Each dependency cycle once, as the ids around it starting at its smallest id
     (``("a", "b", "a")``: a waits for b, which waits for a)."""
-    graph = {i.id: [d for d in i.depends_on if d in portfolio.ids] for i in portfolio.initiatives}
+    ids = portfolio.ids
+    graph = {i.id: [d for d in i.depends_on if d in ids] for i in portfolio.initiatives}
     found: dict[frozenset[str], tuple[str, ...]] = {}
     state: dict[str, int] = {}  # 1: on the current path, 2: done
     for root in graph:
@@ -107,12 +108,13 @@ def blocks(dependency: Initiative, item: Initiative, today: date) -> bool:
 def blocked_by(portfolio: Portfolio, today: date) -> dict[str, tuple[str, ...]]:
     """For each blocked initiative, the dependencies that block it (as it lists them)."""
     found: dict[str, tuple[str, ...]] = {}
-    ids = portfolio.ids
     for item in portfolio.initiatives:
         if not item.depends_on:
             continue
         blocking = tuple(
-            d for d in item.depends_on if d in ids and blocks(portfolio.find(d), item, today)
+            d
+            for d in item.depends_on
+            if (dependency := portfolio.get(d)) is not None and blocks(dependency, item, today)
         )
         if blocking:
             found[item.id] = blocking

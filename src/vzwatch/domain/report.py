@@ -268,12 +268,10 @@ def lagging_dependency(initiative: Initiative, portfolio: Portfolio, today: date
     """The first dependency of an unfinished initiative that is behind or overdue."""
     if initiative.finished or initiative.progress >= 100:
         return None
-    ids = portfolio.ids
     for dependency in initiative.depends_on:
-        if dependency in ids:
-            health = schedule_health(portfolio.find(dependency), today)
-            if health in ("behind", "overdue"):
-                return dependency
+        found = portfolio.get(dependency)
+        if found is not None and schedule_health(found, today) in ("behind", "overdue"):
+            return dependency
     return None
 
 

@@ -143,6 +143,10 @@ class Portfolio:
     def ids(self) -> frozenset[str]:
         return frozenset(self._by_id)
 
+    def get(self, ident: str) -> Initiative | None:
+        """The initiative with exactly this id, if there is one."""
+        return self._by_id.get(ident)
+
     def pillar_name(self, pillar_id: str | None) -> str:
         for pillar in self.pillars:
             if pillar.id == pillar_id:
