@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 import pytest
 
@@ -39,10 +40,10 @@ def test_month_based_cadences_follow_the_calendar() -> None:
     assert Cadence(30, "days").after(date(2025, 1, 31)) == date(2025, 3, 2)
 
 
-def initiative(timeline: str = "Q1 2025", **fields: object) -> Initiative:
+def initiative(timeline: str = "Q1 2025", **fields: Any) -> Initiative:
     return Initiative(
         id="x", title="X", timeline=parse_timeline(timeline), timeline_text=timeline, **fields
-    )  # type: ignore[arg-type]
+    )
 
 
 PORTFOLIO = Portfolio(initiatives=(), owner="Desk")
