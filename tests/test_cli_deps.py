@@ -167,3 +167,11 @@ def test_a_dependency_that_is_not_an_id_is_a_store_error(run: RunCli, store: Pat
     result = run("list")
     assert result.exit_code == ExitCode.STORE
     assert "'Not An Id' is not an initiative id" in result.stderr
+
+
+def test_list_json_through_the_cache_carries_blocked_by(run: RunCli, cache_home: Path) -> None:
+    fresh = json.loads(run("export", "--format", "json", *AS_OF).stdout)
+    for _ in range(3):  # a miss, then views remembered by the cache
+        assert json.loads(run("list", "--json", *AS_OF).stdout) == fresh
+    early = json.loads(run("list", "--json", "--today", "2024-07-01").stdout)
+    assert [i["blocked_by"] for i in early] == [[], [], []]

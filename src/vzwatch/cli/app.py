@@ -205,8 +205,8 @@ def initiatives_output(
         columns=lambda: _formats().INITIATIVE_COLUMNS,
         table=table,
         json_utf8=None
-        if snapshot is None or blocked
-        else lambda: contract.initiatives_utf8(initiatives, snapshot),
+        if snapshot is None
+        else lambda: contract.initiatives_utf8(initiatives, snapshot, blocked),
     )
 
 

@@ -109,9 +109,13 @@ def array_text(elements: Iterable[str]) -> str:
     return f"[\n  {body}\n]" if body else "[]"
 
 
-def initiative_json(initiative: Initiative, portfolio: Portfolio | None = None) -> str:
+def initiative_json(
+    initiative: Initiative,
+    portfolio: Portfolio | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """One initiative as an element of a UTF-8 JSON array (what ``dumps`` writes for it)."""
-    return escape_json_text(_ENCODE(initiative_to_dict(initiative, portfolio)))
+    return escape_json_text(_ENCODE(initiative_to_dict(initiative, portfolio, blocked)))
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -126,12 +130,21 @@ def _view_name() -> str:
     return f"json-element:{st.st_size}:{st.st_mtime_ns}"
 
 
-def initiatives_utf8(initiatives: Sequence[Initiative], snapshot: Remembered) -> bytes:
+def initiatives_utf8(
+    initiatives: Sequence[Initiative],
+    snapshot: Remembered,
+    blocked: Mapping[str, Sequence[str]] | None = None,
+) -> bytes:
     """The JSON array of ``initiatives`` in UTF-8 (as ``array_text`` writes it), its
-    elements remembered by the cache."""
+    elements remembered by the cache; those ``blocked`` names are made afresh (their
+    ``blocked_by`` depends on other records and on today)."""
     portfolio = snapshot.fields
     render = partial(initiative_json, portfolio=portfolio)
     elements = snapshot.rendered(_view_name(), initiatives, render)
+    if blocked:
+        for at, item in enumerate(initiatives):
+            if item.id in blocked:
+                elements[at] = initiative_json(item, portfolio, blocked).encode()
     return b"[\n  " + b",\n  ".join(elements) + b"\n]" if elements else b"[]"
 
 
