@@ -13,7 +13,7 @@ def test_stale_lists_oldest_first_with_days_and_owner(run: RunCli) -> None:
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout.splitlines() == [
         "Days  Last update  Owner                                  Review every  Initiative",
-        "   —  never        MOFA Humanitarian Assistance Division  monthly       "
+        "   -  never        MOFA Humanitarian Assistance Division  monthly       "
         "humanitarian-aid-programs  Humanitarian Aid Programs",
         " 364  never        MOFA Latin America Bureau              quarterly     "
         "international-dialogue-forums  International Dialogue Forums",

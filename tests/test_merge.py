@@ -1115,3 +1115,20 @@ def test_any_layout_their_side_unchanged_returns_ours_and_ours_unchanged_gives_t
     records, entries = parsed(result.text)
     assert canonical(records) == canonical(theirs[0])
     assert entries == Counter(entry_key(e) for e in theirs[1])
+
+
+def test_owners_dependencies_and_cadences_merge_field_by_field() -> None:
+    ours = edit(BASE, ELECTION, owner="Desk A", review_every="monthly")
+    theirs = edit(BASE, ELECTION, depends_on=[FORUMS, AID])
+    result = merge_stores(BASE, ours, theirs)
+    assert result.clean
+    merged = initiatives(result.text)[ELECTION]
+    assert (merged["owner"], merged["review_every"], merged["depends_on"]) == (
+        "Desk A",
+        "monthly",
+        [FORUMS, AID],
+    )
+    clash = merge_stores(
+        BASE, edit(BASE, ELECTION, owner="Desk A"), edit(BASE, ELECTION, owner="B")
+    )
+    assert not clash.clean

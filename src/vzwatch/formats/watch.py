@@ -160,9 +160,9 @@ def stale_lines(found: Sequence[Stale], portfolio: Portfolio) -> list[str]:
     """`stale`: days quiet, last update, owner, id and title, aligned; oldest first."""
     rows = [
         (
-            "—" if item.days is None else str(item.days),
+            "-" if item.days is None else str(item.days),  # ASCII: aligned on any terminal
             item.last_update.isoformat() if item.last_update else "never",
-            visible(item.owner) or "—",
+            visible(item.owner) or "-",
             visible(cadence_text(item.initiative, portfolio)),
             f"{item.initiative.id}  {visible(item.initiative.title)}",
         )
