@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from vzwatch.domain.chart import Cell, Grid, Plan, fit, grid
+from vzwatch.domain.chart import Cell, Chart, Grid, fit, grid
 from vzwatch.domain.text import visible
 from vzwatch.render.tables import STATUS_STYLES
 
@@ -49,7 +49,7 @@ def is_unicode_console(console: Console) -> bool:
     return console.encoding.lower().replace("_", "-").startswith("utf")
 
 
-def print_timeline(console: Console, window: Plan, today: date) -> None:
+def print_chart(console: Console, window: Chart, today: date) -> None:
     """Draw ``window`` to fit ``console.width``."""
     unicode = is_unicode_console(console)
     glyphs = UNICODE_GLYPHS if unicode else ASCII_GLYPHS
@@ -92,7 +92,7 @@ def _header(chart: Grid, today: date, unicode: bool) -> list[Text]:
     return lines
 
 
-def _legend(window: Plan, today: date, glyphs: dict[Cell, str], unicode: bool) -> list[Text]:
+def _legend(window: Chart, today: date, glyphs: dict[Cell, str], unicode: bool) -> list[Text]:
     parts = [
         f"{glyphs[Cell.DONE]} done",
         f"{glyphs[Cell.TODO]} to do",
