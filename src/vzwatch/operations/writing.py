@@ -539,13 +539,15 @@ def _edited_dependencies(
     """``depends_on`` after the edit: each added id must exist and close no cycle."""
     from vzwatch.domain.dependencies import cycles
 
-    removing = [userinput.text(d, "dependency").strip().lower() for d in request.remove_depends_on]
-    missing = [d for d in removing if d not in initiative.depends_on]
-    if missing:
-        listed = ", ".join(initiative.depends_on) or "none"
-        raise UsageError(
-            f"'{initiative.id}' does not depend on '{visible(missing[0])}' (depends on: {listed})"
-        )
+    removing = set()
+    for wanted in request.remove_depends_on:
+        try:  # an id or a prefix of one of its own dependencies
+            removing.add(find_id(initiative.depends_on, userinput.text(wanted, "dependency")))
+        except NotFoundError:
+            listed = ", ".join(initiative.depends_on) or "none"
+            raise UsageError(
+                f"'{initiative.id}' does not depend on '{visible(wanted)}' (depends on: {listed})"
+            ) from None
     kept = [d for d in initiative.depends_on if d not in removing]
     for wanted in request.add_depends_on:
         dependency = portfolio.find(userinput.text(wanted, "dependency")).id
