@@ -165,7 +165,7 @@ def add_command(
     ] = None,
     status: Annotated[
         str, typer.Option("--status", "-s", help="planned, active, done, paused or cancelled.")
-    ] = "planned",
+    ] = "planned",  # Status.PLANNED, spelled out: command modules import no core module
     ident: Annotated[
         str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
     ] = None,
