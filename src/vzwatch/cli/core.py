@@ -10,7 +10,7 @@ them (see vzwatch.cli).
 
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -27,6 +27,7 @@ from vzwatch.cli.app import (
     emit_json,
     initiatives_output,
     locate,
+    locate_all,
     today_from,
 )
 from vzwatch.cli.filters import (
@@ -80,31 +81,30 @@ def list_command(
     Example:
       vzwatch list --status planned --active-in Q1-2025
     """
+    from vzwatch.cli import views
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
-    snapshot = reading.open_snapshot(locate(file))
-    portfolio = snapshot.fields
-    now = today_from(today)
-    filters = make_filters(
-        portfolio,
-        now,
-        status=status,
-        pillar=pillar,
-        tag=tag,
-        partner=partner,
-        active_in=active_in,
-        owner=owner,
-    )
-    rows = None if show_all else limit
-    found = (
-        reading.blocked_in(snapshot, now) if blocked or ready or fmt is OutputFormat.json else None
-    )
+    locations, day, rows = locate_all(file), today_from(today), None if show_all else limit
+    criteria: dict[str, Any] = {
+        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in,
+        "owner": owner,
+    }  # fmt: skip
+    if len(locations) > 1:
+        combined = views.selected(locations, day, **criteria)
+        emit(fmt, views.combined_output(combined, table_rows=rows))
+        return
+    snapshot = reading.open_snapshot(locations[0])
+    wanted = blocked or ready or fmt is OutputFormat.json
+    found = reading.blocked_in(snapshot, day) if wanted else None
     chosen = reading.only_blocked(
-        snapshot.select(filters), found, blocked_only=blocked, ready_only=ready
+        snapshot.select(make_filters(snapshot.fields, day, **criteria)),
+        found,
+        blocked_only=blocked,
+        ready_only=ready,
     )
     output = initiatives_output(
-        chosen, portfolio, table_rows=rows, snapshot=snapshot, blocked=found
+        chosen, snapshot.fields, table_rows=rows, snapshot=snapshot, blocked=found
     )
     emit(fmt, output)
 
@@ -237,19 +237,18 @@ def due_command(
       vzwatch due --overdue --quiet --exit-code     # for cron
       vzwatch due --owner "Election Desk"           # one desk's mail
     """
-    from vzwatch.operations import reading
+    from vzwatch.cli import views
 
     fmt = chosen_format(output_format, json_output)
-    result = reading.find_due(
-        locate(file), quarter, today=today_from(today), overdue=overdue, owner=owner
+    day = today_from(today)
+    found, target, output = views.due_output(
+        locate_all(file), quarter, today=day, overdue=overdue, owner=owner
     )
-    found, target = result.initiatives, result.quarter
     if not found and fmt is OutputFormat.table:
         if not quiet:
             sys.stdout.write(f"Nothing due in {target}.\n")
     elif found or not quiet:
-        heading = f"Due in {target}" + (" or overdue" if overdue else "")
-        emit(fmt, initiatives_output(found, result.portfolio, title=heading))
+        emit(fmt, output)
     if exit_code and found:
         raise typer.Exit(ExitCode.FOUND)
 

@@ -76,6 +76,7 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         "owner": item.owner or None,
         "blocked_by": item.blocked_by,
         "stale": item.stale,
+        **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
     }
 
 
@@ -112,6 +113,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         ],
         "initiatives": [initiative_entry(item, report) for item in report.initiatives],
         "changes": [change_entry(change) for change in report.changes],
+        # Several stores (vzwatch.domain.combined) only: keys added, never a changed shape.
+        **({"notes": list(report.notes)} if report.notes else {}),
     }
 
 
@@ -144,9 +147,15 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     "owner": item.owner,
                     "blocked_by": item.blocked_by or "",
                     "stale": item.stale,
+                    **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
                 }
             )
     return rows
+
+
+def report_columns(report: Report) -> tuple[str, ...]:
+    """The CSV columns: ``portfolio`` last when the report holds several stores."""
+    return (*REPORT_COLUMNS, "portfolio") if report.origin else REPORT_COLUMNS
 
 
 def percent_text(value: int | None) -> str:
@@ -174,14 +183,15 @@ def change_text(change: Change) -> str:
 
 def report_markdown(report: Report) -> str:
     """The report as a Markdown document to paste into a briefing: headings and tables."""
-    quarter = str(report.quarter)
+    quarter = report.quarter_label
     lines = [
-        f"## Progress report: {quarter}",
+        f"## Progress report: {markdown_cell(quarter)}",
         "",
         f"As of {report.today.isoformat()}, by {report.by}; "
         f"changes since {report.since.isoformat()}.",
         "",
     ]
+    lines += [item for note in report.notes for item in (f"Note: {markdown_cell(note)}", "")]
     summary = [_summary_row(markdown_cell(group.label), group) for group in report.groups]
     summary.append(_summary_row("**All**", report.totals))
     lines += markdown_table(

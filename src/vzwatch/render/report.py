@@ -38,7 +38,14 @@ def _table(title: Text | str | None = None) -> Table:
 def _summary(report: Report) -> Table:
     table = _table()
     table.add_column(report.group_heading, overflow="fold")
-    for heading in ("Initiatives", "Mean", "Done", f"Due {report.quarter}", "Overdue", "Behind"):
+    for heading in (
+        "Initiatives",
+        "Mean",
+        "Done",
+        f"Due {report.quarter_label}",
+        "Overdue",
+        "Behind",
+    ):
         table.add_column(heading, justify="right", no_wrap=True)
 
     def numbers(group: ReportGroup) -> list[str]:
@@ -110,7 +117,7 @@ def _changes(report: Report, limit: int | None) -> Table | Text:
 
 def print_report(console: Console, report: Report, limit: int | None = None) -> None:
     """The report; each group's table and the changes cut to ``limit`` rows, with a footer."""
-    heading = Text(f"Progress report: {report.quarter}", style="bold underline")
+    heading = Text(f"Progress report: {report.quarter_label}", style="bold underline")
     subtitle = Text(
         f"As of {report.today.isoformat()}, by {report.by}; "
         f"changes since {report.since.isoformat()}.",
@@ -118,7 +125,7 @@ def print_report(console: Console, report: Report, limit: int | None = None) -> 
     )
     parts: list[Table | Text] = [heading, subtitle, Text(""), _summary(report)]
     if not report.initiatives:
-        parts += [Text(""), Text(f"No initiatives are active in {report.quarter}.")]
+        parts += [Text(""), Text(f"No initiatives are active in {report.quarter_label}.")]
     for group in report.groups:
         parts += [Text(""), _group_table(group, console.width, limit)]
     parts += [Text(""), _changes(report, limit)]
