@@ -105,6 +105,14 @@ TodayOption = Annotated[
     str | None,
     typer.Option("--today", metavar="DATE", help="Pretend today is this date (2025-02-14)."),
 ]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        metavar="ID",
+        help="A [[sources]] id or unambiguous prefix citing this (repeatable).",
+    ),
+]
 QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."
 
 

@@ -19,6 +19,7 @@ from vzwatch.cli.app import (
     JsonFlag,
     OutputFormat,
     QuarterHelp,
+    SourceOption,
     StoreOption,
     TodayOption,
     app,
@@ -117,7 +118,7 @@ def show_command(
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
-    """Show one initiative in full, with its progress log.
+    """Show one initiative in full, with its ledger: announced, revisions, progress, sources.
 
     \b
     Example:
@@ -142,7 +143,10 @@ def show_command(
         fmt,
         replace(
             listed,
-            json=lambda: contract.initiative_to_dict(initiative, portfolio, blocked),
+            json=lambda: {
+                **contract.initiative_ledger_dict(initiative, portfolio),
+                "blocked_by": list(blocked.get(initiative.id, ())),
+            },
             table=detail,
         ),
     )
@@ -169,6 +173,7 @@ def add_command(
     ident: Annotated[
         str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
     ] = None,
+    source: SourceOption = None,
     owner: Annotated[
         str | None, typer.Option("--owner", help="Who answers for it (default: the portfolio's).")
     ] = None,
@@ -185,7 +190,7 @@ def add_command(
     Example:
       vzwatch add "Regional Mediation Summit" --timeline "Q2 2025" \\
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
-        --partner "Lima Group" --tag summit
+        --partner "Lima Group" --tag summit --source japan-wire
     """
     from vzwatch.formats import contract
     from vzwatch.operations import writing
@@ -200,6 +205,7 @@ def add_command(
         tags=tag or (),
         status=status,
         ident=ident,
+        sources=source or (),
         owner=owner,
         depends_on=depends_on or (),
     )

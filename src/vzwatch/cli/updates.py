@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, StoreOption, TodayOption, app, emit_json, locate, today_from
+from vzwatch.cli.app import (
+    JsonFlag,
+    SourceOption,
+    StoreOption,
+    TodayOption,
+    app,
+    emit_json,
+    locate,
+    today_from,
+)
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
@@ -40,6 +49,7 @@ def progress_command(
     keep_status: Annotated[
         bool, typer.Option("--keep-status", help="Do not mark the initiative done at 100%.")
     ] = False,
+    source: SourceOption = None,
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
@@ -50,7 +60,7 @@ def progress_command(
 
     \b
     Example:
-      vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31
+      vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31 --source kyodo
     """
     from vzwatch.domain import userinput
     from vzwatch.operations import writing
@@ -63,6 +73,7 @@ def progress_command(
         on=userinput.date(on, "--date") if on is not None else None,
         note=note,
         keep_status=keep_status,
+        sources=source or (),
     )
     initiative = recorded.initiative
     if json_output:
@@ -108,6 +119,11 @@ def edit_command(
         str | None,
         typer.Option("--status", "-s", help="planned, active, done, paused or cancelled."),
     ] = None,
+    source: SourceOption = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", "-d", metavar="DATE", help="Day of the change (default: today)."),
+    ] = None,
     owner: Annotated[
         str | None, typer.Option("--owner", help="Who answers for it ('' removes it).")
     ] = None,
@@ -129,12 +145,15 @@ def edit_command(
 ) -> None:
     """Change an initiative in place; its id, comments and other keys stay.
 
-    A status change is also logged, dated today, for `vzwatch report --since`.
+    A change of timeline, objective or status is also logged (a revision, dated
+    --date or today, citing --source), for `vzwatch slips`, `show` and `report`.
 
     \b
-    Example:
+    Examples:
       vzwatch edit election --status active --add-partner "European Union" --remove-tag elections
+      vzwatch edit forums --timeline "Q2 2025" --source kyodo --date 2025-03-03
     """
+    from vzwatch.domain import userinput
     from vzwatch.operations import writing
 
     request = writing.InitiativeEdit(
@@ -147,6 +166,8 @@ def edit_command(
         add_tags=add_tag or (),
         remove_tags=remove_tag or (),
         status=status,
+        sources=source or (),
+        on=userinput.date(on, "--date") if on is not None else None,
         owner=owner,
         add_depends_on=depends_on or (),
         remove_depends_on=remove_depends_on or (),
