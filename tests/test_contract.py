@@ -28,6 +28,10 @@ ELECTION = {
     "progress_log": [],
     "history": [],
     "sources": ["japan-wire"],
+    "owner": "MOFA Election Assistance Desk",
+    "depends_on": ["international-dialogue-forums"],
+    "review_every": None,
+    "blocked_by": ["international-dialogue-forums"],  # as of the real today: forums overdue
 }
 # `show --json` adds the ledger (README, "The commitment ledger").
 SHOWN = ELECTION | {
@@ -92,6 +96,9 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
         "source",
         "pillar_name",
         "sources",
+        "owner",
+        "depends_on",
+        "review_every",
     ]
     assert rows == [
         {
@@ -110,6 +117,9 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
             "source": "Japan Wire, citing Kyodo News",
             "pillar_name": "Election Monitoring",
             "sources": "japan-wire",
+            "owner": "MOFA Election Assistance Desk",
+            "depends_on": "international-dialogue-forums",
+            "review_every": "",
         }
     ]
     assert split_texts(rows[0]["partners"]) == [
@@ -163,6 +173,7 @@ def test_timeline_rows_carry_the_same_timeline_object(run: RunCli) -> None:
         "window_end": "Q4-2024",
         "continues_before": True,
         "continues_after": False,
+        "blocked": False,
     }
     assert [chart[key] for key in ("from", "to", "today")] == ["Q4-2024", "Q1-2025", "2025-03-31"]
 

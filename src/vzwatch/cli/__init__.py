@@ -77,6 +77,8 @@ COMMAND_MODULES = {
     "source": "ledger",
     "sources": "ledger",
     "slips": "ledger",
+    "deps": "watch",
+    "stale": "watch",
 }
 
 

@@ -185,14 +185,20 @@ def stdout_console() -> Console:
     return make_console()
 
 
-def emit_stored(location: StoreLocation, initiative: Initiative) -> None:
+def emit_stored(location: StoreLocation, initiative: Initiative, today: date) -> None:
     """A write's ``--json``: the record it stored, exactly as ``show ID --json`` prints it
-    (the store's pillars give ``pillar_name``)."""
+    (the store's pillars give ``pillar_name``, its dependencies ``blocked_by``)."""
     from vzwatch.formats import contract
     from vzwatch.operations import reading
 
-    fields = reading.open_snapshot(location).fields
-    emit_json(contract.initiative_ledger_dict(initiative, fields))
+    snapshot = reading.open_snapshot(location)
+    blocked = reading.blocked_in(snapshot, today) or {}
+    emit_json(
+        {
+            **contract.initiative_ledger_dict(initiative, snapshot.fields),
+            "blocked_by": list(blocked.get(initiative.id, ())),
+        }
+    )
 
 
 def emit_json(value: Any) -> None:
@@ -245,6 +251,7 @@ def initiatives_output(
     title: str | None = None,
     table_rows: int | None = None,
     snapshot: Snapshot | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
 ) -> Output:
     """The usual views of a list of initiatives (list, due, ...).
 
@@ -266,13 +273,13 @@ def initiatives_output(
         print_initiatives(console, shown, portfolio, title=title, total=len(initiatives))
 
     return Output(
-        json=lambda: contract.initiatives_to_list(initiatives, portfolio),
+        json=lambda: contract.initiatives_to_list(initiatives, portfolio, blocked),
         rows=lambda: [_formats().initiative_row(i, portfolio) for i in initiatives],
         columns=lambda: _formats().INITIATIVE_COLUMNS,
         table=table,
         json_utf8=None
         if snapshot is None
-        else lambda: contract.initiatives_utf8(initiatives, snapshot),
+        else lambda: contract.initiatives_utf8(initiatives, snapshot, blocked),
     )
 
 

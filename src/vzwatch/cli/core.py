@@ -36,6 +36,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -57,6 +58,7 @@ def list_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     today: TodayOption = None,
     limit: Annotated[
@@ -66,6 +68,12 @@ def list_command(
         ),
     ] = 100,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
+    blocked: Annotated[
+        bool, typer.Option("--blocked", help="Only those an unfinished dependency blocks.")
+    ] = False,
+    ready: Annotated[
+        bool, typer.Option("--ready", help="Only unfinished ones that nothing blocks.")
+    ] = False,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -85,28 +93,38 @@ def list_command(
     locations, day, rows = locate_all(file), today_from(today), None if show_all else limit
     as_of = None if today is None else day
     criteria: dict[str, Any] = {
-        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in
+        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in,
+        "owner": owner,
     }  # fmt: skip
     if len(locations) > 1:
         combined = views.selected(locations, day, as_of=as_of, **criteria)
         emit(fmt, views.combined_output(combined, title=as_of_title(today, day), table_rows=rows))
         return
     snapshot = reading.open_snapshot(locations[0], as_of=as_of)
-    chosen = snapshot.select(make_filters(snapshot.fields, day, **criteria))
-    title = as_of_title(today, day)
-    emit(
-        fmt,
-        initiatives_output(
-            chosen, snapshot.fields, title=title, table_rows=rows, snapshot=snapshot
-        ),
+    wanted = blocked or ready or fmt is OutputFormat.json
+    found = reading.blocked_in(snapshot, day) if wanted else None
+    chosen = reading.only_blocked(
+        snapshot.select(make_filters(snapshot.fields, day, **criteria)),
+        found,
+        blocked_only=blocked,
+        ready_only=ready,
     )
+    output = initiatives_output(
+        chosen,
+        snapshot.fields,
+        title=as_of_title(today, day),
+        table_rows=rows,
+        snapshot=snapshot,
+        blocked=found,
+    )
+    emit(fmt, output)
 
 
 @app.command("show")
 def show_command(
     initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
-    today: TodayOption = None,
     file: StoreOption = None,
+    today: TodayOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -116,6 +134,7 @@ def show_command(
     Example:
       vzwatch show election --as-of 2025-02-15
     """
+    from vzwatch.domain.dependencies import blocked_by
     from vzwatch.formats import contract
     from vzwatch.operations import reading
 
@@ -123,6 +142,7 @@ def show_command(
     day = today_from(today)
     portfolio = reading.open_portfolio(locate(file), as_of=None if today is None else day)
     initiative = portfolio.find(initiative_id)
+    blocked = blocked_by(portfolio, today_from(today))
     listed = initiatives_output([initiative], portfolio)
 
     def detail(console: "Console") -> None:
@@ -134,7 +154,10 @@ def show_command(
         fmt,
         replace(
             listed,
-            json=lambda: contract.initiative_ledger_dict(initiative, portfolio),
+            json=lambda: {
+                **contract.initiative_ledger_dict(initiative, portfolio),
+                "blocked_by": list(blocked.get(initiative.id, ())),
+            },
             table=detail,
         ),
     )
@@ -162,6 +185,13 @@ def add_command(
         str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
     ] = None,
     source: SourceOption = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Who answers for it (default: the portfolio's).")
+    ] = None,
+    depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--depends-on", metavar="ID", help="An initiative it waits for (repeatable)."),
+    ] = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
 ) -> None:
@@ -188,9 +218,11 @@ def add_command(
         status=status,
         ident=ident,
         sources=source or (),
+        owner=owner,
+        depends_on=depends_on or (),
     )
     if json_output:
-        emit_stored(location, initiative)
+        emit_stored(location, initiative, today_from(None))
     else:
         sys.stdout.write(f"{initiative.id}\n")
 
@@ -229,6 +261,7 @@ def due_command(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything is listed, 0 when not.")
     ] = False,
+    owner: OwnerFilter = None,
     today: TodayOption = None,
     file: StoreOption = None,
     output_format: FormatOption = None,
@@ -240,13 +273,19 @@ def due_command(
     Examples:
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
+      vzwatch due --owner "Election Desk"           # one desk's mail
     """
     from vzwatch.cli import views
 
     fmt = chosen_format(output_format, json_output)
     day = today_from(today)
     found, target, output = views.due_output(
-        locate_all(file), quarter, today=day, overdue=overdue, as_of=today is not None
+        locate_all(file),
+        quarter,
+        today=day,
+        overdue=overdue,
+        as_of=today is not None,
+        owner=owner,
     )
     if not found and fmt is OutputFormat.table:
         if not quiet:

@@ -87,7 +87,7 @@ def amend_command(
     day = entry_day_from(today)
     corrected = writing.correct_entry(location, initiative_id, entry, change, today=day)
     if json_output:
-        emit_stored(location, corrected.initiative)
+        emit_stored(location, corrected.initiative, entry_day_from(None))
     else:
         sys.stdout.write(_said(corrected))
 
@@ -113,6 +113,6 @@ def retract_command(
         location, initiative_id, entry, None, today=entry_day_from(None)
     )
     if json_output:
-        emit_stored(location, corrected.initiative)
+        emit_stored(location, corrected.initiative, entry_day_from(None))
     else:
         sys.stdout.write(_said(corrected))

@@ -22,6 +22,9 @@ StatusFilter = Annotated[
 PillarFilter = Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")]
 TagFilter = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Has this tag.")]
 PartnerFilter = Annotated[str | None, typer.Option("--partner", help="Partner name contains.")]
+OwnerFilter = Annotated[
+    str | None, typer.Option("--owner", help="Owner contains (the portfolio's owner by default).")
+]
 ActiveInFilter = Annotated[
     str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
 ]
@@ -36,6 +39,7 @@ def make_filters(
     tag: list[str] | None,
     partner: str | None,
     active_in: str | None,
+    owner: str | None = None,
 ) -> Filters:
     """The parsed filters, exactly as `list` reads them."""
     from vzwatch.domain import userinput
@@ -48,4 +52,6 @@ def make_filters(
         tags=tag or (),
         partner=partner,
         active_in=quarter,
+        owner=owner,
+        default_owner=portfolio.owner,
     )

@@ -21,6 +21,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -258,6 +259,7 @@ def export_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     tasks: Annotated[
         bool,
@@ -293,6 +295,7 @@ def export_command(
         tag=tag,
         partner=partner,
         active_in=active_in,
+        owner=owner,
     )
     ascii_only = output is None and not is_utf8_stream(sys.stdout)
     text = views.export_text(

@@ -85,7 +85,7 @@ def progress_command(
             f"`vzwatch edit {initiative.id} --status active` if the work resumed"
         )
     if json_output:
-        emit_stored(location, initiative)
+        emit_stored(location, initiative, entry_day_from(today))
         return
     entry = recorded.entry
     sys.stdout.write(
@@ -130,6 +130,21 @@ def edit_command(
         str | None,
         typer.Option("--date", "-d", metavar="DATE", help="Day of the change (default: today)."),
     ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", help="Who answers for it ('' removes it).")
+    ] = None,
+    depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--depends-on", metavar="ID", help="Wait for this initiative (repeatable)."),
+    ] = None,
+    remove_depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--remove-depends-on", metavar="ID", help="Stop waiting for it (repeatable)."),
+    ] = None,
+    review_every: Annotated[
+        str | None,
+        typer.Option("--review-every", help="'30 days', 'monthly', 'quarterly'… ('' removes it)."),
+    ] = None,
     today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
@@ -159,11 +174,15 @@ def edit_command(
         status=status,
         sources=source or (),
         on=userinput.date(on, "--date") if on is not None else None,
+        owner=owner,
+        add_depends_on=depends_on or (),
+        remove_depends_on=remove_depends_on or (),
+        review_every=review_every,
     )
     location = locate(file)
     edited = writing.edit_initiative(location, initiative_id, request, today=entry_day_from(today))
     if json_output:
-        emit_stored(location, edited.initiative)
+        emit_stored(location, edited.initiative, entry_day_from(today))
     elif edited.changed:
         sys.stdout.write(f"Updated {edited.initiative.id}: {', '.join(edited.changed)}\n")
     else:

@@ -60,6 +60,16 @@ def selected(
     return combine(members(locations, choose, as_of))
 
 
+def blocked_in(combined: Combined, today: date) -> dict[str, tuple[str, ...]]:
+    """What blocks what in each store (the whole store: a dependency may not be shown)."""
+    from vzwatch.domain.dependencies import blocked_by
+
+    found: dict[str, tuple[str, ...]] = {}
+    for member in combined.members:
+        found.update(blocked_by(member.portfolio, today))
+    return found
+
+
 def sorted_initiatives(combined: Combined) -> list[Initiative]:
     from vzwatch.domain.queries import sort_by_timeline
 
@@ -99,6 +109,7 @@ def due_output(
     today: date,
     overdue: bool,
     as_of: bool = False,
+    owner: str | None = None,
 ) -> tuple[list[Initiative], str, Output]:
     """What `due` prints: the initiatives found, the quarter, their views (one store or more).
 
@@ -110,10 +121,14 @@ def due_output(
     tail = (" or overdue" if overdue else "") + (f", as of {today.isoformat()}" if as_of else "")
     if len(locations) > 1:
         day = today if as_of else None
-        combined, target = due_each(locations, quarter, today=today, overdue=overdue, as_of=day)
+        combined, target = due_each(
+            locations, quarter, today=today, overdue=overdue, as_of=day, owner=owner
+        )
         output = combined_output(combined, title=f"Due in {target}{tail}")
         return list(combined.portfolio.initiatives), target, output
-    result = reading.find_due(locations[0], quarter, today=today, overdue=overdue, as_of=as_of)
+    result = reading.find_due(
+        locations[0], quarter, today=today, overdue=overdue, as_of=as_of, owner=owner
+    )
     found, asked = result.initiatives, str(result.quarter)
     return found, asked, _due_rows(found, result, f"Due in {asked}{tail}")
 
@@ -142,6 +157,7 @@ def due_each(
     today: date,
     overdue: bool,
     as_of: date | None = None,
+    owner: str | None = None,
 ) -> tuple[Combined, str]:
     """`due` in each store (``quarter`` read in each one's calendar); notes where they differ."""
     from vzwatch.domain import userinput
@@ -150,7 +166,11 @@ def due_each(
 
     def choose(portfolio: Portfolio) -> tuple[list[Initiative], Quarter]:
         target = userinput.quarter(quarter, today, portfolio.fiscal)
-        return due(portfolio, target, overdue=overdue), target
+        found = due(portfolio, target, overdue=overdue)
+        if owner is not None:
+            wanted = owner.casefold()
+            found = [i for i in found if wanted in (i.owner or portfolio.owner).casefold()]
+        return found, target
 
     chosen = members(locations, choose, as_of)
     notes = quarter_notes(chosen, quarter)
@@ -175,7 +195,10 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
     if len(combined.members) > 1:
         output = combined_output(combined)
     else:  # one store: exactly `list`'s forms, no portfolio column
-        output = initiatives_output(list(combined.portfolio.initiatives), combined.portfolio)
+        blocked = blocked_in(combined, today)
+        output = initiatives_output(
+            list(combined.portfolio.initiatives), combined.portfolio, blocked=blocked
+        )
     columns = columns_of(output)
     if fmt == "json":
         return contract.dumps(output.json(), ascii_only=ascii_only) + "\n"

@@ -37,6 +37,9 @@ REPORT_COLUMNS = (
     "pillar_name",
     "group_key",
     "stalled_since",
+    "owner",
+    "blocked_by",
+    "stale",
 )
 
 
@@ -90,6 +93,9 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         "finished": _iso(item.finished),
         "due": item.due,
         "stalled_since": _iso(item.stalled_since),
+        "owner": item.owner or None,
+        "blocked_by": item.blocked_by,
+        "stale": item.stale,
         **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
     }
 
@@ -168,6 +174,9 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     else None,
                     "group_key": group.key or None,
                     "stalled_since": _iso(item.stalled_since),
+                    "owner": item.owner,
+                    "blocked_by": item.blocked_by or "",
+                    "stale": item.stale,
                     **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
                 }
             )

@@ -8,6 +8,7 @@ need none of the writing machinery.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -112,7 +113,13 @@ class DueFound(NamedTuple):
 
 
 def find_due(
-    location: StoreLocation, quarter: str, *, today: date, overdue: bool, as_of: bool = False
+    location: StoreLocation,
+    quarter: str,
+    *,
+    today: date,
+    overdue: bool,
+    as_of: bool = False,
+    owner: str | None = None,
 ) -> DueFound:
     """Unfinished initiatives ending in ``quarter`` (see queries.due), building only those.
 
@@ -135,4 +142,43 @@ def find_due(
     portfolio = snapshot.portfolio(None if as_of else may_be_due)
     if as_of:
         portfolio = queries.as_of(portfolio, today)
-    return DueFound(target, due(portfolio, target, overdue=overdue), portfolio)
+    found = due(portfolio, target, overdue=overdue)
+    if owner is not None:
+        wanted = owner.casefold()
+        found = [i for i in found if wanted in (i.owner or portfolio.owner).casefold()]
+    return DueFound(target, found, portfolio)
+
+
+def blocked_in(snapshot: cache.Snapshot, today: date) -> dict[str, tuple[str, ...]] | None:
+    """What blocks what on ``today`` (dependencies.blocked_by); None, building nothing,
+    when no initiative depends on another."""
+    if not snapshot.has_dependencies():
+        return None
+    from vzwatch.domain.dependencies import blocked_by
+
+    return blocked_by(snapshot.portfolio(), today)
+
+
+def only_blocked(
+    initiatives: Sequence[Initiative],
+    blocked: Mapping[str, Sequence[str]] | None,
+    *,
+    blocked_only: bool = False,
+    ready_only: bool = False,
+) -> Sequence[Initiative]:
+    """``initiatives`` narrowed to the blocked ones, or to the ready ones (unfinished and
+    not blocked); both flags: both kinds, that is every unfinished one."""
+    if not (blocked_only or ready_only):
+        return initiatives
+    found = blocked or {}
+    return [
+        item
+        for item in initiatives
+        if (blocked_only and item.id in found)
+        or (
+            ready_only
+            and item.id not in found
+            and item.status not in FINISHED_STATUSES
+            and item.progress < 100
+        )
+    ]

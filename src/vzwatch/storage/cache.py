@@ -663,6 +663,8 @@ class Snapshot:
             source=portfolio.source,
             partners=portfolio.partners,
             fiscal=portfolio.fiscal,
+            owner=portfolio.owner,
+            review_every=portfolio.review_every,
         )
         return cls(fields, whole=portfolio)
 
@@ -717,8 +719,14 @@ class Snapshot:
         key = title.casefold()
         if self._whole is not None:
             return [item.id for item in self._whole.initiatives if item.title.casefold() == key]
-        at = schema.FACTS_COLUMNS[-1]  # the title's column
-        return [row[0] for row in self._rows or [] if row[at].casefold() == key]
+        at = schema.TITLE_COLUMN
+        return [row[_ID] for row in self._rows or [] if row[at].casefold() == key]
+
+    def has_dependencies(self) -> bool:
+        """Whether any initiative names a ``depends_on`` (a column scan, no records built)."""
+        if self._whole is not None:
+            return any(item.depends_on for item in self._whole.initiatives)
+        return any(row[schema.DEPENDS_COLUMN] for row in self._rows or ())
 
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative an id or unambiguous prefix names, building only its record."""
@@ -752,6 +760,8 @@ class Snapshot:
             source=self.fields.source,
             partners=self.fields.partners,
             fiscal=self.fields.fiscal,
+            owner=self.fields.owner,
+            review_every=self.fields.review_every,
         )
 
 
