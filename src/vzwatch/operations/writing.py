@@ -250,8 +250,7 @@ def _progress_fast(
         if vouched is None:
             return None
         target = vouched[0]
-        candidates = target.ids.starting_with(id_or_prefix.strip().lower())
-        initiative = target.initiative(find_id(candidates, id_or_prefix))
+        initiative = _find_vouched(target, id_or_prefix)
         if initiative is None:
             return None
         entry = entry_of(initiative.id)
@@ -712,7 +711,11 @@ def write_in_place(
 
 
 def _find_vouched(vouched: runs.Vouched, id_or_prefix: str) -> Initiative | None:
+    """The initiative an id or a prefix names; None when only the full path can tell
+    (no id or several start with it: titles, accents and the message are its job)."""
     candidates = vouched.ids.starting_with(id_or_prefix.strip().lower())
+    if len(candidates) != 1 and id_or_prefix.strip().lower() not in candidates:
+        return None
     return vouched.initiative(find_id(candidates, id_or_prefix))
 
 
