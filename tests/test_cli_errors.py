@@ -9,7 +9,7 @@ import pytest
 from tests.conftest import RunCli
 from vzwatch.domain.errors import ExitCode
 
-READ_COMMANDS = [["list"], ["list", "--json"], ["show", "election"], ["due", "-q", "Q1-2025"]]
+READ_COMMANDS = [["list"], ["list", "--json"], ["show", "election"], ["due", "-Q", "Q1-2025"]]
 
 
 @pytest.mark.parametrize("command", READ_COMMANDS)

@@ -180,13 +180,13 @@ def add_command(
 @app.command("due")
 def due_command(
     quarter: Annotated[
-        str, typer.Option("--quarter", "-q", metavar="QUARTER", help=QuarterHelp)
+        str, typer.Option("--quarter", "-Q", metavar="QUARTER", help=QuarterHelp)
     ] = "this",
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Also list unfinished ones that ended earlier.")
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", help="Print nothing at all when nothing is due.")
+        bool, typer.Option("--quiet", "-q", help="Print nothing at all when nothing is due.")
     ] = False,
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything is listed, 0 when not.")

@@ -68,7 +68,7 @@ def report_output(report: "Report", table_rows: int | None = None) -> Output:
 @app.command("report")
 def report_command(
     quarter: Annotated[
-        str, typer.Option("--quarter", "-q", metavar="QUARTER", help=QuarterHelp)
+        str, typer.Option("--quarter", "-Q", metavar="QUARTER", help=QuarterHelp)
     ] = "this",
     by: Annotated[
         GroupBy, typer.Option("--by", case_sensitive=False, help="pillar, status or partner.")

@@ -60,7 +60,7 @@ def import_command(
         Path, typer.Argument(metavar="FILE", help="A Markdown article or JSON; '-' reads stdin.")
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
     source: Annotated[
         str | None,
@@ -221,7 +221,7 @@ def export_command(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (default: stdout)."),
+        typer.Option("--output", metavar="FILE", help="Write to FILE (default: stdout)."),
     ] = None,
     status: StatusFilter = None,
     pillar: PillarFilter = None,

@@ -32,7 +32,7 @@ def _status_line(change: "HistoryEntry | None") -> str:
 def progress_command(
     initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
     percent: Annotated[str, typer.Argument(metavar="PERCENT", help="0 to 100.")],
-    note: Annotated[str, typer.Option("--note", "-n", help="What happened.")] = "",
+    note: Annotated[str, typer.Option("--note", "-m", help="What happened.")] = "",
     on: Annotated[
         str | None,
         typer.Option("--date", "-d", metavar="DATE", help="YYYY-MM-DD (default: today)."),
