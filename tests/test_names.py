@@ -98,11 +98,15 @@ def test_an_ambiguous_name_lists_the_candidates(spanish: RunCli) -> None:
     )
 
 
-@pytest.mark.parametrize("command", [["progress", "{}", "20"], ["edit", "{}", "--status", "active"]])
+@pytest.mark.parametrize(
+    "command", [["progress", "{}", "20"], ["edit", "{}", "--status", "active"]]
+)
 def test_writes_find_by_title_too(spanish: RunCli, command: list[str]) -> None:
     args = [arg.replace("{}", "Misión Humanitaria") for arg in command]
-    result = spanish(*args, "--today", "2025-05-01") if command[0] == "edit" else spanish(
-        *args, "--date", "2025-01-02"
+    result = (
+        spanish(*args, "--today", "2025-05-01")
+        if command[0] == "edit"
+        else spanish(*args, "--date", "2025-01-02")
     )
     assert result.exit_code == 0, result.stderr
     assert "mision-humanitaria" in result.stdout

@@ -80,7 +80,9 @@ app = typer.Typer(
     cls=VzwatchGroup,
     epilog="Docs, JSON contract and exit codes: see README.md. `vzwatch COMMAND -h` for examples.",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion and --show-completion (and the shells' completion
+    # classes) come with the whole app only: a run of one command goes without.
+    add_completion=True,
     rich_markup_mode=None,  # plain help: fast, no Rich import, readable in any terminal
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -102,6 +104,14 @@ JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in RE
 TodayOption = Annotated[
     str | None,
     typer.Option("--today", metavar="YYYY-MM-DD", help="Pretend today is this date."),
+]
+IdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="Id, a prefix of it, or the title (any case, accents ignored).",
+        show_default=False,
+    ),
 ]
 QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (YYYY-MM-DD)."
 

@@ -16,6 +16,7 @@ import typer
 
 from vzwatch.cli.app import (
     FormatOption,
+    IdArgument,
     JsonFlag,
     OutputFormat,
     QuarterHelp,
@@ -93,7 +94,7 @@ def list_command(
 
 @app.command("show")
 def show_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    initiative_id: IdArgument,
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,

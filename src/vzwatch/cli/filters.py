@@ -17,7 +17,12 @@ if TYPE_CHECKING:
     from vzwatch.domain.queries import Filters
 
 StatusFilter = Annotated[
-    list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--status",
+        "-s",
+        help="Only this status (repeatable): planned, active, done, paused, cancelled.",
+    ),
 ]
 PillarFilter = Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")]
 TagFilter = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Has this tag.")]

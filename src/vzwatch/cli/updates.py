@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, StoreOption, TodayOption, app, emit_json, locate, today_from
+from vzwatch.cli.app import (
+    IdArgument,
+    JsonFlag,
+    StoreOption,
+    TodayOption,
+    app,
+    emit_json,
+    locate,
+    today_from,
+)
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
@@ -30,7 +39,7 @@ def _status_line(change: "HistoryEntry | None") -> str:
 
 @app.command("progress")
 def progress_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    initiative_id: IdArgument,
     percent: Annotated[str, typer.Argument(metavar="PERCENT", help="0 to 100.")],
     note: Annotated[str, typer.Option("--note", "-m", help="What happened.")] = "",
     on: Annotated[
@@ -78,7 +87,7 @@ def progress_command(
 
 @app.command("edit")
 def edit_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    initiative_id: IdArgument,
     title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
     objective: Annotated[
         str | None, typer.Option("--objective", "-o", help="New objective ('' removes it).")
@@ -143,7 +152,7 @@ def edit_command(
 
 @app.command("remove")
 def remove_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    initiative_id: IdArgument,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask (needed without a terminal).")
     ] = False,

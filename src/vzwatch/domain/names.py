@@ -53,9 +53,7 @@ def slugify(title: str) -> str:
     return slug.rstrip("-") or FALLBACK_ID
 
 
-def find_id(
-    ids: Collection[str], typed: str, titles: Mapping[str, str] | None = None
-) -> str:
+def find_id(ids: Collection[str], typed: str, titles: Mapping[str, str] | None = None) -> str:
     """The id that ``typed`` names, else NotFoundError (saying "ambiguous: …" if several).
 
     In order, the first rule that names exactly one initiative wins: the id

@@ -30,7 +30,7 @@ from enum import StrEnum
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from vzwatch.domain.errors import InvalidQuarter, NotFoundError
+from vzwatch.domain.errors import InvalidQuarter
 from vzwatch.domain.quarters import CALENDAR, FiscalCalendar, Quarter, Timeline, parse_timeline
 from vzwatch.domain.text import visible
 

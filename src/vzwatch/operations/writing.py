@@ -710,7 +710,9 @@ def write_in_place(
         return describe(checked)
 
 
-def _find_vouched(vouched: runs.Vouched, id_or_prefix: str) -> Initiative | None:
+def _find_vouched(
+    vouched: runs.Vouched | cache.AppendTarget, id_or_prefix: str
+) -> Initiative | None:
     """The initiative an id or a prefix names; None when only the full path can tell
     (no id or several start with it: titles, accents and the message are its job)."""
     candidates = vouched.ids.starting_with(id_or_prefix.strip().lower())
