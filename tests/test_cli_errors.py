@@ -79,6 +79,32 @@ def test_bad_today_is_a_usage_error(run: RunCli) -> None:
     assert "--today '2025-02-30' is not a date" in result.stderr
 
 
+@pytest.mark.parametrize("written", ["2025-02-20", "20 February 2025", "Feb 20, 2025"])
+def test_today_and_date_read_the_same_forms(run: RunCli, written: str) -> None:
+    result = run("progress", "election", "40", "--today", written, "--date", written)
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.startswith("election-oversight-missions: 40% on 2025-02-20 ")
+
+
+@pytest.mark.parametrize("option", ["--today", "--date"])
+@pytest.mark.parametrize(
+    ("written", "reason"),
+    [
+        ("2025-W07-5", "write 2025-02-14 or 14 February 2025"),
+        ("03/04/2025", "it could be 3 April 2025 or 4 March 2025; write 2025-04-03 or 2025-03-04"),
+    ],
+)
+def test_today_and_date_refuse_the_same_forms(
+    run: RunCli, store: Path, option: str, written: str, reason: str
+) -> None:
+    before = store.read_bytes()
+    other = "--date" if option == "--today" else "--today"
+    result = run("progress", "election", "40", option, written, other, "2025-03-31")
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr == f"vzwatch: error: {option} '{written}' is not a date: {reason}\n"
+    assert store.read_bytes() == before
+
+
 def test_error_messages_never_echo_control_characters(run: RunCli) -> None:
     result = run("show", "x\x1b[31mred")
     assert result.exit_code == ExitCode.NOT_FOUND

@@ -117,8 +117,21 @@ def test_percent_must_be_0_to_100(run: RunCli, store: Path, percent: str) -> Non
     ("value", "message"),
     [
         ("2025-04-01", "vzwatch: error: date 2025-04-01 is in the future (today is 2025-03-31)\n"),
-        ("2025-02-30", "vzwatch: error: --date '2025-02-30' is not a date (YYYY-MM-DD)\n"),
-        ("31/03/2025", "vzwatch: error: --date '31/03/2025' is not a date (YYYY-MM-DD)\n"),
+        (
+            "2025-02-30",
+            "vzwatch: error: --date '2025-02-30' is not a date: there is no such day "
+            "(write 2025-02-14 or 14 February 2025)\n",
+        ),
+        (
+            "31/03/2025",
+            "vzwatch: error: --date '31/03/2025' is not a date: numbers alone are read only as "
+            "YYYY-MM-DD; write 2025-03-31 or 31 March 2025\n",
+        ),
+        (
+            "03/02/2025",
+            "vzwatch: error: --date '03/02/2025' is not a date: it could be 3 February 2025 or "
+            "2 March 2025; write 2025-02-03 or 2025-03-02\n",
+        ),
     ],
 )
 def test_future_or_invalid_date_is_a_usage_error(

@@ -230,7 +230,7 @@ def test_since_takes_a_date_or_a_quarter(recorded: RunCli) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (("--since", "2025-02-30"), "--since '2025-02-30' is not a date (YYYY-MM-DD)"),
+        (("--since", "2025-02-30"), "--since '2025-02-30' is not a date: there is no such day"),
         (("--since", "Q3 2025"), "--since 2025-07-01 is after today (2025-03-31)"),
         (("--since", "soon"), "'soon' is not a quarter"),
         (("--quarter", "Q5-2025"), "'Q5-2025' is not a quarter"),

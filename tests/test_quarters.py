@@ -18,7 +18,6 @@ from vzwatch.domain.quarters import (
     Timeline,
     parse_quarter,
     parse_timeline,
-    resolve_quarter,
 )
 
 Q = Quarter  # short alias: tests build many quarters
@@ -484,69 +483,6 @@ def test_parse_timeline_rejects(text: str, reason: str) -> None:
     assert "\n" not in message
 
 
-# --- resolve_quarter ---------------------------------------------------------------
-
-
-@pytest.mark.parametrize(
-    ("text", "today", "expected"),
-    [
-        ("this", date(2025, 1, 1), "Q1-2025"),
-        ("next", date(2025, 1, 1), "Q2-2025"),
-        ("last", date(2025, 1, 1), "Q4-2024"),
-        ("this", date(2024, 12, 31), "Q4-2024"),
-        ("next", date(2024, 12, 31), "Q1-2025"),
-        ("last", date(2024, 12, 31), "Q3-2024"),
-        ("THIS", date(2025, 5, 5), "Q2-2025"),
-        (" Next ", date(2025, 5, 5), "Q3-2025"),
-        ("LaSt", date(2025, 5, 5), "Q1-2025"),
-        ("2025-02-14", date(2030, 1, 1), "Q1-2025"),
-        ("2024-02-29", date(2030, 1, 1), "Q1-2024"),
-        ("2025-12-31", date(2030, 1, 1), "Q4-2025"),
-        ("2025-10-01", date(2030, 1, 1), "Q4-2025"),
-        ("Q3 2024", date(2030, 1, 1), "Q3-2024"),
-        ("2024Q3", date(2030, 1, 1), "Q3-2024"),
-    ],
-)
-def test_resolve_quarter(text: str, today: date, expected: str) -> None:
-    assert str(resolve_quarter(text, today)) == expected
-
-
-def test_resolve_quarter_uses_fiscal_calendar() -> None:
-    assert resolve_quarter("FY2025 Q1", date(2025, 1, 1), US_FEDERAL) == Q(2024, 4)
-    # Relative words and dates are calendar quarters whatever the fiscal year.
-    assert resolve_quarter("this", date(2025, 1, 1), US_FEDERAL) == Q(2025, 1)
-
-
-@pytest.mark.parametrize(
-    "text",
-    [
-        "",
-        "thisq",
-        "this quarter",
-        "ｔｈｉｓ",
-        "2025-02-30",
-        "2025-13-01",
-        "2025-2-3",
-        "2025/02/03",
-        "٢٠٢٥-01-01",
-        "2025-01-01T00:00",
-        "1899-12-31",
-        "Q5 2025",
-        "2025",
-    ],
-)
-def test_resolve_quarter_rejects(text: str) -> None:
-    with pytest.raises(InvalidQuarter) as raised:
-        resolve_quarter(text, date(2025, 1, 1))
-    message = str(raised.value)
-    assert message.startswith(f"{text!r} is not a quarter: ")
-    assert "Q1-2025, Q1 2025, 2025-Q1, 2025Q1, this, next, last or a date YYYY-MM-DD" in message
-    assert message.endswith(LIMITS)
-
-
-# --- Timeline ---------------------------------------------------------------------
-
-
 def test_timeline_rejects_end_before_start() -> None:
     with pytest.raises(InvalidQuarter, match="ends before it starts"):
         Timeline(Q(2025, 2), Q(2025, 1))
@@ -763,15 +699,3 @@ def test_parse_timeline_only_raises_invalid_quarter(text: str) -> None:
         return
     assert message.startswith(repr(text))
     assert "\n" not in message
-
-
-@given(st.text(max_size=30))
-def test_arbitrary_text_only_raises_invalid_quarter(text: str) -> None:
-    try:
-        resolve_quarter(text, date(2025, 1, 1))
-    except InvalidQuarter as error:
-        message = str(error)
-    else:
-        return
-    assert "\n" not in message
-    assert "is not a quarter" in message

@@ -57,14 +57,14 @@ def toml_check(path: Path) -> Callable[[str], object]:
     return check
 
 
-def appender(chunk: str) -> Callable[[str], str]:
-    def edit(old: str) -> str:
-        return append_text(old, chunk)
+def appender(chunk: str) -> Callable[[str], tuple[str, None]]:
+    def edit(old: str) -> tuple[str, None]:
+        return append_text(old, chunk), None
 
     return edit
 
 
-def must_not_run(old: str) -> str:
+def must_not_run(old: str) -> tuple[str, None]:
     raise AssertionError("edit must not run")
 
 
@@ -206,14 +206,6 @@ def test_user_store_path_darwin(tmp_path: Path) -> None:
     env = {"XDG_DATA_HOME": str(tmp_path / "xdg")}  # not a macOS convention
     path = user_store_path(env, "darwin", home=tmp_path)
     assert path == tmp_path / "Library" / "Application Support" / "vzwatch" / "initiatives.toml"
-
-
-def test_user_store_path_win32(tmp_path: Path) -> None:
-    local = r"C:\Users\ada\AppData\Local"
-    path = user_store_path({"LOCALAPPDATA": local}, "win32", home=tmp_path)
-    assert path == Path(local) / "vzwatch" / "initiatives.toml"
-    fallback = user_store_path({}, "win32", home=tmp_path)
-    assert fallback == tmp_path / "AppData" / "Local" / "vzwatch" / "initiatives.toml"
 
 
 def test_user_store_path_without_any_home(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -547,7 +539,7 @@ def test_write_store_appends_and_returns_new_text(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text("a = 1\n")
 
-    new = write_store(option_location(path), appender("b = 2\n"), toml_check(path))
+    new, _ = write_store(option_location(path), appender("b = 2\n"), toml_check(path))
 
     assert new == "a = 1\n\nb = 2\n"
     assert path.read_text() == new
@@ -582,7 +574,7 @@ def test_write_store_failing_edit_writes_nothing(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_bytes(b"a = 1\n")
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, None]:
         raise StoreError("no initiative matches 'zz'")
 
     with pytest.raises(StoreError, match="no initiative matches"):
@@ -596,10 +588,10 @@ def test_write_store_noop_edit_does_not_touch_file(tmp_path: Path) -> None:
     os.utime(path, ns=(1_000_000_000, 1_000_000_000))
     before = path.stat()
 
-    new = write_store(option_location(path), lambda old: old, toml_check(path))
+    new, result = write_store(option_location(path), lambda old: (old, "nothing"), toml_check(path))
 
     after = path.stat()
-    assert new == "a = 1 # keep my formatting\n"
+    assert (new, result) == ("a = 1 # keep my formatting\n", "nothing")
     assert path.read_bytes() == b"a = 1 # keep my formatting\n"
     assert (after.st_mtime_ns, after.st_ino) == (before.st_mtime_ns, before.st_ino)
 
@@ -809,7 +801,7 @@ WRITER = textwrap.dedent(
         chunk = f'[[line]]\\nid = "w{worker}-{n}"\\n'
         write_store(
             location,
-            lambda old, chunk=chunk: append_text(old, chunk),
+            lambda old, chunk=chunk: (append_text(old, chunk), None),
             lambda text: parse_toml(text, path),
             timeout=60,
         )

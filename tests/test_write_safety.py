@@ -169,7 +169,7 @@ def test_a_same_size_in_place_change_with_the_old_mtime_is_seen(
     hand_edit_before(monkeypatch, store_module, "atomic_write", change)
     write_store(
         location,
-        lambda old: append_text(old, "[extra]\nk = 1\n"),
+        lambda old: (append_text(old, "[extra]\nk = 1\n"), None),
         lambda text: parse_toml(text, store),
     )
     text = store.read_text(encoding="utf-8")
@@ -197,7 +197,7 @@ def test_a_new_store_created_meanwhile_is_not_overwritten(
     hand_edit_before(monkeypatch, store_module, "atomic_write", change)
     write_store(
         StoreLocation(path, "option", "--file option"),
-        lambda old: append_text(old, "[extra]\nk = 1\n"),
+        lambda old: (append_text(old, "[extra]\nk = 1\n"), None),
         lambda text: parse_toml(text, path),
     )
     assert path.read_text() == "title = 'made by hand'\n\n[extra]\nk = 1\n"
@@ -346,11 +346,12 @@ def test_a_save_between_the_last_check_and_the_rename_is_put_back(
     hand_edit_before(
         monkeypatch, store_module, "_exchange", save_by_hand(store, appending(HAND_EDIT))
     )
-    new = write_store(
+    new, edited_from = write_store(
         location,
-        lambda old: append_text(old, "[extra]\nk = 1\n"),
+        lambda old: (append_text(old, "[extra]\nk = 1\n"), old),
         lambda text: parse_toml(text, store),
     )
     assert store.read_text(encoding="utf-8") == new
     assert HAND_EDIT + "\n[extra]\nk = 1\n" in new
+    assert HAND_EDIT in edited_from  # the result is that of the attempt that was written
     assert not list(store.parent.glob("*.vzwatch-tmp"))

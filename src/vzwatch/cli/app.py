@@ -18,13 +18,12 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer._click import exceptions as click_errors  # typer<0.29 vendors click here
 from typer.core import TyperGroup
 
 from vzwatch import __version__
 from vzwatch.cli.edge import PROG, error_line, exit_code, prepare_streams
 from vzwatch.domain.errors import ExitCode, UsageError
-from vzwatch.domain.text import is_utf8_stream, visible
+from vzwatch.domain.text import is_utf8_stream
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import Initiative, Portfolio
@@ -57,14 +56,16 @@ class VzwatchGroup(TyperGroup):
                 **extra,
             )
             code = result if isinstance(result, int) else ExitCode.OK
-        except click_errors.NoArgsIsHelpError as error:
-            error.show()
-            code = ExitCode.USAGE
-        except click_errors.ClickException as error:
+        except typer.TyperException as error:  # click's errors, as Typer exports them
             context = getattr(error, "ctx", None)
-            hint = f" (see '{context.command_path} --help')" if context else ""
-            error_line(error.format_message() + hint)
-            code = ExitCode.USAGE if isinstance(error, click_errors.UsageError) else error.exit_code
+            if context is not None and not (sys.argv[1:] if args is None else args):
+                # `vzwatch` alone (no_args_is_help): the help on stderr, as a usage error
+                sys.stderr.write(context.get_help() + "\n")
+                code = ExitCode.USAGE
+            else:
+                hint = f" (see '{context.command_path} --help')" if context else ""
+                error_line(error.format_message() + hint)
+                code = error.exit_code  # 2 for usage errors, as in click
         except typer.Abort:
             error_line("aborted")
             code = ExitCode.INTERRUPTED
@@ -103,7 +104,7 @@ StoreOption = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in README).")]
 TodayOption = Annotated[
     str | None,
-    typer.Option("--today", metavar="YYYY-MM-DD", help="Pretend today is this date."),
+    typer.Option("--today", metavar="DATE", help="Pretend today is this date (2025-02-14)."),
 ]
 IdArgument = Annotated[
     str,
@@ -113,7 +114,7 @@ IdArgument = Annotated[
         show_default=False,
     ),
 ]
-QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (YYYY-MM-DD)."
+QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."
 
 
 def locate(file: Path | None) -> StoreLocation:
@@ -123,14 +124,12 @@ def locate(file: Path | None) -> StoreLocation:
 
 
 def today_from(value: str | None) -> date:
+    """``--today``, read as every date a person types is; the clock when not given."""
     if value is None:
         return date.today()
-    try:
-        if len(value) != 10:
-            raise ValueError
-        return date.fromisoformat(value)
-    except ValueError:
-        raise UsageError(f"--today '{visible(value)}' is not a date (YYYY-MM-DD)") from None
+    from vzwatch.domain import userinput
+
+    return userinput.date(value, "--today")
 
 
 def stdout_console() -> Console:

@@ -60,6 +60,7 @@ def timeline_command(
       vzwatch timeline --from Q1-2024 --to Q4-2025 --status planned
       vzwatch timeline --svg timeline.svg
     """
+    from vzwatch.domain import userinput
     from vzwatch.domain.chart import plan
     from vzwatch.domain.queries import select
     from vzwatch.formats import contract
@@ -72,7 +73,7 @@ def timeline_command(
         portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
     )
     first, last = (
-        reading.user_quarter(q, day, portfolio.fiscal) if q else None
+        userinput.quarter(q, day, portfolio.fiscal) if q else None
         for q in (from_quarter, to_quarter)
     )
     window = plan(select(portfolio, filters), day, first, last)

@@ -43,13 +43,12 @@ def make_filters(
     active_in: str | None,
 ) -> Filters:
     """The parsed filters, exactly as `list` reads them."""
-    from vzwatch.domain.portfolio import validate_status
+    from vzwatch.domain import userinput
     from vzwatch.domain.queries import Filters
-    from vzwatch.operations import reading
 
-    quarter = reading.user_quarter(active_in, today, portfolio.fiscal) if active_in else None
+    quarter = userinput.quarter(active_in, today, portfolio.fiscal) if active_in else None
     return Filters(
-        statuses=[validate_status(s) for s in status or ()],
+        statuses=[userinput.status(s) for s in status or ()],
         pillar=pillar,
         tags=tag or (),
         partner=partner,

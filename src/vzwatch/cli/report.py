@@ -101,13 +101,14 @@ def report_command(
       vzwatch report --quarter Q1-2025 --format markdown > briefing.md
       vzwatch report --by partner --since 2025-02-01 --today 2025-03-31
     """
+    from vzwatch.domain import userinput
     from vzwatch.domain.report import build_report
-    from vzwatch.operations import reading, writing
+    from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
     portfolio = reading.open_portfolio(locate(file))
     now = today_from(today)
-    target = reading.user_quarter(quarter, now, portfolio.fiscal)
-    start = writing.user_since(since, now, portfolio.fiscal) if since is not None else None
+    target = userinput.quarter(quarter, now, portfolio.fiscal)
+    start = userinput.since(since, now, portfolio.fiscal) if since is not None else None
     report = build_report(portfolio, today=now, quarter=target, by=by, since=start)
     emit(fmt, report_output(report, table_rows=None if show_all else limit))

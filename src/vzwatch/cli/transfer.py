@@ -88,7 +88,7 @@ def import_command(
       vzwatch import article.md --source "Japan Wire, 2024-07-01"
       vzwatch list --json > all.json && vzwatch import all.json --file other.toml
     """
-    from vzwatch.domain.portfolio import check_user_text
+    from vzwatch.domain import userinput
     from vzwatch.formats import sources
     from vzwatch.operations.importing import current_portfolio, run_import
 
@@ -109,7 +109,7 @@ def import_command(
     _report_problems(name, parsed, skip_invalid)
     if not parsed.candidates:
         raise UsageError(f"{name}: no initiatives to import")
-    label = check_user_text(source, "--source") if source is not None else None
+    label = userinput.text(source, "--source") if source is not None else None
     with _progress_bar(len(parsed.candidates), enabled=not json_output) as tick:
         plan = run_import(location, parsed, source=label, dry_run=dry_run, tick=tick)
     if json_output:

@@ -44,7 +44,7 @@ def progress_command(
     note: Annotated[str, typer.Option("--note", "-m", help="What happened.")] = "",
     on: Annotated[
         str | None,
-        typer.Option("--date", "-d", metavar="DATE", help="YYYY-MM-DD (default: today)."),
+        typer.Option("--date", "-d", metavar="DATE", help="2025-02-14 (default: today)."),
     ] = None,
     keep_status: Annotated[
         bool, typer.Option("--keep-status", help="Do not mark the initiative done at 100%.")
@@ -61,15 +61,16 @@ def progress_command(
     Example:
       vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31
     """
+    from vzwatch.domain import userinput
     from vzwatch.formats import contract
     from vzwatch.operations import writing
 
     recorded = writing.record_progress(
         locate(file),
         initiative_id,
-        writing.user_percent(percent),
+        userinput.percent(percent),
         today=today_from(today),
-        on=writing.user_date(on, "--date") if on is not None else None,
+        on=userinput.date(on, "--date") if on is not None else None,
         note=note,
         keep_status=keep_status,
     )

@@ -18,7 +18,7 @@ from collections.abc import Callable, Collection, Container, Iterable, Mapping, 
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from vzwatch.domain.errors import StoreError, UsageError
+from vzwatch.domain.errors import StoreError
 from vzwatch.domain.names import slugify
 from vzwatch.domain.schema import (
     FINISHED_STATUSES,
@@ -48,7 +48,7 @@ from vzwatch.domain.schema import (
     record_table,
     toml_table,
 )
-from vzwatch.domain.text import unsafe_character, visible
+from vzwatch.domain.text import visible
 
 Entry = TypeVar("Entry", ProgressEntry, HistoryEntry)
 Record = TypeVar("Record")
@@ -68,7 +68,6 @@ __all__ = [
     "check_document",
     "check_pillar",
     "check_unique",
-    "check_user_text",
     "find_id",
     "history_record",
     "initiative_record",
@@ -77,7 +76,6 @@ __all__ = [
     "portfolio_from_document",
     "progress_record",
     "slugify",
-    "validate_status",
 ]
 
 
@@ -274,23 +272,6 @@ def new_id(title: str, existing: Container[str]) -> str:
     while candidate in existing:
         candidate, number = f"{base}-{number}", number + 1
     return candidate
-
-
-def check_user_text(value: str, what: str) -> str:
-    """Refuse text from the command line that could act on a terminal or break the file."""
-    bad = unsafe_character(value)
-    if bad is not None:
-        raise UsageError(f"{what} contains a control or invisible character ({bad}); remove it")
-    if len(value) > MAX_TEXT_LENGTH:
-        raise UsageError(f"{what} is longer than {MAX_TEXT_LENGTH} characters")
-    return value.strip()
-
-
-def validate_status(status: str) -> str:
-    value = status.strip().lower()
-    if value not in STATUSES:
-        raise UsageError(f"status {visible(status)!r} is not one of {', '.join(STATUSES)}")
-    return value
 
 
 def initiative_record(

@@ -32,7 +32,6 @@ __all__ = [
     "Timeline",
     "parse_quarter",
     "parse_timeline",
-    "resolve_quarter",
 ]
 
 MIN_YEAR = 1900
@@ -44,7 +43,6 @@ _TIMELINE_FORMS = (
     "Q1-2025, Q3-Q4 2024, Q4 2024 – Q1 2025, Q3-2024..Q1-2025, H1 2025, 2025, FY2024, "
     "Q2 2025 – ongoing or ongoing"
 )
-_RESOLVE_FORMS = "Q1-2025, Q1 2025, 2025-Q1, 2025Q1, this, next, last or a date YYYY-MM-DD"
 # Quoted input longer than this is cut, so a junk value cannot flood the one-line message.
 _MAX_QUOTED = 80
 
@@ -461,34 +459,6 @@ def parse_timeline(text: str, fiscal: FiscalCalendar = CALENDAR) -> Timeline:
         return _parse_timeline_tokens(_tokenize(text), fiscal)
     except (_ParseError, InvalidQuarter) as error:
         raise _invalid(text, "timeline", _TIMELINE_FORMS, error) from None
-
-
-_RELATIVE_SHIFT = {"this": 0, "next": 1, "last": -1}
-_RELATIVE = re.compile(r"this|next|last", re.ASCII | re.IGNORECASE)
-_ISO_DATE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})", re.ASCII)
-
-
-def resolve_quarter(text: str, today: date, fiscal: FiscalCalendar = CALENDAR) -> Quarter:
-    """A quarter as ``--quarter`` accepts it.
-
-    Anything :func:`parse_quarter` reads, plus ``this``, ``next`` and ``last``
-    (relative to the quarter of ``today``, any case) and an ISO date
-    ``YYYY-MM-DD`` (the quarter it falls in).
-    """
-    stripped = text.strip()
-    try:
-        if relative := _RELATIVE.fullmatch(stripped):
-            shift = _RELATIVE_SHIFT[relative[0].lower()]
-            return Quarter.containing(today).shifted(shift)
-        if iso := _ISO_DATE.fullmatch(stripped):
-            try:
-                day = date(int(iso[1]), int(iso[2]), int(iso[3]))
-            except ValueError:  # 2025-02-30 and the like
-                raise _ParseError("no such date") from None
-            return Quarter.containing(day)
-        return _parse_period_tokens(_tokenize(stripped), fiscal)
-    except (_ParseError, InvalidQuarter) as error:
-        raise _invalid(text, "quarter", _RESOLVE_FORMS, error) from None
 
 
 def span_active_in(start: int | None, end: int | None, quarter: int) -> bool:

@@ -528,7 +528,7 @@ def _iso_date(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def _date(value: object, what: str) -> date:
+def check_date(value: object, what: str) -> date:
     """A day: a TOML date, a "YYYY-MM-DD" string, or a date-time's date.
 
     A date-time (local or with an offset) counts as the day written in it, with
@@ -545,7 +545,8 @@ def _date(value: object, what: str) -> date:
     return value
 
 
-def _percent(value: object, what: str) -> int:
+def check_percent(value: object, what: str) -> int:
+    """``value`` if it is a whole number from 0 to 100; else ValueError naming ``what``."""
     if not isinstance(value, int) or isinstance(value, bool) or not 0 <= value <= 100:
         raise ValueError(f"{what} must be a whole number from 0 to 100")
     return value
@@ -633,13 +634,13 @@ def _reader(spec: Field) -> Reader:
     if kind == "date":
 
         def read_date(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
-            values[attr] = _date(raw.get(key), what)
+            values[attr] = check_date(raw.get(key), what)
 
         return read_date
     if kind == "percent":
 
         def read_percent(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
-            values[attr] = _percent(raw.get(key), what)
+            values[attr] = check_percent(raw.get(key), what)
 
         return read_percent
     if kind == "timeline":

@@ -21,8 +21,9 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from vzwatch.domain import userinput
 from vzwatch.domain.errors import InvalidQuarter, UsageError
-from vzwatch.domain.portfolio import ID_PATTERN, MAX_TEXT_LENGTH, STATUSES
+from vzwatch.domain.portfolio import ID_PATTERN
 from vzwatch.domain.quarters import (
     CALENDAR,
     FiscalCalendar,
@@ -30,8 +31,15 @@ from vzwatch.domain.quarters import (
     parse_quarter,
     parse_timeline,
 )
-from vzwatch.domain.schema import INITIATIVE, Field, check_status, ordered
-from vzwatch.domain.text import unsafe_character, visible
+from vzwatch.domain.schema import (
+    INITIATIVE,
+    Field,
+    check_date,
+    check_percent,
+    check_status,
+    ordered,
+)
+from vzwatch.domain.text import visible
 
 __all__ = [
     "Candidate",
@@ -283,13 +291,11 @@ def _markdown_candidate(
 
 
 def _checked(value: str, what: str, *, multiline: bool = False) -> str:
-    probe = value.replace("\n", "") if multiline else value
-    bad = unsafe_character(probe)
-    if bad is not None:
-        raise ValueError(f"{what} contains a control or invisible character ({bad})")
-    if len(value) > MAX_TEXT_LENGTH:
-        raise ValueError(f"{what} is longer than {MAX_TEXT_LENGTH} characters")
-    return value if multiline else value.strip()
+    """Text of a row, checked as typed text is; a problem of the row if it is refused."""
+    try:
+        return userinput.text(value, what, multiline=multiline)
+    except UsageError as problem:
+        raise ValueError(problem.message) from None
 
 
 def _unique(title: str, where: str, seen: dict[str, str]) -> None:
@@ -301,9 +307,9 @@ def _unique(title: str, where: str, seen: dict[str, str]) -> None:
 
 def _timeline(text: str, fiscal: FiscalCalendar, label: str) -> Timeline:
     try:
-        return parse_timeline(text, fiscal)
-    except InvalidQuarter as error:
-        raise ValueError(f"{label}: {error}") from None
+        return userinput.timeline(text, fiscal)
+    except UsageError as problem:
+        raise ValueError(f"{label}: {problem.message}") from None
 
 
 # --- JSON ---------------------------------------------------------------------
@@ -476,9 +482,7 @@ def _json_progress(value: object) -> tuple[ProgressItem, ...]:
     entries = []
     for where, raw in _json_entries(value, "progress_log"):
         day = _json_date(raw, where)
-        percent = raw.get("percent")
-        if not isinstance(percent, int) or isinstance(percent, bool) or not 0 <= percent <= 100:
-            raise ValueError(f"{where}: percent must be a whole number from 0 to 100")
+        percent = check_percent(raw.get("percent"), f"{where}: percent")
         note = raw.get("note") or ""
         if not isinstance(note, str):
             raise ValueError(f"{where}: note must be a string")
@@ -489,9 +493,9 @@ def _json_progress(value: object) -> tuple[ProgressItem, ...]:
 def _json_date(raw: Mapping[str, Any], where: str) -> date:
     on = raw.get("date")
     try:
-        if not isinstance(on, str) or not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", on):
+        if not isinstance(on, str):  # a string, as `list --json` writes it
             raise ValueError
-        return date.fromisoformat(on)
+        return check_date(on, "date")
     except ValueError:
         raise ValueError(f"{where}: date must be YYYY-MM-DD") from None
 
@@ -510,7 +514,10 @@ def _json_history(value: object) -> tuple[HistoryItem, ...]:
         field_name, old, new = texts
         if not field_name:
             raise ValueError(f"{where}: field must not be empty")
-        if field_name == "status" and new not in STATUSES:
-            raise ValueError(f"{where}: status {new!r} is not one of {', '.join(STATUSES)}")
+        if field_name == "status":
+            try:
+                check_status(new)
+            except ValueError as problem:
+                raise ValueError(f"{where}: {problem}") from None
         entries.append(HistoryItem(day, field_name, old, new))
     return tuple(entries)

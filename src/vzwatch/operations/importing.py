@@ -303,16 +303,13 @@ def run_import(
         new = apply_plan(vouched.data.decode("utf-8"), plan, tick, location.path)
         return runs.changed_range(vouched.data, new.encode("utf-8")), lambda _: plan
 
-    done = write_in_place(location, in_place)
-    if done is not None:
-        return done
+    written = write_in_place(location, in_place)
+    if written is not None:
+        return written
     loader = _Loader(location)
-    plans: list[ImportPlan] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, ImportPlan]:
         plan = plan_import(loader(old), parsed.candidates, source=source)
-        plans.append(plan)
-        return apply_plan(old, plan, tick, location.path)
+        return apply_plan(old, plan, tick, location.path), plan
 
-    write_store(location, edit, loader)
-    return plans[-1]
+    return write_store(location, edit, loader)[1]

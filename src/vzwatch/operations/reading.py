@@ -12,14 +12,14 @@ from datetime import date
 from pathlib import Path
 from typing import NamedTuple
 
-from vzwatch.domain.errors import InvalidQuarter, UsageError
+from vzwatch.domain import userinput
 from vzwatch.domain.portfolio import (
     FINISHED_STATUSES,
     Initiative,
     Portfolio,
     portfolio_from_document,
 )
-from vzwatch.domain.quarters import FiscalCalendar, Quarter, resolve_quarter
+from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.queries import due
 from vzwatch.storage import cache
 from vzwatch.storage.store import (
@@ -96,7 +96,7 @@ def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: boo
     query then runs as usual on what is left.
     """
     snapshot = open_snapshot(location)
-    target = user_quarter(quarter, today, snapshot.fiscal)
+    target = userinput.quarter(quarter, today, snapshot.fiscal)
     last = target.index
 
     def may_be_due(status: str, end: int | None) -> bool:
@@ -108,11 +108,3 @@ def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: boo
 
     portfolio = snapshot.portfolio(may_be_due)
     return DueFound(target, due(portfolio, target, overdue=overdue), portfolio)
-
-
-def user_quarter(text: str, today: date, fiscal: FiscalCalendar) -> Quarter:
-    """A quarter typed by the user (``Q1-2025``, ``this``, ``2025-02-14``…)."""
-    try:
-        return resolve_quarter(text, today, fiscal)
-    except InvalidQuarter as error:
-        raise UsageError(str(error)) from None

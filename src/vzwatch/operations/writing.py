@@ -7,7 +7,6 @@ and hands the results to a renderer.
 
 from __future__ import annotations
 
-import re
 import time
 from bisect import bisect_right
 from collections.abc import Callable, Container, Iterator, Sequence
@@ -17,14 +16,13 @@ from datetime import date
 from pathlib import Path
 from typing import Any, TypeVar
 
-from vzwatch.domain.errors import InvalidQuarter, StoreError, UsageError
+from vzwatch.domain import userinput
+from vzwatch.domain.errors import StoreError, UsageError
 from vzwatch.domain.portfolio import (
-    ID_PATTERN,
     HistoryEntry,
     Initiative,
     Portfolio,
     ProgressEntry,
-    check_user_text,
     find_id,
     history_record,
     initiative_record,
@@ -32,11 +30,8 @@ from vzwatch.domain.portfolio import (
     portfolio_from_document,
     progress_record,
     slugify,
-    validate_status,
 )
-from vzwatch.domain.quarters import FiscalCalendar, Timeline, parse_timeline
 from vzwatch.domain.text import visible
-from vzwatch.operations.reading import user_quarter
 from vzwatch.storage import blocks, cache, runs
 from vzwatch.storage.store import (
     StoreChangedError,
@@ -90,25 +85,6 @@ class _Loader:
         return portfolio
 
 
-def user_timeline(text: str, fiscal: FiscalCalendar) -> Timeline:
-    try:
-        return parse_timeline(text, fiscal)
-    except InvalidQuarter as error:
-        raise UsageError(str(error)) from None
-
-
-def resolve_pillar(portfolio: Portfolio, wanted: str | None) -> str | None:
-    """A pillar given by id or by name, any case."""
-    if not wanted:
-        return None
-    key = wanted.strip().casefold()
-    for pillar in portfolio.pillars:
-        if key in (pillar.id.casefold(), pillar.name.casefold()):
-            return pillar.id
-    known = ", ".join(p.id for p in portfolio.pillars) or "none defined in the store"
-    raise UsageError(f"unknown pillar '{visible(wanted)}' (known: {known})")
-
-
 def add_initiative(
     location: StoreLocation,
     *,
@@ -123,27 +99,27 @@ def add_initiative(
     source: str | None = None,
 ) -> Initiative:
     """Append a new initiative to the end of the store and return it as stored."""
-    title = check_user_text(title, "title")
+    title = userinput.text(title, "title")
     if not title:
         raise UsageError("title must not be empty")
-    objective = check_user_text(objective, "objective")
-    timeline = check_user_text(timeline, "timeline")
-    partners = [check_user_text(p, "partner") for p in partners if p.strip()]
-    tags = [check_user_text(t, "tag") for t in tags if t.strip()]
-    source = check_user_text(source, "source") if source else None
-    status = validate_status(status)
+    objective = userinput.text(objective, "objective")
+    timeline = userinput.text(timeline, "timeline")
+    partners = [userinput.text(p, "partner") for p in partners if p.strip()]
+    tags = [userinput.text(t, "tag") for t in tags if t.strip()]
+    source = userinput.text(source, "source") if source else None
+    status = userinput.status(status)
     if ident is not None:
-        ident = check_user_text(ident, "id").lower()
+        ident = userinput.ident(ident)
 
     def block(portfolio: Portfolio, ids: Container[str]) -> tuple[str, str]:
-        user_timeline(timeline, portfolio.fiscal)
+        userinput.timeline(timeline, portfolio.fiscal)
         chosen_id = _choose_id(ids, title, ident)
         record = initiative_record(
             ident=chosen_id,
             title=title,
             objective=objective,
             timeline_text=timeline,
-            pillar=resolve_pillar(portfolio, pillar),
+            pillar=userinput.pillar(portfolio, pillar),
             partners=partners,
             tags=tags,
             status=status,
@@ -155,16 +131,14 @@ def add_initiative(
     if appended is not None:
         return appended
     loader = _Loader(location)
-    created: list[str] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, str]:
         portfolio = loader(old)
         chosen_id, chunk = block(portfolio, portfolio.ids)
-        created.append(chosen_id)
-        return append_text(old, chunk)
+        return append_text(old, chunk), chosen_id
 
-    new_text = write_store(location, edit, loader)
-    return loader.remember(new_text).find(created[-1])
+    new_text, created = write_store(location, edit, loader)
+    return loader.remember(new_text).find(created)
 
 
 # --- O(1) appends ----------------------------------------------------------------
@@ -310,46 +284,12 @@ def _choose_id(ids: Container[str], title: str, ident: str | None) -> str:
         if isinstance(ids, cache.Ids):  # title, title-2, title-3…: one pass, not one each
             return new_id(title, ids.starting_with(slugify(title)))
         return new_id(title, ids)
-    if not ID_PATTERN.fullmatch(ident):
-        raise UsageError(
-            f"id '{visible(ident)}' must be lowercase letters, digits and dashes, "
-            "starting and ending with a letter or digit"
-        )
     if ident in ids:
         raise UsageError(f"id '{ident}' is already used; choose another or leave --id out")
     return ident
 
 
 # --- changing existing records ----------------------------------------------
-
-
-def user_date(text: str, option: str) -> date:
-    """A date typed by the user: strictly YYYY-MM-DD."""
-    try:
-        if not re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
-            raise ValueError
-        return date.fromisoformat(text.strip())
-    except ValueError:
-        raise UsageError(f"{option} '{visible(text)}' is not a date (YYYY-MM-DD)") from None
-
-
-def user_since(text: str, today: date, fiscal: FiscalCalendar) -> date:
-    """``--since``: a date, or a quarter (its first day); not after today."""
-    if re.fullmatch(r"[0-9]{4}-[0-9]{2}-[0-9]{2}", text.strip(), re.ASCII):
-        since = user_date(text, "--since")
-    else:
-        since = user_quarter(text, today, fiscal).start_date
-    if since > today:
-        raise UsageError(f"--since {since} is after today ({today})")
-    return since
-
-
-def user_percent(text: str) -> int:
-    """PERCENT as typed: a whole number from 0 to 100, with or without '%'."""
-    digits = text.strip().removesuffix("%").strip()
-    if not re.fullmatch(r"[0-9]{1,3}", digits, re.ASCII) or int(digits) > 100:
-        raise UsageError(f"percent '{visible(text)}' is not a whole number from 0 to 100")
-    return int(digits)
 
 
 def store_index(text: str, path: Path) -> blocks.Index:
@@ -430,7 +370,7 @@ def record_progress(
     "Becomes 100%": the entry is 100 and is now the latest-dated one (so the
     current progress is 100). ``keep_status`` leaves the status alone.
     """
-    note = check_user_text(note, "note")
+    note = userinput.text(note, "note")
     on = on or today
     if on > today:
         raise UsageError(f"date {on} is in the future (today is {today})")
@@ -447,9 +387,8 @@ def record_progress(
     if spliced is not None:
         return spliced
     loader = _Loader(location)
-    done: list[ProgressRecorded] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, ProgressRecorded]:
         initiative = loader(old).find(id_or_prefix)
         entry = entry_of(initiative.id)
         change = _status_change(initiative, entry, keep_status)
@@ -460,11 +399,9 @@ def record_progress(
         new = append_text(new, render_block("progress", progress_record(entry)))
         if change is not None:
             new = append_text(new, render_block("history", history_record(change)))
-        done.append(ProgressRecorded(initiative, entry, initiative.progress, change))
-        return new
+        return new, ProgressRecorded(initiative, entry, initiative.progress, change)
 
-    new_text = write_store(location, edit, loader)
-    result = done[-1]
+    new_text, result = write_store(location, edit, loader)
     stored = _remember(location, new_text, loader).find(result.initiative.id)
     return ProgressRecorded(stored, result.entry, result.previous, result.status_change)
 
@@ -511,7 +448,7 @@ def _edited_list(
     current: Sequence[str], add: Sequence[str], remove: Sequence[str], what: str, ident: str
 ) -> list[str]:
     """``current`` without ``remove`` and with ``add`` (both compared in any case)."""
-    removing = {check_user_text(item, what).casefold() for item in remove if item.strip()}
+    removing = {userinput.text(item, what).casefold() for item in remove if item.strip()}
     missing = removing - {item.casefold() for item in current}
     if missing:
         listed = ", ".join(current) or "none"
@@ -519,7 +456,7 @@ def _edited_list(
             f"{what} '{visible(sorted(missing)[0])}' is not on '{ident}' ({what}s: {listed})"
         )
     kept = [item for item in current if item.casefold() not in removing]
-    for item in (check_user_text(item, what) for item in add if item.strip()):
+    for item in (userinput.text(item, what) for item in add if item.strip()):
         if item.casefold() not in {k.casefold() for k in kept}:
             kept.append(item)
     return kept
@@ -531,23 +468,23 @@ def _field_changes(
     """The key -> value (or DELETE) changes that ``request`` makes to ``initiative``."""
     changes: dict[str, Any] = {}
     if request.title is not None:
-        title = check_user_text(request.title, "title")
+        title = userinput.text(request.title, "title")
         if not title:
             raise UsageError("title must not be empty")
         if title != initiative.title:
             changes["title"] = title
     if request.objective is not None:
-        objective = check_user_text(request.objective, "objective")
+        objective = userinput.text(request.objective, "objective")
         if objective != initiative.objective:
             changes["objective"] = objective or DELETE
     if request.timeline is not None:
-        timeline = check_user_text(request.timeline, "timeline")
-        user_timeline(timeline, portfolio.fiscal)
+        timeline = userinput.text(request.timeline, "timeline")
+        userinput.timeline(timeline, portfolio.fiscal)
         if timeline != initiative.timeline_text or block.entry("timeline") is None:
             # `timeline` wins over start/end when loading; drop them so the file says one thing.
             changes.update({"timeline": timeline, "start": DELETE, "end": DELETE})
     if request.pillar is not None:
-        pillar = resolve_pillar(portfolio, check_user_text(request.pillar, "pillar"))
+        pillar = userinput.pillar(portfolio, userinput.text(request.pillar, "pillar"))
         if pillar != initiative.pillar:
             changes["pillar"] = pillar or DELETE
     for key, current, add, remove, what in (
@@ -559,7 +496,7 @@ def _field_changes(
             if tuple(edited) != current:
                 changes[key] = edited
     if request.status is not None:
-        status = validate_status(request.status)
+        status = userinput.status(request.status)
         if status != initiative.status:
             changes["status"] = status
     return changes
@@ -582,9 +519,8 @@ def edit_initiative(
     if fast is not None:
         return fast
     loader = _Loader(location)
-    done: list[Edited] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, Edited]:
         portfolio = loader(old)
         initiative = portfolio.find(id_or_prefix)
         block = _initiative_block(old, initiative.id, location.path)
@@ -596,11 +532,9 @@ def edit_initiative(
             change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
             new = append_text(new, render_block("history", history_record(change)))
         shown = tuple(key for key in changes if key not in ("start", "end"))
-        done.append(Edited(initiative, shown, change))
-        return new
+        return new, Edited(initiative, shown, change)
 
-    new_text = write_store(location, edit, loader)
-    result = done[-1]
+    new_text, result = write_store(location, edit, loader)
     stored = _remember(location, new_text, loader).find(result.initiative.id)
     return Edited(stored, result.changed, result.status_change)
 
@@ -625,15 +559,15 @@ def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
     if fast is not None:
         return fast
     loader = _Loader(location)
-    done: list[Removed] = []
 
-    def edit(old: str) -> str:
+    def edit(old: str) -> tuple[str, Removed]:
         initiative = loader(old).find(id_or_prefix)
-        done.append(Removed(initiative, len(initiative.progress_log), len(initiative.history)))
-        return without_initiative(old, initiative, location.path)
+        removed = Removed(initiative, len(initiative.progress_log), len(initiative.history))
+        return without_initiative(old, initiative, location.path), removed
 
-    _remember(location, write_store(location, edit, loader), loader)
-    return done[-1]
+    new_text, removed = write_store(location, edit, loader)
+    _remember(location, new_text, loader)
+    return removed
 
 
 def without_initiative(text: str, initiative: Initiative, path: Path) -> str:

@@ -114,9 +114,6 @@ def cache_directory(env: Mapping[str, str] | None = None) -> Path | None:
     xdg = env.get("XDG_CACHE_HOME", "")
     if xdg and Path(xdg).is_absolute():
         return Path(xdg) / "vzwatch"
-    if sys.platform == "win32":  # pragma: no cover
-        local = env.get("LOCALAPPDATA", "")
-        return Path(local) / "vzwatch" / "cache" if local else None
     home = env.get("HOME", "")
     if not (home and Path(home).is_absolute()):
         try:

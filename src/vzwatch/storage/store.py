@@ -29,7 +29,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from pathlib import Path
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, TypeVar
 
 from vzwatch.domain.errors import StoreError, StoreLockedError
 
@@ -77,6 +77,8 @@ _WRITE_ATTEMPTS = 5  # a store that changes under every attempt is refused, neve
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
 _UNDO_MAGIC = b"vzwatch-append-undo 1\n"
+
+Result = TypeVar("Result")
 
 _REASONS = {
     "option": "--file option",
@@ -149,14 +151,10 @@ def user_store_path(
 ) -> Path:
     """The per-user store file for ``platform`` (which need not exist yet).
 
-    Linux and others follow the XDG base directory spec; macOS and Windows use
-    their conventional per-user application data folders. ``home`` defaults to
+    Linux and others follow the XDG base directory spec; macOS uses its
+    conventional per-user application data folder. ``home`` defaults to
     ``env["HOME"]`` when that is absolute, else ``Path.home()``.
     """
-    if platform == "win32":
-        local = env.get("LOCALAPPDATA", "")
-        base = Path(local) if local else (home or _home(env)) / "AppData" / "Local"
-        return base / _APP_DIR / BUNDLED_NAME
     if platform != "darwin":
         xdg = env.get("XDG_DATA_HOME", "")
         # The XDG spec says relative values are invalid and must be ignored.
@@ -498,7 +496,7 @@ def _lock_path(store_path: Path) -> Path:
 
 
 def _open_lock_file(store_path: Path, lock_path: Path) -> int:
-    flags = os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0)
+    flags = os.O_CLOEXEC | os.O_NOFOLLOW
     try:
         # 0o666 is filtered by the umask, like any file the user creates.
         return os.open(lock_path, flags | os.O_RDWR | os.O_CREAT, 0o666)
@@ -538,10 +536,7 @@ def write_lock(store_path: Path, timeout: float | None = None) -> Iterator[int]:
     done, temp files of an atomic write) is cleaned up before anything else
     happens under the lock.
     """
-    try:
-        import fcntl
-    except ImportError as exc:  # pragma: no cover - Windows
-        raise StoreError("cannot lock the store: file locking needs a POSIX system") from exc
+    import fcntl
 
     wait = _lock_timeout(timeout)
     lock_path = _lock_path(store_path)
@@ -612,18 +607,15 @@ def _create_temp(directory: Path, name: str) -> tuple[int, Path]:
 
 def _ignore_sigxfsz() -> Callable[[], None]:
     """Make an over-size write (ulimit -f) fail with EFBIG instead of killing us."""
-    sigxfsz = getattr(signal, "SIGXFSZ", None)
-    if sigxfsz is None:  # pragma: no cover - Windows
-        return lambda: None
     try:
-        previous = signal.signal(sigxfsz, signal.SIG_IGN)
+        previous = signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
     except ValueError:  # not the main thread: signal handlers cannot be changed
         return lambda: None
     if previous is None:  # set outside Python (embedding host): cannot restore it
         return lambda: None
 
     def restore() -> None:
-        signal.signal(sigxfsz, previous)
+        signal.signal(signal.SIGXFSZ, previous)
 
     return restore
 
@@ -632,7 +624,7 @@ def _fsync_directory(directory: Path, path: Path) -> None:
     # The rename lives in the directory entry; without this fsync a crash can
     # bring back the old file even though the new data blocks were synced.
     try:
-        dir_fd = os.open(directory, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        dir_fd = os.open(directory, os.O_RDONLY | os.O_DIRECTORY)
     except OSError:
         return
     try:
@@ -994,19 +986,21 @@ def _write_appended(store_path: Path, fd: int, old_size: int, data: bytes) -> No
 
 def write_store(
     location: StoreLocation,
-    edit: Callable[[str], str],
+    edit: Callable[[str], tuple[str, Result]],
     check: Callable[[str], object],
     *,
     timeout: float | None = None,
-) -> str:
+) -> tuple[str, Result]:
     """Run one read-check-edit-check-write transaction on the store under its lock.
 
-    ``check`` raises StoreError for invalid text; ``edit`` maps old text to new.
-    Nothing is written if either raises, or if the edit changes nothing. When
-    the file changes between the read and the replace (someone saved it by
-    hand), ``check`` and ``edit`` run again on the new text, at most
+    ``check`` raises StoreError for invalid text; ``edit`` maps old text to
+    the new text and what it did (the result the command reports). Nothing is
+    written if either raises, or if the edit changes nothing. When the file
+    changes between the read and the replace (someone saved it by hand),
+    ``check`` and ``edit`` run again on the new text, at most
     ``_WRITE_ATTEMPTS`` times, then StoreChangedError; so both must be safe to
-    repeat. Returns the store's text after the transaction.
+    repeat. Returns the store's text after the transaction and the result of
+    the edit that made it.
     """
     path = location.path
     if location.source == "user":
@@ -1036,17 +1030,17 @@ def write_store(
             else:
                 old = ""  # a new store; write_store creates it
             check(old)
-            new = edit(old)
+            new, result = edit(old)
             check(new)
             if new == old:
-                return new
+                return new, result
             try:
                 # A hand edit saved meanwhile (editors take no lock) must not be lost:
                 # edit the store again from its new text instead.
                 atomic_write(path, new, expected=read)
             except StoreChangedError:
                 continue
-            return new
+            return new, result
     raise StoreChangedError(
         f"{_show(path)} kept changing while vzwatch was changing it (another program is "
         f"writing it); nothing was written after {_WRITE_ATTEMPTS} tries: try again"
