@@ -35,8 +35,19 @@ if TYPE_CHECKING:
 # loads every command module and needs none of them (tests/test_cli_lazy.py).
 
 
+# The order `vzwatch --help` lists commands in: daily use first, set-up last.
+HELP_ORDER = (
+    "list", "show", "add", "progress", "edit", "remove", "due", "report", "timeline",
+    "import", "export", "validate", "where", "git-setup", "merge-driver",
+)  # fmt: skip
+
+
 class VzwatchGroup(TyperGroup):
     """The one place that turns exceptions into a message and an exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        known = [name for name in HELP_ORDER if name in self.commands]
+        return known + [name for name in self.commands if name not in HELP_ORDER]
 
     def main(  # type: ignore[override]
         self,
@@ -64,7 +75,8 @@ class VzwatchGroup(TyperGroup):
                 code = ExitCode.USAGE
             else:
                 hint = f" (see '{context.command_path} --help')" if context else ""
-                error_line(error.format_message() + hint)
+                # Click's messages may span lines ("Choose from:\n\t…"): one line here
+                error_line(" ".join(error.format_message().split()) + hint)
                 code = error.exit_code  # 2 for usage errors, as in click
         except typer.Abort:
             error_line("aborted")
@@ -102,6 +114,23 @@ StoreOption = Annotated[
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in README).")]
+
+
+def _no_color(value: bool) -> None:
+    if value:  # Rich reads it when the console is made, after the options
+        os.environ["NO_COLOR"] = "1"
+
+
+NoColorFlag = Annotated[
+    bool,
+    typer.Option(
+        "--no-color",
+        help="No colours or styles (also: NO_COLOR=1).",
+        callback=_no_color,
+        expose_value=False,
+        is_eager=True,
+    ),
+]
 TodayOption = Annotated[
     str | None,
     typer.Option("--today", metavar="DATE", help="Pretend today is this date (2025-02-14)."),

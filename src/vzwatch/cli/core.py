@@ -18,6 +18,7 @@ from vzwatch.cli.app import (
     FormatOption,
     IdArgument,
     JsonFlag,
+    NoColorFlag,
     OutputFormat,
     QuarterHelp,
     StoreOption,
@@ -57,12 +58,18 @@ def list_command(
     limit: Annotated[
         int,
         typer.Option(
-            "--limit", "-n", min=1, help="Show at most N rows in the table (default 100)."
+            "--limit",
+            "-n",
+            metavar="N",
+            min=1,
+            help="Show at most N rows in the table (default 100).",
+            show_default=False,
         ),
     ] = 100,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """List initiatives, sorted by timeline.
 
@@ -98,6 +105,7 @@ def show_command(
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Show one initiative in full, with its progress log.
 
@@ -131,24 +139,44 @@ def add_command(
     title: Annotated[str, typer.Argument(help="The initiative's title.")],
     timeline: Annotated[
         str,
-        typer.Option("--timeline", "-T", help="'Q1 2025', 'Q3 – Q4 2024', 'H1 2025', 'Ongoing'…"),
+        typer.Option(
+            "--timeline",
+            "-T",
+            metavar="TIMELINE",
+            help="'Q1 2025', 'Q3 – Q4 2024', 'H1 2025', 'Ongoing'…",
+        ),
     ],
-    objective: Annotated[str, typer.Option("--objective", "-o", help="What it is for.")] = "",
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")] = None,
+    objective: Annotated[
+        str, typer.Option("--objective", "-o", metavar="TEXT", help="What it is for.")
+    ] = "",
+    pillar: Annotated[
+        str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Pillar id or name.")
+    ] = None,
     partner: Annotated[
-        list[str] | None, typer.Option("--partner", help="A partner (repeatable).")
+        list[str] | None,
+        typer.Option("--partner", metavar="PARTNER", help="A partner (repeatable)."),
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")
+        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
     ] = None,
     status: Annotated[
-        str, typer.Option("--status", "-s", help="planned, active, done, paused or cancelled.")
+        str,
+        typer.Option(
+            "--status", "-s", metavar="STATUS", help="planned, active, done, paused or cancelled."
+        ),
     ] = "planned",
     ident: Annotated[
-        str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
+        str | None,
+        typer.Option(
+            "--id",
+            metavar="ID",
+            help="Choose the id (default: made from the title).",
+            show_default=False,
+        ),
     ] = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Add an initiative at the end of the store and print its id.
 
@@ -196,6 +224,7 @@ def due_command(
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """List unfinished initiatives whose timeline ends in a quarter (default: this one).
 
@@ -220,7 +249,9 @@ def due_command(
 
 
 @app.command("where")
-def where_command(file: StoreOption = None, json_output: JsonFlag = False) -> None:
+def where_command(
+    file: StoreOption = None, json_output: JsonFlag = False, no_color: NoColorFlag = False
+) -> None:
     """Print which store file is used, and why.
 
     \b

@@ -21,12 +21,19 @@ StatusFilter = Annotated[
     typer.Option(
         "--status",
         "-s",
+        metavar="STATUS",
         help="Only this status (repeatable): planned, active, done, paused, cancelled.",
     ),
 ]
-PillarFilter = Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")]
-TagFilter = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Has this tag.")]
-PartnerFilter = Annotated[str | None, typer.Option("--partner", help="Partner name contains.")]
+PillarFilter = Annotated[
+    str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Pillar id or name.")
+]
+TagFilter = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Has this tag.")
+]
+PartnerFilter = Annotated[
+    str | None, typer.Option("--partner", metavar="PARTNER", help="Partner name contains.")
+]
 ActiveInFilter = Annotated[
     str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
 ]
@@ -47,6 +54,8 @@ def make_filters(
     from vzwatch.domain.queries import Filters
 
     quarter = userinput.quarter(active_in, today, portfolio.fiscal) if active_in else None
+    if pillar is not None:
+        userinput.pillar(portfolio, pillar)  # a usage error naming the known pillars
     return Filters(
         statuses=[userinput.status(s) for s in status or ()],
         pillar=pillar,

@@ -9,6 +9,7 @@ import typer
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
+    NoColorFlag,
     Output,
     QuarterHelp,
     StoreOption,
@@ -79,17 +80,26 @@ def report_command(
             "--since",
             metavar="DATE|QUARTER",
             help="List changes from this date or quarter on (default: the quarter's start).",
+            show_default=False,
         ),
     ] = None,
     today: TodayOption = None,
     limit: Annotated[
         int,
-        typer.Option("--limit", "-n", min=1, help="Show at most N rows per table (default 25)."),
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            min=1,
+            help="Show at most N rows per table (default 25).",
+            show_default=False,
+        ),
     ] = 25,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Report schedule health, forecasts and recent changes, per pillar (or status, partner).
 

@@ -11,6 +11,7 @@ import typer
 
 from vzwatch.cli.app import (
     JsonFlag,
+    NoColorFlag,
     StoreOption,
     TodayOption,
     app,
@@ -27,7 +28,7 @@ from vzwatch.cli.filters import (
     make_filters,
 )
 from vzwatch.domain.errors import UsageError
-from vzwatch.domain.text import is_utf8_stream, visible
+from vzwatch.domain.text import counted, is_utf8_stream, visible
 
 if TYPE_CHECKING:
     from vzwatch.formats.sources import Parsed
@@ -76,6 +77,7 @@ def import_command(
     ] = ImportFormat.auto,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Import initiatives from a Markdown article's tables or from vzwatch JSON.
 
@@ -142,8 +144,12 @@ def _report_problems(name: str, parsed: "Parsed", skip_invalid: bool) -> None:
     if not skip_invalid:
         bad, good = len(parsed.problems), len(parsed.candidates)
         rows = "row is" if bad == 1 else "rows are"
-        hint = f"pass --skip-invalid to import the {good} valid one{'s' if good != 1 else ''}"
-        raise UsageError(f"{bad} {rows} invalid; nothing was imported (fix them, or {hint})")
+        if good:
+            valid = f"the {good} valid one" + ("" if good == 1 else "s")
+            hint = f"fix them, or pass --skip-invalid to import {valid}"
+        else:
+            hint = "no row is valid"
+        raise UsageError(f"{bad} {rows} invalid; nothing was imported ({hint})")
 
 
 @contextmanager
@@ -187,7 +193,7 @@ def _print_plan(plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool) 
     if dry_run:
         verbs = {"add": "would add", "update": "would update", "unchanged": "unchanged"}
     kind = "Markdown" if parsed.format == "markdown" else "JSON"
-    lines = [f"{visible(name)} ({kind}): {len(plan.changes)} initiatives"]
+    lines = [f"{visible(name)} ({kind}): {counted(len(plan.changes), 'initiative')}"]
     id_width = max(len(change.id) for change in plan.changes)
     verb_width = max(len(verbs[change.action]) for change in plan.changes)
     for change in plan.changes:
@@ -221,7 +227,9 @@ def export_command(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", metavar="FILE", help="Write to FILE (default: stdout)."),
+        typer.Option(
+            "--output", metavar="FILE", help="Write to FILE (default: stdout).", show_default=False
+        ),
     ] = None,
     status: StatusFilter = None,
     pillar: PillarFilter = None,
@@ -236,6 +244,7 @@ def export_command(
     ] = False,
     today: TodayOption = None,
     file: StoreOption = None,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Export initiatives to a calendar (ICS), a spreadsheet (CSV), JSON or Markdown.
 
@@ -268,4 +277,4 @@ def export_command(
     from vzwatch.storage.output import write_output
 
     write_output(output, text, store=location.path)
-    sys.stderr.write(f"wrote {len(chosen)} initiatives to {visible(str(output))}\n")
+    sys.stderr.write(f"wrote {counted(len(chosen), 'initiative')} to {visible(str(output))}\n")

@@ -60,6 +60,13 @@ def escape_json_text(dumped: str) -> str:
     return re.compile(_UNSAFE_IN_JSON).sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
 
 
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 initiative``, ``2 initiatives``, ``0 progress entries``."""
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number} {plural or noun + 's'}"
+
+
 def is_utf8_stream(stream: object) -> bool:
     """Whether a text stream can take any character (else: ASCII fallbacks)."""
     encoding = str(getattr(stream, "encoding", "") or "").lower().replace("_", "-")
