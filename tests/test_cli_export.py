@@ -7,8 +7,11 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunCli
 from vzwatch.domain.errors import ExitCode
+from vzwatch.storage import store as store_module
 
 
 def test_json_export_is_list_json(run: RunCli) -> None:
@@ -63,3 +66,44 @@ def test_tasks_only_for_ics(run: RunCli) -> None:
 
 def test_unknown_format_is_a_usage_error(run: RunCli) -> None:
     assert run("export", "--format", "xlsx").exit_code == ExitCode.USAGE
+
+
+def test_output_files_are_written_by_the_stores_atomic_replace(
+    run: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A crash right after the export cannot bring the old file back: the
+    directory is fsynced, as for the store, and the old file keeps its mode."""
+    synced: list[Path] = []
+    real_sync = store_module._fsync_directory
+
+    def recording(directory: Path) -> None:
+        synced.append(directory)
+        real_sync(directory)
+
+    monkeypatch.setattr(store_module, "_fsync_directory", recording)
+    out = tmp_path / "out" / "initiatives.ics"
+    out.parent.mkdir()
+    out.write_text("old")
+    out.chmod(0o640)
+    result = run("export", "--format", "ics", "--output", str(out))
+    assert result.exit_code == 0, result.stderr
+    assert synced == [out.parent]
+    assert out.read_text(encoding="utf-8").startswith("BEGIN:VCALENDAR")
+    assert out.stat().st_mode & 0o777 == 0o640
+    assert sorted(p.name for p in out.parent.iterdir()) == ["initiatives.ics"]
+
+
+def test_an_output_directory_that_cannot_be_synced_is_one_line(
+    run: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def failing(directory: Path) -> None:
+        raise store_module.DirectorySyncError(5, "Input/output error", str(directory))
+
+    monkeypatch.setattr(store_module, "_fsync_directory", failing)
+    out = tmp_path / "backup.json"
+    result = run("export", "--format", "json", "--output", str(out))
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stderr == (
+        f"vzwatch: error: wrote {out} but could not sync its directory: Input/output error; "
+        "it may not survive a crash\n"
+    )

@@ -88,7 +88,6 @@ def progress_command(
       vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31
     """
     from vzwatch.domain import userinput
-    from vzwatch.formats import contract
     from vzwatch.operations import writing
 
     recorded = writing.record_progress(
@@ -102,6 +101,8 @@ def progress_command(
     )
     initiative = recorded.initiative
     if json_output:
+        from vzwatch.formats import contract  # json and the contract only when asked for
+
         emit_json(contract.initiative_to_dict(initiative))
         return
     entry = recorded.entry
@@ -167,7 +168,6 @@ def edit_command(
     Example:
       vzwatch edit election --status active --add-partner "European Union" --remove-tag elections
     """
-    from vzwatch.formats import contract
     from vzwatch.operations import writing
 
     request = writing.InitiativeEdit(
@@ -183,6 +183,8 @@ def edit_command(
     )
     edited = writing.edit_initiative(locate(file), initiative_id, request, today=today_from(today))
     if json_output:
+        from vzwatch.formats import contract  # json and the contract only when asked for
+
         emit_json(contract.initiative_to_dict(edited.initiative))
     elif edited.changed:
         sys.stdout.write(f"Updated {edited.initiative.id}: {', '.join(edited.changed)}\n")

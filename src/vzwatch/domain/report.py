@@ -42,7 +42,8 @@ from vzwatch.domain.queries import sort_by_timeline
 TOLERANCE = 10
 """Points either side of the expected progress that still count as on track."""
 
-GROUPINGS = ("pillar", "status", "partner")
+# What a report can be grouped by, and the heading of its group column.
+GROUPINGS = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
 _LAST_DAY = date(MAX_YEAR, 12, 31)
 
 
@@ -242,6 +243,11 @@ class Report:
     @property
     def totals(self) -> Group:
         return Group("", "All", self.initiatives)
+
+    @property
+    def group_heading(self) -> str:
+        """The heading of the group column: "Pillar", "Status" or "Partner"."""
+        return GROUPINGS.get(self.by, "Group")
 
 
 def _quarter_of(day: date | None) -> Quarter | None:

@@ -11,7 +11,7 @@ from typing import Any
 from vzwatch.domain.report import Change, Group, InitiativeReport, Report
 from vzwatch.domain.text import visible
 from vzwatch.formats.contract import timeline_fields
-from vzwatch.formats.tabular import markdown_cell
+from vzwatch.formats.tabular import markdown_cell, markdown_table
 
 REPORT_COLUMNS = (
     "group",
@@ -32,8 +32,6 @@ REPORT_COLUMNS = (
     "due",
     "last_update",
 )
-
-_GROUP_HEADING = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
 
 
 def _iso(value: object) -> str | None:
@@ -142,22 +140,14 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
     return rows
 
 
-def _percent(value: int | None) -> str:
+def percent_text(value: int | None) -> str:
+    """'40%', or '—' when there is no number (an ongoing timeline expects none)."""
     return "—" if value is None else f"{value}%"
-
-
-def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
-    """A Markdown table; cells are already escaped."""
-    return [
-        "| " + " | ".join(headers) + " |",
-        "|" + "|".join("---" for _ in headers) + "|",
-        *("| " + " | ".join(row) + " |" for row in rows),
-    ]
 
 
 def _summary_row(label_cell: str, group: Group) -> list[str]:
     numbers = (group.done, group.due, group.overdue, group.behind)
-    return [label_cell, str(group.count), _percent(group.mean_progress), *map(str, numbers)]
+    return [label_cell, str(group.count), percent_text(group.mean_progress), *map(str, numbers)]
 
 
 def change_text(change: Change) -> str:
@@ -185,9 +175,9 @@ def report_markdown(report: Report) -> str:
     ]
     summary = [_summary_row(markdown_cell(group.label), group) for group in report.groups]
     summary.append(_summary_row("**All**", report.totals))
-    lines += _table(
+    lines += markdown_table(
         [
-            _GROUP_HEADING.get(report.by, "Group"),
+            report.group_heading,
             "Initiatives",
             "Mean progress",
             "Done",
@@ -201,15 +191,15 @@ def report_markdown(report: Report) -> str:
         lines += ["", f"No initiatives are active in {quarter}."]
     for group in report.groups:
         lines += ["", f"### {markdown_cell(group.label)}", ""]
-        lines += _table(
+        lines += markdown_table(
             ["Initiative", "Timeline", "Status", "Progress", "Expected", "Health", "Forecast"],
             [
                 [
                     markdown_cell(item.initiative.title),
                     item.initiative.timeline.label,
                     item.initiative.status,
-                    _percent(item.progress),
-                    _percent(item.expected),
+                    percent_text(item.progress),
+                    percent_text(item.expected),
                     item.health_label,
                     markdown_cell(item.forecast_label),
                 ]
@@ -218,7 +208,7 @@ def report_markdown(report: Report) -> str:
         )
     lines += ["", f"### Changes since {report.since.isoformat()}", ""]
     if report.changes:
-        lines += _table(
+        lines += markdown_table(
             ["Date", "Initiative", "Change", "Note"],
             [
                 [

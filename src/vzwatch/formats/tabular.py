@@ -85,22 +85,25 @@ def markdown_cell(value: object) -> str:
     return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
 
 
+def markdown_table(headers: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """The lines of a GitHub-flavoured Markdown table whose cells are already Markdown
+    (escaped with ``markdown_cell``, or formatting on purpose such as ``**All**``)."""
+    return [
+        "| " + " | ".join(headers) + " |",
+        "|" + "|".join("---" for _ in headers) + "|",
+        *("| " + " | ".join(row) + " |" for row in rows),
+    ]
+
+
 def to_markdown(
     rows: Iterable[Mapping[str, Any]],
     columns: Sequence[str],
     headers: Sequence[str] | None = None,
 ) -> str:
-    """A GitHub-flavoured Markdown table."""
+    """A Markdown table of ``rows``, every cell escaped."""
     titles = headers or [column.replace("_", " ").capitalize() for column in columns]
-    lines = [
-        "| " + " | ".join(markdown_cell(title) for title in titles) + " |",
-        "|" + "|".join("---" for _ in columns) + "|",
-    ]
-    lines.extend(
-        "| " + " | ".join(markdown_cell(row.get(column)) for column in columns) + " |"
-        for row in rows
-    )
-    return "\n".join(lines) + "\n"
+    cells = ([markdown_cell(row.get(column)) for column in columns] for row in rows)
+    return "\n".join(markdown_table([markdown_cell(title) for title in titles], cells)) + "\n"
 
 
 def to_jsonl(values: Iterable[Any], *, ascii_only: bool = False) -> str:

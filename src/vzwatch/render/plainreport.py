@@ -13,14 +13,8 @@ from typing import TextIO
 
 from vzwatch.domain.report import Group, Report
 from vzwatch.domain.text import visible
-from vzwatch.formats.report import change_text
+from vzwatch.formats.report import change_text, percent_text
 from vzwatch.render.plain import footer
-
-_GROUP_HEADING = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
-
-
-def _percent(value: int | None) -> str:
-    return "—" if value is None else f"{value}%"
 
 
 def _aligned(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
@@ -40,9 +34,9 @@ def _aligned(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
 def _summary(report: Report) -> list[str]:
     def numbers(label: str, group: Group) -> list[str]:
         counts = (group.done, group.due, group.overdue, group.behind)
-        return [label, str(group.count), _percent(group.mean_progress), *map(str, counts)]
+        return [label, str(group.count), percent_text(group.mean_progress), *map(str, counts)]
 
-    heading = _GROUP_HEADING.get(report.by, "Group")
+    heading = report.group_heading
     rows = [[heading, "Initiatives", "Mean", "Done", f"Due {report.quarter}", "Overdue", "Behind"]]
     rows += [numbers(visible(group.label), group) for group in report.groups]
     rows.append(numbers("All", report.totals))
@@ -57,8 +51,8 @@ def _group(group: Group, limit: int | None) -> list[str]:
             item.initiative.id,
             item.initiative.timeline.label,
             item.initiative.status,
-            _percent(item.progress),
-            _percent(item.expected),
+            percent_text(item.progress),
+            percent_text(item.expected),
             item.health_label,
             item.forecast_label,
             visible(item.initiative.title),

@@ -23,7 +23,6 @@ HEALTH_STYLES = {
     "ongoing": "blue",
     "cancelled": "dim",
 }
-_GROUP_HEADING = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
 
 
 def _table(title: Text | str | None = None) -> Table:
@@ -38,7 +37,7 @@ def _table(title: Text | str | None = None) -> Table:
 
 def _summary(report: Report) -> Table:
     table = _table()
-    table.add_column(_GROUP_HEADING.get(report.by, "Group"), overflow="fold")
+    table.add_column(report.group_heading, overflow="fold")
     for heading in ("Initiatives", "Mean", "Done", f"Due {report.quarter}", "Overdue", "Behind"):
         table.add_column(heading, justify="right", no_wrap=True)
 

@@ -1,17 +1,18 @@
 """Writing an output file (a picture, an export) without ever clobbering the store.
 
-The file is written to a temporary file beside it and renamed over the target,
-so a reader (a browser, a calendar subscription, a sync client) sees the old
-file or the new one, never half of one.
+The file is replaced by the store's own atomic replace (``store.replace_file``:
+a temporary file beside it, fsynced, renamed over the target, the directory
+fsynced), so a reader (a browser, a calendar subscription, a sync client)
+sees the old file or the new one, never half of one, also after a crash.
 """
 
 from __future__ import annotations
 
 import os
-from contextlib import suppress
 from pathlib import Path
 
 from vzwatch.domain.errors import UsageError
+from vzwatch.storage.store import DirectorySyncError, replace_file
 
 __all__ = ["write_output"]
 
@@ -47,24 +48,16 @@ def write_output(path: Path, data: str | bytes, *, store: Path) -> None:
     if not directory.is_dir():
         raise UsageError(f"cannot write {_show(path)}: directory {_show(directory)} does not exist")
     try:
-        mode = real.stat().st_mode & 0o7777
+        like: os.stat_result | None = real.stat()  # an existing file keeps its mode
     except OSError:
-        mode = None
-    tmp = directory / f".{real.name}.{os.urandom(6).hex()}.vzwatch-out"
+        like = None
     try:
-        # 0o666 filtered by the umask, like any new file; an existing file keeps its mode.
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC, 0o666)
-        try:
-            if mode is not None:
-                os.fchmod(fd, mode)
-            view = memoryview(payload)
-            while view:
-                view = view[os.write(fd, view) :]
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-        tmp.replace(real)
+        # Its own temp suffix: a store's writer removes stale temp files of the store only.
+        replace_file(real, payload, like, temp_suffix=".vzwatch-out")
+    except DirectorySyncError as exc:
+        raise UsageError(
+            f"wrote {_show(path)} but could not sync its directory: {exc.strerror or exc}; "
+            "it may not survive a crash"
+        ) from None
     except OSError as exc:
-        with suppress(OSError):
-            tmp.unlink()
         raise UsageError(f"cannot write {_show(path)}: {exc.strerror or exc}") from None

@@ -244,6 +244,18 @@ def _regrouped(
     return b"".join(parts)
 
 
+def _described(bounds: list[int], groups: bytes) -> tuple[tuple[int, bytes], ...]:
+    """The state segments (cache._State) the group digests of runs ``bounds`` make: the
+    bytes they cover, told by digests already computed (no whole-file hash)."""
+    count = len(bounds) - 1
+    if count <= 0:
+        return ((0, _digest(b"")),)
+    return tuple(
+        (bounds[min(at + _GROUP_RUNS, count)], groups[n * _DIGEST_SIZE : (n + 1) * _DIGEST_SIZE])
+        for n, at in enumerate(range(0, count, _GROUP_RUNS))
+    )
+
+
 def _run_bounds(data: bytes) -> list[int]:
     """0, where each run starts, and the end: runs are data[bounds[k]:bounds[k + 1]].
 
@@ -333,8 +345,9 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
             updated = _updated_rows(rows, change)
             if updated is None:
                 return None
+            groups = _regrouped(data, change.bounds, change.digests, runs.digests, runs.groups)
             state = _State(
-                read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False
+                read.stamp, read.recorded_ns, _described(change.bounds, groups), data[-3:], False
             )
             if updated.reordered or entry.outgrown():
                 text = data.decode("utf-8")
@@ -355,9 +368,7 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                     change.digests,
                     updated.removed,
                     lengths=_lengths(change.bounds),
-                    groups=_regrouped(
-                        data, change.bounds, change.digests, runs.digests, runs.groups
-                    ),
+                    groups=groups,
                 )
         return Snapshot(_fields_of(entry.head), rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
@@ -458,7 +469,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         row = _with_logs(bare, *logs)
         rows[at[ident]] = row
         replaced.append(row)
-    state = _State(read.stamp, read.recorded_ns, ((len(data), _digest(data)),), data[-3:], False)
+    state = _State(read.stamp, read.recorded_ns, _described(bounds, groups), data[-3:], False)
     entry.record(
         state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds), groups=groups
     )
@@ -914,12 +925,7 @@ class Checked(NamedTuple):
             groups = _regrouped(
                 data, self.bounds, self.digests, vouched.recorded, vouched.recorded_groups
             )
-            # The groups' digests describe the new bytes: no need to hash them all again.
-            segments = tuple(
-                (self.bounds[min(at + _GROUP_RUNS, len(lengths))], groups[n * 16 : n * 16 + 16])
-                for n, at in enumerate(range(0, len(lengths), _GROUP_RUNS))
-            )
-            state = _State(stamp, written_ns, segments or ((0, _digest(b"")),), data[-3:], False)
+            state = _State(stamp, written_ns, _described(self.bounds, groups), data[-3:], False)
             if self.reordered or entry.outgrown():
                 self._write_again(store_path, state, lengths)
                 return

@@ -38,6 +38,7 @@ __all__ = [
     "DEFAULT_LOCK_TIMEOUT",
     "LOCK_TIMEOUT_ENV",
     "STORE_ENV",
+    "DirectorySyncError",
     "Stamp",
     "StampedRead",
     "StoreChangedError",
@@ -53,6 +54,7 @@ __all__ = [
     "parse_toml",
     "read_stamped",
     "read_store_text",
+    "replace_file",
     "stamp_of",
     "still_as_read",
     "user_store_path",
@@ -589,7 +591,7 @@ def _remove_stale_temp_files(directory: Path, name: str) -> None:
                 Path(entry.path).unlink()
 
 
-def _create_temp(directory: Path, name: str) -> tuple[int, Path]:
+def _create_temp(directory: Path, name: str, suffix: str) -> tuple[int, Path]:
     """Create a fresh temp file beside the target.
 
     Not tempfile.mkstemp: that forces mode 0o600. Passing 0o666 to O_CREAT
@@ -597,7 +599,7 @@ def _create_temp(directory: Path, name: str) -> tuple[int, Path]:
     as any other file the user creates, without the racy os.umask() dance.
     """
     while True:
-        tmp = directory / f".{name}.{os.urandom(6).hex()}{_TMP_SUFFIX}"
+        tmp = directory / f".{name}.{os.urandom(6).hex()}{suffix}"
         try:
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_CLOEXEC
             return os.open(tmp, flags, 0o666), tmp
@@ -620,7 +622,11 @@ def _ignore_sigxfsz() -> Callable[[], None]:
     return restore
 
 
-def _fsync_directory(directory: Path, path: Path) -> None:
+class DirectorySyncError(OSError):
+    """The new file is in place, but its directory entry may not survive a crash."""
+
+
+def _fsync_directory(directory: Path) -> None:
     # The rename lives in the directory entry; without this fsync a crash can
     # bring back the old file even though the new data blocks were synced.
     try:
@@ -631,12 +637,63 @@ def _fsync_directory(directory: Path, path: Path) -> None:
         os.fsync(dir_fd)
     except OSError as exc:
         if exc.errno not in (errno.EINVAL, errno.ENOTSUP, errno.EBADF):
-            raise StoreError(
-                f"wrote {_show(path)} but could not sync its directory: {_strerror(exc)}; "
-                "the change may not survive a crash"
-            ) from exc
+            raise DirectorySyncError(exc.errno, exc.strerror, exc.filename) from exc
     finally:
         os.close(dir_fd)
+
+
+def replace_file(
+    real: Path,
+    data: bytes,
+    like: os.stat_result | None,
+    *,
+    expected: StampedRead | None = None,
+    temp_suffix: str = _TMP_SUFFIX,
+    shown: Path | None = None,
+) -> None:
+    """The one atomic replace, for the store and for output files alike.
+
+    ``data`` goes to a temp file beside ``real`` (the resolved file; its name
+    ends in ``temp_suffix``), with the permission bits of ``like`` (the old
+    file's stat) and, where allowed, its owner and group; it is fsynced,
+    renamed over ``real`` (with ``expected``, exchanged only while ``real``
+    still holds what was read: see _swap_in) and the directory is fsynced.
+    Raises OSError with ``real`` unchanged and no temp file left, or
+    DirectorySyncError once the new file is in place.
+    """
+    restore_sigxfsz = _ignore_sigxfsz()
+    fd: int | None = None
+    tmp: Path | None = None
+    try:
+        fd, tmp = _create_temp(real.parent, real.name, temp_suffix)
+        if like is not None:
+            # Keep a shared file's group (and owner, if we are root); not
+            # allowed for other people's files, and then the new file is ours.
+            with suppress(OSError):
+                os.fchown(fd, like.st_uid, like.st_gid)
+            # After fchown, which may clear setuid/setgid bits.
+            os.fchmod(fd, stat.S_IMODE(like.st_mode))
+        view = memoryview(data)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
+        # Data must be on disk before the rename makes it the file.
+        os.fsync(fd)
+        os.close(fd)
+        fd = None
+        if expected is None:
+            tmp.replace(real)
+        else:
+            _swap_in(tmp, real, expected, shown or real)
+        tmp = None
+    finally:
+        restore_sigxfsz()
+        if fd is not None:
+            os.close(fd)
+        if tmp is not None:
+            with suppress(OSError):
+                tmp.unlink()
+    _fsync_directory(real.parent)
 
 
 def atomic_write(path: Path, text: str | bytes, *, expected: StampedRead | None = None) -> None:
@@ -680,43 +737,17 @@ def atomic_write(path: Path, text: str | bytes, *, expected: StampedRead | None 
             )
 
     _remove_stale_temp_files(directory, name)
-    restore_sigxfsz = _ignore_sigxfsz()
-    fd: int | None = None
-    tmp: Path | None = None
     try:
-        fd, tmp = _create_temp(directory, name)
-        if st is not None:
-            # Keep a shared store's group (and owner, if we are root); not
-            # allowed for other people's files, and then the new file is ours.
-            with suppress(OSError):
-                os.fchown(fd, st.st_uid, st.st_gid)
-            # After fchown, which may clear setuid/setgid bits.
-            os.fchmod(fd, stat.S_IMODE(st.st_mode))
-        view = memoryview(data)
-        while view:
-            written = os.write(fd, view)
-            view = view[written:]
-        # Data must be on disk before the rename makes it the store.
-        os.fsync(fd)
-        os.close(fd)
-        fd = None
-        if expected is None:
-            tmp.replace(real)
-        else:
-            _swap_in(tmp, real, expected, path)
-        tmp = None
+        replace_file(real, data, st, expected=expected, shown=path)
+    except DirectorySyncError as exc:
+        raise StoreError(
+            f"wrote {_show(path)} but could not sync its directory: {_strerror(exc)}; "
+            "the change may not survive a crash"
+        ) from exc
     except OSError as exc:
         raise StoreError(
             f"cannot write {_show(path)}: {_strerror(exc)}; the store is unchanged"
         ) from exc
-    finally:
-        restore_sigxfsz()
-        if fd is not None:
-            os.close(fd)
-        if tmp is not None:
-            with suppress(OSError):
-                tmp.unlink()
-    _fsync_directory(directory, path)
 
 
 def _changed(path: Path) -> StoreChangedError:
