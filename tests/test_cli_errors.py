@@ -62,9 +62,7 @@ def test_missing_store_file_is_a_store_problem(run: RunCli, tmp_path: Path) -> N
 def test_unknown_option_is_one_line_usage_error(run: RunCli) -> None:
     result = run("list", "--zzz")
     assert result.exit_code == ExitCode.USAGE
-    assert result.stderr == (
-        "vzwatch: error: No such option: --zzz (see 'vzwatch list --help')\n"
-    )
+    assert result.stderr == ("vzwatch: error: No such option: --zzz (see 'vzwatch list --help')\n")
 
 
 def test_missing_argument_is_a_usage_error(run: RunCli) -> None:

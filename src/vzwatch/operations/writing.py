@@ -102,7 +102,7 @@ def add_initiative(
     title = userinput.text(title, "title")
     if not title:
         raise UsageError("title must not be empty")
-    objective = userinput.text(objective, "objective")
+    objective = userinput.text(objective, "objective", multiline=True).strip()
     timeline = userinput.text(timeline, "timeline")
     partners = [userinput.text(p, "partner") for p in partners if p.strip()]
     tags = [userinput.text(t, "tag") for t in tags if t.strip()]
@@ -370,7 +370,7 @@ def record_progress(
     "Becomes 100%": the entry is 100 and is now the latest-dated one (so the
     current progress is 100). ``keep_status`` leaves the status alone.
     """
-    note = userinput.text(note, "note")
+    note = userinput.text(note, "note", multiline=True).strip()
     on = on or today
     if on > today:
         raise UsageError(f"date {on} is in the future (today is {today})")
@@ -474,7 +474,7 @@ def _field_changes(
         if title != initiative.title:
             changes["title"] = title
     if request.objective is not None:
-        objective = userinput.text(request.objective, "objective")
+        objective = userinput.text(request.objective, "objective", multiline=True).strip()
         if objective != initiative.objective:
             changes["objective"] = objective or DELETE
     if request.timeline is not None:

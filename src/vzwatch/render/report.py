@@ -103,7 +103,7 @@ def _changes(report: Report, limit: int | None) -> Table | Text:
             change.on.isoformat(),
             user_text(change.title),
             Text(change_text(change)),
-            user_text(change.note),
+            user_text(change.note, lines=True),
         )
     return table
 
