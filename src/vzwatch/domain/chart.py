@@ -25,6 +25,7 @@ from vzwatch.domain.portfolio import Initiative
 from vzwatch.domain.quarters import Quarter
 
 __all__ = [
+    "SCALE_NAMES",
     "Bar",
     "Cell",
     "Fit",
@@ -38,8 +39,10 @@ __all__ = [
 ]
 
 # Quarters that share one terminal column when the window is too wide: a quarter,
-# a half year, a year. Columns start on a multiple, so a half is always H1 or H2.
-GRANULARITIES = (1, 2, 4)
+# a half year, a year, then 2, 5 and 10 years (a window of decades at 40
+# columns). Columns start on a multiple, so a half is always H1 or H2.
+GRANULARITIES = (1, 2, 4, 8, 20, 40)
+SCALE_NAMES = {2: "a half year", 4: "a year", 8: "2 years", 20: "5 years", 40: "10 years"}
 MIN_CELL_WIDTH = 3  # "Q1" and a space
 MAX_CELL_WIDTH = 14  # per quarter; wider bars only waste the terminal
 PERCENT_WIDTH = 4  # "100%"
@@ -181,6 +184,7 @@ class Fit:
     cell_width: int  # characters per column
     label_width: int
     show_percent: bool
+    cropped: bool = False  # even the coarsest columns did not fit: the console crops
 
     @property
     def chart_width(self) -> int:
@@ -224,7 +228,7 @@ def fit(window: Plan, width: int, longest_label: int) -> Fit:
     # Nothing fits: years and the narrowest title; the console crops the rest.
     first, columns = _aligned(window.first, window.last, GRANULARITIES[-1])
     label = min(wanted_label, NARROW_LABEL_WIDTH)
-    return Fit(GRANULARITIES[-1], first, columns, MIN_CELL_WIDTH, label, False)
+    return Fit(GRANULARITIES[-1], first, columns, MIN_CELL_WIDTH, label, False, cropped=True)
 
 
 def _spread(
@@ -347,7 +351,7 @@ def _year_row(layout: Fit) -> str:
 
 
 def _period_row(layout: Fit) -> str:
-    if layout.quarters_per_column == 4:
+    if layout.quarters_per_column >= 4:
         return ""
     row = []
     for quarter in _column_quarters(layout):
