@@ -147,3 +147,13 @@ def test_no_valid_row_says_so_instead_of_offering_zero(run: RunCli, tmp_path: Pa
     assert result.stderr.splitlines()[-1] == (
         "vzwatch: error: 1 row is invalid; nothing was imported (no row is valid)"
     )
+
+
+@pytest.mark.parametrize("value", ["abc", "0", "-3"])
+def test_a_limit_that_is_no_row_count_says_so(run: RunCli, value: str) -> None:
+    result = run("list", f"--limit={value}")
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"vzwatch: error: Invalid value for '--limit' / '-n': '{value}' is not a number of "
+        "rows (1 or more) (see 'vzwatch list --help')\n"
+    )

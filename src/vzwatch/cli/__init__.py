@@ -72,6 +72,7 @@ COMMAND_MODULES = {
     "timeline": "chart",
     "import": "transfer",
     "export": "transfer",
+    "help": "guide",
 }
 
 

@@ -38,7 +38,7 @@ if TYPE_CHECKING:
 # The order `vzwatch --help` lists commands in: daily use first, set-up last.
 HELP_ORDER = (
     "list", "show", "add", "progress", "edit", "remove", "due", "report", "timeline",
-    "import", "export", "validate", "where", "git-setup", "merge-driver",
+    "import", "export", "validate", "where", "git-setup", "merge-driver", "help",
 )  # fmt: skip
 
 
@@ -91,7 +91,7 @@ class VzwatchGroup(TyperGroup):
 app = typer.Typer(
     name=PROG,
     cls=VzwatchGroup,
-    epilog="Docs, JSON contract and exit codes: see README.md. `vzwatch COMMAND -h` for examples.",
+    epilog="`vzwatch COMMAND -h` for examples; `vzwatch help` for the guide (exit codes, JSON, …).",
     no_args_is_help=True,
     # --install-completion and --show-completion (and the shells' completion
     # classes) come with the whole app only: a run of one command goes without.
@@ -113,7 +113,9 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in README).")]
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print JSON (see vzwatch help json-output).")
+]
 
 
 def _no_color(value: bool) -> None:
@@ -144,6 +146,14 @@ IdArgument = Annotated[
     ),
 ]
 QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."
+
+
+def row_count(value: str) -> int:
+    """--limit N: a whole number of rows, 1 or more."""
+    text = str(value).strip()
+    if not text.isdecimal() or int(text) < 1:
+        raise typer.BadParameter(f"'{text}' is not a number of rows (1 or more)")
+    return int(text)
 
 
 def locate(file: Path | None) -> StoreLocation:

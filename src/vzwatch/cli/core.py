@@ -29,6 +29,7 @@ from vzwatch.cli.app import (
     emit_json,
     initiatives_output,
     locate,
+    row_count,
     today_from,
 )
 from vzwatch.cli.filters import (
@@ -61,7 +62,7 @@ def list_command(
             "--limit",
             "-n",
             metavar="N",
-            min=1,
+            parser=row_count,
             help="Show at most N rows in the table (default 100).",
             show_default=False,
         ),

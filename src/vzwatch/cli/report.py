@@ -18,6 +18,7 @@ from vzwatch.cli.app import (
     chosen_format,
     emit,
     locate,
+    row_count,
     today_from,
 )
 
@@ -90,7 +91,7 @@ def report_command(
             "--limit",
             "-n",
             metavar="N",
-            min=1,
+            parser=row_count,
             help="Show at most N rows per table (default 25).",
             show_default=False,
         ),
