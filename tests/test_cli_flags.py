@@ -41,7 +41,7 @@ def test_the_readme_lists_every_short_flag_in_one_table() -> None:
 
 
 def test_due_quiet_short_flag_with_exit_code_is_silent(run: RunCli) -> None:
-    result = run("due", "-Q", "--exit-code", "-Q", "Q3-2030", "--today", "2025-01-01")
+    result = run("due", "-q", "--exit-code", "-Q", "Q3-2030", "--today", "2025-01-01")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "", "")
 
 

@@ -18,7 +18,7 @@ from rich.cells import cell_len
 from tests.conftest import BUNDLED
 from vzwatch.domain.chart import plan
 from vzwatch.domain.portfolio import Portfolio
-from vzwatch.domain.quarters import Quarter, parse_timeline
+from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.report import build_report
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.render.chart import print_timeline
@@ -28,7 +28,7 @@ from vzwatch.render.tables import print_initiative, print_initiatives
 
 WIDTHS = [40, 60, 80, 120, 200]
 TODAY = date(2025, 3, 31)
-Q1_2025 = parse_timeline("Q1 2025").start
+Q1_2025 = Quarter(2025, 1)
 
 
 def portfolio_with_progress() -> Portfolio:
@@ -150,8 +150,7 @@ def test_timeline_fits_every_width(width: int) -> None:
 @pytest.mark.parametrize("width", [40, 80])
 def test_a_timeline_of_decades_picks_a_coarser_scale_and_says_so(width: int) -> None:
     portfolio = portfolio_with_progress()
-    first = Quarter.from_index(parse_timeline("Q1 2000").start.index)
-    last = parse_timeline("Q4 2030").start
+    first, last = Quarter(2000, 1), Quarter(2030, 4)
     window = plan(list(portfolio.initiatives), TODAY, first, last)
     out = rendered(lambda c: print_timeline(c, window, TODAY), width)
     assert_fits(out, width)
@@ -170,7 +169,8 @@ VZWATCH = shutil.which("vzwatch", path=str(Path(sys.executable).parent))
 @pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
 @pytest.mark.parametrize("width", WIDTHS)
 def test_in_a_real_terminal_list_and_report_fit(width: int, tmp_path: Path) -> None:
-    assert TMUX is not None and VZWATCH is not None
+    assert TMUX is not None
+    assert VZWATCH is not None
     store = tmp_path / "store.toml"
     shutil.copyfile(BUNDLED, store)
     socket = str(tmp_path / "tmux.sock")

@@ -302,7 +302,8 @@ def bar_cells(
 ) -> tuple[Cell, ...]:
     """The characters of one bar row: progress fills the bar from the left."""
     cells = [Cell.EMPTY] * width
-    start = round((bar.start + shift) * scale)
+    # a short bar in the last coarse column would round past the edge: keep it in
+    start = min(round((bar.start + shift) * scale), width - 1)
     end = max(start + 1, round((bar.end + shift) * scale))
     end = min(end, width)
     length = end - start
