@@ -60,9 +60,6 @@ def status_text(status: str) -> Text:
 
 # Between two columns of a SIMPLE_HEAD table: padding, the (blank) rule, padding.
 COLUMN_GAP = 3
-TIMELINE_WIDTH = len("Q3-2024 – Q4-2024")
-TIMELINE_WRAPPED = len("Q3-2024 –")  # a range wraps at its spaces onto two lines
-STATUS_WIDTH = len("cancelled")
 BAR_WIDTH = len("░░░░░ 100%")
 PERCENT_WIDTH = len("100%")
 
@@ -92,24 +89,41 @@ def list_layout(initiatives: Sequence[Initiative], width: int) -> ListLayout:
     and every title word unbroken. Less important columns shrink, then go:
     the timeline wraps, the bar goes (the percentage never does), the
     timeline goes, then the status."""
-    name = max(
-        [len("Initiative / id"), *(len(item.id) for item in initiatives)]
-        + [longest_word(visible(item.title)) for item in initiatives]
-    )
+    name = _name_width(initiatives)
+    timeline, wrapped, status = _column_widths(initiatives)
     layouts = (
-        ListLayout(TIMELINE_WIDTH, True, True, width >= 100),
-        ListLayout(TIMELINE_WRAPPED, True, True, False),
-        ListLayout(TIMELINE_WRAPPED, True, False, False),
+        ListLayout(timeline, True, True, width >= 100),
+        ListLayout(wrapped, True, True, False),
+        ListLayout(wrapped, True, False, False),
         ListLayout(0, True, False, False),
         ListLayout(0, False, False, False),
     )
     for layout in layouts:
-        columns = [name, layout.timeline, STATUS_WIDTH * layout.status]
+        columns = [name, layout.timeline, status * layout.status]
         columns.append(BAR_WIDTH if layout.bar else PERCENT_WIDTH)
         used = [column for column in columns if column]
         if sum(used) + COLUMN_GAP * (len(used) - 1) <= width:
             return layout
     return layouts[-1]
+
+
+def _name_width(initiatives: Sequence[Initiative]) -> int:
+    return max(
+        [len("Initiative / id"), *(len(item.id) for item in initiatives)]
+        + [longest_word(visible(item.title)) for item in initiatives]
+    )
+
+
+def _column_widths(initiatives: Sequence[Initiative]) -> tuple[int, int, int]:
+    """The timeline column's width on one line and wrapped at spaces, the status's."""
+    labels = [item.timeline.label for item in initiatives]
+    timeline = max([len(_label("timeline")), *map(len, labels)])
+    wrapped = max([len(_label("timeline")), *(longest_word(label) for label in labels)])
+    # "Q3-2024 –" stays together: a dash never starts a line
+    ranges = [len(label.split(" – ")[0]) + 2 for label in labels if " – " in label]
+    wrapped = max([wrapped, *ranges])
+    status = max([len(_label("status")), *(len(item.status) for item in initiatives)])
+    return timeline, min(wrapped, timeline), status
 
 
 def initiatives_table(
@@ -136,12 +150,10 @@ def initiatives_table(
         pad_edge=False,
         show_edge=False,
     )
-    name_width = max(
-        [len("Initiative / id"), *(len(item.id) for item in initiatives)]
-        + [longest_word(visible(item.title)) for item in initiatives]
-    )
+    name_width = _name_width(initiatives)
+    timeline_width, _, status_width = _column_widths(initiatives)
     progress_width = BAR_WIDTH if layout.bar else PERCENT_WIDTH
-    fixed = [layout.timeline, STATUS_WIDTH * layout.status, progress_width]
+    fixed = [layout.timeline, status_width * layout.status, progress_width]
     fixed = [column for column in fixed if column]
     rest = width - sum(fixed) - COLUMN_GAP * len(fixed)
     if layout.pillar:
@@ -150,10 +162,10 @@ def initiatives_table(
         "Initiative / id", overflow="fold", min_width=min(name_width, rest), max_width=rest
     )
     if layout.timeline:
-        wraps = layout.timeline < TIMELINE_WIDTH
+        wraps = layout.timeline < timeline_width
         table.add_column(_label("timeline"), no_wrap=not wraps, width=layout.timeline)
     if layout.status:
-        table.add_column(_label("status"), no_wrap=True, width=STATUS_WIDTH)
+        table.add_column(_label("status"), no_wrap=True, width=status_width)
     table.add_column(
         _label("progress") if layout.bar else "%",
         no_wrap=True,
