@@ -267,13 +267,13 @@ def test_large_import_in_one_transaction_without_a_bar_when_piped(
     assert empty_store.read_text(encoding="utf-8").count("[[initiatives]]") == 300
 
 
-def test_progress_bar_only_for_large_imports_in_a_terminal(
+def test_a_meter_only_for_large_imports_in_a_terminal(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     import io
     import sys
 
-    from vzwatch.cli.transfer import PROGRESS_BAR_THRESHOLD, _progress_bar
+    from vzwatch.cli.transfer import METER_THRESHOLD, _meter
 
     class Terminal(io.StringIO):
         def isatty(self) -> bool:
@@ -281,16 +281,16 @@ def test_progress_bar_only_for_large_imports_in_a_terminal(
 
     terminal = Terminal()
     monkeypatch.setattr(sys, "stderr", terminal)
-    with _progress_bar(PROGRESS_BAR_THRESHOLD, enabled=True) as tick:
+    with _meter(METER_THRESHOLD, enabled=True) as tick:
         assert tick is not None
-        for _ in range(PROGRESS_BAR_THRESHOLD):
+        for _ in range(METER_THRESHOLD):
             tick()
-    with _progress_bar(PROGRESS_BAR_THRESHOLD - 1, enabled=True) as tick:
+    with _meter(METER_THRESHOLD - 1, enabled=True) as tick:
         assert tick is None
-    with _progress_bar(PROGRESS_BAR_THRESHOLD, enabled=False) as tick:  # --json
+    with _meter(METER_THRESHOLD, enabled=False) as tick:  # --json
         assert tick is None
     monkeypatch.setattr(sys, "stderr", io.StringIO())
-    with _progress_bar(PROGRESS_BAR_THRESHOLD, enabled=True) as tick:
+    with _meter(METER_THRESHOLD, enabled=True) as tick:
         assert tick is None
 
 

@@ -78,14 +78,14 @@ def test_renderer_falls_back_to_ascii_on_a_console_that_cannot_encode_blocks() -
     from datetime import date
 
     from tests.test_timeline import SEED
-    from vzwatch.domain.chart import plan
-    from vzwatch.render.chart import print_timeline
+    from vzwatch.domain.chart import make_chart
+    from vzwatch.render.chart import print_chart
     from vzwatch.render.console import make_console
 
     buffer = io.BytesIO()
     stream = io.TextIOWrapper(buffer, encoding="ascii")
     console = make_console(stream, width=80)
-    print_timeline(console, plan(SEED, date(2025, 2, 14)), date(2025, 2, 14))
+    print_chart(console, make_chart(SEED, date(2025, 2, 14)), date(2025, 2, 14))
     stream.flush()
     text = buffer.getvalue().decode("ascii")
     assert "<" in text

@@ -172,7 +172,7 @@ def test_json_list_output_is_read_back_with_progress() -> None:
     assert candidate.fields["objective"] == "Two\nlines"
     assert candidate.fields["source"] is None
     assert candidate.pillar_name == "Pillar"
-    assert [(p.on.isoformat(), p.percent, p.note) for p in candidate.progress] == [
+    assert [(p.on.isoformat(), p.percent, p.note) for p in candidate.logs["progress_log"]] == [
         ("2024-10-01", 40, "half")
     ]
 

@@ -10,8 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from tests.test_timeline import SEED
-from vzwatch.domain.chart import plan
-from vzwatch.formats.svg import timeline_html, timeline_svg
+from vzwatch.domain.chart import make_chart
+from vzwatch.formats.svg import chart_html, chart_svg
 
 TODAY = date(2025, 2, 14)
 SVG = "{http://www.w3.org/2000/svg}"
@@ -22,7 +22,7 @@ def texts(document: str) -> list[str]:
 
 
 def test_svg_is_well_formed_and_shows_every_initiative() -> None:
-    document = timeline_svg(plan(SEED, TODAY), TODAY, title="Japan & Venezuela")
+    document = chart_svg(make_chart(SEED, TODAY), TODAY, title="Japan & Venezuela")
     root = ET.fromstring(document)
     assert root.tag == f"{SVG}svg"
     shown = texts(document)
@@ -39,7 +39,7 @@ def test_svg_is_well_formed_and_shows_every_initiative() -> None:
 def test_hostile_titles_are_text_not_markup() -> None:
     evil = '</text><script>alert(1)</script><text>&amp; "q" \x1b[31m'
     items = [replace(SEED[0], title=evil)]
-    document = timeline_svg(plan(items, TODAY), TODAY, title=evil)
+    document = chart_svg(make_chart(items, TODAY), TODAY, title=evil)
     assert "<script" not in document
     assert evil.replace("\x1b", "\\x1b")[:30] in "".join(texts(document))
 
@@ -47,13 +47,15 @@ def test_hostile_titles_are_text_not_markup() -> None:
 @given(st.text(max_size=60))
 def test_any_title_keeps_the_svg_well_formed(title: str) -> None:
     items = [replace(SEED[1], title=title or "x")]
-    document = timeline_svg(plan(items, TODAY), TODAY, title=title)
+    document = chart_svg(make_chart(items, TODAY), TODAY, title=title)
     ET.fromstring(document)
     ET.fromstring(
-        timeline_html(plan(items, TODAY), TODAY, title=title).split("<body>\n")[1].split("<p>")[0]
+        chart_html(make_chart(items, TODAY), TODAY, title=title)
+        .split("<body>\n")[1]
+        .split("<p>")[0]
     )
 
 
 def test_an_empty_window_is_still_a_picture() -> None:
-    document = timeline_svg(plan([], TODAY), TODAY)
+    document = chart_svg(make_chart([], TODAY), TODAY)
     assert "No initiatives" in "".join(texts(document))

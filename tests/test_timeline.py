@@ -14,7 +14,7 @@ from vzwatch.domain.chart import (
     default_window,
     fit,
     grid,
-    plan,
+    make_chart,
     progress_cells,
 )
 from vzwatch.domain.errors import UsageError
@@ -59,7 +59,7 @@ def test_default_window_includes_today_even_far_from_the_data() -> None:
 
 
 def test_bars_span_their_quarters_and_ongoing_ones_stay_open() -> None:
-    window = plan(SEED, TODAY)
+    window = make_chart(SEED, TODAY)
     spans = {b.initiative.id: (b.start, b.end, b.open_left, b.open_right) for b in window.bars}
     assert spans == {
         "humanitarian": (0, 4, True, True),  # no known start, no end
@@ -69,7 +69,7 @@ def test_bars_span_their_quarters_and_ongoing_ones_stay_open() -> None:
 
 
 def test_bars_are_clipped_to_an_explicit_window_and_marked_as_continuing() -> None:
-    window = plan(SEED, TODAY, Quarter(2024, 4), Quarter(2024, 4))
+    window = make_chart(SEED, TODAY, Quarter(2024, 4), Quarter(2024, 4))
     dialogue = next(b for b in window.bars if b.initiative.id == "dialogue")
     assert (dialogue.start, dialogue.end, dialogue.open_left) == (0, 1, True)
     assert window.hidden == 1  # elections starts after the window
@@ -77,7 +77,7 @@ def test_bars_are_clipped_to_an_explicit_window_and_marked_as_continuing() -> No
 
 
 def test_today_is_placed_within_its_quarter() -> None:
-    window = plan(SEED, TODAY)
+    window = make_chart(SEED, TODAY)
     assert window.current == Quarter(2025, 1)
     assert window.today_offset is not None
     assert 2.4 < window.today_offset < 2.6  # Q1-2025 is the third quarter; mid-February
@@ -85,17 +85,17 @@ def test_today_is_placed_within_its_quarter() -> None:
 
 def test_from_after_to_is_a_usage_error() -> None:
     with pytest.raises(UsageError, match="before"):
-        plan(SEED, TODAY, Quarter(2025, 4), Quarter(2025, 1))
+        make_chart(SEED, TODAY, Quarter(2025, 4), Quarter(2025, 1))
 
 
 def test_from_alone_keeps_a_sensible_end() -> None:
-    window = plan(SEED, TODAY, first=Quarter(2026, 1))
+    window = make_chart(SEED, TODAY, first=Quarter(2026, 1))
     assert window.last >= window.first
 
 
 @pytest.mark.parametrize("width", [30, 40, 60, 80, 100, 160, 300])
 def test_the_layout_fits_the_width(width: int) -> None:
-    window = plan(SEED, TODAY)
+    window = make_chart(SEED, TODAY)
     layout = fit(window, width, longest_label=30)
     assert layout.chart_left + layout.chart_width <= width
     assert layout.cell_width >= MIN_CELL_WIDTH
@@ -103,33 +103,33 @@ def test_the_layout_fits_the_width(width: int) -> None:
 
 @pytest.mark.parametrize("width", [80, 100, 160])
 def test_twenty_years_fit_as_years(width: int) -> None:
-    window = plan(SEED, TODAY, Quarter(2010, 1), Quarter(2030, 4))
+    window = make_chart(SEED, TODAY, Quarter(2010, 1), Quarter(2030, 4))
     layout = fit(window, width, longest_label=30)
     assert layout.chart_left + layout.chart_width <= width
 
 
 def test_narrow_terminals_group_quarters_into_halves_then_years() -> None:
-    window = plan(SEED, TODAY, Quarter(2020, 1), Quarter(2025, 4))  # 24 quarters
+    window = make_chart(SEED, TODAY, Quarter(2020, 1), Quarter(2025, 4))  # 24 quarters
     assert fit(window, 160, 30).quarters_per_column == 1
     assert fit(window, 80, 30).quarters_per_column == 2
     assert fit(window, 50, 30).quarters_per_column == 4
 
 
 def test_columns_of_halves_start_on_a_half() -> None:
-    window = plan(SEED, TODAY, Quarter(2024, 2), Quarter(2025, 4))
+    window = make_chart(SEED, TODAY, Quarter(2024, 2), Quarter(2025, 4))
     layout = fit(window, 30, 10)
     assert layout.first.number in (1, 3) if layout.quarters_per_column == 2 else True
 
 
 def test_grid_headers_name_years_and_quarters() -> None:
-    window = plan(SEED, TODAY)
+    window = make_chart(SEED, TODAY)
     chart = grid(window, fit(window, 100, 30))
     assert chart.year_row.split() == ["2024", "2025"]
     assert chart.period_row.split() == ["Q3", "Q4", "Q1", "Q2"]
 
 
 def test_progress_fills_the_bar_from_the_left() -> None:
-    window = plan(SEED, TODAY)
+    window = make_chart(SEED, TODAY)
     chart = grid(window, fit(window, 100, 30))
     cells = {bar.initiative.id: row for bar, row in chart.rows}
     dialogue = [c for c in cells["dialogue"] if c in (Cell.DONE, Cell.TODO)]
@@ -168,7 +168,7 @@ def test_every_bar_is_drawn_inside_the_chart(
         timeline_text="x",
         progress_log=(ProgressEntry("x", date(2024, 1, 1), percent),),
     )
-    window = plan([item], TODAY)
+    window = make_chart([item], TODAY)
     layout = fit(window, width, 10)
     chart = grid(window, layout)
     (_bar, cells), *_ = chart.rows

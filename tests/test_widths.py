@@ -16,12 +16,12 @@ import pytest
 from rich.cells import cell_len
 
 from tests.conftest import BUNDLED
-from vzwatch.domain.chart import plan
+from vzwatch.domain.chart import make_chart
 from vzwatch.domain.portfolio import Portfolio
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.report import build_report
 from vzwatch.operations.reading import load_portfolio
-from vzwatch.render.chart import print_timeline
+from vzwatch.render.chart import print_chart
 from vzwatch.render.console import make_console
 from vzwatch.render.report import print_report
 from vzwatch.render.tables import print_initiative, print_initiatives
@@ -141,8 +141,8 @@ def test_report_summary_at_60_columns_is_pinned() -> None:
 @pytest.mark.parametrize("width", WIDTHS)
 def test_timeline_fits_every_width(width: int) -> None:
     portfolio = portfolio_with_progress()
-    window = plan(list(portfolio.initiatives), TODAY)
-    out = rendered(lambda c: print_timeline(c, window, TODAY), width)
+    window = make_chart(list(portfolio.initiatives), TODAY)
+    out = rendered(lambda c: print_chart(c, window, TODAY), width)
     assert_fits(out, width)
     assert "3 initiatives" in out
 
@@ -151,8 +151,8 @@ def test_timeline_fits_every_width(width: int) -> None:
 def test_a_timeline_of_decades_picks_a_coarser_scale_and_says_so(width: int) -> None:
     portfolio = portfolio_with_progress()
     first, last = Quarter(2000, 1), Quarter(2030, 4)
-    window = plan(list(portfolio.initiatives), TODAY, first, last)
-    out = rendered(lambda c: print_timeline(c, window, TODAY), width)
+    window = make_chart(list(portfolio.initiatives), TODAY, first, last)
+    out = rendered(lambda c: print_chart(c, window, TODAY), width)
     assert_fits(out, width)
     assert re.search(r"one column is (2|5|10) years", " ".join(out.split()))
     assert "today" in out

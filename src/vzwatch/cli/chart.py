@@ -63,7 +63,7 @@ def timeline_command(
       vzwatch timeline --svg timeline.svg
     """
     from vzwatch.domain import userinput
-    from vzwatch.domain.chart import plan
+    from vzwatch.domain.chart import make_chart
     from vzwatch.domain.queries import select
     from vzwatch.formats import contract
     from vzwatch.operations import reading
@@ -78,18 +78,18 @@ def timeline_command(
         userinput.quarter(q, day, portfolio.fiscal) if q else None
         for q in (from_quarter, to_quarter)
     )
-    window = plan(select(portfolio, filters), day, first, last)
+    window = make_chart(select(portfolio, filters), day, first, last)
     if svg or html:
-        from vzwatch.formats.svg import timeline_html, timeline_svg
+        from vzwatch.formats.svg import chart_html, chart_svg
         from vzwatch.storage.output import write_output
 
-        for path, draw in ((svg, timeline_svg), (html, timeline_html)):
+        for path, draw in ((svg, chart_svg), (html, chart_html)):
             if path is not None:
                 write_output(path, draw(window, day, title=portfolio.title), store=location.path)
                 sys.stderr.write(f"wrote {visible(str(path))}\n")
     elif json_output:
-        emit_json(contract.timeline_to_dict(window))
+        emit_json(contract.chart_to_dict(window))
     else:
-        from vzwatch.render.chart import print_timeline
+        from vzwatch.render.chart import print_chart
 
-        render(lambda console: print_timeline(console, window, day))
+        render(lambda console: print_chart(console, window, day))

@@ -34,8 +34,8 @@ if TYPE_CHECKING:
     from vzwatch.formats.sources import Parsed
     from vzwatch.operations.importing import ImportPlan
 
-# A progress bar is worth drawing only when the import takes a moment.
-PROGRESS_BAR_THRESHOLD = 200
+# A meter is worth drawing only when the import takes a moment.
+METER_THRESHOLD = 200
 
 
 class ImportFormat(StrEnum):
@@ -112,7 +112,7 @@ def import_command(
     if not parsed.candidates:
         raise UsageError(f"{name}: no initiatives to import")
     label = userinput.text(source, "--source") if source is not None else None
-    with _progress_bar(len(parsed.candidates), enabled=not json_output) as tick:
+    with _meter(len(parsed.candidates), enabled=not json_output) as tick:
         plan = run_import(location, parsed, source=label, dry_run=dry_run, tick=tick)
     if json_output:
         emit_json(_plan_json(plan, parsed, dry_run))
@@ -153,14 +153,14 @@ def _report_problems(name: str, parsed: "Parsed", skip_invalid: bool) -> None:
 
 
 @contextmanager
-def _progress_bar(total: int, *, enabled: bool) -> Iterator[Callable[[], None] | None]:
-    """A rich.progress bar on stderr for large imports in a terminal; otherwise nothing."""
-    if not (enabled and total >= PROGRESS_BAR_THRESHOLD and sys.stderr.isatty()):
+def _meter(total: int, *, enabled: bool) -> Iterator[Callable[[], None] | None]:
+    """A meter on stderr for large imports in a terminal; otherwise nothing."""
+    if not (enabled and total >= METER_THRESHOLD and sys.stderr.isatty()):
         yield None
         return
-    from vzwatch.render.meter import progress_bar
+    from vzwatch.render.meter import meter
 
-    with progress_bar("Importing", total) as tick:
+    with meter("Importing", total) as tick:
         yield tick
 
 
@@ -173,16 +173,16 @@ def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool) -> dict[str,
         "unchanged": plan.count("unchanged"),
         "changes": [
             {
-                "action": change.action,
-                "id": change.id,
-                "title": change.title,
-                "timeline": str(change.timeline),
-                "fields": list(change.fields),
-                "progress_added": change.progress_added,
-                "history_added": change.history_added,
-                "from": change.candidate.where,
+                "action": step.action,
+                "id": step.id,
+                "title": step.title,
+                "timeline": str(step.timeline),
+                "fields": list(step.fields),
+                "progress_added": step.progress_added,
+                "history_added": step.history_added,
+                "from": step.candidate.where,
             }
-            for change in plan.changes
+            for step in plan.steps
         ],
         "skipped": list(parsed.problems),
     }
@@ -193,20 +193,20 @@ def _print_plan(plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool) 
     if dry_run:
         verbs = {"add": "would add", "update": "would update", "unchanged": "unchanged"}
     kind = "Markdown" if parsed.format == "markdown" else "JSON"
-    lines = [f"{visible(name)} ({kind}): {counted(len(plan.changes), 'initiative')}"]
-    id_width = max(len(change.id) for change in plan.changes)
-    verb_width = max(len(verbs[change.action]) for change in plan.changes)
-    for change in plan.changes:
+    lines = [f"{visible(name)} ({kind}): {counted(len(plan.steps), 'initiative')}"]
+    id_width = max(len(step.id) for step in plan.steps)
+    verb_width = max(len(verbs[step.action]) for step in plan.steps)
+    for step in plan.steps:
         detail = ""
-        if change.fields:
-            detail = " (" + ", ".join(change.fields) + ")"
-        if change.progress_added:
-            detail += f" +{change.progress_added} progress"
-        if change.history_added:
-            detail += f" +{change.history_added} status history"
+        if step.fields:
+            detail = " (" + ", ".join(step.fields) + ")"
+        if step.progress_added:
+            detail += f" +{step.progress_added} progress"
+        if step.history_added:
+            detail += f" +{step.history_added} status history"
         lines.append(
-            f"  {verbs[change.action]:<{verb_width}}  {change.id:<{id_width}}  "
-            f"{visible(change.title)}  [{change.timeline}]{detail}"
+            f"  {verbs[step.action]:<{verb_width}}  {step.id:<{id_width}}  "
+            f"{visible(step.title)}  [{step.timeline}]{detail}"
         )
     added, updated = ("to add", "to update") if dry_run else ("added", "updated")
     summary = (

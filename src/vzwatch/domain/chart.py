@@ -2,11 +2,11 @@
 
 Two levels, both pure (no Rich, no clock; ``today`` is a parameter):
 
-* :func:`plan` places initiatives on a window of quarters: which quarters are
+* :func:`make_chart` places initiatives on a window of quarters: which quarters are
   shown, where each bar starts and ends (in quarters from the window's left
   edge), whether it continues beyond an edge, and where today falls. The SVG
   picture draws this directly.
-* :func:`fit` and :func:`grid` turn a plan into character cells for a
+* :func:`fit` and :func:`grid` turn a chart into character cells for a
   terminal of a given width: how many quarters share a column, how wide a
   column and the title column are, the header lines, and one cell kind per
   character of each bar. The Rich renderer only maps cell kinds to glyphs.
@@ -28,13 +28,13 @@ __all__ = [
     "SCALE_NAMES",
     "Bar",
     "Cell",
+    "Chart",
     "Fit",
     "Grid",
-    "Plan",
     "default_window",
     "fit",
     "grid",
-    "plan",
+    "make_chart",
     "truncate",
 ]
 
@@ -71,7 +71,7 @@ class Bar:
 
 
 @dataclass(frozen=True, slots=True)
-class Plan:
+class Chart:
     """Initiatives placed on a window of quarters."""
 
     first: Quarter
@@ -121,12 +121,12 @@ def _shift(quarter: Quarter, n: int) -> Quarter:
         return quarter
 
 
-def plan(
+def make_chart(
     initiatives: Sequence[Initiative],
     today: date,
     first: Quarter | None = None,
     last: Quarter | None = None,
-) -> Plan:
+) -> Chart:
     """Place ``initiatives`` (in the order given) on the window ``first``..``last``.
 
     Missing ends of the window come from :func:`default_window`.
@@ -151,7 +151,7 @@ def plan(
     if first <= current <= last:
         within = (today - current.start_date).days / current.days
         offset = current.index - first.index + within
-    return Plan(first, last, tuple(bars), hidden, current, offset)
+    return Chart(first, last, tuple(bars), hidden, current, offset)
 
 
 def _bar(initiative: Initiative, first: Quarter, last: Quarter) -> Bar | None:
@@ -207,7 +207,7 @@ def _aligned(first: Quarter, last: Quarter, per_column: int) -> tuple[Quarter, i
     return Quarter.from_index(start), columns
 
 
-def fit(window: Plan, width: int, longest_label: int) -> Fit:
+def fit(window: Chart, width: int, longest_label: int) -> Fit:
     """Choose columns and a title width so the chart fits ``width`` characters.
 
     Quarters get their own column when that fits; otherwise half years, then
@@ -269,7 +269,7 @@ class Cell(Enum):
 
 @dataclass(frozen=True, slots=True)
 class Grid:
-    """A plan laid out in characters."""
+    """A chart laid out in characters."""
 
     fit: Fit
     year_row: str
@@ -278,7 +278,7 @@ class Grid:
     rows: tuple[tuple[Bar, tuple[Cell, ...]], ...]
 
 
-def grid(window: Plan, layout: Fit) -> Grid:
+def grid(window: Chart, layout: Fit) -> Grid:
     """Header lines and the cells of every bar for ``layout``."""
     scale = layout.chars_per_quarter()
     shift = window.first.index - layout.first.index  # quarters added by column alignment

@@ -25,6 +25,7 @@ from vzwatch.domain.schema import (
     HISTORY,
     ID_PATTERN,
     INITIATIVE,
+    LOGS,
     MAX_TEXT_LENGTH,
     PILLAR,
     PROGRESS,
@@ -170,31 +171,31 @@ def check_document(
 
     pillars = tuple(_read_tables(PILLAR, tables(PILLAR), read_pillar, locator, problems))
     pillar_ids = {pillar.id for pillar in pillars}
-    progress_entries = _read_tables(PROGRESS, tables(PROGRESS), read_progress, locator, problems)
-    history_entries = _read_tables(HISTORY, tables(HISTORY), read_history, locator, problems)
-    progress = _by_initiative(progress_entries)
-    history = _by_initiative(history_entries)
+    # Each log's entries by the initiative they name (its field on Initiative -> id -> entries).
+    logs: dict[str, dict[str, list[Any]]] = {}
+    for spec in LOGS:
+        kind = spec.of
+        assert kind is not None
+        read = _ENTRY_READERS[kind.table]
+        logs[spec.attr] = _by_initiative(_read_tables(kind, tables(kind), read, locator, problems))
 
     def initiative(raw: Mapping[str, Any]) -> Initiative:
         ident = raw[INITIATIVE.identity or ""]  # read and found unique: a valid id
-        item = read_initiative(
-            raw,
-            head.fiscal,
-            progress_log=tuple(progress.get(ident, ())),
-            history=tuple(history.get(ident, ())),
-        )
+        own = {attr: tuple(entries.get(ident, ())) for attr, entries in logs.items()}
+        item = read_initiative(raw, head.fiscal, **own)
         check_pillar(item, pillar_ids)
-        progress.pop(ident, None)
-        history.pop(ident, None)
+        for entries in logs.values():
+            entries.pop(ident, None)
         return item
 
     initiative_tables = tables(INITIATIVE)
     initiatives = _read_tables(INITIATIVE, initiative_tables, initiative, locator, problems)
     named = {readable_identity(INITIATIVE, raw) for raw in initiative_tables}
-    for kind, entries in ((PROGRESS, progress), (HISTORY, history)):
-        for orphan in entries:
+    for spec in LOGS:
+        assert spec.of is not None
+        for orphan in logs[spec.attr]:
             if orphan not in named:  # else its initiative is invalid, and that is reported
-                problems.append(Problem(path, None, None, orphan_message(kind, orphan)))
+                problems.append(Problem(path, None, None, orphan_message(spec.of, orphan)))
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
@@ -204,6 +205,12 @@ def check_document(
         fiscal=head.fiscal,
     )
     return portfolio, problems
+
+
+_ENTRY_READERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+    PROGRESS.table: read_progress,
+    HISTORY.table: read_history,
+}
 
 
 def _read_tables(

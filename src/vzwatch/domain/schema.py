@@ -465,6 +465,10 @@ PORTFOLIO = RecordKind(
 )
 
 KINDS = (PORTFOLIO, PILLAR, INITIATIVE, PROGRESS, HISTORY)
+# An initiative's logs, the records of other tables that belong to it: its fields
+# ``progress_log`` (of PROGRESS) and ``history`` (of HISTORY). Code that handles
+# entries loops over these instead of doing the same for each log.
+LOGS: tuple[Field, ...] = tuple(spec for spec in INITIATIVE.fields if spec.of is not None)
 
 
 def ordered(released: Sequence[str], names: Iterable[str | None]) -> tuple[str, ...]:
@@ -831,10 +835,10 @@ def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> 
 
 # One column of a flat row: (column, get, with_portfolio): the cell is ``get(record)``,
 # or ``get(record, portfolio)`` when with_portfolio (a pillar shows its name).
-Cell = tuple[str, Callable[..., Any], bool]
+CellGetter = tuple[str, Callable[..., Any], bool]
 
 
-def flat_cells(spec: Field) -> tuple[Cell, ...]:
+def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
     """``spec``'s cells in a flat row (CSV, Markdown, JSON Lines), one per column."""
     if not spec.columns:
         return ()

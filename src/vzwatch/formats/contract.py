@@ -17,7 +17,7 @@ from vzwatch.domain.schema import INITIATIVE, json_getter, ordered, timeline_jso
 from vzwatch.domain.text import escape_json_text, is_utf8_stream
 
 if TYPE_CHECKING:
-    from vzwatch.domain.chart import Plan
+    from vzwatch.domain.chart import Chart
 
     class Remembered(Protocol):
         """What the parse cache's ``Snapshot`` offers: the store's fields, and views
@@ -131,7 +131,7 @@ def write(value: Any, stream: TextIO) -> None:
     stream.write(dumps(value, ascii_only=not is_utf8_stream(stream)) + "\n")
 
 
-def timeline_to_dict(window: Plan) -> dict[str, Any]:
+def chart_to_dict(window: Chart) -> dict[str, Any]:
     """`timeline --json`: the window and, per initiative, its place on it."""
     return {
         "from": str(window.first),

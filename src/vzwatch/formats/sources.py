@@ -32,7 +32,9 @@ from vzwatch.domain.quarters import (
     parse_timeline,
 )
 from vzwatch.domain.schema import (
+    HISTORY,
     INITIATIVE,
+    LOGS,
     Field,
     check_date,
     check_percent,
@@ -43,9 +45,7 @@ from vzwatch.domain.text import visible
 
 __all__ = [
     "Candidate",
-    "HistoryItem",
     "Parsed",
-    "ProgressItem",
     "decode_source",
     "detect_format",
     "parse",
@@ -74,25 +74,6 @@ _WRAPPERS = ("**", "__", "*", "_", "`")
 
 
 @dataclass(frozen=True, slots=True)
-class ProgressItem:
-    """One progress entry as the source gives it."""
-
-    on: date
-    percent: int
-    note: str = ""
-
-
-@dataclass(frozen=True, slots=True)
-class HistoryItem:
-    """One dated field change (a status history entry) as the source gives it."""
-
-    on: date
-    field: str
-    old: str
-    new: str
-
-
-@dataclass(frozen=True, slots=True)
 class Candidate:
     """An initiative read from the source, before it meets the store.
 
@@ -108,8 +89,9 @@ class Candidate:
     fields: Mapping[str, Any]
     ident: str | None = None
     pillar_name: str | None = None
-    progress: tuple[ProgressItem, ...] = ()
-    history: tuple[HistoryItem, ...] = ()
+    # Its logs, keyed like Initiative's (progress_log, history); their entries name
+    # no initiative yet (initiative == ""): the import decides which one.
+    logs: Mapping[str, tuple[Any, ...]] = field(default_factory=dict)
 
 
 @dataclass(slots=True)
@@ -396,8 +378,7 @@ def _json_candidate(
             fields=fields,
             ident=ident or None,
             pillar_name=_json_string(item, "pillar_name"),
-            progress=_json_progress(item.get("progress_log")),
-            history=_json_history(item.get("history")),
+            logs={spec.attr: _json_log(item, spec) for spec in LOGS},
         )
     except ValueError as problem:
         raise ValueError(f"{label}: {problem}") from None
@@ -478,18 +459,6 @@ def _json_entries(value: object, key: str) -> Iterator[tuple[str, dict[str, Any]
         yield where, raw
 
 
-def _json_progress(value: object) -> tuple[ProgressItem, ...]:
-    entries = []
-    for where, raw in _json_entries(value, "progress_log"):
-        day = _json_date(raw, where)
-        percent = check_percent(raw.get("percent"), f"{where}: percent")
-        note = raw.get("note") or ""
-        if not isinstance(note, str):
-            raise ValueError(f"{where}: note must be a string")
-        entries.append(ProgressItem(day, percent, _checked(note, f"{where}: note", multiline=True)))
-    return tuple(entries)
-
-
 def _json_date(raw: Mapping[str, Any], where: str) -> date:
     on = raw.get("date")
     try:
@@ -500,24 +469,39 @@ def _json_date(raw: Mapping[str, Any], where: str) -> date:
         raise ValueError(f"{where}: date must be YYYY-MM-DD") from None
 
 
-def _json_history(value: object) -> tuple[HistoryItem, ...]:
-    """The ``history`` of `list --json`: dated field changes (today: status)."""
+def _json_log(item: Mapping[str, Any], spec: Field) -> tuple[Any, ...]:
+    """One log of a JSON item (``progress_log`` or ``history`` of `list --json`), its
+    entries read field by field as the store's are, their text checked as typed text."""
+    kind = spec.of
+    assert kind is not None
+    assert spec.json is not None
     entries = []
-    for where, raw in _json_entries(value, "history"):
-        day = _json_date(raw, where)
-        texts = []
-        for key in ("field", "from", "to"):
-            text = raw.get(key) if key != "from" else raw.get(key) or ""
-            if not isinstance(text, str):
-                raise ValueError(f"{where}: {key} must be a string")
-            texts.append(_checked(text, f"{where}: {key}"))
-        field_name, old, new = texts
-        if not field_name:
-            raise ValueError(f"{where}: field must not be empty")
-        if field_name == "status":
+    for where, raw in _json_entries(item.get(spec.json), spec.json):
+        values: dict[str, Any] = {}
+        for entry_spec in kind.fields:
+            key = entry_spec.json or entry_spec.key
+            if entry_spec.type == "initiative":
+                values[entry_spec.attr] = ""
+            elif entry_spec.type == "date":
+                values[entry_spec.attr] = _json_date(raw, where)
+            elif entry_spec.type == "percent":
+                values[entry_spec.attr] = check_percent(raw.get(key), f"{where}: {key}")
+            else:
+                text = raw.get(key)
+                if text is None and not entry_spec.required:
+                    text = entry_spec.default
+                if not isinstance(text, str):
+                    raise ValueError(f"{where}: {key} must be a string")
+                multiline = entry_spec.type == "text"
+                text = _checked(text, f"{where}: {key}", multiline=multiline)
+                if entry_spec.required and not text:
+                    raise ValueError(f"{where}: {key} must not be empty")
+                values[entry_spec.attr] = text
+        entry = kind.record(**values)
+        if kind is HISTORY and entry.field == "status":
             try:
-                check_status(new)
+                check_status(entry.new)
             except ValueError as problem:
                 raise ValueError(f"{where}: {problem}") from None
-        entries.append(HistoryItem(day, field_name, old, new))
+        entries.append(entry)
     return tuple(entries)

@@ -1,6 +1,6 @@
 """The timeline as an SVG picture (or an HTML page around one), to share.
 
-Drawn from the same :class:`vzwatch.domain.chart.Plan` as the terminal chart, as
+Drawn from the same :class:`vzwatch.domain.chart.Chart` as the terminal chart, as
 plain SVG 1.1 shapes and text: no script, no external fonts or links, so it
 opens in any browser and can be attached to a mail. User text is data here
 too: XML-escaped, control characters shown as ``\\x1b``, and characters XML
@@ -13,11 +13,11 @@ import re
 from datetime import date
 from xml.sax.saxutils import escape, quoteattr
 
-from vzwatch.domain.chart import Bar, Plan, progress_cells, truncate
+from vzwatch.domain.chart import Bar, Chart, progress_cells, truncate
 from vzwatch.domain.schema import Status
 from vzwatch.domain.text import visible
 
-__all__ = ["timeline_html", "timeline_svg"]
+__all__ = ["chart_html", "chart_svg"]
 
 FONT = "system-ui, -apple-system, 'Segoe UI', Roboto, Helvetica, Arial, sans-serif"
 MARGIN = 24
@@ -61,7 +61,7 @@ def _number(value: float) -> str:
     return f"{value:.1f}".rstrip("0").rstrip(".")
 
 
-def timeline_svg(window: Plan, today: date, *, title: str = "") -> str:
+def chart_svg(window: Chart, today: date, *, title: str = "") -> str:
     """A standalone SVG document of the timeline."""
     quarters = window.quarters
     quarter_width = max(24.0, min(90.0, CHART_WIDTH / len(quarters)))
@@ -187,7 +187,7 @@ def _bar(bar: Bar, y: float, chart_left: float, quarter_width: float) -> list[st
     return parts
 
 
-def _legend(window: Plan, y: float) -> list[str]:
+def _legend(window: Chart, y: float) -> list[str]:
     fill, rest = STATUS_COLOURS[Status.PLANNED]
     count = len(window.bars)
     summary = f"{count} initiative{'s' if count != 1 else ''}, {window.first} – {window.last}"
@@ -205,9 +205,9 @@ def _legend(window: Plan, y: float) -> list[str]:
     ]
 
 
-def timeline_html(window: Plan, today: date, *, title: str = "") -> str:
+def chart_html(window: Chart, today: date, *, title: str = "") -> str:
     """An HTML page that shows the SVG picture (no script, no external resources)."""
-    svg = timeline_svg(window, today, title=title)
+    svg = chart_svg(window, today, title=title)
     body = svg.split("\n", 1)[1]  # an inline <svg> takes no XML declaration
     heading = _text(title or "Timeline")
     return (

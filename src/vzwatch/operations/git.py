@@ -24,7 +24,7 @@ from vzwatch.domain.errors import StoreError, UsageError
 from vzwatch.storage.store import atomic_write, read_stamped
 
 if TYPE_CHECKING:
-    from vzwatch.storage.merge import MergeResult
+    pass
 
 DRIVER = "vzwatch"
 DRIVER_NAME = "vzwatch: merge initiatives by id and by field"
@@ -216,10 +216,3 @@ def setup(store_path: Path, command: str | None = None) -> list[str]:
         changes.append(f"set git config merge.{DRIVER}.{key} = {value}")
     changes.extend(_keep_lock_out(status))
     return changes
-
-
-def merge_files(base: Path, ours: Path, theirs: Path, name: str) -> MergeResult:
-    """Run the merge driver (see ``vzwatch.storage.merge.merge_files``)."""
-    from vzwatch.storage.merge import merge_files
-
-    return merge_files(base, ours, theirs, name)

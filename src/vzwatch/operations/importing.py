@@ -17,15 +17,13 @@ from typing import Any, Literal
 
 from vzwatch.domain.errors import StoreError, UsageError
 from vzwatch.domain.portfolio import (
-    HistoryEntry,
     Initiative,
     Portfolio,
-    history_record,
     initiative_record,
     new_id,
 )
 from vzwatch.domain.quarters import Timeline
-from vzwatch.domain.schema import INITIATIVE, ordered, toml_value
+from vzwatch.domain.schema import INITIATIVE, LOGS, ordered, record_table, toml_value
 from vzwatch.domain.text import visible
 from vzwatch.formats.sources import Candidate, Parsed
 from vzwatch.operations.reading import load_portfolio, open_portfolio
@@ -41,7 +39,7 @@ from vzwatch.storage import runs
 from vzwatch.storage.store import StoreLocation, append_text, write_store
 from vzwatch.storage.tomledit import DELETE, Block, TomlEditError, record_value, render_block
 
-__all__ = ["Change", "ImportPlan", "plan_import", "run_import"]
+__all__ = ["ImportPlan", "ImportStep", "plan_import", "run_import"]
 
 Action = Literal["add", "update", "unchanged"]
 
@@ -55,7 +53,7 @@ _FIELD_ORDER = ordered(
 
 
 @dataclass(frozen=True, slots=True)
-class Change:
+class ImportStep:
     """What importing one candidate does to the store."""
 
     action: Action
@@ -75,13 +73,15 @@ class Change:
 
 @dataclass(slots=True)
 class ImportPlan:
-    changes: list[Change] = field(default_factory=list)
+    steps: list[ImportStep] = field(default_factory=list)
     new_pillars: dict[str, str] = field(default_factory=dict)  # id -> name
-    progress: list[dict[str, Any]] = field(default_factory=list)  # [[progress]] tables
-    history: list[dict[str, Any]] = field(default_factory=list)  # [[history]] tables
+    # New entries, as TOML tables to append, per log table ("progress", "history").
+    entries: dict[str, list[dict[str, Any]]] = field(
+        default_factory=lambda: {spec.of.table: [] for spec in LOGS if spec.of}
+    )
 
     def count(self, action: Action) -> int:
-        return sum(1 for change in self.changes if change.action == action)
+        return sum(1 for step in self.steps if step.action == action)
 
 
 def plan_import(
@@ -107,9 +107,8 @@ def plan_import(
             ident = candidate.ident if candidate.ident not in taken else None
             ident = ident or new_id(candidate.title, taken)
             taken.add(ident)
-            plan.changes.append(_addition(ident, candidate, wanted))
-            plan.progress.extend(_progress_tables(ident, candidate, None))
-            plan.history.extend(_history_tables(ident, candidate, None))
+            added = _new_entries(plan, ident, candidate, None)
+            plan.steps.append(_addition(ident, candidate, wanted, added))
             continue
         if existing.id in matched:
             raise UsageError(
@@ -120,27 +119,26 @@ def plan_import(
         if existing.id != candidate.ident:
             wanted.pop("title", None)  # matched by title: keep the store's spelling
         edits = _differences(existing, candidate, wanted)
-        progress = _progress_tables(existing.id, candidate, existing)
-        plan.progress.extend(progress)
-        history = _history_tables(existing.id, candidate, existing)
-        plan.history.extend(history)
-        changed = bool(edits) or bool(progress) or bool(history)
-        plan.changes.append(
-            Change(
+        added = _new_entries(plan, existing.id, candidate, existing)
+        changed = bool(edits) or any(added.values())
+        plan.steps.append(
+            ImportStep(
                 action="update" if changed else "unchanged",
                 id=existing.id,
                 title=edits.get("title", existing.title),
                 candidate=candidate,
                 fields=tuple(key for key in _FIELD_ORDER if key in edits),
-                progress_added=len(progress),
-                history_added=len(history),
+                progress_added=added["progress"],
+                history_added=added["history"],
                 edits=edits,
             )
         )
     return plan
 
 
-def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Change:
+def _addition(
+    ident: str, candidate: Candidate, wanted: dict[str, Any], added: dict[str, int]
+) -> ImportStep:
     record = initiative_record(
         ident=ident,
         title=candidate.title,
@@ -152,13 +150,13 @@ def _addition(ident: str, candidate: Candidate, wanted: dict[str, Any]) -> Chang
         status=wanted.get("status") or "planned",
         source=wanted.get("source"),
     )
-    return Change(
+    return ImportStep(
         action="add",
         id=ident,
         title=candidate.title,
         candidate=candidate,
-        progress_added=len(_progress_tables(ident, candidate, None)),
-        history_added=len(_history_tables(ident, candidate, None)),
+        progress_added=added["progress"],
+        history_added=added["history"],
         record=record,
     )
 
@@ -180,55 +178,33 @@ def _differences(
     return edits
 
 
-def _progress_tables(
-    ident: str, candidate: Candidate, existing: Initiative | None
-) -> list[dict[str, Any]]:
-    """The source's progress entries the store does not have yet (a union, append only)."""
-    have = {
-        (entry.on, entry.percent, entry.note)
-        for entry in (existing.progress_log if existing else ())
-    }
-    tables = []
-    for item in candidate.progress:
-        key = (item.on, item.percent, item.note)
-        if key in have:
-            continue
-        have.add(key)
-        table: dict[str, Any] = {"initiative": ident, "date": item.on, "percent": item.percent}
-        if item.note:
-            table["note"] = item.note
-        tables.append(table)
-    return tables
-
-
-def _history_tables(
-    ident: str, candidate: Candidate, existing: Initiative | None
-) -> list[dict[str, Any]]:
-    """The source's status history entries the store does not have yet (a union, append only)."""
-    have = {
-        (entry.on, entry.field, entry.old, entry.new)
-        for entry in (existing.history if existing else ())
-    }
-    tables = []
-    for item in candidate.history:
-        key = (item.on, item.field, item.old, item.new)
-        if key in have:
-            continue
-        have.add(key)
-        entry = HistoryEntry(ident, item.on, item.field, item.old, item.new)
-        tables.append(history_record(entry))
-    return tables
+def _new_entries(
+    plan: ImportPlan, ident: str, candidate: Candidate, existing: Initiative | None
+) -> dict[str, int]:
+    """Add to ``plan`` the source's log entries the store does not have yet (a union,
+    append only), as ``ident``'s; how many, per log table."""
+    added = {}
+    for spec in LOGS:
+        assert spec.of is not None
+        have = set(getattr(existing, spec.attr) if existing else ())
+        tables = plan.entries[spec.of.table]
+        before = len(tables)
+        for entry in candidate.logs.get(spec.attr, ()):
+            entry = entry._replace(initiative=ident)
+            if entry not in have:
+                have.add(entry)
+                tables.append(record_table(spec.of, entry))
+        added[spec.of.table] = len(tables) - before
+    return added
 
 
 def apply_plan(
     text: str, plan: ImportPlan, tick: Callable[[], None] | None = None, path: Path = _NO_PATH
 ) -> str:
     """The store's text with ``plan`` applied: updates in place, additions at the end."""
-    updates = {
-        change.id: change for change in plan.changes if change.action == "update" and change.edits
-    }
-    for change in plan.changes:
-        if change.action == "update" and not change.edits and tick:
+    updates = {step.id: step for step in plan.steps if step.action == "update" and step.edits}
+    for step in plan.steps:
+        if step.action == "update" and not step.edits and tick:
             tick()  # only new log entries: appended below
     if updates:
         text = _updated(text, updates, path, tick)
@@ -236,24 +212,24 @@ def apply_plan(
         render_block("pillars", {"id": ident, "name": name})
         for ident, name in plan.new_pillars.items()
     ]
-    for change in plan.changes:
-        if change.action == "add":
-            chunks.append(render_block("initiatives", change.record))
+    for step in plan.steps:
+        if step.action == "add":
+            chunks.append(render_block("initiatives", step.record))
             if tick:
                 tick()
-        elif change.action == "unchanged" and tick:
+        elif step.action == "unchanged" and tick:
             tick()
-    chunks.extend(render_block("progress", table) for table in plan.progress)
-    chunks.extend(render_block("history", table) for table in plan.history)
+    for table, entries in plan.entries.items():
+        chunks.extend(render_block(table, entry) for entry in entries)
     return append_text(text, "\n".join(chunks)) if chunks else text
 
 
 def _updated(
-    text: str, updates: dict[str, Change], path: Path, tick: Callable[[], None] | None
+    text: str, updates: dict[str, ImportStep], path: Path, tick: Callable[[], None] | None
 ) -> str:
     """Each updated initiative's own keys edited in place (its record found by the index)."""
     index = store_index(text, path)
-    targets: list[tuple[Block, Change]] = []
+    targets: list[tuple[Block, ImportStep]] = []
     try:
         for record in index.records("initiatives"):
             ident = record_value(text, record.pieces[0], "id")
@@ -261,15 +237,15 @@ def _updated(
                 targets.append((editable(index, record, path), updates[ident]))
     except TomlEditError as error:
         raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
-    if sorted(change.id for _, change in targets) != sorted(updates):
-        missing = sorted(set(updates) - {change.id for _, change in targets})
+    if sorted(step.id for _, step in targets) != sorted(updates):
+        missing = sorted(set(updates) - {step.id for _, step in targets})
         raise StoreError(
             f"{path}: cannot find the [[initiatives]] table of '{missing[0] if missing else ''}' "
             "to update; nothing was imported"
         )
     # From the end of the file backwards, so earlier blocks' offsets stay valid.
-    for block, change in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
-        text = edit_record(text, block, change.edits, path)
+    for block, step in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
+        text = edit_record(text, block, step.edits, path)
         if tick:
             tick()
     return text

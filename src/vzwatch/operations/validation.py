@@ -22,7 +22,7 @@ _MARKER = re.compile(r"^(<{7}|\|{7}|={7}|>{7})(?:[ \t].*)?$")
 
 
 @dataclass
-class Report:
+class Validation:
     """Problems in the files that could be read, and errors for those that could not."""
 
     problems: list[Problem] = field(default_factory=list)
@@ -89,11 +89,11 @@ def check_text(text: str, path: Path) -> list[Problem]:
     return sorted(problems, key=lambda problem: problem.line or 0)
 
 
-def check_files(locations: Iterable[StoreLocation]) -> Report:
+def check_files(locations: Iterable[StoreLocation]) -> Validation:
     """Check each store; a file that cannot be read at all is reported, the rest still checked."""
     from vzwatch.operations.reading import open_snapshot
 
-    report = Report()
+    report = Validation()
     for location in locations:
         try:
             # A store the parse cache vouches for has no problem: the cache holds only

@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from vzwatch.domain.chart import SCALE_NAMES, Cell, Fit, Grid, Plan, fit, grid
+from vzwatch.domain.chart import SCALE_NAMES, Cell, Chart, Fit, Grid, fit, grid
 from vzwatch.domain.text import visible
 from vzwatch.render.tables import STATUS_STYLES
 
@@ -46,7 +46,7 @@ def is_unicode_console(console: Console) -> bool:
     return console.encoding.lower().replace("_", "-").startswith("utf")
 
 
-def print_timeline(console: Console, window: Plan, today: date) -> None:
+def print_chart(console: Console, window: Chart, today: date) -> None:
     """Draw ``window`` to fit ``console.width``."""
     unicode = is_unicode_console(console)
     glyphs = UNICODE_GLYPHS if unicode else ASCII_GLYPHS
@@ -88,7 +88,7 @@ def _header(chart: Grid, today: date, unicode: bool) -> list[Text]:
 
 
 def _legend(
-    window: Plan, today: date, glyphs: dict[Cell, str], unicode: bool, layout: Fit
+    window: Chart, today: date, glyphs: dict[Cell, str], unicode: bool, layout: Fit
 ) -> list[Text]:
     parts = [
         f"{glyphs[Cell.DONE]} done",

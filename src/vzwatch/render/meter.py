@@ -1,4 +1,7 @@
-"""A progress bar on stderr, for long operations in a terminal."""
+"""A meter on stderr for long operations in a terminal (Rich's progress bar).
+
+Not ``render.tables.progress_bar``, which draws an initiative's progress.
+"""
 
 from __future__ import annotations
 
@@ -11,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
 
 @contextmanager
-def progress_bar(label: str, total: int) -> Iterator[Callable[[], None]]:
+def meter(label: str, total: int) -> Iterator[Callable[[], None]]:
     """Yield a function that advances the bar by one; the bar disappears when done."""
     console = Console(file=sys.stderr, markup=False, emoji=False, highlight=False)
     columns = (TextColumn(label), BarColumn(), MofNCompleteColumn())
