@@ -157,3 +157,17 @@ def test_a_limit_that_is_no_row_count_says_so(run: RunCli, value: str) -> None:
         f"vzwatch: error: Invalid value for '--limit' / '-n': '{value}' is not a number of "
         "rows (1 or more) (see 'vzwatch list --help')\n"
     )
+
+
+def test_a_file_that_is_no_store_is_not_called_a_merge_conflict(
+    run: RunCli, tmp_path: Path
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(
+        "# vzwatch\n\nTrack policy initiatives.\n\n```\n<<<<<<< ours\n```\n", encoding="utf-8"
+    )
+    result = run("list", "--file", str(readme))
+    assert result.exit_code == 4
+    assert "merge conflict" not in result.stderr
+    assert "does not look like a TOML store" in result.stderr
+    assert result.stderr.count("\n") == 1
