@@ -165,7 +165,7 @@ def add_command(
         typer.Option(
             "--status", "-s", metavar="STATUS", help="planned, active, done, paused or cancelled."
         ),
-    ] = "planned",
+    ] = "planned",  # Status.PLANNED, spelled out: command modules import no core module
     ident: Annotated[
         str | None,
         typer.Option(

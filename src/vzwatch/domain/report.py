@@ -33,6 +33,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
+from enum import StrEnum
 
 from vzwatch.domain.errors import InvalidQuarter
 from vzwatch.domain.portfolio import STATUSES, Initiative, Portfolio, ProgressEntry, Status
@@ -47,6 +48,19 @@ GROUPINGS = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
 _LAST_DAY = date(MAX_YEAR, 12, 31)
 
 
+class Health(StrEnum):
+    """How an initiative stands against its schedule; each member is the string JSON shows."""
+
+    DONE = "done"
+    CANCELLED = "cancelled"
+    NOT_STARTED = "not started"
+    OVERDUE = "overdue"
+    ONGOING = "ongoing"
+    BEHIND = "behind"
+    AHEAD = "ahead"
+    ON_TRACK = "on track"
+
+
 def expected_progress(timeline: Timeline, today: date) -> int | None:
     """Percent of the timeline's days before ``today`` (None when it has no start or end)."""
     if timeline.start is None or timeline.end is None:
@@ -57,28 +71,28 @@ def expected_progress(timeline: Timeline, today: date) -> int | None:
     return (200 * elapsed + total) // (2 * total)  # rounded half up, in integers
 
 
-def schedule_health(initiative: Initiative, today: date) -> str:
+def schedule_health(initiative: Initiative, today: date) -> Health:
     """The health of ``initiative`` on ``today``, by the rules in this module's docstring."""
     timeline = initiative.timeline
     progress = initiative.progress
     if initiative.status == Status.DONE or progress >= 100:
-        return "done"
+        return Health.DONE
     if initiative.status == Status.CANCELLED:
-        return "cancelled"
+        return Health.CANCELLED
     if timeline.start is not None and today < timeline.start.start_date:
-        return "not started"
+        return Health.NOT_STARTED
     if timeline.end is not None and today > timeline.end.end_date:
-        return "overdue"
+        return Health.OVERDUE
     expected = expected_progress(timeline, today)
     if expected is None:
-        return "ongoing"
+        return Health.ONGOING
     if progress == 0 and expected <= TOLERANCE:
-        return "not started"
+        return Health.NOT_STARTED
     if progress - expected < -TOLERANCE:
-        return "behind"
+        return Health.BEHIND
     if progress - expected > TOLERANCE:
-        return "ahead"
-    return "on track"
+        return Health.AHEAD
+    return Health.ON_TRACK
 
 
 def forecast_finish(initiative: Initiative, today: date) -> date | None:
@@ -129,7 +143,7 @@ class InitiativeReport:
     """One initiative's line in a report."""
 
     initiative: Initiative
-    health: str
+    health: Health
     expected: int | None
     forecast: Quarter | None
     finished: Quarter | None
@@ -154,7 +168,7 @@ class InitiativeReport:
     @property
     def forecast_label(self) -> str:
         """Forecast for people: 'Q3-2025', 'Q3-2025 (late)', 'finished Q1-2025', '—'."""
-        if self.health == "done":
+        if self.health is Health.DONE:
             return f"finished {self.finished}" if self.finished else "finished"
         if self.forecast is None:
             return "—"
@@ -164,10 +178,10 @@ class InitiativeReport:
     def health_label(self) -> str:
         """Health for people: 'behind by 12 points', 'ongoing, updated 2025-03-15'…"""
         gap = self.gap
-        if self.health == "ongoing":
+        if self.health is Health.ONGOING:
             updated = self.last_update
             return f"ongoing, updated {updated.isoformat()}" if updated else "ongoing, no entries"
-        if self.health in ("behind", "ahead") and gap is not None:
+        if self.health in (Health.BEHIND, Health.AHEAD) and gap is not None:
             points = abs(gap)
             return f"{self.health} by {points} point{'s' if points != 1 else ''}"
         return self.health
@@ -192,20 +206,20 @@ class Group:
         total = sum(item.progress for item in self.items)
         return (2 * total + self.count) // (2 * self.count)  # rounded half up
 
-    def _with(self, health: str) -> int:
+    def _with(self, health: Health) -> int:
         return sum(1 for item in self.items if item.health == health)
 
     @property
     def done(self) -> int:
-        return self._with("done")
+        return self._with(Health.DONE)
 
     @property
     def overdue(self) -> int:
-        return self._with("overdue")
+        return self._with(Health.OVERDUE)
 
     @property
     def behind(self) -> int:
-        return self._with("behind")
+        return self._with(Health.BEHIND)
 
     @property
     def due(self) -> int:

@@ -23,7 +23,7 @@ from vzwatch.domain.portfolio import (
     new_id,
 )
 from vzwatch.domain.quarters import Timeline
-from vzwatch.domain.schema import INITIATIVE, LOGS, ordered, record_table, toml_value
+from vzwatch.domain.schema import INITIATIVE, LOGS, Status, ordered, record_table, toml_value
 from vzwatch.domain.text import visible
 from vzwatch.formats.sources import Candidate, Parsed
 from vzwatch.operations.reading import load_portfolio, open_portfolio
@@ -147,7 +147,7 @@ def _addition(
         pillar=wanted.get("pillar"),
         partners=wanted.get("partners") or (),
         tags=wanted.get("tags") or (),
-        status=wanted.get("status") or "planned",
+        status=wanted.get("status") or Status.PLANNED.value,
         source=wanted.get("source"),
     )
     return ImportStep(

@@ -23,6 +23,7 @@ from vzwatch.domain.portfolio import (
     Initiative,
     Portfolio,
     ProgressEntry,
+    Status,
     find_id,
     history_record,
     initiative_record,
@@ -94,7 +95,7 @@ def add_initiative(
     pillar: str | None = None,
     partners: Sequence[str] = (),
     tags: Sequence[str] = (),
-    status: str = "planned",
+    status: str = Status.PLANNED.value,
     ident: str | None = None,
     source: str | None = None,
 ) -> Initiative:
@@ -395,7 +396,7 @@ def record_progress(
         new = old
         if change is not None:
             block = _initiative_block(old, initiative.id, location.path)
-            new = edit_record(new, block, {"status": "done"}, location.path)
+            new = edit_record(new, block, {"status": Status.DONE.value}, location.path)
         new = append_text(new, render_block("progress", progress_record(entry)))
         if change is not None:
             new = append_text(new, render_block("history", history_record(change)))
@@ -412,8 +413,9 @@ def _status_change(
     """The status change ``entry`` makes: to done when it becomes the current 100%."""
     log = initiative.progress_log
     becomes_current = not log or entry.on >= log[-1].on  # a same-day entry later in the file wins
-    if entry.percent == 100 and becomes_current and not keep_status and initiative.status != "done":
-        return HistoryEntry(initiative.id, entry.on, "status", initiative.status, "done")
+    done = Status.DONE.value
+    if entry.percent == 100 and becomes_current and not keep_status and initiative.status != done:
+        return HistoryEntry(initiative.id, entry.on, "status", initiative.status, done)
     return None
 
 
@@ -753,7 +755,7 @@ def _progress_done_fast(
         if change is None:
             return None  # a plain append: the O(1) path or the full path
         run = vouched.run(number).decode("utf-8")
-        edited = edit_block(run, scan(run)[0], {"status": "done"})
+        edited = edit_block(run, scan(run)[0], {"status": Status.DONE.value})
         start, end = vouched.span(number)
         chunks = [
             render_block("progress", progress_record(entry)),

@@ -12,21 +12,21 @@ from rich.table import Table
 from rich.text import Text
 
 from vzwatch.domain.report import Group as ReportGroup
-from vzwatch.domain.report import InitiativeReport, Report
+from vzwatch.domain.report import Health, InitiativeReport, Report
 from vzwatch.domain.text import counted
 from vzwatch.formats.report import change_text
 from vzwatch.render.plain import footer
 from vzwatch.render.tables import status_text, user_text
 
-HEALTH_STYLES = {
-    "done": "bold green",
-    "on track": "green",
-    "ahead": "cyan",
-    "behind": "yellow",
-    "overdue": "bold red",
-    "not started": "dim",
-    "ongoing": "blue",
-    "cancelled": "dim",
+HEALTH_STYLES: dict[str, str] = {
+    Health.DONE: "bold green",
+    Health.ON_TRACK: "green",
+    Health.AHEAD: "cyan",
+    Health.BEHIND: "yellow",
+    Health.OVERDUE: "bold red",
+    Health.NOT_STARTED: "dim",
+    Health.ONGOING: "blue",
+    Health.CANCELLED: "dim",
 }
 
 

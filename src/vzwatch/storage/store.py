@@ -458,10 +458,10 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
         marker = re.search(r"^<{7}(?: |$)", text, re.MULTILINE)
         marker_line = text.count("\n", 0, marker.start()) + 1 if marker else None
         first = re.search(r"^[ \t]*[^\s#]", text, re.MULTILINE)
-        if first is not None and line == text.count("\n", 0, first.start()) + 1:
-            if marker_line is None or marker_line > line:
-                # wrong already at its first statement: most likely not a store at all
-                reason += " (this does not look like a TOML store: is it the right file?)"
+        at_first_statement = first is not None and line == text.count("\n", 0, first.start()) + 1
+        if at_first_statement and (marker_line is None or marker_line > line):
+            # wrong already at its first statement: most likely not a store at all
+            reason += " (this does not look like a TOML store: is it the right file?)"
         if marker_line is not None and marker_line <= line:
             # a merge left for a person: say so rather than "invalid statement"
             line, column = marker_line, 1
