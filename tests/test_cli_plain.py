@@ -126,7 +126,7 @@ def test_click_messages_are_one_line_without_escapes(run: RunCli) -> None:
     assert result.exit_code == 2
     assert result.stderr == (
         "vzwatch: error: Missing option '--format' / '-F'. Choose from: ics, csv, json, "
-        "markdown (see 'vzwatch export --help')\n"
+        "markdown, mermaid (see 'vzwatch export --help')\n"
     )
 
 

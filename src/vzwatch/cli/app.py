@@ -104,12 +104,13 @@ app = typer.Typer(
 # --- shared options ----------------------------------------------------------
 
 StoreOption = Annotated[
-    Path | None,
+    list[Path] | None,
     typer.Option(
         "--file",
         "-f",
         metavar="PATH",
-        help="Store file (default: $VZWATCH_FILE, ./data/initiatives.toml, else per-user).",
+        help="Store file (default: $VZWATCH_FILE, ./data/initiatives.toml, else per-user); "
+        "list, due, report, timeline and export read several (repeat it).",
         show_default=False,
     ),
 ]
@@ -156,10 +157,24 @@ def row_count(value: str) -> int:
     return int(text)
 
 
-def locate(file: Path | None) -> StoreLocation:
-    from vzwatch.storage.store import locate_store
+def locate(file: Sequence[Path] | None) -> StoreLocation:
+    """The one store a command works on; several (--file twice, a $VZWATCH_FILE list)
+    are a usage error, raised before anything is read or written."""
+    locations = locate_all(file)
+    if len(locations) > 1:
+        given = "--file given" if file else "$VZWATCH_FILE lists"
+        raise UsageError(
+            f"this command works on one store, but {given} {len(locations)}; pass one --file "
+            "(only list, due, report, timeline and export read several)"
+        )
+    return locations[0]
 
-    return locate_store(file, os.environ, Path.cwd())
+
+def locate_all(file: Sequence[Path] | None) -> list[StoreLocation]:
+    """Every store a read command was given (see ``storage.store.locate_stores``)."""
+    from vzwatch.storage.store import locate_stores
+
+    return locate_stores(file, os.environ, Path.cwd())
 
 
 def today_from(value: str | None) -> date:

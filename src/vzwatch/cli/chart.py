@@ -13,7 +13,7 @@ from vzwatch.cli.app import (
     TodayOption,
     app,
     emit_json,
-    locate,
+    locate_all,
     render,
     today_from,
 )
@@ -23,8 +23,8 @@ from vzwatch.cli.filters import (
     PillarFilter,
     StatusFilter,
     TagFilter,
-    make_filters,
 )
+from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
 WindowHelp = "Q1-2025, 2025Q1, this, next, last or a date (default: covers the data and today)."
@@ -44,6 +44,9 @@ def timeline_command(
     html: Annotated[
         Path | None, typer.Option("--html", metavar="FILE", help="Write it as an HTML page.")
     ] = None,
+    mermaid: Annotated[
+        bool, typer.Option("--mermaid", help="Print it as a Mermaid gantt chart (for a README).")
+    ] = False,
     status: StatusFilter = None,
     pillar: PillarFilter = None,
     tag: TagFilter = None,
@@ -61,34 +64,38 @@ def timeline_command(
       vzwatch timeline
       vzwatch timeline --from Q1-2024 --to Q4-2025 --status planned
       vzwatch timeline --svg timeline.svg
+      vzwatch timeline --mermaid --from Q1-2025
     """
-    from vzwatch.domain import userinput
+    from vzwatch.cli import views
     from vzwatch.domain.chart import make_chart
-    from vzwatch.domain.queries import select
     from vzwatch.formats import contract
-    from vzwatch.operations import reading
 
-    location = locate(file)
-    portfolio = reading.open_portfolio(location)
-    day = today_from(today)
-    filters = make_filters(
-        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
+    if mermaid and (svg or html or json_output):
+        raise UsageError(
+            "--mermaid prints the chart as text: use it without --svg, --html or --json"
+        )
+    locations, day = locate_all(file), today_from(today)
+    combined = views.selected(
+        locations, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
     )
-    first, last = (
-        userinput.quarter(q, day, portfolio.fiscal) if q else None
-        for q in (from_quarter, to_quarter)
-    )
-    window = make_chart(select(portfolio, filters), day, first, last)
+    first = views.one_quarter(from_quarter, day, combined, "--from")
+    last = views.one_quarter(to_quarter, day, combined, "--to")
+    window = make_chart(views.sorted_initiatives(combined), day, first, last)
+    portfolio, stores = combined.portfolio, [location.path for location in locations]
     if svg or html:
         from vzwatch.formats.svg import chart_html, chart_svg
         from vzwatch.storage.output import write_output
 
         for path, draw in ((svg, chart_svg), (html, chart_html)):
             if path is not None:
-                write_output(path, draw(window, day, title=portfolio.title), store=location.path)
+                write_output(path, draw(window, day, title=portfolio.title), store=stores)
                 sys.stderr.write(f"wrote {visible(str(path))}\n")
     elif json_output:
         emit_json(contract.chart_to_dict(window))
+    elif mermaid:
+        from vzwatch.formats.mermaid import chart_mermaid
+
+        sys.stdout.write(chart_mermaid(window, portfolio, day, title=portfolio.title))
     else:
         from vzwatch.render.chart import print_chart
 

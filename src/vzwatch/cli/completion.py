@@ -23,19 +23,24 @@ if TYPE_CHECKING:
 Completion = list[tuple[str, str]]
 
 
-def _portfolio(ctx: typer.Context) -> "Portfolio | None":
-    from vzwatch.cli.app import locate
+def _portfolios(ctx: typer.Context) -> "list[Portfolio]":
+    """The stores the command would read (every --file typed so far, else the usual
+    search); none when they cannot be read."""
+    from vzwatch.cli.app import locate_all
     from vzwatch.operations import reading
 
     context: typer.Context | None = ctx
-    file = None
-    while context is not None and file is None:  # --file belongs to the command
-        file = context.params.get("file")
+    typed: object = None
+    while context is not None and not typed:  # --file belongs to the command
+        typed = context.params.get("file")
         context = context.parent  # type: ignore[assignment]
+    if isinstance(typed, str | Path):
+        typed = [typed]
+    files = [Path(str(name)) for name in typed] if isinstance(typed, list | tuple) else None
     try:
-        return reading.open_portfolio(locate(None if file is None else Path(file)))
+        return [reading.open_portfolio(location) for location in locate_all(files or None)]
     except Exception:  # noqa: BLE001 - a shell's completion must never show an error
-        return None
+        return []
 
 
 def _matching(
@@ -58,33 +63,30 @@ def statuses(incomplete: str) -> Completion:
 
 
 def pillars(ctx: typer.Context, incomplete: str) -> Completion:
-    portfolio = _portfolio(ctx)
-    if portfolio is None:
-        return []
-    return _matching(((pillar.id, pillar.name) for pillar in portfolio.pillars), incomplete)
+    found = ((p.id, p.name) for portfolio in _portfolios(ctx) for p in portfolio.pillars)
+    return _matching(found, incomplete)
 
 
 def partners(ctx: typer.Context, incomplete: str) -> Completion:
-    portfolio = _portfolio(ctx)
-    if portfolio is None:
-        return []
-    names = [*portfolio.partners, *(p for item in portfolio.initiatives for p in item.partners)]
+    names = [
+        name
+        for portfolio in _portfolios(ctx)
+        for name in (*portfolio.partners, *(p for i in portfolio.initiatives for p in i.partners))
+    ]
     return _matching(((name, "") for name in names), incomplete)
 
 
 def tags(ctx: typer.Context, incomplete: str) -> Completion:
-    portfolio = _portfolio(ctx)
-    if portfolio is None:
-        return []
-    return _matching(((tag, "") for item in portfolio.initiatives for tag in item.tags), incomplete)
+    found = (
+        (tag, "") for portfolio in _portfolios(ctx) for i in portfolio.initiatives for tag in i.tags
+    )
+    return _matching(found, incomplete)
 
 
 def initiative_ids(ctx: typer.Context, incomplete: str) -> Completion:
     """Ids that start with what was typed, each with its title."""
-    portfolio = _portfolio(ctx)
-    if portfolio is None:
-        return []
-    return _matching(((item.id, item.title) for item in portfolio.initiatives), incomplete)
+    found = ((i.id, i.title) for portfolio in _portfolios(ctx) for i in portfolio.initiatives)
+    return _matching(found, incomplete)
 
 
 # Parameter name -> what completes its value. The names are the commands'

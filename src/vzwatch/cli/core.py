@@ -10,7 +10,7 @@ them (see vzwatch.cli).
 
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -29,6 +29,7 @@ from vzwatch.cli.app import (
     emit_json,
     initiatives_output,
     locate,
+    locate_all,
     row_count,
     today_from,
 )
@@ -81,23 +82,21 @@ def list_command(
     Example:
       vzwatch list --status planned --active-in Q1-2025
     """
+    from vzwatch.cli import views
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
-    snapshot = reading.open_snapshot(locate(file))
-    portfolio = snapshot.fields
-    filters = make_filters(
-        portfolio,
-        today_from(today),
-        status=status,
-        pillar=pillar,
-        tag=tag,
-        partner=partner,
-        active_in=active_in,
-    )
-    rows = None if show_all else limit
-    chosen = snapshot.select(filters)
-    emit(fmt, initiatives_output(chosen, portfolio, table_rows=rows, snapshot=snapshot))
+    locations, day, rows = locate_all(file), today_from(today), None if show_all else limit
+    criteria: dict[str, Any] = {
+        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in
+    }  # fmt: skip
+    if len(locations) > 1:
+        combined = views.selected(locations, day, **criteria)
+        emit(fmt, views.combined_output(combined, table_rows=rows))
+        return
+    snapshot = reading.open_snapshot(locations[0])
+    chosen = snapshot.select(make_filters(snapshot.fields, day, **criteria))
+    emit(fmt, initiatives_output(chosen, snapshot.fields, table_rows=rows, snapshot=snapshot))
 
 
 @app.command("show")
@@ -234,17 +233,16 @@ def due_command(
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
     """
-    from vzwatch.operations import reading
+    from vzwatch.cli import views
 
     fmt = chosen_format(output_format, json_output)
-    result = reading.find_due(locate(file), quarter, today=today_from(today), overdue=overdue)
-    found, target = result.initiatives, result.quarter
+    day = today_from(today)
+    found, target, output = views.due_output(locate_all(file), quarter, today=day, overdue=overdue)
     if not found and fmt is OutputFormat.table:
         if not quiet:
             sys.stdout.write(f"Nothing due in {target}.\n")
     elif found or not quiet:
-        heading = f"Due in {target}" + (" or overdue" if overdue else "")
-        emit(fmt, initiatives_output(found, result.portfolio, title=heading))
+        emit(fmt, output)
     if exit_code and found:
         raise typer.Exit(ExitCode.FOUND)
 

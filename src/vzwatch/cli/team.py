@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, NoColorFlag, StoreOption, app, emit_json, locate
+from vzwatch.cli.app import JsonFlag, NoColorFlag, StoreOption, app, emit_json, locate, locate_all
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import visible
 
@@ -49,8 +49,8 @@ def validate_command(
     from vzwatch.operations import git
     from vzwatch.operations.validation import check_files, problem_to_dict
 
-    paths = ([file] if file is not None else []) + list(files or [])
-    locations = [locate(path) for path in paths] if paths else [locate(None)]
+    paths = [*(file or []), *(files or [])]
+    locations = [locate([path]) for path in paths] if paths else locate_all(None)
     report = check_files(locations)
     if json_output:
         emit_json([problem_to_dict(p) for p in report.problems])

@@ -17,6 +17,7 @@ from vzwatch.cli.app import (
     app,
     emit_json,
     locate,
+    locate_all,
     today_from,
 )
 from vzwatch.cli.filters import (
@@ -25,7 +26,6 @@ from vzwatch.cli.filters import (
     PillarFilter,
     StatusFilter,
     TagFilter,
-    make_filters,
 )
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import counted, is_utf8_stream, visible
@@ -49,6 +49,7 @@ class ExportFormat(StrEnum):
     csv = "csv"
     json = "json"
     markdown = "markdown"
+    mermaid = "mermaid"
 
 
 def _say(kind: str, message: str) -> None:
@@ -223,7 +224,9 @@ def _print_plan(plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool) 
 def export_command(
     output_format: Annotated[
         ExportFormat,
-        typer.Option("--format", "-F", case_sensitive=False, help="ics, csv, json or markdown."),
+        typer.Option(
+            "--format", "-F", case_sensitive=False, help="ics, csv, json, markdown or mermaid."
+        ),
     ],
     output: Annotated[
         Path | None,
@@ -246,35 +249,34 @@ def export_command(
     file: StoreOption = None,
     no_color: NoColorFlag = False,
 ) -> None:
-    """Export initiatives to a calendar (ICS), a spreadsheet (CSV), JSON or Markdown.
+    """Export initiatives to a calendar (ICS), a spreadsheet (CSV), JSON, Markdown or Mermaid.
+
+    Mermaid is a fenced gantt chart that git hosts draw in a README.
 
     \b
     Examples:
       vzwatch export --format ics --output initiatives.ics
       vzwatch export --format csv --status planned > planned.csv
       vzwatch export --format json --output backup.json
+      vzwatch export --format mermaid >> README.md
     """
-    from vzwatch.domain.queries import select
-    from vzwatch.formats.export import export_text
-    from vzwatch.operations import reading
+    from vzwatch.cli import views
 
-    location = locate(file)
-    portfolio = reading.open_portfolio(location)
-    day = today_from(today)
-    filters = make_filters(
-        portfolio, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
-    )
-    chosen = select(portfolio, filters)
     if tasks and output_format is not ExportFormat.ics:
         raise UsageError("--tasks applies to --format ics only")
-    to_stdout_ascii = output is None and not is_utf8_stream(sys.stdout)
-    text = export_text(
-        output_format.value, chosen, portfolio, today=day, tasks=tasks, ascii_only=to_stdout_ascii
+    locations, day = locate_all(file), today_from(today)
+    combined = views.selected(
+        locations, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
+    )
+    ascii_only = output is None and not is_utf8_stream(sys.stdout)
+    text = views.export_text(
+        output_format.value, combined, today=day, tasks=tasks, ascii_only=ascii_only
     )
     if output is None:
         sys.stdout.write(text)
         return
     from vzwatch.storage.output import write_output
 
-    write_output(output, text, store=location.path)
-    sys.stderr.write(f"wrote {counted(len(chosen), 'initiative')} to {visible(str(output))}\n")
+    write_output(output, text, store=[location.path for location in locations])
+    count = len(combined.portfolio.initiatives)
+    sys.stderr.write(f"wrote {counted(count, 'initiative')} to {visible(str(output))}\n")

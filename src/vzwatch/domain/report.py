@@ -30,8 +30,8 @@ Forecast finish quarter (unfinished, not cancelled)
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -44,7 +44,7 @@ TOLERANCE = 10
 """Points either side of the expected progress that still count as on track."""
 
 # What a report can be grouped by, and the heading of its group column.
-GROUPINGS = {"pillar": "Pillar", "status": "Status", "partner": "Partner"}
+GROUPINGS = {"pillar": "Pillar", "status": "Status", "partner": "Partner", "portfolio": "Portfolio"}
 _LAST_DAY = date(MAX_YEAR, 12, 31)
 
 
@@ -253,6 +253,16 @@ class Report:
     initiatives: tuple[InitiativeReport, ...]
     changes: tuple[Change, ...]
     portfolio: Portfolio
+    # Several stores in one report (vzwatch.domain.combined): what people should know
+    # (calendars that differ) and each shown id's store. Empty for one store.
+    notes: tuple[str, ...] = ()
+    origin: Mapping[str, str] = field(default_factory=dict)
+    quarter_text: str = ""  # what was asked, when the stores read it as different quarters
+
+    @property
+    def quarter_label(self) -> str:
+        """The quarter for people: 'Q1-2025', or 'FY2025 Q2' when stores' calendars differ."""
+        return self.quarter_text or str(self.quarter)
 
     @property
     def totals(self) -> Group:
@@ -337,6 +347,9 @@ def group_items(
             return list(seen.items()) or [("", "No partner")]
 
         return _grouped(items, partners, lambda key: (0 if key else 1, key))
+    if by == "portfolio":  # one store: one group (several: vzwatch.domain.combined)
+        label = portfolio.title or "Portfolio"
+        return (Group(label, label, tuple(items)),)
     raise ValueError(f"cannot group by {by!r} (use {', '.join(GROUPINGS)})")
 
 

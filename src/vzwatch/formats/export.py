@@ -1,7 +1,8 @@
 """`vzwatch export`: the text of an export in each format, without any terminal.
 
 CSV and Markdown are exactly `list --format csv|markdown` (formulas guarded,
-Markdown escaped); JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``.
+Markdown escaped); JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``,
+the Mermaid gantt chart from ``vzwatch.formats.mermaid``.
 """
 
 from __future__ import annotations
@@ -44,5 +45,12 @@ def export_text(
         stamp = now or datetime.now(UTC)
         return ics.calendar(
             initiatives, portfolio, today=today, now=stamp, component="todo" if tasks else "event"
+        )
+    if fmt == "mermaid":
+        from vzwatch.domain.chart import make_chart
+        from vzwatch.formats.mermaid import chart_mermaid
+
+        return chart_mermaid(
+            make_chart(initiatives, today), portfolio, today, title=portfolio.title
         )
     raise ValueError(f"unknown export format {fmt!r}")

@@ -70,6 +70,7 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         "forecast_late": item.forecast_late,
         "finished": _iso(item.finished),
         "due": item.due,
+        **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
     }
 
 
@@ -106,6 +107,8 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         ],
         "initiatives": [initiative_entry(item, report) for item in report.initiatives],
         "changes": [change_entry(change) for change in report.changes],
+        # Several stores (vzwatch.domain.combined) only: keys added, never a changed shape.
+        **({"notes": list(report.notes)} if report.notes else {}),
     }
 
 
@@ -135,9 +138,15 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     "finished": _iso(item.finished),
                     "due": item.due,
                     "last_update": _iso(item.last_update),
+                    **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
                 }
             )
     return rows
+
+
+def report_columns(report: Report) -> tuple[str, ...]:
+    """The CSV columns: ``portfolio`` last when the report holds several stores."""
+    return (*REPORT_COLUMNS, "portfolio") if report.origin else REPORT_COLUMNS
 
 
 def percent_text(value: int | None) -> str:
@@ -165,14 +174,15 @@ def change_text(change: Change) -> str:
 
 def report_markdown(report: Report) -> str:
     """The report as a Markdown document to paste into a briefing: headings and tables."""
-    quarter = str(report.quarter)
+    quarter = report.quarter_label
     lines = [
-        f"## Progress report: {quarter}",
+        f"## Progress report: {markdown_cell(quarter)}",
         "",
         f"As of {report.today.isoformat()}, by {report.by}; "
         f"changes since {report.since.isoformat()}.",
         "",
     ]
+    lines += [item for note in report.notes for item in (f"Note: {markdown_cell(note)}", "")]
     summary = [_summary_row(markdown_cell(group.label), group) for group in report.groups]
     summary.append(_summary_row("**All**", report.totals))
     lines += markdown_table(

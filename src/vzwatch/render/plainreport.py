@@ -37,7 +37,9 @@ def _summary(report: Report) -> list[str]:
         return [label, str(group.count), percent_text(group.mean_progress), *map(str, counts)]
 
     heading = report.group_heading
-    rows = [[heading, "Initiatives", "Mean", "Done", f"Due {report.quarter}", "Overdue", "Behind"]]
+    rows = [
+        [heading, "Initiatives", "Mean", "Done", f"Due {report.quarter_label}", "Overdue", "Behind"]
+    ]
     rows += [numbers(visible(group.label), group) for group in report.groups]
     rows.append(numbers("All", report.totals))
     return _aligned(rows, right={1, 2, 3, 4, 5, 6})
@@ -80,14 +82,14 @@ def _changes(report: Report, limit: int | None) -> list[str]:
 def print_report_plain(stream: TextIO, report: Report, limit: int | None) -> None:
     """The report, each table cut to ``limit`` rows (None: all) with a footer."""
     lines = [
-        f"Progress report: {report.quarter}\n",
+        f"Progress report: {report.quarter_label}\n",
         f"As of {report.today.isoformat()}, by {report.by}; "
         f"changes since {report.since.isoformat()}.\n",
         "\n",
         *_summary(report),
     ]
     if not report.initiatives:
-        lines += ["\n", f"No initiatives are active in {report.quarter}.\n"]
+        lines += ["\n", f"No initiatives are active in {report.quarter_label}.\n"]
     for group in report.groups:
         lines += ["\n", *_group(group, limit)]
     lines += ["\n", *_changes(report, limit)]

@@ -91,7 +91,7 @@ def _summary(console: Console, report: Report, width: int) -> Table | Group:
 
     Group names are always shown and numbers never cut.
     """
-    full = ("Initiatives", "Mean", "Done", f"Due {report.quarter}", "Overdue", "Behind")
+    full = ("Initiatives", "Mean", "Done", f"Due {report.quarter_label}", "Overdue", "Behind")
     short = ("Count", "Mean", "Done", "Due", "Overdue", "Behind")
     table = _fitting(console, width, _summary_table(report, full), _summary_table(report, short))
     if table is not None:
@@ -105,7 +105,7 @@ def _summary(console: Console, report: Report, width: int) -> Table | Group:
             _indented(
                 Text(
                     f"{counted(group.count, 'initiative')}, mean {mean}, {done} done, "
-                    f"{due} due in {report.quarter}, {overdue} overdue, {behind} behind"
+                    f"{due} due in {report.quarter_label}, {overdue} overdue, {behind} behind"
                 )
             )
         )
@@ -220,7 +220,7 @@ def _changes(
 
 def print_report(console: Console, report: Report, limit: int | None = None) -> None:
     """The report; each group's table and the changes cut to ``limit`` rows, with a footer."""
-    heading = Text(f"Progress report: {report.quarter}", style="bold underline")
+    heading = Text(f"Progress report: {report.quarter_label}", style="bold underline")
     subtitle = Text(
         f"As of {report.today.isoformat()}, by {report.by}; "
         f"changes since {report.since.isoformat()}.",
@@ -234,7 +234,7 @@ def print_report(console: Console, report: Report, limit: int | None = None) -> 
         _summary(console, report, width),
     ]
     if not report.initiatives:
-        parts += [Text(""), Text(f"No initiatives are active in {report.quarter}.")]
+        parts += [Text(""), Text(f"No initiatives are active in {report.quarter_label}.")]
     for group in report.groups:
         parts += [Text(""), _group_view(console, group, width, limit)]
     parts += [Text(""), _changes(console, report, width, limit)]

@@ -9,6 +9,7 @@ sees the old file or the new one, never half of one, also after a crash.
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 from vzwatch.domain.errors import UsageError
@@ -31,15 +32,17 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def write_output(path: Path, data: str | bytes, *, store: Path) -> None:
+def write_output(path: Path, data: str | bytes, *, store: Path | Sequence[Path]) -> None:
     """Atomically replace ``path`` with ``data`` (UTF-8 for text).
 
-    Refuses the store itself and its lock file (an export must never replace
-    the data it came from). Problems are usage errors: exit code 2.
+    Refuses the store itself (each store, for a view of several) and its lock
+    file: an export must never replace the data it came from. Problems are
+    usage errors: exit code 2.
     """
-    lock = Path(os.path.realpath(store) + ".lock")
-    if _same_file(path, store) or _same_file(path, lock):
-        raise UsageError(f"{_show(path)} is the store itself; choose another output file")
+    for each in [store] if isinstance(store, Path) else store:
+        lock = Path(os.path.realpath(each) + ".lock")
+        if _same_file(path, each) or _same_file(path, lock):
+            raise UsageError(f"{_show(path)} is the store itself; choose another output file")
     payload = data.encode("utf-8") if isinstance(data, str) else data
     real = Path(os.path.realpath(path))
     if real.is_dir():

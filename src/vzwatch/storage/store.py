@@ -26,7 +26,7 @@ import signal
 import stat
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -196,6 +196,22 @@ def locate_store(option: Path | None, env: Mapping[str, str], cwd: Path) -> Stor
     if found:
         return StoreLocation(local, "cwd", _REASONS["cwd"])
     return StoreLocation(user_store_path(env), "user", _REASONS["user"])
+
+
+def locate_stores(
+    options: Sequence[Path] | None, env: Mapping[str, str], cwd: Path
+) -> list[StoreLocation]:
+    """Every store a read command was given: each --file, else each path in $VZWATCH_FILE
+    (a list separated by ``os.pathsep``), else the one store ``locate_store`` finds."""
+    if options:
+        return [locate_store(option, env, cwd) for option in options]
+    from_env = env.get(STORE_ENV, "")
+    if os.pathsep in from_env:
+        parts = [part for part in from_env.split(os.pathsep) if part]
+        return [
+            StoreLocation(_expand(Path(part), env, cwd), "env", _REASONS["env"]) for part in parts
+        ] or [locate_store(None, {**env, STORE_ENV: ""}, cwd)]
+    return [locate_store(None, env, cwd)]
 
 
 # --------------------------------------------------------------------------- reading

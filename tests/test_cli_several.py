@@ -1,0 +1,193 @@
+"""Several stores in one view: read commands take --file more than once (or a
+$VZWATCH_FILE list); write commands refuse and touch nothing."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import BUNDLED, Run
+from vzwatch.cli import app
+from vzwatch.domain.errors import ExitCode
+
+TODAY = ("--today", "2025-02-14")
+JAPAN = "Japan's diplomatic initiatives for democratic restoration in Venezuela"
+US_STORE = """\
+[portfolio]
+title = "US programmes"
+fiscal_year_start_month = 10
+fiscal_year_named_by = "end"
+
+[[pillars]]
+id = "election-monitoring"
+name = "Elections"
+
+[[initiatives]]
+id = "election-oversight-missions"
+title = "US Election Observers"
+timeline = "FY2025 Q2"
+pillar = "election-monitoring"
+status = "active"
+
+[[initiatives]]
+id = "community-radio"
+title = "Community Radio"
+timeline = "Q2 2025"
+"""
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> tuple[Path, Path]:
+    japan, us = tmp_path / "japan.toml", tmp_path / "us.toml"
+    shutil.copyfile(BUNDLED, japan)
+    us.write_text(US_STORE, encoding="utf-8")
+    return japan, us
+
+
+def vzwatch(*args: str, env: dict[str, str] | None = None) -> Run:
+    result = CliRunner().invoke(
+        app, list(args), env={"VZWATCH_DEBUG": "1", **(env or {})}, catch_exceptions=False
+    )
+    return Run(result.exit_code, result.stdout, result.stderr)
+
+
+def both(stores: tuple[Path, Path]) -> list[str]:
+    return ["--file", str(stores[0]), "--file", str(stores[1])]
+
+
+def test_list_json_marks_each_row_with_its_portfolio(stores: tuple[Path, Path]) -> None:
+    result = vzwatch("list", *both(stores), "--json")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    rows = {row["id"]: row["portfolio"] for row in json.loads(result.stdout)}
+    assert rows == {
+        "humanitarian-aid-programs": JAPAN,
+        "international-dialogue-forums": JAPAN,
+        f"{JAPAN}:election-oversight-missions": JAPAN,
+        "US programmes:election-oversight-missions": "US programmes",
+        "community-radio": "US programmes",
+    }
+
+
+def test_vzwatch_file_is_a_path_list(stores: tuple[Path, Path]) -> None:
+    listed = os.pathsep.join(map(str, stores))
+    result = vzwatch("list", "--format", "csv", env={"VZWATCH_FILE": listed})
+    assert result.exit_code == ExitCode.OK, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    assert rows[0].keys() >= {"id", "portfolio"}
+    assert {row["portfolio"] for row in rows} == {JAPAN, "US programmes"}
+    assert len(rows) == 5
+
+
+def test_a_store_without_title_is_named_by_its_file(stores: tuple[Path, Path]) -> None:
+    stores[1].write_text(US_STORE.replace('title = "US programmes"\n', ""), encoding="utf-8")
+    rows = json.loads(vzwatch("list", *both(stores), "--json").stdout)
+    assert {row["portfolio"] for row in rows} == {JAPAN, "us.toml"}
+
+
+def test_one_store_is_unchanged(stores: tuple[Path, Path]) -> None:
+    one = vzwatch("list", "--file", str(stores[0]), "--json").stdout
+    assert "portfolio" not in one
+    assert one == vzwatch("list", "--json", env={"VZWATCH_FILE": str(stores[0])}).stdout
+
+
+def test_due_reads_each_stores_fiscal_quarter(stores: tuple[Path, Path]) -> None:
+    # FY2025 Q2 is Q3-2025 in Japan's calendar and Q1-2025 in the US federal one.
+    result = vzwatch("due", *both(stores), "--quarter", "FY2025 Q2", "--json", *TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert [row["title"] for row in json.loads(result.stdout)] == ["US Election Observers"]
+    assert result.stderr == (
+        "vzwatch: note: 'FY2025 Q2' is a different quarter in each store's fiscal calendar "
+        f"({JAPAN}: Q3-2025, US programmes: Q1-2025)\n"
+    )
+
+
+def test_report_by_portfolio_groups_by_store(stores: tuple[Path, Path]) -> None:
+    result = vzwatch(
+        "report", *both(stores), "-Q", "Q1-2025", "--by", "portfolio", "--json", *TODAY
+    )
+    assert result.exit_code == ExitCode.OK, result.stderr
+    report = json.loads(result.stdout)
+    assert [(g["label"], g["initiatives"]) for g in report["groups"]] == [
+        (JAPAN, 3),
+        ("US programmes", 1),
+    ]
+    assert {i["portfolio"] for i in report["initiatives"]} == {JAPAN, "US programmes"}
+    assert "notes" not in report
+
+
+def test_report_says_when_calendars_differ(stores: tuple[Path, Path]) -> None:
+    result = vzwatch("report", *both(stores), "-Q", "FY2025 Q2", "--format", "markdown", *TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert result.stdout.startswith("## Progress report: FY2025 Q2\n")
+    assert "Note: 'FY2025 Q2' is a different quarter in each store's fiscal calendar" in (
+        result.stdout
+    )
+    assert "| Elections | 1 |" in result.stdout  # a pillar id named differently stays apart
+
+
+def test_report_html_of_two_stores(stores: tuple[Path, Path], tmp_path: Path) -> None:
+    page = tmp_path / "two.html"
+    result = vzwatch(
+        "report", *both(stores), "-Q", "Q1-2025", "--format", "html", "--output", str(page)
+    )
+    assert result.exit_code == ExitCode.OK, result.stderr
+    text = page.read_text(encoding="utf-8")
+    assert "US Election Observers" in text
+    assert "community-radio · US programmes" not in text  # Q2: not in the Q1 report
+    assert "US programmes:election-oversight-missions" in text
+
+
+def test_timeline_and_export_of_two_stores(stores: tuple[Path, Path]) -> None:
+    chart = vzwatch("timeline", *both(stores), "--mermaid", *TODAY)
+    assert chart.exit_code == ExitCode.OK, chart.stderr
+    assert "section Elections" in chart.stdout
+    assert "US Election Observers (0%)" in chart.stdout
+    exported = vzwatch("export", *both(stores), "--format", "markdown")
+    assert exported.exit_code == ExitCode.OK, exported.stderr
+    assert "| portfolio |" in exported.stdout.splitlines()[0].replace("Portfolio", "portfolio")
+    window = vzwatch("timeline", *both(stores), "--from", "FY2025 Q1", "--json", *TODAY)
+    assert window.exit_code == ExitCode.USAGE
+    assert window.stderr.count("\n") == 1
+    assert "different quarter in each store's fiscal calendar" in window.stderr
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("add", "New one", "--timeline", "Q1 2025"),
+        ("progress", "election", "40"),
+        ("edit", "election", "--status", "active"),
+        ("remove", "election", "--yes"),
+        ("import", "-", "--dry-run"),
+        ("show", "election"),
+        ("where",),
+    ],
+    ids=lambda command: command[0],
+)
+def test_commands_of_one_store_refuse_several(
+    stores: tuple[Path, Path], command: tuple[str, ...]
+) -> None:
+    before = [path.read_bytes() for path in stores]
+    for env, args in (
+        ({}, both(stores)),
+        ({"VZWATCH_FILE": os.pathsep.join(map(str, stores))}, []),
+    ):
+        result = vzwatch(*command, *args, env=env)
+        assert result.exit_code == ExitCode.USAGE, result.stderr
+        assert result.stderr.count("\n") == 1
+        assert "this command works on one store" in result.stderr
+    assert [path.read_bytes() for path in stores] == before
+    assert not [p for p in stores[0].parent.iterdir() if p.name.endswith(".lock")]
+
+
+def test_validate_checks_each_store(stores: tuple[Path, Path]) -> None:
+    result = vzwatch("validate", *both(stores))
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert result.stdout == f"{stores[0]}: ok\n{stores[1]}: ok\n"
