@@ -42,15 +42,33 @@ def test_edit_changes_fields_in_place(run: RunCli, store: Path) -> None:
         "Updated election-oversight-missions: title, objective, timeline, pillar\n"
     )
     after = store.read_text(encoding="utf-8")
-    assert after == (
-        before.replace(
-            'title = "Election Oversight Missions"', 'title = "Election Observation Missions"'
-        )
-        .replace('objective = "Ensure transparent elections"', 'objective = "Observe the count"')
-        .replace('timeline = "Q1 2025"', 'timeline = "Q1 – Q2 2025"')
-        .replace(
-            'pillar = "election-monitoring"\npartners = ["Organization',
-            'pillar = "enhanced-collaboration"\npartners = ["Organization',
+    assert (
+        after
+        == (
+            before.replace(
+                'title = "Election Oversight Missions"', 'title = "Election Observation Missions"'
+            )
+            .replace(
+                'objective = "Ensure transparent elections"', 'objective = "Observe the count"'
+            )
+            .replace('timeline = "Q1 2025"', 'timeline = "Q1 – Q2 2025"')
+            .replace(
+                'pillar = "election-monitoring"\npartners = ["Organization',
+                'pillar = "enhanced-collaboration"\npartners = ["Organization',
+            )
+            # Timeline and objective are revisions: logged, like status changes.
+            + "\n[[history]]\n"
+            'initiative = "election-oversight-missions"\n'
+            "date = 2025-04-02\n"
+            'field = "timeline"\n'
+            'from = "Q1 2025"\n'
+            'to = "Q1 – Q2 2025"\n'
+            "\n[[history]]\n"
+            'initiative = "election-oversight-missions"\n'
+            "date = 2025-04-02\n"
+            'field = "objective"\n'
+            'from = "Ensure transparent elections"\n'
+            'to = "Observe the count"\n'
         )
     )
 
@@ -132,7 +150,7 @@ def test_status_change_is_logged_with_the_date(run: RunCli, store: Path) -> None
     ]
     shown = json.loads(run("show", "election", "--json").stdout)
     assert shown["history"] == [
-        {"date": "2025-04-02", "field": "status", "from": "planned", "to": "active"}
+        {"date": "2025-04-02", "field": "status", "from": "planned", "to": "active", "sources": []}
     ]
 
 

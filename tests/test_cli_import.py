@@ -93,9 +93,16 @@ def test_json_export_round_trips_into_an_empty_store(
     assert result.exit_code == ExitCode.OK, result.stderr
     original = json.loads(run("list", "--json").stdout)
     copy = json.loads(run("list", "--json", "--file", str(empty_store)).stdout)
-    assert copy == original
+    # The [[sources]] records are not in a JSON export (a list of initiatives), so
+    # their citations do not travel: the copy cites nothing (README, "Known gaps").
+    assert copy == [{**item, "sources": []} for item in original]
     assert copy[1]["progress_log"] == [
-        {"date": "2024-10-01", "percent": 60, "note": "Two forums held; more to come"}
+        {
+            "date": "2024-10-01",
+            "percent": 60,
+            "note": "Two forums held; more to come",
+            "sources": [],
+        }
     ]
     # And again: nothing new, progress entries are not duplicated.
     again = run("import", str(exported), "--file", str(empty_store), "--json")
@@ -128,8 +135,8 @@ def test_status_history_imports_and_merges_as_a_union(
     assert added["international-dialogue-forums"] == 2
     copy = json.loads(run("show", "inter", "--json", "--file", str(empty_store)).stdout)
     assert copy["history"] == [
-        {"date": "2024-08-01", "field": "status", "from": "planned", "to": "active"},
-        {"date": "2024-12-20", "field": "status", "from": "active", "to": "done"},
+        {"date": "2024-08-01", "field": "status", "from": "planned", "to": "active", "sources": []},
+        {"date": "2024-12-20", "field": "status", "from": "active", "to": "done", "sources": []},
     ]
     assert "[[history]]" in empty_store.read_text(encoding="utf-8")
     # Again: the entries are there already, so nothing is appended.
@@ -240,6 +247,7 @@ def test_import_json_summary(run: RunCli, empty_store: Path) -> None:
         "progress_added": 0,
         "history_added": 0,
         "from": "line 11",
+        "revisions": [],
     }
 
 

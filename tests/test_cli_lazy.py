@@ -139,3 +139,14 @@ def test_help_of_a_command_built_alone_is_its_help_in_the_whole_app(
     whole.main([command, "--help"], prog_name="vzwatch", standalone_mode=False)
     assert alone == capsys.readouterr().out
     assert f"Usage: vzwatch {command}" in alone
+
+
+@pytest.mark.subprocess
+@pytest.mark.parametrize(
+    "args", [["slips", "--json"], ["sources", "--json"], ["show", "inter", "--json"]]
+)
+def test_ledger_json_loads_no_rich(args: list[str], tmp_path: Path) -> None:
+    store = tmp_path / "store.toml"
+    shutil.copyfile(BUNDLED, store)
+    loaded = loaded_after(f"from vzwatch.cli import main\nmain({args!r})", store, tmp_path)
+    assert not {m for m in loaded if m == "rich" or m.startswith("rich.")}

@@ -162,12 +162,11 @@ def test_show_lists_the_log_and_the_current_progress(run: RunCli) -> None:
     result = run("show", "election")
     assert result.exit_code == ExitCode.OK, result.stderr
     out = result.stdout
-    assert "Progress log" in out
+    assert "Ledger" in out
     rows = [line.split() for line in out.splitlines()]
-    assert ["2025-02-10", "40%", "Teams", "deployed"] in rows
+    assert ["2025-02-10", "progress", "40%:", "Teams", "deployed"] in rows
     assert "[red]Count certified" in out  # user text printed literally
     assert "100%" in out
-    assert "Status history" in out
     assert "status: planned → done" in out
 
 
@@ -175,4 +174,6 @@ def test_json_prints_the_stored_record(run: RunCli) -> None:
     result = run("progress", "election", "40", "--json", *TODAY)
     record = json.loads(result.stdout)
     assert record["progress"] == 40
-    assert record["progress_log"] == [{"date": "2025-03-31", "percent": 40, "note": ""}]
+    assert record["progress_log"] == [
+        {"date": "2025-03-31", "percent": 40, "note": "", "sources": []}
+    ]

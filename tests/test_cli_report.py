@@ -47,7 +47,9 @@ As of 2025-03-31, by pillar; changes since 2025-01-01.
 
 | Initiative | Timeline | Status | Progress | Expected | Health | Forecast |
 |---|---|---|---|---|---|---|
-| Humanitarian Aid Programs | ongoing | paused | 30% | — | ongoing, updated 2025-03-15 | — |
+| Humanitarian Aid Programs[^1] | ongoing | paused | 30% | — | ongoing, updated 2025-03-15 | — |
+
+Promises vs delivery: kept on time 0 · delivered late 0 · slipped 0 · not yet due 0 · overdue 0.
 
 ### Election Monitoring
 
@@ -55,11 +57,15 @@ As of 2025-03-31, by pillar; changes since 2025-01-01.
 |---|---|---|---|---|---|---|
 {election}
 
+Promises vs delivery: kept on time 0 · delivered late 0 · slipped 0 · not yet due 1 · overdue 0.
+
 ### Dialogue Facilitation
 
 | Initiative | Timeline | Status | Progress | Expected | Health | Forecast |
 |---|---|---|---|---|---|---|
 {dialogue}
+
+Promises vs delivery: kept on time 0 · delivered late 0 · slipped 0 · not yet due 0 · overdue 1.
 
 ### Changes since 2025-01-01
 
@@ -69,10 +75,15 @@ As of 2025-03-31, by pillar; changes since 2025-01-01.
 | 2025-02-20 | Election Oversight Missions | progress 10% → 40% | Teams deployed \\| 12 observers |
 | 2025-03-15 | Humanitarian Aid Programs | progress 30% |  |
 | 2025-03-20 | Humanitarian Aid Programs | status active → paused |  |
+
+### Sources
+
+[^1]: Japan Wire, citing Kyodo News, “Japan Commits to Diplomatic Initiatives Aimed at \
+Democratic Restoration in Venezuela”
 """.format(
-    election="| Election Oversight Missions | Q1-2025 | planned | 40% | 99% "
+    election="| Election Oversight Missions[^1] | Q1-2025 | planned | 40% | 99% "
     "| behind by 59 points | Q2-2025 (late) |",
-    dialogue="| International Dialogue Forums | Q3-2024 – Q4-2024 | planned | 80% | 100% "
+    dialogue="| International Dialogue Forums[^1] | Q3-2024 – Q4-2024 | planned | 80% | 100% "
     "| overdue | Q1-2025 (late) |",
 )
 
@@ -87,7 +98,7 @@ def test_markdown_escapes_user_text(run: RunCli) -> None:
     run("edit", "election", "--title", "*Vote* | [count] #1", *TODAY)
     run("progress", "election", "20", "--note", "<b>_x_</b>", *TODAY)
     out = run("report", "-Q", "Q1-2025", "--format", "markdown", *TODAY).stdout
-    assert "| \\*Vote\\* \\| \\[count\\] \\#1 | Q1-2025 |" in out
+    assert "| \\*Vote\\* \\| \\[count\\] \\#1[^1] | Q1-2025 |" in out
     assert "| \\<b\\>\\_x\\_\\</b\\> |" in out
 
 
@@ -112,6 +123,15 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "due": 1,
         "overdue": 1,
         "behind": 1,
+        "promises": {
+            "kept": 0,
+            "late": 0,
+            "slipped": 0,
+            "not_yet_due": 1,
+            "overdue": 1,
+            "median_slip_quarters": None,
+            "worst_slip_quarters": None,
+        },
     }
     assert report["groups"][1] == {
         "key": "election-monitoring",
@@ -123,6 +143,15 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "overdue": 0,
         "behind": 1,
         "ids": ["election-oversight-missions"],
+        "promises": {
+            "kept": 0,
+            "late": 0,
+            "slipped": 0,
+            "not_yet_due": 1,
+            "overdue": 0,
+            "median_slip_quarters": None,
+            "worst_slip_quarters": None,
+        },
     }
     election = next(i for i in report["initiatives"] if i["id"] == "election-oversight-missions")
     assert election == {
@@ -153,6 +182,7 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "note": "Teams deployed | 12 observers",
         "from": None,
         "to": None,
+        "sources": [],
     }
     assert report["changes"][3] == {
         "date": "2025-03-20",
@@ -164,6 +194,7 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "note": "",
         "from": "active",
         "to": "paused",
+        "sources": [],
     }
 
 
@@ -253,7 +284,7 @@ def test_a_quarter_with_nothing_in_it(run: RunCli) -> None:
     empty = run(
         "report", "-Q", "Q1-2030", "--format", "markdown", "--today", "2030-02-01", "--by", "status"
     )
-    assert "No progress entries or status changes." in empty.stdout
+    assert "No progress entries, status changes or revisions." in empty.stdout
 
 
 @pytest.mark.subprocess

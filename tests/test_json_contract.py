@@ -26,13 +26,25 @@ ELECTION_MISSIONS = {
     "source": "Japan Wire, citing Kyodo News",
     "progress_log": [],
     "history": [],
+    "sources": ["japan-wire"],
+}
+# `show --json` adds the ledger (README, "The commitment ledger").
+SHOWN_ELECTION_MISSIONS = {
+    **ELECTION_MISSIONS,
+    "announced": {
+        "timeline": {"text": "Q1 2025", "start": "Q1-2025", "end": "Q1-2025", "ongoing": False},
+        "date": None,
+        "sources": ["japan-wire"],
+    },
+    "revisions": [],
+    "slip_quarters": 0,
 }
 
 
 def test_show_json_is_exactly_the_documented_object(run: RunCli) -> None:
     result = run("show", "election-oversight-missions", "--json")
     assert result.exit_code == ExitCode.OK, result.stderr
-    assert json.loads(result.stdout) == ELECTION_MISSIONS
+    assert json.loads(result.stdout) == SHOWN_ELECTION_MISSIONS
 
 
 def test_ongoing_timeline_has_null_end(run: RunCli) -> None:

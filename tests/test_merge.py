@@ -304,7 +304,8 @@ def test_deleted_here_and_changed_there_is_a_conflict_that_keeps_their_record() 
         "initiative 'international-dialogue-forums': deleted in ours, changed in theirs"
     ]
     assert result.text.endswith(
-        'status = "active"\nsource = "Japan Wire, citing Kyodo News"\n>>>>>>> theirs\n'
+        'status = "active"\nsource = "Japan Wire, citing Kyodo News"\nsources = ["japan-wire"]\n'
+        ">>>>>>> theirs\n"
     )
     assert "<<<<<<< ours (deleted)\n=======\n[[initiatives]]" in result.text
 
@@ -1115,3 +1116,62 @@ def test_any_layout_their_side_unchanged_returns_ours_and_ours_unchanged_gives_t
     records, entries = parsed(result.text)
     assert canonical(records) == canonical(theirs[0])
     assert entries == Counter(entry_key(e) for e in theirs[1])
+
+
+# --------------------------------------------------------------------------- the ledger
+
+
+def add_source(text: str, ident: str, outlet: str, **fields: Any) -> str:
+    return append_text(text, render_block("sources", {"id": ident, "outlet": outlet, **fields}))
+
+
+def add_revision(text: str, ident: str, old: str, new: str, *cited: str) -> str:
+    entry = {
+        "initiative": ident,
+        "date": date(2025, 3, 3),
+        "field": "timeline",
+        "from": old,
+        "to": new,
+        "sources": list(cited),
+    }
+    return append_text(text, render_block("history", entry))
+
+
+def test_sources_merge_by_id_and_revisions_as_a_union() -> None:
+    ours = add_source(BASE, "kyodo", "Kyodo News")
+    ours = add_revision(
+        edit(ours, FORUMS, timeline="Q2 2025"), FORUMS, "Q3 – Q4 2024", "Q2 2025", "kyodo"
+    )
+    theirs = add_source(BASE, "reuters", "Reuters", published=date(2025, 2, 1))
+    theirs = add_progress(theirs, ELECTION, date(2025, 2, 1), 30)
+    result = merge_stores(BASE, ours, theirs)
+    assert result.clean, result.conflicts
+    valid(result.text)
+    merged = tomllib.loads(result.text)
+    assert [s["id"] for s in merged["sources"]] == ["japan-wire", "kyodo", "reuters"]
+    assert merged["history"] == tomllib.loads(ours)["history"]
+    assert merged["progress"] == tomllib.loads(theirs)["progress"]
+
+
+def test_one_source_edited_on_both_sides_merges_field_by_field() -> None:
+    ours = add_source(BASE, "kyodo", "Kyodo News")
+    base = ours
+    (block,) = find_records(base, "sources", "id", "kyodo")
+    mine = edit_block(base, block, {"title": "Forums postponed"})
+    theirs = edit_block(base, block, {"url": "https://example.org/k"})
+    result = merge_stores(base, mine, theirs)
+    assert result.clean, result.conflicts
+    (kyodo,) = [s for s in tomllib.loads(result.text)["sources"] if s["id"] == "kyodo"]
+    assert kyodo == {
+        "id": "kyodo",
+        "outlet": "Kyodo News",
+        "title": "Forums postponed",
+        "url": "https://example.org/k",
+    }
+
+
+def test_a_source_both_sides_add_differently_is_a_conflict() -> None:
+    ours = add_source(BASE, "kyodo", "Kyodo News")
+    theirs = add_source(BASE, "kyodo", "Kyodo News Agency")
+    result = merge_stores(BASE, ours, theirs)
+    assert not result.clean

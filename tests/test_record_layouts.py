@@ -135,12 +135,18 @@ def test_edit_changes_only_the_record_it_names(run: RunCli, store: Path) -> None
     after = store.read_text(encoding="utf-8")
     expected = document(SCATTERED)
     initiative(expected, "middle").update(partners=["UN", "OAS"], objective="Talk")
+    revision = {"initiative": "middle", "date": date(2025, 4, 2), "field": "objective"}
+    expected["history"] = [{**revision, "from": "", "to": "Talk"}]  # appended at the end
     assert document(after) == expected
     # Byte for byte: the change is inside the record's own lines.
     start = SCATTERED.index('id = "middle"')
     end = SCATTERED.index("\n# milestones")
     assert after[:start] == SCATTERED[:start]
-    assert after.endswith(SCATTERED[end:])
+    revision_block = (
+        '\n[[history]]\ninitiative = "middle"\ndate = 2025-04-02\nfield = "objective"\n'
+        'from = ""\nto = "Talk"\n'
+    )
+    assert after.endswith(SCATTERED[end:] + revision_block)
 
 
 def test_progress_that_marks_done_edits_the_right_record(run: RunCli, store: Path) -> None:
@@ -257,14 +263,22 @@ def test_editing_any_initiative_in_any_layout_changes_it_and_nothing_else(
         after = path.read_text(encoding="utf-8")
     expected = document(text)
     record = initiative(expected, target.id)
+    old_objective = record.get("objective", "")
     record.update(tags=[*record.get("tags", []), "new"], objective="Changed", status="active")
     expected["history"] = [
+        {  # an objective change is a revision, logged before the status change
+            "initiative": target.id,
+            "date": date(2025, 4, 2),
+            "field": "objective",
+            "from": old_objective,
+            "to": "Changed",
+        },
         {
             "initiative": target.id,
             "date": date(2025, 4, 2),
             "field": "status",
             "from": "planned",
             "to": "active",
-        }
+        },
     ]
     assert document(after) == expected

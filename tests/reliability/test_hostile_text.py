@@ -347,8 +347,8 @@ def test_show_prints_hostile_progress_notes_and_history_escaped(
 ) -> None:
     shown = vz("show", "hostile", env={"COLUMNS": "250"})
     assert shown.returncode == ExitCode.OK, shown.stderr
-    assert "Progress log" in shown.stdout
-    assert "Status history" in shown.stdout
+    assert "Ledger" in shown.stdout  # progress and history, in date order
+    assert "announced:" in shown.stdout
     assert "<script>alert(1)</script>" in shown.stdout
     assert "\\x1b[31mred" in shown.stdout
     for danger in RAW_DANGER:

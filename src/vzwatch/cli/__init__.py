@@ -72,6 +72,9 @@ COMMAND_MODULES = {
     "timeline": "chart",
     "import": "transfer",
     "export": "transfer",
+    "source": "ledger",
+    "sources": "ledger",
+    "slips": "ledger",
     "help": "guide",
 }
 

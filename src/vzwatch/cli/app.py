@@ -38,7 +38,8 @@ if TYPE_CHECKING:
 # The order `vzwatch --help` lists commands in: daily use first, set-up last.
 HELP_ORDER = (
     "list", "show", "add", "progress", "edit", "remove", "due", "report", "timeline",
-    "import", "export", "validate", "where", "git-setup", "merge-driver", "help",
+    "source", "sources", "slips", "import", "export", "validate", "where", "git-setup",
+    "merge-driver", "help",
 )  # fmt: skip
 
 
@@ -144,6 +145,14 @@ IdArgument = Annotated[
         metavar="ID",
         help="Id, a prefix of it, or the title (any case, accents ignored).",
         show_default=False,
+    ),
+]
+SourceOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--source",
+        metavar="ID",
+        help="A [[sources]] id or unambiguous prefix citing this (repeatable).",
     ),
 ]
 QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."

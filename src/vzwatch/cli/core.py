@@ -21,6 +21,7 @@ from vzwatch.cli.app import (
     NoColorFlag,
     OutputFormat,
     QuarterHelp,
+    SourceOption,
     StoreOption,
     TodayOption,
     app,
@@ -107,7 +108,7 @@ def show_command(
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,
 ) -> None:
-    """Show one initiative in full, with its progress log.
+    """Show one initiative in full, with its ledger: announced, revisions, progress, sources.
 
     \b
     Example:
@@ -129,7 +130,9 @@ def show_command(
     emit(
         fmt,
         replace(
-            listed, json=lambda: contract.initiative_to_dict(initiative, portfolio), table=detail
+            listed,
+            json=lambda: contract.initiative_ledger_dict(initiative, portfolio),
+            table=detail,
         ),
     )
 
@@ -174,6 +177,7 @@ def add_command(
             show_default=False,
         ),
     ] = None,
+    source: SourceOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,
@@ -184,7 +188,7 @@ def add_command(
     Example:
       vzwatch add "Regional Mediation Summit" --timeline "Q2 2025" \\
         --objective "Bring regional actors together" --pillar dialogue-facilitation \\
-        --partner "Lima Group" --tag summit
+        --partner "Lima Group" --tag summit --source japan-wire
     """
     from vzwatch.formats import contract
     from vzwatch.operations import writing
@@ -199,6 +203,7 @@ def add_command(
         tags=tag or (),
         status=status,
         ident=ident,
+        sources=source or (),
     )
     if json_output:
         emit_json(contract.initiative_to_dict(initiative))

@@ -31,6 +31,8 @@ from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import counted, is_utf8_stream, visible
 
 if TYPE_CHECKING:
+    from vzwatch.domain.portfolio import HistoryEntry
+    from vzwatch.domain.quarters import FiscalCalendar
     from vzwatch.formats.sources import Parsed
     from vzwatch.operations.importing import ImportPlan
 
@@ -65,8 +67,13 @@ def import_command(
         bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
     source: Annotated[
-        str | None,
-        typer.Option("--source", metavar="TEXT", help="Record where the data came from."),
+        list[str] | None,
+        typer.Option(
+            "--source",
+            metavar="ID|TEXT",
+            help="A [[sources]] id to cite (changed timelines become revisions), "
+            "or text saying where the data came from.",
+        ),
     ] = None,
     skip_invalid: Annotated[
         bool,
@@ -89,13 +96,15 @@ def import_command(
     Examples:
       vzwatch import article.md --dry-run
       vzwatch import article.md --source "Japan Wire, 2024-07-01"
+      vzwatch import follow-up.md --source kyodo-news --dry-run
       vzwatch list --json > all.json && vzwatch import all.json --file other.toml
     """
     from vzwatch.domain import userinput
     from vzwatch.formats import sources
-    from vzwatch.operations.importing import current_portfolio, run_import
+    from vzwatch.operations.importing import Citation, current_portfolio, run_import
 
     location = locate(file)
+    portfolio = current_portfolio(location)
     name, data = _read_source(source_file)
     text = sources.decode_source(data, name)
     fmt: sources.Format = (
@@ -106,19 +115,20 @@ def import_command(
         else "markdown"
     )
     try:
-        parsed = sources.parse(text, fmt, current_portfolio(location).fiscal)
+        parsed = sources.parse(text, fmt, portfolio.fiscal)
     except UsageError as error:
         raise UsageError(f"{name}: {error.message}") from None
     _report_problems(name, parsed, skip_invalid)
     if not parsed.candidates:
         raise UsageError(f"{name}: no initiatives to import")
-    label = userinput.text(source, "--source") if source is not None else None
+    cites, label = userinput.sources_or_text(portfolio, source or ())
+    cited = Citation(cites, today_from(None)) if cites else None
     with _meter(len(parsed.candidates), enabled=not json_output) as tick:
-        plan = run_import(location, parsed, source=label, dry_run=dry_run, tick=tick)
+        plan = run_import(location, parsed, source=label, cited=cited, dry_run=dry_run, tick=tick)
     if json_output:
         emit_json(_plan_json(plan, parsed, dry_run))
     else:
-        _print_plan(plan, name, parsed, dry_run)
+        _print_plan(plan, name, parsed, dry_run, portfolio.fiscal)
 
 
 def _read_source(path: Path) -> tuple[str, bytes]:
@@ -182,6 +192,10 @@ def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool) -> dict[str,
                 "progress_added": step.progress_added,
                 "history_added": step.history_added,
                 "from": step.candidate.where,
+                "revisions": [
+                    {"field": entry.field, "from": entry.old, "to": entry.new}
+                    for entry in step.revisions
+                ],
             }
             for step in plan.steps
         ],
@@ -189,7 +203,18 @@ def _plan_json(plan: "ImportPlan", parsed: "Parsed", dry_run: bool) -> dict[str,
     }
 
 
-def _print_plan(plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool) -> None:
+def _revision_text(entry: "HistoryEntry", fiscal: "FiscalCalendar") -> str:
+    """``timeline: Q1-2025 → Q3-2025 (+2 quarters)``, ``objective: old → new``."""
+    from vzwatch.domain.ledger import shift_text
+
+    if entry.field == "timeline":
+        return f"timeline: {shift_text(entry.old, entry.new, fiscal)}"
+    return f"{entry.field}: {visible(entry.old) or '—'} → {visible(entry.new) or '—'}"
+
+
+def _print_plan(
+    plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool, fiscal: "FiscalCalendar"
+) -> None:
     verbs = {"add": "add", "update": "update", "unchanged": "unchanged"}
     if dry_run:
         verbs = {"add": "would add", "update": "would update", "unchanged": "unchanged"}
@@ -209,6 +234,7 @@ def _print_plan(plan: "ImportPlan", name: str, parsed: "Parsed", dry_run: bool) 
             f"  {verbs[step.action]:<{verb_width}}  {step.id:<{id_width}}  "
             f"{visible(step.title)}  [{step.timeline}]{detail}"
         )
+        lines += [f"      {_revision_text(entry, fiscal)}" for entry in step.revisions]
     added, updated = ("to add", "to update") if dry_run else ("added", "updated")
     summary = (
         f"{plan.count('add')} {added}, {plan.count('update')} {updated}, "

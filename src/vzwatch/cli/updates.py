@@ -14,6 +14,7 @@ from vzwatch.cli.app import (
     IdArgument,
     JsonFlag,
     NoColorFlag,
+    SourceOption,
     StoreOption,
     TodayOption,
     app,
@@ -74,6 +75,7 @@ def progress_command(
     keep_status: Annotated[
         bool, typer.Option("--keep-status", help="Do not mark the initiative done at 100%.")
     ] = False,
+    source: SourceOption = None,
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
@@ -85,7 +87,7 @@ def progress_command(
 
     \b
     Example:
-      vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31
+      vzwatch progress election 40 --note "Teams deployed" --date 2025-03-31 --source kyodo
     """
     from vzwatch.domain import userinput
     from vzwatch.operations import writing
@@ -98,6 +100,7 @@ def progress_command(
         on=userinput.date(on, "--date") if on is not None else None,
         note=note,
         keep_status=keep_status,
+        sources=source or (),
     )
     initiative = recorded.initiative
     if json_output:
@@ -155,6 +158,11 @@ def edit_command(
             "--status", "-s", metavar="STATUS", help="planned, active, done, paused or cancelled."
         ),
     ] = None,
+    source: SourceOption = None,
+    on: Annotated[
+        str | None,
+        typer.Option("--date", "-d", metavar="DATE", help="Day of the change (default: today)."),
+    ] = None,
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
@@ -162,12 +170,15 @@ def edit_command(
 ) -> None:
     """Change an initiative in place; its id, comments and other keys stay.
 
-    A status change is also logged, dated today, for `vzwatch report --since`.
+    A change of timeline, objective or status is also logged (a revision, dated
+    --date or today, citing --source), for `vzwatch slips`, `show` and `report`.
 
     \b
-    Example:
+    Examples:
       vzwatch edit election --status active --add-partner "European Union" --remove-tag elections
+      vzwatch edit forums --timeline "Q2 2025" --source kyodo --date 2025-03-03
     """
+    from vzwatch.domain import userinput
     from vzwatch.operations import writing
 
     request = writing.InitiativeEdit(
@@ -180,6 +191,8 @@ def edit_command(
         add_tags=add_tag or (),
         remove_tags=remove_tag or (),
         status=status,
+        sources=source or (),
+        on=userinput.date(on, "--date") if on is not None else None,
     )
     edited = writing.edit_initiative(locate(file), initiative_id, request, today=today_from(today))
     if json_output:

@@ -143,8 +143,10 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
         return contract.dumps(output.json(), ascii_only=ascii_only) + "\n"
     if fmt == "csv":
         return tabular.to_csv(output.rows(), columns)
-    if fmt == "markdown":
-        return tabular.to_markdown(output.rows(), columns)
+    if fmt == "markdown":  # a briefing: the cited sources as numbered footnotes
+        from vzwatch.formats.export import cited_markdown
+
+        return cited_markdown(output.rows(), columns, combined.portfolio)
     initiatives = sorted_initiatives(combined)
     return one_store(
         fmt, initiatives, combined.portfolio, today=today, tasks=tasks, ascii_only=ascii_only

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from vzwatch.domain.portfolio import Initiative, Pillar, Portfolio
+from vzwatch.domain.portfolio import Initiative, Pillar, Portfolio, Source
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.queries import sort_by_timeline
 from vzwatch.domain.report import (
@@ -74,6 +74,7 @@ def combine(members: Sequence[Member]) -> Combined:
         portfolio = Portfolio(
             initiatives=member.initiatives,
             pillars=kept.pillars,
+            sources=kept.sources,
             title=kept.title,
             source=kept.source,
             partners=kept.partners,
@@ -104,9 +105,15 @@ def combine(members: Sequence[Member]) -> Combined:
             initiatives.append(replace(initiative, id=shown_id, pillar=pillar_id or None))
             origin[shown_id] = member.label
     partners = dict.fromkeys(p for member in members for p in member.portfolio.partners)
+    # Cited sources by id; a source id two stores use names the first store's record.
+    sources: dict[str, Source] = {}
+    for member in members:
+        for source in member.portfolio.sources:
+            sources.setdefault(source.id, source)
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=tuple(pillars.values()),
+        sources=tuple(sources.values()),
         title=" · ".join(member.label for member in members),
         partners=tuple(partners),
         fiscal=members[0].portfolio.fiscal if members else Portfolio(()).fiscal,

@@ -29,6 +29,7 @@ from vzwatch.domain.schema import (
     MAX_TEXT_LENGTH,
     PILLAR,
     PROGRESS,
+    SOURCE,
     STATUSES,
     HistoryEntry,
     Initiative,
@@ -36,6 +37,7 @@ from vzwatch.domain.schema import (
     Portfolio,
     ProgressEntry,
     RecordKind,
+    Source,
     Status,
     find_id,
     read_history,
@@ -44,6 +46,7 @@ from vzwatch.domain.schema import (
     read_pillar,
     read_portfolio_fields,
     read_progress,
+    read_source,
     readable_identity,
     record_label,
     record_table,
@@ -65,9 +68,11 @@ __all__ = [
     "Portfolio",
     "Problem",
     "ProgressEntry",
+    "Source",
     "Status",
     "check_document",
     "check_pillar",
+    "check_sources",
     "check_unique",
     "find_id",
     "history_record",
@@ -77,6 +82,7 @@ __all__ = [
     "portfolio_from_document",
     "progress_record",
     "slugify",
+    "source_record",
 ]
 
 
@@ -171,12 +177,14 @@ def check_document(
 
     pillars = tuple(_read_tables(PILLAR, tables(PILLAR), read_pillar, locator, problems))
     pillar_ids = {pillar.id for pillar in pillars}
+    sources = tuple(_read_tables(SOURCE, tables(SOURCE), read_source, locator, problems))
+    source_ids = {source.id for source in sources}
     # Each log's entries by the initiative they name (its field on Initiative -> id -> entries).
     logs: dict[str, dict[str, list[Any]]] = {}
     for spec in LOGS:
         kind = spec.of
         assert kind is not None
-        read = _ENTRY_READERS[kind.table]
+        read = _cited(_ENTRY_READERS[kind.table], source_ids)
         logs[spec.attr] = _by_initiative(_read_tables(kind, tables(kind), read, locator, problems))
 
     def initiative(raw: Mapping[str, Any]) -> Initiative:
@@ -184,6 +192,7 @@ def check_document(
         own = {attr: tuple(entries.get(ident, ())) for attr, entries in logs.items()}
         item = read_initiative(raw, head.fiscal, **own)
         check_pillar(item, pillar_ids)
+        check_sources(item.sources, source_ids)
         for entries in logs.values():
             entries.pop(ident, None)
         return item
@@ -199,6 +208,7 @@ def check_document(
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
+        sources=sources,
         title=head.title,
         source=head.source,
         partners=head.partners,
@@ -211,6 +221,19 @@ _ENTRY_READERS: dict[str, Callable[[Mapping[str, Any]], Any]] = {
     PROGRESS.table: read_progress,
     HISTORY.table: read_history,
 }
+
+
+def _cited(
+    read: Callable[[Mapping[str, Any]], Any], source_ids: Collection[str]
+) -> Callable[[Mapping[str, Any]], Any]:
+    """``read``, and then the entry's cited sources checked against the store's."""
+
+    def read_cited(raw: Mapping[str, Any]) -> Any:
+        entry = read(raw)
+        check_sources(entry.sources, source_ids)
+        return entry
+
+    return read_cited
 
 
 def _read_tables(
@@ -264,6 +287,16 @@ def check_pillar(initiative: Initiative, pillar_ids: Collection[str]) -> None:
         raise ValueError(f"pillar {pillar!r} is not a [[{PILLAR.table}]] id ({known})")
 
 
+def check_sources(cited: Iterable[str], source_ids: Collection[str]) -> None:
+    """ValueError unless every cited source id is one of the store's ``[[sources]]``."""
+    for source_id in cited:
+        if source_id not in source_ids:
+            known = ", ".join(sorted(source_ids)) or "none defined"
+            raise ValueError(
+                f"source '{visible(source_id)}' is not a [[{SOURCE.table}]] id ({known})"
+            )
+
+
 def orphan_message(kind: RecordKind, ident: str) -> str:
     """The problem of ``kind`` entries that name an initiative no table defines."""
     return f"[[{kind.table}]] names initiative '{visible(ident)}', which does not exist"
@@ -292,6 +325,7 @@ def initiative_record(
     tags: Sequence[str],
     status: str,
     source: str | None = None,
+    sources: Sequence[str] = (),
 ) -> dict[str, Any]:
     """The TOML table of a new initiative, keys in the order people read them."""
     values = {
@@ -304,6 +338,7 @@ def initiative_record(
         "tags": tags,
         "status": status,
         "source": source,
+        "sources": sources,
     }
     return toml_table(INITIATIVE, values)
 
@@ -316,3 +351,8 @@ def progress_record(entry: ProgressEntry) -> dict[str, Any]:
 def history_record(entry: HistoryEntry) -> dict[str, Any]:
     """The TOML table of a history entry."""
     return record_table(HISTORY, entry)
+
+
+def source_record(source: Source) -> dict[str, Any]:
+    """The TOML table of a source (empty fields are left out)."""
+    return record_table(SOURCE, source)

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import StrEnum
 
+from vzwatch.domain import ledger
 from vzwatch.domain.errors import InvalidQuarter
 from vzwatch.domain.portfolio import STATUSES, Initiative, Portfolio, ProgressEntry, Status
 from vzwatch.domain.quarters import MAX_YEAR, Quarter, Timeline
@@ -228,17 +229,18 @@ class Group:
 
 @dataclass(frozen=True, slots=True)
 class Change:
-    """A progress entry or a status change inside the report's window."""
+    """A progress entry, a status change or a revision inside the report's window."""
 
     on: date
     initiative: str
     title: str
-    kind: str  # "progress" or "status"
+    kind: str  # "progress", "status", "timeline" or "objective"
     percent: int | None = None
     previous: int | None = None  # the entry before it by date; None for the first
     note: str = ""
     old: str | None = None
     new: str | None = None
+    sources: tuple[str, ...] = ()  # the [[sources]] ids the entry cites
 
 
 @dataclass(frozen=True, slots=True)
@@ -267,6 +269,12 @@ class Report:
     @property
     def totals(self) -> Group:
         return Group("", "All", self.initiatives)
+
+    def promises(self, group: Group) -> ledger.Promises:
+        """How the group's announced timelines held up (README, "Promises vs delivery")."""
+        return ledger.promises(
+            [item.initiative for item in group.items], self.portfolio, self.today
+        )
 
     @property
     def group_heading(self) -> str:
@@ -353,8 +361,12 @@ def group_items(
     raise ValueError(f"cannot group by {by!r} (use {', '.join(GROUPINGS)})")
 
 
+_CHANGED_FIELDS = ("status", *ledger.REVISED_FIELDS)
+
+
 def changes_between(portfolio: Portfolio, since: date, until: date) -> tuple[Change, ...]:
-    """Progress entries and status changes dated from ``since`` through ``until``, oldest first."""
+    """Progress entries, status changes and revisions dated from ``since`` through ``until``,
+    oldest first."""
     found: list[Change] = []
     for initiative in portfolio.initiatives:
         previous: ProgressEntry | None = None
@@ -369,13 +381,22 @@ def changes_between(portfolio: Portfolio, since: date, until: date) -> tuple[Cha
                         percent=entry.percent,
                         previous=previous.percent if previous else None,
                         note=entry.note,
+                        sources=entry.sources,
                     )
                 )
             previous = entry
         found.extend(
-            Change(h.on, initiative.id, initiative.title, "status", old=h.old, new=h.new)
+            Change(
+                h.on,
+                initiative.id,
+                initiative.title,
+                h.field,
+                old=h.old,
+                new=h.new,
+                sources=h.sources,
+            )
             for h in initiative.history
-            if h.field == "status" and since <= h.on <= until
+            if h.field in _CHANGED_FIELDS and since <= h.on <= until
         )
     return tuple(sorted(found, key=lambda change: change.on))
 

@@ -1,7 +1,8 @@
 """Every record kind of a store, declared once: its fields and how each is read and shown.
 
-A store holds five kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
-``[[initiatives]]``, ``[[progress]]`` entries and ``[[history]]`` entries. For
+A store holds six kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
+``[[sources]]`` (the reports claims are cited from), ``[[initiatives]]``,
+``[[progress]]`` entries and ``[[history]]`` entries. For
 each kind this module declares, once, the record class and its fields: the
 TOML key, the record attribute, the type (which says how the value is
 validated and how it looks in a cache row, in JSON, in a CSV cell and in a
@@ -70,16 +71,29 @@ class ProgressEntry(NamedTuple):
     on: date
     percent: int
     note: str = ""
+    sources: tuple[str, ...] = ()
 
 
 class HistoryEntry(NamedTuple):
-    """One dated change of a field (today only ``status``), so reports can say when it moved."""
+    """One dated change of a field (status, timeline, objective), with the sources citing it."""
 
     initiative: str
     on: date
     field: str
     old: str
     new: str
+    sources: tuple[str, ...] = ()
+
+
+class Source(NamedTuple):
+    """A report that claims are cited from: an article, a statement, a briefing."""
+
+    id: str
+    outlet: str
+    title: str = ""
+    url: str = ""
+    published: date | None = None
+    note: str = ""
 
 
 class Pillar(NamedTuple):
@@ -104,6 +118,7 @@ class Initiative:
     tags: tuple[str, ...] = ()
     status: str = Status.PLANNED.value
     source: str | None = None
+    sources: tuple[str, ...] = ()
     progress_log: tuple[ProgressEntry, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
 
@@ -125,6 +140,7 @@ class Portfolio:
 
     initiatives: tuple[Initiative, ...]
     pillars: tuple[Pillar, ...] = ()
+    sources: tuple[Source, ...] = ()
     title: str = ""
     source: str = ""
     partners: tuple[str, ...] = ()
@@ -143,6 +159,12 @@ class Portfolio:
             if pillar.id == pillar_id:
                 return pillar.name
         return pillar_id or ""
+
+    def source_by_id(self, source_id: str) -> Source | None:
+        for source in self.sources:
+            if source.id == source_id:
+                return source
+        return None
 
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative with this id, or the one an unambiguous prefix or title names."""
@@ -173,7 +195,8 @@ if TYPE_CHECKING:
         "text",  # text that may span lines
         "texts",  # a list of one-line texts
         "status",  # one of Status
-        "date",  # a TOML date or a YYYY-MM-DD string
+        "date",  # a TOML date or a YYYY-MM-DD string (required, or None when absent)
+        "sources",  # a list of [[sources]] ids (checked across the store)
         "percent",  # a whole number from 0 to 100
         "timeline",  # a timeline as written ("Q3 – Q4 2024"), or start and end keys
         "pillar",  # a [[pillars]] id (checked across the store)
@@ -302,6 +325,7 @@ PROGRESS = RecordKind(
         Field("date", "on", "date", required=True, json="date", label="Date"),
         Field("percent", "percent", "percent", required=True, json="percent", label="Progress"),
         Field("note", "note", "text", default="", json="note", label="Note"),
+        Field("sources", "sources", "sources", default=(), json="sources", label="Sources"),
     ),
 )
 
@@ -314,8 +338,34 @@ HISTORY = RecordKind(
         Field("initiative", "initiative", "initiative", required=True),
         Field("date", "on", "date", required=True, json="date", label="Date"),
         Field("field", "field", "line", required=True, json="field", write_empty=True),
-        Field("from", "old", "line", default="", json="from", write_empty=True),
-        Field("to", "new", "line", default="", json="to", write_empty=True),
+        # text: an objective revision may span lines
+        Field("from", "old", "text", default="", json="from", write_empty=True),
+        Field("to", "new", "text", default="", json="to", write_empty=True),
+        Field("sources", "sources", "sources", default=(), json="sources", label="Sources"),
+    ),
+)
+
+SOURCE = RecordKind(
+    table="sources",
+    label="source",
+    identity="id",
+    record=Source,
+    duplicate="duplicate source id {ident!r}",
+    named_by_identity=True,
+    fields=(
+        Field("id", "id", "id", required=True, json="id", columns=("id",), label="ID"),
+        Field("outlet", "outlet", "line", required=True, json="outlet", columns=("outlet",)),
+        Field("title", "title", "line", default="", json="title", columns=("title",)),
+        Field("url", "url", "line", default="", json="url", columns=("url",), label="URL"),
+        Field(
+            "published",
+            "published",
+            "date",
+            json="published",
+            columns=("published",),
+            label="Published",
+        ),
+        Field("note", "note", "text", default="", json="note", columns=("note",), label="Note"),
     ),
 )
 
@@ -402,6 +452,15 @@ INITIATIVE = RecordKind(
         ),
         Field("source", "source", "line", json="source", columns=("source",), label="Source"),
         Field(
+            "sources",
+            "sources",
+            "sources",
+            default=(),
+            json="sources",
+            columns=("sources",),
+            label="Sources",
+        ),
+        Field(
             "",
             "progress",
             "percent",
@@ -461,10 +520,11 @@ PORTFOLIO = RecordKind(
             also=("fiscal_year_named_by",),
         ),
         Field("", "pillars", "records", default=(), of=PILLAR),
+        Field("", "sources", "records", default=(), of=SOURCE),
     ),
 )
 
-KINDS = (PORTFOLIO, PILLAR, INITIATIVE, PROGRESS, HISTORY)
+KINDS = (PORTFOLIO, PILLAR, SOURCE, INITIATIVE, PROGRESS, HISTORY)
 # An initiative's logs, the records of other tables that belong to it: its fields
 # ``progress_log`` (of PROGRESS) and ``history`` (of HISTORY). Code that handles
 # entries loops over these instead of doing the same for each log.
@@ -623,7 +683,7 @@ def _reader(spec: Field) -> Reader:
             values[attr] = _text(raw.get(key), what, one_line=False) or default
 
         return read_text
-    if kind == "texts":
+    if kind in ("texts", "sources"):
 
         def read_texts(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
             values[attr] = _texts(raw.get(key), what)
@@ -635,6 +695,15 @@ def _reader(spec: Field) -> Reader:
             values[attr] = check_status(raw.get(key, default))
 
         return read_status
+    if kind == "date" and not required:
+
+        def read_optional_date(
+            raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]
+        ) -> None:
+            value = raw.get(key)
+            values[attr] = None if value is None else check_date(value, what)
+
+        return read_optional_date
     if kind == "date":
 
         def read_date(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
@@ -722,6 +791,11 @@ def read_initiative(
     return Initiative(**_read(INITIATIVE, raw, fiscal), progress_log=progress_log, history=history)
 
 
+def read_source(raw: Mapping[str, Any]) -> Source:
+    """One ``[[sources]]`` table; ValueError says what is wrong with it."""
+    return Source(**_read(SOURCE, raw, CALENDAR))
+
+
 def read_progress(raw: Mapping[str, Any]) -> ProgressEntry:
     """One ``[[progress]]`` table; ValueError says what is wrong with it."""
     return ProgressEntry(**_read(PROGRESS, raw, CALENDAR))
@@ -750,7 +824,7 @@ def toml_value(spec: Field, record: Any) -> Any:
     if spec.type == "timeline":
         return getattr(record, f"{spec.attr}_text")
     value = getattr(record, spec.attr)
-    return list(value) if spec.type == "texts" else value
+    return list(value) if spec.type in ("texts", "sources") else value
 
 
 def toml_table(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -765,7 +839,7 @@ def toml_table(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
             value = values[f"{spec.attr}_text"]
         else:
             value = values.get(spec.attr, spec.default)
-            if spec.type == "texts" and value is not None:
+            if spec.type in ("texts", "sources") and value is not None:
                 value = list(value)
         if _is_empty(value) and not spec.write_empty:
             continue
@@ -799,8 +873,10 @@ def json_getter(spec: Field) -> Callable[[Any], Any]:
     if spec.type == "timeline":
         text = f"{attr}_text"
         return lambda record: timeline_json(getattr(record, attr), getattr(record, text))
-    if spec.type == "texts":
+    if spec.type in ("texts", "sources"):
         return lambda record: list(getattr(record, attr))
+    if spec.type == "date" and not spec.required:
+        return lambda record: None if (day := getattr(record, attr)) is None else day.isoformat()
     if spec.type == "date":
         return lambda record: getattr(record, attr).isoformat()
     if spec.type == "records":
@@ -824,7 +900,7 @@ def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> 
     if spec.type == "timeline":
         return str(getattr(record, f"{spec.attr}_text"))
     value = getattr(record, spec.attr)
-    if spec.type == "texts":
+    if spec.type in ("texts", "sources"):
         return ", ".join(value)
     if spec.type == "pillar" and value and portfolio is not None:
         return portfolio.pillar_name(value)
@@ -852,7 +928,9 @@ def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
             (text, attrgetter(f"{spec.attr}_text"), False),
         )
     (column,) = spec.columns
-    if spec.type == "texts":
+    if spec.type == "date":
+        return ((column, lambda record: "" if (day := get(record)) is None else str(day), False),)
+    if spec.type in ("texts", "sources"):
         return ((column, lambda record: "; ".join(get(record)), False),)
     if spec.type == "pillar":
 
@@ -896,7 +974,8 @@ def _slots(kind: RecordKind, attrs: Sequence[str]) -> tuple[_Slot, ...]:
             continue
         spec = by_attr[attr]
         width = 2 if spec.type in ("timeline", "fiscal") else 1
-        slots.append(_Slot(attr, spec.type, width, spec.of))
+        type = "optional date" if spec.type == "date" and not spec.required else spec.type
+        slots.append(_Slot(attr, type, width, spec.of))
     return tuple(slots)
 
 
@@ -942,6 +1021,8 @@ def _column_encoders(kind: RecordKind, slot: _Slot) -> list[Encoder]:
         return [lambda record: get(record).start_month, lambda record: get(record).named_by]
     if slot.type == "date":
         return [lambda record: get(record).toordinal()]
+    if slot.type == "optional date":
+        return [lambda record: None if (day := get(record)) is None else day.toordinal()]
     if slot.type == "records":
         assert slot.of is not None
         entry_row = _nested_encoder(slot.of)
@@ -978,6 +1059,8 @@ def _value_decoder(slot: _Slot) -> Callable[[Any], Any] | None:
     """How a one-column value becomes the attribute (None: it already is)."""
     if slot.type == "date":
         return date.fromordinal
+    if slot.type == "optional date":
+        return lambda ordinal: None if ordinal is None else date.fromordinal(ordinal)
     if slot.type == "records":
         assert slot.of is not None
         build = _decoder(slot.of)
@@ -1033,7 +1116,8 @@ _IDENTITY_READERS = {
     kind.table: _reader(kind.field(kind.identity)) for kind in KINDS if kind.identity
 }
 _ROW_SLOTS = {
-    kind.table: _slots(kind, _class_attrs(kind)) for kind in (PROGRESS, HISTORY, PILLAR, INITIATIVE)
+    kind.table: _slots(kind, _class_attrs(kind))
+    for kind in (PROGRESS, HISTORY, PILLAR, SOURCE, INITIATIVE)
 }
 _ROW_SLOTS[PORTFOLIO.table] = _slots(PORTFOLIO, [spec.attr for spec in PORTFOLIO.fields])
 
@@ -1070,6 +1154,7 @@ initiative_row: Callable[[Initiative], Row] = _encoder(INITIATIVE)
 progress_row: Callable[[ProgressEntry], Row] = _encoder(PROGRESS)
 history_row: Callable[[HistoryEntry], Row] = _encoder(HISTORY)
 pillar_row: Callable[[Pillar], Row] = _encoder(PILLAR)
+source_row: Callable[[Source], Row] = _encoder(SOURCE)
 portfolio_row: Callable[[Portfolio], Row] = _encoder(PORTFOLIO)
 """The portfolio's own fields and its pillars (not its initiatives: they have rows)."""
 
@@ -1077,6 +1162,7 @@ initiative_from_row: Callable[[Row], Initiative] = _decoder(INITIATIVE)
 progress_from_row: Callable[[Row], ProgressEntry] = _decoder(PROGRESS)
 history_from_row: Callable[[Row], HistoryEntry] = _decoder(HISTORY)
 pillar_from_row: Callable[[Row], Pillar] = _decoder(PILLAR)
+source_from_row: Callable[[Row], Source] = _decoder(SOURCE)
 _PORTFOLIO_ATTRS = tuple(slot.attr for slot in _ROW_SLOTS[PORTFOLIO.table])
 _PORTFOLIO_DECODERS = _attribute_decoders(PORTFOLIO)
 

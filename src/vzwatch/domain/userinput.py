@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from vzwatch.domain.errors import InvalidQuarter, UsageError
@@ -48,6 +48,7 @@ __all__ = [
     "pillar",
     "quarter",
     "since",
+    "sources",
     "status",
     "text",
     "timeline",
@@ -270,6 +271,60 @@ def pillar(portfolio: Portfolio, wanted: str | None) -> str | None:
             return known.id
     listed = ", ".join(p.id for p in portfolio.pillars) or "none defined in the store"
     raise UsageError(f"unknown pillar {_quoted(wanted)} (known: {listed})")
+
+
+def sources(portfolio: Portfolio, wanted: Sequence[str]) -> tuple[str, ...]:
+    """The ``[[sources]]`` ids that ``--source`` values name: an id or unambiguous prefix each.
+
+    An unknown or ambiguous one is a usage error listing the close matches.
+    """
+    known = [source.id for source in portfolio.sources]
+    chosen: list[str] = []
+    for value in wanted:
+        key = text(value, "--source").lower()
+        matches = [key] if key in known else [i for i in known if key and i.startswith(key)]
+        if len(matches) != 1:
+            raise UsageError(_unknown_source(value, key, matches, portfolio))
+        if matches[0] not in chosen:
+            chosen.append(matches[0])
+    return tuple(chosen)
+
+
+def sources_or_text(
+    portfolio: Portfolio, values: Sequence[str]
+) -> tuple[tuple[str, ...], str | None]:
+    """`import --source`: the values that name ``[[sources]]`` (an id or prefix), and the
+    one free-text source label among them (the store's older ``source`` key), if any.
+
+    A value written like an id ("kyodo") that names no source is a usage error
+    when the store has sources; text such as "Japan Wire, 2024-07-01" is a label.
+    """
+    ids: list[str] = []
+    label: str | None = None
+    for value in values:
+        key = text(value, "--source").lower()
+        named = any(key and source.id.startswith(key) for source in portfolio.sources)
+        if named or (portfolio.sources and ID_PATTERN.fullmatch(key)):
+            ids.extend(sources(portfolio, [value]))
+        elif label is None:
+            label = text(value, "--source")
+        else:
+            raise UsageError("give at most one --source that is not a [[sources]] id")
+    return tuple(dict.fromkeys(ids)), label
+
+
+def _unknown_source(value: str, key: str, matches: list[str], portfolio: Portfolio) -> str:
+    if matches:
+        return f"source {_quoted(value)} matches several sources: {', '.join(matches)}"
+    import difflib
+
+    by_outlet = {source.outlet.casefold(): source.id for source in portfolio.sources}
+    close = difflib.get_close_matches(key, [s.id for s in portfolio.sources], n=3, cutoff=0.5)
+    close += [by_outlet[o] for o in difflib.get_close_matches(key, by_outlet, n=3, cutoff=0.5)]
+    close += [s.id for s in portfolio.sources if key and key in s.outlet.casefold()]
+    listed = ", ".join(dict.fromkeys(close)) or "none"
+    hint = "see `vzwatch sources`" if portfolio.sources else "add one with `vzwatch source add`"
+    return f"unknown source {_quoted(value)} (close matches: {listed}; {hint})"
 
 
 def ident(value: str) -> str:

@@ -12,8 +12,17 @@ from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
+from vzwatch.domain import ledger
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.domain.schema import INITIATIVE, json_getter, ordered, timeline_json
+from vzwatch.domain.schema import (
+    HISTORY,
+    INITIATIVE,
+    SOURCE,
+    Source,
+    json_getter,
+    ordered,
+    timeline_json,
+)
 from vzwatch.domain.text import escape_json_text, is_utf8_stream
 
 if TYPE_CHECKING:
@@ -151,4 +160,62 @@ def chart_to_dict(window: Chart) -> dict[str, Any]:
             }
             for bar in window.bars
         ],
+    }
+
+
+# --- the ledger ------------------------------------------------------------------------
+
+_SOURCE_GETTERS = tuple(
+    (spec.json, json_getter(spec)) for spec in SOURCE.fields if spec.json is not None
+)
+_HISTORY_GETTERS = tuple(
+    (spec.json, json_getter(spec)) for spec in HISTORY.fields if spec.json is not None
+)
+
+
+def source_to_dict(source: Source) -> dict[str, Any]:
+    """The JSON object of one ``[[sources]]`` record (`vzwatch sources --json`)."""
+    return {key: get(source) for key, get in _SOURCE_GETTERS}
+
+
+def sources_to_list(portfolio: Portfolio) -> list[dict[str, Any]]:
+    return [source_to_dict(source) for source in portfolio.sources]
+
+
+def announced_to_dict(first: ledger.Announced) -> dict[str, Any]:
+    return {
+        "timeline": timeline_json(first.timeline, first.timeline_text),
+        "date": first.on.isoformat() if first.on else None,
+        "sources": list(first.sources),
+    }
+
+
+def initiative_ledger_dict(initiative: Initiative, portfolio: Portfolio) -> dict[str, Any]:
+    """`show --json`: the initiative's object plus its ledger (announced, revisions, slip)."""
+    document = initiative_to_dict(initiative, portfolio)
+    document["announced"] = announced_to_dict(ledger.announced(initiative, portfolio))
+    document["revisions"] = [
+        {key: get(entry) for key, get in _HISTORY_GETTERS} for entry in ledger.revisions(initiative)
+    ]
+    document["slip_quarters"] = ledger.slip_quarters(initiative, portfolio)
+    return document
+
+
+def slip_to_dict(slip: ledger.Slip) -> dict[str, Any]:
+    """One element of `vzwatch slips --json`."""
+    initiative, latest = slip.initiative, slip.latest
+    return {
+        "id": initiative.id,
+        "title": initiative.title,
+        "announced": announced_to_dict(slip.announced),
+        "timeline": timeline_fields(initiative),
+        "slip_quarters": slip.slip_quarters,
+        "slipped": slip.slipped,
+        "revisions": len(slip.revisions),
+        "latest_revision": {
+            "date": latest.on.isoformat(),
+            "from": latest.old,
+            "to": latest.new,
+            "sources": list(latest.sources),
+        },
     }

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from vzwatch.domain.ledger import Promises
 from vzwatch.domain.report import Change, Group, InitiativeReport, Report
 from vzwatch.domain.text import visible
+from vzwatch.formats.citations import Footnotes
 from vzwatch.formats.contract import timeline_fields
 from vzwatch.formats.tabular import markdown_cell, markdown_table
 
@@ -49,6 +51,19 @@ def group_numbers(group: Group) -> dict[str, Any]:
     }
 
 
+def promises_numbers(promises: Promises) -> dict[str, Any]:
+    """The ``promises`` object of a group: how its announced timelines held up."""
+    return {
+        "kept": promises.kept,
+        "late": promises.late,
+        "slipped": promises.slipped,
+        "not_yet_due": promises.not_yet_due,
+        "overdue": promises.overdue,
+        "median_slip_quarters": promises.median_slip,
+        "worst_slip_quarters": promises.worst_slip,
+    }
+
+
 def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
     initiative = item.initiative
     return {
@@ -85,6 +100,7 @@ def change_entry(change: Change) -> dict[str, Any]:
         "note": change.note,
         "from": change.old,
         "to": change.new,
+        "sources": list(change.sources),
     }
 
 
@@ -95,13 +111,17 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         "today": report.today.isoformat(),
         "since": report.since.isoformat(),
         "by": report.by,
-        "totals": group_numbers(report.totals),
+        "totals": {
+            **group_numbers(report.totals),
+            "promises": promises_numbers(report.promises(report.totals)),
+        },
         "groups": [
             {
                 "key": group.key or None,
                 "label": group.label,
                 **group_numbers(group),
                 "ids": [item.initiative.id for item in group.items],
+                "promises": promises_numbers(report.promises(group)),
             }
             for group in report.groups
         ],
@@ -165,15 +185,30 @@ def change_text(change: Change) -> str:
     ``from`` is free text in the store (only ``to`` must be a status), so it is
     shown with control characters escaped, like any user text.
     """
-    if change.kind == "status":
-        return f"status {visible(change.old or '') or '—'} → {visible(change.new or '')}"
+    if change.kind in ("status", "timeline", "objective"):
+        old, new = visible(change.old or "") or "—", visible(change.new or "") or "—"
+        return f"{change.kind} {old} → {new}"
     if change.previous is None:
         return f"progress {change.percent}%"
     return f"progress {change.previous}% → {change.percent}%"
 
 
+def promises_text(promises: Promises) -> str:
+    """'Kept on time 1 · delivered late 0 · slipped 1 (median +2, worst +2 quarters) · …'."""
+    slipped = f"slipped {promises.slipped}"
+    if promises.worst_slip is not None and promises.median_slip is not None:
+        median = f"{promises.median_slip:+g}"
+        slipped += f" (median {median}, worst {promises.worst_slip:+d} quarters)"
+    return (
+        f"kept on time {promises.kept} · delivered late {promises.late} · {slipped} · "
+        f"not yet due {promises.not_yet_due} · overdue {promises.overdue}"
+    )
+
+
 def report_markdown(report: Report) -> str:
-    """The report as a Markdown document to paste into a briefing: headings and tables."""
+    """The report as a Markdown document to paste into a briefing: headings, tables and
+    the sources cited as numbered footnotes."""
+    notes = Footnotes(report.portfolio)
     quarter = report.quarter_label
     lines = [
         f"## Progress report: {markdown_cell(quarter)}",
@@ -205,7 +240,7 @@ def report_markdown(report: Report) -> str:
             ["Initiative", "Timeline", "Status", "Progress", "Expected", "Health", "Forecast"],
             [
                 [
-                    markdown_cell(item.initiative.title),
+                    markdown_cell(item.initiative.title) + notes.refs(item.initiative.sources),
                     item.initiative.timeline.label,
                     item.initiative.status,
                     percent_text(item.progress),
@@ -216,6 +251,7 @@ def report_markdown(report: Report) -> str:
                 for item in group.items
             ],
         )
+        lines += ["", f"Promises vs delivery: {promises_text(report.promises(group))}."]
     lines += ["", f"### Changes since {report.since.isoformat()}", ""]
     if report.changes:
         lines += markdown_table(
@@ -224,12 +260,14 @@ def report_markdown(report: Report) -> str:
                 [
                     change.on.isoformat(),
                     markdown_cell(change.title),
-                    markdown_cell(change_text(change)),
+                    markdown_cell(change_text(change)) + notes.refs(change.sources),
                     markdown_cell(change.note),
                 ]
                 for change in report.changes
             ],
         )
     else:
-        lines.append("No progress entries or status changes.")
+        lines.append("No progress entries, status changes or revisions.")
+    if notes.numbers:
+        lines += ["", "### Sources", "", *notes.lines()]
     return "\n".join(lines) + "\n"

@@ -486,6 +486,9 @@ def _json_log(item: Mapping[str, Any], spec: Field) -> tuple[Any, ...]:
                 values[entry_spec.attr] = _json_date(raw, where)
             elif entry_spec.type == "percent":
                 values[entry_spec.attr] = check_percent(raw.get(key), f"{where}: {key}")
+            elif entry_spec.type == "sources":
+                # Cited ids name [[sources]] records a JSON export does not carry: not read.
+                values[entry_spec.attr] = ()
             else:
                 text = raw.get(key)
                 if text is None and not entry_spec.required:

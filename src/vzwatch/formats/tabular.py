@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.domain.schema import INITIATIVE, flat_cells, ordered
+from vzwatch.domain.schema import INITIATIVE, SOURCE, Source, flat_cells, ordered
 from vzwatch.domain.text import escape_json_text, visible
 
 # The released column order; a field added to the schema later comes after these.
@@ -48,6 +48,15 @@ def initiative_row(initiative: Initiative, portfolio: Portfolio | None = None) -
         column: get(initiative, portfolio) if with_portfolio else get(initiative)
         for column, get, with_portfolio in _ORDERED_CELLS
     }
+
+
+_SOURCE_CELLS = tuple(cell for spec in SOURCE.fields for cell in flat_cells(spec))
+SOURCE_COLUMNS = tuple(cell[0] for cell in _SOURCE_CELLS)
+
+
+def source_row(source: Source) -> dict[str, Any]:
+    """One flat row per ``[[sources]]`` record (`vzwatch sources --format csv`)."""
+    return {column: get(source) for column, get, _ in _SOURCE_CELLS}
 
 
 def _plain(value: object) -> str:

@@ -3,7 +3,10 @@
 Matching: by id, then by title (any case). A match whose fields differ is
 updated in place with ``tomledit.edit_block`` (comments and layout survive);
 new initiatives, missing pillars and missing progress and status history
-entries are appended.
+entries are appended. When the import cites ``[[sources]]`` (``--source ID``),
+a changed timeline or objective is also logged as a revision in ``[[history]]``
+citing them, dated by the sources' publication (or today), and new
+initiatives cite them as their announcement.
 Everything happens in one ``write_store`` transaction, planned against the
 text read under the lock, so a concurrent writer cannot be overwritten.
 """
@@ -12,13 +15,17 @@ from __future__ import annotations
 
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
 
+from vzwatch.domain import ledger
 from vzwatch.domain.errors import StoreError, UsageError
 from vzwatch.domain.portfolio import (
+    HistoryEntry,
     Initiative,
     Portfolio,
+    history_record,
     initiative_record,
     new_id,
 )
@@ -39,7 +46,7 @@ from vzwatch.storage import runs
 from vzwatch.storage.store import StoreLocation, append_text, write_store
 from vzwatch.storage.tomledit import DELETE, Block, TomlEditError, record_value, render_block
 
-__all__ = ["ImportPlan", "ImportStep", "plan_import", "run_import"]
+__all__ = ["Citation", "ImportPlan", "ImportStep", "plan_import", "run_import"]
 
 Action = Literal["add", "update", "unchanged"]
 
@@ -65,6 +72,7 @@ class ImportStep:
     history_added: int = 0
     record: dict[str, Any] = field(default_factory=dict)  # a new initiative's table
     edits: dict[str, Any] = field(default_factory=dict)  # an update's key -> value/DELETE
+    revisions: tuple[HistoryEntry, ...] = ()  # logged timeline/objective changes (cited)
 
     @property
     def timeline(self) -> Timeline:
@@ -84,11 +92,27 @@ class ImportPlan:
         return sum(1 for step in self.steps if step.action == action)
 
 
+@dataclass(frozen=True, slots=True)
+class Citation:
+    """What an import cites: ``[[sources]]`` ids, and the day its revisions are dated."""
+
+    sources: tuple[str, ...]
+    today: date
+
+    def day(self, portfolio: Portfolio) -> date:
+        return ledger.sources_date(portfolio, self.sources) or self.today
+
+
 def plan_import(
-    portfolio: Portfolio, candidates: Sequence[Candidate], *, source: str | None = None
+    portfolio: Portfolio,
+    candidates: Sequence[Candidate],
+    *,
+    source: str | None = None,
+    cited: Citation | None = None,
 ) -> ImportPlan:
     """Decide, for each candidate, whether it adds, updates or leaves an initiative."""
     plan = ImportPlan()
+    cites = cited.sources if cited else ()
     by_title = {i.title.casefold(): i for i in portfolio.initiatives}
     by_id = {i.id: i for i in portfolio.initiatives}
     taken = set(portfolio.ids)
@@ -108,7 +132,7 @@ def plan_import(
             ident = ident or new_id(candidate.title, taken)
             taken.add(ident)
             added = _new_entries(plan, ident, candidate, None)
-            plan.steps.append(_addition(ident, candidate, wanted, added))
+            plan.steps.append(_addition(ident, candidate, wanted, added, cites))
             continue
         if existing.id in matched:
             raise UsageError(
@@ -120,6 +144,10 @@ def plan_import(
             wanted.pop("title", None)  # matched by title: keep the store's spelling
         edits = _differences(existing, candidate, wanted)
         added = _new_entries(plan, existing.id, candidate, existing)
+        revisions = (
+            _revisions(existing, edits, wanted, cited.day(portfolio), cites) if cited else ()
+        )
+        plan.entries["history"].extend(history_record(entry) for entry in revisions)
         changed = bool(edits) or any(added.values())
         plan.steps.append(
             ImportStep(
@@ -131,13 +159,35 @@ def plan_import(
                 progress_added=added["progress"],
                 history_added=added["history"],
                 edits=edits,
+                revisions=revisions,
             )
         )
     return plan
 
 
+def _revisions(
+    existing: Initiative,
+    edits: dict[str, Any],
+    wanted: dict[str, Any],
+    on: date,
+    cites: tuple[str, ...],
+) -> tuple[HistoryEntry, ...]:
+    """The cited timeline and objective changes an update makes, as [[history]] entries."""
+    found = []
+    for key in ledger.REVISED_FIELDS:
+        if key not in edits:
+            continue
+        old = existing.timeline_text if key == "timeline" else existing.objective
+        found.append(HistoryEntry(existing.id, on, key, old, wanted.get(key) or "", cites))
+    return tuple(found)
+
+
 def _addition(
-    ident: str, candidate: Candidate, wanted: dict[str, Any], added: dict[str, int]
+    ident: str,
+    candidate: Candidate,
+    wanted: dict[str, Any],
+    added: dict[str, int],
+    cites: tuple[str, ...],
 ) -> ImportStep:
     record = initiative_record(
         ident=ident,
@@ -149,6 +199,7 @@ def _addition(
         tags=wanted.get("tags") or (),
         status=wanted.get("status") or Status.PLANNED.value,
         source=wanted.get("source"),
+        sources=cites,
     )
     return ImportStep(
         action="add",
@@ -186,16 +237,21 @@ def _new_entries(
     added = {}
     for spec in LOGS:
         assert spec.of is not None
-        have = set(getattr(existing, spec.attr) if existing else ())
+        # Compared without their cited sources, which an import file does not carry.
+        have = {_uncited(entry) for entry in (getattr(existing, spec.attr) if existing else ())}
         tables = plan.entries[spec.of.table]
         before = len(tables)
         for entry in candidate.logs.get(spec.attr, ()):
             entry = entry._replace(initiative=ident)
-            if entry not in have:
-                have.add(entry)
+            if _uncited(entry) not in have:
+                have.add(_uncited(entry))
                 tables.append(record_table(spec.of, entry))
         added[spec.of.table] = len(tables) - before
     return added
+
+
+def _uncited(entry: Any) -> Any:
+    return entry._replace(sources=())
 
 
 def apply_plan(
@@ -263,6 +319,7 @@ def run_import(
     parsed: Parsed,
     *,
     source: str | None = None,
+    cited: Citation | None = None,
     dry_run: bool = False,
     tick: Callable[[], None] | None = None,
 ) -> ImportPlan:
@@ -272,10 +329,12 @@ def run_import(
     the result checked by the runs it changes (see actions.write_in_place).
     """
     if dry_run:
-        return plan_import(current_portfolio(location), parsed.candidates, source=source)
+        return plan_import(
+            current_portfolio(location), parsed.candidates, source=source, cited=cited
+        )
 
     def in_place(vouched: runs.Vouched) -> Plan[ImportPlan]:
-        plan = plan_import(vouched.portfolio(), parsed.candidates, source=source)
+        plan = plan_import(vouched.portfolio(), parsed.candidates, source=source, cited=cited)
         new = apply_plan(vouched.data.decode("utf-8"), plan, tick, location.path)
         return runs.changed_range(vouched.data, new.encode("utf-8")), lambda _: plan
 
@@ -285,7 +344,7 @@ def run_import(
     loader = _Loader(location)
 
     def edit(old: str) -> tuple[str, ImportPlan]:
-        plan = plan_import(loader(old), parsed.candidates, source=source)
+        plan = plan_import(loader(old), parsed.candidates, source=source, cited=cited)
         return apply_plan(old, plan, tick, location.path), plan
 
     return write_store(location, edit, loader)[1]

@@ -23,6 +23,7 @@ from vzwatch.domain.portfolio import (
     Initiative,
     Portfolio,
     ProgressEntry,
+    Source,
     Status,
     find_id,
     history_record,
@@ -31,6 +32,7 @@ from vzwatch.domain.portfolio import (
     portfolio_from_document,
     progress_record,
     slugify,
+    source_record,
 )
 from vzwatch.domain.text import visible
 from vzwatch.storage import blocks, cache, runs
@@ -98,8 +100,12 @@ def add_initiative(
     status: str = Status.PLANNED.value,
     ident: str | None = None,
     source: str | None = None,
+    sources: Sequence[str] = (),
 ) -> Initiative:
-    """Append a new initiative to the end of the store and return it as stored."""
+    """Append a new initiative to the end of the store and return it as stored.
+
+    ``sources`` are ``[[sources]]`` ids or prefixes: the reports that announced it.
+    """
     title = userinput.text(title, "title")
     if not title:
         raise UsageError("title must not be empty")
@@ -125,6 +131,7 @@ def add_initiative(
             tags=tags,
             status=status,
             source=source,
+            sources=userinput.sources(portfolio, sources),
         )
         return chosen_id, render_block("initiatives", record)
 
@@ -140,6 +147,45 @@ def add_initiative(
 
     new_text, created = write_store(location, edit, loader)
     return loader.remember(new_text).find(created)
+
+
+def add_source(
+    location: StoreLocation,
+    *,
+    outlet: str,
+    title: str = "",
+    url: str = "",
+    published: date | None = None,
+    note: str = "",
+    ident: str | None = None,
+) -> Source:
+    """Append a ``[[sources]]`` record (a report claims are cited from) and return it.
+
+    Its id is ``--id`` or a slug of the outlet and title.
+    """
+    outlet = userinput.text(outlet, "outlet")
+    if not outlet:
+        raise UsageError("outlet must not be empty")
+    title, url, note = (
+        userinput.text(v, w) for v, w in ((title, "title"), (url, "url"), (note, "note"))
+    )
+    wanted = userinput.ident(ident) if ident is not None else None
+    loader = _Loader(location)
+
+    def edit(old: str) -> tuple[str, Source]:
+        portfolio = loader(old)
+        taken = {source.id for source in portfolio.sources}
+        if wanted is not None and wanted in taken:
+            raise UsageError(
+                f"source id '{wanted}' is already used; choose another or leave --id out"
+            )
+        chosen = wanted or new_id(outlet[:40], taken)
+        source = Source(chosen, outlet, title, url, published, note)
+        return append_text(old, render_block("sources", source_record(source))), source
+
+    new_text, created = write_store(location, edit, loader)
+    _remember(location, new_text, loader)
+    return created
 
 
 # --- O(1) appends ----------------------------------------------------------------
@@ -213,7 +259,7 @@ def _add_fast(
 def _progress_fast(
     location: StoreLocation,
     id_or_prefix: str,
-    entry_of: Callable[[str], ProgressEntry],
+    entry_of: Callable[[str, Portfolio], ProgressEntry],
     keep_status: bool,
 ) -> ProgressRecorded | None:
     """`progress` as an O(1) append of its ``[[progress]]`` block; None: the full path.
@@ -228,7 +274,7 @@ def _progress_fast(
         initiative = _find_vouched(target, id_or_prefix)
         if initiative is None:
             return None
-        entry = entry_of(initiative.id)
+        entry = entry_of(initiative.id, target.portfolio)
         if _status_change(initiative, entry, keep_status) is not None:
             return None
         chunk = render_block("progress", progress_record(entry))
@@ -273,6 +319,7 @@ def _validate_block(
         "pillars": [
             {"id": p.id, "name": p.name, "description": p.description} for p in known.pillars
         ],
+        "sources": [source_record(source) for source in known.sources],
     }
     if initiatives is not None:
         context["initiatives"] = initiatives
@@ -365,6 +412,7 @@ def record_progress(
     on: date | None = None,
     note: str = "",
     keep_status: bool = False,
+    sources: Sequence[str] = (),
 ) -> ProgressRecorded:
     """Append a dated progress entry; mark the initiative done when it becomes 100%.
 
@@ -378,8 +426,8 @@ def record_progress(
     if not 0 <= percent <= 100:
         raise UsageError(f"percent {percent} is not a whole number from 0 to 100")
 
-    def entry_of(ident: str) -> ProgressEntry:
-        return ProgressEntry(ident, on, percent, note)
+    def entry_of(ident: str, portfolio: Portfolio) -> ProgressEntry:
+        return ProgressEntry(ident, on, percent, note, userinput.sources(portfolio, sources))
 
     appended = _progress_fast(location, id_or_prefix, entry_of, keep_status)
     if appended is not None:
@@ -390,8 +438,9 @@ def record_progress(
     loader = _Loader(location)
 
     def edit(old: str) -> tuple[str, ProgressRecorded]:
-        initiative = loader(old).find(id_or_prefix)
-        entry = entry_of(initiative.id)
+        portfolio = loader(old)
+        initiative = portfolio.find(id_or_prefix)
+        entry = entry_of(initiative.id, portfolio)
         change = _status_change(initiative, entry, keep_status)
         new = old
         if change is not None:
@@ -415,7 +464,9 @@ def _status_change(
     becomes_current = not log or entry.on >= log[-1].on  # a same-day entry later in the file wins
     done = Status.DONE.value
     if entry.percent == 100 and becomes_current and not keep_status and initiative.status != done:
-        return HistoryEntry(initiative.id, entry.on, "status", initiative.status, done)
+        return HistoryEntry(
+            initiative.id, entry.on, "status", initiative.status, done, entry.sources
+        )
     return None
 
 
@@ -432,18 +483,61 @@ class InitiativeEdit:
     add_tags: Sequence[str] = ()
     remove_tags: Sequence[str] = ()
     status: str | None = None
+    sources: Sequence[str] = ()  # [[sources]] ids or prefixes citing the change
+    on: date | None = None  # the day of the logged changes (default: today)
 
     def is_empty(self) -> bool:
-        return self == InitiativeEdit()
+        return replace(self, sources=(), on=None) == InitiativeEdit()
+
+
+# The fields whose changes `edit` logs in [[history]], in this order.
+LOGGED_FIELDS = ("timeline", "objective", "status")
 
 
 @dataclass(frozen=True, slots=True)
 class Edited:
-    """What `edit` did: the initiative as stored and the fields that changed."""
+    """What `edit` did: the initiative as stored, the fields that changed and what was logged."""
 
     initiative: Initiative
     changed: tuple[str, ...]
     status_change: HistoryEntry | None
+    logged: tuple[HistoryEntry, ...] = ()
+
+
+def _logged(
+    portfolio: Portfolio,
+    initiative: Initiative,
+    changes: dict[str, Any],
+    request: InitiativeEdit,
+    today: date,
+) -> tuple[HistoryEntry, ...]:
+    """The [[history]] entries of an edit's changes of timeline, objective and status."""
+    on = request.on or today
+    if on > today:
+        raise UsageError(f"date {on} is in the future (today is {today})")
+    cited = userinput.sources(portfolio, request.sources)
+    if cited and not any(key in changes for key in LOGGED_FIELDS):
+        raise UsageError(
+            "--source cites a change of --timeline, --objective or --status; "
+            f"none of them changes '{initiative.id}'"
+        )
+    entries = []
+    for key in LOGGED_FIELDS:
+        if key not in changes:
+            continue
+        value = changes[key]
+        new = "" if value is DELETE else str(value)
+        old = {
+            "timeline": initiative.timeline_text,
+            "objective": initiative.objective,
+            "status": initiative.status,
+        }[key]
+        entries.append(HistoryEntry(initiative.id, on, key, old, new, cited))
+    return tuple(entries)
+
+
+def _status_of(logged: Sequence[HistoryEntry]) -> HistoryEntry | None:
+    return next((entry for entry in logged if entry.field == "status"), None)
 
 
 def _edited_list(
@@ -509,7 +603,8 @@ def edit_initiative(
 ) -> Edited:
     """Change fields of one initiative in place; the id, comments and other keys stay.
 
-    A status change is also appended as a dated ``[[history]]`` entry. An edit
+    A change of timeline, objective or status is also appended as a dated
+    ``[[history]]`` entry citing ``request.sources`` (a revision). An edit
     that changes nothing leaves the file byte-identical.
     """
     if request.is_empty():
@@ -527,18 +622,16 @@ def edit_initiative(
         initiative = portfolio.find(id_or_prefix)
         block = _initiative_block(old, initiative.id, location.path)
         changes = _field_changes(portfolio, initiative, request, block)
+        logged = _logged(portfolio, initiative, changes, request, today)
         new = edit_record(old, block, changes, location.path)
-        change = None
-        if "status" in changes:
-            status = changes["status"]
-            change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
-            new = append_text(new, render_block("history", history_record(change)))
+        for entry in logged:
+            new = append_text(new, render_block("history", history_record(entry)))
         shown = tuple(key for key in changes if key not in ("start", "end"))
-        return new, Edited(initiative, shown, change)
+        return new, Edited(initiative, shown, _status_of(logged), logged)
 
     new_text, result = write_store(location, edit, loader)
     stored = _remember(location, new_text, loader).find(result.initiative.id)
-    return Edited(stored, result.changed, result.status_change)
+    return Edited(stored, result.changed, result.status_change, result.logged)
 
 
 @dataclass(frozen=True, slots=True)
@@ -688,19 +781,17 @@ def _edit_fast(
         run = vouched.run(number).decode("utf-8")
         block = scan(run)[0]
         changes = _field_changes(vouched.fields, initiative, request, block)
+        logged = _logged(vouched.fields, initiative, changes, request, today)
         start, end = vouched.span(number)
         edits = [(start, end, edit_block(run, block, changes).encode())]
-        change = None
-        if "status" in changes:
-            status = changes["status"]
-            change = HistoryEntry(initiative.id, today, "status", initiative.status, status)
-            chunk = render_block("history", history_record(change))
-            edits = _appended(vouched.data, edits, [chunk])
+        if logged:
+            chunks = [render_block("history", history_record(entry)) for entry in logged]
+            edits = _appended(vouched.data, edits, chunks)
         shown = tuple(key for key in changes if key not in ("start", "end"))
 
         def describe(checked: runs.Checked) -> Edited:
             stored = checked.initiative(initiative.id)
-            return Edited(stored or initiative, shown, change)
+            return Edited(stored or initiative, shown, _status_of(logged), logged)
 
         return edits, describe
 
@@ -739,7 +830,7 @@ def _removal(vouched: runs.Vouched, number: int) -> tuple[int, int, bytes]:
 def _progress_done_fast(
     location: StoreLocation,
     id_or_prefix: str,
-    entry_of: Callable[[str], ProgressEntry],
+    entry_of: Callable[[str, Portfolio], ProgressEntry],
     keep_status: bool,
 ) -> ProgressRecorded | None:
     """A `progress` that marks the initiative done: its status edited in place, the
@@ -750,7 +841,7 @@ def _progress_done_fast(
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
             return None
-        entry = entry_of(initiative.id)
+        entry = entry_of(initiative.id, vouched.fields)
         change = _status_change(initiative, entry, keep_status)
         if change is None:
             return None  # a plain append: the O(1) path or the full path

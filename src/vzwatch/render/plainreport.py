@@ -13,7 +13,7 @@ from typing import TextIO
 
 from vzwatch.domain.report import Group, Report
 from vzwatch.domain.text import visible
-from vzwatch.formats.report import change_text, percent_text
+from vzwatch.formats.report import change_text, percent_text, promises_text
 from vzwatch.render.plain import footer
 
 
@@ -92,6 +92,7 @@ def print_report_plain(stream: TextIO, report: Report, limit: int | None) -> Non
         lines += ["\n", f"No initiatives are active in {report.quarter_label}.\n"]
     for group in report.groups:
         lines += ["\n", *_group(group, limit)]
+        lines.append(f"Promises vs delivery: {promises_text(report.promises(group))}.\n")
     lines += ["\n", *_changes(report, limit)]
     stream.write("".join(lines))
 

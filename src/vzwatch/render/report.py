@@ -14,7 +14,7 @@ from rich.text import Text
 from vzwatch.domain.report import Group as ReportGroup
 from vzwatch.domain.report import Health, InitiativeReport, Report
 from vzwatch.domain.text import counted
-from vzwatch.formats.report import change_text
+from vzwatch.formats.report import change_text, promises_text
 from vzwatch.render.plain import footer
 from vzwatch.render.tables import status_text, user_text
 
@@ -237,5 +237,7 @@ def print_report(console: Console, report: Report, limit: int | None = None) -> 
         parts += [Text(""), Text(f"No initiatives are active in {report.quarter_label}.")]
     for group in report.groups:
         parts += [Text(""), _group_view(console, group, width, limit)]
+        promised = promises_text(report.promises(group))
+        parts.append(Text(f"Promises vs delivery: {promised}.", style="dim"))
     parts += [Text(""), _changes(console, report, width, limit)]
     console.print(Group(*parts))

@@ -11,7 +11,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.domain.schema import HISTORY, INITIATIVE, PROGRESS, Field, Status, ordered, text_value
+from vzwatch.domain.schema import INITIATIVE, Field, Status, ordered, text_value
 from vzwatch.domain.text import visible
 from vzwatch.render.plain import footer
 
@@ -240,26 +240,11 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
         if spec.attr in _ALWAYS_SHOWN or text_value(spec, initiative, portfolio):
             fields.add_row(spec.label, _detail_cell(spec, initiative, portfolio))
     parts: list[Table | Text] = [user_text(initiative.title, style="bold underline"), fields]
-    if initiative.progress_log:
-        log = Table(title=_label("progress_log"), title_justify="left", box=box.SIMPLE_HEAD)
-        log.add_column(PROGRESS.field("on").label, no_wrap=True)
-        log.add_column(PROGRESS.field("percent").label, justify="right", no_wrap=True)
-        log.add_column(PROGRESS.field("note").label, overflow="fold")
-        for entry in initiative.progress_log:
-            log.add_row(
-                entry.on.isoformat(), f"{entry.percent}%", user_text(entry.note, lines=True)
-            )
-        parts.append(log)
-    if initiative.history:
-        changes = Table(title=_label("history"), title_justify="left", box=box.SIMPLE_HEAD)
-        changes.add_column(HISTORY.field("on").label, no_wrap=True)
-        changes.add_column("Change", overflow="fold")
-        for change in initiative.history:
-            changes.add_row(
-                change.on.isoformat(),
-                user_text(f"{change.field}: {change.old or '—'} → {change.new}"),
-            )
-        parts.append(changes)
+    # The story in date order: announced, revisions, status changes, progress, with sources.
+    from vzwatch.domain import ledger
+    from vzwatch.render.ledger import story_table
+
+    parts.append(story_table(ledger.story(initiative, portfolio)))
     return Group(*parts)
 
 

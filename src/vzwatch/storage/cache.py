@@ -75,7 +75,7 @@ __all__ = [
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined;
 # 5: runs (block digests -> validated payloads), the stamp taken before the read
-_FORMAT = 6
+_FORMAT = 7
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -658,6 +658,7 @@ class Snapshot:
         fields = Portfolio(
             initiatives=(),
             pillars=portfolio.pillars,
+            sources=portfolio.sources,
             title=portfolio.title,
             source=portfolio.source,
             partners=portfolio.partners,
@@ -741,6 +742,7 @@ class Snapshot:
         return Portfolio(
             initiatives=initiatives,
             pillars=self.fields.pillars,
+            sources=self.fields.sources,
             title=self.fields.title,
             source=self.fields.source,
             partners=self.fields.partners,

@@ -5,7 +5,7 @@ initiative touch the same last lines, and git calls that a conflict. Here the
 three versions (``base``, the common ancestor; ``ours``; ``theirs``) are read
 as records instead:
 
-* ``[[initiatives]]`` and ``[[pillars]]`` are matched by ``id`` and merged
+* ``[[initiatives]]``, ``[[pillars]]`` and ``[[sources]]`` are matched by ``id`` and merged
   field by field. A field is a top-level key of the record, however it is
   written: ``key = value``, dotted keys (``meta.owner = …``) or a sub-table
   (``[initiatives.meta]``, ``["initiatives".milestones]``, written right after
@@ -66,7 +66,8 @@ from vzwatch.storage import blocks
 from vzwatch.storage.blocks import Entry, HeaderError, Piece
 from vzwatch.storage.store import TomlSyntaxError, parse_toml
 
-KEYED_TABLES = {"initiatives": "initiative", "pillars": "pillar"}  # matched by id; label
+# Matched by id; label. The keyed kinds of vzwatch.domain.schema (not imported: start-up).
+KEYED_TABLES = {"initiatives": "initiative", "pillars": "pillar", "sources": "source"}
 RENAMED_ON_COLLISION = frozenset({"initiatives"})
 REFERENCE_KEY = "initiative"  # log entries name their initiative with this key
 LOG_OWNER = "initiatives"  # the keyed table whose records the logs belong to
@@ -1574,6 +1575,15 @@ class _Merge:
         defined = {str(p.get("id")) for p in pillars}
         named = {str(r["pillar"]) for r in document.get("initiatives", []) if "pillar" in r}
         pillars += [{"id": p} for p in sorted(named - defined)]
+        # Sources the records name, likewise (a deleted source still cited: `validate` says so).
+        sources = document.setdefault("sources", [])
+        known = {str(source.get("id")) for source in sources}
+        cited = {
+            str(ident)
+            for record in document.get("initiatives", [])
+            for ident in (record.get("sources") or ())
+        }
+        sources += [{"id": ident, "outlet": ident} for ident in sorted(cited - known)]
         _, problems = check_document(document, "", Path(self.name))
         for problem in problems:
             label = f"{problem.record}: " if problem.record else ""
@@ -1656,7 +1666,7 @@ def _append(old: str, chunk: str) -> str:
 # --------------------------------------------------------------------------- other writers
 
 
-STORE_TABLES = frozenset({"portfolio", "pillars", "initiatives", "progress", "history"})
+STORE_TABLES = frozenset({"portfolio", "pillars", "sources", "initiatives", "progress", "history"})
 
 
 def _foreign(side: _Text, others: Iterable[str]) -> bool:

@@ -736,7 +736,7 @@ def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
     """Parse and validate one run holding one record, or None (the whole parse decides)."""
     import tomllib
 
-    from vzwatch.domain.portfolio import check_pillar
+    from vzwatch.domain.portfolio import check_pillar, check_sources
     from vzwatch.storage import blocks
 
     text = run.decode("utf-8")
@@ -752,8 +752,11 @@ def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
     if kind == "i":
         item = schema.read_initiative(raw, fields.fiscal)
         check_pillar(item, {pillar.id for pillar in fields.pillars})
+        check_sources(item.sources, {source.id for source in fields.sources})
         return ("i", _bare_row(item))
-    return _entry_payload(kind, raw)
+    payload = _entry_payload(kind, raw)
+    check_sources(raw.get("sources") or (), {source.id for source in fields.sources})
+    return payload
 
 
 def _entry_payload(kind: str, raw: Mapping[str, Any]) -> Payload:
