@@ -149,6 +149,26 @@ def goals(big: int) -> list[Goal]:
             "git merge-file, 10000",
             3.0,
         ),
+        # Issue 16: dependency and stale checks, on 10k initiatives of which every
+        # tenth waits for the one before it.
+        Goal(
+            "list --blocked --json 10k / task export 10k",
+            "vzwatch list --blocked --json, 10000 with dependencies",
+            "task export, 10000",
+            1.0,
+        ),
+        Goal(
+            "deps --critical 10k / task export 10k",
+            "vzwatch deps --critical, 10000 with dependencies",
+            "task export, 10000",
+            1.0,
+        ),
+        Goal(
+            "stale --json 10k / task export 10k",
+            "vzwatch stale --json, 10000 with dependencies",
+            "task export, 10000",
+            1.0,
+        ),
         Goal(
             "first due --json after a change 100k / warm 100k",
             "vzwatch due --json after a change, 100000",
@@ -318,6 +338,21 @@ class Bench:
         path = self.work / "pristine-10000.toml"
         if not path.exists():
             write_store(path, 10_000)
+        return path
+
+    def dependent_store(self) -> Path:
+        """A copy of the pristine 10k store in which every tenth initiative waits for the
+        one before it, its cache filled and settled (made once)."""
+        path = self.work / "dependencies-10000.toml"
+        if not path.exists():
+            ids = [str(item["id"]) for item in self.items()]
+            text = self.pristine().read_text(encoding="utf-8")
+            for at in range(10, len(ids), 10):
+                line = f'id = "{ids[at]}"\n'
+                text = text.replace(line, f'{line}depends_on = ["{ids[at - 1]}"]\n', 1)
+            path.write_text(text, encoding="utf-8")
+            self.cold_parse(path)
+            self.settle(path)
         return path
 
     def cache_entry(self, store: Path) -> Path:
@@ -527,6 +562,20 @@ def steps(b: Bench) -> list[Step]:
     after_edit("vzwatch list --json after a change, 10000", 10_000, listing, b.fast_runs)
     after_edit("vzwatch due --json after a change, 10000", 10_000, due, b.fast_runs)
     after_edit("vzwatch due --json after a change, 100000", 100_000, due, b.slow_runs)
+
+    def watched(key: str, args: tuple[str, ...]) -> None:
+        def take() -> None:
+            b.measure(key, b.vz(b.dependent_store(), *args), b.fast_runs)
+
+        add(key, take)
+
+    as_of = ("--today", "2025-03-31")
+    watched(
+        "vzwatch list --blocked --json, 10000 with dependencies",
+        ("list", "--blocked", "--json", *as_of),
+    )
+    watched("vzwatch deps --critical, 10000 with dependencies", ("deps", "--critical", *as_of))
+    watched("vzwatch stale --json, 10000 with dependencies", ("stale", "--json", *as_of))
 
     def warm_again() -> None:
         b.settle(b.stores[100_000])

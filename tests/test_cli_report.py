@@ -82,9 +82,10 @@ Promises vs delivery: kept on time 0 · delivered late 0 · slipped 0 · not yet
 Democratic Restoration in Venezuela”
 """.format(
     election="| Election Oversight Missions[^1] | Q1-2025 | planned | 40% | 99% "
-    "| behind by 59 points | Q2-2025 (late) |",
+    "| behind by 59 points, blocked by international-dialogue-forums "
+    "| Q2-2025 (late) |",
     dialogue="| International Dialogue Forums[^1] | Q3-2024 – Q4-2024 | planned | 80% | 100% "
-    "| overdue | Q1-2025 (late) |",
+    "| overdue, stale | Q1-2025 (late) |",
 )
 
 
@@ -171,6 +172,9 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "forecast_late": True,
         "finished": None,
         "due": True,
+        "owner": "MOFA Election Assistance Desk",
+        "blocked_by": "international-dialogue-forums",
+        "stale": False,
     }
     assert report["changes"][1] == {
         "date": "2025-02-20",

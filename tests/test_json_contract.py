@@ -27,6 +27,10 @@ ELECTION_MISSIONS = {
     "progress_log": [],
     "history": [],
     "sources": ["japan-wire"],
+    "owner": "MOFA Election Assistance Desk",
+    "depends_on": ["international-dialogue-forums"],
+    "review_every": None,
+    "blocked_by": ["international-dialogue-forums"],
 }
 # `show --json` adds the ledger (README, "The commitment ledger").
 SHOWN_ELECTION_MISSIONS = {

@@ -1175,3 +1175,20 @@ def test_a_source_both_sides_add_differently_is_a_conflict() -> None:
     theirs = add_source(BASE, "kyodo", "Kyodo News Agency")
     result = merge_stores(BASE, ours, theirs)
     assert not result.clean
+
+
+def test_owners_dependencies_and_cadences_merge_field_by_field() -> None:
+    ours = edit(BASE, ELECTION, owner="Desk A", review_every="monthly")
+    theirs = edit(BASE, ELECTION, depends_on=[FORUMS, AID])
+    result = merge_stores(BASE, ours, theirs)
+    assert result.clean
+    merged = initiatives(result.text)[ELECTION]
+    assert (merged["owner"], merged["review_every"], merged["depends_on"]) == (
+        "Desk A",
+        "monthly",
+        [FORUMS, AID],
+    )
+    clash = merge_stores(
+        BASE, edit(BASE, ELECTION, owner="Desk A"), edit(BASE, ELECTION, owner="B")
+    )
+    assert not clash.clean

@@ -372,6 +372,9 @@ def test_a_new_initiative_table_has_the_stored_fields_in_schema_order() -> None:
         status="active",
         source="S",
         sources=["s"],
+        owner="Desk",
+        depends_on=["y"],
+        review_every="monthly",
     )
     assert list(record) == [spec.key for spec in INITIATIVE.stored()]
     item = schema.read_initiative(record, FiscalCalendar())

@@ -28,6 +28,8 @@ COMMANDS = [
     ["report", "--json"],
     ["timeline", "--today", "2025-03-31"],
     ["timeline", "--svg", "OUT/chart.svg"],
+    ["deps", "--critical"],
+    ["stale", "--json"],
     ["export", "--format", "ics"],
     ["export", "--format", "json", "--output", "OUT/backup.json"],
     ["progress", "election", "50", "--date", "2025-01-02"],

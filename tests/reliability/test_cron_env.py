@@ -24,6 +24,9 @@ COMMANDS = [
     ["report", "--quarter", "Q4-2024", "--today", "2024-12-01", "--json"],
     ["timeline", "--today", "2024-12-01"],
     ["timeline", "--today", "2024-12-01", "--json"],
+    ["deps", "--today", "2024-12-01"],
+    ["deps", "international", "--today", "2024-12-01", "--json"],
+    ["stale", "--today", "2025-06-30"],
 ]
 
 

@@ -75,6 +75,8 @@ COMMAND_MODULES = {
     "source": "ledger",
     "sources": "ledger",
     "slips": "ledger",
+    "deps": "watch",
+    "stale": "watch",
     "help": "guide",
 }
 

@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 # The order `vzwatch --help` lists commands in: daily use first, set-up last.
 HELP_ORDER = (
     "list", "show", "add", "progress", "edit", "remove", "due", "report", "timeline",
-    "source", "sources", "slips", "import", "export", "validate", "where", "git-setup",
-    "merge-driver", "help",
+    "source", "sources", "slips", "deps", "stale", "import", "export", "validate", "where",
+    "git-setup", "merge-driver", "help",
 )  # fmt: skip
 
 
@@ -251,6 +251,7 @@ def initiatives_output(
     title: str | None = None,
     table_rows: int | None = None,
     snapshot: Snapshot | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
 ) -> Output:
     """The usual views of a list of initiatives (list, due, ...).
 
@@ -272,13 +273,13 @@ def initiatives_output(
         print_initiatives(console, shown, portfolio, title=title, total=len(initiatives))
 
     return Output(
-        json=lambda: contract.initiatives_to_list(initiatives, portfolio),
+        json=lambda: contract.initiatives_to_list(initiatives, portfolio, blocked),
         rows=lambda: [_formats().initiative_row(i, portfolio) for i in initiatives],
         columns=lambda: _formats().INITIATIVE_COLUMNS,
         table=table,
         json_utf8=None
         if snapshot is None
-        else lambda: contract.initiatives_utf8(initiatives, snapshot),
+        else lambda: contract.initiatives_utf8(initiatives, snapshot, blocked),
     )
 
 

@@ -19,6 +19,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -51,6 +52,7 @@ def timeline_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     today: TodayOption = None,
     file: StoreOption = None,
@@ -76,11 +78,13 @@ def timeline_command(
         )
     locations, day = locate_all(file), today_from(today)
     combined = views.selected(
-        locations, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
-    )
+        locations, day, status=status, pillar=pillar, tag=tag, partner=partner,
+        active_in=active_in, owner=owner,
+    )  # fmt: skip
     first = views.one_quarter(from_quarter, day, combined, "--from")
     last = views.one_quarter(to_quarter, day, combined, "--to")
-    window = make_chart(views.sorted_initiatives(combined), day, first, last)
+    blocked = frozenset(views.blocked_in(combined, day))
+    window = make_chart(views.sorted_initiatives(combined), day, first, last, blocked)
     portfolio, stores = combined.portfolio, [location.path for location in locations]
     if svg or html:
         from vzwatch.formats.svg import chart_html, chart_svg

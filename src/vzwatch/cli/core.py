@@ -36,6 +36,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -56,6 +57,7 @@ def list_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     today: TodayOption = None,
     limit: Annotated[
@@ -70,6 +72,12 @@ def list_command(
         ),
     ] = 100,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
+    blocked: Annotated[
+        bool, typer.Option("--blocked", help="Only those an unfinished dependency blocks.")
+    ] = False,
+    ready: Annotated[
+        bool, typer.Option("--ready", help="Only unfinished ones that nothing blocks.")
+    ] = False,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,
@@ -89,21 +97,33 @@ def list_command(
     fmt = chosen_format(output_format, json_output)
     locations, day, rows = locate_all(file), today_from(today), None if show_all else limit
     criteria: dict[str, Any] = {
-        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in
+        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in,
+        "owner": owner,
     }  # fmt: skip
     if len(locations) > 1:
         combined = views.selected(locations, day, **criteria)
         emit(fmt, views.combined_output(combined, table_rows=rows))
         return
     snapshot = reading.open_snapshot(locations[0])
-    chosen = snapshot.select(make_filters(snapshot.fields, day, **criteria))
-    emit(fmt, initiatives_output(chosen, snapshot.fields, table_rows=rows, snapshot=snapshot))
+    wanted = blocked or ready or fmt is OutputFormat.json
+    found = reading.blocked_in(snapshot, day) if wanted else None
+    chosen = reading.only_blocked(
+        snapshot.select(make_filters(snapshot.fields, day, **criteria)),
+        found,
+        blocked_only=blocked,
+        ready_only=ready,
+    )
+    output = initiatives_output(
+        chosen, snapshot.fields, table_rows=rows, snapshot=snapshot, blocked=found
+    )
+    emit(fmt, output)
 
 
 @app.command("show")
 def show_command(
     initiative_id: IdArgument,
     file: StoreOption = None,
+    today: TodayOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,
@@ -114,12 +134,14 @@ def show_command(
     Example:
       vzwatch show election
     """
+    from vzwatch.domain.dependencies import blocked_by
     from vzwatch.formats import contract
     from vzwatch.operations import reading
 
     fmt = chosen_format(output_format, json_output)
     portfolio = reading.open_portfolio(locate(file))
     initiative = portfolio.find(initiative_id)
+    blocked = blocked_by(portfolio, today_from(today))
     listed = initiatives_output([initiative], portfolio)
 
     def detail(console: "Console") -> None:
@@ -131,7 +153,10 @@ def show_command(
         fmt,
         replace(
             listed,
-            json=lambda: contract.initiative_ledger_dict(initiative, portfolio),
+            json=lambda: {
+                **contract.initiative_ledger_dict(initiative, portfolio),
+                "blocked_by": list(blocked.get(initiative.id, ())),
+            },
             table=detail,
         ),
     )
@@ -178,6 +203,16 @@ def add_command(
         ),
     ] = None,
     source: SourceOption = None,
+    owner: Annotated[
+        str | None,
+        typer.Option(
+            "--owner", metavar="OWNER", help="Who answers for it (default: the portfolio's)."
+        ),
+    ] = None,
+    depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--depends-on", metavar="ID", help="An initiative it waits for (repeatable)."),
+    ] = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,
@@ -204,6 +239,8 @@ def add_command(
         status=status,
         ident=ident,
         sources=source or (),
+        owner=owner,
+        depends_on=depends_on or (),
     )
     if json_output:
         emit_json(contract.initiative_to_dict(initiative))
@@ -225,6 +262,7 @@ def due_command(
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything is listed, 0 when not.")
     ] = False,
+    owner: OwnerFilter = None,
     today: TodayOption = None,
     file: StoreOption = None,
     output_format: FormatOption = None,
@@ -237,12 +275,15 @@ def due_command(
     Examples:
       vzwatch due --quarter Q1-2025
       vzwatch due --overdue --quiet --exit-code     # for cron
+      vzwatch due --owner "Election Desk"           # one desk's mail
     """
     from vzwatch.cli import views
 
     fmt = chosen_format(output_format, json_output)
     day = today_from(today)
-    found, target, output = views.due_output(locate_all(file), quarter, today=day, overdue=overdue)
+    found, target, output = views.due_output(
+        locate_all(file), quarter, today=day, overdue=overdue, owner=owner
+    )
     if not found and fmt is OutputFormat.table:
         if not quiet:
             sys.stdout.write(f"Nothing due in {target}.\n")

@@ -34,6 +34,12 @@ TagFilter = Annotated[
 PartnerFilter = Annotated[
     str | None, typer.Option("--partner", metavar="PARTNER", help="Partner name contains.")
 ]
+OwnerFilter = Annotated[
+    str | None,
+    typer.Option(
+        "--owner", metavar="OWNER", help="Owner contains (the portfolio's owner by default)."
+    ),
+]
 ActiveInFilter = Annotated[
     str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
 ]
@@ -48,6 +54,7 @@ def make_filters(
     tag: list[str] | None,
     partner: str | None,
     active_in: str | None,
+    owner: str | None = None,
 ) -> Filters:
     """The parsed filters, exactly as `list` reads them."""
     from vzwatch.domain import userinput
@@ -62,4 +69,6 @@ def make_filters(
         tags=tag or (),
         partner=partner,
         active_in=quarter,
+        owner=owner,
+        default_owner=portfolio.owner,
     )

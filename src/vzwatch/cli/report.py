@@ -22,6 +22,7 @@ from vzwatch.cli.app import (
     row_count,
     today_from,
 )
+from vzwatch.cli.filters import OwnerFilter
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
@@ -37,6 +38,7 @@ class GroupBy(StrEnum):
     pillar = "pillar"
     status = "status"
     partner = "partner"
+    owner = "owner"
     portfolio = "portfolio"
 
 
@@ -123,7 +125,7 @@ def report_command(
         typer.Option(
             "--by",
             case_sensitive=False,
-            help="pillar, status, partner or portfolio (one group per store).",
+            help="pillar, status, partner, owner or portfolio (one group per store).",
         ),
     ] = GroupBy.pillar,
     since: Annotated[
@@ -135,6 +137,7 @@ def report_command(
             show_default=False,
         ),
     ] = None,
+    owner: OwnerFilter = None,
     today: TodayOption = None,
     limit: Annotated[
         int,
@@ -170,9 +173,11 @@ def report_command(
     fmt = _chosen(output_format, output, json_output)
     locations, now = locate_all(file), today_from(today)
     if len(locations) > 1 or by is GroupBy.portfolio:
+        if owner is not None:
+            raise UsageError("report --owner takes one store (and not --by portfolio)")
         report = views.report_each(locations, quarter, since, today=now, by=by.value)
     else:
-        report = _one_report(locations[0], quarter, since, today=now, by=by.value)
+        report = _one_report(locations[0], quarter, since, today=now, by=by.value, owner=owner)
     if fmt is None:
         write_briefing(report, output, [location.path for location in locations])
     else:
@@ -180,7 +185,13 @@ def report_command(
 
 
 def _one_report(
-    location: "StoreLocation", quarter: str, since: str | None, *, today: "date", by: str
+    location: "StoreLocation",
+    quarter: str,
+    since: str | None,
+    *,
+    today: "date",
+    by: str,
+    owner: str | None = None,
 ) -> "Report":
     from vzwatch.domain import userinput
     from vzwatch.domain.report import build_report
@@ -189,7 +200,7 @@ def _one_report(
     portfolio = reading.open_portfolio(location)
     target = userinput.quarter(quarter, today, portfolio.fiscal)
     start = userinput.since(since, today, portfolio.fiscal) if since is not None else None
-    return build_report(portfolio, today=today, quarter=target, by=by, since=start)
+    return build_report(portfolio, today=today, quarter=target, by=by, since=start, owner=owner)
 
 
 def _chosen(fmt: ReportFormat | None, output: Path | None, json_flag: bool) -> OutputFormat | None:

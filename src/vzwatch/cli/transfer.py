@@ -22,6 +22,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    OwnerFilter,
     PartnerFilter,
     PillarFilter,
     StatusFilter,
@@ -264,6 +265,7 @@ def export_command(
     pillar: PillarFilter = None,
     tag: TagFilter = None,
     partner: PartnerFilter = None,
+    owner: OwnerFilter = None,
     active_in: ActiveInFilter = None,
     tasks: Annotated[
         bool,
@@ -292,8 +294,9 @@ def export_command(
         raise UsageError("--tasks applies to --format ics only")
     locations, day = locate_all(file), today_from(today)
     combined = views.selected(
-        locations, day, status=status, pillar=pillar, tag=tag, partner=partner, active_in=active_in
-    )
+        locations, day, status=status, pillar=pillar, tag=tag, partner=partner,
+        active_in=active_in, owner=owner,
+    )  # fmt: skip
     ascii_only = output is None and not is_utf8_stream(sys.stdout)
     text = views.export_text(
         output_format.value, combined, today=day, tasks=tasks, ascii_only=ascii_only

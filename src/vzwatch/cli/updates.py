@@ -163,6 +163,26 @@ def edit_command(
         str | None,
         typer.Option("--date", "-d", metavar="DATE", help="Day of the change (default: today)."),
     ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="OWNER", help="Who answers for it ('' removes it)."),
+    ] = None,
+    depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--depends-on", metavar="ID", help="Wait for this initiative (repeatable)."),
+    ] = None,
+    remove_depends_on: Annotated[
+        list[str] | None,
+        typer.Option("--remove-depends-on", metavar="ID", help="Stop waiting for it (repeatable)."),
+    ] = None,
+    review_every: Annotated[
+        str | None,
+        typer.Option(
+            "--review-every",
+            metavar="PERIOD",
+            help="'30 days', 'monthly', 'quarterly'… ('' removes it).",
+        ),
+    ] = None,
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
@@ -193,6 +213,10 @@ def edit_command(
         status=status,
         sources=source or (),
         on=userinput.date(on, "--date") if on is not None else None,
+        owner=owner,
+        add_depends_on=depends_on or (),
+        remove_depends_on=remove_depends_on or (),
+        review_every=review_every,
     )
     edited = writing.edit_initiative(locate(file), initiative_id, request, today=today_from(today))
     if json_output:

@@ -54,6 +54,16 @@ def selected(locations: Sequence[StoreLocation], today: date, **filters: Any) ->
     return combine(members(locations, choose))
 
 
+def blocked_in(combined: Combined, today: date) -> dict[str, tuple[str, ...]]:
+    """What blocks what in each store (the whole store: a dependency may not be shown)."""
+    from vzwatch.domain.dependencies import blocked_by
+
+    found: dict[str, tuple[str, ...]] = {}
+    for member in combined.members:
+        found.update(blocked_by(member.portfolio, today))
+    return found
+
+
 def sorted_initiatives(combined: Combined) -> list[Initiative]:
     from vzwatch.domain.queries import sort_by_timeline
 
@@ -87,23 +97,33 @@ def combined_output(
 
 
 def due_output(
-    locations: Sequence[StoreLocation], quarter: str, *, today: date, overdue: bool
+    locations: Sequence[StoreLocation],
+    quarter: str,
+    *,
+    today: date,
+    overdue: bool,
+    owner: str | None = None,
 ) -> tuple[list[Initiative], str, Output]:
     """What `due` prints: the initiatives found, the quarter, their views (one store or more)."""
     from vzwatch.operations import reading
 
     tail = " or overdue" if overdue else ""
     if len(locations) > 1:
-        combined, target = due_each(locations, quarter, today=today, overdue=overdue)
+        combined, target = due_each(locations, quarter, today=today, overdue=overdue, owner=owner)
         output = combined_output(combined, title=f"Due in {target}{tail}")
         return list(combined.portfolio.initiatives), target, output
-    result = reading.find_due(locations[0], quarter, today=today, overdue=overdue)
+    result = reading.find_due(locations[0], quarter, today=today, overdue=overdue, owner=owner)
     found, asked = result.initiatives, str(result.quarter)
     return found, asked, initiatives_output(found, result.portfolio, title=f"Due in {asked}{tail}")
 
 
 def due_each(
-    locations: Sequence[StoreLocation], quarter: str, *, today: date, overdue: bool
+    locations: Sequence[StoreLocation],
+    quarter: str,
+    *,
+    today: date,
+    overdue: bool,
+    owner: str | None = None,
 ) -> tuple[Combined, str]:
     """`due` in each store (``quarter`` read in each one's calendar); notes where they differ."""
     from vzwatch.domain import userinput
@@ -112,7 +132,11 @@ def due_each(
 
     def choose(portfolio: Portfolio) -> tuple[list[Initiative], Quarter]:
         target = userinput.quarter(quarter, today, portfolio.fiscal)
-        return due(portfolio, target, overdue=overdue), target
+        found = due(portfolio, target, overdue=overdue)
+        if owner is not None:
+            wanted = owner.casefold()
+            found = [i for i in found if wanted in (i.owner or portfolio.owner).casefold()]
+        return found, target
 
     chosen = members(locations, choose)
     notes = quarter_notes(chosen, quarter)
@@ -137,7 +161,10 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
     if len(combined.members) > 1:
         output = combined_output(combined)
     else:  # one store: exactly `list`'s forms, no portfolio column
-        output = initiatives_output(list(combined.portfolio.initiatives), combined.portfolio)
+        blocked = blocked_in(combined, today)
+        output = initiatives_output(
+            list(combined.portfolio.initiatives), combined.portfolio, blocked=blocked
+        )
     columns = _columns(output)
     if fmt == "json":
         return contract.dumps(output.json(), ascii_only=ascii_only) + "\n"

@@ -80,6 +80,7 @@ class Chart:
     hidden: int  # initiatives entirely outside the window
     current: Quarter  # the quarter of today
     today_offset: float | None  # today, in quarters from ``first``; None outside the window
+    blocked: frozenset[str] = frozenset()  # ids of the blocked initiatives (dependencies.py)
 
     @property
     def quarters(self) -> list[Quarter]:
@@ -126,8 +127,10 @@ def make_chart(
     today: date,
     first: Quarter | None = None,
     last: Quarter | None = None,
+    blocked: frozenset[str] = frozenset(),
 ) -> Chart:
-    """Place ``initiatives`` (in the order given) on the window ``first``..``last``.
+    """Place ``initiatives`` (in the order given) on the window ``first``..``last``;
+    ``blocked`` names the ones to mark as blocked.
 
     Missing ends of the window come from :func:`default_window`.
     """
@@ -151,7 +154,7 @@ def make_chart(
     if first <= current <= last:
         within = (today - current.start_date).days / current.days
         offset = current.index - first.index + within
-    return Chart(first, last, tuple(bars), hidden, current, offset)
+    return Chart(first, last, tuple(bars), hidden, current, offset, blocked)
 
 
 def _bar(initiative: Initiative, first: Quarter, last: Quarter) -> Bar | None:

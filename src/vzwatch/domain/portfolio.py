@@ -213,6 +213,8 @@ def check_document(
         source=head.source,
         partners=head.partners,
         fiscal=head.fiscal,
+        owner=head.owner,
+        review_every=head.review_every,
     )
     return portfolio, problems
 
@@ -326,6 +328,9 @@ def initiative_record(
     status: str,
     source: str | None = None,
     sources: Sequence[str] = (),
+    owner: str | None = None,
+    depends_on: Sequence[str] = (),
+    review_every: str | None = None,
 ) -> dict[str, Any]:
     """The TOML table of a new initiative, keys in the order people read them."""
     values = {
@@ -339,6 +344,9 @@ def initiative_record(
         "status": status,
         "source": source,
         "sources": sources,
+        "owner": owner,
+        "depends_on": depends_on,
+        "review_every": review_every,
     }
     return toml_table(INITIATIVE, values)
 

@@ -20,6 +20,8 @@ class Filters(NamedTuple):
     tags: Sequence[str] = ()
     partner: str | None = None
     active_in: Quarter | None = None
+    owner: str | None = None  # the owner contains it, any case
+    default_owner: str = ""  # the portfolio's owner: the owner of those that name none
 
 
 class Facts(NamedTuple):
@@ -32,6 +34,7 @@ class Facts(NamedTuple):
     start: int | None  # quarter indices (Quarter.index); None: open
     end: int | None
     title: str
+    owner: str | None
 
 
 def facts_of(initiative: Initiative) -> Facts:
@@ -44,6 +47,7 @@ def facts_of(initiative: Initiative) -> Facts:
         timeline.start.index if timeline.start else None,
         timeline.end.index if timeline.end else None,
         initiative.title,
+        initiative.owner,
     )
 
 
@@ -71,7 +75,16 @@ def chosen(
     partner = filters.partner.casefold() if filters.partner else None
     pillar = filters.pillar.casefold() if filters.pillar is not None else None
     active_in = filters.active_in.index if filters.active_in is not None else None
-    if not (statuses or tags or partner or pillar is not None or active_in is not None):
+    owner = filters.owner.casefold() if filters.owner is not None else None
+    default_owner = filters.default_owner
+    if not (
+        statuses
+        or tags
+        or partner
+        or pillar is not None
+        or active_in is not None
+        or owner is not None
+    ):
         order = [_order(item) for item in facts]
         return sorted(range(len(facts)), key=order.__getitem__)
     found = [
@@ -88,6 +101,7 @@ def chosen(
         and tags <= {tag.casefold() for tag in item.tags}
         and (partner is None or any(partner in p.casefold() for p in item.partners))
         and (active_in is None or span_active_in(item.start, item.end, active_in))
+        and (owner is None or owner in (item.owner or default_owner).casefold())
     ]
     return sorted(found, key=lambda at: _order(facts[at]))
 

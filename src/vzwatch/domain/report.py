@@ -45,7 +45,13 @@ TOLERANCE = 10
 """Points either side of the expected progress that still count as on track."""
 
 # What a report can be grouped by, and the heading of its group column.
-GROUPINGS = {"pillar": "Pillar", "status": "Status", "partner": "Partner", "portfolio": "Portfolio"}
+GROUPINGS = {
+    "pillar": "Pillar",
+    "status": "Status",
+    "partner": "Partner",
+    "owner": "Owner",
+    "portfolio": "Portfolio",
+}
 _LAST_DAY = date(MAX_YEAR, 12, 31)
 
 
@@ -150,6 +156,9 @@ class InitiativeReport:
     finished: Quarter | None
     due: bool  # unfinished and ends in the report's quarter
     last_update: date | None
+    blocked_by: str | None = None  # a dependency that is behind or overdue
+    stale: bool = False  # not updated within its review cadence (vzwatch.domain.cadence)
+    owner: str = ""  # its owner, else the portfolio's
 
     @property
     def progress(self) -> int:
@@ -181,11 +190,15 @@ class InitiativeReport:
         gap = self.gap
         if self.health is Health.ONGOING:
             updated = self.last_update
-            return f"ongoing, updated {updated.isoformat()}" if updated else "ongoing, no entries"
-        if self.health in (Health.BEHIND, Health.AHEAD) and gap is not None:
+            label = f"ongoing, updated {updated.isoformat()}" if updated else "ongoing, no entries"
+        elif self.health in (Health.BEHIND, Health.AHEAD) and gap is not None:
             points = abs(gap)
-            return f"{self.health} by {points} point{'s' if points != 1 else ''}"
-        return self.health
+            label = f"{self.health} by {points} point{'s' if points != 1 else ''}"
+        else:
+            label = str(self.health)
+        if self.blocked_by:
+            label += f", blocked by {self.blocked_by}"
+        return label + (", stale" if self.stale else "")
 
 
 @dataclass(frozen=True, slots=True)
@@ -289,7 +302,29 @@ def _quarter_of(day: date | None) -> Quarter | None:
         return None
 
 
-def initiative_report(initiative: Initiative, today: date, quarter: Quarter) -> InitiativeReport:
+def lagging_dependency(initiative: Initiative, portfolio: Portfolio, today: date) -> str | None:
+    """The first dependency of an unfinished initiative that is behind or overdue."""
+    if initiative.finished or initiative.progress >= 100:
+        return None
+    for dependency in initiative.depends_on:
+        found = portfolio.get(dependency)
+        if found is not None and schedule_health(found, today) in (Health.BEHIND, Health.OVERDUE):
+            return dependency
+    return None
+
+
+def initiative_report(
+    initiative: Initiative, today: date, quarter: Quarter, portfolio: Portfolio | None = None
+) -> InitiativeReport:
+    """One initiative's line; with ``portfolio``, also what blocks it, staleness and owner."""
+    blocked = stale = None
+    owner = ""
+    if portfolio is not None:
+        from vzwatch.domain.cadence import owner_of, staleness
+
+        blocked = lagging_dependency(initiative, portfolio, today)
+        stale = staleness(initiative, portfolio, today) is not None
+        owner = owner_of(initiative, portfolio)
     return InitiativeReport(
         initiative=initiative,
         health=schedule_health(initiative, today),
@@ -298,6 +333,9 @@ def initiative_report(initiative: Initiative, today: date, quarter: Quarter) -> 
         finished=_quarter_of(finished_on(initiative)),
         due=not initiative.finished and initiative.timeline.ends_in(quarter),
         last_update=initiative.progress_log[-1].on if initiative.progress_log else None,
+        blocked_by=blocked,
+        stale=bool(stale),
+        owner=owner,
     )
 
 
@@ -355,6 +393,12 @@ def group_items(
             return list(seen.items()) or [("", "No partner")]
 
         return _grouped(items, partners, lambda key: (0 if key else 1, key))
+    if by == "owner":
+        return _grouped(
+            items,
+            lambda item: [(item.owner.casefold(), item.owner) if item.owner else ("", "No owner")],
+            lambda key: (0 if key else 1, key),
+        )
     if by == "portfolio":  # one store: one group (several: vzwatch.domain.combined)
         label = portfolio.title or "Portfolio"
         return (Group(label, label, tuple(items)),)
@@ -364,11 +408,15 @@ def group_items(
 _CHANGED_FIELDS = ("status", *ledger.REVISED_FIELDS)
 
 
-def changes_between(portfolio: Portfolio, since: date, until: date) -> tuple[Change, ...]:
+def changes_between(
+    portfolio: Portfolio, since: date, until: date, *, owner: str | None = None
+) -> tuple[Change, ...]:
     """Progress entries, status changes and revisions dated from ``since`` through ``until``,
-    oldest first."""
+    oldest first (with ``owner``, casefolded: of initiatives whose owner contains it)."""
     found: list[Change] = []
     for initiative in portfolio.initiatives:
+        if owner is not None and owner not in (initiative.owner or portfolio.owner).casefold():
+            continue
         previous: ProgressEntry | None = None
         for entry in initiative.progress_log:
             if since <= entry.on <= until:
@@ -408,17 +456,24 @@ def build_report(
     quarter: Quarter,
     by: str = "pillar",
     since: date | None = None,
+    owner: str | None = None,
 ) -> Report:
     """The report for ``quarter`` as of ``today``.
 
     Covers initiatives active in the quarter and unfinished ones that ended
     before it. Changes are those dated from ``since`` (default: the quarter's
-    first day) through ``today``, across the whole portfolio.
+    first day) through ``today``, across the whole portfolio (with ``owner``: only the
+    initiatives whose owner contains it, any case, and their changes).
     """
+    wanted = owner.casefold() if owner is not None else None
     items = tuple(
-        initiative_report(initiative, today, quarter)
-        for initiative in sort_by_timeline(portfolio.initiatives)
-        if in_scope(initiative, quarter)
+        item
+        for item in (
+            initiative_report(initiative, today, quarter, portfolio)
+            for initiative in sort_by_timeline(portfolio.initiatives)
+            if in_scope(initiative, quarter)
+        )
+        if wanted is None or wanted in item.owner.casefold()
     )
     window_start = since or quarter.start_date
     return Report(
@@ -428,6 +483,6 @@ def build_report(
         by=by,
         groups=group_items(portfolio, items, by),
         initiatives=items,
-        changes=changes_between(portfolio, window_start, today),
+        changes=changes_between(portfolio, window_start, today, owner=wanted),
         portfolio=portfolio,
     )

@@ -119,6 +119,9 @@ class Initiative:
     status: str = Status.PLANNED.value
     source: str | None = None
     sources: tuple[str, ...] = ()
+    owner: str | None = None
+    depends_on: tuple[str, ...] = ()
+    review_every: str | None = None
     progress_log: tuple[ProgressEntry, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
 
@@ -145,6 +148,8 @@ class Portfolio:
     source: str = ""
     partners: tuple[str, ...] = ()
     fiscal: FiscalCalendar = CALENDAR
+    owner: str = ""
+    review_every: str = ""
     _by_id: dict[str, Initiative] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -153,6 +158,10 @@ class Portfolio:
     @property
     def ids(self) -> frozenset[str]:
         return frozenset(self._by_id)
+
+    def get(self, ident: str) -> Initiative | None:
+        """The initiative with exactly this id, if there is one."""
+        return self._by_id.get(ident)
 
     def pillar_name(self, pillar_id: str | None) -> str:
         for pillar in self.pillars:
@@ -217,6 +226,7 @@ class Field:
     __slots__ = (
         "also",
         "attr",
+        "check",
         "columns",
         "default",
         "derived",
@@ -250,6 +260,7 @@ class Field:
         also: tuple[str, ...] = (),
         derived: bool = False,
         of: RecordKind | None = None,
+        check: Callable[[Any], Any] | None = None,
     ) -> None:
         self.key = key  # the TOML key; "": not a key of the table (derived, or records)
         self.attr = attr  # the record's attribute (a timeline also keeps ``attr + "_text"``)
@@ -266,6 +277,7 @@ class Field:
         self.also = also  # other keys it is read from (timeline: start and end)
         self.derived = derived  # computed from other fields (progress), never stored
         self.of = of  # for "records": their kind
+        self.check = check  # a further check of a value read (ValueError), beyond its type
 
     def __repr__(self) -> str:
         return f"Field({self.key!r}, {self.attr!r}, {self.type!r})"
@@ -313,6 +325,19 @@ class RecordKind:
     def stored(self) -> tuple[Field, ...]:
         """The fields a record's own TOML table holds, in the order a new table has them."""
         return tuple(f for f in self.fields if f.key and not f.derived)
+
+
+def _check_ids(ids: tuple[str, ...]) -> None:
+    for ident in ids:
+        if not ID_PATTERN.fullmatch(ident):
+            raise ValueError(f"depends_on: {visible(ident)!r} is not an initiative id")
+
+
+def _check_cadence(text: str | None) -> None:
+    if text:
+        from vzwatch.domain.cadence import parse_cadence
+
+        parse_cadence(text)
 
 
 PROGRESS = RecordKind(
@@ -461,6 +486,36 @@ INITIATIVE = RecordKind(
             label="Sources",
         ),
         Field(
+            "owner",
+            "owner",
+            "line",
+            json="owner",
+            columns=("owner",),
+            label="Owner",
+            options=("--owner",),
+        ),
+        Field(
+            "depends_on",
+            "depends_on",
+            "texts",
+            default=(),
+            json="depends_on",
+            columns=("depends_on",),
+            label="Depends on",
+            options=("--depends-on", "--remove-depends-on"),
+            check=_check_ids,
+        ),
+        Field(
+            "review_every",
+            "review_every",
+            "line",
+            json="review_every",
+            columns=("review_every",),
+            label="Review every",
+            options=("--review-every",),
+            check=_check_cadence,
+        ),
+        Field(
             "",
             "progress",
             "percent",
@@ -518,6 +573,15 @@ PORTFOLIO = RecordKind(
             "fiscal",
             default=CALENDAR,
             also=("fiscal_year_named_by",),
+        ),
+        Field("owner", "owner", "line", default="", what="portfolio owner"),
+        Field(
+            "review_every",
+            "review_every",
+            "line",
+            default="",
+            what="portfolio review_every",
+            check=_check_cadence,
         ),
         Field("", "pillars", "records", default=(), of=PILLAR),
         Field("", "sources", "records", default=(), of=SOURCE),
@@ -1110,8 +1174,24 @@ def _decoder(kind: RecordKind) -> Decoder:
     return build
 
 
+def _checked_reader(spec: Field) -> Reader:
+    """``_reader(spec)``, followed by the field's own check when it has one."""
+    read = _reader(spec)
+    check, attr = spec.check, spec.attr
+    if check is None:
+        return read
+
+    def read_checked(
+        raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+    ) -> None:
+        read(raw, fiscal, values)
+        check(values[attr])
+
+    return read_checked
+
+
 _STORED = {kind.table: kind.stored() for kind in KINDS}
-_READERS = {kind.table: tuple(map(_reader, kind.stored())) for kind in KINDS}
+_READERS = {kind.table: tuple(map(_checked_reader, kind.stored())) for kind in KINDS}
 _IDENTITY_READERS = {
     kind.table: _reader(kind.field(kind.identity)) for kind in KINDS if kind.identity
 }
@@ -1136,6 +1216,7 @@ def _column(kind: RecordKind, attr: str) -> int:
 ID_COLUMN = _column(INITIATIVE, "id")
 STATUS_COLUMN = _column(INITIATIVE, "status")
 END_COLUMN = _column(INITIATIVE, "timeline") + 1
+DEPENDS_COLUMN = _column(INITIATIVE, "depends_on")
 # The columns of what queries.Facts holds, in its order: `list` filters and sorts
 # cached rows by them and builds records only for what it shows.
 FACTS_COLUMNS = (
@@ -1146,6 +1227,7 @@ FACTS_COLUMNS = (
     _column(INITIATIVE, "timeline"),
     END_COLUMN,
     _column(INITIATIVE, "title"),
+    _column(INITIATIVE, "owner"),
 )
 
 

@@ -352,3 +352,14 @@ def text(value: str, what: str, *, multiline: bool = False) -> str:
     if len(value) > MAX_TEXT_LENGTH:
         raise UsageError(f"{what} is longer than {MAX_TEXT_LENGTH} characters")
     return value if multiline else value.strip()
+
+
+def cadence(value: str) -> str:
+    """``value`` if it names a review cadence ('30 days', 'monthly', …); else UsageError."""
+    from vzwatch.domain.cadence import parse_cadence
+
+    try:
+        parse_cadence(value)
+    except ValueError as error:
+        raise UsageError(str(error)) from None
+    return value

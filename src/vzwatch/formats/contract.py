@@ -8,7 +8,7 @@ fast path that scripts and cron jobs use.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
@@ -72,20 +72,29 @@ _AFTER = tuple((key, _GETTERS[key]) for key in _KEYS[_KEYS.index("pillar_name") 
 
 
 def initiative_to_dict(
-    initiative: Initiative, portfolio: Portfolio | None = None
+    initiative: Initiative,
+    portfolio: Portfolio | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
 ) -> dict[str, Any]:
-    """The documented JSON object for one initiative."""
+    """The documented JSON object for one initiative.
+
+    ``blocked_by`` lists the dependencies that block it (``blocked``: what
+    ``dependencies.blocked_by`` found; None when nothing in the store depends on anything).
+    """
     document = {key: get(initiative) for key, get in _BEFORE}
     document["pillar_name"] = _pillar_name(initiative, portfolio)
     for key, get in _AFTER:
         document[key] = get(initiative)
+    document["blocked_by"] = list(blocked.get(initiative.id, ())) if blocked else []
     return document
 
 
 def initiatives_to_list(
-    initiatives: Iterable[Initiative], portfolio: Portfolio | None = None
+    initiatives: Iterable[Initiative],
+    portfolio: Portfolio | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
 ) -> list[dict[str, Any]]:
-    return [initiative_to_dict(initiative, portfolio) for initiative in initiatives]
+    return [initiative_to_dict(initiative, portfolio, blocked) for initiative in initiatives]
 
 
 def dumps(value: Any, *, ascii_only: bool = False) -> str:
@@ -109,9 +118,13 @@ def array_text(elements: Iterable[str]) -> str:
     return f"[\n  {body}\n]" if body else "[]"
 
 
-def initiative_json(initiative: Initiative, portfolio: Portfolio | None = None) -> str:
+def initiative_json(
+    initiative: Initiative,
+    portfolio: Portfolio | None = None,
+    blocked: Mapping[str, Sequence[str]] | None = None,
+) -> str:
     """One initiative as an element of a UTF-8 JSON array (what ``dumps`` writes for it)."""
-    return escape_json_text(_ENCODE(initiative_to_dict(initiative, portfolio)))
+    return escape_json_text(_ENCODE(initiative_to_dict(initiative, portfolio, blocked)))
 
 
 _ENCODE = json.JSONEncoder(ensure_ascii=False).encode
@@ -126,12 +139,21 @@ def _view_name() -> str:
     return f"json-element:{st.st_size}:{st.st_mtime_ns}"
 
 
-def initiatives_utf8(initiatives: Sequence[Initiative], snapshot: Remembered) -> bytes:
+def initiatives_utf8(
+    initiatives: Sequence[Initiative],
+    snapshot: Remembered,
+    blocked: Mapping[str, Sequence[str]] | None = None,
+) -> bytes:
     """The JSON array of ``initiatives`` in UTF-8 (as ``array_text`` writes it), its
-    elements remembered by the cache."""
+    elements remembered by the cache; those ``blocked`` names are made afresh (their
+    ``blocked_by`` depends on other records and on today)."""
     portfolio = snapshot.fields
     render = partial(initiative_json, portfolio=portfolio)
     elements = snapshot.rendered(_view_name(), initiatives, render)
+    if blocked:
+        for at, item in enumerate(initiatives):
+            if item.id in blocked:
+                elements[at] = initiative_json(item, portfolio, blocked).encode()
     return b"[\n  " + b",\n  ".join(elements) + b"\n]" if elements else b"[]"
 
 
@@ -157,6 +179,7 @@ def chart_to_dict(window: Chart) -> dict[str, Any]:
                 "end": str(window.quarters[bar.end - 1]),
                 "continues_before": bar.open_left,
                 "continues_after": bar.open_right,
+                "blocked": bar.initiative.id in window.blocked,
             }
             for bar in window.bars
         ],

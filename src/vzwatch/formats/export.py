@@ -28,9 +28,12 @@ def export_text(
 ) -> str:
     """The export document; ``now`` (aware) stamps ICS entries, ``today`` places ongoing ones."""
     if fmt == "json":
+        from vzwatch.domain.dependencies import blocked_by
+
         return (
             contract.dumps(
-                contract.initiatives_to_list(initiatives, portfolio), ascii_only=ascii_only
+                contract.initiatives_to_list(initiatives, portfolio, blocked_by(portfolio, today)),
+                ascii_only=ascii_only,
             )
             + "\n"
         )

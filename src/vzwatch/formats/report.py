@@ -33,6 +33,9 @@ REPORT_COLUMNS = (
     "finished",
     "due",
     "last_update",
+    "owner",
+    "blocked_by",
+    "stale",
 )
 
 
@@ -85,6 +88,9 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         "forecast_late": item.forecast_late,
         "finished": _iso(item.finished),
         "due": item.due,
+        "owner": item.owner or None,
+        "blocked_by": item.blocked_by,
+        "stale": item.stale,
         **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
     }
 
@@ -158,6 +164,9 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     "finished": _iso(item.finished),
                     "due": item.due,
                     "last_update": _iso(item.last_update),
+                    "owner": item.owner,
+                    "blocked_by": item.blocked_by or "",
+                    "stale": item.stale,
                     **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
                 }
             )

@@ -200,6 +200,9 @@ def _addition(
         status=wanted.get("status") or Status.PLANNED.value,
         source=wanted.get("source"),
         sources=cites,
+        owner=wanted.get("owner"),
+        depends_on=wanted.get("depends_on") or (),
+        review_every=wanted.get("review_every"),
     )
     return ImportStep(
         action="add",

@@ -8,6 +8,7 @@ need none of the writing machinery.
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
 from typing import NamedTuple
@@ -88,7 +89,14 @@ class DueFound(NamedTuple):
     portfolio: Portfolio  # the store's fields and only the initiatives found
 
 
-def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: bool) -> DueFound:
+def find_due(
+    location: StoreLocation,
+    quarter: str,
+    *,
+    today: date,
+    overdue: bool,
+    owner: str | None = None,
+) -> DueFound:
     """Unfinished initiatives ending in ``quarter`` (see queries.due), building only those.
 
     Building every record of a 10k store costs more than the rest of `due`,
@@ -107,4 +115,43 @@ def find_due(location: StoreLocation, quarter: str, *, today: date, overdue: boo
         )
 
     portfolio = snapshot.portfolio(may_be_due)
-    return DueFound(target, due(portfolio, target, overdue=overdue), portfolio)
+    found = due(portfolio, target, overdue=overdue)
+    if owner is not None:
+        wanted = owner.casefold()
+        found = [i for i in found if wanted in (i.owner or portfolio.owner).casefold()]
+    return DueFound(target, found, portfolio)
+
+
+def blocked_in(snapshot: cache.Snapshot, today: date) -> dict[str, tuple[str, ...]] | None:
+    """What blocks what on ``today`` (dependencies.blocked_by); None, building nothing,
+    when no initiative depends on another."""
+    if not snapshot.has_dependencies():
+        return None
+    from vzwatch.domain.dependencies import blocked_by
+
+    return blocked_by(snapshot.portfolio(), today)
+
+
+def only_blocked(
+    initiatives: Sequence[Initiative],
+    blocked: Mapping[str, Sequence[str]] | None,
+    *,
+    blocked_only: bool = False,
+    ready_only: bool = False,
+) -> Sequence[Initiative]:
+    """``initiatives`` narrowed to the blocked ones, or to the ready ones (unfinished and
+    not blocked); both flags: both kinds, that is every unfinished one."""
+    if not (blocked_only or ready_only):
+        return initiatives
+    found = blocked or {}
+    return [
+        item
+        for item in initiatives
+        if (blocked_only and item.id in found)
+        or (
+            ready_only
+            and item.id not in found
+            and item.status not in FINISHED_STATUSES
+            and item.progress < 100
+        )
+    ]

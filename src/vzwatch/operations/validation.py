@@ -9,12 +9,14 @@ merge says "unresolved merge conflict", not a TOML syntax error.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from vzwatch.domain.errors import StoreError
-from vzwatch.domain.portfolio import Problem, check_document
+from vzwatch.domain.portfolio import Portfolio, Problem, check_document
+from vzwatch.domain.schema import INITIATIVE, readable_identity
+from vzwatch.domain.text import visible
 from vzwatch.storage.store import StoreLocation, TomlSyntaxError, parse_toml, read_store_text
 
 # git's markers (and diff3's base marker): seven characters at the start of a line.
@@ -84,7 +86,14 @@ def check_text(text: str, path: Path) -> list[Problem]:
             return markers
         return [Problem(path, error.line, None, error.reason, error.column)]
     # Marker-like lines in a file that parses sit inside multi-line strings: data.
-    _, problems = check_document(document, text, path)
+    portfolio, problems = check_document(document, text, path)
+    tables = document.get("initiatives")
+    named = {
+        ident
+        for raw in (tables if isinstance(tables, list) else ())
+        if isinstance(raw, dict) and (ident := readable_identity(INITIATIVE, raw))
+    }
+    problems.extend(dependency_problems(portfolio, text, path, named))
     # File order reads best; problems of the whole file (no line) come first.
     return sorted(problems, key=lambda problem: problem.line or 0)
 
@@ -98,10 +107,16 @@ def check_files(locations: Iterable[StoreLocation]) -> Validation:
         try:
             # A store the parse cache vouches for has no problem: the cache holds only
             # stores that validated, and a changed one is checked by its changed runs.
-            open_snapshot(location)
-            continue
+            snapshot = open_snapshot(location)
         except StoreError:
             pass  # find every problem, not just the first
+        else:
+            if snapshot.has_dependencies():
+                portfolio = snapshot.portfolio()
+                if _dependencies_wrong(portfolio):
+                    text = read_store_text(location)
+                    report.problems.extend(dependency_problems(portfolio, text, location.path))
+            continue
         try:
             text = read_store_text(location)
         except StoreError as error:
@@ -109,6 +124,47 @@ def check_files(locations: Iterable[StoreLocation]) -> Validation:
             continue
         report.problems.extend(check_text(text, location.path))
     return report
+
+
+def _dependencies_wrong(portfolio: Portfolio) -> bool:
+    from vzwatch.domain.dependencies import cycles, unknown_dependencies
+
+    return bool(unknown_dependencies(portfolio) or cycles(portfolio))
+
+
+def _id_line(text: str, ident: str) -> int | None:
+    """The line of ``id = "ident"`` in the store's text (None: not found so simply)."""
+    pattern = re.compile(rf"""^\s*id\s*=\s*["']{re.escape(ident)}["']""")
+    return next(
+        (number for number, line in enumerate(text.splitlines(), 1) if pattern.match(line)), None
+    )
+
+
+def dependency_problems(
+    portfolio: Portfolio, text: str, path: Path, known: Collection[str] | None = None
+) -> list[Problem]:
+    """A problem for each dependency on an unknown id, and for each dependency cycle."""
+    from vzwatch.domain.dependencies import cycles, unknown_dependencies
+
+    problems = [
+        Problem(
+            path,
+            _id_line(text, ident),
+            f"initiative '{ident}'",
+            f"depends_on names '{visible(dependency)}', which is not an initiative id",
+        )
+        for ident, dependency in unknown_dependencies(portfolio, known)
+    ]
+    problems.extend(
+        Problem(
+            path,
+            _id_line(text, ring[0]),
+            f"initiative '{ring[0]}'",
+            f"dependency cycle: {' -> '.join(ring)}",
+        )
+        for ring in cycles(portfolio)
+    )
+    return problems
 
 
 def problem_to_dict(problem: Problem) -> dict[str, object]:

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from vzwatch.domain import userinput
-from vzwatch.domain.errors import StoreError, UsageError
+from vzwatch.domain.errors import NotFoundError, StoreError, UsageError
 from vzwatch.domain.portfolio import (
     HistoryEntry,
     Initiative,
@@ -101,6 +101,8 @@ def add_initiative(
     ident: str | None = None,
     source: str | None = None,
     sources: Sequence[str] = (),
+    owner: str | None = None,
+    depends_on: Sequence[str] = (),
 ) -> Initiative:
     """Append a new initiative to the end of the store and return it as stored.
 
@@ -114,6 +116,8 @@ def add_initiative(
     partners = [userinput.text(p, "partner") for p in partners if p.strip()]
     tags = [userinput.text(t, "tag") for t in tags if t.strip()]
     source = userinput.text(source, "source") if source else None
+    owner = userinput.text(owner, "owner") if owner else None
+    wanted = list(dict.fromkeys(d.strip().lower() for d in depends_on if d.strip()))
     status = userinput.status(status)
     if ident is not None:
         ident = userinput.ident(ident)
@@ -121,6 +125,11 @@ def add_initiative(
     def block(portfolio: Portfolio, ids: Container[str]) -> tuple[str, str]:
         userinput.timeline(timeline, portfolio.fiscal)
         chosen_id = _choose_id(ids, title, ident)
+        for dependency in wanted:
+            if dependency not in ids:
+                raise NotFoundError(
+                    f"no initiative '{visible(dependency)}' to depend on (see `vzwatch list`)"
+                )
         record = initiative_record(
             ident=chosen_id,
             title=title,
@@ -132,6 +141,8 @@ def add_initiative(
             status=status,
             source=source,
             sources=userinput.sources(portfolio, sources),
+            owner=owner,
+            depends_on=wanted,
         )
         return chosen_id, render_block("initiatives", record)
 
@@ -485,9 +496,17 @@ class InitiativeEdit:
     status: str | None = None
     sources: Sequence[str] = ()  # [[sources]] ids or prefixes citing the change
     on: date | None = None  # the day of the logged changes (default: today)
+    owner: str | None = None  # "" removes the owner
+    add_depends_on: Sequence[str] = ()
+    remove_depends_on: Sequence[str] = ()
+    review_every: str | None = None  # "" removes it
 
     def is_empty(self) -> bool:
         return replace(self, sources=(), on=None) == InitiativeEdit()
+
+    @property
+    def touches_dependencies(self) -> bool:
+        return bool(self.add_depends_on or self.remove_depends_on)
 
 
 # The fields whose changes `edit` logs in [[history]], in this order.
@@ -595,7 +614,48 @@ def _field_changes(
         status = userinput.status(request.status)
         if status != initiative.status:
             changes["status"] = status
+    for key, value in (("owner", request.owner), ("review_every", request.review_every)):
+        if value is not None:
+            value = userinput.text(value, key.replace("_", "-"))
+            if key == "review_every" and value:
+                userinput.cadence(value)
+            if (value or None) != getattr(initiative, key):
+                changes[key] = value or DELETE
+    if request.touches_dependencies:
+        edited = _edited_dependencies(portfolio, initiative, request)
+        if tuple(edited) != initiative.depends_on:
+            changes["depends_on"] = edited or DELETE
     return changes
+
+
+def _edited_dependencies(
+    portfolio: Portfolio, initiative: Initiative, request: InitiativeEdit
+) -> list[str]:
+    """``depends_on`` after the edit: each added id must exist and close no cycle."""
+    from vzwatch.domain.dependencies import cycles
+
+    removing = set()
+    for wanted in request.remove_depends_on:
+        try:  # an id or a prefix of one of its own dependencies
+            removing.add(find_id(initiative.depends_on, userinput.text(wanted, "dependency")))
+        except NotFoundError:
+            listed = ", ".join(initiative.depends_on) or "none"
+            raise UsageError(
+                f"'{initiative.id}' does not depend on '{visible(wanted)}' (depends on: {listed})"
+            ) from None
+    kept = [d for d in initiative.depends_on if d not in removing]
+    for wanted in request.add_depends_on:
+        dependency = portfolio.find(userinput.text(wanted, "dependency")).id
+        if dependency == initiative.id:
+            raise UsageError(f"'{initiative.id}' cannot depend on itself")
+        if dependency not in kept:
+            kept.append(dependency)
+    trial = replace(initiative, depends_on=tuple(kept))
+    others = tuple(trial if i.id == initiative.id else i for i in portfolio.initiatives)
+    for ring in cycles(replace(portfolio, initiatives=others, _by_id={})):
+        if initiative.id in ring:
+            raise UsageError(f"that would make a dependency cycle: {' -> '.join(ring)}")
+    return kept
 
 
 def edit_initiative(
@@ -610,7 +670,8 @@ def edit_initiative(
     if request.is_empty():
         raise UsageError(
             "nothing to change: give --title, --objective, --timeline, --pillar, "
-            "--add-partner, --remove-partner, --add-tag, --remove-tag or --status"
+            "--add-partner, --remove-partner, --add-tag, --remove-tag, --status, --owner, "
+            "--depends-on, --remove-depends-on or --review-every"
         )
     fast = _edit_fast(location, id_or_prefix, request, today)
     if fast is not None:
@@ -774,6 +835,8 @@ def _edit_fast(
     location: StoreLocation, id_or_prefix: str, request: InitiativeEdit, today: date
 ) -> Edited | None:
     def plan(vouched: runs.Vouched) -> Plan[Edited] | None:
+        if request.touches_dependencies:  # checking for cycles takes every record
+            return None
         initiative = _find_vouched(vouched, id_or_prefix)
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:

@@ -42,6 +42,9 @@ _CELL_STYLES = {
 }
 
 
+_BLOCKED = {True: "⊘", False: "x"}
+
+
 def is_unicode_console(console: Console) -> bool:
     return console.encoding.lower().replace("_", "-").startswith("utf")
 
@@ -66,6 +69,8 @@ def print_chart(console: Console, window: Chart, today: date) -> None:
             style = _CELL_STYLES.get(cell, "")
             line.append(glyphs[cell], style=f"{style} {row_style}".strip())
         line.rstrip()
+        if bar.initiative.id in window.blocked:
+            line.append(f" {_BLOCKED[unicode]} blocked", style="red")
         console.print(line, no_wrap=True, crop=True, overflow="crop")
     for line in _legend(window, today, glyphs, unicode, layout):
         console.print(line)
@@ -97,6 +102,8 @@ def _legend(
     ]
     if window.today_offset is not None:
         parts.append(f"{glyphs[Cell.TODAY]} today {today.isoformat()}")
+    if any(bar.initiative.id in window.blocked for bar in window.bars):
+        parts.append(f"{_BLOCKED[unicode]} blocked")
     count = len(window.bars)
     dash = "–" if unicode else "-"
     text = f"{count} initiative{'s' if count != 1 else ''}, {window.first} {dash} {window.last}"

@@ -663,6 +663,8 @@ class Snapshot:
             source=portfolio.source,
             partners=portfolio.partners,
             fiscal=portfolio.fiscal,
+            owner=portfolio.owner,
+            review_every=portfolio.review_every,
         )
         return cls(fields, whole=portfolio)
 
@@ -712,6 +714,12 @@ class Snapshot:
         facts = list(map(queries.Facts._make, map(itemgetter(*schema.FACTS_COLUMNS), rows)))
         return Built([rows[at] for at in queries.chosen(facts, filters, self.fields.pillar_name)])
 
+    def has_dependencies(self) -> bool:
+        """Whether any initiative names a ``depends_on`` (a column scan, no records built)."""
+        if self._whole is not None:
+            return any(item.depends_on for item in self._whole.initiatives)
+        return any(row[schema.DEPENDS_COLUMN] for row in self._rows or ())
+
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative an id or unambiguous prefix names, building only its record."""
         from vzwatch.domain.portfolio import find_id
@@ -747,6 +755,8 @@ class Snapshot:
             source=self.fields.source,
             partners=self.fields.partners,
             fiscal=self.fields.fiscal,
+            owner=self.fields.owner,
+            review_every=self.fields.review_every,
         )
 
 

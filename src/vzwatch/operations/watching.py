@@ -1,0 +1,103 @@
+"""What `deps` and `stale` do: read the store, ask the pure core, hand back the views.
+
+Each function returns a ``View``: its plain lines (for a terminal that can or
+cannot draw box characters) and its JSON value. No Rich: both views are plain
+text, fast for any size.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import date
+from typing import Any, NamedTuple
+
+from vzwatch.domain.cadence import owner_of, stale_initiatives
+from vzwatch.domain.dependencies import (
+    blocked_by,
+    critical_chain,
+    dependents,
+    goals,
+    waits_for,
+)
+from vzwatch.domain.schema import Portfolio
+from vzwatch.formats import watch
+from vzwatch.operations.reading import open_portfolio
+from vzwatch.storage.store import StoreLocation
+
+
+class View(NamedTuple):
+    """A command's result: ``lines(ascii_only)`` for people, ``json()`` for scripts."""
+
+    lines: Callable[[bool], list[str]]
+    json: Callable[[], Any]
+    found: int  # how many things it lists (stale: for --quiet and --exit-code)
+
+
+def _owned(portfolio: Portfolio, owner: str | None) -> Portfolio:
+    if owner is None:
+        return portfolio
+    wanted = owner.casefold()
+    kept = tuple(i for i in portfolio.initiatives if wanted in owner_of(i, portfolio).casefold())
+    return replace(portfolio, initiatives=kept, _by_id={})
+
+
+def dependencies(
+    location: StoreLocation,
+    id_or_prefix: str | None,
+    *,
+    today: date,
+    critical: bool = False,
+    owner: str | None = None,
+) -> View:
+    """`deps`: one initiative's tree both ways, every tree, or the critical chain."""
+    portfolio = open_portfolio(location)
+    blocked = blocked_by(portfolio, today)
+    if critical:
+        chain = critical_chain(_owned(portfolio, owner), today)
+        return View(lambda _: watch.chain_lines(chain), lambda: watch.chain_json(chain), 1)
+    up, down = waits_for(portfolio), dependents(portfolio)
+    if id_or_prefix is not None:
+        item = portfolio.find(id_or_prefix)
+
+        def both(ascii_only: bool) -> list[str]:
+            lines = [watch.node_text(item, blocked), "waits for:"]
+            for edges in (up, down):
+                drawn = watch.tree_lines(
+                    portfolio, item, edges, blocked, ascii_only=ascii_only, with_root=False
+                )
+                lines += drawn or ["    nothing"]
+                if edges is up:
+                    lines.append("waited for by:")
+            return lines
+
+        return View(both, lambda: watch.deps_json(portfolio, item, up, down, blocked), 1)
+    tops = [top for top in goals(portfolio) if top in _owned(portfolio, owner).initiatives]
+
+    def every(ascii_only: bool) -> list[str]:
+        if not tops:
+            return ["No initiative depends on another."]
+        lines: list[str] = []
+        for top in tops:
+            if lines:
+                lines.append("")
+            lines += watch.tree_lines(portfolio, top, up, blocked, ascii_only=ascii_only)
+        return lines
+
+    def every_json() -> list[dict[str, Any]]:
+        return [watch.deps_json(portfolio, top, up, down, blocked) for top in tops]
+
+    return View(every, every_json, len(tops))
+
+
+def stale(
+    location: StoreLocation, *, today: date, days: int | None = None, owner: str | None = None
+) -> View:
+    """`stale`: unfinished initiatives not updated within their cadence, oldest first."""
+    portfolio = open_portfolio(location)
+    found = stale_initiatives(portfolio, _owned(portfolio, owner).initiatives, today, days=days)
+    return View(
+        lambda _: watch.stale_lines(found, portfolio),
+        lambda: watch.stale_json(found, portfolio),
+        len(found),
+    )

@@ -1,0 +1,72 @@
+"""`vzwatch stale`: what has gone quiet, oldest first, with its owner; silent for cron."""
+
+from __future__ import annotations
+
+import json
+
+from tests.conftest import RunCli
+from vzwatch.domain.errors import ExitCode
+
+
+def test_stale_lists_oldest_first_with_days_and_owner(run: RunCli) -> None:
+    result = run("stale", "--today", "2025-06-30")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert result.stdout.splitlines() == [
+        "Days  Last update  Owner                                  Review every  Initiative",
+        "   -  never        MOFA Humanitarian Assistance Division  monthly       "
+        "humanitarian-aid-programs  Humanitarian Aid Programs",
+        " 364  never        MOFA Latin America Bureau              quarterly     "
+        "international-dialogue-forums  International Dialogue Forums",
+        " 180  never        MOFA Election Assistance Desk          quarterly     "
+        "election-oversight-missions  Election Oversight Missions",
+        "3 stale initiatives",
+    ]
+
+
+def test_a_recent_update_is_not_stale_until_its_cadence_has_passed(run: RunCli) -> None:
+    run("progress", "election", "20", "--date", "2025-01-20", "--today", "2025-01-20")
+
+    def ids(today: str) -> list[str]:
+        out = run("stale", "--json", "--today", today).stdout
+        return [item["id"] for item in json.loads(out)]
+
+    assert "election-oversight-missions" not in ids("2025-04-20")  # quarterly: due 20 April
+    assert "election-oversight-missions" in ids("2025-04-21")
+
+
+def test_quiet_exit_code_for_cron(run: RunCli) -> None:
+    for edit in (["edit", "hum", "--status", "done"], ["edit", "intern", "--status", "done"]):
+        run(*edit, "--today", "2024-07-01")
+    quiet = run("stale", "--quiet", "--exit-code", "--today", "2024-07-15")
+    assert (quiet.exit_code, quiet.stdout, quiet.stderr) == (ExitCode.OK, "", "")
+    assert run("stale", "--today", "2024-07-15").stdout == "Nothing stale.\n"
+    found = run("stale", "--quiet", "--exit-code", "--today", "2025-06-30")
+    assert found.exit_code == ExitCode.FOUND
+    assert "election-oversight-missions" in found.stdout
+
+
+def test_days_and_owner_narrow_the_list(run: RunCli) -> None:
+    result = run("stale", "--owner", "election", "--days", "30", "--json", "--today", "2025-02-01")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    (item,) = json.loads(result.stdout)
+    assert item == {
+        "id": "election-oversight-missions",
+        "title": "Election Oversight Missions",
+        "owner": "MOFA Election Assistance Desk",
+        "status": "planned",
+        "last_update": None,
+        "since": "2025-01-01",
+        "days": 31,
+        "review_every": "quarterly",
+        "review_due": "2025-01-31",
+    }
+    assert run("stale", "--days", "0").exit_code == ExitCode.USAGE
+
+
+def test_review_every_is_edited_and_checked(run: RunCli) -> None:
+    assert run("edit", "election", "--review-every", "30 days").exit_code == ExitCode.OK
+    shown = json.loads(run("show", "election", "--json").stdout)
+    assert shown["review_every"] == "30 days"
+    bad = run("edit", "election", "--review-every", "soon")
+    assert bad.exit_code == ExitCode.USAGE
+    assert bad.stderr.startswith("vzwatch: error: review_every 'soon' is not a cadence: use")
