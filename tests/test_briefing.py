@@ -102,7 +102,7 @@ def test_the_page_is_self_contained_and_escapes_user_text(recorded: RunCli, tmp_
 
 
 def test_stdout_without_output(recorded: RunCli) -> None:
-    result = recorded("report", "-q", "Q1-2025", "--format", "html", *TODAY)
+    result = recorded("report", "-Q", "Q1-2025", "--format", "html", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout.startswith("<!DOCTYPE html>")
     assert "Changes since 2025-01-01" in result.stdout

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.conftest import RunCli
 from vzwatch.domain.errors import ExitCode
 
@@ -130,3 +132,26 @@ def test_list_of_many_rows_is_printed_as_plain_lines(run: RunCli, store: Path) -
     assert "\x1b" not in result.stdout
     assert "\\x1b[31mred" in result.stdout
     assert any(line.startswith("humanitarian-aid-programs") for line in lines)
+
+
+@pytest.mark.parametrize("command", ["list", "timeline", "export"])
+def test_a_pillar_filter_that_matches_no_pillar_is_a_usage_error_listing_them(
+    run: RunCli, command: str
+) -> None:
+    args = ["--format", "csv"] if command == "export" else []
+    result = run(command, "--pillar", "nope", *args)
+    assert result.exit_code == ExitCode.USAGE
+    assert result.stdout == ""
+    assert result.stderr == (
+        "vzwatch: error: unknown pillar 'nope' (known: enhanced-collaboration, "
+        "humanitarian-support, election-monitoring, dialogue-facilitation)\n"
+    )
+
+
+def test_a_status_filter_that_matches_no_status_is_a_usage_error_listing_them(
+    run: RunCli,
+) -> None:
+    result = run("list", "--status", "nope")
+    assert result.exit_code == ExitCode.USAGE
+    assert "planned, active, done, paused, cancelled" in result.stderr
+    assert result.stderr.count("\n") == 1

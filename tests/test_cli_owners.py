@@ -58,7 +58,7 @@ def test_add_and_edit_owner(run: RunCli, store: Path) -> None:
 
 
 def test_report_by_owner(run: RunCli) -> None:
-    result = run("report", "--by", "owner", "-q", "Q1-2025", "--today", "2025-02-14", "--json")
+    result = run("report", "--by", "owner", "-Q", "Q1-2025", "--today", "2025-02-14", "--json")
     assert result.exit_code == ExitCode.OK, result.stderr
     report = json.loads(result.stdout)
     assert [(g["label"], g["ids"]) for g in report["groups"]] == [
@@ -66,10 +66,10 @@ def test_report_by_owner(run: RunCli) -> None:
         ("MOFA Humanitarian Assistance Division", ["humanitarian-aid-programs"]),
         ("MOFA Latin America Bureau", ["international-dialogue-forums"]),
     ]
-    table = run("report", "--by", "owner", "-q", "Q1-2025", "--today", "2025-02-14").stdout
+    table = run("report", "--by", "owner", "-Q", "Q1-2025", "--today", "2025-02-14").stdout
     assert "overdue, stale" in table
     assert "blocked by" in table
-    narrowed = run("report", "--owner", "latin", "-q", "Q1-2025", "--today", "2025-02-14", "--json")
+    narrowed = run("report", "--owner", "latin", "-Q", "Q1-2025", "--today", "2025-02-14", "--json")
     assert [i["id"] for i in json.loads(narrowed.stdout)["initiatives"]] == [
         "international-dialogue-forums"
     ]
@@ -77,6 +77,6 @@ def test_report_by_owner(run: RunCli) -> None:
 
 def test_user_text_in_an_owner_is_never_markup(run: RunCli) -> None:
     run("edit", "election", "--owner", "[red]Desk[/]")
-    out = run("report", "--by", "owner", "-q", "Q1-2025", "--today", "2025-02-14").stdout
+    out = run("report", "--by", "owner", "-Q", "Q1-2025", "--today", "2025-02-14").stdout
     assert "[red]Desk[/]" in out
     assert "[red]Desk[/]" in run("stale", "--today", "2025-06-30").stdout

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sys
 import tomllib
 from pathlib import Path
 
@@ -43,7 +44,7 @@ def test_in_a_terminal_it_asks_and_no_keeps_everything(run: RunCli, store: Path)
     assert result.exit_code == ExitCode.OK
     assert (
         "Remove 'Election Oversight Missions' (election-oversight-missions) and its 1 "
-        "progress and status-history entries? This cannot be undone [y/N]"
+        "progress entry? This cannot be undone [y/N]"
     ) in result.stdout
     assert result.stdout.endswith("Nothing removed.\n")
     assert store.read_bytes() == before
@@ -54,7 +55,7 @@ def test_in_a_terminal_yes_removes(run: RunCli) -> None:
     result = run("remove", "election", input="y\n")
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout.endswith(
-        "Removed election-oversight-missions with 0 progress and 0 status-history entries\n"
+        "Removed election-oversight-missions with 0 progress entries and 0 status-history entries\n"
     )
     assert "election-oversight-missions" not in ids(run)
 
@@ -117,3 +118,36 @@ def test_an_ambiguous_prefix_removes_nothing_and_names_the_matches(
     assert "international-dialogue-forums" in result.stderr
     assert "international-summit" in result.stderr
     assert store.read_bytes() == before
+
+
+@pytest.mark.usefixtures("terminal")
+def test_end_of_input_at_the_question_is_no(run: RunCli, store: Path) -> None:
+    before = store.read_bytes()
+    result = run("remove", "election", input="")
+    assert (result.exit_code, result.stderr) == (ExitCode.OK, "")
+    assert result.stdout.endswith("This cannot be undone [y/N]: \nNothing removed.\n")
+    assert store.read_bytes() == before
+
+
+@pytest.mark.usefixtures("terminal")
+def test_an_unclear_answer_is_asked_again(run: RunCli) -> None:
+    result = run("remove", "election", input="maybe\ny\n")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert "Please answer y or n.\n" in result.stdout
+    assert "Error" not in result.stdout + result.stderr
+    assert "election-oversight-missions" not in ids(run)
+
+
+@pytest.mark.usefixtures("terminal")
+def test_ctrl_c_at_the_question_aborts_on_a_line_of_its_own(
+    run: RunCli, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def interrupted(prompt: str) -> str:
+        sys.stdout.write(prompt)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr("builtins.input", interrupted)
+    result = run("remove", "election")
+    assert result.exit_code == ExitCode.INTERRUPTED
+    assert result.stdout.endswith("[y/N]: \n")
+    assert result.stderr == "vzwatch: error: aborted\n"

@@ -98,7 +98,7 @@ def test_markdown_is_a_briefing_ready_document(recorded: RunCli) -> None:
 def test_markdown_escapes_user_text(run: RunCli) -> None:
     run("edit", "election", "--title", "*Vote* | [count] #1", *TODAY)
     run("progress", "election", "20", "--note", "<b>_x_</b>", *TODAY)
-    out = run("report", "-q", "Q1-2025", "--format", "markdown", *TODAY).stdout
+    out = run("report", "-Q", "Q1-2025", "--format", "markdown", *TODAY).stdout
     assert "| \\*Vote\\* \\| \\[count\\] \\#1[^1] | Q1-2025 |" in out
     assert "| \\<b\\>\\_x\\_\\</b\\> |" in out
 
@@ -205,7 +205,7 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
 
 def test_csv_has_one_row_per_group_and_initiative(recorded: RunCli) -> None:
     recorded("edit", "election", "--title", '=HYPERLINK("x")', *TODAY)
-    result = recorded("report", "-q", "Q1-2025", "--by", "partner", "--format", "csv", *TODAY)
+    result = recorded("report", "-Q", "Q1-2025", "--by", "partner", "--format", "csv", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
     assert [(r["group"], r["id"]) for r in rows][:3] == [
@@ -223,7 +223,7 @@ def test_csv_has_one_row_per_group_and_initiative(recorded: RunCli) -> None:
 
 
 def test_jsonl_has_one_object_per_row(recorded: RunCli) -> None:
-    result = recorded("report", "-q", "Q1-2025", "--format", "jsonl", *TODAY)
+    result = recorded("report", "-Q", "Q1-2025", "--format", "jsonl", *TODAY)
     lines = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(line["group"], line["id"], line["health"]) for line in lines] == [
         ("Humanitarian Support", "humanitarian-aid-programs", "ongoing"),
@@ -234,7 +234,7 @@ def test_jsonl_has_one_object_per_row(recorded: RunCli) -> None:
 
 def test_table_for_people(recorded: RunCli) -> None:
     recorded("progress", "election", "45", "--note", "[red]not markup", *TODAY)
-    result = recorded("report", "-q", "Q1-2025", *TODAY)
+    result = recorded("report", "-Q", "Q1-2025", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     out = result.stdout
     assert out.startswith("Progress report: Q1-2025\nAs of 2025-03-31, by pillar;")
@@ -252,12 +252,12 @@ def test_table_for_people(recorded: RunCli) -> None:
 
 def test_since_takes_a_date_or_a_quarter(recorded: RunCli) -> None:
     by_date = json.loads(
-        recorded("report", "-q", "Q1-2025", "--since", "2025-02-20", "--json", *TODAY).stdout
+        recorded("report", "-Q", "Q1-2025", "--since", "2025-02-20", "--json", *TODAY).stdout
     )
     assert by_date["since"] == "2025-02-20"
     assert [c["date"] for c in by_date["changes"]] == ["2025-02-20", "2025-03-15", "2025-03-20"]
     by_quarter = json.loads(
-        recorded("report", "-q", "Q1-2025", "--since", "Q4 2024", "--json", *TODAY).stdout
+        recorded("report", "-Q", "Q1-2025", "--since", "Q4 2024", "--json", *TODAY).stdout
     )
     assert by_quarter["since"] == "2024-10-01"
     assert by_quarter["changes"][0]["date"] == "2024-12-20"
@@ -282,12 +282,12 @@ def test_bad_options_are_usage_errors(run: RunCli, args: tuple[str, ...], messag
 
 
 def test_a_quarter_with_nothing_in_it(run: RunCli) -> None:
-    result = run("report", "-q", "Q1-2030", "--format", "markdown", "--today", "2030-02-01")
+    result = run("report", "-Q", "Q1-2030", "--format", "markdown", "--today", "2030-02-01")
     assert result.exit_code == ExitCode.OK, result.stderr
     # Humanitarian aid is ongoing, so it is active in every quarter; the rest slipped.
     assert "| **All** | 3 |" in result.stdout
     empty = run(
-        "report", "-q", "Q1-2030", "--format", "markdown", "--today", "2030-02-01", "--by", "status"
+        "report", "-Q", "Q1-2030", "--format", "markdown", "--today", "2030-02-01", "--by", "status"
     )
     assert "No progress entries, status changes or revisions." in empty.stdout
 

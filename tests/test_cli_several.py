@@ -110,7 +110,7 @@ def test_due_reads_each_stores_fiscal_quarter(stores: tuple[Path, Path]) -> None
 
 def test_report_by_portfolio_groups_by_store(stores: tuple[Path, Path]) -> None:
     result = vzwatch(
-        "report", *both(stores), "-q", "Q1-2025", "--by", "portfolio", "--json", *TODAY
+        "report", *both(stores), "-Q", "Q1-2025", "--by", "portfolio", "--json", *TODAY
     )
     assert result.exit_code == ExitCode.OK, result.stderr
     report = json.loads(result.stdout)
@@ -123,7 +123,7 @@ def test_report_by_portfolio_groups_by_store(stores: tuple[Path, Path]) -> None:
 
 
 def test_report_says_when_calendars_differ(stores: tuple[Path, Path]) -> None:
-    result = vzwatch("report", *both(stores), "-q", "FY2025 Q2", "--format", "markdown", *TODAY)
+    result = vzwatch("report", *both(stores), "-Q", "FY2025 Q2", "--format", "markdown", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout.startswith("## Progress report: FY2025 Q2\n")
     assert "Note: 'FY2025 Q2' is a different quarter in each store's fiscal calendar" in (
@@ -134,7 +134,9 @@ def test_report_says_when_calendars_differ(stores: tuple[Path, Path]) -> None:
 
 def test_report_html_of_two_stores(stores: tuple[Path, Path], tmp_path: Path) -> None:
     page = tmp_path / "two.html"
-    result = vzwatch("report", *both(stores), "-q", "Q1-2025", "--format", "html", "-o", str(page))
+    result = vzwatch(
+        "report", *both(stores), "-Q", "Q1-2025", "--format", "html", "--output", str(page)
+    )
     assert result.exit_code == ExitCode.OK, result.stderr
     text = page.read_text(encoding="utf-8")
     assert "US Election Observers" in text

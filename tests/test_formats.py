@@ -81,7 +81,7 @@ def test_list_markdown_is_a_table(run: RunCli) -> None:
 
 
 def test_due_jsonl_is_one_object_per_line(run: RunCli) -> None:
-    result = run("due", "-q", "Q2-2025", "--overdue", "--format", "jsonl")
+    result = run("due", "-Q", "Q2-2025", "--overdue", "--format", "jsonl")
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
         "international-dialogue-forums",
         "election-oversight-missions",

@@ -25,6 +25,8 @@ def test_the_wheel_ships_the_bundled_store(tmp_path: Path) -> None:
         names = set(archive.namelist())
         assert "vzwatch/data/initiatives.toml" in names
         assert archive.read("vzwatch/data/initiatives.toml") == BUNDLED.read_bytes()
+        # `vzwatch help TOPIC` reads it from the installed package
+        assert "vzwatch/README.md" in names
         assert "vzwatch/cli/__init__.py" in names
         entry_points = next(n for n in names if n.endswith("entry_points.txt"))
         assert "vzwatch = vzwatch.cli:entry" in archive.read(entry_points).decode()

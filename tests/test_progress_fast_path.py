@@ -141,7 +141,7 @@ def test_fast_progress_on_an_initiative_added_by_a_fast_add(run: RunCli, store: 
 
 @pytest.mark.parametrize(
     ("ident", "message"),
-    [("nothing-like-it", "no initiative matches"), ("e", "matches several initiatives")],
+    [("nothing-like-it", "no initiative matches"), ("e", "ambiguous: ")],
 )
 def test_an_unknown_or_ambiguous_id_changes_nothing(
     run: RunCli, store: Path, ident: str, message: str

@@ -65,7 +65,7 @@ def test_console_script_lists_the_bundled_store_from_any_directory(tmp_path: Pat
 
 def test_python_dash_m_runs_the_same_cli(store_copy: Path) -> None:
     env = bare_env(VZWATCH_FILE=str(store_copy))
-    result = run([sys.executable, "-m", "vzwatch", "due", "-q", "Q1-2025", "--json"], env=env)
+    result = run([sys.executable, "-m", "vzwatch", "due", "-Q", "Q1-2025", "--json"], env=env)
     assert result.returncode == 0, result.stderr
     assert [i["id"] for i in json.loads(result.stdout)] == ["election-oversight-missions"]
 
@@ -93,7 +93,7 @@ def test_help_does_not_import_rich(store_copy: Path) -> None:
     assert result.stderr.decode().strip() == "False"
 
 
-@pytest.mark.parametrize("command", [["list"], ["show", "inter"], ["due", "-q", "Q4-2024"]])
+@pytest.mark.parametrize("command", [["list"], ["show", "inter"], ["due", "-Q", "Q4-2024"]])
 def test_ascii_only_locale_prints_without_crashing(store_copy: Path, command: list[str]) -> None:
     assert VZWATCH is not None
     env = bare_env(

@@ -322,7 +322,9 @@ def test_ics_parses_and_carries_no_raw_control_characters(
     hostile_store: Path, tmp_path: Path, vz: Vz, tasks: bool
 ) -> None:
     exported = tmp_path / "out.ics"
-    result = vz("export", "--format", "ics", "-o", str(exported), *(["--tasks"] if tasks else []))
+    result = vz(
+        "export", "--format", "ics", "--output", str(exported), *(["--tasks"] if tasks else [])
+    )
     assert result.returncode == ExitCode.OK, result.stderr
     raw = exported.read_bytes().decode("utf-8")
     # Only CRLF line ends (and the tab-free folding space) may be control characters.

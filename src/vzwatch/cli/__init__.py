@@ -79,6 +79,7 @@ COMMAND_MODULES = {
     "slips": "ledger",
     "deps": "watch",
     "stale": "watch",
+    "help": "guide",
 }
 
 
@@ -124,15 +125,21 @@ def command_for(args: Sequence[str]) -> Any:
 
     with _collector_paused():
         if name is None:
-            return typer.main.get_command(registered_app())
+            from vzwatch.cli import completion
+
+            whole = typer.main.get_command(registered_app())
+            completion.attach(whole)
+            return whole
         importlib.import_module(f"vzwatch.cli.{COMMAND_MODULES[name]}")
 
         everything = app.registered_commands
         app.registered_commands = [info for info in everything if info.name == name]
+        app._add_completion = False  # completion starts with no command named (bash: $1 only)
         try:
             return typer.main.get_command(app)
         finally:
             app.registered_commands = everything
+            app._add_completion = True
 
 
 def main(argv: Sequence[str] | None = None) -> int:

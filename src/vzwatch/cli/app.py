@@ -35,8 +35,20 @@ if TYPE_CHECKING:
 # loads every command module and needs none of them (tests/test_cli_lazy.py).
 
 
+# The order `vzwatch --help` lists commands in: daily use first, set-up last.
+HELP_ORDER = (
+    "list", "show", "add", "progress", "edit", "remove", "due", "report", "timeline",
+    "source", "sources", "slips", "deps", "stale", "import", "export", "validate", "where",
+    "git-setup", "merge-driver", "help",
+)  # fmt: skip
+
+
 class VzwatchGroup(TyperGroup):
     """The one place that turns exceptions into a message and an exit code."""
+
+    def list_commands(self, ctx: Any) -> list[str]:
+        known = [name for name in HELP_ORDER if name in self.commands]
+        return known + [name for name in self.commands if name not in HELP_ORDER]
 
     def main(  # type: ignore[override]
         self,
@@ -64,7 +76,8 @@ class VzwatchGroup(TyperGroup):
                 code = ExitCode.USAGE
             else:
                 hint = f" (see '{context.command_path} --help')" if context else ""
-                error_line(error.format_message() + hint)
+                # Click's messages may span lines ("Choose from:\n\t…"): one line here
+                error_line(" ".join(error.format_message().split()) + hint)
                 code = error.exit_code  # 2 for usage errors, as in click
         except typer.Abort:
             error_line("aborted")
@@ -79,9 +92,11 @@ class VzwatchGroup(TyperGroup):
 app = typer.Typer(
     name=PROG,
     cls=VzwatchGroup,
-    epilog="Docs, JSON contract and exit codes: see README.md. `vzwatch COMMAND -h` for examples.",
+    epilog="`vzwatch COMMAND -h` for examples; `vzwatch help` for the guide (exit codes, JSON, …).",
     no_args_is_help=True,
-    add_completion=False,
+    # --install-completion and --show-completion (and the shells' completion
+    # classes) come with the whole app only: a run of one command goes without.
+    add_completion=True,
     rich_markup_mode=None,  # plain help: fast, no Rich import, readable in any terminal
     pretty_exceptions_show_locals=False,
     context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
@@ -100,7 +115,26 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
-JsonFlag = Annotated[bool, typer.Option("--json", help="Print JSON (schema in README).")]
+JsonFlag = Annotated[
+    bool, typer.Option("--json", help="Print JSON (see vzwatch help json-output).")
+]
+
+
+def _no_color(value: bool) -> None:
+    if value:  # Rich reads it when the console is made, after the options
+        os.environ["NO_COLOR"] = "1"
+
+
+NoColorFlag = Annotated[
+    bool,
+    typer.Option(
+        "--no-color",
+        help="No colours or styles (also: NO_COLOR=1).",
+        callback=_no_color,
+        expose_value=False,
+        is_eager=True,
+    ),
+]
 TodayOption = Annotated[
     str | None,
     typer.Option(
@@ -116,6 +150,14 @@ EntryTodayOption = Annotated[
         "--today", metavar="DATE", help="Date the entries this writes (default: today; not later)."
     ),
 ]
+IdArgument = Annotated[
+    str,
+    typer.Argument(
+        metavar="ID",
+        help="Id, a prefix of it, or the title (any case, accents ignored).",
+        show_default=False,
+    ),
+]
 SourceOption = Annotated[
     list[str] | None,
     typer.Option(
@@ -125,6 +167,14 @@ SourceOption = Annotated[
     ),
 ]
 QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-14)."
+
+
+def row_count(value: str) -> int:
+    """--limit N: a whole number of rows, 1 or more."""
+    text = str(value).strip()
+    if not text.isdecimal() or int(text) < 1:
+        raise typer.BadParameter(f"'{text}' is not a number of rows (1 or more)")
+    return int(text)
 
 
 def locate(file: Sequence[Path] | None) -> StoreLocation:

@@ -8,6 +8,7 @@ import typer
 
 from vzwatch.cli.app import (
     JsonFlag,
+    NoColorFlag,
     StoreOption,
     TodayOption,
     app,
@@ -56,6 +57,7 @@ def timeline_command(
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Draw the initiatives as a timeline: a bar per initiative over its quarters.
 

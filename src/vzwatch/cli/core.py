@@ -16,7 +16,9 @@ import typer
 
 from vzwatch.cli.app import (
     FormatOption,
+    IdArgument,
     JsonFlag,
+    NoColorFlag,
     OutputFormat,
     QuarterHelp,
     SourceOption,
@@ -31,6 +33,7 @@ from vzwatch.cli.app import (
     initiatives_output,
     locate,
     locate_all,
+    row_count,
     today_from,
     warn,
 )
@@ -64,7 +67,12 @@ def list_command(
     limit: Annotated[
         int,
         typer.Option(
-            "--limit", "-n", min=1, help="Show at most N rows in the table (default 100)."
+            "--limit",
+            "-n",
+            metavar="N",
+            parser=row_count,
+            help="Show at most N rows in the table (default 100).",
+            show_default=False,
         ),
     ] = 100,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
@@ -76,6 +84,7 @@ def list_command(
     ] = False,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """List initiatives, sorted by timeline.
 
@@ -122,11 +131,12 @@ def list_command(
 
 @app.command("show")
 def show_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    initiative_id: IdArgument,
     file: StoreOption = None,
     today: TodayOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Show one initiative in full, with its ledger: announced, revisions, progress, sources.
 
@@ -168,25 +178,47 @@ def add_command(
     title: Annotated[str, typer.Argument(help="The initiative's title.")],
     timeline: Annotated[
         str,
-        typer.Option("--timeline", "-T", help="'Q1 2025', 'Q3 – Q4 2024', 'H1 2025', 'Ongoing'…"),
+        typer.Option(
+            "--timeline",
+            "-T",
+            metavar="TIMELINE",
+            help="'Q1 2025', 'Q3 – Q4 2024', 'H1 2025', 'Ongoing'…",
+        ),
     ],
-    objective: Annotated[str, typer.Option("--objective", "-o", help="What it is for.")] = "",
-    pillar: Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")] = None,
+    objective: Annotated[
+        str, typer.Option("--objective", "-o", metavar="TEXT", help="What it is for.")
+    ] = "",
+    pillar: Annotated[
+        str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Pillar id or name.")
+    ] = None,
     partner: Annotated[
-        list[str] | None, typer.Option("--partner", help="A partner (repeatable).")
+        list[str] | None,
+        typer.Option("--partner", metavar="PARTNER", help="A partner (repeatable)."),
     ] = None,
     tag: Annotated[
-        list[str] | None, typer.Option("--tag", "-t", help="A tag (repeatable).")
+        list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="A tag (repeatable).")
     ] = None,
     status: Annotated[
-        str, typer.Option("--status", "-s", help="planned, active, done, paused or cancelled.")
+        str,
+        typer.Option(
+            "--status", "-s", metavar="STATUS", help="planned, active, done, paused or cancelled."
+        ),
     ] = "planned",  # Status.PLANNED, spelled out: command modules import no core module
     ident: Annotated[
-        str | None, typer.Option("--id", help="Choose the id (default: made from the title).")
+        str | None,
+        typer.Option(
+            "--id",
+            metavar="ID",
+            help="Choose the id (default: made from the title).",
+            show_default=False,
+        ),
     ] = None,
     source: SourceOption = None,
     owner: Annotated[
-        str | None, typer.Option("--owner", help="Who answers for it (default: the portfolio's).")
+        str | None,
+        typer.Option(
+            "--owner", metavar="OWNER", help="Who answers for it (default: the portfolio's)."
+        ),
     ] = None,
     depends_on: Annotated[
         list[str] | None,
@@ -194,6 +226,7 @@ def add_command(
     ] = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Add an initiative at the end of the store and print its id.
 
@@ -250,13 +283,13 @@ def _check_new_title(location: "StoreLocation", title: str) -> None:
 @app.command("due")
 def due_command(
     quarter: Annotated[
-        str, typer.Option("--quarter", "-q", metavar="QUARTER", help=QuarterHelp)
+        str, typer.Option("--quarter", "-Q", metavar="QUARTER", help=QuarterHelp)
     ] = "this",
     overdue: Annotated[
         bool, typer.Option("--overdue", help="Also list unfinished ones that ended earlier.")
     ] = False,
     quiet: Annotated[
-        bool, typer.Option("--quiet", help="Print nothing at all when nothing is due.")
+        bool, typer.Option("--quiet", "-q", help="Print nothing at all when nothing is due.")
     ] = False,
     exit_code: Annotated[
         bool, typer.Option("--exit-code", help="Exit 1 when anything is listed, 0 when not.")
@@ -266,6 +299,7 @@ def due_command(
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """List unfinished initiatives whose timeline ends in a quarter (default: this one).
 
@@ -297,7 +331,9 @@ def due_command(
 
 
 @app.command("where")
-def where_command(file: StoreOption = None, json_output: JsonFlag = False) -> None:
+def where_command(
+    file: StoreOption = None, json_output: JsonFlag = False, no_color: NoColorFlag = False
+) -> None:
     """Print which store file is used, and why.
 
     \b

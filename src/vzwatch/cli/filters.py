@@ -17,13 +17,28 @@ if TYPE_CHECKING:
     from vzwatch.domain.queries import Filters
 
 StatusFilter = Annotated[
-    list[str] | None, typer.Option("--status", "-s", help="Only this status (repeatable).")
+    list[str] | None,
+    typer.Option(
+        "--status",
+        "-s",
+        metavar="STATUS",
+        help="Only this status (repeatable): planned, active, done, paused, cancelled.",
+    ),
 ]
-PillarFilter = Annotated[str | None, typer.Option("--pillar", "-p", help="Pillar id or name.")]
-TagFilter = Annotated[list[str] | None, typer.Option("--tag", "-t", help="Has this tag.")]
-PartnerFilter = Annotated[str | None, typer.Option("--partner", help="Partner name contains.")]
+PillarFilter = Annotated[
+    str | None, typer.Option("--pillar", "-p", metavar="PILLAR", help="Pillar id or name.")
+]
+TagFilter = Annotated[
+    list[str] | None, typer.Option("--tag", "-t", metavar="TAG", help="Has this tag.")
+]
+PartnerFilter = Annotated[
+    str | None, typer.Option("--partner", metavar="PARTNER", help="Partner name contains.")
+]
 OwnerFilter = Annotated[
-    str | None, typer.Option("--owner", help="Owner contains (the portfolio's owner by default).")
+    str | None,
+    typer.Option(
+        "--owner", metavar="OWNER", help="Owner contains (the portfolio's owner by default)."
+    ),
 ]
 ActiveInFilter = Annotated[
     str | None, typer.Option("--active-in", metavar="QUARTER", help="Active in " + QuarterHelp)
@@ -46,6 +61,8 @@ def make_filters(
     from vzwatch.domain.queries import Filters
 
     quarter = userinput.quarter(active_in, today, portfolio.fiscal) if active_in else None
+    if pillar is not None:
+        userinput.pillar(portfolio, pillar)  # a usage error naming the known pillars
     return Filters(
         statuses=[userinput.status(s) for s in status or ()],
         pillar=pillar,

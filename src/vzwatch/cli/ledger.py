@@ -14,6 +14,7 @@ import typer
 from vzwatch.cli.app import (
     FormatOption,
     JsonFlag,
+    NoColorFlag,
     Output,
     StoreOption,
     TodayOption,
@@ -40,18 +41,29 @@ class SourceAction(StrEnum):
 def source_command(
     action: Annotated[SourceAction, typer.Argument(help="add: record a new source.")],
     outlet: Annotated[str, typer.Argument(help="Who reported it: 'Japan Wire, citing Kyodo'.")],
-    title: Annotated[str, typer.Option("--title", help="The report's headline.")] = "",
-    url: Annotated[str, typer.Option("--url", help="Where to read it.")] = "",
+    title: Annotated[
+        str, typer.Option("--title", metavar="TEXT", help="The report's headline.")
+    ] = "",
+    url: Annotated[str, typer.Option("--url", metavar="URL", help="Where to read it.")] = "",
     published: Annotated[
         str | None,
         typer.Option("--published", metavar="DATE", help="'June 10, 2024', '2024-06-10'…"),
     ] = None,
-    note: Annotated[str, typer.Option("--note", help="Anything worth knowing.")] = "",
+    note: Annotated[
+        str, typer.Option("--note", metavar="TEXT", help="Anything worth knowing.")
+    ] = "",
     ident: Annotated[
-        str | None, typer.Option("--id", help="Choose the id (default: made from the outlet).")
+        str | None,
+        typer.Option(
+            "--id",
+            metavar="ID",
+            show_default=False,
+            help="Choose the id (default: made from the outlet).",
+        ),
     ] = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Record a source (an article, a statement) that claims cite, and print its id.
 
@@ -79,6 +91,7 @@ def sources_command(
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """List the sources claims are cited from.
 
@@ -105,6 +118,7 @@ def slips_command(
     file: StoreOption = None,
     output_format: FormatOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """List the initiatives whose timeline moved since it was announced, and by how much.
 

@@ -9,6 +9,7 @@ import typer
 
 from vzwatch.cli.app import (
     JsonFlag,
+    NoColorFlag,
     Output,
     OutputFormat,
     QuarterHelp,
@@ -18,6 +19,7 @@ from vzwatch.cli.app import (
     chosen_format,
     emit,
     locate_all,
+    row_count,
     today_from,
 )
 from vzwatch.cli.filters import OwnerFilter
@@ -61,7 +63,7 @@ ReportFormatOption = Annotated[
 ]
 OutputOption = Annotated[
     Path | None,
-    typer.Option("--output", "-o", metavar="FILE", help="Write the HTML briefing to FILE."),
+    typer.Option("--output", metavar="FILE", help="Write the HTML briefing to FILE."),
 ]
 
 
@@ -116,7 +118,7 @@ def report_output(report: "Report", table_rows: int | None = None) -> Output:
 @app.command("report")
 def report_command(
     quarter: Annotated[
-        str, typer.Option("--quarter", "-q", metavar="QUARTER", help=QuarterHelp)
+        str, typer.Option("--quarter", "-Q", metavar="QUARTER", help=QuarterHelp)
     ] = "this",
     by: Annotated[
         GroupBy,
@@ -132,19 +134,28 @@ def report_command(
             "--since",
             metavar="DATE|QUARTER",
             help="List changes from this date or quarter on (default: the quarter's start).",
+            show_default=False,
         ),
     ] = None,
     owner: OwnerFilter = None,
     today: TodayOption = None,
     limit: Annotated[
         int,
-        typer.Option("--limit", "-n", min=1, help="Show at most N rows per table (default 25)."),
+        typer.Option(
+            "--limit",
+            "-n",
+            metavar="N",
+            parser=row_count,
+            help="Show at most N rows per table (default 25).",
+            show_default=False,
+        ),
     ] = 25,
     show_all: Annotated[bool, typer.Option("--all", "-a", help="Show every row.")] = False,
     file: StoreOption = None,
     output_format: ReportFormatOption = None,
     output: OutputOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Report schedule health, forecasts and recent changes, per pillar (or status, partner).
 

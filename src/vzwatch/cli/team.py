@@ -11,7 +11,16 @@ from typing import Annotated
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, StoreOption, app, emit_json, locate, locate_all, today_from
+from vzwatch.cli.app import (
+    JsonFlag,
+    NoColorFlag,
+    StoreOption,
+    app,
+    emit_json,
+    locate,
+    locate_all,
+    today_from,
+)
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import visible
 
@@ -35,6 +44,7 @@ def validate_command(
         bool, typer.Option("--quiet", "-q", help="Print nothing when valid; no git warning.")
     ] = False,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Check a store and list every problem: syntax, records, ids, conflict markers.
 
@@ -80,6 +90,7 @@ def merge_driver_command(
     path: Annotated[
         str | None, typer.Argument(help="The store's path in the repository (%P).")
     ] = None,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Merge two versions of a store by initiative and by field (git runs this).
 
@@ -98,7 +109,7 @@ def merge_driver_command(
 
 
 @app.command("git-setup")
-def git_setup_command(file: StoreOption = None) -> None:
+def git_setup_command(file: StoreOption = None, no_color: NoColorFlag = False) -> None:
     """Set up git to merge the store by initiative (once in every clone).
 
     Adds the store's line to .gitattributes (commit it), the merge driver to

@@ -11,6 +11,7 @@ import typer
 
 from vzwatch.cli.app import (
     JsonFlag,
+    NoColorFlag,
     StoreOption,
     TodayOption,
     app,
@@ -28,7 +29,7 @@ from vzwatch.cli.filters import (
     TagFilter,
 )
 from vzwatch.domain.errors import UsageError
-from vzwatch.domain.text import is_utf8_stream, visible
+from vzwatch.domain.text import counted, is_utf8_stream, visible
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import HistoryEntry
@@ -64,7 +65,7 @@ def import_command(
         Path, typer.Argument(metavar="FILE", help="A Markdown article or JSON; '-' reads stdin.")
     ],
     dry_run: Annotated[
-        bool, typer.Option("--dry-run", "-n", help="Show what would change; write nothing.")
+        bool, typer.Option("--dry-run", help="Show what would change; write nothing.")
     ] = False,
     source: Annotated[
         list[str] | None,
@@ -85,6 +86,7 @@ def import_command(
     ] = ImportFormat.auto,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Import initiatives from a Markdown article's tables or from vzwatch JSON.
 
@@ -154,8 +156,12 @@ def _report_problems(name: str, parsed: "Parsed", skip_invalid: bool) -> None:
     if not skip_invalid:
         bad, good = len(parsed.problems), len(parsed.candidates)
         rows = "row is" if bad == 1 else "rows are"
-        hint = f"pass --skip-invalid to import the {good} valid one{'s' if good != 1 else ''}"
-        raise UsageError(f"{bad} {rows} invalid; nothing was imported (fix them, or {hint})")
+        if good:
+            valid = f"the {good} valid one" + ("" if good == 1 else "s")
+            hint = f"fix them, or pass --skip-invalid to import {valid}"
+        else:
+            hint = "no row is valid"
+        raise UsageError(f"{bad} {rows} invalid; nothing was imported ({hint})")
 
 
 @contextmanager
@@ -216,7 +222,7 @@ def _print_plan(
     if dry_run:
         verbs = {"add": "would add", "update": "would update", "unchanged": "unchanged"}
     kind = "Markdown" if parsed.format == "markdown" else "JSON"
-    lines = [f"{visible(name)} ({kind}): {len(plan.steps)} initiatives"]
+    lines = [f"{visible(name)} ({kind}): {counted(len(plan.steps), 'initiative')}"]
     id_width = max(len(step.id) for step in plan.steps)
     verb_width = max(len(verbs[step.action]) for step in plan.steps)
     for step in plan.steps:
@@ -253,7 +259,9 @@ def export_command(
     ],
     output: Annotated[
         Path | None,
-        typer.Option("--output", "-o", metavar="FILE", help="Write to FILE (default: stdout)."),
+        typer.Option(
+            "--output", metavar="FILE", help="Write to FILE (default: stdout).", show_default=False
+        ),
     ] = None,
     status: StatusFilter = None,
     pillar: PillarFilter = None,
@@ -269,6 +277,7 @@ def export_command(
     ] = False,
     today: TodayOption = None,
     file: StoreOption = None,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Export initiatives to a calendar (ICS), a spreadsheet (CSV), JSON, Markdown or Mermaid.
 
@@ -308,4 +317,4 @@ def export_command(
 
     write_output(output, text, store=[location.path for location in locations])
     count = len(combined.portfolio.initiatives)
-    sys.stderr.write(f"wrote {count} initiatives to {visible(str(output))}\n")
+    sys.stderr.write(f"wrote {counted(count, 'initiative')} to {visible(str(output))}\n")

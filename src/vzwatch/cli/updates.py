@@ -12,7 +12,9 @@ import typer
 
 from vzwatch.cli.app import (
     EntryTodayOption,
+    IdArgument,
     JsonFlag,
+    NoColorFlag,
     SourceOption,
     StoreOption,
     app,
@@ -23,7 +25,7 @@ from vzwatch.cli.app import (
     warn,
 )
 from vzwatch.domain.errors import UsageError
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import counted, visible
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import HistoryEntry
@@ -33,20 +35,44 @@ def _stdin_is_terminal() -> bool:
     return sys.stdin.isatty()
 
 
+def _confirm(question: str) -> bool:
+    """Ask yes or no, as git does: Ctrl-D (end of input) is no, Ctrl-C aborts
+    on a line of its own, and anything else asks again."""
+    for _ in range(3):
+        try:
+            answer = input(f"{question} [y/N]: ").strip().lower()
+        except EOFError:
+            sys.stdout.write("\n")
+            return False
+        except KeyboardInterrupt:
+            sys.stdout.write("\n")
+            sys.stdout.flush()
+            raise typer.Abort() from None
+        if answer in ("y", "yes"):
+            return True
+        if answer in ("", "n", "no"):
+            return False
+        sys.stdout.write("Please answer y or n.\n")
+    return False
+
+
 def _status_line(change: "HistoryEntry | None") -> str:
     if change is None:
         return ""
     return f"{change.initiative}: status {change.old} → {change.new}\n"
 
 
-@app.command("progress")
+# PERCENT may be written -5 (then refused as a percent, not taken for an option).
+@app.command("progress", context_settings={"ignore_unknown_options": True})
 def progress_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    initiative_id: IdArgument,
     percent: Annotated[str, typer.Argument(metavar="PERCENT", help="0 to 100.")],
-    note: Annotated[str, typer.Option("--note", "-n", help="What happened.")] = "",
+    note: Annotated[str, typer.Option("--note", "-m", metavar="TEXT", help="What happened.")] = "",
     on: Annotated[
         str | None,
-        typer.Option("--date", "-d", metavar="DATE", help="2025-02-14 (default: today)."),
+        typer.Option(
+            "--date", "-d", metavar="DATE", help="2025-02-14 (default: today).", show_default=False
+        ),
     ] = None,
     keep_status: Annotated[
         bool, typer.Option("--keep-status", help="Do not mark the initiative done at 100%.")
@@ -55,6 +81,7 @@ def progress_command(
     today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Record how far an initiative has come, as a dated entry at the end of the store.
 
@@ -97,33 +124,45 @@ def progress_command(
 
 @app.command("edit")
 def edit_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
-    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    initiative_id: IdArgument,
+    title: Annotated[str | None, typer.Option("--title", metavar="TEXT", help="New title.")] = None,
     objective: Annotated[
-        str | None, typer.Option("--objective", "-o", help="New objective ('' removes it).")
+        str | None,
+        typer.Option("--objective", "-o", metavar="TEXT", help="New objective ('' removes it)."),
     ] = None,
     timeline: Annotated[
-        str | None, typer.Option("--timeline", "-T", help="'Q1 2025', 'Q3 – Q4 2024', 'Ongoing'…")
+        str | None,
+        typer.Option(
+            "--timeline", "-T", metavar="TIMELINE", help="'Q1 2025', 'Q3 – Q4 2024', 'Ongoing'…"
+        ),
     ] = None,
     pillar: Annotated[
-        str | None, typer.Option("--pillar", "-p", help="Pillar id or name ('' removes it).")
+        str | None,
+        typer.Option("--pillar", "-p", metavar="PILLAR", help="Pillar id or name ('' removes it)."),
     ] = None,
     add_partner: Annotated[
         list[str] | None,
-        typer.Option("--add-partner", "--partner", help="Add a partner (repeatable)."),
+        typer.Option(
+            "--add-partner", "--partner", metavar="PARTNER", help="Add a partner (repeatable)."
+        ),
     ] = None,
     remove_partner: Annotated[
-        list[str] | None, typer.Option("--remove-partner", help="Remove a partner (repeatable).")
+        list[str] | None,
+        typer.Option("--remove-partner", metavar="PARTNER", help="Remove a partner (repeatable)."),
     ] = None,
     add_tag: Annotated[
-        list[str] | None, typer.Option("--add-tag", "--tag", "-t", help="Add a tag (repeatable).")
+        list[str] | None,
+        typer.Option("--add-tag", "--tag", "-t", metavar="TAG", help="Add a tag (repeatable)."),
     ] = None,
     remove_tag: Annotated[
-        list[str] | None, typer.Option("--remove-tag", help="Remove a tag (repeatable).")
+        list[str] | None,
+        typer.Option("--remove-tag", metavar="TAG", help="Remove a tag (repeatable)."),
     ] = None,
     status: Annotated[
         str | None,
-        typer.Option("--status", "-s", help="planned, active, done, paused or cancelled."),
+        typer.Option(
+            "--status", "-s", metavar="STATUS", help="planned, active, done, paused or cancelled."
+        ),
     ] = None,
     source: SourceOption = None,
     on: Annotated[
@@ -131,7 +170,8 @@ def edit_command(
         typer.Option("--date", "-d", metavar="DATE", help="Day of the change (default: today)."),
     ] = None,
     owner: Annotated[
-        str | None, typer.Option("--owner", help="Who answers for it ('' removes it).")
+        str | None,
+        typer.Option("--owner", metavar="OWNER", help="Who answers for it ('' removes it)."),
     ] = None,
     depends_on: Annotated[
         list[str] | None,
@@ -143,11 +183,16 @@ def edit_command(
     ] = None,
     review_every: Annotated[
         str | None,
-        typer.Option("--review-every", help="'30 days', 'monthly', 'quarterly'… ('' removes it)."),
+        typer.Option(
+            "--review-every",
+            metavar="PERIOD",
+            help="'30 days', 'monthly', 'quarterly'… ('' removes it).",
+        ),
     ] = None,
     today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Change an initiative in place; its id, comments and other keys stay.
 
@@ -191,12 +236,13 @@ def edit_command(
 
 @app.command("remove")
 def remove_command(
-    initiative_id: Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")],
+    initiative_id: IdArgument,
     yes: Annotated[
         bool, typer.Option("--yes", "-y", help="Do not ask (needed without a terminal).")
     ] = False,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Remove an initiative with its progress and status history, after asking.
 
@@ -214,12 +260,18 @@ def remove_command(
                 f"not removing '{initiative.id}' without confirmation: "
                 "no terminal to ask; use --yes"
             )
-        entries = len(initiative.progress_log) + len(initiative.history)
+        progress, history = len(initiative.progress_log), len(initiative.history)
+        entries = [
+            counted(progress, "progress entry", "progress entries") if progress else "",
+            counted(history, "status-history entry", "status-history entries") if history else "",
+        ]
+        listed = " and ".join(entry for entry in entries if entry)
+        with_them = f" and its {listed}" if listed else ""
         question = (
-            f"Remove '{visible(initiative.title)}' ({initiative.id}) and its {entries} "
-            "progress and status-history entries? This cannot be undone"
+            f"Remove '{visible(initiative.title)}' ({initiative.id}){with_them}? "
+            "This cannot be undone"
         )
-        if not typer.confirm(question, default=False):
+        if not _confirm(question):
             sys.stdout.write("Nothing removed.\n")
             return
         initiative_id = initiative.id  # what was asked about, not what the prefix may match now
@@ -234,6 +286,8 @@ def remove_command(
         )
     else:
         sys.stdout.write(
-            f"Removed {removed.initiative.id} with {removed.progress_entries} progress "
-            f"and {removed.history_entries} status-history entries\n"
+            f"Removed {removed.initiative.id} with "
+            f"{counted(removed.progress_entries, 'progress entry', 'progress entries')} and "
+            f"{counted(removed.history_entries, 'status-history entry', 'status-history entries')}"
+            "\n"
         )

@@ -5,7 +5,16 @@ from typing import Annotated
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, StoreOption, TodayOption, app, emit_json, locate, today_from
+from vzwatch.cli.app import (
+    JsonFlag,
+    NoColorFlag,
+    StoreOption,
+    TodayOption,
+    app,
+    emit_json,
+    locate,
+    today_from,
+)
 from vzwatch.cli.filters import OwnerFilter
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import is_utf8_stream
@@ -27,6 +36,7 @@ def deps_command(
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Print the dependency tree: what an initiative waits for, and what waits for it.
 
@@ -53,7 +63,13 @@ def deps_command(
 def stale_command(
     days: Annotated[
         int | None,
-        typer.Option("--days", min=1, help="Stale after N days (default: each one's cadence)."),
+        typer.Option(
+            "--days",
+            metavar="N",
+            min=1,
+            show_default=False,
+            help="Stale after N days (default: each one's cadence).",
+        ),
     ] = None,
     owner: OwnerFilter = None,
     quiet: Annotated[
@@ -65,6 +81,7 @@ def stale_command(
     today: TodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """List unfinished initiatives not updated within their review cadence, oldest first.
 

@@ -25,6 +25,7 @@ from vzwatch.domain.portfolio import Initiative
 from vzwatch.domain.quarters import Quarter
 
 __all__ = [
+    "SCALE_NAMES",
     "Bar",
     "Cell",
     "Chart",
@@ -38,8 +39,10 @@ __all__ = [
 ]
 
 # Quarters that share one terminal column when the window is too wide: a quarter,
-# a half year, a year. Columns start on a multiple, so a half is always H1 or H2.
-GRANULARITIES = (1, 2, 4)
+# a half year, a year, then 2, 5 and 10 years (a window of decades at 40
+# columns). Columns start on a multiple, so a half is always H1 or H2.
+GRANULARITIES = (1, 2, 4, 8, 20, 40)
+SCALE_NAMES = {2: "a half year", 4: "a year", 8: "2 years", 20: "5 years", 40: "10 years"}
 MIN_CELL_WIDTH = 3  # "Q1" and a space
 MAX_CELL_WIDTH = 14  # per quarter; wider bars only waste the terminal
 PERCENT_WIDTH = 4  # "100%"
@@ -184,6 +187,7 @@ class Fit:
     cell_width: int  # characters per column
     label_width: int
     show_percent: bool
+    cropped: bool = False  # even the coarsest columns did not fit: the console crops
 
     @property
     def chart_width(self) -> int:
@@ -227,7 +231,7 @@ def fit(window: Chart, width: int, longest_label: int) -> Fit:
     # Nothing fits: years and the narrowest title; the console crops the rest.
     first, columns = _aligned(window.first, window.last, GRANULARITIES[-1])
     label = min(wanted_label, NARROW_LABEL_WIDTH)
-    return Fit(GRANULARITIES[-1], first, columns, MIN_CELL_WIDTH, label, False)
+    return Fit(GRANULARITIES[-1], first, columns, MIN_CELL_WIDTH, label, False, cropped=True)
 
 
 def _spread(
@@ -301,7 +305,8 @@ def bar_cells(
 ) -> tuple[Cell, ...]:
     """The characters of one bar row: progress fills the bar from the left."""
     cells = [Cell.EMPTY] * width
-    start = round((bar.start + shift) * scale)
+    # a short bar in the last coarse column would round past the edge: keep it in
+    start = min(round((bar.start + shift) * scale), width - 1)
     end = max(start + 1, round((bar.end + shift) * scale))
     end = min(end, width)
     length = end - start
@@ -350,7 +355,7 @@ def _year_row(layout: Fit) -> str:
 
 
 def _period_row(layout: Fit) -> str:
-    if layout.quarters_per_column == 4:
+    if layout.quarters_per_column >= 4:
         return ""
     row = []
     for quarter in _column_quarters(layout):

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
 from vzwatch.domain.errors import StoreError
+from vzwatch.domain.names import slugify
 from vzwatch.domain.schema import (
     FINISHED_STATUSES,
     HISTORY,
@@ -396,15 +397,6 @@ def orphan_message(kind: RecordKind, ident: str) -> str:
 
 
 # --- new records ------------------------------------------------------------
-
-
-def slugify(title: str) -> str:
-    """A readable, ASCII id from a title: 'Élection Oversight' -> 'election-oversight'."""
-    import unicodedata
-
-    ascii_title = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
-    slug = re.sub(r"[^a-z0-9]+", "-", ascii_title.lower()).strip("-")
-    return slug[:60].rstrip("-") or "initiative"
 
 
 def new_id(title: str, existing: Container[str]) -> str:

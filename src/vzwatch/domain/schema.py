@@ -31,7 +31,7 @@ from enum import StrEnum
 from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
-from vzwatch.domain.errors import InvalidQuarter, NotFoundError
+from vzwatch.domain.errors import InvalidQuarter
 from vzwatch.domain.quarters import CALENDAR, FiscalCalendar, Quarter, Timeline, parse_timeline
 from vzwatch.domain.text import visible
 
@@ -176,22 +176,23 @@ class Portfolio:
         return None
 
     def find(self, id_or_prefix: str) -> Initiative:
-        """The initiative with this id, or the only one whose id starts with it."""
-        return self._by_id[find_id(self._by_id, id_or_prefix)]
+        """The initiative with this id, or the one an unambiguous prefix or title names."""
+        if id_or_prefix in self._by_id:
+            return self._by_id[id_or_prefix]
+        titles = {item.id: item.title for item in self.initiatives}
+        return self._by_id[find_id(self._by_id, id_or_prefix, titles)]
 
 
-def find_id(ids: Collection[str], id_or_prefix: str) -> str:
-    """The id ``id_or_prefix`` names: itself, or the only id that starts with it."""
+def find_id(
+    ids: Collection[str], id_or_prefix: str, titles: Mapping[str, str] | None = None
+) -> str:
+    """The id ``id_or_prefix`` names (vzwatch.domain.names.find_id has the rules)."""
     key = id_or_prefix.strip().lower()
     if key in ids:
         return key
-    matches = sorted(i for i in ids if key and i.startswith(key))
-    if len(matches) == 1:
-        return matches[0]
-    shown = visible(id_or_prefix)
-    if matches:
-        raise NotFoundError(f"'{shown}' matches several initiatives: {', '.join(matches)}")
-    raise NotFoundError(f"no initiative matches '{shown}' (see `vzwatch list`)")
+    from vzwatch.domain.names import find_id as find
+
+    return find(ids, id_or_prefix, titles)
 
 
 # --- the declarations -------------------------------------------------------------

@@ -21,6 +21,8 @@ _INVISIBLE = "\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029"
 _UNSAFE = f"[\x00-\x1f{_C1}{_INVISIBLE}]"
 # The same but tab, newline and carriage return, which quoted CSV carries safely.
 _UNSAFE_BUT_LAYOUT = f"[\x00-\x08\x0b\x0c\x0e-\x1f{_C1}{_INVISIBLE}]"
+# The same but tab and newline: multi-line text (objectives, notes) in a table.
+_UNSAFE_BUT_LINES = f"[\x00-\x08\x0b-\x1f{_C1}{_INVISIBLE}]"
 # json.dumps already escapes C0 controls; these are the ones it leaves raw.
 _UNSAFE_IN_JSON = f"[{_C1}{_INVISIBLE}]"
 _SURROGATE = "[\ud800-\udfff]"
@@ -31,15 +33,18 @@ def _escape(match: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code <= 0xFF else f"\\u{code:04x}"
 
 
-def visible(text: str, *, keep_layout: bool = False) -> str:
+def visible(text: str, *, keep_layout: bool = False, lines: bool = False) -> str:
     """Return ``text`` with every unsafe character written as an escape (``\\x1b``).
 
     ``keep_layout`` leaves tabs and line breaks alone, for formats (CSV) that
-    carry multi-line values safely quoted.
+    carry multi-line values safely quoted; ``lines`` leaves tabs and newlines
+    (not carriage returns, which could overwrite a line), for tables that show
+    multi-line text as lines.
     """
     if text.isascii() and text.isprintable():
         return text  # the usual case, without a regular expression
-    unsafe = re.compile(_UNSAFE_BUT_LAYOUT if keep_layout else _UNSAFE)
+    pattern = _UNSAFE_BUT_LAYOUT if keep_layout else _UNSAFE_BUT_LINES if lines else _UNSAFE
+    unsafe = re.compile(pattern)
     return re.compile(_SURROGATE).sub(_escape, unsafe.sub(_escape, text))
 
 
@@ -58,6 +63,13 @@ def escape_json_text(dumped: str) -> str:
     if dumped.isascii() and "\x7f" not in dumped:
         return dumped  # DEL is the only character it escapes that is ASCII
     return re.compile(_UNSAFE_IN_JSON).sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)
+
+
+def counted(number: int, noun: str, plural: str | None = None) -> str:
+    """``1 initiative``, ``2 initiatives``, ``0 progress entries``."""
+    if number == 1:
+        return f"1 {noun}"
+    return f"{number} {plural or noun + 's'}"
 
 
 def is_utf8_stream(stream: object) -> bool:
@@ -79,6 +91,7 @@ _ASCII_FALLBACK = {
     "\u00a0": " ",
     "\u2192": "->",
     "\u2022": "*",
+    "\u00b7": "-",
     "\u2588": "#",
     "\u2591": ".",
 }

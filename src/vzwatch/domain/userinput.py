@@ -375,10 +375,12 @@ def ident(value: str) -> str:
 def text(value: str, what: str, *, multiline: bool = False) -> str:
     """Free text (a title, a note…), refused if it could act on a terminal or is too long.
 
-    Stripped of surrounding space, unless ``multiline`` (an objective or note
-    from an import file, whose line breaks are kept).
+    Stripped of surrounding space, unless ``multiline`` (an objective or note,
+    whose line breaks and tabs are kept; Windows line ends become ``\n``).
     """
-    bad = unsafe_character(value.replace("\n", "") if multiline else value)
+    if multiline:
+        value = value.replace("\r\n", "\n")
+    bad = unsafe_character(value.replace("\n", "").replace("\t", "") if multiline else value)
     if bad is not None:
         raise UsageError(f"{what} contains a control or invisible character ({bad}); remove it")
     if len(value) > MAX_TEXT_LENGTH:

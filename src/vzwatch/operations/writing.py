@@ -111,7 +111,7 @@ def add_initiative(
     title = userinput.text(title, "title")
     if not title:
         raise UsageError("title must not be empty")
-    objective = userinput.text(objective, "objective")
+    objective = userinput.text(objective, "objective", multiline=True).strip()
     timeline = userinput.text(timeline, "timeline")
     partners = [userinput.text(p, "partner") for p in partners if p.strip()]
     tags = [userinput.text(t, "tag") for t in tags if t.strip()]
@@ -282,8 +282,7 @@ def _progress_fast(
         if vouched is None:
             return None
         target = vouched[0]
-        candidates = target.ids.starting_with(id_or_prefix.strip().lower())
-        initiative = target.initiative(find_id(candidates, id_or_prefix))
+        initiative = _find_vouched(target, id_or_prefix)
         if initiative is None:
             return None
         entry = entry_of(initiative.id, target.portfolio)
@@ -431,7 +430,7 @@ def record_progress(
     "Becomes 100%": the entry is 100 and is now the latest-dated one (so the
     current progress is 100). ``keep_status`` leaves the status alone.
     """
-    note = userinput.text(note, "note")
+    note = userinput.text(note, "note", multiline=True).strip()
     on = on or today
     userinput.entry_date(on, today)
     if not 0 <= percent <= 100:
@@ -589,7 +588,7 @@ def _field_changes(
         if title != initiative.title:
             changes["title"] = title
     if request.objective is not None:
-        objective = userinput.text(request.objective, "objective")
+        objective = userinput.text(request.objective, "objective", multiline=True).strip()
         if objective != initiative.objective:
             changes["objective"] = objective or DELETE
     if request.timeline is not None:
@@ -800,8 +799,14 @@ def write_in_place(
         return describe(checked)
 
 
-def _find_vouched(vouched: runs.Vouched, id_or_prefix: str) -> Initiative | None:
+def _find_vouched(
+    vouched: runs.Vouched | cache.AppendTarget, id_or_prefix: str
+) -> Initiative | None:
+    """The initiative an id or a prefix names; None when only the full path can tell
+    (no id or several start with it: titles, accents and the message are its job)."""
     candidates = vouched.ids.starting_with(id_or_prefix.strip().lower())
+    if len(candidates) != 1 and id_or_prefix.strip().lower() not in candidates:
+        return None
     return vouched.initiative(find_id(candidates, id_or_prefix))
 
 

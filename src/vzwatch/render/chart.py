@@ -13,7 +13,7 @@ from rich.cells import cell_len
 from rich.console import Console
 from rich.text import Text
 
-from vzwatch.domain.chart import Cell, Chart, Grid, fit, grid
+from vzwatch.domain.chart import SCALE_NAMES, Cell, Chart, Fit, Grid, fit, grid
 from vzwatch.domain.text import visible
 from vzwatch.render.tables import STATUS_STYLES
 
@@ -72,7 +72,7 @@ def print_chart(console: Console, window: Chart, today: date) -> None:
         if bar.initiative.id in window.blocked:
             line.append(f" {_BLOCKED[unicode]} blocked", style="red")
         console.print(line, no_wrap=True, crop=True, overflow="crop")
-    for line in _legend(window, today, glyphs, unicode):
+    for line in _legend(window, today, glyphs, unicode, layout):
         console.print(line)
 
 
@@ -92,7 +92,9 @@ def _header(chart: Grid, today: date, unicode: bool) -> list[Text]:
     return lines
 
 
-def _legend(window: Chart, today: date, glyphs: dict[Cell, str], unicode: bool) -> list[Text]:
+def _legend(
+    window: Chart, today: date, glyphs: dict[Cell, str], unicode: bool, layout: Fit
+) -> list[Text]:
     parts = [
         f"{glyphs[Cell.DONE]} done",
         f"{glyphs[Cell.TODO]} to do",
@@ -107,7 +109,18 @@ def _legend(window: Chart, today: date, glyphs: dict[Cell, str], unicode: bool) 
     text = f"{count} initiative{'s' if count != 1 else ''}, {window.first} {dash} {window.last}"
     if window.hidden:
         text += f" ({window.hidden} outside the window not shown)"
-    return [Text(text, style="dim"), Text("  ".join(parts), style="dim")]
+    if layout.quarters_per_column in SCALE_NAMES:
+        text += f"; one column is {SCALE_NAMES[layout.quarters_per_column]}"
+    lines = [Text(text, style="dim"), Text("  ".join(parts), style="dim")]
+    if layout.cropped:
+        lines.append(
+            Text(
+                "The chart is wider than the terminal and is cut at its right edge: "
+                "choose a shorter window with --from and --to.",
+                style="dim",
+            )
+        )
+    return lines
 
 
 def _fit_cells(text: str, width: int, ellipsis: str) -> str:
@@ -120,5 +133,8 @@ def _fit_cells(text: str, width: int, ellipsis: str) -> str:
         if cell_len(out + char) > room:
             break
         out += char
+    words = out.rstrip().rsplit(" ", 1)
+    if len(words) == 2 and cell_len(words[0]) >= room // 2:  # end at a word when one is near
+        out = words[0]
     out = (out + ellipsis) if room > 0 else out
     return out + " " * (width - cell_len(out))

@@ -80,7 +80,7 @@ def story_table(events: Sequence[ledger.Event]) -> Table:
     table.add_column("What", overflow="fold")
     table.add_column("Entry", no_wrap=True, style="dim")  # what amend and retract take
     for event in events:
-        cell = user_text(event.text)
+        cell = user_text(event.text, lines=True)
         for source in event.sources:
             cell.append("\n  source: ")
             cell.append(user_text(ledger.source_line(source), style="dim"))

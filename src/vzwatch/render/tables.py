@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import NamedTuple
 
 from rich import box
 from rich.console import Console, Group
@@ -34,8 +35,14 @@ _DETAIL_FIELDS = {
 _DETAIL = tuple(_DETAIL_FIELDS[attr] for attr in ordered(_ALWAYS_SHOWN, _DETAIL_FIELDS))
 
 
-def user_text(value: str, style: str = "") -> Text:
-    """User text as data: never markup, never raw control characters."""
+def user_text(value: str, style: str = "", *, lines: bool = False) -> Text:
+    """User text as data: never markup, never raw control characters.
+
+    ``lines``: multi-line text (an objective, a note) keeps its line breaks
+    and tabs (as spaces); every other control character is escaped.
+    """
+    if lines:
+        return Text(visible(value, lines=True).expandtabs(4), style=style)
     return Text(visible(value), style=style)
 
 
@@ -51,6 +58,74 @@ def status_text(status: str) -> Text:
     return Text(status, style=STATUS_STYLES.get(status, ""))
 
 
+# Between two columns of a SIMPLE_HEAD table: padding, the (blank) rule, padding.
+COLUMN_GAP = 3
+BAR_WIDTH = len("░░░░░ 100%")
+PERCENT_WIDTH = len("100%")
+
+
+def longest_word(text: str) -> int:
+    """The widest run without spaces in ``text``, in terminal cells.
+
+    Words of wide characters (CJK) do not count: those scripts break between
+    any two characters, so they never force a column wider.
+    """
+    from rich.cells import cell_len
+
+    return max((len(w) for w in text.split() if cell_len(w) == len(w)), default=0)
+
+
+class ListLayout(NamedTuple):
+    """Which columns the list table shows at a width, most important first."""
+
+    timeline: int  # 0: left out
+    status: bool
+    bar: bool  # else the percentage alone
+    pillar: bool
+
+
+def list_layout(initiatives: Sequence[Initiative], width: int) -> ListLayout:
+    """The richest layout that leaves the Initiative / id column room for every id
+    and every title word unbroken. Less important columns shrink, then go:
+    the timeline wraps, the bar goes (the percentage never does), the
+    timeline goes, then the status."""
+    name = _name_width(initiatives)
+    timeline, wrapped, status = _column_widths(initiatives)
+    layouts = (
+        ListLayout(timeline, True, True, width >= 100),
+        ListLayout(wrapped, True, True, False),
+        ListLayout(wrapped, True, False, False),
+        ListLayout(0, True, False, False),
+        ListLayout(0, False, False, False),
+    )
+    for layout in layouts:
+        columns = [name, layout.timeline, status * layout.status]
+        columns.append(BAR_WIDTH if layout.bar else PERCENT_WIDTH)
+        used = [column for column in columns if column]
+        if sum(used) + COLUMN_GAP * (len(used) - 1) <= width:
+            return layout
+    return layouts[-1]
+
+
+def _name_width(initiatives: Sequence[Initiative]) -> int:
+    return max(
+        [len("Initiative / id"), *(len(item.id) for item in initiatives)]
+        + [longest_word(visible(item.title)) for item in initiatives]
+    )
+
+
+def _column_widths(initiatives: Sequence[Initiative]) -> tuple[int, int, int]:
+    """The timeline column's width on one line and wrapped at spaces, the status's."""
+    labels = [item.timeline.label for item in initiatives]
+    timeline = max([len(_label("timeline")), *map(len, labels)])
+    wrapped = max([len(_label("timeline")), *(longest_word(label) for label in labels)])
+    # "Q3-2024 –" stays together: a dash never starts a line
+    ranges = [len(label.split(" – ")[0]) + 2 for label in labels if " – " in label]
+    wrapped = max([wrapped, *ranges])
+    status = max([len(_label("status")), *(len(item.status) for item in initiatives)])
+    return timeline, min(wrapped, timeline), status
+
+
 def initiatives_table(
     initiatives: Sequence[Initiative],
     portfolio: Portfolio,
@@ -62,9 +137,10 @@ def initiatives_table(
     """One row per initiative: title with its id beneath, timeline, status, progress, pillar.
 
     The id sits under the title (not in a column of its own) so that both stay
-    readable at 80 columns; the pillar column is dropped below 100.
+    readable; titles wrap at spaces, ids never break. What else fits depends
+    on the width (``list_layout``); the pillar column is added from 100 on.
     """
-    show_pillar = width >= 100
+    layout = list_layout(initiatives, width)
     table = Table(
         title=title,
         title_justify="left",
@@ -74,23 +150,44 @@ def initiatives_table(
         pad_edge=False,
         show_edge=False,
     )
-    table.add_column("Initiative / id", overflow="fold", ratio=3, min_width=20)
-    table.add_column(_label("timeline"), no_wrap=True)
-    table.add_column(_label("status"), no_wrap=True)
-    table.add_column(_label("progress"), no_wrap=True)
-    if show_pillar:
-        table.add_column(_label("pillar"), overflow="fold", ratio=2)
+    name_width = _name_width(initiatives)
+    timeline_width, _, status_width = _column_widths(initiatives)
+    progress_width = BAR_WIDTH if layout.bar else PERCENT_WIDTH
+    fixed = [layout.timeline, status_width * layout.status, progress_width]
+    fixed = [column for column in fixed if column]
+    rest = width - sum(fixed) - COLUMN_GAP * len(fixed)
+    if layout.pillar:
+        rest = (rest - COLUMN_GAP) * 3 // 5
+    table.add_column(
+        "Initiative / id", overflow="fold", min_width=min(name_width, rest), max_width=rest
+    )
+    if layout.timeline:
+        wraps = layout.timeline < timeline_width
+        table.add_column(_label("timeline"), no_wrap=not wraps, width=layout.timeline)
+    if layout.status:
+        table.add_column(_label("status"), no_wrap=True, width=status_width)
+    table.add_column(
+        _label("progress") if layout.bar else "%",
+        no_wrap=True,
+        justify="left" if layout.bar else "right",
+        width=progress_width,
+    )
+    if layout.pillar:
+        table.add_column(_label("pillar"))
     for initiative in initiatives:
         name = user_text(initiative.title, style="bold")
         name.append("\n")
         name.append(user_text(initiative.id, style="dim"))
-        row = [
-            name,
-            Text(initiative.timeline.label),
-            status_text(initiative.status),
-            progress_bar(initiative.progress, width=5),
-        ]
-        if show_pillar:
+        row: list[Text] = [name]
+        if layout.timeline:
+            row.append(Text(initiative.timeline.label))
+        if layout.status:
+            row.append(status_text(initiative.status))
+        if layout.bar:
+            row.append(progress_bar(initiative.progress, width=5))
+        else:
+            row.append(Text(f"{initiative.progress}%"))
+        if layout.pillar:
             row.append(user_text(portfolio.pillar_name(initiative.pillar)))
         table.add_row(*row)
     return table
@@ -132,7 +229,7 @@ def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> T
         if pillar.description:
             cell.append(Text(" — " + visible(pillar.description), style="dim"))
         return cell
-    return user_text(text_value(spec, initiative, portfolio) or "—")
+    return user_text(text_value(spec, initiative, portfolio) or "—", lines=spec.type == "text")
 
 
 def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:

@@ -735,7 +735,10 @@ class Snapshot:
         if self._whole is not None:
             return self._whole.find(id_or_prefix)
         rows = self._rows or []
-        ident = find_id([row[0] for row in rows], id_or_prefix)
+        ids = [row[0] for row in rows]
+        key = id_or_prefix.strip().lower()
+        titles = None if key in ids else {row[0]: row[schema.FACTS_COLUMNS[-1]] for row in rows}
+        ident = find_id(ids, id_or_prefix, titles)
         return next(item for item in _initiatives(row for row in rows if row[0] == ident))
 
     def portfolio(self, keep: RowTest | None = None) -> Portfolio:

@@ -472,8 +472,15 @@ def parse_toml(text: str, path: Path) -> dict[str, Any]:
             column = getattr(exc, "colno", None) or column
         reason = "invalid TOML: " + " ".join(reason.split())  # keep the message on one line
         marker = re.search(r"^<{7}(?: |$)", text, re.MULTILINE)
-        if marker:  # a merge left for a person: say so rather than "invalid statement"
-            line, column = text.count("\n", 0, marker.start()) + 1, 1
+        marker_line = text.count("\n", 0, marker.start()) + 1 if marker else None
+        first = re.search(r"^[ \t]*[^\s#]", text, re.MULTILINE)
+        at_first_statement = first is not None and line == text.count("\n", 0, first.start()) + 1
+        if at_first_statement and (marker_line is None or marker_line > line):
+            # wrong already at its first statement: most likely not a store at all
+            reason += " (this does not look like a TOML store: is it the right file?)"
+        if marker_line is not None and marker_line <= line:
+            # a merge left for a person: say so rather than "invalid statement"
+            line, column = marker_line, 1
             reason = (
                 "invalid TOML: unresolved merge conflict (<<<<<<< markers): keep the right "
                 "version, delete the marker lines, then check with `vzwatch validate`"

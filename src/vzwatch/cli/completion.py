@@ -1,0 +1,124 @@
+"""Shell completion of values: statuses, pillars, partners, tags and initiative ids.
+
+Typer's completion (``--install-completion``, ``--show-completion``, its bash,
+zsh and fish classes) completes commands and options; ``attach`` adds these
+value completers to the parameters, by name, when the whole app is built -
+which is how every completion request starts (the shell runs ``vzwatch`` with no
+arguments). Typer's own ``autocompletion=`` would inspect each callback every
+time any command is built (~0.2 ms an option, on every run). The completers read
+the store the command would use (``--file`` if it was typed, else the usual
+search), importing the store machinery only then. A store that cannot be read
+completes nothing rather than printing an error into the shell's line.
+"""
+
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import typer
+
+if TYPE_CHECKING:
+    from vzwatch.domain.portfolio import Portfolio
+
+Completion = list[tuple[str, str]]
+
+
+def _portfolios(ctx: typer.Context) -> "list[Portfolio]":
+    """The stores the command would read (every --file typed so far, else the usual
+    search); none when they cannot be read."""
+    from vzwatch.cli.app import locate_all
+    from vzwatch.operations import reading
+
+    context: typer.Context | None = ctx
+    typed: object = None
+    while context is not None and not typed:  # --file belongs to the command
+        typed = context.params.get("file")
+        context = context.parent  # type: ignore[assignment]
+    if isinstance(typed, str | Path):
+        typed = [typed]
+    files = [Path(str(name)) for name in typed] if isinstance(typed, list | tuple) else None
+    try:
+        return [reading.open_portfolio(location) for location in locate_all(files or None)]
+    except Exception:  # noqa: BLE001 - a shell's completion must never show an error
+        return []
+
+
+def _matching(
+    values: Iterable[tuple[str, str]], incomplete: str, *, in_order: bool = False
+) -> Completion:
+    """The values that start with what was typed (any case), once each, A-Z."""
+    typed = incomplete.casefold()
+    seen: dict[str, str] = {}
+    for value, description in values:
+        if value.casefold().startswith(typed) and value not in seen:
+            seen[value] = description
+    found = list(seen.items())
+    return found if in_order else sorted(found, key=lambda item: item[0].casefold())
+
+
+def statuses(incomplete: str) -> Completion:
+    from vzwatch.domain.schema import STATUSES
+
+    return _matching(((status, "") for status in STATUSES), incomplete, in_order=True)
+
+
+def pillars(ctx: typer.Context, incomplete: str) -> Completion:
+    found = ((p.id, p.name) for portfolio in _portfolios(ctx) for p in portfolio.pillars)
+    return _matching(found, incomplete)
+
+
+def partners(ctx: typer.Context, incomplete: str) -> Completion:
+    names = [
+        name
+        for portfolio in _portfolios(ctx)
+        for name in (*portfolio.partners, *(p for i in portfolio.initiatives for p in i.partners))
+    ]
+    return _matching(((name, "") for name in names), incomplete)
+
+
+def tags(ctx: typer.Context, incomplete: str) -> Completion:
+    found = (
+        (tag, "") for portfolio in _portfolios(ctx) for i in portfolio.initiatives for tag in i.tags
+    )
+    return _matching(found, incomplete)
+
+
+def initiative_ids(ctx: typer.Context, incomplete: str) -> Completion:
+    """Ids that start with what was typed, each with its title."""
+    found = ((i.id, i.title) for portfolio in _portfolios(ctx) for i in portfolio.initiatives)
+    return _matching(found, incomplete)
+
+
+# Parameter name -> what completes its value. The names are the commands'
+# function parameters (tests/test_completion.py drives each through bash).
+COMPLETERS: dict[str, Callable[..., Completion]] = {
+    "initiative_id": initiative_ids,
+    "status": lambda ctx, incomplete: statuses(incomplete),
+    "pillar": pillars,
+    "partner": partners,
+    "add_partner": partners,
+    "remove_partner": partners,
+    "tag": tags,
+    "add_tag": tags,
+    "remove_tag": tags,
+}
+
+
+def attach(group: Any) -> None:
+    """Give every parameter of every command in ``group`` its value completer."""
+    from typer._click.shell_completion import CompletionItem
+
+    def completer(complete: Callable[..., Completion]) -> Callable[..., list[CompletionItem]]:
+        def shell_complete(ctx: typer.Context, param: Any, incomplete: str) -> list[Any]:
+            return [
+                CompletionItem(value, help=help or None)
+                for value, help in complete(ctx, incomplete)
+            ]
+
+        return shell_complete
+
+    for command in group.commands.values():
+        for param in command.params:
+            complete = COMPLETERS.get(param.name or "")
+            if complete is not None:
+                param._custom_shell_complete = completer(complete)

@@ -1,0 +1,134 @@
+"""Shell completion, driven the way bash, zsh and fish drive it: the installed
+`vzwatch` in a child process, with the shell's variables set."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BUNDLED, RunCli
+
+pytestmark = pytest.mark.subprocess
+
+VZWATCH = shutil.which("vzwatch", path=str(Path(sys.executable).parent))
+
+
+@pytest.fixture
+def store_copy(tmp_path: Path) -> Path:
+    path = tmp_path / "store.toml"
+    shutil.copyfile(BUNDLED, path)
+    return path
+
+
+def bash_complete(line: str, store: Path | None, tmp_path: Path) -> list[str]:
+    """What bash offers after ``line`` (a trailing space: a new word begins)."""
+    words = line.split()
+    cword = len(words) if line.endswith(" ") else len(words) - 1
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "COMP_WORDS": line,
+        "COMP_CWORD": str(cword),
+        "_VZWATCH_COMPLETE": "complete_bash",
+    }
+    if store is not None:
+        env["VZWATCH_FILE"] = str(store)
+    assert VZWATCH is not None
+    result = subprocess.run(
+        [VZWATCH], env=env, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert (result.returncode, result.stderr) == (0, "")
+    return [word for word in result.stdout.splitlines() if word]
+
+
+@pytest.mark.parametrize(
+    ("line", "offered"),
+    [
+        ("vzwatch sh", ["show"]),
+        ("vzwatch re", ["remove", "report"]),
+        ("vzwatch due --q", ["--quarter", "--quiet"]),
+        ("vzwatch list --status ", ["planned", "active", "done", "paused", "cancelled"]),
+        ("vzwatch edit election --status p", ["planned", "paused"]),
+        ("vzwatch list --pillar e", ["election-monitoring", "enhanced-collaboration"]),
+        ("vzwatch add X --partner L", ["Lima Group"]),
+        ("vzwatch list --tag hum", ["humanitarian"]),
+        (
+            "vzwatch show ",
+            [
+                "election-oversight-missions",
+                "humanitarian-aid-programs",
+                "international-dialogue-forums",
+            ],
+        ),
+        ("vzwatch progress int", ["international-dialogue-forums"]),
+        ("vzwatch edit x --remove-tag ref", ["refugees"]),
+    ],
+)
+def test_bash_completes_commands_options_and_values_from_the_store(
+    line: str, offered: list[str], store_copy: Path, tmp_path: Path
+) -> None:
+    got = bash_complete(line, store_copy, tmp_path)
+    assert sorted(got) == sorted(offered) if not line.endswith("--status ") else got == offered
+
+
+def test_completion_reads_the_store_named_by_file(store_copy: Path, tmp_path: Path) -> None:
+    other = tmp_path / "other.toml"
+    other.write_text('[[initiatives]]\nid = "zebra-fund"\ntitle = "Zebra"\ntimeline = "Q1 2025"\n')
+    line = f"vzwatch show --file {other} "
+    assert bash_complete(line, store_copy, tmp_path) == ["zebra-fund"]
+
+
+def test_a_store_that_cannot_be_read_completes_nothing_quietly(tmp_path: Path) -> None:
+    broken = tmp_path / "broken.toml"
+    broken.write_text("this is = = not toml")
+    assert bash_complete("vzwatch show ", broken, tmp_path) == []
+
+
+def test_zsh_and_fish_show_titles_as_descriptions(store_copy: Path, tmp_path: Path) -> None:
+    assert VZWATCH is not None
+    base = {"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "VZWATCH_FILE": str(store_copy)}
+    zsh = subprocess.run(
+        [VZWATCH],
+        env={
+            **base,
+            "_TYPER_COMPLETE_ARGS": "vzwatch show el",
+            "_VZWATCH_COMPLETE": "complete_zsh",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert '"election-oversight-missions":"Election Oversight Missions"' in zsh.stdout
+    fish = subprocess.run(
+        [VZWATCH],
+        env={
+            **base,
+            "_TYPER_COMPLETE_ARGS": "vzwatch show el",
+            "_TYPER_COMPLETE_FISH_ACTION": "get-args",
+            "_VZWATCH_COMPLETE": "complete_fish",
+        },
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert "election-oversight-missions\tElection Oversight Missions" in fish.stdout
+
+
+@pytest.mark.parametrize("shell", ["bash", "zsh", "fish"])
+def test_show_completion_prints_the_script_for_each_shell(run: RunCli, shell: str) -> None:
+    result = run("--show-completion", shell)
+    assert result.exit_code == 0
+    assert "_VZWATCH_COMPLETE" in result.stdout
+
+
+def test_install_completion_is_listed_in_the_root_help(run: RunCli) -> None:
+    out = run("--help").stdout
+    assert "--install-completion" in out
+    assert "--show-completion" in out
