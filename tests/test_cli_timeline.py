@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.cli import app
 from vzwatch.domain.errors import ExitCode
 
@@ -77,7 +77,7 @@ def test_ascii_stream_gets_ascii_glyphs(store: Path, with_progress: Path) -> Non
 def test_renderer_falls_back_to_ascii_on_a_console_that_cannot_encode_blocks() -> None:
     from datetime import date
 
-    from tests.test_timeline import SEED
+    from tests.helpers import SEED
     from vzwatch.domain.chart import make_chart
     from vzwatch.render.chart import print_chart
     from vzwatch.render.console import make_console

@@ -297,19 +297,6 @@ def parsed_value(text: str, entry: Entry) -> Any:
         raise TomlEditError(f"cannot read the value of {entry.key!r}: {error}") from None
 
 
-def find_records(text: str, table: str, key: str, value: str) -> list[Block]:
-    """The ``[[table]]`` blocks whose ``key`` is ``value`` (e.g. initiatives with id X):
-    each record's own piece (its header and entries, not its sub-tables)."""
-    try:
-        index = blocks.index(text)
-    except blocks.HeaderError as error:
-        raise TomlEditError(str(error)) from None
-    return [
-        piece_block(text, record.pieces[0])
-        for record in find_record_blocks(index, table, key, value)
-    ]
-
-
 def find_record_blocks(index: blocks.Index, table: str, key: str, value: str) -> list[blocks.Block]:
     """The records of ``[[table]]`` (with all their pieces) whose own ``key`` is ``value``.
 
@@ -664,22 +651,6 @@ def _inline_edits(
         else:
             edits.append((item.end, item.end, f", {rendered}"))
     return edits
-
-
-def delete_block(text: str, block: Block) -> str:
-    """Remove a block and the blank lines after it; comments around it stay."""
-    start, end = deletion_span(text, block)
-    return text[:start] + text[end:]
-
-
-def deletion_span(text: str, block: Block) -> tuple[int, int]:
-    """The text ``delete_block`` removes: the block and the blank lines after it."""
-    end = block.content_end
-    while end < len(text) and text.startswith("\n", end):
-        end += 1
-    # Comment lines inside the block (between its entries) are part of it; lines
-    # after its last entry belong to whatever follows.
-    return block.start, end
 
 
 def apply_edits(text: str, replacements: Sequence[tuple[int, int, str]]) -> str:
