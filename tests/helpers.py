@@ -20,7 +20,7 @@ from vzwatch.domain.quarters import parse_timeline
 from vzwatch.storage import blocks
 from vzwatch.storage.store import append_text
 from vzwatch.storage.tomledit import (
-    Block,
+    Table,
     edit_block,
     find_record_blocks,
     piece_block,
@@ -165,14 +165,14 @@ SHORT = (
 )
 
 
-def find_records(text: str, table: str, key: str, value: str) -> list[Block]:
+def find_records(text: str, table: str, key: str, value: str) -> list[Table]:
     """The ``[[table]]`` records whose own ``key`` is ``value``, as the editor sees them."""
     index = blocks.index(text)
     found = find_record_blocks(index, table, key, value)
     return [piece_block(text, record.pieces[0]) for record in found]
 
 
-def delete_block(text: str, block: Block) -> str:
+def delete_block(text: str, block: Table) -> str:
     """The text without one table, as `remove` deletes one (comments around it stay)."""
     index = blocks.index(text)
     (piece,) = (p for p in index.pieces if p.header == block.start)

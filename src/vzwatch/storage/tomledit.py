@@ -55,7 +55,7 @@ class Entry:
 
 
 @dataclass(slots=True)
-class Block:
+class Table:
     """A ``[[table]]`` (or ``[table]``) header and the entries that follow it."""
 
     table: str  # the header's key path, dotted: "initiatives", "initiatives.extra"
@@ -186,17 +186,17 @@ def _escaped(line: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
-def scan(text: str) -> list[Block]:
+def scan(text: str) -> list[Table]:
     """Every table header in order, as ``blocks.index`` finds them, with its own entries.
 
     Sub-tables written right after their array element (``[initiatives.extra]``
     after ``[[initiatives]]``) extend that element's block instead of starting
     one. A sub-table written elsewhere (after another table) is a block of its
-    own, named by its dotted path: a Block is one stretch of text, and
+    own, named by its dotted path: a Table is one stretch of text, and
     ``blocks.index`` says which record such a sub-table belongs to.
     """
-    found: list[Block] = []
-    current: Block | None = None
+    found: list[Table] = []
+    current: Table | None = None
     for piece in _pieces(text):
         block = piece_block(text, piece)
         if (
@@ -219,9 +219,9 @@ def _pieces(text: str) -> tuple[blocks.Piece, ...]:
         raise TomlEditError(str(error)) from None
 
 
-def piece_block(text: str, piece: blocks.Piece) -> Block:
-    """One piece of the block index as an editable Block: its header and own entries."""
-    block = Block(
+def piece_block(text: str, piece: blocks.Piece) -> Table:
+    """One piece of the block index as an editable Table: its header and own entries."""
+    block = Table(
         ".".join(piece.path), piece.array, piece.header, piece.body, piece.body, path=piece.path
     )
     block.entries, content_end = _entries(text, piece.body, piece.end)
@@ -353,7 +353,7 @@ def render_block(table: str, record: Mapping[str, Any]) -> str:
     return f"[[{table}]]\n{render_entries(record)}"
 
 
-def edit_block(text: str, block: Block, changes: Mapping[str, Any]) -> str:
+def edit_block(text: str, block: Table, changes: Mapping[str, Any]) -> str:
     """Apply ``changes`` (key -> new value, or DELETE) to one block's own entries.
 
     A key whose parsed value already equals the new value is left untouched,
