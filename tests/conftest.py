@@ -11,7 +11,10 @@ the hooks that keep the suite to its temporary directories:
   it, so that anything escaping a test's own (a child process started with
   the session's environment, code run while collecting) lands there; at the
   end of the session it must still be empty, or the run fails and says what
-  was written (tests/test_isolation.py shows the check at work).
+  was written (tests/test_isolation.py shows the check at work). A child
+  process started without HOME finds the user's real home (passwd) instead:
+  the run also fails if the real ~/.cache/vzwatch gained an entry for one of
+  the session's stores.
 * ``slow`` marks the tests the fast inner loop skips
   (``python -m pytest -m "not slow"``): tests/reliability/, tests that run
   vzwatch, git or a build in a child process (``subprocess``), and the big
@@ -23,13 +26,21 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import BUNDLED, Run, RunCli, leftovers
+from tests.helpers import (
+    BUNDLED,
+    Run,
+    RunCli,
+    cache_entries_naming,
+    leftovers,
+    real_cache_directory,
+)
 from vzwatch.cli import app
 
 XDG_DIRECTORIES = {
@@ -39,6 +50,8 @@ XDG_DIRECTORIES = {
     "XDG_STATE_HOME": ".local/state",
 }
 _SESSION_HOME = pytest.StashKey[Path]()
+_BASETEMP = pytest.StashKey[Path]()
+_STARTED = time.time()
 
 
 def pin_environment(
@@ -69,14 +82,34 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     home = session.config.stash.get(_SESSION_HOME, None)
     written = leftovers(home) if home is not None else []
     if written:
-        reporter = session.config.pluginmanager.get_plugin("terminalreporter")
-        message = (
+        fail_session(
+            session,
             "the suite wrote outside its temporary directories, into the session's HOME: "
-            + ", ".join(written)
+            + ", ".join(written),
         )
-        if reporter is not None:
-            reporter.write_line(message, red=True)
-        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+    basetemp = session.config.stash.get(_BASETEMP, None)
+    if basetemp is not None:
+        leaked = cache_entries_naming(real_cache_directory(), basetemp, _STARTED)
+        if leaked:
+            fail_session(
+                session,
+                "a child process without HOME kept the parse cache of a test's store in the "
+                "real user's cache: " + ", ".join(str(path) for path in leaked),
+            )
+
+
+def fail_session(session: pytest.Session, message: str) -> None:
+    reporter = session.config.pluginmanager.get_plugin("terminalreporter")
+    if reporter is not None:
+        reporter.write_line(message, red=True)
+    session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _session_basetemp(
+    tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> None:
+    request.config.stash[_BASETEMP] = tmp_path_factory.getbasetemp()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

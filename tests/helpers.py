@@ -4,6 +4,8 @@ store texts and edits. Tests import these from here, never from conftest.py
 
 from __future__ import annotations
 
+import os
+import pwd
 import shutil
 import subprocess
 import sys
@@ -103,6 +105,22 @@ def temp_files(directory: Path) -> list[str]:
 def leftovers(directory: Path) -> list[str]:
     """Every file and directory below ``directory``, as paths relative to it."""
     return sorted(str(path.relative_to(directory)) for path in directory.rglob("*"))
+
+
+def real_cache_directory() -> Path:
+    """Where vzwatch keeps its cache for a child run without HOME: the passwd home's."""
+    return Path(pwd.getpwuid(os.getuid()).pw_dir) / ".cache" / "vzwatch"
+
+
+def cache_entries_naming(directory: Path, basetemp: Path, since: float) -> list[Path]:
+    """Cache files changed since ``since`` that hold a store below ``basetemp``
+    (an entry repeats its store's path, so only this session's tests match)."""
+    mark = os.fsencode(os.path.realpath(basetemp))
+    try:
+        entries = [path for path in directory.iterdir() if path.stat().st_mtime >= since]
+    except OSError:
+        return []
+    return sorted(path for path in entries if mark in path.read_bytes())
 
 
 # --- store texts and the edits a person makes to them ------------------------------------

@@ -158,6 +158,7 @@ def test_installed_timeline_on_an_ascii_locale(store: Path) -> None:
     assert vzwatch is not None
     env = {
         "PATH": "/usr/bin:/bin",
+        "HOME": str(store.parent),
         "VZWATCH_FILE": str(store),
         "LC_ALL": "C",
         "PYTHONUTF8": "0",
@@ -189,7 +190,7 @@ def test_export_json_does_not_import_rich(store: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env={"PATH": "/usr/bin:/bin", "VZWATCH_FILE": str(store)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(store.parent), "VZWATCH_FILE": str(store)},
         capture_output=True,
         timeout=60,
         check=False,

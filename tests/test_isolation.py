@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import REPO, RunCli, leftovers
+from tests.helpers import REPO, RunCli, cache_entries_naming, leftovers
 
 
 def test_each_test_has_its_own_home_caches_and_no_vzwatch_settings(tmp_path: Path) -> None:
@@ -77,3 +77,16 @@ def test_a_run_that_writes_outside_its_temporary_directories_fails(
             "the suite wrote outside its temporary directories, into the session's HOME: "
             ".cache, .cache/vzwatch, .cache/vzwatch/entry.v5"
         ) in result.stdout
+
+
+def test_entries_of_this_sessions_stores_are_told_from_everyone_elses(tmp_path: Path) -> None:
+    """The check on the real ~/.cache/vzwatch (conftest): a child started without HOME
+    caches there; only entries naming a store under the session's basetemp count."""
+    cache = tmp_path / "real-cache"
+    cache.mkdir()
+    ours = tmp_path / "session" / "test_x0" / "store.toml"
+    (cache / "ours.v5").write_bytes(b"vzwatch-cache\x00" + os.fsencode(ours) + b"\x00rows")
+    (cache / "theirs.v5").write_bytes(b"vzwatch-cache\x00/home/someone/desk.toml\x00rows")
+    assert cache_entries_naming(cache, tmp_path / "session", since=0) == [cache / "ours.v5"]
+    assert cache_entries_naming(cache, tmp_path / "session", since=2**40) == []
+    assert cache_entries_naming(tmp_path / "no-such-directory", tmp_path, since=0) == []
