@@ -1,4 +1,4 @@
-"""What the commands do, without any terminal: read a store, change a store.
+"""The write operations (add, progress, edit, remove), without any terminal.
 
 Each function takes a ``StoreLocation`` and plain values, returns records,
 and raises ``VzwatchError`` subclasses. The CLI turns flags into these calls
