@@ -3,62 +3,14 @@
 from __future__ import annotations
 
 import tomllib
-from pathlib import Path
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import BUNDLED, TRICKY
 from vzwatch.storage import blocks
-
-BUNDLED = Path(__file__).resolve().parents[1] / "data" / "initiatives.toml"
-
-TRICKY = '''# a store with every layout TOML allows
-title = "root key"
-matrix = [
-  [1, 2],
-  [3, 4],
-]
-
-[portfolio]
-title = "P"
-
-[[initiatives]]
-id = "first"
-note = """
-[[initiatives]]
-id = "not a record: inside a string"
-"""
-lines = [
-    "a",  # a comment inside an array
-    "b",
-]
-
-[[pillars]]
-id = "p"
-
-# this comment belongs to the sub-table below
-["initiatives".milestones]
-written = "after another table, so it belongs to the last initiative: first"
-
-[[ initiatives ]]
-id = "second"
-
-["São Paulo office"]
-k = "a # not a comment"
-
-[initiatives."sub # x"]
-q = 1
-
-[[initiatives.notes]]
-n = 1
-
-[[progress]]
-initiative = "second"
-date = 2025-01-01
-percent = 5
-'''
 
 
 def records_alone(text: str, index: blocks.Index, table: str) -> list[Any]:

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import dump_dom, pdf_info, pdf_text, print_pdf, screenshot
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 
 TODAY = ("--today", "2025-03-31")
@@ -212,7 +212,7 @@ def test_start_up_goals_hold(tmp_path: Path) -> None:
     """The HTML briefing loads no Rich; other commands load neither it nor Mermaid's writer."""
     import shutil
 
-    from tests.conftest import BUNDLED
+    from tests.helpers import BUNDLED
     from tests.test_cli_lazy import loaded_after
 
     store = tmp_path / "store.toml"

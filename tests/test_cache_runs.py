@@ -418,6 +418,7 @@ def a_big_store(count: int) -> str:
         max_size=6,
     )
 )
+@pytest.mark.slow
 def test_hand_edits_anywhere_in_a_big_store_read_as_a_fresh_parse(
     tmp_path: Path, cache_home: Path, edits: list[tuple[str, int]]
 ) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 
 

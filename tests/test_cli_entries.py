@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.entries import entry_id
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.schema import HistoryEntry, ProgressEntry

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tests.conftest import REPO, RunCli
+from tests.helpers import REPO, RunCli
 from vzwatch.cli import app
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.conftest import REPO, RunCli
+from tests.helpers import REPO, RunCli
 from vzwatch.cli.guide import sections
 from vzwatch.domain.errors import ExitCode
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 import typer
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch import __version__
 from vzwatch.cli import app
 

@@ -7,8 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCli
-from tests.test_importers import SEED
+from tests.helpers import ARTICLE, RunCli
 from vzwatch.domain.errors import ExitCode
 
 PROGRESS = """
@@ -24,7 +23,7 @@ def test_dry_run_shows_the_three_initiatives_and_writes_nothing(
     run: RunCli, empty_store: Path
 ) -> None:
     before = empty_store.read_bytes()
-    result = run("import", str(SEED), "--dry-run", "--file", str(empty_store))
+    result = run("import", str(ARTICLE), "--dry-run", "--file", str(empty_store))
     assert result.exit_code == ExitCode.OK, result.stderr
     assert empty_store.read_bytes() == before
     for title, timeline in [
@@ -41,17 +40,17 @@ def test_dry_run_shows_the_three_initiatives_and_writes_nothing(
 
 def test_seed_into_the_bundled_store_changes_nothing(run: RunCli, store: Path) -> None:
     before = store.read_bytes()
-    result = run("import", str(SEED))
+    result = run("import", str(ARTICLE))
     assert result.exit_code == ExitCode.OK, result.stderr
     assert "0 added, 0 updated, 3 unchanged" in result.stdout
     assert store.read_bytes() == before  # byte-identical: nothing to write
 
 
 def test_importing_twice_adds_nothing_the_second_time(run: RunCli, empty_store: Path) -> None:
-    first = run("import", str(SEED), "--file", str(empty_store), "--source", "Japan Wire")
+    first = run("import", str(ARTICLE), "--file", str(empty_store), "--source", "Japan Wire")
     assert first.exit_code == ExitCode.OK, first.stderr
     after_first = empty_store.read_bytes()
-    second = run("import", str(SEED), "--file", str(empty_store), "--source", "Japan Wire")
+    second = run("import", str(ARTICLE), "--file", str(empty_store), "--source", "Japan Wire")
     assert second.exit_code == ExitCode.OK
     assert "0 added, 0 updated, 3 unchanged" in second.stdout
     assert empty_store.read_bytes() == after_first
@@ -233,7 +232,7 @@ def test_skip_invalid_imports_the_valid_rows(run: RunCli, store: Path, tmp_path:
 
 
 def test_import_json_summary(run: RunCli, empty_store: Path) -> None:
-    result = run("import", str(SEED), "--file", str(empty_store), "--dry-run", "--json")
+    result = run("import", str(ARTICLE), "--file", str(empty_store), "--dry-run", "--json")
     data = json.loads(result.stdout)
     assert data["dry_run"] is True
     assert data["added"] == 3
@@ -280,7 +279,7 @@ def test_import_json_skipped_rows_are_problem_objects(
 
 def test_a_new_store_file_is_created_by_import(run: RunCli, tmp_path: Path) -> None:
     target = tmp_path / "new.toml"
-    result = run("import", str(SEED), "--file", str(target))
+    result = run("import", str(ARTICLE), "--file", str(target))
     assert result.exit_code == ExitCode.OK, result.stderr
     assert target.read_text(encoding="utf-8").count("[[initiatives]]") == 3
 

@@ -13,7 +13,7 @@ import pytest
 import typer
 
 import vzwatch.cli
-from tests.conftest import BUNDLED
+from tests.helpers import BUNDLED
 from vzwatch.cli import COMMAND_MODULES, app, command_for, main
 
 CLI_DIR = Path(vzwatch.cli.__file__).parent

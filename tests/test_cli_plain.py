@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 import typer
 
-from tests.conftest import BUNDLED, RunCli
+from tests.helpers import BUNDLED, RunCli
 from vzwatch.cli import app
 from vzwatch.cli.edge import locale_wants_ascii
 

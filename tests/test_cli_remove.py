@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.cli import updates as update_commands
 from vzwatch.domain.errors import ExitCode
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 
 TODAY = ("--today", "2025-03-31")
@@ -301,7 +301,7 @@ def test_report_json_does_not_import_rich(store: Path) -> None:
         "loaded = sorted(m for m in sys.modules if m == 'rich' or m.startswith('rich.'))\n"
         "print(loaded, file=sys.stderr)\n"
     )
-    env = {"PATH": "/usr/bin:/bin", "VZWATCH_FILE": str(store)}
+    env = {"PATH": "/usr/bin:/bin", "VZWATCH_FILE": str(store), "HOME": str(store.parent)}
     result = subprocess.run(
         [sys.executable, "-c", code], env=env, capture_output=True, timeout=60, check=False
     )

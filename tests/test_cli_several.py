@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import BUNDLED, Run
+from tests.helpers import BUNDLED, Run
 from vzwatch.cli import app
 from vzwatch.domain.errors import ExitCode
 

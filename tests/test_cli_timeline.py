@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.cli import app
 from vzwatch.domain.errors import ExitCode
 
@@ -77,7 +77,7 @@ def test_ascii_stream_gets_ascii_glyphs(store: Path, with_progress: Path) -> Non
 def test_renderer_falls_back_to_ascii_on_a_console_that_cannot_encode_blocks() -> None:
     from datetime import date
 
-    from tests.test_timeline import SEED
+    from tests.helpers import SEED
     from vzwatch.domain.chart import make_chart
     from vzwatch.render.chart import print_chart
     from vzwatch.render.console import make_console
@@ -158,6 +158,7 @@ def test_installed_timeline_on_an_ascii_locale(store: Path) -> None:
     assert vzwatch is not None
     env = {
         "PATH": "/usr/bin:/bin",
+        "HOME": str(store.parent),
         "VZWATCH_FILE": str(store),
         "LC_ALL": "C",
         "PYTHONUTF8": "0",
@@ -189,7 +190,7 @@ def test_export_json_does_not_import_rich(store: Path) -> None:
     )
     result = subprocess.run(
         [sys.executable, "-c", code],
-        env={"PATH": "/usr/bin:/bin", "VZWATCH_FILE": str(store)},
+        env={"PATH": "/usr/bin:/bin", "HOME": str(store.parent), "VZWATCH_FILE": str(store)},
         capture_output=True,
         timeout=60,
         check=False,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode, StoreError
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.operations.validation import check_text

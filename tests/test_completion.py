@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED, RunCli
+from tests.helpers import BUNDLED, RunCli
 
 pytestmark = pytest.mark.subprocess
 

@@ -17,8 +17,7 @@ from typing import Any
 import pytest
 from typer.testing import CliRunner
 
-from tests.conftest import BUNDLED, Run
-from tests.test_merge import add_progress, edit, resolve
+from tests.helpers import BUNDLED, Run, add_progress, edit, resolve
 from vzwatch.cli import app, main
 from vzwatch.domain.errors import ExitCode
 from vzwatch.operations.git import attributes_line, driver_command
@@ -29,7 +28,10 @@ ELECTION = "election-oversight-missions"
 FORUMS = "international-dialogue-forums"
 AID = "humanitarian-aid-programs"
 
-pytestmark = pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed")
+pytestmark = [
+    pytest.mark.skipif(shutil.which("git") is None, reason="git is not installed"),
+    pytest.mark.subprocess,  # real git repositories and clones
+]
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProcess[str]:
@@ -507,7 +509,7 @@ def test_merge_driver_refuses_our_version_written_by_another_writer_and_keeps_it
 
     import tomli_w
 
-    from tests.test_merge import SHORT
+    from tests.helpers import SHORT
 
     for name in ("base", "theirs"):
         versions[name].write_text(SHORT, encoding="utf-8")

@@ -9,8 +9,7 @@ from typing import Any
 import icalendar
 import pytest
 
-from tests.conftest import RunCli
-from tests.test_timeline import SEED, initiative
+from tests.helpers import SEED, RunCli, initiative
 from vzwatch.domain.errors import ExitCode
 from vzwatch.formats.ics import calendar, escape_text, fold
 

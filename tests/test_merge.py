@@ -13,40 +13,29 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import BUNDLED
+from tests.helpers import (
+    BUNDLED,
+    SHORT,
+    TRICKY,
+    add_initiative,
+    add_progress,
+    delete_block,
+    edit,
+    find_records,
+    remove,
+    resolve,
+)
 from vzwatch.domain.errors import StoreError
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.operations.validation import check_text
 from vzwatch.storage.merge import merge_stores
 from vzwatch.storage.store import append_text
-from vzwatch.storage.tomledit import DELETE, delete_block, edit_block, find_records, render_block
+from vzwatch.storage.tomledit import DELETE, edit_block, render_block
 
 BASE = BUNDLED.read_text(encoding="utf-8")
 ELECTION = "election-oversight-missions"
 FORUMS = "international-dialogue-forums"
 AID = "humanitarian-aid-programs"
-
-
-def add_initiative(text: str, ident: str, title: str = "", **fields: Any) -> str:
-    record = {"id": ident, "title": title or ident.title(), "timeline": "Q2 2025", **fields}
-    return append_text(text, render_block("initiatives", record))
-
-
-def add_progress(text: str, ident: str, on: date, percent: int, note: str = "") -> str:
-    entry: dict[str, Any] = {"initiative": ident, "date": on, "percent": percent}
-    if note:
-        entry["note"] = note
-    return append_text(text, render_block("progress", entry))
-
-
-def edit(text: str, ident: str, **changes: Any) -> str:
-    (block,) = find_records(text, "initiatives", "id", ident)
-    return edit_block(text, block, changes)
-
-
-def remove(text: str, ident: str) -> str:
-    (block,) = find_records(text, "initiatives", "id", ident)
-    return delete_block(text, block)
 
 
 def initiatives(text: str) -> dict[str, dict[str, Any]]:
@@ -421,7 +410,6 @@ def test_a_sub_table_changed_differently_is_one_conflict_resolvable_either_way()
 
 
 def test_every_layout_toml_allows_merges_field_by_field() -> None:
-    from tests.test_blocks import TRICKY
 
     ours = TRICKY.replace('k = "a # not a comment"', 'k = "ours"').replace("[3, 4],", "[3, 5],")
     theirs = TRICKY.replace("q = 1", "q = 2").replace("n = 1", "n = 7")
@@ -463,22 +451,6 @@ def remove_with_log(text: str, ident: str) -> str:
     for block in sorted(blocks, key=lambda b: b.start, reverse=True):
         text = delete_block(text, block)
     return text
-
-
-def resolve(text: str, keep: str) -> str:
-    """Every conflict region resolved by keeping one side's part (the one edit a person makes)."""
-    kept: list[str] = []
-    part = ""
-    for line in text.splitlines(keepends=True):
-        if line.startswith("<<<<<<<"):
-            part = "ours"
-        elif line.rstrip("\r\n") == "=======" and part:
-            part = "theirs"
-        elif line.startswith(">>>>>>>"):
-            part = ""
-        elif part in ("", keep):
-            kept.append(line)
-    return "".join(kept)
 
 
 def logged(text: str, ident: str) -> list[int]:
@@ -605,17 +577,6 @@ def test_a_base_unreadable_even_without_its_markers_gives_a_two_way_merge() -> N
     ]
     assert "theirs-new" in initiatives(resolve(result.text, "ours"))
     assert initiatives(resolve(result.text, "theirs"))[AID]["status"] == "active"
-
-
-SHORT = (
-    "# A small store: every record fits on one line, so tomli_w writes them inline.\n"
-    '[portfolio]\ntitle = "Desk"\n\n'
-    + render_block("initiatives", {"id": "aa", "title": "A", "timeline": "Q1 2025"})
-    + "\n# The second one.\n"
-    + render_block("initiatives", {"id": "bb", "title": "B", "timeline": "Q2 2025"})
-    + "\n"
-    + render_block("progress", {"initiative": "aa", "date": date(2025, 1, 1), "percent": 5})
-)
 
 
 def test_a_side_written_by_another_toml_writer_merges_by_meaning() -> None:
@@ -1077,6 +1038,7 @@ def parsed(text: str) -> tuple[RecordMap, Counter[Any]]:
     return records, Counter(entry_key(e) for e in document.get("progress", []))
 
 
+@pytest.mark.slow
 @settings(max_examples=300, deadline=None)
 @given(rich_scenarios())
 def test_nothing_either_side_kept_is_lost_and_nothing_deleted_comes_back(

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser import mermaid_render, section_texts, task_texts
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.text import visible
 from vzwatch.formats.mermaid import mermaid_text

@@ -7,7 +7,11 @@ import sys
 import zipfile
 from pathlib import Path
 
-from tests.conftest import BUNDLED, REPO
+import pytest
+
+from tests.helpers import BUNDLED, REPO
+
+pytestmark = pytest.mark.subprocess  # builds a wheel
 
 
 def test_the_wheel_ships_the_bundled_store(tmp_path: Path) -> None:

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import BUNDLED, RunCli
+from tests.helpers import BUNDLED, RunCli
 from vzwatch.domain.errors import ExitCode
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.storage import cache

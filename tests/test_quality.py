@@ -26,6 +26,7 @@ def tool(name: str) -> str:
     [["ruff", "check", "."], ["ruff", "format", "--check", "."], ["mypy"]],
     ids=["ruff-check", "ruff-format", "mypy-strict"],
 )
+@pytest.mark.subprocess
 def test_tool_passes(command: list[str]) -> None:
     result = subprocess.run(
         [tool(command[0]), *command[1:]],

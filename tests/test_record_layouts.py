@@ -15,7 +15,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.operations.writing import InitiativeEdit, edit_initiative, remove_initiative
@@ -227,6 +227,7 @@ def stores(draw: st.DrawFn) -> str:
     return "".join(parts)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(stores(), st.data())
 def test_removing_any_initiative_from_any_layout_removes_it_and_nothing_else(

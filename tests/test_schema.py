@@ -20,7 +20,7 @@ from typing import Any
 import pytest
 import typer
 
-from tests.conftest import REPO, RunCli
+from tests.helpers import REPO, RunCli
 from vzwatch.domain import schema
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.portfolio import (

@@ -809,6 +809,7 @@ WRITER = textwrap.dedent(
 )
 
 
+@pytest.mark.subprocess
 def test_concurrent_writers_lose_no_updates(tmp_path: Path) -> None:
     path = tmp_path / "s.toml"
     path.write_text("")

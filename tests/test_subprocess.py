@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED
+from tests.helpers import BUNDLED
 
 pytestmark = pytest.mark.subprocess
 

@@ -9,7 +9,7 @@ from datetime import date
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.test_timeline import SEED
+from tests.helpers import SEED
 from vzwatch.domain.chart import make_chart
 from vzwatch.formats.svg import chart_html, chart_svg
 

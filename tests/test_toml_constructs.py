@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode, StoreError
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.storage import blocks
@@ -188,6 +188,7 @@ def run_ok(run: RunCli, *args: str, env: dict[str, str | None] | None = None) ->
     return result.stdout
 
 
+@pytest.mark.slow
 @pytest.mark.usefixtures("cache_home")
 @pytest.mark.parametrize(("name", "where"), CASES)
 def test_every_command_works_on_a_store_holding_a_construct(

@@ -10,13 +10,11 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import BUNDLED
+from tests.helpers import BUNDLED, delete_block, find_records
 from vzwatch.storage.tomledit import (
     DELETE,
     TomlEditError,
-    delete_block,
     edit_block,
-    find_records,
     render_block,
     render_value,
     scan,

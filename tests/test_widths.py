@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from rich.cells import cell_len
 
-from tests.conftest import BUNDLED
+from tests.helpers import BUNDLED
 from vzwatch.domain.chart import make_chart
 from vzwatch.domain.portfolio import Portfolio
 from vzwatch.domain.quarters import Quarter

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode, StoreError
 from vzwatch.operations import writing
 from vzwatch.storage import store as store_module

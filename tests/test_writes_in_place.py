@@ -14,7 +14,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import BUNDLED, RunCli
+from tests.helpers import BUNDLED, RunCli
 from vzwatch.domain import portfolio
 
 COMMANDS: list[list[str]] = [
@@ -119,6 +119,7 @@ def test_a_write_on_a_warm_cache_never_parses_the_whole_store(
 @settings(
     max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
+@pytest.mark.slow
 @given(st.lists(st.sampled_from(range(len(COMMANDS))), min_size=1, max_size=5))
 def test_the_fast_path_writes_and_says_exactly_what_the_full_path_does(
     run: RunCli,

@@ -4,35 +4,12 @@ from __future__ import annotations
 
 import shutil
 import subprocess
-import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED
-
-VZWATCH = shutil.which("vzwatch", path=str(Path(sys.executable).parent))
-
-Vz = Callable[..., subprocess.CompletedProcess[str]]
-
-
-def vzwatch_command() -> list[str]:
-    if VZWATCH is None:
-        pytest.fail("vzwatch is not installed next to the interpreter: pip install -e .")
-    return [VZWATCH]
-
-
-def child_env(store: Path, home: Path, extra: Mapping[str, str] | None = None) -> dict[str, str]:
-    env = {
-        "PATH": "/usr/bin:/bin",
-        "HOME": str(home),
-        "VZWATCH_FILE": str(store),
-        "NO_COLOR": "1",
-        "PYTHONUTF8": "1",
-    }
-    env.update(extra or {})
-    return env
+from tests.helpers import BUNDLED, Vz, child_env, vzwatch_command
 
 
 @pytest.fixture
@@ -60,31 +37,3 @@ def vz(store: Path, tmp_path: Path) -> Vz:
         )
 
     return run
-
-
-def start(
-    args: list[str], store: Path, home: Path, extra: Mapping[str, str] | None = None
-) -> subprocess.Popen[str]:
-    """Start the installed vzwatch in the background (collect it with ``finish``)."""
-    return subprocess.Popen(
-        [*vzwatch_command(), *args],
-        env=child_env(store, home, extra),
-        cwd=home,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-
-
-def finish(child: subprocess.Popen[str], timeout: float = 300) -> subprocess.CompletedProcess[str]:
-    out, err = child.communicate(timeout=timeout)
-    return subprocess.CompletedProcess(child.args, child.returncode, out, err)
-
-
-def temp_files(directory: Path) -> list[str]:
-    """Temporary files a writer (store or output file) leaves while it works."""
-    return sorted(
-        entry.name
-        for entry in directory.iterdir()
-        if entry.name.endswith((".vzwatch-tmp", ".vzwatch-out"))
-    )

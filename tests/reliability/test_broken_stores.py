@@ -10,8 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED
-from tests.reliability.conftest import Vz, finish, start
+from tests.helpers import BUNDLED, Vz, finish, start
 from vzwatch.domain.errors import ExitCode
 
 GOOD = BUNDLED.read_text(encoding="utf-8")

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import Vz, child_env, finish, start, temp_files, vzwatch_command
+from tests.helpers import Vz, child_env, finish, start, temp_files, vzwatch_command
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.portfolio import Portfolio
 from vzwatch.operations.reading import load_portfolio

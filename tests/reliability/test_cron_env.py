@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.reliability.conftest import vzwatch_command
+from tests.helpers import vzwatch_command
 from vzwatch.domain.errors import ExitCode
 
 CRON = {"PATH": "/usr/bin:/bin"}

@@ -13,8 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BUNDLED
-from tests.reliability.conftest import Vz, child_env, temp_files, vzwatch_command
+from tests.helpers import BUNDLED, Vz, child_env, temp_files, vzwatch_command
 from vzwatch.domain.errors import ExitCode
 from vzwatch.operations.reading import load_portfolio
 

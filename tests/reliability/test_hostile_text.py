@@ -15,7 +15,7 @@ from xml.etree import ElementTree
 import icalendar
 import pytest
 
-from tests.reliability.conftest import Vz, child_env, vzwatch_command
+from tests.helpers import Vz, child_env, vzwatch_command
 from vzwatch.domain.errors import ExitCode
 
 MARKUP = ["[red]x[/]", "[/]", ":skull:", "[link=http://evil]click[/link]", "[bold"]

@@ -6,7 +6,7 @@ import json
 import subprocess
 from pathlib import Path
 
-from tests.reliability.conftest import Vz, child_env, finish, start, vzwatch_command
+from tests.helpers import Vz, child_env, finish, start, vzwatch_command
 from vzwatch.domain.errors import ExitCode
 from vzwatch.operations.reading import load_portfolio
 

@@ -6,7 +6,7 @@ import fcntl
 import time
 from pathlib import Path
 
-from tests.reliability.conftest import Vz
+from tests.helpers import Vz
 from vzwatch.domain.errors import ExitCode
 
 

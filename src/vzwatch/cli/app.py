@@ -324,8 +324,8 @@ def initiatives_output(
 
     return Output(
         json=lambda: contract.initiatives_to_list(initiatives, portfolio, blocked),
-        rows=lambda: [_formats().initiative_row(i, portfolio) for i in initiatives],
-        columns=lambda: _formats().INITIATIVE_COLUMNS,
+        rows=lambda: [_tabular().initiative_row(i, portfolio) for i in initiatives],
+        columns=lambda: _tabular().INITIATIVE_COLUMNS,
         table=table,
         json_utf8=None
         if snapshot is None
@@ -333,7 +333,7 @@ def initiatives_output(
     )
 
 
-def _formats() -> ModuleType:
+def _tabular() -> ModuleType:
     from vzwatch.formats import tabular  # CSV and Markdown only: the JSON path does without it
 
     return tabular

@@ -1,4 +1,5 @@
-"""The timeline picture, worked out without drawing it.
+"""The chart of `vzwatch timeline` (initiatives on a window of quarters), worked out
+without drawing it. A "timeline" is an initiative's span of quarters (``quarters``).
 
 Two levels, both pure (no Rich, no clock; ``today`` is a parameter):
 

@@ -1,4 +1,4 @@
-"""The timeline as an SVG picture (or an HTML page around one), to share.
+"""The chart (`vzwatch timeline --svg/--html`) as an SVG picture or an HTML page, to share.
 
 Drawn from the same :class:`vzwatch.domain.chart.Chart` as the terminal chart, as
 plain SVG 1.1 shapes and text: no script, no external fonts or links, so it

@@ -52,7 +52,7 @@ from vzwatch.operations.writing import (
 )
 from vzwatch.storage import runs
 from vzwatch.storage.store import StoreLocation, append_text, write_store
-from vzwatch.storage.tomledit import DELETE, Block, TomlEditError, record_value, render_block
+from vzwatch.storage.tomledit import DELETE, Table, TomlEditError, record_value, render_block
 
 __all__ = ["Citation", "ImportPlan", "ImportStep", "plan_import", "run_import"]
 
@@ -307,7 +307,7 @@ def _updated(
 ) -> str:
     """Each updated initiative's own keys edited in place (its record found by the index)."""
     index = store_index(text, path)
-    targets: list[tuple[Block, ImportStep]] = []
+    targets: list[tuple[Table, ImportStep]] = []
     try:
         for record in index.records("initiatives"):
             ident = record_value(text, record.pieces[0], "id")

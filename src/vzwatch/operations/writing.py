@@ -1,4 +1,4 @@
-"""What the commands do, without any terminal: read a store, change a store.
+"""The write operations (add, progress, edit, remove), without any terminal.
 
 Each function takes a ``StoreLocation`` and plain values, returns records,
 and raises ``VzwatchError`` subclasses. The CLI turns flags into these calls
@@ -49,7 +49,7 @@ from vzwatch.storage.store import (
 )
 from vzwatch.storage.tomledit import (
     DELETE,
-    Block,
+    Table,
     TomlEditError,
     apply_edits,
     edit_block,
@@ -378,7 +378,7 @@ def find_initiative_record(index: blocks.Index, ident: str, path: Path) -> block
     return found[0]
 
 
-def editable(index: blocks.Index, record: blocks.Block, path: Path) -> Block:
+def editable(index: blocks.Index, record: blocks.Block, path: Path) -> Table:
     """A record's own piece (header and keys, not its sub-tables), ready for edit_block."""
     try:
         return piece_block(index.text, record.pieces[0])
@@ -386,7 +386,7 @@ def editable(index: blocks.Index, record: blocks.Block, path: Path) -> Block:
         raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
 
 
-def edit_record(text: str, block: Block, changes: dict[str, Any], path: Path) -> str:
+def edit_record(text: str, block: Table, changes: dict[str, Any], path: Path) -> str:
     """``tomledit.edit_block``, its failures a store error (the text was not understood)."""
     try:
         return edit_block(text, block, changes)
@@ -394,7 +394,7 @@ def edit_record(text: str, block: Block, changes: dict[str, Any], path: Path) ->
         raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
 
 
-def _initiative_block(text: str, ident: str, path: Path) -> Block:
+def _initiative_block(text: str, ident: str, path: Path) -> Table:
     index = store_index(text, path)
     return editable(index, find_initiative_record(index, ident, path), path)
 
@@ -577,7 +577,7 @@ def _edited_list(
 
 
 def _field_changes(
-    portfolio: Portfolio, initiative: Initiative, request: InitiativeEdit, block: Block
+    portfolio: Portfolio, initiative: Initiative, request: InitiativeEdit, block: Table
 ) -> dict[str, Any]:
     """The key -> value (or DELETE) changes that ``request`` makes to ``initiative``."""
     changes: dict[str, Any] = {}

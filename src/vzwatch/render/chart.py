@@ -1,4 +1,4 @@
-"""The timeline as a Gantt chart in the terminal.
+"""The chart (`vzwatch timeline`) as a Gantt chart in the terminal.
 
 The layout (columns, bar cells, headers) comes from :mod:`vzwatch.domain.chart`;
 this module only chooses glyphs and styles. A console whose encoding cannot

@@ -55,7 +55,7 @@ class Entry:
 
 
 @dataclass(slots=True)
-class Block:
+class Table:
     """A ``[[table]]`` (or ``[table]``) header and the entries that follow it."""
 
     table: str  # the header's key path, dotted: "initiatives", "initiatives.extra"
@@ -186,17 +186,17 @@ def _escaped(line: str, index: int) -> bool:
     return backslashes % 2 == 1
 
 
-def scan(text: str) -> list[Block]:
+def scan(text: str) -> list[Table]:
     """Every table header in order, as ``blocks.index`` finds them, with its own entries.
 
     Sub-tables written right after their array element (``[initiatives.extra]``
     after ``[[initiatives]]``) extend that element's block instead of starting
     one. A sub-table written elsewhere (after another table) is a block of its
-    own, named by its dotted path: a Block is one stretch of text, and
+    own, named by its dotted path: a Table is one stretch of text, and
     ``blocks.index`` says which record such a sub-table belongs to.
     """
-    found: list[Block] = []
-    current: Block | None = None
+    found: list[Table] = []
+    current: Table | None = None
     for piece in _pieces(text):
         block = piece_block(text, piece)
         if (
@@ -219,9 +219,9 @@ def _pieces(text: str) -> tuple[blocks.Piece, ...]:
         raise TomlEditError(str(error)) from None
 
 
-def piece_block(text: str, piece: blocks.Piece) -> Block:
-    """One piece of the block index as an editable Block: its header and own entries."""
-    block = Block(
+def piece_block(text: str, piece: blocks.Piece) -> Table:
+    """One piece of the block index as an editable Table: its header and own entries."""
+    block = Table(
         ".".join(piece.path), piece.array, piece.header, piece.body, piece.body, path=piece.path
     )
     block.entries, content_end = _entries(text, piece.body, piece.end)
@@ -297,19 +297,6 @@ def parsed_value(text: str, entry: Entry) -> Any:
         raise TomlEditError(f"cannot read the value of {entry.key!r}: {error}") from None
 
 
-def find_records(text: str, table: str, key: str, value: str) -> list[Block]:
-    """The ``[[table]]`` blocks whose ``key`` is ``value`` (e.g. initiatives with id X):
-    each record's own piece (its header and entries, not its sub-tables)."""
-    try:
-        index = blocks.index(text)
-    except blocks.HeaderError as error:
-        raise TomlEditError(str(error)) from None
-    return [
-        piece_block(text, record.pieces[0])
-        for record in find_record_blocks(index, table, key, value)
-    ]
-
-
 def find_record_blocks(index: blocks.Index, table: str, key: str, value: str) -> list[blocks.Block]:
     """The records of ``[[table]]`` (with all their pieces) whose own ``key`` is ``value``.
 
@@ -366,7 +353,7 @@ def render_block(table: str, record: Mapping[str, Any]) -> str:
     return f"[[{table}]]\n{render_entries(record)}"
 
 
-def edit_block(text: str, block: Block, changes: Mapping[str, Any]) -> str:
+def edit_block(text: str, block: Table, changes: Mapping[str, Any]) -> str:
     """Apply ``changes`` (key -> new value, or DELETE) to one block's own entries.
 
     A key whose parsed value already equals the new value is left untouched,
@@ -664,22 +651,6 @@ def _inline_edits(
         else:
             edits.append((item.end, item.end, f", {rendered}"))
     return edits
-
-
-def delete_block(text: str, block: Block) -> str:
-    """Remove a block and the blank lines after it; comments around it stay."""
-    start, end = deletion_span(text, block)
-    return text[:start] + text[end:]
-
-
-def deletion_span(text: str, block: Block) -> tuple[int, int]:
-    """The text ``delete_block`` removes: the block and the blank lines after it."""
-    end = block.content_end
-    while end < len(text) and text.startswith("\n", end):
-        end += 1
-    # Comment lines inside the block (between its entries) are part of it; lines
-    # after its last entry belong to whatever follows.
-    return block.start, end
 
 
 def apply_edits(text: str, replacements: Sequence[tuple[int, int, str]]) -> str:

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from tests.conftest import RunCli
+from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 from vzwatch.formats.tabular import INITIATIVE_COLUMNS, csv_cell, markdown_cell, to_csv, to_markdown
 

@@ -1,4 +1,4 @@
-"""The timeline's layout, worked out without drawing: window, bars, columns, cells."""
+"""Tests for vzwatch.domain.chart: the chart of initiatives on a window of quarters."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.helpers import SEED, initiative
 from vzwatch.domain.chart import (
     MIN_CELL_WIDTH,
     Cell,
@@ -19,28 +20,9 @@ from vzwatch.domain.chart import (
 )
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.portfolio import Initiative, ProgressEntry
-from vzwatch.domain.quarters import Quarter, Timeline, parse_timeline
+from vzwatch.domain.quarters import Quarter, Timeline
 
 TODAY = date(2025, 2, 14)  # the middle of Q1-2025
-
-
-def initiative(ident: str, timeline: str, percent: int | None = None, **kw: str) -> Initiative:
-    log = () if percent is None else (ProgressEntry(ident, date(2024, 12, 1), percent),)
-    return Initiative(
-        id=ident,
-        title=kw.get("title", ident.title()),
-        timeline=parse_timeline(timeline),
-        timeline_text=timeline,
-        status=kw.get("status", "planned"),
-        progress_log=log,
-    )
-
-
-SEED = [
-    initiative("humanitarian", "Ongoing"),
-    initiative("dialogue", "Q3 – Q4 2024", 60),
-    initiative("elections", "Q1 2025"),
-]
 
 
 def test_default_window_covers_the_data_today_and_room_for_ongoing() -> None:

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from tests.helpers import ARTICLE
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.quarters import Quarter, Timeline
 from vzwatch.formats.sources import (
@@ -21,8 +21,7 @@ from vzwatch.formats.sources import (
 )
 
 # A verbatim copy of the seed article (/work/shared/seed), messy second table included.
-SEED = Path(__file__).parent / "data" / "japan-venezuela-article.md"
-SEED_TEXT = SEED.read_text(encoding="utf-8")
+SEED_TEXT = ARTICLE.read_text(encoding="utf-8")
 
 
 def test_the_seed_article_gives_exactly_its_three_initiatives() -> None:
