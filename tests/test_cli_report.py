@@ -311,7 +311,7 @@ def test_report_json_does_not_import_rich(store: Path) -> None:
 
 
 def test_limit_shows_the_newest_changes(recorded: RunCli) -> None:
-    result = recorded("report", "-q", "Q1-2025", "--limit", "2", *TODAY)
+    result = recorded("report", "-Q", "Q1-2025", "--limit", "2", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     changes = result.stdout[result.stdout.index("Changes since") :]
     assert "2025-03-15" in changes

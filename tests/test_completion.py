@@ -50,7 +50,7 @@ def bash_complete(line: str, store: Path | None, tmp_path: Path) -> list[str]:
     ("line", "offered"),
     [
         ("vzwatch sh", ["show"]),
-        ("vzwatch re", ["remove", "report"]),
+        ("vzwatch re", ["remove", "report", "retract"]),
         ("vzwatch due --q", ["--quarter", "--quiet"]),
         ("vzwatch list --status ", ["planned", "active", "done", "paused", "cancelled"]),
         ("vzwatch edit election --status p", ["planned", "paused"]),

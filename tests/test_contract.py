@@ -179,7 +179,7 @@ def test_timeline_rows_carry_the_same_timeline_object(run: RunCli) -> None:
 
 
 def test_report_partner_groups_keep_the_partner_as_written(run: RunCli, store: Path) -> None:
-    report = _json(run, "report", "-q", "Q1-2025", "--by", "partner", "--json", *TODAY)
+    report = _json(run, "report", "-Q", "Q1-2025", "--by", "partner", "--json", *TODAY)
     assert isinstance(report, dict)
     assert [group["key"] for group in report["groups"]] == [
         "Lima Group",
@@ -190,7 +190,7 @@ def test_report_partner_groups_keep_the_partner_as_written(run: RunCli, store: P
 
 
 def test_report_rows_have_the_pillar_id_and_name(run: RunCli) -> None:
-    result = run("report", "-q", "Q1-2025", "--format", "jsonl", *TODAY)
+    result = run("report", "-Q", "Q1-2025", "--format", "jsonl", *TODAY)
     first = json.loads(result.stdout.splitlines()[0])
     assert (first["pillar"], first["pillar_name"], first["group"], first["group_key"]) == (
         "humanitarian-support",

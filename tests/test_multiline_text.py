@@ -43,7 +43,8 @@ def test_show_prints_them_as_lines(written: RunCli) -> None:
     lines = out.splitlines()
     first = next(i for i, line in enumerate(lines) if line.endswith("First line."))
     assert lines[first + 1].strip() == "Second line."
-    note = next(i for i, line in enumerate(lines) if line.endswith("Teams deployed."))
+    # In the ledger the entry's id follows its text on the first line.
+    note = next(i for i, line in enumerate(lines) if "Teams deployed." in line)
     assert lines[note + 1].strip() == "Caracas and Maracaibo."
 
 

@@ -7,7 +7,9 @@ import typer
 
 from vzwatch.cli.app import (
     EntryTodayOption,
+    IdArgument,
     JsonFlag,
+    NoColorFlag,
     StoreOption,
     app,
     emit_stored,
@@ -18,7 +20,6 @@ from vzwatch.cli.app import (
 if TYPE_CHECKING:
     from vzwatch.operations.writing import EntryCorrected
 
-IdArgument = Annotated[str, typer.Argument(metavar="ID", help="Id or unambiguous prefix.")]
 EntryArgument = Annotated[
     str,
     typer.Argument(
@@ -53,7 +54,8 @@ def amend_command(
         str | None, typer.Option("--percent", metavar="PERCENT", help="Progress: 0 to 100.")
     ] = None,
     note: Annotated[
-        str | None, typer.Option("--note", "-n", help="Progress: the note ('' removes it).")
+        str | None,
+        typer.Option("--note", "-m", metavar="TEXT", help="Progress: the note ('' removes it)."),
     ] = None,
     old: Annotated[
         str | None, typer.Option("--from", metavar="STATUS", help="History: changed from.")
@@ -64,6 +66,7 @@ def amend_command(
     today: EntryTodayOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Correct one progress or history entry in place; the rest of the store stays as it is.
 
@@ -98,6 +101,7 @@ def retract_command(
     entry: EntryArgument,
     file: StoreOption = None,
     json_output: JsonFlag = False,
+    no_color: NoColorFlag = False,
 ) -> None:
     """Remove one mistaken progress or history entry; everything else stays as it is.
 
