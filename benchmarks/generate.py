@@ -128,6 +128,8 @@ def initiatives(count: int, seed: int = 7) -> list[dict[str, object]]:
                 "log": log,
             }
         )
+        if items[-1]["status"] == "done" and log:  # done ends at 100% (`validate` checks it)
+            log[-1] = (log[-1][0], 100, log[-1][2])
     return items
 
 

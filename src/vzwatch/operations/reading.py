@@ -87,6 +87,14 @@ def titled(location: StoreLocation, title: str) -> list[str]:
     """
     if not location.exists:
         return []
+    if cache.cache_directory() is not None:
+        # A title the store holds almost always made the id `add` would take first;
+        # when no initiative has that id, no record is read (an O(1) `add` stays O(1)).
+        from vzwatch.domain.names import slugify
+
+        ids = cache.known_ids(location.path)
+        if ids is not None and slugify(title) not in ids:
+            return []
     hit = cache.snapshot(location.path) if cache.cache_directory() is not None else None
     if hit is None:
         hit = cache.Snapshot.of(load_portfolio(read_store_text(location), location.path))

@@ -768,6 +768,21 @@ class Snapshot:
         )
 
 
+def known_ids(store_path: Path) -> Ids | None:
+    """Every id the store's cache entry knows (those appended since too), reading no rows;
+    None without an entry. The entry may describe an older content: for a quick "is
+    there any initiative with this id?" that a full read then confirms."""
+    try:
+        entry = _open_entry(store_path)
+        if entry is None:
+            return None
+        with entry.handle:
+            added = (row[0] for rows in entry.appends for row in rows)
+            return Ids(entry.ids.joined, added, entry.removed)
+    except Exception:  # noqa: BLE001 - any cache problem: no answer
+        return None
+
+
 def _open_entry(store_path: Path) -> _Entry | None:
     directory = cache_directory()
     if directory is None:
