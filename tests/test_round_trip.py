@@ -95,13 +95,14 @@ def test_add_of_a_new_title_on_a_warm_cache_reads_no_record(
 ) -> None:
     """The title question must not cost the O(1) append a read of every row."""
     from vzwatch.operations import reading
+    from vzwatch.storage import cache
 
     assert run("list", "--json").exit_code == ExitCode.OK  # the cache knows the store
 
     def read_all(*args: object) -> object:
         raise AssertionError("add read every record of the store")
 
-    monkeypatch.setattr(reading.cache, "snapshot", read_all)
+    monkeypatch.setattr(cache, "snapshot", read_all)
     monkeypatch.setattr(reading, "load_portfolio", read_all)
     result = run("add", "Regional Summit", "--timeline", "Q3 2025")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "regional-summit\n", "")
