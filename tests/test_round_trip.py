@@ -90,10 +90,10 @@ def test_add_of_an_existing_title_warns_without_a_terminal(run: RunCli) -> None:
     )
 
 
-def test_add_of_a_new_title_on_a_warm_cache_reads_no_record(
+def test_add_on_a_warm_cache_reads_no_other_record(
     run: RunCli, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The title question must not cost the O(1) append a read of every row."""
+    """The title question must not cost the O(1) append a read of every record."""
     from vzwatch.operations import reading
     from vzwatch.storage import cache
 
@@ -106,6 +106,9 @@ def test_add_of_a_new_title_on_a_warm_cache_reads_no_record(
     monkeypatch.setattr(reading, "load_portfolio", read_all)
     result = run("add", "Regional Summit", "--timeline", "Q3 2025")
     assert (result.exit_code, result.stdout, result.stderr) == (0, "regional-summit\n", "")
+    again = run("add", "regional summit", "--timeline", "Q3 2025")  # its own row is read
+    assert (again.exit_code, again.stdout) == (0, "regional-summit-2\n")
+    assert "is already the title of regional-summit;" in again.stderr
 
 
 def test_add_of_an_existing_title_asks_in_a_terminal(

@@ -88,13 +88,14 @@ def titled(location: StoreLocation, title: str) -> list[str]:
     if not location.exists:
         return []
     if cache.cache_directory() is not None:
-        # A title the store holds almost always made the id `add` would take first;
-        # when no initiative has that id, no record is read (an O(1) `add` stays O(1)).
+        # A title the store holds almost always made the ids `add` would take (the
+        # title's slug, slug-2…): only their rows are read, so an O(1) `add` stays O(1).
         from vzwatch.domain.names import slugify
 
-        ids = cache.known_ids(location.path)
-        if ids is not None and slugify(title) not in ids:
-            return []
+        titles = cache.titles_of(location.path, slugify(title))
+        if titles is not None:
+            key = title.casefold()
+            return [ident for ident, known in titles.items() if known.casefold() == key]
     hit = cache.snapshot(location.path) if cache.cache_directory() is not None else None
     if hit is None:
         hit = cache.Snapshot.of(load_portfolio(read_store_text(location), location.path))

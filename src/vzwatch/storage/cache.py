@@ -768,17 +768,26 @@ class Snapshot:
         )
 
 
-def known_ids(store_path: Path) -> Ids | None:
-    """Every id the store's cache entry knows (those appended since too), reading no rows;
-    None without an entry. The entry may describe an older content: for a quick "is
-    there any initiative with this id?" that a full read then confirms."""
+def titles_of(store_path: Path, first: str) -> dict[str, str] | None:
+    """The titles of the initiatives with id ``first``, ``first-2``, ``first-3``… (the
+    ids new initiatives get from one title), reading their rows alone; None without a
+    usable entry. The entry may describe an older content: for a warning, not a rule."""
     try:
         entry = _open_entry(store_path)
         if entry is None:
             return None
         with entry.handle:
             added = (row[0] for rows in entry.appends for row in rows)
-            return Ids(entry.ids.joined, added, entry.removed)
+            ids = Ids(entry.ids.joined, added, entry.removed)
+            found: dict[str, str] = {}
+            ident, number = first, 1
+            while ident in ids:
+                row = entry.row(ident)
+                if row is not None:
+                    found[ident] = row[schema.TITLE_COLUMN]
+                number += 1
+                ident = f"{first}-{number}"
+            return found
     except Exception:  # noqa: BLE001 - any cache problem: no answer
         return None
 
