@@ -497,3 +497,26 @@ def test_group_digests_after_a_change_are_those_of_a_full_hash(
     reused = runs._regrouped(data, bounds, digests, old_digests, old_groups)
 
     assert reused == runs._group_digests(data, bounds)
+
+
+def test_dropping_one_of_identical_entries_by_hand_reads_as_a_fresh_parse(
+    tmp_path: Path, cache_home: Path
+) -> None:
+    """Three same entries appended by hand, then one dropped: digests alone cannot tell
+    which went, so the read must count like the parse (it once kept all three)."""
+    path = tmp_path / "big.toml"
+    entry = '\n[[progress]]\ninitiative = "item-0"\ndate = 2025-02-02\npercent = 7\n'
+    text = a_big_store(600)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    for _ in range(3):
+        text += entry
+        write(path, text)
+        assert through_cache(path) == parsed_whole(path)
+    start = text.index(entry)
+    text = text[:start] + text[start + len(entry) :]
+    write(path, text)
+    seen = through_cache(path)
+    assert isinstance(seen, Portfolio)
+    assert [e.percent for e in seen.find("item-0").progress_log] == [0, 7, 7]
+    assert seen == parsed_whole(path)

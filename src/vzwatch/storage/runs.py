@@ -449,6 +449,10 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
     if old_ids != new_ids:
         return None  # records added, removed or moved: the general path
     old_set, new_set = set(old_mid), set(new_mid)
+    if len(old_set) != len(old_mid) or len(new_set) != len(new_mid):
+        # Two identical runs around the change: which one went cannot be told by
+        # digests (dropping one of two same entries would read as no change).
+        return None
     appeared = [got for key, got in zip(new_mid, new_payloads, strict=True) if key not in old_set]
     vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
     if tail and any(got[0] in ("p", "h") for got in appeared):
@@ -1052,7 +1056,7 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         old_mid.extend(digests[first : last + 1])
         old_payloads.extend(vouched.payload(number) for number in range(first, last + 1))
     old_set, new_set = set(old_mid), set(new_mid)
-    if len(new_set) != len(new_mid):
+    if len(old_set) != len(old_mid) or len(new_set) != len(new_mid):
         return None  # two identical runs: the whole parse counts them
     elsewhere = set(digests) - old_set
     known = vouched.known
