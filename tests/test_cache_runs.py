@@ -94,10 +94,8 @@ def count_whole_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return calls
 
 
-def test_editing_one_record_by_hand_parses_only_that_run(
-    store: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    parses = count_whole_parses(monkeypatch)
+def count_runs_read(monkeypatch: pytest.MonkeyPatch) -> list[bytes]:
+    """The runs a read after a change parses, in order."""
     runs_read: list[bytes] = []
     original = runs._read_run
 
@@ -106,6 +104,14 @@ def test_editing_one_record_by_hand_parses_only_that_run(
         return original(run, fields)
 
     monkeypatch.setattr(runs, "_read_run", counting)
+    return runs_read
+
+
+def test_editing_one_record_by_hand_parses_only_that_run(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parses = count_whole_parses(monkeypatch)
+    runs_read = count_runs_read(monkeypatch)
     text = store.read_text(encoding="utf-8")
     write(store, text.replace('title = "Election Oversight Missions"', 'title = "EOM, renamed"'))
     seen = through_cache(store)
@@ -366,14 +372,7 @@ def test_a_hand_edit_after_o1_appends_is_read_by_its_run_alone(
     assert text.count('note = "benchmark"') == 3
     write(path, text.replace('title = "Item 300"', 'title = "Edited by hand"'))
     parses = count_whole_parses(monkeypatch)
-    runs_read: list[bytes] = []
-    original = runs._read_run
-
-    def counting(run: bytes, fields: Portfolio) -> object:
-        runs_read.append(run)
-        return original(run, fields)
-
-    monkeypatch.setattr(runs, "_read_run", counting)
+    runs_read = count_runs_read(monkeypatch)
 
     seen = through_cache(path)
 
