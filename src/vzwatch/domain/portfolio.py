@@ -28,12 +28,14 @@ from vzwatch.domain.schema import (
     INITIATIVE,
     LOGS,
     MAX_TEXT_LENGTH,
+    MILESTONE,
     PILLAR,
     PROGRESS,
     SOURCE,
     STATUSES,
     HistoryEntry,
     Initiative,
+    Milestone,
     Pillar,
     Portfolio,
     ProgressEntry,
@@ -46,6 +48,7 @@ from vzwatch.domain.schema import (
     read_history,
     read_identity,
     read_initiative,
+    read_milestone,
     read_pillar,
     read_portfolio_fields,
     read_progress,
@@ -67,6 +70,7 @@ __all__ = [
     "STATUSES",
     "HistoryEntry",
     "Initiative",
+    "Milestone",
     "Pillar",
     "Portfolio",
     "Problem",
@@ -80,6 +84,7 @@ __all__ = [
     "find_id",
     "history_record",
     "initiative_record",
+    "milestone_record",
     "new_id",
     "orphan_message",
     "portfolio_from_document",
@@ -237,10 +242,14 @@ def check_document(
             if orphan not in named:  # else its initiative is invalid, and that is reported
                 line = locator.entry_line(spec.of.table, raw_logs[spec.of.table], orphan)
                 problems.append(Problem(path, line, None, orphan_message(spec.of, orphan)))
+    milestones = _read_milestones(
+        tables(MILESTONE), head, {item.id for item in initiatives}, named, locator, problems
+    )
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
         sources=sources,
+        milestones=milestones,
         title=head.title,
         source=head.source,
         partners=head.partners,
@@ -264,7 +273,66 @@ def check_document(
                     else locator.entry_line(table, raws, item.id, outside=(_FIRST_DAY, today))
                 )
                 problems.append(Problem(path, line, f"initiative '{item.id}'", message))
+        problems += _milestone_contradictions(portfolio, today, locator)
     return portfolio, problems
+
+
+def _read_milestones(
+    raw: list[dict[str, Any]],
+    head: Portfolio,
+    valid: Collection[str],
+    named: Collection[str | None],
+    locator: _Locator,
+    problems: list[Problem],
+) -> tuple[Milestone, ...]:
+    """The valid ``[[milestones]]``: each read, its id unique, its initiative one that exists.
+
+    One naming an initiative whose own table is invalid is left out without a
+    problem of its own (the initiative's problem is reported).
+    """
+
+    def read(table: Mapping[str, Any]) -> Milestone:
+        milestone = read_milestone(table, head.fiscal)
+        if milestone.initiative not in valid and milestone.initiative not in named:
+            raise ValueError(orphan_message(MILESTONE, milestone.initiative))
+        return milestone
+
+    read_all = _read_tables(MILESTONE, raw, read, locator, problems)
+    return tuple(milestone for milestone in read_all if milestone.initiative in valid)
+
+
+def _milestone_contradictions(
+    portfolio: Portfolio, today: date, locator: _Locator
+) -> list[Problem]:
+    """`validate`'s checks of milestones against their initiative and ``today``: a quarter
+    outside the initiative's timeline, a done date after ``today`` or before 1900."""
+    found: list[Problem] = []
+    lines = locator.header_lines(MILESTONE.table)
+    for index, milestone in enumerate(portfolio.milestones):
+        label = f"{MILESTONE.label} '{milestone.id}'"
+        line = lines[index] if index < len(lines) else None
+        initiative = portfolio.get(milestone.initiative)
+        timeline = initiative.timeline if initiative is not None else None
+        if timeline is not None and not timeline.active_in(milestone.quarter):
+            found.append(
+                Problem(
+                    locator.path,
+                    line,
+                    label,
+                    f"quarter {milestone.quarter} is outside the timeline of initiative "
+                    f"'{milestone.initiative}' ({timeline})",
+                )
+            )
+        done = milestone.done
+        if done is not None and done > today:
+            found.append(
+                Problem(locator.path, line, label, f"done {done}, after today ({today})")
+            )
+        elif done is not None and done < _FIRST_DAY:
+            found.append(
+                Problem(locator.path, line, label, f"done {done}, before {_FIRST_DAY}")
+            )
+    return found
 
 
 _FIRST_DAY = date(1900, 1, 1)  # userinput.FIRST_DAY: no entry is dated before it
@@ -451,6 +519,11 @@ def progress_record(entry: ProgressEntry) -> dict[str, Any]:
 def history_record(entry: HistoryEntry) -> dict[str, Any]:
     """The TOML table of a history entry."""
     return record_table(HISTORY, entry)
+
+
+def milestone_record(milestone: Milestone) -> dict[str, Any]:
+    """The TOML table of a milestone (no ``done`` key while it is open)."""
+    return record_table(MILESTONE, milestone)
 
 
 def source_record(source: Source) -> dict[str, Any]:

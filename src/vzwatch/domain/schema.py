@@ -1,8 +1,9 @@
 """Every record kind of a store, declared once: its fields and how each is read and shown.
 
-A store holds six kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
+A store holds seven kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
 ``[[sources]]`` (the reports claims are cited from), ``[[initiatives]]``,
-``[[progress]]`` entries and ``[[history]]`` entries. For
+``[[progress]]`` entries, ``[[history]]`` entries and ``[[milestones]]`` (the
+steps an initiative is to reach, each in a quarter). For
 each kind this module declares, once, the record class and its fields: the
 TOML key, the record attribute, the type (which says how the value is
 validated and how it looks in a cache row, in JSON, in a CSV cell and in a
@@ -32,7 +33,14 @@ from operator import attrgetter, itemgetter
 from typing import TYPE_CHECKING, Any, Literal, NamedTuple
 
 from vzwatch.domain.errors import InvalidQuarter
-from vzwatch.domain.quarters import CALENDAR, FiscalCalendar, Quarter, Timeline, parse_timeline
+from vzwatch.domain.quarters import (
+    CALENDAR,
+    FiscalCalendar,
+    Quarter,
+    Timeline,
+    parse_quarter,
+    parse_timeline,
+)
 from vzwatch.domain.text import visible
 
 ID_PATTERN = re.compile(r"[a-z0-9](?:[a-z0-9-]{0,78}[a-z0-9])?", re.ASCII)
@@ -96,6 +104,24 @@ class Source(NamedTuple):
     note: str = ""
 
 
+class Milestone(NamedTuple):
+    """A step an initiative is to reach in a quarter; ``done`` is the day it was reached."""
+
+    id: str
+    initiative: str
+    title: str
+    quarter: Quarter
+    done: date | None = None
+
+    def done_by(self, today: date) -> bool:
+        """Whether it was reached on or before ``today`` (a later done date is still open)."""
+        return self.done is not None and self.done <= today
+
+    def overdue(self, today: date) -> bool:
+        """Open as of ``today`` and its quarter ended before ``today``'s quarter began."""
+        return not self.done_by(today) and self.quarter < Quarter.containing(today)
+
+
 class Pillar(NamedTuple):
     """A strategic pillar that initiatives belong to."""
 
@@ -150,6 +176,7 @@ class Portfolio:
     fiscal: FiscalCalendar = CALENDAR
     owner: str = ""
     review_every: str = ""
+    milestones: tuple[Milestone, ...] = ()
     _by_id: dict[str, Initiative] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -168,6 +195,15 @@ class Portfolio:
             if pillar.id == pillar_id:
                 return pillar.name
         return pillar_id or ""
+
+    def milestones_of(self, initiative_id: str) -> tuple[Milestone, ...]:
+        """The milestones of one initiative, by quarter (store order within a quarter)."""
+        return tuple(
+            sorted(
+                (item for item in self.milestones if item.initiative == initiative_id),
+                key=attrgetter("quarter"),
+            )
+        )
 
     def source_by_id(self, source_id: str) -> Source | None:
         for source in self.sources:
@@ -208,6 +244,7 @@ if TYPE_CHECKING:
         "sources",  # a list of [[sources]] ids (checked across the store)
         "percent",  # a whole number from 0 to 100
         "timeline",  # a timeline as written ("Q3 – Q4 2024"), or start and end keys
+        "quarter",  # one quarter as written ("Q3 2024", "FY2024 Q1"), kept canonical
         "pillar",  # a [[pillars]] id (checked across the store)
         "initiative",  # an [[initiatives]] id (checked across the store)
         "fiscal",  # the fiscal calendar: start month, and also the naming key
@@ -558,6 +595,56 @@ PILLAR = RecordKind(
     ),
 )
 
+MILESTONE = RecordKind(
+    table="milestones",
+    label="milestone",
+    identity="id",
+    record=Milestone,
+    duplicate="duplicate milestone id {ident!r}",
+    named_by_identity=True,
+    fields=(
+        Field("id", "id", "id", required=True, json="id", columns=("id",), label="ID"),
+        Field(
+            "initiative",
+            "initiative",
+            "initiative",
+            required=True,
+            json="initiative",
+            columns=("initiative",),
+            label="Initiative",
+        ),
+        Field(
+            "title",
+            "title",
+            "line",
+            required=True,
+            json="title",
+            columns=("title",),
+            label="Title",
+            options=("--title",),
+        ),
+        Field(
+            "quarter",
+            "quarter",
+            "quarter",
+            required=True,
+            json="quarter",
+            columns=("quarter",),
+            label="Quarter",
+            options=("--quarter",),
+        ),
+        Field(
+            "done",
+            "done",
+            "date",
+            json="done",
+            columns=("done",),
+            label="Done",
+            options=("--done", "--not-done"),
+        ),
+    ),
+)
+
 PORTFOLIO = RecordKind(
     table="portfolio",
     label="portfolio",
@@ -585,10 +672,11 @@ PORTFOLIO = RecordKind(
         ),
         Field("", "pillars", "records", default=(), of=PILLAR),
         Field("", "sources", "records", default=(), of=SOURCE),
+        Field("", "milestones", "records", default=(), of=MILESTONE),
     ),
 )
 
-KINDS = (PORTFOLIO, PILLAR, SOURCE, INITIATIVE, PROGRESS, HISTORY)
+KINDS = (PORTFOLIO, PILLAR, SOURCE, INITIATIVE, PROGRESS, HISTORY, MILESTONE)
 # An initiative's logs, the records of other tables that belong to it: its fields
 # ``progress_log`` (of PROGRESS) and ``history`` (of HISTORY). Code that handles
 # entries loops over these instead of doing the same for each log.
@@ -789,6 +877,18 @@ def _reader(spec: Field) -> Reader:
             values[attr], values[text_attr] = _timeline(raw, key, also, fiscal)
 
         return read_timeline
+    if kind == "quarter":
+
+        def read_quarter(
+            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+        ) -> None:
+            text = _text(raw.get(key), what, required=required)
+            try:
+                values[attr] = parse_quarter(text, fiscal)
+            except InvalidQuarter as error:
+                raise ValueError(f"{what}: {error}") from None
+
+        return read_quarter
     if kind == "fiscal":
         also = spec.also
 
@@ -886,6 +986,12 @@ def read_progress(raw: Mapping[str, Any]) -> ProgressEntry:
     return ProgressEntry(**_read(PROGRESS, raw, CALENDAR))
 
 
+def read_milestone(raw: Mapping[str, Any], fiscal: FiscalCalendar = CALENDAR) -> Milestone:
+    """One ``[[milestones]]`` table; ValueError says what is wrong with it (its initiative
+    is checked against the store's by ``model.check_document``)."""
+    return Milestone(**_read(MILESTONE, raw, fiscal))
+
+
 def read_history(raw: Mapping[str, Any]) -> HistoryEntry:
     """One ``[[history]]`` table; ValueError says what is wrong with it.
 
@@ -909,6 +1015,8 @@ def toml_value(spec: Field, record: Any) -> Any:
     if spec.type == "timeline":
         return getattr(record, f"{spec.attr}_text")
     value = getattr(record, spec.attr)
+    if spec.type == "quarter":
+        return str(value)
     return list(value) if spec.type in ("texts", "sources") else value
 
 
@@ -926,6 +1034,8 @@ def toml_table(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
             value = values.get(spec.attr, spec.default)
             if spec.type in ("texts", "sources") and value is not None:
                 value = list(value)
+            elif spec.type == "quarter" and value is not None:
+                value = str(value)
         if _is_empty(value) and not spec.write_empty:
             continue
         table[spec.key] = value
@@ -962,6 +1072,8 @@ def json_getter(spec: Field) -> Callable[[Any], Any]:
         return lambda record: list(getattr(record, attr))
     if spec.type == "date" and not spec.required:
         return lambda record: None if (day := getattr(record, attr)) is None else day.isoformat()
+    if spec.type == "quarter":
+        return lambda record: str(getattr(record, attr))
     if spec.type == "date":
         return lambda record: getattr(record, attr).isoformat()
     if spec.type == "records":
@@ -1054,6 +1166,8 @@ def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
         return ((column, lambda record: "" if (day := get(record)) is None else str(day), False),)
     if spec.type in ("texts", "sources"):
         return ((column, lambda record: join_texts(get(record)), False),)
+    if spec.type == "quarter":
+        return ((column, lambda record: str(get(record)), False),)
     if spec.type in ("line", "text"):
         return ((column, lambda record: "" if (value := get(record)) is None else value, False),)
     return ((column, get, False),)
@@ -1139,6 +1253,8 @@ def _column_encoders(kind: RecordKind, slot: _Slot) -> list[Encoder]:
         return [lambda record: get(record).toordinal()]
     if slot.type == "optional date":
         return [lambda record: None if (day := get(record)) is None else day.toordinal()]
+    if slot.type == "quarter":
+        return [lambda record: get(record).index]
     if slot.type == "records":
         assert slot.of is not None
         entry_row = _nested_encoder(slot.of)
@@ -1177,6 +1293,8 @@ def _value_decoder(slot: _Slot) -> Callable[[Any], Any] | None:
         return date.fromordinal
     if slot.type == "optional date":
         return lambda ordinal: None if ordinal is None else date.fromordinal(ordinal)
+    if slot.type == "quarter":
+        return Quarter.from_index
     if slot.type == "records":
         assert slot.of is not None
         build = _decoder(slot.of)
@@ -1249,7 +1367,7 @@ _IDENTITY_READERS = {
 }
 _ROW_SLOTS = {
     kind.table: _slots(kind, _class_attrs(kind))
-    for kind in (PROGRESS, HISTORY, PILLAR, SOURCE, INITIATIVE)
+    for kind in (PROGRESS, HISTORY, PILLAR, SOURCE, MILESTONE, INITIATIVE)
 }
 _ROW_SLOTS[PORTFOLIO.table] = _slots(PORTFOLIO, [spec.attr for spec in PORTFOLIO.fields])
 
@@ -1290,6 +1408,7 @@ progress_row: Callable[[ProgressEntry], Row] = _encoder(PROGRESS)
 history_row: Callable[[HistoryEntry], Row] = _encoder(HISTORY)
 pillar_row: Callable[[Pillar], Row] = _encoder(PILLAR)
 source_row: Callable[[Source], Row] = _encoder(SOURCE)
+milestone_row: Callable[[Milestone], Row] = _encoder(MILESTONE)
 portfolio_row: Callable[[Portfolio], Row] = _encoder(PORTFOLIO)
 """The portfolio's own fields and its pillars (not its initiatives: they have rows)."""
 
@@ -1298,6 +1417,7 @@ progress_from_row: Callable[[Row], ProgressEntry] = _decoder(PROGRESS)
 history_from_row: Callable[[Row], HistoryEntry] = _decoder(HISTORY)
 pillar_from_row: Callable[[Row], Pillar] = _decoder(PILLAR)
 source_from_row: Callable[[Row], Source] = _decoder(SOURCE)
+milestone_from_row: Callable[[Row], Milestone] = _decoder(MILESTONE)
 _PORTFOLIO_ATTRS = tuple(slot.attr for slot in _ROW_SLOTS[PORTFOLIO.table])
 _PORTFOLIO_DECODERS = _attribute_decoders(PORTFOLIO)
 
