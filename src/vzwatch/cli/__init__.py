@@ -74,6 +74,7 @@ COMMAND_MODULES = {
     "timeline": "chart",
     "import": "transfer",
     "export": "transfer",
+    "milestone": "milestones",
     "source": "ledger",
     "sources": "ledger",
     "slips": "ledger",

@@ -29,6 +29,7 @@ from vzwatch.domain.text import counted, visible
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import HistoryEntry
+    from vzwatch.operations.writing import Removed
 
 
 def _stdin_is_terminal() -> bool:
@@ -265,6 +266,8 @@ def remove_command(
             counted(progress, "progress entry", "progress entries") if progress else "",
             counted(history, "status-history entry", "status-history entries") if history else "",
         ]
+        milestones = len(reading.open_portfolio(location).milestones_of(initiative.id))
+        entries.append(counted(milestones, "milestone", "milestones") if milestones else "")
         listed = " and ".join(entry for entry in entries if entry)
         with_them = f" and its {listed}" if listed else ""
         question = (
@@ -282,6 +285,7 @@ def remove_command(
                 "removed": removed.initiative.id,
                 "progress_entries": removed.progress_entries,
                 "history_entries": removed.history_entries,
+                "milestones": removed.milestones,
             }
         )
     else:
@@ -289,5 +293,11 @@ def remove_command(
             f"Removed {removed.initiative.id} with "
             f"{counted(removed.progress_entries, 'progress entry', 'progress entries')} and "
             f"{counted(removed.history_entries, 'status-history entry', 'status-history entries')}"
-            "\n"
+            f"{_also_removed(removed)}\n"
         )
+
+
+def _also_removed(removed: "Removed") -> str:
+    """ " (and 2 milestones)": the records that belonged to the initiative, beyond its logs."""
+    taken = [counted(removed.milestones, "milestone", "milestones")] if removed.milestones else []
+    return f" (and {' and '.join(taken)})" if taken else ""

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from vzwatch.domain.portfolio import Initiative, Pillar, Portfolio, Source
+from vzwatch.domain.portfolio import Initiative, Milestone, Pillar, Portfolio, Source
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.queries import as_of, sort_by_timeline
 from vzwatch.domain.report import (

@@ -325,13 +325,9 @@ def _milestone_contradictions(
             )
         done = milestone.done
         if done is not None and done > today:
-            found.append(
-                Problem(locator.path, line, label, f"done {done}, after today ({today})")
-            )
+            found.append(Problem(locator.path, line, label, f"done {done}, after today ({today})"))
         elif done is not None and done < _FIRST_DAY:
-            found.append(
-                Problem(locator.path, line, label, f"done {done}, before {_FIRST_DAY}")
-            )
+            found.append(Problem(locator.path, line, label, f"done {done}, before {_FIRST_DAY}"))
     return found
 
 

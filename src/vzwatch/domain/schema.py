@@ -121,6 +121,12 @@ class Milestone(NamedTuple):
         """Open as of ``today`` and its quarter ended before ``today``'s quarter began."""
         return not self.done_by(today) and self.quarter < Quarter.containing(today)
 
+    def state(self, today: date) -> str:
+        """How it stands on ``today``, for people: "done 2025-02-20", "overdue" or "open"."""
+        if self.done_by(today):
+            return f"done {self.done}"
+        return "overdue" if self.overdue(today) else "open"
+
 
 class Pillar(NamedTuple):
     """A strategic pillar that initiatives belong to."""

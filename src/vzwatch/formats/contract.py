@@ -13,11 +13,12 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain import ledger
-from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.portfolio import Initiative, Milestone, Portfolio
 from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import (
     HISTORY,
     INITIATIVE,
+    MILESTONE,
     SOURCE,
     Source,
     json_getter,
@@ -135,14 +136,55 @@ def overdue_fields(initiative: Initiative, quarter: Quarter) -> dict[str, Any]:
     return {"overdue": late > 0, "overdue_quarters": late}
 
 
+KIND_KEY = "kind"  # what a `due` row is: "initiative" or "milestone"
+
+
 def due_to_list(
-    initiatives: Iterable[Initiative], portfolio: Portfolio, quarter: Quarter
+    initiatives: Iterable[Initiative],
+    portfolio: Portfolio,
+    quarter: Quarter,
+    milestones: Iterable[Milestone] = (),
 ) -> list[dict[str, Any]]:
-    """`due --json`: the initiative objects, each with ``overdue`` and ``overdue_quarters``."""
+    """`due --json`: the initiative objects, each with ``overdue``, ``overdue_quarters`` and
+    ``kind`` ("initiative"), then the milestones due (``milestone_due_dict``)."""
     return [
-        {**initiative_to_dict(item, portfolio), **overdue_fields(item, quarter)}
-        for item in initiatives
+        *(
+            {**initiative_to_dict(item, portfolio), **overdue_fields(item, quarter), **_INITIATIVE}
+            for item in initiatives
+        ),
+        *(milestone_due_dict(milestone, quarter) for milestone in milestones),
     ]
+
+
+_INITIATIVE = {KIND_KEY: "initiative"}
+
+# A milestone's own JSON object: every field of the schema that has a JSON key.
+_MILESTONE_GETTERS = tuple(
+    (spec.json, json_getter(spec)) for spec in MILESTONE.fields if spec.json is not None
+)
+# Within an initiative (`show --json`), the initiative it belongs to goes without saying.
+_OWN_MILESTONE_GETTERS = tuple(item for item in _MILESTONE_GETTERS if item[0] != "initiative")
+
+
+def milestone_dict(milestone: Milestone) -> dict[str, Any]:
+    """One milestone as JSON: ``id``, ``initiative``, ``title``, ``quarter``, ``done``."""
+    return {key: get(milestone) for key, get in _MILESTONE_GETTERS}
+
+
+def own_milestones(milestones: Iterable[Milestone]) -> list[dict[str, Any]]:
+    """`show --json`'s ``milestones``: ``id``, ``title``, ``quarter``, ``done`` of each."""
+    return [{key: get(item) for key, get in _OWN_MILESTONE_GETTERS} for item in milestones]
+
+
+def milestone_due_dict(milestone: Milestone, quarter: Quarter) -> dict[str, Any]:
+    """A `due` row of a milestone: its object, ``overdue``, ``overdue_quarters`` and ``kind``."""
+    late = max(quarter.index - milestone.quarter.index, 0)
+    return {
+        **milestone_dict(milestone),
+        "overdue": late > 0,
+        "overdue_quarters": late,
+        KIND_KEY: "milestone",
+    }
 
 
 def dumps(value: Any, *, ascii_only: bool = False) -> str:
@@ -283,6 +325,7 @@ def initiative_ledger_dict(initiative: Initiative, portfolio: Portfolio) -> dict
         {key: get(entry) for key, get in _HISTORY_GETTERS} for entry in ledger.revisions(initiative)
     ]
     document["slip_quarters"] = ledger.slip_quarters(initiative, portfolio)
+    document["milestones"] = own_milestones(portfolio.milestones_of(initiative.id))
     return document
 
 

@@ -48,7 +48,9 @@ __all__ = [
 ]
 
 # The arrays of tables whose elements are records (each [[initiatives]] one block).
-RECORD_TABLES = frozenset({"initiatives", "pillars", "sources", "progress", "history"})
+RECORD_TABLES = frozenset(
+    {"initiatives", "pillars", "sources", "progress", "history", "milestones"}
+)
 
 # Literal newlines first: the regex engine then skips ahead at memchr speed (3x ``^`` with
 # re.MULTILINE). The first line is looked at on its own.

@@ -67,7 +67,12 @@ from vzwatch.storage.blocks import Entry, HeaderError, Piece
 from vzwatch.storage.store import TomlSyntaxError, parse_toml
 
 # Matched by id; label. The keyed kinds of vzwatch.domain.schema (not imported: start-up).
-KEYED_TABLES = {"initiatives": "initiative", "pillars": "pillar", "sources": "source"}
+KEYED_TABLES = {
+    "initiatives": "initiative",
+    "pillars": "pillar",
+    "sources": "source",
+    "milestones": "milestone",
+}
 RENAMED_ON_COLLISION = frozenset({"initiatives"})
 REFERENCE_KEY = "initiative"  # log entries name their initiative with this key
 LOG_OWNER = "initiatives"  # the keyed table whose records the logs belong to
@@ -1666,7 +1671,9 @@ def _append(old: str, chunk: str) -> str:
 # --------------------------------------------------------------------------- other writers
 
 
-STORE_TABLES = frozenset({"portfolio", "pillars", "sources", "initiatives", "progress", "history"})
+STORE_TABLES = frozenset(
+    {"portfolio", "pillars", "sources", "initiatives", "progress", "history", "milestones"}
+)
 
 
 def _foreign(side: _Text, others: Iterable[str]) -> bool:
