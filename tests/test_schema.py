@@ -57,6 +57,8 @@ ROW_KINDS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "pillars": (schema.pillar_row, schema.pillar_from_row),
     "sources": (schema.source_row, schema.source_from_row),
     "portfolio": (schema.portfolio_row, schema.portfolio_from_row),
+    "indicators": (schema.indicator_row, schema.indicator_from_row),
+    "measurements": (schema.measurement_row, schema.measurement_from_row),
 }
 
 
@@ -140,6 +142,8 @@ def test_the_every_field_store_gives_every_field_a_value_other_than_its_default(
         "initiatives": list(portfolio.initiatives),
         "progress": [e for i in portfolio.initiatives for e in i.progress_log],
         "history": [h for i in portfolio.initiatives for h in i.history],
+        "indicators": [x for i in portfolio.initiatives for x in i.indicators],
+        "measurements": [m for i in portfolio.initiatives for x in i.indicators for m in x.measurements],
     }
     for kind in KINDS:
         for spec in kind.fields:
@@ -235,6 +239,9 @@ _OTHER: dict[str, Any] = {
     "initiative": "other-initiative",
     "fiscal": FiscalCalendar(7, "end"),
     "sources": ("other-source",),
+    "number": 123.5,
+    "quarter": Quarter(2001, 3),
+    "indicator": "other-indicator",
 }
 
 
@@ -254,6 +261,8 @@ def _samples() -> dict[str, Any]:
         "initiatives": forum,
         "progress": forum.progress_log[0],
         "history": forum.history[0],
+        "indicators": forum.indicators[0],
+        "measurements": forum.indicators[0].measurements[0],
     }
 
 
@@ -271,6 +280,7 @@ def _other_values(spec: schema.Field, record: Any) -> dict[str, Any]:
             "id": new,
             "progress_log": tuple(e._replace(initiative=new) for e in record.progress_log),
             "history": tuple(h._replace(initiative=new) for h in record.history),
+            "indicators": tuple(i._replace(initiative=new) for i in record.indicators),
         }
     return {spec.attr: _OTHER[spec.type]}
 

@@ -21,20 +21,25 @@ from typing import Any, NamedTuple, TypeVar
 
 from vzwatch.domain.errors import StoreError
 from vzwatch.domain.names import slugify
+from vzwatch.domain.quarters import FiscalCalendar
 from vzwatch.domain.schema import (
     FINISHED_STATUSES,
     HISTORY,
     ID_PATTERN,
+    INDICATOR,
     INITIATIVE,
     LOGS,
     MAX_TEXT_LENGTH,
+    MEASUREMENT,
     MILESTONE,
     PILLAR,
     PROGRESS,
     SOURCE,
     STATUSES,
     HistoryEntry,
+    Indicator,
     Initiative,
+    Measurement,
     Milestone,
     Pillar,
     Portfolio,
@@ -47,7 +52,9 @@ from vzwatch.domain.schema import (
     find_id,
     read_history,
     read_identity,
+    read_indicator,
     read_initiative,
+    read_measurement,
     read_milestone,
     read_pillar,
     read_portfolio_fields,
@@ -60,7 +67,6 @@ from vzwatch.domain.schema import (
 )
 from vzwatch.domain.text import visible
 
-Entry = TypeVar("Entry", ProgressEntry, HistoryEntry)
 Record = TypeVar("Record")
 
 __all__ = [
@@ -69,7 +75,9 @@ __all__ = [
     "MAX_TEXT_LENGTH",
     "STATUSES",
     "HistoryEntry",
+    "Indicator",
     "Initiative",
+    "Measurement",
     "Milestone",
     "Pillar",
     "Portfolio",
@@ -83,7 +91,9 @@ __all__ = [
     "check_unique",
     "find_id",
     "history_record",
+    "indicator_record",
     "initiative_record",
+    "measurement_record",
     "milestone_record",
     "new_id",
     "orphan_message",
@@ -140,12 +150,13 @@ class _Locator:
         tables: Sequence[Mapping[str, Any]],
         ident: str,
         outside: tuple[date, date] | None = None,
+        key: str = "initiative",
     ) -> int | None:
-        """The line of the first entry of ``table`` that names initiative ``ident``
+        """The line of the first entry of ``table`` whose ``key`` names ``ident``
         (and is dated outside the days ``outside`` spans, when given)."""
         lines = self.header_lines(table)
         for index, raw in enumerate(tables):
-            if raw.get("initiative") != ident or index >= len(lines):
+            if raw.get(key) != ident or index >= len(lines):
                 continue
             day = _entry_day(raw)
             if outside is None or (day is not None and not outside[0] <= day <= outside[1]):
@@ -212,16 +223,31 @@ def check_document(
     pillar_ids = {pillar.id for pillar in pillars}
     sources = tuple(_read_tables(SOURCE, tables(SOURCE), read_source, locator, problems))
     source_ids = {source.id for source in sources}
+    raw_measurements = tables(MEASUREMENT)
+    measurements = _by_indicator(
+        _read_tables(MEASUREMENT, raw_measurements, read_measurement, locator, problems)
+    )
+    readers: dict[str, Callable[[Mapping[str, Any]], Any]] = {
+        table: _cited(read, source_ids) for table, read in _ENTRY_READERS.items()
+    }
+    readers[INDICATOR.table] = _indicator_reader(head.fiscal, measurements)
     # Each log's entries by the initiative they name (its field on Initiative -> id -> entries).
     logs: dict[str, dict[str, list[Any]]] = {}
     raw_logs: dict[str, list[dict[str, Any]]] = {}  # each log table's raw tables: for lines
     for spec in LOGS:
         kind = spec.of
         assert kind is not None
-        read = _cited(_ENTRY_READERS[kind.table], source_ids)
         raw_logs[kind.table] = tables(kind)
-        entries = _read_tables(kind, raw_logs[kind.table], read, locator, problems)
+        entries = _read_tables(kind, raw_logs[kind.table], readers[kind.table], locator, problems)
         logs[spec.attr] = _by_initiative(entries)
+    indicator_ids = {readable_identity(INDICATOR, raw) for raw in raw_logs[INDICATOR.table]}
+    for orphan in measurements:
+        if orphan not in indicator_ids:  # else its indicator is invalid, and that is reported
+            line = locator.entry_line(MEASUREMENT.table, raw_measurements, orphan, key="indicator")
+            message = (
+                f"[[{MEASUREMENT.table}]] names indicator '{visible(orphan)}', which does not exist"
+            )
+            problems.append(Problem(path, line, None, message))
 
     def initiative(raw: Mapping[str, Any]) -> Initiative:
         ident = raw[INITIATIVE.identity or ""]  # read and found unique: a valid id
@@ -361,7 +387,8 @@ def contradictions(initiative: Initiative, today: date) -> list[tuple[str, str]]
                 f"{last.old} → {last.new} ({last.on}): fix the status or the history",
             )
         )
-    for kind, entries in ((PROGRESS, log), (HISTORY, initiative.history)):
+    measured = tuple(m for indicator in initiative.indicators for m in indicator.measurements)
+    for kind, entries in ((PROGRESS, log), (HISTORY, initiative.history), (MEASUREMENT, measured)):
         for entry in entries:
             if entry.on > today:
                 found.append((kind.table, f"{kind.label} dated {entry.on}, after today ({today})"))
@@ -415,13 +442,37 @@ def _read_tables(
     return records
 
 
-def _by_initiative(entries: Iterable[Entry]) -> dict[str, list[Entry]]:
-    by_initiative: dict[str, list[Entry]] = {}
+def _by_initiative(entries: Iterable[Any]) -> dict[str, list[Any]]:
+    """Entries by the initiative they name; dated ones in date order (same-day: file order)."""
+    by_initiative: dict[str, list[Any]] = {}
     for entry in entries:
         by_initiative.setdefault(entry.initiative, []).append(entry)
     for listed in by_initiative.values():
-        listed.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
+        if listed and hasattr(listed[0], "on"):
+            listed.sort(key=lambda entry: entry.on)  # stable: same-day entries keep file order
     return by_initiative
+
+
+def _by_indicator(entries: Iterable[Measurement]) -> dict[str, list[Measurement]]:
+    """Measurements by the indicator they name, in date order (same-day: file order)."""
+    by_indicator: dict[str, list[Measurement]] = {}
+    for entry in entries:
+        by_indicator.setdefault(entry.indicator, []).append(entry)
+    for listed in by_indicator.values():
+        listed.sort(key=lambda entry: entry.on)
+    return by_indicator
+
+
+def _indicator_reader(
+    fiscal: FiscalCalendar, measurements: Mapping[str, list[Measurement]]
+) -> Callable[[Mapping[str, Any]], Indicator]:
+    """Reads one ``[[indicators]]`` table with the measurements that name it."""
+
+    def read(raw: Mapping[str, Any]) -> Indicator:
+        ident = read_identity(INDICATOR, raw)
+        return read_indicator(raw, fiscal, tuple(measurements.get(ident, ())))
+
+    return read
 
 
 # --- rules that span the store ---------------------------------------------------
@@ -510,6 +561,16 @@ def initiative_record(
 def progress_record(entry: ProgressEntry) -> dict[str, Any]:
     """The TOML table of a progress entry (an empty note is left out)."""
     return record_table(PROGRESS, entry)
+
+
+def indicator_record(indicator: Indicator) -> dict[str, Any]:
+    """The TOML table of an indicator (its measurements are tables of their own)."""
+    return record_table(INDICATOR, indicator)
+
+
+def measurement_record(entry: Measurement) -> dict[str, Any]:
+    """The TOML table of a measurement (an empty note is left out)."""
+    return record_table(MEASUREMENT, entry)
 
 
 def history_record(entry: HistoryEntry) -> dict[str, Any]:

@@ -16,6 +16,8 @@ Health, the first rule that applies
     ``not started``  the timeline starts after today
     ``overdue``      the timeline ended before today
     ``ongoing``      no end: nothing is expected (see ``last_update``)
+                     (when its progress comes from indicators, what is expected
+                     is their mean expected share: vzwatch.domain.indicators)
     ``not started``  progress 0 while at most ``TOLERANCE`` points are expected
     ``behind``       more than ``TOLERANCE`` points below expected
     ``ahead``        more than ``TOLERANCE`` points above expected
@@ -101,12 +103,24 @@ def milestones_reached(
     initiative: Initiative, milestones: Sequence[Milestone], today: date
 ) -> bool:
     """Whether milestones stand for the initiative's progress and say it is done: it has
-    no progress entry, and has milestones, every one of them done by ``today``."""
+    no other progress (no progress entry, no indicator), and has milestones, every one
+    of them done by ``today``."""
     return (
         not initiative.progress_log
+        and not initiative.indicators
         and bool(milestones)
         and all(milestone.done_by(today) for milestone in milestones)
     )
+
+
+def expected_for(initiative: Initiative, today: date) -> int | None:
+    """What the initiative's progress is held against: its indicators' straight lines when
+    its progress comes from them (vzwatch.domain.indicators), else its timeline's days."""
+    if initiative.indicators and initiative.progress_from_indicators:
+        from vzwatch.domain.indicators import expected_progress as expected_from_indicators
+
+        return expected_from_indicators(initiative, today)
+    return expected_progress(initiative.timeline, today)
 
 
 def schedule_health(
@@ -126,7 +140,7 @@ def schedule_health(
         return Health.NOT_STARTED
     if timeline.end is not None and today > timeline.end.end_date:
         return Health.OVERDUE
-    expected = expected_progress(timeline, today)
+    expected = expected_for(initiative, today)
     if expected is None:
         return Health.ONGOING
     if progress == 0 and expected <= TOLERANCE:
@@ -423,7 +437,7 @@ def initiative_report(
     return InitiativeReport(
         initiative=initiative,
         health=schedule_health(initiative, today, milestones),
-        expected=expected_progress(initiative.timeline, today),
+        expected=expected_for(initiative, today),
         forecast=_quarter_of(forecast_finish(initiative, today)),
         finished=_quarter_of(finished_on(initiative)),
         due=not initiative.finished and initiative.timeline.ends_in(quarter),

@@ -1,9 +1,10 @@
 """Every record kind of a store, declared once: its fields and how each is read and shown.
 
-A store holds seven kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
+A store holds nine kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
 ``[[sources]]`` (the reports claims are cited from), ``[[initiatives]]``,
-``[[progress]]`` entries, ``[[history]]`` entries and ``[[milestones]]`` (the
-steps an initiative is to reach, each in a quarter). For
+``[[progress]]`` entries, ``[[history]]`` entries, ``[[indicators]]`` (a
+result with a baseline and a target), their dated ``[[measurements]]`` and
+``[[milestones]]`` (the steps an initiative is to reach, each in a quarter). For
 each kind this module declares, once, the record class and its fields: the
 TOML key, the record attribute, the type (which says how the value is
 validated and how it looks in a cache row, in JSON, in a CSV cell and in a
@@ -93,6 +94,48 @@ class HistoryEntry(NamedTuple):
     sources: tuple[str, ...] = ()
 
 
+class Measurement(NamedTuple):
+    """One dated value of an indicator."""
+
+    indicator: str
+    on: date
+    value: float
+    note: str = ""
+
+
+class Indicator(NamedTuple):
+    """A result an initiative aims at: from ``baseline`` to ``target`` (in ``unit``) by ``by``.
+
+    Its measurements are in date order (same-day ones in file order); its current
+    value is the latest one's, else the baseline. ``vzwatch.domain.indicators``
+    holds the rules for its share of the way and its health.
+    """
+
+    id: str
+    initiative: str
+    name: str
+    target: float
+    unit: str = ""
+    baseline: float = 0
+    by: Quarter | None = None
+    direction: str = ""
+    measurements: tuple[Measurement, ...] = ()
+
+    @property
+    def value(self) -> float:
+        """The latest-dated measurement's value (the later-recorded on a tie), else the baseline."""
+        return self.measurements[-1].value if self.measurements else self.baseline
+
+    @property
+    def share(self) -> int:
+        """Percent of the way from baseline to target, 0 to 100, rounded down."""
+        way = self.target - self.baseline
+        if not way:
+            return 0
+        done = (self.value - self.baseline) / way
+        return int(min(max(done, 0.0), 1.0) * 100)
+
+
 class Source(NamedTuple):
     """A report that claims are cited from: an article, a statement, a briefing."""
 
@@ -154,15 +197,39 @@ class Initiative:
     owner: str | None = None
     depends_on: tuple[str, ...] = ()
     review_every: str | None = None
+    # Before the logs: the cache rebuilds a row's last two columns (its logs) on their own.
+    indicators: tuple[Indicator, ...] = ()
     progress_log: tuple[ProgressEntry, ...] = ()
     history: tuple[HistoryEntry, ...] = ()
 
     @property
     def progress(self) -> int:
-        """Current progress: the entry with the latest date (the later-recorded on a tie)."""
+        """Current progress: the latest manual entry (the later-recorded on a tie), unless
+        a measurement of its indicators is dated after it: then the indicators' progress.
+
+        With neither: 100 when done, else 0 (README: "Indicators and measurements").
+        """
+        if self.indicators and self.progress_from_indicators:
+            return self.indicator_progress
         if self.progress_log:
             return self.progress_log[-1].percent
         return 100 if self.status == Status.DONE else 0
+
+    @property
+    def indicator_progress(self) -> int:
+        """The mean of its indicators' shares of the way, rounded down (0 without any)."""
+        if not self.indicators:
+            return 0
+        return sum(indicator.share for indicator in self.indicators) // len(self.indicators)
+
+    @property
+    def progress_from_indicators(self) -> bool:
+        """Whether ``progress`` comes from its indicators rather than a manual entry."""
+        log = self.progress_log
+        measured = max(
+            (i.measurements[-1].on for i in self.indicators if i.measurements), default=None
+        )
+        return measured is not None and (not log or log[-1].on < measured)
 
     @property
     def finished(self) -> bool:
@@ -255,6 +322,9 @@ if TYPE_CHECKING:
         "initiative",  # an [[initiatives]] id (checked across the store)
         "fiscal",  # the fiscal calendar: start month, and also the naming key
         "records",  # records of another kind that belong to this one (a log)
+        "number",  # an integer or a finite float (not a boolean)
+        "quarter",  # one quarter ("Q4 2025", any form the parser takes); None when absent
+        "indicator",  # an [[indicators]] id (checked across the store)
     ]
 
 
@@ -410,6 +480,104 @@ HISTORY = RecordKind(
         Field("from", "old", "text", default="", json="from", write_empty=True),
         Field("to", "new", "text", default="", json="to", write_empty=True),
         Field("sources", "sources", "sources", default=(), json="sources", label="Sources"),
+    ),
+)
+
+
+def _check_direction(value: str) -> None:
+    if value not in ("", "up", "down"):
+        raise ValueError(f"direction {visible(value)!r} is not up or down")
+
+
+MEASUREMENT = RecordKind(
+    table="measurements",
+    label="measurement",
+    identity=None,
+    record=Measurement,
+    fields=(
+        Field("indicator", "indicator", "indicator", required=True),
+        Field("date", "on", "date", required=True, json="date", label="Date"),
+        Field("value", "value", "number", required=True, json="value", label="Value"),
+        Field("note", "note", "text", default="", json="note", label="Note"),
+    ),
+)
+
+INDICATOR = RecordKind(
+    table="indicators",
+    label="indicator",
+    identity="id",
+    record=Indicator,
+    duplicate="duplicate indicator id {ident!r}",
+    named_by_identity=True,
+    fields=(
+        Field("id", "id", "id", required=True, json="id", columns=("id",), label="ID"),
+        Field("initiative", "initiative", "initiative", required=True, write_empty=True),
+        Field(
+            "name",
+            "name",
+            "line",
+            required=True,
+            json="name",
+            columns=("name",),
+            label="Name",
+            options=("--name",),
+        ),
+        Field(
+            "unit",
+            "unit",
+            "line",
+            default="",
+            json="unit",
+            columns=("unit",),
+            label="Unit",
+            options=("--unit",),
+        ),
+        Field(
+            "baseline",
+            "baseline",
+            "number",
+            default=0,
+            json="baseline",
+            columns=("baseline",),
+            label="Baseline",
+            options=("--baseline",),
+            write_empty=True,
+        ),
+        Field(
+            "target",
+            "target",
+            "number",
+            required=True,
+            json="target",
+            columns=("target",),
+            label="Target",
+            options=("--target",),
+        ),
+        Field("by", "by", "quarter", json="by", columns=("by",), label="By", options=("--by",)),
+        Field(
+            "direction",
+            "direction",
+            "line",
+            default="",
+            json="direction",
+            columns=("direction",),
+            label="Direction",
+            options=("--direction",),
+            check=_check_direction,
+        ),
+        Field(
+            "",
+            "measurements",
+            "records",
+            default=(),
+            json="measurements",
+            label="Measurements",
+            of=MEASUREMENT,
+        ),
+        Field("", "value", "number", json="value", columns=("value",), label="Value", derived=True),
+        Field(
+            "", "share", "percent", json="share", columns=("share",), label="Share", derived=True
+        ),
     ),
 )
 
@@ -569,6 +737,15 @@ INITIATIVE = RecordKind(
         ),
         Field(
             "",
+            "indicators",
+            "records",
+            default=(),
+            json="indicators",
+            label="Indicators",
+            of=INDICATOR,
+        ),
+        Field(
+            "",
             "progress_log",
             "records",
             default=(),
@@ -682,11 +859,24 @@ PORTFOLIO = RecordKind(
     ),
 )
 
-KINDS = (PORTFOLIO, PILLAR, SOURCE, INITIATIVE, PROGRESS, HISTORY, MILESTONE)
+KINDS = (
+    PORTFOLIO,
+    PILLAR,
+    SOURCE,
+    INITIATIVE,
+    PROGRESS,
+    HISTORY,
+    INDICATOR,
+    MEASUREMENT,
+    MILESTONE,
+)
 # An initiative's logs, the records of other tables that belong to it: its fields
-# ``progress_log`` (of PROGRESS) and ``history`` (of HISTORY). Code that handles
-# entries loops over these instead of doing the same for each log.
+# ``indicators`` (of INDICATOR, each with its MEASUREMENT records), ``progress_log``
+# (of PROGRESS) and ``history`` (of HISTORY). Code that handles entries loops over
+# these instead of doing the same for each log.
 LOGS: tuple[Field, ...] = tuple(spec for spec in INITIATIVE.fields if spec.of is not None)
+# The dated logs (entries with a date, sorted by it): progress and history.
+DATED_LOGS: tuple[Field, ...] = tuple(spec for spec in LOGS if spec.of is not INDICATOR)
 
 
 def ordered(released: Sequence[str], names: Iterable[str | None]) -> tuple[str, ...]:
@@ -774,6 +964,17 @@ def check_percent(value: object, what: str) -> int:
     return value
 
 
+def check_number(value: object, what: str) -> float:
+    """``value`` if it is an integer or a finite float (not a boolean); else ValueError."""
+    if value is None:
+        raise ValueError(f"{what} is missing")
+    if isinstance(value, bool) or not isinstance(value, int | float) or value != value:
+        raise ValueError(f"{what} must be a number such as 200000 or 2.5")
+    if isinstance(value, float) and value in (float("inf"), float("-inf")):
+        raise ValueError(f"{what} must be a finite number")
+    return value
+
+
 def _timeline(
     raw: Mapping[str, Any], key: str, also: Sequence[str], fiscal: FiscalCalendar
 ) -> tuple[Timeline, str]:
@@ -811,7 +1012,7 @@ def _reader(spec: Field) -> Reader:
     in ``values``; made once per field, so reading a record does no type dispatch."""
     key, attr, kind, default, required = spec.key, spec.attr, spec.type, spec.default, spec.required
     what = spec.what or key
-    if kind in ("line", "pillar", "initiative"):
+    if kind in ("line", "pillar", "initiative", "indicator"):
         fallback = spec.fallback
         if fallback is not None:
 
@@ -874,6 +1075,28 @@ def _reader(spec: Field) -> Reader:
             values[attr] = check_percent(raw.get(key), what)
 
         return read_percent
+    if kind == "number":
+
+        def read_number(raw: Mapping[str, Any], _: FiscalCalendar, values: dict[str, Any]) -> None:
+            value = raw.get(key)
+            values[attr] = default if value is None and not required else check_number(value, what)
+
+        return read_number
+    if kind == "quarter":
+
+        def read_quarter(
+            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+        ) -> None:
+            value = raw.get(key)
+            if value is None or value == "":
+                values[attr] = None
+                return
+            try:
+                values[attr] = parse_quarter(_text(value, what), fiscal)
+            except InvalidQuarter as error:
+                raise ValueError(f"{what}: {error}") from None
+
+        return read_quarter
     if kind == "timeline":
         also, text_attr = spec.also, f"{attr}_text"
 
@@ -930,6 +1153,11 @@ def field_problems(
             check_status(values.get("new"))
         except ValueError as error:
             found.append(str(error))
+    if kind is INDICATOR and {"baseline", "target", "direction"} <= set(values):
+        try:
+            check_indicator_way(values["baseline"], values["target"], values["direction"])
+        except ValueError as error:
+            found.append(str(error))
     return found
 
 
@@ -971,15 +1199,27 @@ def read_initiative(
     raw: Mapping[str, Any],
     fiscal: FiscalCalendar,
     *,
+    indicators: tuple[Indicator, ...] = (),
     progress_log: tuple[ProgressEntry, ...] = (),
     history: tuple[HistoryEntry, ...] = (),
 ) -> Initiative:
-    """One ``[[initiatives]]`` table; its progress log and history (other tables) when given.
+    """One ``[[initiatives]]`` table; its indicators, progress log and history (other
+    tables) when given.
 
     ValueError says what is wrong with it; its pillar is not checked here
     (that needs the store's pillars: ``model.check_pillar``).
     """
-    return Initiative(**_read(INITIATIVE, raw, fiscal), progress_log=progress_log, history=history)
+    values = _read(INITIATIVE, raw, fiscal)
+    end = values["timeline"].end
+    if end is not None and any(indicator.by is None for indicator in indicators):
+        # An indicator's ``by`` defaults to the initiative's end quarter.
+        indicators = tuple(i if i.by else i._replace(by=end) for i in indicators)
+    return Initiative(
+        **values,
+        indicators=indicators,
+        progress_log=progress_log,
+        history=history,
+    )
 
 
 def read_source(raw: Mapping[str, Any]) -> Source:
@@ -996,6 +1236,40 @@ def read_milestone(raw: Mapping[str, Any], fiscal: FiscalCalendar = CALENDAR) ->
     """One ``[[milestones]]`` table; ValueError says what is wrong with it (its initiative
     is checked against the store's by ``model.check_document``)."""
     return Milestone(**_read(MILESTONE, raw, fiscal))
+
+
+def read_measurement(raw: Mapping[str, Any]) -> Measurement:
+    """One ``[[measurements]]`` table; ValueError says what is wrong with it."""
+    return Measurement(**_read(MEASUREMENT, raw, CALENDAR))
+
+
+def check_indicator_way(baseline: float, target: float, direction: str) -> None:
+    """ValueError unless target and baseline differ, in the ``direction`` given (if any)."""
+    if target == baseline:
+        raise ValueError(f"target {target} equals the baseline: there is no way to go")
+    if direction == "up" and target < baseline:
+        raise ValueError(
+            f"direction is up but the target {target} is below the baseline {baseline}"
+        )
+    if direction == "down" and target > baseline:
+        raise ValueError(
+            f"direction is down but the target {target} is above the baseline {baseline}"
+        )
+
+
+def read_indicator(
+    raw: Mapping[str, Any],
+    fiscal: FiscalCalendar = CALENDAR,
+    measurements: tuple[Measurement, ...] = (),
+) -> Indicator:
+    """One ``[[indicators]]`` table, with its measurements (date order) when given.
+
+    ValueError says what is wrong: also a target equal to the baseline, or one
+    against its ``direction``.
+    """
+    indicator = Indicator(**_read(INDICATOR, raw, fiscal), measurements=measurements)
+    check_indicator_way(indicator.baseline, indicator.target, indicator.direction)
+    return indicator
 
 
 def read_history(raw: Mapping[str, Any]) -> HistoryEntry:
@@ -1022,7 +1296,7 @@ def toml_value(spec: Field, record: Any) -> Any:
         return getattr(record, f"{spec.attr}_text")
     value = getattr(record, spec.attr)
     if spec.type == "quarter":
-        return str(value)
+        return None if value is None else str(value)
     return list(value) if spec.type in ("texts", "sources") else value
 
 
@@ -1040,7 +1314,7 @@ def toml_table(kind: RecordKind, values: Mapping[str, Any]) -> dict[str, Any]:
             value = values.get(spec.attr, spec.default)
             if spec.type in ("texts", "sources") and value is not None:
                 value = list(value)
-            elif spec.type == "quarter" and value is not None:
+            if spec.type == "quarter" and value is not None:
                 value = str(value)
         if _is_empty(value) and not spec.write_empty:
             continue
@@ -1076,10 +1350,10 @@ def json_getter(spec: Field) -> Callable[[Any], Any]:
         return lambda record: timeline_json(getattr(record, attr), getattr(record, text))
     if spec.type in ("texts", "sources"):
         return lambda record: list(getattr(record, attr))
+    if spec.type == "quarter":
+        return lambda record: None if (quarter := getattr(record, attr)) is None else str(quarter)
     if spec.type == "date" and not spec.required:
         return lambda record: None if (day := getattr(record, attr)) is None else day.isoformat()
-    if spec.type == "quarter":
-        return lambda record: str(getattr(record, attr))
     if spec.type == "date":
         return lambda record: getattr(record, attr).isoformat()
     if spec.type == "records":
@@ -1168,7 +1442,7 @@ def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
 
         return ((ident, lambda record: get(record) or "", False), (name, pillar_name, True))
     (column,) = spec.columns
-    if spec.type == "date":
+    if spec.type in ("date", "quarter"):
         return ((column, lambda record: "" if (day := get(record)) is None else str(day), False),)
     if spec.type in ("texts", "sources"):
         return ((column, lambda record: join_texts(get(record)), False),)
@@ -1260,7 +1534,7 @@ def _column_encoders(kind: RecordKind, slot: _Slot) -> list[Encoder]:
     if slot.type == "optional date":
         return [lambda record: None if (day := get(record)) is None else day.toordinal()]
     if slot.type == "quarter":
-        return [lambda record: get(record).index]
+        return [lambda record: None if (quarter := get(record)) is None else quarter.index]
     if slot.type == "records":
         assert slot.of is not None
         entry_row = _nested_encoder(slot.of)
@@ -1300,7 +1574,7 @@ def _value_decoder(slot: _Slot) -> Callable[[Any], Any] | None:
     if slot.type == "optional date":
         return lambda ordinal: None if ordinal is None else date.fromordinal(ordinal)
     if slot.type == "quarter":
-        return Quarter.from_index
+        return lambda index: None if index is None else Quarter.from_index(index)
     if slot.type == "records":
         assert slot.of is not None
         build = _decoder(slot.of)
@@ -1373,7 +1647,7 @@ _IDENTITY_READERS = {
 }
 _ROW_SLOTS = {
     kind.table: _slots(kind, _class_attrs(kind))
-    for kind in (PROGRESS, HISTORY, PILLAR, SOURCE, MILESTONE, INITIATIVE)
+    for kind in (PROGRESS, HISTORY, MEASUREMENT, INDICATOR, PILLAR, SOURCE, MILESTONE, INITIATIVE)
 }
 _ROW_SLOTS[PORTFOLIO.table] = _slots(PORTFOLIO, [spec.attr for spec in PORTFOLIO.fields])
 
@@ -1415,6 +1689,8 @@ history_row: Callable[[HistoryEntry], Row] = _encoder(HISTORY)
 pillar_row: Callable[[Pillar], Row] = _encoder(PILLAR)
 source_row: Callable[[Source], Row] = _encoder(SOURCE)
 milestone_row: Callable[[Milestone], Row] = _encoder(MILESTONE)
+indicator_row: Callable[[Indicator], Row] = _encoder(INDICATOR)
+measurement_row: Callable[[Measurement], Row] = _encoder(MEASUREMENT)
 portfolio_row: Callable[[Portfolio], Row] = _encoder(PORTFOLIO)
 """The portfolio's own fields and its pillars (not its initiatives: they have rows)."""
 
@@ -1424,6 +1700,8 @@ history_from_row: Callable[[Row], HistoryEntry] = _decoder(HISTORY)
 pillar_from_row: Callable[[Row], Pillar] = _decoder(PILLAR)
 source_from_row: Callable[[Row], Source] = _decoder(SOURCE)
 milestone_from_row: Callable[[Row], Milestone] = _decoder(MILESTONE)
+indicator_from_row: Callable[[Row], Indicator] = _decoder(INDICATOR)
+measurement_from_row: Callable[[Row], Measurement] = _decoder(MEASUREMENT)
 _PORTFOLIO_ATTRS = tuple(slot.attr for slot in _ROW_SLOTS[PORTFOLIO.table])
 _PORTFOLIO_DECODERS = _attribute_decoders(PORTFOLIO)
 

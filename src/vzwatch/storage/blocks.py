@@ -29,6 +29,8 @@ import re
 from collections.abc import Container, Iterator
 from typing import NamedTuple
 
+from vzwatch.domain.schema import KINDS
+
 __all__ = [
     "RECORD_TABLES",
     "Block",
@@ -48,9 +50,7 @@ __all__ = [
 ]
 
 # The arrays of tables whose elements are records (each [[initiatives]] one block).
-RECORD_TABLES = frozenset(
-    {"initiatives", "pillars", "sources", "progress", "history", "milestones"}
-)
+RECORD_TABLES = frozenset(kind.table for kind in KINDS if kind.array)
 
 # Literal newlines first: the regex engine then skips ahead at memchr speed (3x ``^`` with
 # re.MULTILINE). The first line is looked at on its own.

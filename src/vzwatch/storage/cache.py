@@ -74,12 +74,13 @@ __all__ = [
 
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined;
-# 5: runs (block digests -> validated payloads), the stamp taken before the read
-_FORMAT = 7
+# 5: runs (block digests -> validated payloads), the stamp taken before the read;
+# 8: indicators and their measurements in initiative rows
+_FORMAT = 8
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
-_APPENDABLE = ("initiatives", "progress")
+_APPENDABLE = ("initiatives", "progress", "measurements")
 _ROOT_PREFIX_TRIES = 64
 _CHUNK_ROWS = 256
 _SEARCHES_BEFORE_SET = 8

@@ -61,18 +61,16 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 from vzwatch.domain.errors import StoreError
+from vzwatch.domain.schema import KINDS
 from vzwatch.domain.text import visible
 from vzwatch.storage import blocks
 from vzwatch.storage.blocks import Entry, HeaderError, Piece
 from vzwatch.storage.store import TomlSyntaxError, parse_toml
 
 # Matched by id; label. The keyed kinds of vzwatch.domain.schema (not imported: start-up).
-KEYED_TABLES = {
-    "initiatives": "initiative",
-    "pillars": "pillar",
-    "sources": "source",
-    "milestones": "milestone",
-}
+# Records matched by their id (merged field by field), from the schema: initiatives,
+# pillars, sources, indicators. Every other array of tables is a log (a union).
+KEYED_TABLES = {kind.table: kind.label for kind in KINDS if kind.array and kind.identity}
 RENAMED_ON_COLLISION = frozenset({"initiatives"})
 REFERENCE_KEY = "initiative"  # log entries name their initiative with this key
 LOG_OWNER = "initiatives"  # the keyed table whose records the logs belong to
@@ -1671,9 +1669,7 @@ def _append(old: str, chunk: str) -> str:
 # --------------------------------------------------------------------------- other writers
 
 
-STORE_TABLES = frozenset(
-    {"portfolio", "pillars", "sources", "initiatives", "progress", "history", "milestones"}
-)
+STORE_TABLES = frozenset(kind.table for kind in KINDS)
 
 
 def _foreign(side: _Text, others: Iterable[str]) -> bool:

@@ -62,6 +62,10 @@ from vzwatch.storage.cache import (
     _write_entry,
 )
 
+# Records that belong to an initiative but have no payload kind of their own yet: a store
+# that holds them takes the whole parse after a change, and writes take the full path.
+_UNFOLLOWED_TABLES = (schema.INDICATOR.table, schema.MEASUREMENT.table)
+
 _MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as cheap
 
 
@@ -293,6 +297,8 @@ def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> Run
     """
     from vzwatch.storage import blocks
 
+    if any(table in document for table in _UNFOLLOWED_TABLES):
+        return None
     index = blocks.index(text, digests=True)
     payloads: list[Payload] = [_REST]
     counters = dict.fromkeys(_RUN_TABLES, 0)
