@@ -10,8 +10,8 @@ Expected progress
     quarter), and from the day after it 100%. Ongoing timelines have none.
 
 Health, the first rule that applies
-    ``done``         status done, or current progress 100, or (no progress entry)
-                     it has milestones and every one was done by today
+    ``done``         status done, or current progress 100, or (no progress entry
+                     and no indicator) it has milestones, every one done by today
     ``cancelled``    status cancelled
     ``not started``  the timeline starts after today
     ``overdue``      the timeline ended before today
