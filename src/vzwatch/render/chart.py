@@ -24,6 +24,8 @@ UNICODE_GLYPHS = {
     Cell.LEFT: "◀",
     Cell.RIGHT: "▶",
     Cell.TODAY: "┊",
+    Cell.MILESTONE_DONE: "◆",
+    Cell.MILESTONE_OPEN: "◇",
 }
 ASCII_GLYPHS = {
     Cell.EMPTY: " ",
@@ -32,6 +34,8 @@ ASCII_GLYPHS = {
     Cell.LEFT: "<",
     Cell.RIGHT: ">",
     Cell.TODAY: "|",
+    Cell.MILESTONE_DONE: "*",
+    Cell.MILESTONE_OPEN: "o",
 }
 _CELL_STYLES = {
     Cell.DONE: "green",
@@ -39,6 +43,8 @@ _CELL_STYLES = {
     Cell.LEFT: "green",
     Cell.RIGHT: "green",
     Cell.TODAY: "yellow",
+    Cell.MILESTONE_DONE: "bold green",
+    Cell.MILESTONE_OPEN: "bold yellow",
 }
 
 
@@ -102,6 +108,11 @@ def _legend(
     ]
     if window.today_offset is not None:
         parts.append(f"{glyphs[Cell.TODAY]} today {today.isoformat()}")
+    marks = [mark for bar in window.bars for mark in bar.marks]
+    if any(mark.done for mark in marks):
+        parts.append(f"{glyphs[Cell.MILESTONE_DONE]} milestone done")
+    if any(not mark.done for mark in marks):
+        parts.append(f"{glyphs[Cell.MILESTONE_OPEN]} milestone open")
     if any(bar.initiative.id in window.blocked for bar in window.bars):
         parts.append(f"{_BLOCKED[unicode]} blocked")
     count = len(window.bars)
