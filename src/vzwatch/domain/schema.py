@@ -251,6 +251,10 @@ class Portfolio:
     review_every: str = ""
     milestones: tuple[Milestone, ...] = ()
     _by_id: dict[str, Initiative] = field(default_factory=dict, repr=False, compare=False)
+    # Each initiative's milestones by quarter, made on first use (``milestones_of``).
+    _milestones_by: dict[str, tuple[Milestone, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self._by_id.update((item.id, item) for item in self.initiatives)
@@ -271,12 +275,14 @@ class Portfolio:
 
     def milestones_of(self, initiative_id: str) -> tuple[Milestone, ...]:
         """The milestones of one initiative, by quarter (store order within a quarter)."""
-        return tuple(
-            sorted(
-                (item for item in self.milestones if item.initiative == initiative_id),
-                key=attrgetter("quarter"),
-            )
-        )
+        if not self.milestones:
+            return ()
+        if not self._milestones_by:
+            grouped: dict[str, list[Milestone]] = {}
+            for item in sorted(self.milestones, key=attrgetter("quarter")):
+                grouped.setdefault(item.initiative, []).append(item)
+            self._milestones_by.update((key, tuple(items)) for key, items in grouped.items())
+        return self._milestones_by.get(initiative_id, ())
 
     def source_by_id(self, source_id: str) -> Source | None:
         for source in self.sources:

@@ -115,7 +115,13 @@ def initiative_to_dict(
     for key, get in _AFTER:
         document[key] = get(initiative)
     document["blocked_by"] = list(blocked.get(initiative.id, ())) if blocked else []
+    document[MILESTONES_KEY] = (
+        own_milestones(portfolio.milestones_of(initiative.id)) if portfolio is not None else []
+    )
     return document
+
+
+MILESTONES_KEY = "milestones"  # the initiative's milestones (``own_milestones``)
 
 
 def initiatives_to_list(
@@ -325,7 +331,6 @@ def initiative_ledger_dict(initiative: Initiative, portfolio: Portfolio) -> dict
         {key: get(entry) for key, get in _HISTORY_GETTERS} for entry in ledger.revisions(initiative)
     ]
     document["slip_quarters"] = ledger.slip_quarters(initiative, portfolio)
-    document["milestones"] = own_milestones(portfolio.milestones_of(initiative.id))
     return document
 
 
