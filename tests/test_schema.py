@@ -144,7 +144,9 @@ def test_the_every_field_store_gives_every_field_a_value_other_than_its_default(
         "progress": [e for i in portfolio.initiatives for e in i.progress_log],
         "history": [h for i in portfolio.initiatives for h in i.history],
         "indicators": [x for i in portfolio.initiatives for x in i.indicators],
-        "measurements": [m for i in portfolio.initiatives for x in i.indicators for m in x.measurements],
+        "measurements": [
+            m for i in portfolio.initiatives for x in i.indicators for m in x.measurements
+        ],
         "milestones": list(portfolio.milestones),
     }
     for kind in KINDS:

@@ -94,6 +94,7 @@ __all__ = [
     "indicator_record",
     "initiative_record",
     "measurement_record",
+    "milestone_contradictions",
     "milestone_record",
     "new_id",
     "orphan_message",
@@ -330,30 +331,39 @@ def _read_milestones(
 def _milestone_contradictions(
     portfolio: Portfolio, today: date, locator: _Locator
 ) -> list[Problem]:
-    """`validate`'s checks of milestones against their initiative and ``today``: a quarter
-    outside the initiative's timeline, a done date after ``today`` or before 1900."""
-    found: list[Problem] = []
     lines = locator.header_lines(MILESTONE.table)
+    return [
+        Problem(
+            locator.path,
+            lines[index] if index < len(lines) else None,
+            f"{MILESTONE.label} '{portfolio.milestones[index].id}'",
+            message,
+        )
+        for index, message in milestone_contradictions(portfolio, today)
+    ]
+
+
+def milestone_contradictions(portfolio: Portfolio, today: date) -> list[tuple[int, str]]:
+    """`validate`'s checks of milestones against their initiative and ``today``, as
+    (index in the store, message): a quarter outside the initiative's timeline, a done
+    date after ``today`` (it would count as reached before it is) or before 1900."""
+    found: list[tuple[int, str]] = []
     for index, milestone in enumerate(portfolio.milestones):
-        label = f"{MILESTONE.label} '{milestone.id}'"
-        line = lines[index] if index < len(lines) else None
         initiative = portfolio.get(milestone.initiative)
         timeline = initiative.timeline if initiative is not None else None
         if timeline is not None and not timeline.active_in(milestone.quarter):
             found.append(
-                Problem(
-                    locator.path,
-                    line,
-                    label,
+                (
+                    index,
                     f"quarter {milestone.quarter} is outside the timeline of initiative "
-                    f"'{milestone.initiative}' ({timeline})",
+                    f"'{milestone.initiative}' ({timeline.label})",
                 )
             )
         done = milestone.done
         if done is not None and done > today:
-            found.append(Problem(locator.path, line, label, f"done {done}, after today ({today})"))
+            found.append((index, f"done {done}, after today ({today})"))
         elif done is not None and done < _FIRST_DAY:
-            found.append(Problem(locator.path, line, label, f"done {done}, before {_FIRST_DAY}"))
+            found.append((index, f"done {done}, before {_FIRST_DAY}"))
     return found
 
 

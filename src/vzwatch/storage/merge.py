@@ -1587,6 +1587,19 @@ class _Merge:
             for ident in (record.get("sources") or ())
         }
         sources += [{"id": ident, "outlet": ident} for ident in sorted(cited - known)]
+        # Initiatives the merged milestones name, likewise (their references: `validate`).
+        initiatives = document.get("initiatives", [])
+        present = {str(record.get("id")) for record in initiatives}
+        owners = {
+            str(record["initiative"])
+            for record in document.get("milestones", [])
+            if isinstance(record.get("initiative"), str)
+        }
+        if owners - present:
+            document["initiatives"] = [
+                *initiatives,
+                *({"id": i, "title": i, "timeline": "ongoing"} for i in sorted(owners - present)),
+            ]
         _, problems = check_document(document, "", Path(self.name))
         for problem in problems:
             label = f"{problem.record}: " if problem.record else ""
