@@ -108,11 +108,6 @@ def _legend(
     ]
     if window.today_offset is not None:
         parts.append(f"{glyphs[Cell.TODAY]} today {today.isoformat()}")
-    marks = [mark for bar in window.bars for mark in bar.marks]
-    if any(mark.done for mark in marks):
-        parts.append(f"{glyphs[Cell.MILESTONE_DONE]} milestone done")
-    if any(not mark.done for mark in marks):
-        parts.append(f"{glyphs[Cell.MILESTONE_OPEN]} milestone open")
     if any(bar.initiative.id in window.blocked for bar in window.bars):
         parts.append(f"{_BLOCKED[unicode]} blocked")
     count = len(window.bars)
@@ -123,6 +118,17 @@ def _legend(
     if layout.quarters_per_column in SCALE_NAMES:
         text += f"; one column is {SCALE_NAMES[layout.quarters_per_column]}"
     lines = [Text(text, style="dim"), Text("  ".join(parts), style="dim")]
+    marks = [mark for bar in window.bars for mark in bar.marks]
+    milestones = [
+        f"{glyphs[cell]} milestone {state}"
+        for cell, state, shown in (
+            (Cell.MILESTONE_DONE, "done", any(mark.done for mark in marks)),
+            (Cell.MILESTONE_OPEN, "open", any(not mark.done for mark in marks)),
+        )
+        if shown
+    ]
+    if milestones:  # a line of its own: the legend above is already 80 columns wide
+        lines.append(Text("  ".join(milestones), style="dim"))
     if layout.cropped:
         lines.append(
             Text(

@@ -53,17 +53,13 @@ def print_due_milestones(
     """`due`'s milestone rows, each saying it is a milestone and whose it is."""
     table = Table(box=box.SIMPLE_HEAD, title=title, title_justify="left", pad_edge=False)
     table.add_column("Kind", no_wrap=True)
-    table.add_column("Milestone / id", overflow="fold")
-    table.add_column("Initiative", overflow="fold")
     table.add_column(MILESTONE.field("quarter").label, no_wrap=True)
     table.add_column("State", no_wrap=True)
+    table.add_column("Milestone / id · initiative", overflow="fold", ratio=1)
     for milestone in milestones:
-        name = user_text(milestone.title)
-        name.append(Text(f"\n{milestone.id}", style="dim"))
         owner = owners.get(milestone.initiative)
-        initiative = user_text(owner.title if owner else milestone.initiative)
-        initiative.append(Text(f"\n{milestone.initiative}", style="dim"))
-        table.add_row(
-            "milestone", name, initiative, str(milestone.quarter), state_text(milestone, today)
-        )
+        name = user_text(milestone.title)
+        name.append(Text(f"\n{milestone.id} · ", style="dim"))
+        name.append(user_text(owner.title if owner else milestone.initiative, style="dim"))
+        table.add_row("milestone", str(milestone.quarter), state_text(milestone, today), name)
     console.print(table)
