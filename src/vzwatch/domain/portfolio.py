@@ -140,9 +140,14 @@ class _Locator:
     def header_lines(self, table: str) -> list[int]:
         if table not in self._headers:
             pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", re.MULTILINE)
-            self._headers[table] = [
-                self.text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(self.text)
-            ]
+            # Newlines counted from one header to the next: once over the text, not per header.
+            lines: list[int] = []
+            line, last = 1, 0
+            for match in pattern.finditer(self.text):
+                line += self.text.count("\n", last, match.start())
+                last = match.start()
+                lines.append(line)
+            self._headers[table] = lines
         return self._headers[table]
 
     def entry_line(
@@ -331,7 +336,8 @@ def _read_milestones(
 def _milestone_contradictions(
     portfolio: Portfolio, today: date, locator: _Locator
 ) -> list[Problem]:
-    lines = locator.header_lines(MILESTONE.table)
+    found = milestone_contradictions(portfolio, today)
+    lines = locator.header_lines(MILESTONE.table) if found else []
     return [
         Problem(
             locator.path,
@@ -339,7 +345,7 @@ def _milestone_contradictions(
             f"{MILESTONE.label} '{portfolio.milestones[index].id}'",
             message,
         )
-        for index, message in milestone_contradictions(portfolio, today)
+        for index, message in found
     ]
 
 

@@ -743,6 +743,14 @@ class Snapshot:
         ident = find_id(ids, id_or_prefix, titles)
         return next(item for item in _initiatives(row for row in rows if row[0] == ident))
 
+    def with_ids(self, idents: Collection[str]) -> list[Initiative]:
+        """The initiatives whose ids are ``idents`` (store order), building only their records:
+        one pass over the cached ids."""
+        wanted = set(idents)
+        if self._whole is not None:
+            return [item for item in self._whole.initiatives if item.id in wanted]
+        return list(_initiatives(row for row in self._rows or [] if row[_ID] in wanted))
+
     def portfolio(self, keep: RowTest | None = None) -> Portfolio:
         if self._whole is not None:
             if keep is None:
