@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -277,17 +278,12 @@ def check_document(
     milestones = _read_milestones(
         tables(MILESTONE), head, {item.id for item in initiatives}, named, locator, problems
     )
-    portfolio = Portfolio(
+    portfolio = replace(
+        head,
         initiatives=tuple(initiatives),
         pillars=pillars,
         sources=sources,
         milestones=milestones,
-        title=head.title,
-        source=head.source,
-        partners=head.partners,
-        fiscal=head.fiscal,
-        owner=head.owner,
-        review_every=head.review_every,
     )
     if today is not None:
         lines = {
