@@ -245,7 +245,7 @@ def emit_stored(location: StoreLocation, initiative: Initiative, today: date) ->
     blocked = reading.blocked_in(snapshot, today) or {}
     emit_json(
         {
-            **contract.initiative_ledger_dict(initiative, snapshot.fields),
+            **contract.initiative_ledger_dict(initiative, snapshot.fields, today),
             "blocked_by": list(blocked.get(initiative.id, ())),
         }
     )

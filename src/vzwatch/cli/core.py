@@ -165,7 +165,7 @@ def show_command(
         replace(
             listed,
             json=lambda: {
-                **contract.initiative_ledger_dict(initiative, portfolio),
+                **contract.initiative_ledger_dict(initiative, portfolio, day),
                 "blocked_by": list(blocked.get(initiative.id, ())),
             },
             table=detail,

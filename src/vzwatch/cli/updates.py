@@ -267,6 +267,7 @@ def remove_command(
         ]
         listed = " and ".join(entry for entry in entries if entry)
         with_them = f" and its {listed}" if listed else ""
+        with_them += writing.also_text(writing.removal_also(initiative))
         question = (
             f"Remove '{visible(initiative.title)}' ({initiative.id}){with_them}? "
             "This cannot be undone"
@@ -282,6 +283,7 @@ def remove_command(
                 "removed": removed.initiative.id,
                 "progress_entries": removed.progress_entries,
                 "history_entries": removed.history_entries,
+                **{f"{label}s": count for label, count in removed.also},
             }
         )
     else:
@@ -289,5 +291,5 @@ def remove_command(
             f"Removed {removed.initiative.id} with "
             f"{counted(removed.progress_entries, 'progress entry', 'progress entries')} and "
             f"{counted(removed.history_entries, 'status-history entry', 'status-history entries')}"
-            "\n"
+            f"{writing.also_text(removed.also)}\n"
         )

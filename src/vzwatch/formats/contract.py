@@ -13,10 +13,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain import ledger
-from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.portfolio import Indicator, Initiative, Portfolio
 from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import (
     HISTORY,
+    INDICATOR,
     INITIATIVE,
     SOURCE,
     Source,
@@ -275,9 +276,36 @@ def announced_to_dict(first: ledger.Announced) -> dict[str, Any]:
     }
 
 
-def initiative_ledger_dict(initiative: Initiative, portfolio: Portfolio) -> dict[str, Any]:
-    """`show --json`: the initiative's object plus its ledger (announced, revisions, slip)."""
+_INDICATOR_GETTERS = tuple(
+    (spec.json, json_getter(spec)) for spec in INDICATOR.fields if spec.json is not None
+)
+
+
+def indicator_to_dict(
+    indicator: Indicator, initiative: Initiative | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """One element of ``indicators``: its fields, ``value`` and ``share``; with its
+    initiative and ``today``, also ``expected`` and ``health`` (vzwatch.domain.indicators)."""
+    document = {key: get(indicator) for key, get in _INDICATOR_GETTERS}
+    if initiative is not None and today is not None:
+        from vzwatch.domain.indicators import indicator_status
+
+        status = indicator_status(indicator, initiative, today)
+        document["expected"] = status.expected
+        document["health"] = str(status.health)
+    return document
+
+
+def initiative_ledger_dict(
+    initiative: Initiative, portfolio: Portfolio, today: date | None = None
+) -> dict[str, Any]:
+    """`show --json`: the initiative's object plus its ledger (announced, revisions, slip);
+    with ``today``, each indicator's health as of that day."""
     document = initiative_to_dict(initiative, portfolio)
+    if today is not None:
+        document["indicators"] = [
+            indicator_to_dict(indicator, initiative, today) for indicator in initiative.indicators
+        ]
     document["announced"] = announced_to_dict(ledger.announced(initiative, portfolio))
     document["revisions"] = [
         {key: get(entry) for key, get in _HISTORY_GETTERS} for entry in ledger.revisions(initiative)

@@ -701,6 +701,8 @@ class Removed:
     initiative: Initiative
     progress_entries: int
     history_entries: int
+    # Other records that went with it, as (label, count): ("indicator", 2)…
+    also: tuple[tuple[str, int], ...] = ()
 
 
 def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
@@ -717,7 +719,9 @@ def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
 
     def edit(old: str) -> tuple[str, Removed]:
         initiative = loader(old).find(id_or_prefix)
-        removed = Removed(initiative, len(initiative.progress_log), len(initiative.history))
+        removed = Removed(
+            initiative, len(initiative.progress_log), len(initiative.history), removal_also(initiative)
+        )
         return without_initiative(old, initiative, location.path), removed
 
     new_text, removed = write_store(location, edit, loader)
@@ -743,7 +747,29 @@ def without_initiative(text: str, initiative: Initiative, path: Path) -> str:
         for removed in (record, *progress, *history)
         for piece in removed.pieces
     ]
-    return apply_edits(text, [(start, end, "") for start, end in spans])
+    text = apply_edits(text, [(start, end, "") for start, end in spans])
+    if initiative.indicators:
+        from vzwatch.operations.indicators import without_indicators
+
+        text = without_indicators(text, initiative.indicators, path)
+    return text
+
+
+def removal_also(initiative: Initiative) -> tuple[tuple[str, int], ...]:
+    """The other records removing ``initiative`` takes with it, as (label, count)."""
+    counts = (
+        ("indicator", len(initiative.indicators)),
+        ("measurement", sum(len(i.measurements) for i in initiative.indicators)),
+    )
+    return counts
+
+
+def also_text(also: Sequence[tuple[str, int]]) -> str:
+    """' (and 2 indicators, 5 measurements)': what else a removal takes ('' for nothing)."""
+    from vzwatch.domain.text import counted
+
+    listed = [counted(count, label, f"{label}s") for label, count in also if count]
+    return f" (and {', '.join(listed)})" if listed else ""
 
 
 # --- writes proportional to the change -------------------------------------------
@@ -866,10 +892,14 @@ def _remove_fast(location: StoreLocation, id_or_prefix: str) -> Removed | None:
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
             return None  # the full path says what matches (or nothing does)
+        if initiative.indicators:
+            return None  # their tables have no runs: the full path finds them
         entries = vouched.entry_runs(initiative.id)
         edits = [_removal(vouched, run) for run in (number, *entries)]
         kinds = [vouched.payload(run)[0] for run in entries]
-        removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
+        removed = Removed(
+            initiative, kinds.count("p"), kinds.count("h"), removal_also(initiative)
+        )
         return edits, lambda _: removed
 
     return write_in_place(location, plan)
