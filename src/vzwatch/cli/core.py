@@ -158,7 +158,7 @@ def show_command(
     def detail(console: "Console") -> None:
         from vzwatch.render.tables import print_initiative
 
-        print_initiative(console, initiative, portfolio, as_of=as_of_title(today, day))
+        print_initiative(console, initiative, portfolio, as_of=as_of_title(today, day), today=day)
 
     emit(
         fmt,

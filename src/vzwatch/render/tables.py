@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import NamedTuple
 
 from rich import box
@@ -232,14 +233,24 @@ def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> T
     return user_text(text_value(spec, initiative, portfolio) or "—", lines=spec.type == "text")
 
 
-def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
+def initiative_detail(
+    initiative: Initiative, portfolio: Portfolio, today: date | None = None
+) -> Group:
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column(overflow="fold")
     for spec in _DETAIL:
         if spec.attr in _ALWAYS_SHOWN or text_value(spec, initiative, portfolio):
-            fields.add_row(spec.label, _detail_cell(spec, initiative, portfolio))
+            cell = _detail_cell(spec, initiative, portfolio)
+            if spec.attr == "progress" and initiative.progress_from_indicators:
+                cell.append(Text("  (from its indicators)", style="dim"))
+            fields.add_row(spec.label, cell)
     parts: list[Table | Text] = [user_text(initiative.title, style="bold underline"), fields]
+    if initiative.indicators and today is not None:
+        from vzwatch.render.indicators import indicators_table
+
+        parts.append(Text("Indicators", style="bold"))
+        parts.append(indicators_table(((initiative, i) for i in initiative.indicators), today))
     # The story in date order: announced, revisions, status changes, progress, with sources.
     from vzwatch.domain import ledger
     from vzwatch.render.ledger import story_table
@@ -249,9 +260,15 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
 
 
 def print_initiative(
-    console: Console, initiative: Initiative, portfolio: Portfolio, *, as_of: str | None = None
+    console: Console,
+    initiative: Initiative,
+    portfolio: Portfolio,
+    *,
+    as_of: str | None = None,
+    today: date | None = None,
 ) -> None:
-    """The detail view; ``as_of`` (a heading such as "As of 2025-02-15") goes first."""
+    """The detail view; ``as_of`` (a heading such as "As of 2025-02-15") goes first;
+    ``today`` is the day its indicators' health is judged on."""
     if as_of:
         console.print(Text(as_of, style="dim"))
-    console.print(initiative_detail(initiative, portfolio))
+    console.print(initiative_detail(initiative, portfolio, today))
