@@ -150,6 +150,21 @@ class UnitSum:
     target: float
 
 
+def pairs(initiatives: Iterable[Initiative]) -> tuple[tuple[Initiative, Indicator], ...]:
+    """Each indicator of ``initiatives`` with its initiative, in their order."""
+    return tuple((initiative, i) for initiative in initiatives for i in initiative.indicators)
+
+
+def sums_text(sums: Iterable[UnitSum]) -> str:
+    """'80,000 / 200,000 people (2 indicators); 1 / 3 forums' ('' for none)."""
+    parts = []
+    for total in sums:
+        counted = f" ({total.count} indicators)" if total.count > 1 else ""
+        value, target = format_number(total.value), format_number(total.target)
+        parts.append(f"{value} / {target} {total.unit}{counted}")
+    return "; ".join(parts)
+
+
 def sums_by_unit(indicators: Iterable[Indicator]) -> tuple[UnitSum, ...]:
     """Indicators of the same unit added up, units in order of first appearance.
 

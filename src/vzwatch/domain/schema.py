@@ -702,6 +702,7 @@ INITIATIVE = RecordKind(
             "records",
             default=(),
             json="indicators",
+            columns=("indicators",),
             label="Indicators",
             of=INDICATOR,
         ),
@@ -1266,6 +1267,17 @@ def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> 
     return "" if value is None else str(value)
 
 
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def entry_text(entry: Any) -> str:
+    """An indicator in one line of a flat cell: 'people-assisted: 80000 / 200000 people (40%)'."""
+    unit = f" {entry.unit}" if entry.unit else ""
+    value, target = _number_text(entry.value), _number_text(entry.target)
+    return f"{entry.id}: {value} / {target}{unit} ({entry.share}%)"
+
+
 # One column of a flat row: (column, get, with_portfolio): the cell is ``get(record)``,
 # or ``get(record, portfolio)`` when with_portfolio (a pillar shows its name).
 CellGetter = tuple[str, Callable[..., Any], bool]
@@ -1322,6 +1334,8 @@ def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
 
         return ((ident, lambda record: get(record) or "", False), (name, pillar_name, True))
     (column,) = spec.columns
+    if spec.type == "records":  # one item per entry: "id: value / target unit (share%)"
+        return ((column, lambda record: join_texts(map(entry_text, get(record))), False),)
     if spec.type in ("date", "quarter"):
         return ((column, lambda record: "" if (day := get(record)) is None else str(day), False),)
     if spec.type in ("texts", "sources"):

@@ -53,6 +53,6 @@ def indicators_table(
             Text(status.health_label, style=_HEALTH_STYLES.get(status.health, "")),
         ]
         if with_initiative:
-            cells.insert(0, user_text(initiative.id))
+            cells.insert(0, user_text(initiative.title))
         table.add_row(*cells)
     return table
