@@ -1587,6 +1587,14 @@ class _Merge:
             for ident in (record.get("sources") or ())
         }
         sources += [{"id": ident, "outlet": ident} for ident in sorted(cited - known)]
+        # Initiatives the merged indicators name, likewise (an orphan: `validate` says so).
+        initiatives = document.setdefault("initiatives", [])
+        present = {str(record.get("id")) for record in initiatives}
+        owners = {str(r.get("initiative")) for r in document.get("indicators", [])}
+        initiatives += [
+            {"id": ident, "title": ident, "timeline": "ongoing"}
+            for ident in sorted(owners - present)
+        ]
         _, problems = check_document(document, "", Path(self.name))
         for problem in problems:
             label = f"{problem.record}: " if problem.record else ""
