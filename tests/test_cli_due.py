@@ -7,6 +7,16 @@ import json
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 
+# The bundled store's one milestone: election-oversight-missions', in Q1-2025, open.
+OBSERVERS = ("milestone", "observer-teams-accredited")
+ELECTION = ("initiative", "election-oversight-missions")
+FORUMS = ("initiative", "international-dialogue-forums")
+
+
+def rows(stdout: str) -> list[tuple[str, str]]:
+    """The (kind, id) of each `due --json` row."""
+    return [(row["kind"], row["id"]) for row in json.loads(stdout)]
+
 
 def test_due_in_q1_2025_lists_the_election_missions(run: RunCli) -> None:
     result = run("due", "--quarter", "Q1-2025")
@@ -20,7 +30,7 @@ def test_due_accepts_every_quarter_spelling(run: RunCli) -> None:
     for spelling in ("Q1 2025", "2025-Q1", "2025q1", "2025-02-14", "FY2024 Q4"):
         result = run("due", "--quarter", spelling, "--json")
         assert result.exit_code == ExitCode.OK, (spelling, result.stderr)
-        assert [i["id"] for i in json.loads(result.stdout)] == ["election-oversight-missions"]
+        assert rows(result.stdout) == [ELECTION, OBSERVERS]
 
 
 def test_due_defaults_to_this_quarter(run: RunCli) -> None:
@@ -31,23 +41,20 @@ def test_due_defaults_to_this_quarter(run: RunCli) -> None:
 def test_due_next_and_last(run: RunCli) -> None:
     nxt = run("due", "--json", "--quarter", "next", "--today", "2024-12-31")
     last = run("due", "--json", "--quarter", "last", "--today", "2025-01-01")
-    assert [i["id"] for i in json.loads(nxt.stdout)] == ["election-oversight-missions"]
-    assert [i["id"] for i in json.loads(last.stdout)] == ["international-dialogue-forums"]
+    assert rows(nxt.stdout) == [ELECTION, OBSERVERS]
+    assert rows(last.stdout) == [FORUMS]
 
 
 def test_due_overdue_adds_unfinished_earlier_ones(run: RunCli) -> None:
     result = run("due", "--quarter", "Q2-2025", "--overdue", "--json")
-    assert [i["id"] for i in json.loads(result.stdout)] == [
-        "international-dialogue-forums",
-        "election-oversight-missions",
-    ]
+    assert rows(result.stdout) == [FORUMS, ELECTION, OBSERVERS]
 
 
 def test_due_never_lists_done_or_cancelled(run: RunCli) -> None:
     run("add", "Done Thing", "--timeline", "Q1 2025", "--status", "done")
     run("add", "Dropped Thing", "--timeline", "Q1 2025", "--status", "cancelled")
     result = run("due", "--quarter", "Q1-2025", "--json")
-    assert [i["id"] for i in json.loads(result.stdout)] == ["election-oversight-missions"]
+    assert rows(result.stdout) == [ELECTION, OBSERVERS]
 
 
 def test_nothing_due_says_so_unless_quiet(run: RunCli) -> None:

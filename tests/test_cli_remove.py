@@ -70,6 +70,7 @@ def test_yes_removes_the_record_its_progress_and_history(run: RunCli, store: Pat
         "removed": "election-oversight-missions",
         "progress_entries": 2,
         "history_entries": 1,
+        "milestones": 0,
     }
     document = tomllib.loads(store.read_text(encoding="utf-8"))
     assert [i["id"] for i in document["initiatives"]] == [

@@ -31,7 +31,16 @@ ELECTION = {
     "owner": "MOFA Election Assistance Desk",
     "depends_on": ["international-dialogue-forums"],
     "review_every": None,
+    "indicators": [],
     "blocked_by": ["international-dialogue-forums"],  # as of the real today: forums overdue
+    "milestones": [
+        {
+            "id": "observer-teams-accredited",
+            "title": "Observer teams accredited",
+            "quarter": "Q1-2025",
+            "done": None,
+        }
+    ],
 }
 # `show --json` adds the ledger (README, "The commitment ledger").
 SHOWN = ELECTION | {
@@ -99,6 +108,7 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
         "owner",
         "depends_on",
         "review_every",
+        "milestones",
     ]
     assert rows == [
         {
@@ -120,6 +130,7 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
             "owner": "MOFA Election Assistance Desk",
             "depends_on": "international-dialogue-forums",
             "review_every": "",
+            "milestones": "Q1-2025 Observer teams accredited (open)",
         }
     ]
     assert split_texts(rows[0]["partners"]) == [
@@ -137,16 +148,32 @@ def test_joined_lists_split_back_whatever_they_hold() -> None:
 def test_due_rows_say_whether_they_are_overdue_and_by_how_many_quarters(run: RunCli) -> None:
     listed = _json(run, "due", "--quarter", "Q1-2025", "--overdue", "--json", *TODAY)
     assert isinstance(listed, list)
-    assert [(r["id"], r["overdue"], r["overdue_quarters"]) for r in listed] == [
-        ("international-dialogue-forums", True, 1),
-        ("election-oversight-missions", False, 0),
+    assert [(r["kind"], r["id"], r["overdue"], r["overdue_quarters"]) for r in listed] == [
+        ("initiative", "international-dialogue-forums", True, 1),
+        ("initiative", "election-oversight-missions", False, 0),
+        ("milestone", "observer-teams-accredited", False, 0),
     ]
-    assert [key for key in listed[1] if key not in ELECTION] == ["overdue", "overdue_quarters"]
+    assert [key for key in listed[1] if key not in ELECTION] == [
+        "overdue",
+        "overdue_quarters",
+        "kind",
+    ]
+    assert listed[2] == {
+        "id": "observer-teams-accredited",
+        "initiative": "election-oversight-missions",
+        "title": "Observer teams accredited",
+        "quarter": "Q1-2025",
+        "done": None,
+        "overdue": False,
+        "overdue_quarters": 0,
+        "kind": "milestone",
+    }
     result = run("due", "--quarter", "Q1-2025", "--overdue", "--format", "csv", *TODAY)
     rows = list(csv.DictReader(io.StringIO(result.stdout)))
-    assert [(r["id"], r["overdue"], r["overdue_quarters"]) for r in rows] == [
-        ("international-dialogue-forums", "true", "1"),
-        ("election-oversight-missions", "false", "0"),
+    assert [(r["kind"], r["id"], r["overdue"], r["overdue_quarters"]) for r in rows] == [
+        ("initiative", "international-dialogue-forums", "true", "1"),
+        ("initiative", "election-oversight-missions", "false", "0"),
+        ("milestone", "observer-teams-accredited", "false", "0"),
     ]
 
 

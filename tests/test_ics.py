@@ -124,6 +124,7 @@ def test_export_ics_from_the_cli_parses(run: RunCli, tmp_path: Path) -> None:
     assert set(found) == {
         "international-dialogue-forums@vzwatch",
         "election-oversight-missions@vzwatch",
+        "observer-teams-accredited.milestone@vzwatch",
         "humanitarian-aid-programs@vzwatch",
     }
     assert str(parse(data.decode())["X-WR-CALNAME"]).startswith("Japan's diplomatic")

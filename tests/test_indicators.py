@@ -381,13 +381,16 @@ def test_removing_an_initiative_takes_its_indicators_and_says_how_many(
 
 
 def test_remove_json_counts_indicators_and_measurements(run: RunCli) -> None:
-    result = run("remove", "election", "--yes", "--json")
+    _add(run)
+    run("measure", "people-assisted", "5", *TODAY)
+    result = run("remove", "hum", "--yes", "--json")
     assert json.loads(result.stdout) == {
-        "removed": "election-oversight-missions",
+        "removed": AID,
         "progress_entries": 0,
         "history_entries": 0,
-        "indicators": 0,
-        "measurements": 0,
+        "indicators": 1,
+        "measurements": 1,
+        "milestones": 0,
     }
 
 

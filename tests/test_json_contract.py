@@ -30,7 +30,16 @@ ELECTION_MISSIONS = {
     "owner": "MOFA Election Assistance Desk",
     "depends_on": ["international-dialogue-forums"],
     "review_every": None,
+    "indicators": [],
     "blocked_by": ["international-dialogue-forums"],
+    "milestones": [
+        {
+            "id": "observer-teams-accredited",
+            "title": "Observer teams accredited",
+            "quarter": "Q1-2025",
+            "done": None,
+        }
+    ],
 }
 # `show --json` adds the ledger (README, "The commitment ledger").
 SHOWN_ELECTION_MISSIONS = {

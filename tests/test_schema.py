@@ -59,6 +59,7 @@ ROW_KINDS: dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]] = {
     "portfolio": (schema.portfolio_row, schema.portfolio_from_row),
     "indicators": (schema.indicator_row, schema.indicator_from_row),
     "measurements": (schema.measurement_row, schema.measurement_from_row),
+    "milestones": (schema.milestone_row, schema.milestone_from_row),
 }
 
 
@@ -143,7 +144,10 @@ def test_the_every_field_store_gives_every_field_a_value_other_than_its_default(
         "progress": [e for i in portfolio.initiatives for e in i.progress_log],
         "history": [h for i in portfolio.initiatives for h in i.history],
         "indicators": [x for i in portfolio.initiatives for x in i.indicators],
-        "measurements": [m for i in portfolio.initiatives for x in i.indicators for m in x.measurements],
+        "measurements": [
+            m for i in portfolio.initiatives for x in i.indicators for m in x.measurements
+        ],
+        "milestones": list(portfolio.milestones),
     }
     for kind in KINDS:
         for spec in kind.fields:
@@ -263,6 +267,7 @@ def _samples() -> dict[str, Any]:
         "history": forum.history[0],
         "indicators": forum.indicators[0],
         "measurements": forum.indicators[0].measurements[0],
+        "milestones": portfolio.milestones[0],
     }
 
 

@@ -85,6 +85,7 @@ def test_due_jsonl_is_one_object_per_line(run: RunCli) -> None:
     assert [json.loads(line)["id"] for line in result.stdout.splitlines()] == [
         "international-dialogue-forums",
         "election-oversight-missions",
+        "observer-teams-accredited",
     ]
 
 

@@ -333,7 +333,10 @@ def test_ics_parses_and_carries_no_raw_control_characters(
     calendar = icalendar.Calendar.from_ical(raw.encode("utf-8"))
     entries = [c for c in calendar.walk() if c.name in ("VEVENT", "VTODO")]
     listed = json.loads(vz("list", "--json").stdout)
-    assert sorted(str(e["UID"]) for e in entries) == sorted(f"{i['id']}@vzwatch" for i in listed)
+    milestones = [f"{m['id']}.milestone@vzwatch" for i in listed for m in i["milestones"]]
+    assert sorted(str(e["UID"]) for e in entries) == sorted(
+        [*(f"{i['id']}@vzwatch" for i in listed), *milestones]
+    )
     hostile = next(e for e in entries if str(e["UID"]) == "hostile@vzwatch")
     assert str(hostile["SUMMARY"]).startswith("[red]T[/] </text><script>")
     assert "\\x1b[31mred" in str(hostile["SUMMARY"])

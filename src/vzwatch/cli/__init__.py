@@ -76,6 +76,7 @@ COMMAND_MODULES = {
     "timeline": "chart",
     "import": "transfer",
     "export": "transfer",
+    "milestone": "milestones",
     "source": "ledger",
     "sources": "ledger",
     "slips": "ledger",

@@ -91,8 +91,12 @@ def timeline_command(
     first = views.one_quarter(from_quarter, day, combined, "--from")
     last = views.one_quarter(to_quarter, day, combined, "--to")
     blocked = frozenset(views.blocked_in(combined, day))
-    window = make_chart(views.sorted_initiatives(combined), day, first, last, blocked)
     portfolio, stores = combined.portfolio, [location.path for location in locations]
+    milestones = {i.id: portfolio.milestones_of(i.id) for i in portfolio.initiatives}
+    shown = views.sorted_initiatives(combined)
+    window = make_chart(
+        shown, day, first, last, blocked, milestones if portfolio.milestones else None
+    )
     if svg or html:
         from vzwatch.formats.svg import chart_html, chart_svg
         from vzwatch.storage.output import write_output

@@ -156,9 +156,11 @@ def show_command(
     listed = initiatives_output([initiative], portfolio)
 
     def detail(console: "Console") -> None:
+        from vzwatch.render.milestones import print_milestones
         from vzwatch.render.tables import print_initiative
 
         print_initiative(console, initiative, portfolio, as_of=as_of_title(today, day), today=day)
+        print_milestones(console, portfolio.milestones_of(initiative.id), day)
 
     emit(
         fmt,
@@ -301,7 +303,8 @@ def due_command(
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,
 ) -> None:
-    """List unfinished initiatives whose timeline ends in a quarter (default: this one).
+    """List unfinished initiatives whose timeline ends in a quarter (default: this one),
+    and open milestones of that quarter.
 
     \b
     Examples:

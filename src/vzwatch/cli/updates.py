@@ -29,6 +29,7 @@ from vzwatch.domain.text import counted, visible
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import HistoryEntry
+    from vzwatch.operations.writing import Removed
 
 
 def _stdin_is_terminal() -> bool:
@@ -265,6 +266,8 @@ def remove_command(
             counted(progress, "progress entry", "progress entries") if progress else "",
             counted(history, "status-history entry", "status-history entries") if history else "",
         ]
+        milestones = len(reading.open_portfolio(location).milestones_of(initiative.id))
+        entries.append(counted(milestones, "milestone", "milestones") if milestones else "")
         listed = " and ".join(entry for entry in entries if entry)
         with_them = f" and its {listed}" if listed else ""
         with_them += writing.also_text(writing.removal_also(initiative))
@@ -284,6 +287,7 @@ def remove_command(
                 "progress_entries": removed.progress_entries,
                 "history_entries": removed.history_entries,
                 **{f"{label}s": count for label, count in removed.also},
+                "milestones": removed.milestones,
             }
         )
     else:
@@ -291,5 +295,13 @@ def remove_command(
             f"Removed {removed.initiative.id} with "
             f"{counted(removed.progress_entries, 'progress entry', 'progress entries')} and "
             f"{counted(removed.history_entries, 'status-history entry', 'status-history entries')}"
-            f"{writing.also_text(removed.also)}\n"
+            f"{_also_removed(removed)}\n"
         )
+
+
+def _also_removed(removed: "Removed") -> str:
+    """ " (and 2 indicators, 5 measurements, 1 milestone)": the records that belonged to the
+    initiative, beyond its logs."""
+    from vzwatch.operations.writing import also_text
+
+    return also_text((*removed.also, ("milestone", removed.milestones)))

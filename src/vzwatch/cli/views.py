@@ -19,9 +19,10 @@ from vzwatch.cli.app import Output, columns_of, initiatives_output
 
 if TYPE_CHECKING:
     from vzwatch.domain.combined import Combined, Member
-    from vzwatch.domain.portfolio import Initiative, Portfolio
+    from vzwatch.domain.portfolio import Initiative, Milestone, Portfolio
     from vzwatch.domain.quarters import Quarter
     from vzwatch.operations.reading import DueFound
+    from vzwatch.render.console import Console
     from vzwatch.storage.store import StoreLocation
 
 Choose = Callable[["Portfolio"], "tuple[Sequence[Initiative], Quarter | None]"]
@@ -110,8 +111,9 @@ def due_output(
     overdue: bool,
     as_of: bool = False,
     owner: str | None = None,
-) -> tuple[list[Initiative], str, Output]:
-    """What `due` prints: the initiatives found, the quarter, their views (one store or more).
+) -> tuple[list[Initiative | Milestone], str, Output]:
+    """What `due` prints: what was found (initiatives, then milestones), the quarter, their
+    views (one store or more; the milestones of one store only).
 
     ``as_of``: as ``today`` saw the stores, and the heading says so. Rows of one
     store also say whether they are overdue, and by how many quarters.
@@ -125,29 +127,67 @@ def due_output(
             locations, quarter, today=today, overdue=overdue, as_of=day, owner=owner
         )
         output = combined_output(combined, title=f"Due in {target}{tail}")
-        return list(combined.portfolio.initiatives), target, output
+        return [*combined.portfolio.initiatives], target, output
     result = reading.find_due(
         locations[0], quarter, today=today, overdue=overdue, as_of=as_of, owner=owner
     )
     found, asked = result.initiatives, str(result.quarter)
-    return found, asked, _due_rows(found, result, f"Due in {asked}{tail}")
+    output = _due_rows(found, result, f"Due in {asked}{tail}", today)
+    return [*found, *result.milestones], asked, output
 
 
-def _due_rows(found: list[Initiative], result: DueFound, heading: str) -> Output:
-    """One store's `due` forms: each row also says ``overdue`` and ``overdue_quarters``."""
+def _due_rows(found: list[Initiative], result: DueFound, heading: str, today: date) -> Output:
+    """One store's `due` forms: each row also says ``overdue``, ``overdue_quarters`` and
+    its ``kind``; the milestones due come after the initiatives."""
     from vzwatch.formats import contract
 
     listed = initiatives_output(found, result.portfolio, title=heading)
-    rows = listed.rows
+    rows, table = listed.rows, listed.table
+    milestones = result.milestones
+
+    def all_rows() -> list[dict[str, Any]]:
+        kind = {contract.KIND_KEY: "initiative"}
+        columns = columns_of(listed)
+        return [
+            *(
+                {**row, **contract.overdue_fields(item, result.quarter), **kind}
+                for row, item in zip(rows(), found, strict=True)
+            ),
+            *(_milestone_row(item, columns, result) for item in milestones),
+        ]
+
+    def both(console: Console) -> None:
+        if found or not milestones:
+            table(console)
+        if milestones:
+            from vzwatch.render.milestones import print_due_milestones
+
+            title = heading if not found else f"Milestones {heading[0].lower()}{heading[1:]}"
+            print_due_milestones(console, milestones, result.owners, today, title=title)
+
     return replace(
         listed,
-        json=lambda: contract.due_to_list(found, result.portfolio, result.quarter),
-        rows=lambda: [
-            {**row, **contract.overdue_fields(item, result.quarter)}
-            for row, item in zip(rows(), found, strict=True)
-        ],
-        columns=lambda: (*columns_of(listed), *contract.OVERDUE_KEYS),
+        json=lambda: contract.due_to_list(found, result.portfolio, result.quarter, milestones),
+        rows=all_rows,
+        columns=lambda: (*columns_of(listed), *contract.OVERDUE_KEYS, contract.KIND_KEY),
+        table=both,
+        json_utf8=None,
     )
+
+
+def _milestone_row(
+    milestone: Milestone, columns: Sequence[str], result: DueFound
+) -> dict[str, Any]:
+    """A milestone as a flat `due` row: its own columns, the initiative's others empty."""
+    from vzwatch.formats import contract
+
+    row: dict[str, Any] = dict.fromkeys(columns, "")
+    document = contract.milestone_due_dict(milestone, result.quarter)
+    quarter = document.pop("quarter")
+    row.update(document)
+    row.update(start=quarter, end=quarter, timeline=quarter, ongoing=False)
+    keys = (*columns, *contract.OVERDUE_KEYS, contract.KIND_KEY)
+    return {key: "" if row[key] is None else row[key] for key in keys}
 
 
 def due_each(

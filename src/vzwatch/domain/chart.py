@@ -16,13 +16,13 @@ Two levels, both pure (no Rich, no clock; ``today`` is a parameter):
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import date
 from enum import Enum
 
 from vzwatch.domain.errors import InvalidQuarter, UsageError
-from vzwatch.domain.portfolio import Initiative
+from vzwatch.domain.portfolio import Initiative, Milestone
 from vzwatch.domain.quarters import Quarter
 
 __all__ = [
@@ -32,6 +32,7 @@ __all__ = [
     "Chart",
     "Fit",
     "Grid",
+    "Mark",
     "default_window",
     "fit",
     "grid",
@@ -57,6 +58,15 @@ GAP = 1  # spaces between the title, the percentage and the chart
 
 
 @dataclass(frozen=True, slots=True)
+class Mark:
+    """A milestone on its bar: ◆ when done by today, ◇ while open."""
+
+    milestone: Milestone
+    quarter: int  # its quarter, in quarters from the window's first quarter
+    done: bool  # done by the chart's today
+
+
+@dataclass(frozen=True, slots=True)
 class Bar:
     """One initiative's bar, in quarters from the window's first quarter."""
 
@@ -65,6 +75,7 @@ class Bar:
     end: int  # one past the last quarter covered (clipped to the window)
     open_left: bool  # started before the window, or its start is unknown
     open_right: bool  # ongoing, or ends after the window
+    marks: tuple[Mark, ...] = ()  # its milestones whose quarter is in the window
 
     @property
     def progress(self) -> int:
@@ -129,9 +140,11 @@ def make_chart(
     first: Quarter | None = None,
     last: Quarter | None = None,
     blocked: frozenset[str] = frozenset(),
+    milestones: Mapping[str, Sequence[Milestone]] | None = None,
 ) -> Chart:
     """Place ``initiatives`` (in the order given) on the window ``first``..``last``;
-    ``blocked`` names the ones to mark as blocked.
+    ``blocked`` names the ones to mark as blocked; ``milestones`` (by initiative id)
+    are marked on their bars, in their quarter, if it is in the window.
 
     Missing ends of the window come from :func:`default_window`.
     """
@@ -148,8 +161,14 @@ def make_chart(
         bar = _bar(initiative, first, last)
         if bar is None:
             hidden += 1
-        else:
-            bars.append(bar)
+            continue
+        own = milestones.get(initiative.id, ()) if milestones else ()
+        marks = tuple(
+            Mark(item, item.quarter.index - first.index, item.done_by(today))
+            for item in own
+            if first <= item.quarter <= last
+        )
+        bars.append(replace(bar, marks=marks) if marks else bar)
     current = Quarter.containing(today)
     offset: float | None = None
     if first <= current <= last:
@@ -269,6 +288,8 @@ class Cell(Enum):
     LEFT = "left"  # the bar continues before the window (or its start is unknown)
     RIGHT = "right"  # the bar continues after the window (ongoing)
     TODAY = "today"  # today's line, where no bar covers it
+    MILESTONE_DONE = "milestone done"  # a milestone done by today, in its quarter
+    MILESTONE_OPEN = "milestone open"  # a milestone not done yet
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,6 +341,10 @@ def bar_cells(
         cells[end - 1] = Cell.RIGHT
     if today_char is not None and cells[today_char] is Cell.EMPTY:
         cells[today_char] = Cell.TODAY
+    for mark in bar.marks:  # in the middle of its quarter; a done one wins a shared cell
+        position = min(max(int((mark.quarter + shift + 0.5) * scale), 0), width - 1)
+        if cells[position] is not Cell.MILESTONE_DONE:
+            cells[position] = Cell.MILESTONE_DONE if mark.done else Cell.MILESTONE_OPEN
     return tuple(cells)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date
 
-from vzwatch.domain.portfolio import Initiative, Pillar, Portfolio, Source
+from vzwatch.domain.portfolio import Initiative, Milestone, Pillar, Portfolio, Source
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.queries import as_of, sort_by_timeline
 from vzwatch.domain.report import (
@@ -71,10 +71,12 @@ def combine(members: Sequence[Member]) -> Combined:
     if len(members) == 1:
         (member,) = members
         kept = member.portfolio
+        chosen = {initiative.id for initiative in member.initiatives}
         portfolio = Portfolio(
             initiatives=member.initiatives,
             pillars=kept.pillars,
             sources=kept.sources,
+            milestones=tuple(m for m in kept.milestones if m.initiative in chosen),
             title=kept.title,
             source=kept.source,
             partners=kept.partners,
@@ -88,9 +90,11 @@ def combine(members: Sequence[Member]) -> Combined:
             pillar_names.setdefault(pillar.id, set()).add(pillar.name)
     pillars: dict[str, Pillar] = {}
     initiatives: list[Initiative] = []
+    milestones: list[Milestone] = []
     origin: dict[str, str] = {}
     for member in members:
         renamed: dict[str, str] = {}
+        shown_ids: dict[str, str] = {}
         for pillar in member.portfolio.pillars:
             shown = pillar.id
             if len(pillar_names[pillar.id]) > 1:
@@ -104,6 +108,12 @@ def combine(members: Sequence[Member]) -> Combined:
             pillar_id = initiative.pillar and renamed.get(initiative.pillar, initiative.pillar)
             initiatives.append(replace(initiative, id=shown_id, pillar=pillar_id or None))
             origin[shown_id] = member.label
+            shown_ids[initiative.id] = shown_id
+        milestones += (
+            milestone._replace(initiative=shown_ids[milestone.initiative])
+            for milestone in member.portfolio.milestones
+            if milestone.initiative in shown_ids
+        )
     partners = dict.fromkeys(p for member in members for p in member.portfolio.partners)
     # Cited sources by id; a source id two stores use names the first store's record.
     sources: dict[str, Source] = {}
@@ -114,6 +124,7 @@ def combine(members: Sequence[Member]) -> Combined:
         initiatives=tuple(initiatives),
         pillars=tuple(pillars.values()),
         sources=tuple(sources.values()),
+        milestones=tuple(milestones),
         title=" · ".join(member.label for member in members),
         partners=tuple(partners),
         fiscal=members[0].portfolio.fiscal if members else Portfolio(()).fiscal,

@@ -29,8 +29,9 @@ from vzwatch.domain.schema import (
     INDICATOR,
     INITIATIVE,
     LOGS,
-    MEASUREMENT,
     MAX_TEXT_LENGTH,
+    MEASUREMENT,
+    MILESTONE,
     PILLAR,
     PROGRESS,
     SOURCE,
@@ -39,6 +40,7 @@ from vzwatch.domain.schema import (
     Indicator,
     Initiative,
     Measurement,
+    Milestone,
     Pillar,
     Portfolio,
     ProgressEntry,
@@ -51,8 +53,9 @@ from vzwatch.domain.schema import (
     read_history,
     read_identity,
     read_indicator,
-    read_measurement,
     read_initiative,
+    read_measurement,
+    read_milestone,
     read_pillar,
     read_portfolio_fields,
     read_progress,
@@ -75,6 +78,7 @@ __all__ = [
     "Indicator",
     "Initiative",
     "Measurement",
+    "Milestone",
     "Pillar",
     "Portfolio",
     "Problem",
@@ -88,8 +92,10 @@ __all__ = [
     "find_id",
     "history_record",
     "indicator_record",
-    "measurement_record",
     "initiative_record",
+    "measurement_record",
+    "milestone_contradictions",
+    "milestone_record",
     "new_id",
     "orphan_message",
     "portfolio_from_document",
@@ -239,7 +245,9 @@ def check_document(
     for orphan in measurements:
         if orphan not in indicator_ids:  # else its indicator is invalid, and that is reported
             line = locator.entry_line(MEASUREMENT.table, raw_measurements, orphan, key="indicator")
-            message = f"[[{MEASUREMENT.table}]] names indicator '{visible(orphan)}', which does not exist"
+            message = (
+                f"[[{MEASUREMENT.table}]] names indicator '{visible(orphan)}', which does not exist"
+            )
             problems.append(Problem(path, line, None, message))
 
     def initiative(raw: Mapping[str, Any]) -> Initiative:
@@ -261,10 +269,14 @@ def check_document(
             if orphan not in named:  # else its initiative is invalid, and that is reported
                 line = locator.entry_line(spec.of.table, raw_logs[spec.of.table], orphan)
                 problems.append(Problem(path, line, None, orphan_message(spec.of, orphan)))
+    milestones = _read_milestones(
+        tables(MILESTONE), head, {item.id for item in initiatives}, named, locator, problems
+    )
     portfolio = Portfolio(
         initiatives=tuple(initiatives),
         pillars=pillars,
         sources=sources,
+        milestones=milestones,
         title=head.title,
         source=head.source,
         partners=head.partners,
@@ -288,7 +300,71 @@ def check_document(
                     else locator.entry_line(table, raws, item.id, outside=(_FIRST_DAY, today))
                 )
                 problems.append(Problem(path, line, f"initiative '{item.id}'", message))
+        problems += _milestone_contradictions(portfolio, today, locator)
     return portfolio, problems
+
+
+def _read_milestones(
+    raw: list[dict[str, Any]],
+    head: Portfolio,
+    valid: Collection[str],
+    named: Collection[str | None],
+    locator: _Locator,
+    problems: list[Problem],
+) -> tuple[Milestone, ...]:
+    """The valid ``[[milestones]]``: each read, its id unique, its initiative one that exists.
+
+    One naming an initiative whose own table is invalid is left out without a
+    problem of its own (the initiative's problem is reported).
+    """
+
+    def read(table: Mapping[str, Any]) -> Milestone:
+        milestone = read_milestone(table, head.fiscal)
+        if milestone.initiative not in valid and milestone.initiative not in named:
+            raise ValueError(orphan_message(MILESTONE, milestone.initiative))
+        return milestone
+
+    read_all = _read_tables(MILESTONE, raw, read, locator, problems)
+    return tuple(milestone for milestone in read_all if milestone.initiative in valid)
+
+
+def _milestone_contradictions(
+    portfolio: Portfolio, today: date, locator: _Locator
+) -> list[Problem]:
+    lines = locator.header_lines(MILESTONE.table)
+    return [
+        Problem(
+            locator.path,
+            lines[index] if index < len(lines) else None,
+            f"{MILESTONE.label} '{portfolio.milestones[index].id}'",
+            message,
+        )
+        for index, message in milestone_contradictions(portfolio, today)
+    ]
+
+
+def milestone_contradictions(portfolio: Portfolio, today: date) -> list[tuple[int, str]]:
+    """`validate`'s checks of milestones against their initiative and ``today``, as
+    (index in the store, message): a quarter outside the initiative's timeline, a done
+    date after ``today`` (it would count as reached before it is) or before 1900."""
+    found: list[tuple[int, str]] = []
+    for index, milestone in enumerate(portfolio.milestones):
+        initiative = portfolio.get(milestone.initiative)
+        timeline = initiative.timeline if initiative is not None else None
+        if timeline is not None and not timeline.active_in(milestone.quarter):
+            found.append(
+                (
+                    index,
+                    f"quarter {milestone.quarter} is outside the timeline of initiative "
+                    f"'{milestone.initiative}' ({timeline.label})",
+                )
+            )
+        done = milestone.done
+        if done is not None and done > today:
+            found.append((index, f"done {done}, after today ({today})"))
+        elif done is not None and done < _FIRST_DAY:
+            found.append((index, f"done {done}, before {_FIRST_DAY}"))
+    return found
 
 
 _FIRST_DAY = date(1900, 1, 1)  # userinput.FIRST_DAY: no entry is dated before it
@@ -510,6 +586,11 @@ def measurement_record(entry: Measurement) -> dict[str, Any]:
 def history_record(entry: HistoryEntry) -> dict[str, Any]:
     """The TOML table of a history entry."""
     return record_table(HISTORY, entry)
+
+
+def milestone_record(milestone: Milestone) -> dict[str, Any]:
+    """The TOML table of a milestone (no ``done`` key while it is open)."""
+    return record_table(MILESTONE, milestone)
 
 
 def source_record(source: Source) -> dict[str, Any]:

@@ -8,9 +8,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import replace
 from datetime import date
+from operator import attrgetter
 from typing import NamedTuple
 
-from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.portfolio import Initiative, Milestone, Portfolio
 from vzwatch.domain.quarters import Quarter, span_active_in
 
 
@@ -45,9 +46,18 @@ def initiative_as_of(initiative: Initiative, day: date) -> Initiative:
 def as_of(portfolio: Portfolio, day: date) -> Portfolio:
     """The portfolio as ``day`` saw it (see ``initiative_as_of``): the meaning of ``--today``."""
     initiatives = tuple(initiative_as_of(item, day) for item in portfolio.initiatives)
-    if all(new is old for new, old in zip(initiatives, portfolio.initiatives, strict=True)):
+    # A milestone reached after ``day`` was still open on it.
+    milestones = tuple(
+        item._replace(done=None) if item.done is not None and item.done > day else item
+        for item in portfolio.milestones
+    )
+    if all(new is old for new, old in zip(initiatives, portfolio.initiatives, strict=True)) and all(
+        new is old for new, old in zip(milestones, portfolio.milestones, strict=True)
+    ):
         return portfolio
-    return replace(portfolio, initiatives=initiatives, _by_id={})
+    return replace(
+        portfolio, initiatives=initiatives, milestones=milestones, _by_id={}, _milestones_by={}
+    )
 
 
 class Filters(NamedTuple):
@@ -150,6 +160,34 @@ def select(portfolio: Portfolio, filters: Filters) -> list[Initiative]:
     return [
         items[at] for at in chosen([facts_of(i) for i in items], filters, portfolio.pillar_name)
     ]
+
+
+def due_milestones(
+    milestones: Iterable[Milestone],
+    owners: Callable[[str], Initiative | None] | None,
+    quarter: Quarter,
+    today: date,
+    *,
+    overdue: bool = False,
+) -> list[Milestone]:
+    """Milestones not done by ``today`` whose quarter is ``quarter`` (by quarter, then store
+    order); with ``overdue``, also those of earlier quarters. ``owners`` gives the initiative
+    of an id: a milestone of a done or cancelled initiative is never due, as it is not
+    (None: the initiatives are not looked at, a first pass before they are built)."""
+    candidates = [
+        milestone
+        for milestone in milestones
+        if not milestone.done_by(today)
+        and (milestone.quarter == quarter or (overdue and milestone.quarter < quarter))
+    ]
+    if owners is None:
+        return candidates
+    kept = []
+    for milestone in candidates:
+        initiative = owners(milestone.initiative)
+        if initiative is not None and not initiative.finished:
+            kept.append(milestone)
+    return sorted(kept, key=attrgetter("quarter"))
 
 
 def due(portfolio: Portfolio, quarter: Quarter, *, overdue: bool = False) -> list[Initiative]:

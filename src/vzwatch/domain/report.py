@@ -10,7 +10,8 @@ Expected progress
     quarter), and from the day after it 100%. Ongoing timelines have none.
 
 Health, the first rule that applies
-    ``done``         status done, or current progress 100
+    ``done``         status done, or current progress 100, or (no progress entry
+                     and no indicator) it has milestones, every one done by today
     ``cancelled``    status cancelled
     ``not started``  the timeline starts after today
     ``overdue``      the timeline ended before today
@@ -50,7 +51,14 @@ from enum import StrEnum
 
 from vzwatch.domain import ledger
 from vzwatch.domain.errors import InvalidQuarter
-from vzwatch.domain.portfolio import STATUSES, Initiative, Portfolio, ProgressEntry, Status
+from vzwatch.domain.portfolio import (
+    STATUSES,
+    Initiative,
+    Milestone,
+    Portfolio,
+    ProgressEntry,
+    Status,
+)
 from vzwatch.domain.quarters import MAX_YEAR, Quarter, Timeline
 from vzwatch.domain.queries import as_of, sort_by_timeline
 
@@ -91,6 +99,20 @@ def expected_progress(timeline: Timeline, today: date) -> int | None:
     return (200 * elapsed + total) // (2 * total)  # rounded half up, in integers
 
 
+def milestones_reached(
+    initiative: Initiative, milestones: Sequence[Milestone], today: date
+) -> bool:
+    """Whether milestones stand for the initiative's progress and say it is done: it has
+    no other progress (no progress entry, no indicator), and has milestones, every one
+    of them done by ``today``."""
+    return (
+        not initiative.progress_log
+        and not initiative.indicators
+        and bool(milestones)
+        and all(milestone.done_by(today) for milestone in milestones)
+    )
+
+
 def expected_for(initiative: Initiative, today: date) -> int | None:
     """What the initiative's progress is held against: its indicators' straight lines when
     its progress comes from them (vzwatch.domain.indicators), else its timeline's days."""
@@ -101,11 +123,16 @@ def expected_for(initiative: Initiative, today: date) -> int | None:
     return expected_progress(initiative.timeline, today)
 
 
-def schedule_health(initiative: Initiative, today: date) -> Health:
-    """The health of ``initiative`` on ``today``, by the rules in this module's docstring."""
+def schedule_health(
+    initiative: Initiative, today: date, milestones: Sequence[Milestone] = ()
+) -> Health:
+    """The health of ``initiative`` on ``today``, by the rules in this module's docstring
+    (``milestones``: the initiative's own)."""
     timeline = initiative.timeline
     progress = initiative.progress
     if initiative.status == Status.DONE or progress >= 100:
+        return Health.DONE
+    if milestones_reached(initiative, milestones, today):
         return Health.DONE
     if initiative.status == Status.CANCELLED:
         return Health.CANCELLED
@@ -383,7 +410,12 @@ def lagging_dependency(initiative: Initiative, portfolio: Portfolio, today: date
         return None
     for dependency in initiative.depends_on:
         found = portfolio.get(dependency)
-        if found is not None and schedule_health(found, today) in (Health.BEHIND, Health.OVERDUE):
+        health = (
+            None
+            if found is None
+            else schedule_health(found, today, portfolio.milestones_of(found.id))
+        )
+        if health in (Health.BEHIND, Health.OVERDUE):
             return dependency
     return None
 
@@ -394,7 +426,9 @@ def initiative_report(
     """One initiative's line; with ``portfolio``, also what blocks it, staleness and owner."""
     blocked = stale = None
     owner = ""
+    milestones: tuple[Milestone, ...] = ()
     if portfolio is not None:
+        milestones = portfolio.milestones_of(initiative.id)
         from vzwatch.domain.cadence import owner_of, staleness
 
         blocked = lagging_dependency(initiative, portfolio, today)
@@ -402,7 +436,7 @@ def initiative_report(
         owner = owner_of(initiative, portfolio)
     return InitiativeReport(
         initiative=initiative,
-        health=schedule_health(initiative, today),
+        health=schedule_health(initiative, today, milestones),
         expected=expected_for(initiative, today),
         forecast=_quarter_of(forecast_finish(initiative, today)),
         finished=_quarter_of(finished_on(initiative)),

@@ -1,9 +1,10 @@
 """Every record kind of a store, declared once: its fields and how each is read and shown.
 
-A store holds eight kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
+A store holds nine kinds of record: the ``[portfolio]`` table, ``[[pillars]]``,
 ``[[sources]]`` (the reports claims are cited from), ``[[initiatives]]``,
 ``[[progress]]`` entries, ``[[history]]`` entries, ``[[indicators]]`` (a
-result with a baseline and a target) and their dated ``[[measurements]]``. For
+result with a baseline and a target), their dated ``[[measurements]]`` and
+``[[milestones]]`` (the steps an initiative is to reach, each in a quarter). For
 each kind this module declares, once, the record class and its fields: the
 TOML key, the record attribute, the type (which says how the value is
 validated and how it looks in a cache row, in JSON, in a CSV cell and in a
@@ -146,6 +147,30 @@ class Source(NamedTuple):
     note: str = ""
 
 
+class Milestone(NamedTuple):
+    """A step an initiative is to reach in a quarter; ``done`` is the day it was reached."""
+
+    id: str
+    initiative: str
+    title: str
+    quarter: Quarter
+    done: date | None = None
+
+    def done_by(self, today: date) -> bool:
+        """Whether it was reached on or before ``today`` (a later done date is still open)."""
+        return self.done is not None and self.done <= today
+
+    def overdue(self, today: date) -> bool:
+        """Open as of ``today`` and its quarter ended before ``today``'s quarter began."""
+        return not self.done_by(today) and self.quarter < Quarter.containing(today)
+
+    def state(self, today: date) -> str:
+        """How it stands on ``today``, for people: "done 2025-02-20", "overdue" or "open"."""
+        if self.done_by(today):
+            return f"done {self.done}"
+        return "overdue" if self.overdue(today) else "open"
+
+
 class Pillar(NamedTuple):
     """A strategic pillar that initiatives belong to."""
 
@@ -224,7 +249,12 @@ class Portfolio:
     fiscal: FiscalCalendar = CALENDAR
     owner: str = ""
     review_every: str = ""
+    milestones: tuple[Milestone, ...] = ()
     _by_id: dict[str, Initiative] = field(default_factory=dict, repr=False, compare=False)
+    # Each initiative's milestones by quarter, made on first use (``milestones_of``).
+    _milestones_by: dict[str, tuple[Milestone, ...]] = field(
+        default_factory=dict, repr=False, compare=False
+    )
 
     def __post_init__(self) -> None:
         self._by_id.update((item.id, item) for item in self.initiatives)
@@ -242,6 +272,17 @@ class Portfolio:
             if pillar.id == pillar_id:
                 return pillar.name
         return pillar_id or ""
+
+    def milestones_of(self, initiative_id: str) -> tuple[Milestone, ...]:
+        """The milestones of one initiative, by quarter (store order within a quarter)."""
+        if not self.milestones:
+            return ()
+        if not self._milestones_by:
+            grouped: dict[str, list[Milestone]] = {}
+            for item in sorted(self.milestones, key=attrgetter("quarter")):
+                grouped.setdefault(item.initiative, []).append(item)
+            self._milestones_by.update((key, tuple(items)) for key, items in grouped.items())
+        return self._milestones_by.get(initiative_id, ())
 
     def source_by_id(self, source_id: str) -> Source | None:
         for source in self.sources:
@@ -282,6 +323,7 @@ if TYPE_CHECKING:
         "sources",  # a list of [[sources]] ids (checked across the store)
         "percent",  # a whole number from 0 to 100
         "timeline",  # a timeline as written ("Q3 – Q4 2024"), or start and end keys
+        "quarter",  # one quarter as written ("Q3 2024", "FY2024 Q1"), kept canonical
         "pillar",  # a [[pillars]] id (checked across the store)
         "initiative",  # an [[initiatives]] id (checked across the store)
         "fiscal",  # the fiscal calendar: start month, and also the naming key
@@ -447,6 +489,7 @@ HISTORY = RecordKind(
     ),
 )
 
+
 def _check_direction(value: str) -> None:
     if value not in ("", "up", "down"):
         raise ValueError(f"direction {visible(value)!r} is not up or down")
@@ -538,7 +581,9 @@ INDICATOR = RecordKind(
             of=MEASUREMENT,
         ),
         Field("", "value", "number", json="value", columns=("value",), label="Value", derived=True),
-        Field("", "share", "percent", json="share", columns=("share",), label="Share", derived=True),
+        Field(
+            "", "share", "percent", json="share", columns=("share",), label="Share", derived=True
+        ),
     ),
 )
 
@@ -740,6 +785,56 @@ PILLAR = RecordKind(
     ),
 )
 
+MILESTONE = RecordKind(
+    table="milestones",
+    label="milestone",
+    identity="id",
+    record=Milestone,
+    duplicate="duplicate milestone id {ident!r}",
+    named_by_identity=True,
+    fields=(
+        Field("id", "id", "id", required=True, json="id", columns=("id",), label="ID"),
+        Field(
+            "initiative",
+            "initiative",
+            "initiative",
+            required=True,
+            json="initiative",
+            columns=("initiative",),
+            label="Initiative",
+        ),
+        Field(
+            "title",
+            "title",
+            "line",
+            required=True,
+            json="title",
+            columns=("title",),
+            label="Title",
+            options=("--title",),
+        ),
+        Field(
+            "quarter",
+            "quarter",
+            "quarter",
+            required=True,
+            json="quarter",
+            columns=("quarter",),
+            label="Quarter",
+            options=("--quarter",),
+        ),
+        Field(
+            "done",
+            "done",
+            "date",
+            json="done",
+            columns=("done",),
+            label="Done",
+            options=("--done", "--not-done"),
+        ),
+    ),
+)
+
 PORTFOLIO = RecordKind(
     table="portfolio",
     label="portfolio",
@@ -767,10 +862,21 @@ PORTFOLIO = RecordKind(
         ),
         Field("", "pillars", "records", default=(), of=PILLAR),
         Field("", "sources", "records", default=(), of=SOURCE),
+        Field("", "milestones", "records", default=(), of=MILESTONE),
     ),
 )
 
-KINDS = (PORTFOLIO, PILLAR, SOURCE, INITIATIVE, PROGRESS, HISTORY, INDICATOR, MEASUREMENT)
+KINDS = (
+    PORTFOLIO,
+    PILLAR,
+    SOURCE,
+    INITIATIVE,
+    PROGRESS,
+    HISTORY,
+    INDICATOR,
+    MEASUREMENT,
+    MILESTONE,
+)
 # An initiative's logs, the records of other tables that belong to it: its fields
 # ``indicators`` (of INDICATOR, each with its MEASUREMENT records), ``progress_log``
 # (of PROGRESS) and ``history`` (of HISTORY). Code that handles entries loops over
@@ -1007,6 +1113,18 @@ def _reader(spec: Field) -> Reader:
             values[attr], values[text_attr] = _timeline(raw, key, also, fiscal)
 
         return read_timeline
+    if kind == "quarter":
+
+        def read_quarter(
+            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+        ) -> None:
+            text = _text(raw.get(key), what, required=required)
+            try:
+                values[attr] = parse_quarter(text, fiscal)
+            except InvalidQuarter as error:
+                raise ValueError(f"{what}: {error}") from None
+
+        return read_quarter
     if kind == "fiscal":
         also = spec.also
 
@@ -1121,6 +1239,12 @@ def read_progress(raw: Mapping[str, Any]) -> ProgressEntry:
     return ProgressEntry(**_read(PROGRESS, raw, CALENDAR))
 
 
+def read_milestone(raw: Mapping[str, Any], fiscal: FiscalCalendar = CALENDAR) -> Milestone:
+    """One ``[[milestones]]`` table; ValueError says what is wrong with it (its initiative
+    is checked against the store's by ``model.check_document``)."""
+    return Milestone(**_read(MILESTONE, raw, fiscal))
+
+
 def read_measurement(raw: Mapping[str, Any]) -> Measurement:
     """One ``[[measurements]]`` table; ValueError says what is wrong with it."""
     return Measurement(**_read(MEASUREMENT, raw, CALENDAR))
@@ -1131,7 +1255,9 @@ def check_indicator_way(baseline: float, target: float, direction: str) -> None:
     if target == baseline:
         raise ValueError(f"target {target} equals the baseline: there is no way to go")
     if direction == "up" and target < baseline:
-        raise ValueError(f"direction is up but the target {target} is below the baseline {baseline}")
+        raise ValueError(
+            f"direction is up but the target {target} is below the baseline {baseline}"
+        )
     if direction == "down" and target > baseline:
         raise ValueError(
             f"direction is down but the target {target} is above the baseline {baseline}"
@@ -1340,6 +1466,8 @@ def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
         return ((column, lambda record: "" if (day := get(record)) is None else str(day), False),)
     if spec.type in ("texts", "sources"):
         return ((column, lambda record: join_texts(get(record)), False),)
+    if spec.type == "quarter":
+        return ((column, lambda record: str(get(record)), False),)
     if spec.type in ("line", "text"):
         return ((column, lambda record: "" if (value := get(record)) is None else value, False),)
     return ((column, get, False),)
@@ -1539,7 +1667,7 @@ _IDENTITY_READERS = {
 }
 _ROW_SLOTS = {
     kind.table: _slots(kind, _class_attrs(kind))
-    for kind in (PROGRESS, HISTORY, MEASUREMENT, INDICATOR, PILLAR, SOURCE, INITIATIVE)
+    for kind in (PROGRESS, HISTORY, MEASUREMENT, INDICATOR, PILLAR, SOURCE, MILESTONE, INITIATIVE)
 }
 _ROW_SLOTS[PORTFOLIO.table] = _slots(PORTFOLIO, [spec.attr for spec in PORTFOLIO.fields])
 
@@ -1581,6 +1709,7 @@ progress_row: Callable[[ProgressEntry], Row] = _encoder(PROGRESS)
 history_row: Callable[[HistoryEntry], Row] = _encoder(HISTORY)
 pillar_row: Callable[[Pillar], Row] = _encoder(PILLAR)
 source_row: Callable[[Source], Row] = _encoder(SOURCE)
+milestone_row: Callable[[Milestone], Row] = _encoder(MILESTONE)
 indicator_row: Callable[[Indicator], Row] = _encoder(INDICATOR)
 measurement_row: Callable[[Measurement], Row] = _encoder(MEASUREMENT)
 portfolio_row: Callable[[Portfolio], Row] = _encoder(PORTFOLIO)
@@ -1591,6 +1720,7 @@ progress_from_row: Callable[[Row], ProgressEntry] = _decoder(PROGRESS)
 history_from_row: Callable[[Row], HistoryEntry] = _decoder(HISTORY)
 pillar_from_row: Callable[[Row], Pillar] = _decoder(PILLAR)
 source_from_row: Callable[[Row], Source] = _decoder(SOURCE)
+milestone_from_row: Callable[[Row], Milestone] = _decoder(MILESTONE)
 indicator_from_row: Callable[[Row], Indicator] = _decoder(INDICATOR)
 measurement_from_row: Callable[[Row], Measurement] = _decoder(MEASUREMENT)
 _PORTFOLIO_ATTRS = tuple(slot.attr for slot in _ROW_SLOTS[PORTFOLIO.table])

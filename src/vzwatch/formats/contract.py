@@ -13,12 +13,13 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain import ledger
-from vzwatch.domain.portfolio import Indicator, Initiative, Portfolio
+from vzwatch.domain.portfolio import Indicator, Initiative, Milestone, Portfolio
 from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import (
     HISTORY,
     INDICATOR,
     INITIATIVE,
+    MILESTONE,
     SOURCE,
     Source,
     json_getter,
@@ -115,7 +116,13 @@ def initiative_to_dict(
     for key, get in _AFTER:
         document[key] = get(initiative)
     document["blocked_by"] = list(blocked.get(initiative.id, ())) if blocked else []
+    document[MILESTONES_KEY] = (
+        own_milestones(portfolio.milestones_of(initiative.id)) if portfolio is not None else []
+    )
     return document
+
+
+MILESTONES_KEY = "milestones"  # the initiative's milestones (``own_milestones``)
 
 
 def initiatives_to_list(
@@ -136,14 +143,55 @@ def overdue_fields(initiative: Initiative, quarter: Quarter) -> dict[str, Any]:
     return {"overdue": late > 0, "overdue_quarters": late}
 
 
+KIND_KEY = "kind"  # what a `due` row is: "initiative" or "milestone"
+
+
 def due_to_list(
-    initiatives: Iterable[Initiative], portfolio: Portfolio, quarter: Quarter
+    initiatives: Iterable[Initiative],
+    portfolio: Portfolio,
+    quarter: Quarter,
+    milestones: Iterable[Milestone] = (),
 ) -> list[dict[str, Any]]:
-    """`due --json`: the initiative objects, each with ``overdue`` and ``overdue_quarters``."""
+    """`due --json`: the initiative objects, each with ``overdue``, ``overdue_quarters`` and
+    ``kind`` ("initiative"), then the milestones due (``milestone_due_dict``)."""
     return [
-        {**initiative_to_dict(item, portfolio), **overdue_fields(item, quarter)}
-        for item in initiatives
+        *(
+            {**initiative_to_dict(item, portfolio), **overdue_fields(item, quarter), **_INITIATIVE}
+            for item in initiatives
+        ),
+        *(milestone_due_dict(milestone, quarter) for milestone in milestones),
     ]
+
+
+_INITIATIVE = {KIND_KEY: "initiative"}
+
+# A milestone's own JSON object: every field of the schema that has a JSON key.
+_MILESTONE_GETTERS = tuple(
+    (spec.json, json_getter(spec)) for spec in MILESTONE.fields if spec.json is not None
+)
+# Within an initiative (`show --json`), the initiative it belongs to goes without saying.
+_OWN_MILESTONE_GETTERS = tuple(item for item in _MILESTONE_GETTERS if item[0] != "initiative")
+
+
+def milestone_dict(milestone: Milestone) -> dict[str, Any]:
+    """One milestone as JSON: ``id``, ``initiative``, ``title``, ``quarter``, ``done``."""
+    return {key: get(milestone) for key, get in _MILESTONE_GETTERS}
+
+
+def own_milestones(milestones: Iterable[Milestone]) -> list[dict[str, Any]]:
+    """`show --json`'s ``milestones``: ``id``, ``title``, ``quarter``, ``done`` of each."""
+    return [{key: get(item) for key, get in _OWN_MILESTONE_GETTERS} for item in milestones]
+
+
+def milestone_due_dict(milestone: Milestone, quarter: Quarter) -> dict[str, Any]:
+    """A `due` row of a milestone: its object, ``overdue``, ``overdue_quarters`` and ``kind``."""
+    late = max(quarter.index - milestone.quarter.index, 0)
+    return {
+        **milestone_dict(milestone),
+        "overdue": late > 0,
+        "overdue_quarters": late,
+        KIND_KEY: "milestone",
+    }
 
 
 def dumps(value: Any, *, ascii_only: bool = False) -> str:

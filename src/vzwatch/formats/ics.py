@@ -13,6 +13,10 @@ only they can carry ``PERCENT-COMPLETE``.
 * An ongoing event runs from its start (or, unknown, from this quarter) to the
   end of the current quarter, and says "(ongoing)"; each export extends it. An
   ongoing task simply has no DUE.
+* A milestone of an exported initiative is an entry of its own, UID
+  ``<id>.milestone@vzwatch``: an all-day event on the day it was done, or
+  while open on the last day of its quarter; a task due on that last day,
+  ``COMPLETED`` (with the day) once done. Done means done by ``today``.
 * Lines end in CRLF and are folded at 75 octets without splitting a UTF-8
   character; TEXT escapes backslash, semicolon, comma and newline.
 
@@ -26,7 +30,7 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from vzwatch import __version__
-from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.portfolio import Initiative, Milestone, Portfolio
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.schema import INITIATIVE, Status, ordered, text_value
 from vzwatch.domain.text import visible
@@ -164,6 +168,41 @@ def _entry(
     return [f"BEGIN:{name}", *lines, f"END:{name}"]
 
 
+def milestone_uid(milestone: Milestone) -> str:
+    """A milestone entry's stable identifier (milestone ids are unique among milestones)."""
+    return f"{milestone.id}.milestone@vzwatch"
+
+
+def _milestone_entry(
+    milestone: Milestone, initiative: Initiative, today: date, stamp: str, component: Component
+) -> list[str]:
+    done = milestone.done if milestone.done_by(today) else None
+    due = milestone.quarter.end_date
+    lines = [f"UID:{milestone_uid(milestone)}", f"DTSTAMP:{stamp}"]
+    if component == "event":
+        day = done or due
+        lines.append(f"DTSTART;VALUE=DATE:{_date(day)}")
+        lines.append(f"DTEND;VALUE=DATE:{_date(day + timedelta(days=1))}")
+        lines.append("STATUS:CONFIRMED" if done else "STATUS:TENTATIVE")
+        lines.append("TRANSP:TRANSPARENT")
+    else:
+        lines.append(f"DUE;VALUE=DATE:{_date(due)}")
+        lines.append("STATUS:COMPLETED" if done else "STATUS:NEEDS-ACTION")
+        if done is not None:
+            lines.append(f"COMPLETED:{_date(done)}T000000Z")
+    state = f"done {done}" if done else f"due by the end of {milestone.quarter}"
+    summary = f"{'◆' if done else '◇'} {milestone.title}"
+    description = (
+        f"Milestone of {initiative.title} ({initiative.id}), {milestone.quarter}: {state}\n"
+        f"vzwatch milestone id: {milestone.id}"
+    )
+    lines.append(f"SUMMARY:{escape_text(summary)}")
+    lines.append(f"DESCRIPTION:{escape_text(description)}")
+    lines.append(f"RELATED-TO:{uid(initiative)}")
+    name = "VEVENT" if component == "event" else "VTODO"
+    return [f"BEGIN:{name}", *lines, f"END:{name}"]
+
+
 def calendar(
     initiatives: Sequence[Initiative],
     portfolio: Portfolio | None,
@@ -190,5 +229,9 @@ def calendar(
         lines.append(f"X-WR-CALNAME:{escape_text(portfolio.title)}")
     for initiative in initiatives:
         lines.extend(_entry(initiative, portfolio, today, stamp, component))
+    if portfolio is not None and portfolio.milestones:
+        for initiative in initiatives:
+            for milestone in portfolio.milestones_of(initiative.id):
+                lines.extend(_milestone_entry(milestone, initiative, today, stamp, component))
     lines.append("END:VCALENDAR")
     return "".join(fold(line) + "\r\n" for line in lines)

@@ -36,8 +36,10 @@ from vzwatch.domain.schema import (
     INDICATOR,
     INITIATIVE,
     LOGS,
+    MILESTONE,
     Field,
     Indicator,
+    Milestone,
     ProgressEntry,
     check_date,
     check_percent,
@@ -45,6 +47,7 @@ from vzwatch.domain.schema import (
     ordered,
     read_indicator,
     read_measurement,
+    read_milestone,
     split_texts,
 )
 from vzwatch.domain.text import visible
@@ -101,6 +104,8 @@ class Candidate:
     # The source gives only the current progress (a table's Progress column):
     # recorded as an entry today unless the store already stands there.
     progress_is_current: bool = False
+    # Its milestones (vzwatch JSON), naming no initiative yet, as its logs.
+    milestones: tuple[Milestone, ...] = ()
 
 
 @dataclass(slots=True)
@@ -249,6 +254,7 @@ _EXTRA_COLUMNS = {
     "start": "",
     "end": "",
     "ongoing": "",
+    "milestones": "",  # written by vzwatch; a milestone is imported from vzwatch JSON only
 }
 TABLE_PROGRESS_NOTE = "imported from a table"
 
@@ -492,9 +498,30 @@ def _json_candidate(
             ident=ident or None,
             pillar_name=_json_string(item, "pillar_name"),
             logs={spec.attr: _json_log(item, spec, today, fiscal) for spec in LOGS},
+            milestones=_json_milestones(item, fiscal),
         )
     except ValueError as problem:
         raise ValueError(f"{label}: {problem}") from None
+
+
+_PENDING = "pending"  # stands for the initiative while the import has not chosen it
+
+
+def _json_milestones(item: Mapping[str, Any], fiscal: FiscalCalendar) -> tuple[Milestone, ...]:
+    """The ``milestones`` of a JSON item (`list --json`), each read by the schema as a
+    ``[[milestones]]`` table is, its title checked as typed text."""
+    found = []
+    for where, raw in _json_entries(item.get("milestones"), "milestones"):
+        table = {spec.key: raw.get(spec.json or spec.key) for spec in MILESTONE.stored()}
+        table["initiative"] = _PENDING
+        table = {key: value for key, value in table.items() if value is not None}
+        try:
+            milestone = read_milestone(table, fiscal)
+        except ValueError as problem:
+            raise ValueError(f"{where}: {problem}") from None
+        _checked(milestone.title, f"{where}: title")
+        found.append(milestone._replace(initiative=""))
+    return tuple(found)
 
 
 # What a JSON item may say besides its title, id and timeline: the released order

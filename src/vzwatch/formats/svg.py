@@ -183,7 +183,38 @@ def _bar(bar: Bar, y: float, chart_left: float, quarter_width: float) -> list[st
             f"{_number(left - 10)},{_number(middle)} {_number(left)},"
             f'{_number(bar_top + BAR_HEIGHT + 3)}" fill="{fill}"/>'
         )
+    parts.extend(_marks(bar, middle, chart_left, quarter_width))
     parts.append("</g>")
+    return parts
+
+
+MARK_RADIUS = 6  # half the diagonal of a milestone's diamond
+
+
+def _marks(bar: Bar, middle: float, chart_left: float, quarter_width: float) -> list[str]:
+    """Each milestone as a diamond in the middle of its quarter: filled when done by
+    today (◆), hollow while open (◇), its title and state in a tooltip."""
+    parts = []
+    for mark in bar.marks:
+        centre = chart_left + (mark.quarter + 0.5) * quarter_width
+        milestone = mark.milestone
+        state = f"done {milestone.done}" if mark.done else "open"
+        tooltip = f"Milestone: {milestone.title} ({milestone.quarter}, {state})"
+        points = " ".join(
+            f"{_number(px)},{_number(py)}"
+            for px, py in (
+                (centre, middle - MARK_RADIUS),
+                (centre + MARK_RADIUS, middle),
+                (centre, middle + MARK_RADIUS),
+                (centre - MARK_RADIUS, middle),
+            )
+        )
+        fill = TEXT_COLOUR if mark.done else "#ffffff"
+        parts.append(
+            f'<polygon points="{points}" '
+            f'fill="{fill}" stroke="{TEXT_COLOUR}" stroke-width="1.5">'
+            f"<title>{_text(tooltip)}</title></polygon>"
+        )
     return parts
 
 
@@ -200,6 +231,7 @@ def _legend(window: Chart, y: float) -> list[str]:
         f'<text x="{MARGIN + 98}" y="{y}" fill="{MUTED_COLOUR}">to do</text>',
         f'<text x="{MARGIN + 146}" y="{y}" fill="{MUTED_COLOUR}">▶ ongoing or continues</text>',
         f'<text x="{MARGIN + 316}" y="{y}" fill="{MUTED_COLOUR}">◀ started earlier</text>',
+        f'<text x="{MARGIN + 446}" y="{y}" fill="{MUTED_COLOUR}">◆ milestone done ◇ open</text>',
         f'<text x="{MARGIN}" y="{y + 20}" fill="{MUTED_COLOUR}">'
         f"{_text(summary)}; a bar's colour shows its status</text>",
     ]

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.domain.schema import INITIATIVE, SOURCE, Source, flat_cells, ordered
+from vzwatch.domain.schema import INITIATIVE, SOURCE, Source, flat_cells, join_texts, ordered
 from vzwatch.domain.text import escape_json_text, visible
 
 # The released column order; a field added to the schema later comes after these.
@@ -33,7 +33,23 @@ _RELEASED_COLUMNS = (
     "tags",
     "source",
 )
+MILESTONES_COLUMN = "milestones"
+
+
+def milestones_cell(initiative: Initiative, portfolio: Portfolio | None) -> str:
+    """The initiative's milestones in one cell, each "QUARTER TITLE (done DATE|open)",
+    joined by "; " as every list is (``schema.join_texts``)."""
+    if portfolio is None:
+        return ""
+    return join_texts(
+        f"{item.quarter} {item.title} ({f'done {item.done}' if item.done else 'open'})"
+        for item in portfolio.milestones_of(initiative.id)
+    )
+
+
 _CELLS = {cell[0]: cell for spec in INITIATIVE.fields for cell in flat_cells(spec)}
+# A column of another kind's records: the milestones that belong to the initiative.
+_CELLS[MILESTONES_COLUMN] = (MILESTONES_COLUMN, milestones_cell, True)
 INITIATIVE_COLUMNS = ordered(_RELEASED_COLUMNS, _CELLS)
 _ORDERED_CELLS = tuple(_CELLS[column] for column in INITIATIVE_COLUMNS)
 

@@ -27,6 +27,7 @@ from vzwatch.domain.portfolio import (
     Portfolio,
     history_record,
     initiative_record,
+    milestone_record,
     new_id,
 )
 from vzwatch.domain.quarters import Timeline
@@ -35,6 +36,7 @@ from vzwatch.domain.schema import (
     INITIATIVE,
     LOGS,
     MEASUREMENT,
+    MILESTONE,
     ProgressEntry,
     Status,
     ordered,
@@ -103,6 +105,10 @@ class ImportPlan:
     # Indicator ids taken by the store or by this import (ids are store-wide).
     indicator_ids: set[str] = field(default_factory=set)
 
+    # Milestones: new ones as TOML tables to append, changed ones by id -> key edits.
+    new_milestones: list[dict[str, Any]] = field(default_factory=list)
+    milestone_edits: dict[str, dict[str, Any]] = field(default_factory=dict)
+
     def count(self, action: Action) -> int:
         return sum(1 for step in self.steps if step.action == action)
 
@@ -151,6 +157,7 @@ def plan_import(
             ident = ident or new_id(candidate.title, taken)
             taken.add(ident)
             added = _new_entries(plan, ident, candidate, None)
+            _plan_milestones(plan, portfolio, ident, candidate)
             plan.steps.append(_addition(ident, candidate, wanted, added, cites))
             continue
         if existing.id in matched:
@@ -163,6 +170,7 @@ def plan_import(
             wanted.pop("title", None)  # matched by title: keep the store's spelling
         edits = _differences(existing, candidate, wanted)
         added = _new_entries(plan, existing.id, candidate, existing)
+        added["milestones"] = _plan_milestones(plan, portfolio, existing.id, candidate)
         revisions = (
             _revisions(existing, edits, wanted, cited.day(portfolio), cites) if cited else ()
         )
@@ -314,6 +322,38 @@ def _new_indicators(
     return added
 
 
+def _plan_milestones(
+    plan: ImportPlan, portfolio: Portfolio, ident: str, candidate: Candidate
+) -> int:
+    """Add to ``plan`` the candidate's milestones, as ``ident``'s: by id, a new one is
+    appended and one whose title, quarter or done date differ is edited in place; how
+    many it adds or changes. A milestone id the store gives another initiative is refused."""
+    stored = {milestone.id: milestone for milestone in portfolio.milestones}
+    changed = 0
+    for milestone in candidate.milestones:
+        milestone = milestone._replace(initiative=ident)
+        old = stored.get(milestone.id)
+        if old is None:
+            plan.new_milestones.append(milestone_record(milestone))
+            stored[milestone.id] = milestone
+            changed += 1
+            continue
+        if old.initiative != ident:
+            raise UsageError(
+                f"{candidate.where}: milestone '{milestone.id}' belongs to initiative "
+                f"'{old.initiative}' in the store, not '{ident}'"
+            )
+        edits = {
+            spec.key: DELETE if new is None else toml_value(spec, milestone)
+            for spec in MILESTONE.stored()
+            if (new := getattr(milestone, spec.attr)) != getattr(old, spec.attr)
+        }
+        if edits:
+            plan.milestone_edits[milestone.id] = edits
+            changed += 1
+    return changed
+
+
 def _uncited(entry: Any) -> Any:
     return entry._replace(sources=())
 
@@ -328,6 +368,8 @@ def apply_plan(
             tick()  # only new log entries: appended below
     if updates:
         text = _updated(text, updates, path, tick)
+    if plan.milestone_edits:
+        text = _milestones_updated(text, plan.milestone_edits, path)
     chunks = [
         render_block("pillars", {"id": ident, "name": name})
         for ident, name in plan.new_pillars.items()
@@ -341,6 +383,7 @@ def apply_plan(
             tick()
     for table, entries in plan.entries.items():
         chunks.extend(render_block(table, entry) for entry in entries)
+    chunks.extend(render_block(MILESTONE.table, record) for record in plan.new_milestones)
     return append_text(text, "\n".join(chunks)) if chunks else text
 
 
@@ -368,6 +411,26 @@ def _updated(
         text = edit_record(text, block, step.edits, path)
         if tick:
             tick()
+    return text
+
+
+def _milestones_updated(text: str, edits: dict[str, dict[str, Any]], path: Path) -> str:
+    """Each changed milestone's own keys edited in place, from the end of the file back."""
+    index = store_index(text, path)
+    targets: list[tuple[Table, dict[str, Any]]] = []
+    try:
+        for record in index.records(MILESTONE.table):
+            ident = record_value(text, record.pieces[0], "id")
+            if ident in edits:
+                targets.append((editable(index, record, path), edits[ident]))
+    except TomlEditError as error:
+        raise StoreError(f"{path}: cannot edit the store's text: {error}") from None
+    if len(targets) != len(edits):
+        raise StoreError(
+            f"{path}: cannot find every [[milestones]] table to update; nothing was imported"
+        )
+    for block, keys in sorted(targets, key=lambda pair: pair[0].start, reverse=True):
+        text = edit_record(text, block, keys, path)
     return text
 
 

@@ -17,6 +17,7 @@ from vzwatch.domain import queries, userinput
 from vzwatch.domain.portfolio import (
     FINISHED_STATUSES,
     Initiative,
+    Milestone,
     Portfolio,
     portfolio_from_document,
 )
@@ -119,6 +120,8 @@ class DueFound(NamedTuple):
     quarter: Quarter
     initiatives: list[Initiative]
     portfolio: Portfolio  # the store's fields and only the initiatives found
+    milestones: tuple[Milestone, ...] = ()  # open ones due in the quarter (or overdue)
+    owners: Mapping[str, Initiative] = {}  # the initiatives of those milestones, by id
 
 
 def find_due(
@@ -152,10 +155,39 @@ def find_due(
     if as_of:
         portfolio = queries.as_of(portfolio, today)
     found = due(portfolio, target, overdue=overdue)
+    # Only the milestones due by their own fields need their initiative built.
+    candidates = queries.due_milestones(portfolio.milestones, None, target, today, overdue=overdue)
+    owners = _milestone_owners(snapshot, portfolio, candidates, today if as_of else None)
+    milestones = queries.due_milestones(candidates, owners.get, target, today, overdue=overdue)
     if owner is not None:
         wanted = owner.casefold()
-        found = [i for i in found if wanted in (i.owner or portfolio.owner).casefold()]
-    return DueFound(target, found, portfolio)
+
+        def theirs(item: Initiative | None) -> bool:
+            return item is not None and wanted in (item.owner or portfolio.owner).casefold()
+
+        found = [i for i in found if theirs(i)]
+        milestones = [m for m in milestones if theirs(owners.get(m.initiative))]
+    shown = {m.initiative: owners[m.initiative] for m in milestones}
+    return DueFound(target, found, portfolio, tuple(milestones), shown)
+
+
+def _milestone_owners(
+    snapshot: cache.Snapshot,
+    portfolio: Portfolio,
+    milestones: Sequence[Milestone],
+    as_of: date | None,
+) -> dict[str, Initiative]:
+    """The initiatives ``milestones`` belong to: those built, and the others built now
+    (``due`` builds only the initiatives that may be due)."""
+    wanted = dict.fromkeys(milestone.initiative for milestone in milestones)
+    owners: dict[str, Initiative] = {}
+    for ident in wanted:
+        built = portfolio.get(ident)
+        if built is None:
+            built = snapshot.find(ident)
+            built = built if as_of is None else queries.initiative_as_of(built, as_of)
+        owners[ident] = built
+    return owners
 
 
 def blocked_in(snapshot: cache.Snapshot, today: date) -> dict[str, tuple[str, ...]] | None:

@@ -15,7 +15,13 @@ from datetime import date
 from pathlib import Path
 
 from vzwatch.domain.errors import StoreError
-from vzwatch.domain.portfolio import Portfolio, Problem, check_document, contradictions
+from vzwatch.domain.portfolio import (
+    Portfolio,
+    Problem,
+    check_document,
+    contradictions,
+    milestone_contradictions,
+)
 from vzwatch.domain.schema import INITIATIVE, readable_identity
 from vzwatch.domain.text import visible
 from vzwatch.storage.store import StoreLocation, TomlSyntaxError, parse_toml, read_store_text
@@ -119,8 +125,9 @@ def check_files(locations: Iterable[StoreLocation], today: date | None = None) -
         else:
             # What only validate checks is asked of its records; lines need the text.
             portfolio = snapshot.portfolio()
-            if today is None or not any(
-                contradictions(item, today) for item in portfolio.initiatives
+            if today is None or not (
+                any(contradictions(item, today) for item in portfolio.initiatives)
+                or milestone_contradictions(portfolio, today)
             ):
                 if snapshot.has_dependencies() and _dependencies_wrong(portfolio):
                     text = read_store_text(location)

@@ -701,6 +701,7 @@ class Removed:
     initiative: Initiative
     progress_entries: int
     history_entries: int
+    milestones: int = 0
     # Other records that went with it, as (label, count): ("indicator", 2)…
     also: tuple[tuple[str, int], ...] = ()
 
@@ -718,33 +719,45 @@ def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
     loader = _Loader(location)
 
     def edit(old: str) -> tuple[str, Removed]:
-        initiative = loader(old).find(id_or_prefix)
+        portfolio = loader(old)
+        initiative = portfolio.find(id_or_prefix)
+        milestones = portfolio.milestones_of(initiative.id)
         removed = Removed(
-            initiative, len(initiative.progress_log), len(initiative.history), removal_also(initiative)
+            initiative,
+            len(initiative.progress_log),
+            len(initiative.history),
+            len(milestones),
+            removal_also(initiative),
         )
-        return without_initiative(old, initiative, location.path), removed
+        return without_initiative(old, initiative, location.path, len(milestones)), removed
 
     new_text, removed = write_store(location, edit, loader)
     _remember(location, new_text, loader)
     return removed
 
 
-def without_initiative(text: str, initiative: Initiative, path: Path) -> str:
+def without_initiative(text: str, initiative: Initiative, path: Path, milestones: int = 0) -> str:
     """The store's text without one initiative: every piece of its record (sub-tables
-    wherever written) and of its ``[[progress]]`` and ``[[history]]`` entries, and
-    nothing else. Comments above the removed tables and after their keys stay."""
+    wherever written), of its ``[[progress]]`` and ``[[history]]`` entries and of its
+    ``milestones`` ``[[milestones]]``, and nothing else. Comments above the removed
+    tables and after their keys stay."""
     index = store_index(text, path)
     record = find_initiative_record(index, initiative.id, path)
     progress = records_naming(index, "progress", "initiative", initiative.id, path)
     history = records_naming(index, "history", "initiative", initiative.id, path)
-    if (len(progress), len(history)) != (len(initiative.progress_log), len(initiative.history)):
+    steps = records_naming(index, "milestones", "initiative", initiative.id, path)
+    if (len(progress), len(history), len(steps)) != (
+        len(initiative.progress_log),
+        len(initiative.history),
+        milestones,
+    ):
         raise StoreError(
-            f"{path}: cannot find every [[progress]] and [[history]] entry of "
+            f"{path}: cannot find every [[progress]], [[history]] and [[milestones]] entry of "
             f"'{initiative.id}' in the text; nothing removed"
         )
     spans = [
         index.deletion_span(piece)
-        for removed in (record, *progress, *history)
+        for removed in (record, *progress, *history, *steps)
         for piece in removed.pieces
     ]
     text = apply_edits(text, [(start, end, "") for start, end in spans])
@@ -894,11 +907,13 @@ def _remove_fast(location: StoreLocation, id_or_prefix: str) -> Removed | None:
             return None  # the full path says what matches (or nothing does)
         if initiative.indicators:
             return None  # their tables have no runs: the full path finds them
+        if any(m.initiative == initiative.id for m in vouched.fields.milestones):
+            return None  # its milestones go too: the full path removes them
         entries = vouched.entry_runs(initiative.id)
         edits = [_removal(vouched, run) for run in (number, *entries)]
         kinds = [vouched.payload(run)[0] for run in entries]
         removed = Removed(
-            initiative, kinds.count("p"), kinds.count("h"), removal_also(initiative)
+            initiative, kinds.count("p"), kinds.count("h"), also=removal_also(initiative)
         )
         return edits, lambda _: removed
 

@@ -24,6 +24,8 @@ UNICODE_GLYPHS = {
     Cell.LEFT: "◀",
     Cell.RIGHT: "▶",
     Cell.TODAY: "┊",
+    Cell.MILESTONE_DONE: "◆",
+    Cell.MILESTONE_OPEN: "◇",
 }
 ASCII_GLYPHS = {
     Cell.EMPTY: " ",
@@ -32,6 +34,8 @@ ASCII_GLYPHS = {
     Cell.LEFT: "<",
     Cell.RIGHT: ">",
     Cell.TODAY: "|",
+    Cell.MILESTONE_DONE: "*",
+    Cell.MILESTONE_OPEN: "o",
 }
 _CELL_STYLES = {
     Cell.DONE: "green",
@@ -39,6 +43,8 @@ _CELL_STYLES = {
     Cell.LEFT: "green",
     Cell.RIGHT: "green",
     Cell.TODAY: "yellow",
+    Cell.MILESTONE_DONE: "bold green",
+    Cell.MILESTONE_OPEN: "bold yellow",
 }
 
 
@@ -112,6 +118,17 @@ def _legend(
     if layout.quarters_per_column in SCALE_NAMES:
         text += f"; one column is {SCALE_NAMES[layout.quarters_per_column]}"
     lines = [Text(text, style="dim"), Text("  ".join(parts), style="dim")]
+    marks = [mark for bar in window.bars for mark in bar.marks]
+    milestones = [
+        f"{glyphs[cell]} milestone {state}"
+        for cell, state, shown in (
+            (Cell.MILESTONE_DONE, "done", any(mark.done for mark in marks)),
+            (Cell.MILESTONE_OPEN, "open", any(not mark.done for mark in marks)),
+        )
+        if shown
+    ]
+    if milestones:  # a line of its own: the legend above is already 80 columns wide
+        lines.append(Text("  ".join(milestones), style="dim"))
     if layout.cropped:
         lines.append(
             Text(

@@ -1587,14 +1587,21 @@ class _Merge:
             for ident in (record.get("sources") or ())
         }
         sources += [{"id": ident, "outlet": ident} for ident in sorted(cited - known)]
-        # Initiatives the merged indicators name, likewise (an orphan: `validate` says so).
-        initiatives = document.setdefault("initiatives", [])
+        # Initiatives the merged indicators and milestones name, likewise (an orphan:
+        # `validate` says so).
+        initiatives = document.get("initiatives", [])
         present = {str(record.get("id")) for record in initiatives}
-        owners = {str(r.get("initiative")) for r in document.get("indicators", [])}
-        initiatives += [
-            {"id": ident, "title": ident, "timeline": "ongoing"}
-            for ident in sorted(owners - present)
-        ]
+        owners = {
+            str(record["initiative"])
+            for table in ("indicators", "milestones")
+            for record in document.get(table, [])
+            if isinstance(record.get("initiative"), str)
+        }
+        if owners - present:
+            document["initiatives"] = [
+                *initiatives,
+                *({"id": i, "title": i, "timeline": "ongoing"} for i in sorted(owners - present)),
+            ]
         _, problems = check_document(document, "", Path(self.name))
         for problem in problems:
             label = f"{problem.record}: " if problem.record else ""

@@ -1109,6 +1109,8 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         owner = got[1]
         if owner in removed or not (owner in vouched.ids or owner in added):
             return None  # an entry naming no initiative
+    if removed and any(m.initiative in removed for m in vouched.fields.milestones):
+        return None  # milestones (in the head, unchanged) would name an initiative that is gone
     replaced = _touched_rows(vouched, appeared, vanished, removed, mid_payloads)
     if replaced is None:
         return None
