@@ -51,10 +51,14 @@ def _number(text: str | None, what: str) -> float | None:
     return value
 
 
-def _indicator_json(indicator: "Indicator") -> dict[str, Any]:
+def _emit_indicator(location: Any, indicator: "Indicator") -> None:
+    """A write's ``--json``: the indicator's object as ``show --json`` has it, as of today."""
     from vzwatch.formats.contract import indicator_to_dict
+    from vzwatch.operations import reading
 
-    return indicator_to_dict(indicator)
+    initiative = reading.open_portfolio(location).find(indicator.initiative)
+    stored = next(i for i in initiative.indicators if i.id == indicator.id)
+    emit_json(indicator_to_dict(stored, initiative, entry_day_from(None)))
 
 
 NumberOption = Annotated[str | None, typer.Option(metavar="N", show_default=False)]
@@ -126,7 +130,7 @@ def indicator_command(
             ident=ident,
         )
         if json_output:
-            emit_json(_indicator_json(made))
+            _emit_indicator(location, made)
         else:
             sys.stdout.write(f"{made.id}\n")
         return
@@ -147,7 +151,7 @@ def indicator_command(
         }
         edited = indicators.edit_indicator(location, first, changes)
         if json_output:
-            emit_json(_indicator_json(edited.indicator))
+            _emit_indicator(location, edited.indicator)
         elif edited.changed:
             sys.stdout.write(f"Updated {edited.indicator.id}: {', '.join(edited.changed)}\n")
         else:
@@ -210,8 +214,9 @@ def measure_command(
     from vzwatch.domain.indicators import amount
     from vzwatch.operations import indicators
 
+    location = locate(file)
     measured = indicators.record_measurement(
-        locate(file),
+        location,
         indicator_id,
         _number(value, "VALUE") or 0,
         today=entry_day_from(today),
@@ -220,7 +225,9 @@ def measure_command(
     )
     indicator, entry = measured.indicator, measured.entry
     if json_output:
-        emit_json(_indicator_json(indicator))
+        from vzwatch.formats.contract import indicator_to_dict
+
+        emit_json(indicator_to_dict(indicator, measured.initiative, entry_day_from(today)))
         return
     sys.stdout.write(
         f"{indicator.id}: {amount(entry.value, indicator.unit)} on {entry.on} "

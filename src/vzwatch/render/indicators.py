@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import date
 
 from rich import box
+from rich.console import Console, Group
+from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
@@ -30,7 +32,7 @@ def value_text(indicator: Indicator) -> str:
 
 
 def indicators_table(
-    pairs: Iterable[tuple[Initiative, Indicator]], today: date, *, with_initiative: bool = False
+    pairs: Sequence[tuple[Initiative, Indicator]], today: date, *, with_initiative: bool = False
 ) -> Table:
     """One row per indicator: its value against its target, its share, its health by ``today``."""
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
@@ -56,3 +58,37 @@ def indicators_table(
             cells.insert(0, user_text(initiative.title))
         table.add_row(*cells)
     return table
+
+
+def indicators_view(
+    console: Console,
+    pairs: Sequence[tuple[Initiative, Indicator]],
+    today: date,
+    *,
+    with_initiative: bool = False,
+    title: str = "Indicators",
+) -> Table | Group:
+    """The indicators table that fits the console without breaking a word or an id (the
+    initiative column goes first), else a block of lines per indicator."""
+    from vzwatch.render.report import _fitting
+
+    candidates = [indicators_table(pairs, today, with_initiative=True)] if with_initiative else []
+    candidates.append(indicators_table(pairs, today))
+    for table in candidates:
+        table.title = Text(title, style="bold")
+        table.title_justify = "left"
+    # One column spare: at exactly its narrowest Rich crops the last column.
+    fitting = _fitting(console, console.width - 1, *candidates)
+    if fitting is not None:
+        return fitting
+    lines: list[Text | Padding] = [Text(title, style="bold")]
+    for initiative, indicator in pairs:
+        status = indicator_status(indicator, initiative, today)
+        head = user_text(indicator.name)
+        head.append(f" ({indicator.id})", style="dim")
+        lines.append(Padding(head, (0, 0, 0, 2)))
+        by = str(indicator.by) if indicator.by else "no by quarter"
+        details = user_text(f"{value_text(indicator)}, {indicator.share}%, by {by}, ")
+        details.append(status.health_label, style=_HEALTH_STYLES.get(status.health, ""))
+        lines.append(Padding(details, (0, 0, 0, 4)))
+    return Group(*lines)

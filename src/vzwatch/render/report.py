@@ -218,18 +218,19 @@ def _changes(
     return Group(*lines)
 
 
-def _group_indicators(report: Report, group: ReportGroup) -> list[Table | Text | Group]:
+def _group_indicators(
+    console: Console, report: Report, group: ReportGroup
+) -> list[Table | Text | Group]:
     """The group's indicators table and their sums by unit (nothing without indicators)."""
     from vzwatch.domain.indicators import pairs, sums_by_unit, sums_text
-    from vzwatch.render.indicators import indicators_table
+    from vzwatch.render.indicators import indicators_view
 
     found = pairs(item.initiative for item in group.items)
     if not found:
         return []
-    table = indicators_table(found, report.today, with_initiative=True)
-    table.title = Text("Indicators", style="bold")
-    table.title_justify = "left"
-    parts: list[Table | Text | Group] = [table]
+    parts: list[Table | Text | Group] = [
+        indicators_view(console, found, report.today, with_initiative=True)
+    ]
     summed = sums_text(sums_by_unit(indicator for _, indicator in found))
     if summed:
         parts.append(Text(f"Indicators by unit: {summed}.", style="dim"))
@@ -271,7 +272,7 @@ def print_report(console: Console, report: Report, limit: int | None = None) -> 
         parts += [Text(""), _group_view(console, group, width, limit)]
         promised = promises_text(report.promises(group))
         parts.append(Text(f"Promises vs delivery: {promised}.", style="dim"))
-        parts += _group_indicators(report, group)
+        parts += _group_indicators(console, report, group)
     parts += _indicator_totals(report)
     parts += [Text(""), _changes(console, report, width, limit)]
     console.print(Group(*parts))

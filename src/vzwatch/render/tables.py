@@ -233,9 +233,7 @@ def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> T
     return user_text(text_value(spec, initiative, portfolio) or "—", lines=spec.type == "text")
 
 
-def initiative_detail(
-    initiative: Initiative, portfolio: Portfolio, today: date | None = None
-) -> Group:
+def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
     fields = Table.grid(padding=(0, 2))
     fields.add_column(style="bold", no_wrap=True)
     fields.add_column(overflow="fold")
@@ -246,11 +244,6 @@ def initiative_detail(
                 cell.append(Text("  (from its indicators)", style="dim"))
             fields.add_row(spec.label, cell)
     parts: list[Table | Text] = [user_text(initiative.title, style="bold underline"), fields]
-    if initiative.indicators and today is not None:
-        from vzwatch.render.indicators import indicators_table
-
-        parts.append(Text("Indicators", style="bold"))
-        parts.append(indicators_table(((initiative, i) for i in initiative.indicators), today))
     # The story in date order: announced, revisions, status changes, progress, with sources.
     from vzwatch.domain import ledger
     from vzwatch.render.ledger import story_table
@@ -271,4 +264,9 @@ def print_initiative(
     ``today`` is the day its indicators' health is judged on."""
     if as_of:
         console.print(Text(as_of, style="dim"))
-    console.print(initiative_detail(initiative, portfolio, today))
+    console.print(initiative_detail(initiative, portfolio))
+    if initiative.indicators and today is not None:
+        from vzwatch.render.indicators import indicators_view
+
+        pairs = [(initiative, indicator) for indicator in initiative.indicators]
+        console.print(indicators_view(console, pairs, today))
