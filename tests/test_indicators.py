@@ -15,7 +15,7 @@ from hypothesis import strategies as st
 
 from tests.helpers import BUNDLED, RunCli
 from vzwatch.domain.errors import ExitCode
-from vzwatch.domain.indicators import expected_share, indicator_status, sums_by_unit
+from vzwatch.domain.indicators import by_quarter, expected_share, indicator_status, sums_by_unit
 from vzwatch.domain.portfolio import Indicator, Initiative, Measurement, ProgressEntry
 from vzwatch.domain.quarters import Quarter, parse_timeline
 from vzwatch.domain.report import Health, schedule_health
@@ -26,6 +26,9 @@ from vzwatch.storage.store import append_text
 from vzwatch.storage.tomledit import render_block
 
 AID = "humanitarian-aid-programs"
+# The bundled store without its example indicator.
+_BUNDLED_TEXT = BUNDLED.read_text(encoding="utf-8")
+PLAIN = _BUNDLED_TEXT[: _BUNDLED_TEXT.index("\n# What the initiatives aim at")]
 TODAY = ("--today", "2025-06-30")
 
 
@@ -136,13 +139,14 @@ def test_the_expected_share_runs_from_the_start_quarter_to_the_by_quarter(
 
 
 def test_by_defaults_to_the_initiatives_end_quarter() -> None:
-    text = BUNDLED.read_text(encoding="utf-8") + (
+    text = PLAIN + (
         '\n[[indicators]]\nid = "observers"\ninitiative = "election-oversight-missions"\n'
         'name = "Observers accredited"\ntarget = 40\n'
     )
     portfolio = load_portfolio(text, Path("s.toml"))
-    (observers,) = portfolio.find("election").indicators
-    assert observers.by == Quarter(2025, 1)
+    election = portfolio.find("election")
+    (observers,) = election.indicators
+    assert (observers.by, by_quarter(observers, election)) == (None, Quarter(2025, 1))
 
 
 @pytest.mark.parametrize(
@@ -194,6 +198,12 @@ def test_indicators_of_the_same_unit_add_up_and_no_unit_adds_to_nothing() -> Non
 
 
 # --- the commands -------------------------------------------------------------------------
+
+
+@pytest.fixture(autouse=True)
+def _without_the_bundled_indicator(store: Path) -> None:
+    """The tests below start from the bundled store without its example indicator."""
+    store.write_text(PLAIN, encoding="utf-8")
 
 
 def _add(run: RunCli, *extra: str) -> str:
@@ -491,7 +501,7 @@ def _measurement(on: date, value: int) -> str:
 
 
 def test_the_merge_driver_merges_indicators_by_id_and_measurements_as_a_union() -> None:
-    base = append_text(BUNDLED.read_text(encoding="utf-8"), _indicator_table())
+    base = append_text(PLAIN, _indicator_table())
     ours = append_text(
         base.replace('name = "People assisted"', 'name = "People reached"'),
         _measurement(date(2025, 3, 1), 10),
@@ -511,7 +521,7 @@ def test_the_merge_driver_merges_indicators_by_id_and_measurements_as_a_union() 
 
 
 def test_both_sides_changing_one_field_of_an_indicator_is_a_conflict() -> None:
-    base = append_text(BUNDLED.read_text(encoding="utf-8"), _indicator_table())
+    base = append_text(PLAIN, _indicator_table())
     ours = base.replace("target = 200000", "target = 1")
     theirs = base.replace("target = 200000", "target = 2")
     result = merge_stores(base, ours, theirs)
@@ -532,7 +542,7 @@ def test_import_of_vzwatch_json_round_trips_indicators(
     assert exported.exit_code == ExitCode.OK, exported.stderr
     (tmp_path / "all.json").write_text(exported.stdout, encoding="utf-8")
     other = tmp_path / "other.toml"
-    other.write_bytes(BUNDLED.read_bytes())
+    other.write_text(PLAIN, encoding="utf-8")
     env: dict[str, str | None] = {"VZWATCH_FILE": str(other)}
     imported = run("import", str(tmp_path / "all.json"), env=env)
     assert imported.exit_code == ExitCode.OK, imported.stderr
@@ -542,3 +552,135 @@ def test_import_of_vzwatch_json_round_trips_indicators(
     again = run("import", str(tmp_path / "all.json"), env=env)
     assert "0 added, 0 updated, 3 unchanged" in again.stdout
     assert len(tomllib.loads(other.read_text("utf-8"))["measurements"]) == 1
+
+
+# --- reads after a change and writes in place, with indicators ---------------------------------
+
+
+def _through_cache(path: Path) -> Any:
+    from vzwatch.domain.errors import StoreError
+    from vzwatch.operations import reading
+    from vzwatch.storage.store import StoreLocation
+
+    try:
+        return reading.open_portfolio(StoreLocation(path, "option", "test"))
+    except StoreError as error:
+        return str(error)
+
+
+def _parsed_whole(path: Path) -> Any:
+    from vzwatch.domain.errors import StoreError
+
+    try:
+        return load_portfolio(path.read_text(encoding="utf-8"), path)
+    except StoreError as error:
+        return str(error)
+
+
+def _hand_save(path: Path, text: str) -> None:
+    import os
+
+    path.write_text(text, encoding="utf-8")
+    st = path.stat()  # a distinct stamp even within one clock tick
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1))
+
+
+def _whole_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    from vzwatch.domain import portfolio
+
+    whole: list[int] = []
+    original = portfolio.portfolio_from_document
+
+    def counting(document: Any, text: str, path: Path) -> Any:
+        whole.append(1)
+        return original(document, text, path)
+
+    monkeypatch.setattr(portfolio, "portfolio_from_document", counting)
+    return whole
+
+
+@pytest.fixture
+def warm_store(tmp_path: Path, cache_home: Path) -> Path:
+    """The bundled store (its indicator included), its cache filled."""
+    path = tmp_path / "warm.toml"
+    _hand_save(path, _BUNDLED_TEXT)
+    assert _through_cache(path) == _parsed_whole(path)
+    return path
+
+
+def test_a_hand_edit_of_an_initiative_with_indicators_keeps_them_without_a_whole_parse(
+    warm_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    parses = _whole_parses(monkeypatch)
+    text = warm_store.read_text(encoding="utf-8")
+    _hand_save(warm_store, text.replace('title = "Humanitarian Aid Programs"', 'title = "Aid"'))
+    seen = _through_cache(warm_store)
+    assert parses == []
+    assert seen == _parsed_whole(warm_store)
+    assert [i.id for i in seen.find(AID).indicators] == ["people-assisted"]
+
+
+def test_a_hand_edit_of_the_end_quarter_moves_the_default_by(
+    warm_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    text = warm_store.read_text(encoding="utf-8").replace('by = "Q4-2025"\n', "")
+    _hand_save(warm_store, text.replace('timeline = "Ongoing"', 'timeline = "Q1 2025 – Q2 2026"'))
+    assert _through_cache(warm_store) == _parsed_whole(warm_store)
+    parses = _whole_parses(monkeypatch)
+    text = warm_store.read_text(encoding="utf-8")
+    _hand_save(warm_store, text.replace('"Q1 2025 – Q2 2026"', '"Q1 2025 – Q4 2026"'))
+    seen = _through_cache(warm_store)
+    assert parses == []  # the initiative's run alone
+    item = seen.find(AID)
+    assert by_quarter(item.indicators[0], item) == Quarter(2026, 4)
+
+
+def test_removing_an_initiative_with_indicators_by_hand_reads_as_the_whole_parse_does(
+    warm_store: Path,
+) -> None:
+    text = warm_store.read_text(encoding="utf-8")
+    start = text.index('[[initiatives]]\nid = "humanitarian-aid-programs"')
+    end = text.index("\n\n", start) + 2
+    _hand_save(warm_store, text[:start] + text[end:])
+    seen = _through_cache(warm_store)
+    assert isinstance(seen, str)
+    assert seen == _parsed_whole(warm_store)
+    assert "names initiative 'humanitarian-aid-programs', which does not exist" in seen
+
+
+def test_a_hand_edit_of_a_measurement_reads_as_the_whole_parse_does(warm_store: Path) -> None:
+    text = warm_store.read_text(encoding="utf-8")
+    _hand_save(warm_store, text.replace("value = 40000", "value = 90000"))
+    seen = _through_cache(warm_store)
+    assert seen == _parsed_whole(warm_store)
+    assert seen.find(AID).progress == 45
+
+
+def test_edit_in_place_of_an_initiative_with_indicators_keeps_them(
+    run: RunCli, warm_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env: dict[str, str | None] = {"VZWATCH_FILE": str(warm_store)}
+    parses = _whole_parses(monkeypatch)
+    result = run("edit", "hum", "--add-tag", "aid", "--today", "2025-03-31", env=env)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert parses == []  # written in place, checked by the runs it touched
+    cached = _shown(run, "--today", "2025-03-31", env=env)
+    fresh = _shown(run, "--today", "2025-03-31", env={**env, "VZWATCH_NO_CACHE": "1"})
+    assert cached == fresh
+    assert [i["id"] for i in cached["indicators"]] == ["people-assisted"]
+    assert cached["progress"] == 20
+
+
+def test_a_read_after_a_hand_edit_that_follows_measure_sees_the_measurement(
+    run: RunCli, warm_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    env: dict[str, str | None] = {"VZWATCH_FILE": str(warm_store)}
+    measured = run("measure", "people-assisted", "80000", "--today", "2025-03-31", env=env)
+    assert measured.exit_code == ExitCode.OK, measured.stderr
+    parses = _whole_parses(monkeypatch)
+    text = warm_store.read_text(encoding="utf-8")
+    _hand_save(warm_store, text.replace('title = "Election Oversight Missions"', 'title = "EOM"'))
+    seen = _through_cache(warm_store)
+    assert parses == []
+    assert seen == _parsed_whole(warm_store)
+    assert seen.find(AID).indicators[0].value == 80000

@@ -1216,13 +1216,8 @@ def read_initiative(
     ValueError says what is wrong with it; its pillar is not checked here
     (that needs the store's pillars: ``model.check_pillar``).
     """
-    values = _read(INITIATIVE, raw, fiscal)
-    end = values["timeline"].end
-    if end is not None and any(indicator.by is None for indicator in indicators):
-        # An indicator's ``by`` defaults to the initiative's end quarter.
-        indicators = tuple(i if i.by else i._replace(by=end) for i in indicators)
     return Initiative(
-        **values,
+        **_read(INITIATIVE, raw, fiscal),
         indicators=indicators,
         progress_log=progress_log,
         history=history,

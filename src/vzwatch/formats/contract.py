@@ -95,6 +95,10 @@ _RELEASED = (
     "history",
 )
 _GETTERS = {spec.json: json_getter(spec) for spec in INITIATIVE.fields if spec.json is not None}
+# An indicator's ``by`` defaults to its initiative's end: its object needs the initiative.
+_GETTERS["indicators"] = lambda initiative: [
+    indicator_to_dict(indicator, initiative) for indicator in initiative.indicators
+]
 _KEYS = ordered(_RELEASED, _GETTERS)
 # pillar_name is the one key that needs the portfolio: the others come before or after it.
 _BEFORE = tuple((key, _GETTERS[key]) for key in _KEYS[: _KEYS.index("pillar_name")])
@@ -335,6 +339,8 @@ def indicator_to_dict(
     """One element of ``indicators``: its fields, ``value`` and ``share``; with its
     initiative and ``today``, also ``expected`` and ``health`` (vzwatch.domain.indicators)."""
     document = {key: get(indicator) for key, get in _INDICATOR_GETTERS}
+    if initiative is not None and indicator.by is None and initiative.timeline.end:
+        document["by"] = str(initiative.timeline.end)  # the default: the initiative's end
     if initiative is not None and today is not None:
         from vzwatch.domain.indicators import indicator_status
 

@@ -161,13 +161,13 @@ def _sums(sums: Iterable[Any]) -> list[dict[str, Any]]:
 def indicators_numbers(report: Report) -> dict[str, Any]:
     """The report's ``indicators`` object: indicators summed by unit over the report, over
     those due in its quarter, and per group (each group's indicators with their health)."""
-    from vzwatch.domain.indicators import pairs, sums_by_unit
+    from vzwatch.domain.indicators import due_in, pairs, sums_by_unit
     from vzwatch.formats.contract import indicator_to_dict
 
     found = pairs(item.initiative for item in report.initiatives)
     return {
         "by_unit": _sums(sums_by_unit(i for _, i in found)),
-        "due_by_unit": _sums(sums_by_unit(i for _, i in found if i.by == report.quarter)),
+        "due_by_unit": _sums(sums_by_unit(due_in(found, report.quarter))),
         "groups": [
             {
                 "key": group.key or None,
@@ -267,7 +267,14 @@ def promises_text(promises: Promises) -> str:
 
 def _indicators_markdown(report: Report, group: Group) -> list[str]:
     """A group's indicators as a Markdown table, with their sums by unit."""
-    from vzwatch.domain.indicators import amount, indicator_status, pairs, sums_by_unit, sums_text
+    from vzwatch.domain.indicators import (
+        amount,
+        by_quarter,
+        indicator_status,
+        pairs,
+        sums_by_unit,
+        sums_text,
+    )
 
     found = pairs(item.initiative for item in group.items)
     if not found:
@@ -283,7 +290,7 @@ def _indicators_markdown(report: Report, group: Group) -> list[str]:
                     f"{amount(indicator.value, '')} / {amount(indicator.target, indicator.unit)}"
                 ),
                 percent_text(indicator.share),
-                str(indicator.by or "—"),
+                str(by_quarter(indicator, initiative) or "—"),
                 status.health_label,
             ]
         )

@@ -31,6 +31,7 @@ from vzwatch.domain.portfolio import (
 from vzwatch.domain.quarters import parse_quarter
 from vzwatch.domain.text import visible
 from vzwatch.operations.writing import (
+    _append_checked,
     _Loader,
     _remember,
     _vouched_store,
@@ -40,7 +41,7 @@ from vzwatch.operations.writing import (
     store_index,
 )
 from vzwatch.storage import cache
-from vzwatch.storage.store import StoreLocation, append_block, append_text, write_store
+from vzwatch.storage.store import StoreLocation, append_text, write_store
 from vzwatch.storage.tomledit import DELETE, apply_edits, render_block
 
 
@@ -322,14 +323,8 @@ def _measure_fast(
                 updated_indicator if i.id == indicator.id else i for i in initiative.indicators
             ),
         )
-        target, lock_fd = vouched
-        data = (target.separator or "").encode("utf-8") + chunk.encode("utf-8")
-        after = append_block(location.path, lock_fd, data, target.expected)
-        if after is None:
+        if not _append_checked(location, vouched, chunk, (cache.row_of(updated),), entry):
             return None
-        separator = len((target.separator or "").encode("utf-8"))
-        # No run: a store with indicators has none (vzwatch.storage.runs).
-        target.commit(after, data, (cache.row_of(updated),), None, separator)
     return Measured(updated, updated_indicator, entry, indicator.value)
 
 

@@ -21,6 +21,7 @@ from vzwatch.domain.errors import NotFoundError, StoreError, UsageError
 from vzwatch.domain.portfolio import (
     HistoryEntry,
     Initiative,
+    Measurement,
     Portfolio,
     ProgressEntry,
     Source,
@@ -232,7 +233,7 @@ def _append_checked(
     vouched: tuple[cache.AppendTarget, int],
     chunk: str,
     rows: tuple[cache.Row, ...],
-    record: Initiative | ProgressEntry,
+    record: Initiative | ProgressEntry | Measurement,
 ) -> bool:
     """Append a checked block and record ``rows`` in the cache; False: take the full path.
 

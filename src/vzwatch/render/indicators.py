@@ -11,7 +11,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from vzwatch.domain.indicators import amount, indicator_status
+from vzwatch.domain.indicators import amount, by_quarter, indicator_status
 from vzwatch.domain.portfolio import Indicator, Initiative
 from vzwatch.domain.report import Health
 from vzwatch.render.tables import user_text
@@ -51,7 +51,7 @@ def indicators_table(
             name,
             user_text(value_text(indicator)),
             Text(f"{indicator.share}%"),
-            Text(str(indicator.by) if indicator.by else "—"),
+            Text(str(by_quarter(indicator, initiative) or "—")),
             Text(status.health_label, style=_HEALTH_STYLES.get(status.health, "")),
         ]
         if with_initiative:
@@ -87,7 +87,7 @@ def indicators_view(
         head = user_text(indicator.name)
         head.append(f" ({indicator.id})", style="dim")
         lines.append(Padding(head, (0, 0, 0, 2)))
-        by = str(indicator.by) if indicator.by else "no by quarter"
+        by = str(by_quarter(indicator, initiative) or "no by quarter")
         details = user_text(f"{value_text(indicator)}, {indicator.share}%, by {by}, ")
         details.append(status.health_label, style=_HEALTH_STYLES.get(status.health, ""))
         lines.append(Padding(details, (0, 0, 0, 4)))

@@ -239,13 +239,13 @@ def _group_indicators(
 
 def _indicator_totals(report: Report) -> list[Table | Text | Group]:
     """Indicators summed by unit over the report, and over those due in its quarter."""
-    from vzwatch.domain.indicators import pairs, sums_by_unit, sums_text
+    from vzwatch.domain.indicators import due_in, pairs, sums_by_unit, sums_text
 
     found = pairs(item.initiative for item in report.initiatives)
     summed = sums_text(sums_by_unit(indicator for _, indicator in found))
     if not summed:
         return []
-    due = sums_text(sums_by_unit(i for _, i in found if i.by == report.quarter))
+    due = sums_text(sums_by_unit(due_in(found, report.quarter)))
     lines: list[Table | Text | Group] = [Text(""), Text(f"All indicators by unit: {summed}.")]
     lines.append(Text(f"Due in {report.quarter_label}: {due or 'none'}."))
     return lines
