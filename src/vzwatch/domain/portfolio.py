@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -140,9 +141,14 @@ class _Locator:
     def header_lines(self, table: str) -> list[int]:
         if table not in self._headers:
             pattern = re.compile(rf"^[ \t]*\[\[[ \t]*{re.escape(table)}[ \t]*\]\]", re.MULTILINE)
-            self._headers[table] = [
-                self.text.count("\n", 0, m.start()) + 1 for m in pattern.finditer(self.text)
-            ]
+            # Newlines counted from one header to the next: once over the text, not per header.
+            lines: list[int] = []
+            line, last = 1, 0
+            for match in pattern.finditer(self.text):
+                line += self.text.count("\n", last, match.start())
+                last = match.start()
+                lines.append(line)
+            self._headers[table] = lines
         return self._headers[table]
 
     def entry_line(
@@ -272,17 +278,12 @@ def check_document(
     milestones = _read_milestones(
         tables(MILESTONE), head, {item.id for item in initiatives}, named, locator, problems
     )
-    portfolio = Portfolio(
+    portfolio = replace(
+        head,
         initiatives=tuple(initiatives),
         pillars=pillars,
         sources=sources,
         milestones=milestones,
-        title=head.title,
-        source=head.source,
-        partners=head.partners,
-        fiscal=head.fiscal,
-        owner=head.owner,
-        review_every=head.review_every,
     )
     if today is not None:
         lines = {
@@ -331,7 +332,8 @@ def _read_milestones(
 def _milestone_contradictions(
     portfolio: Portfolio, today: date, locator: _Locator
 ) -> list[Problem]:
-    lines = locator.header_lines(MILESTONE.table)
+    found = milestone_contradictions(portfolio, today)
+    lines = locator.header_lines(MILESTONE.table) if found else []
     return [
         Problem(
             locator.path,
@@ -339,7 +341,7 @@ def _milestone_contradictions(
             f"{MILESTONE.label} '{portfolio.milestones[index].id}'",
             message,
         )
-        for index, message in milestone_contradictions(portfolio, today)
+        for index, message in found
     ]
 
 

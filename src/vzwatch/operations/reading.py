@@ -179,14 +179,10 @@ def _milestone_owners(
 ) -> dict[str, Initiative]:
     """The initiatives ``milestones`` belong to: those built, and the others built now
     (``due`` builds only the initiatives that may be due)."""
-    wanted = dict.fromkeys(milestone.initiative for milestone in milestones)
-    owners: dict[str, Initiative] = {}
-    for ident in wanted:
-        built = portfolio.get(ident)
-        if built is None:
-            built = snapshot.find(ident)
-            built = built if as_of is None else queries.initiative_as_of(built, as_of)
-        owners[ident] = built
+    wanted = {milestone.initiative for milestone in milestones}
+    owners = {ident: item for ident in wanted if (item := portfolio.get(ident)) is not None}
+    for item in snapshot.with_ids(wanted - owners.keys()):
+        owners[item.id] = item if as_of is None else queries.initiative_as_of(item, as_of)
     return owners
 
 

@@ -656,19 +656,7 @@ class Snapshot:
     @classmethod
     def of(cls, portfolio: Portfolio) -> Snapshot:
         """The snapshot of records already built (a cache miss, parsed)."""
-        fields = Portfolio(
-            initiatives=(),
-            pillars=portfolio.pillars,
-            sources=portfolio.sources,
-            milestones=portfolio.milestones,
-            title=portfolio.title,
-            source=portfolio.source,
-            partners=portfolio.partners,
-            fiscal=portfolio.fiscal,
-            owner=portfolio.owner,
-            review_every=portfolio.review_every,
-        )
-        return cls(fields, whole=portfolio)
+        return cls(replace(portfolio, initiatives=()), whole=portfolio)
 
     @property
     def fiscal(self) -> FiscalCalendar:
@@ -742,6 +730,14 @@ class Snapshot:
         titles = None if key in ids else {row[0]: row[schema.FACTS_COLUMNS[-1]] for row in rows}
         ident = find_id(ids, id_or_prefix, titles)
         return next(item for item in _initiatives(row for row in rows if row[0] == ident))
+
+    def with_ids(self, idents: Collection[str]) -> list[Initiative]:
+        """The initiatives whose ids are ``idents`` (store order), building only their records:
+        one pass over the cached ids."""
+        wanted = set(idents)
+        if self._whole is not None:
+            return [item for item in self._whole.initiatives if item.id in wanted]
+        return list(_initiatives(row for row in self._rows or [] if row[_ID] in wanted))
 
     def portfolio(self, keep: RowTest | None = None) -> Portfolio:
         if self._whole is not None:
