@@ -2,7 +2,8 @@
 
 Deterministic: the same count always gives the same bytes. Each initiative has
 a title, an objective, a pillar, partners, tags, a status, a source and a
-progress log of 0-4 dated entries, so a 10k store is about 6.5 MB.
+progress log of 0-4 dated entries, so a 10k store is about 6.5 MB. ``results_text``
+adds an indicator (with a measurement) and a milestone per initiative.
 """
 
 from __future__ import annotations
@@ -162,6 +163,50 @@ def store_text(items: list[dict[str, object]]) -> str:
 
 def write_store(path: Path, count: int) -> None:
     path.write_text(store_text(initiatives(count)), encoding="utf-8")
+
+
+def results_text(items: list[dict[str, object]], seed: int = 11) -> str:
+    """What each initiative aims at, for a store of ``items``: one ``[[indicators]]`` (with
+    one ``[[measurements]]``) and one ``[[milestones]]`` per initiative, appended after
+    the progress entries (as `indicator add`, `measure` and `milestone add` append them)."""
+    rng = random.Random(seed)
+    indicators, measurements, milestones = [], [], []
+    for item in items:
+        ident = str(item["id"])
+        due = item["due"]
+        quarter = f"Q{(due.month - 1) // 3 + 1}-{due.year}" if isinstance(due, date) else "Q4-2027"
+        unit = rng.choice(["people", "JPY", "forums", "observers"])
+        target = rng.choice([3, 40, 120, 200_000, 2_000_000_000])
+        indicators.append(
+            "\n[[indicators]]\n"
+            f"id = {_quote(ident + '-result')}\n"
+            f"initiative = {_quote(ident)}\n"
+            f"name = {_quote(rng.choice(WORDS).capitalize() + ' reached')}\n"
+            f"unit = {_quote(unit)}\n"
+            "baseline = 0\n"
+            f"target = {target}\n"
+            f"by = {_quote(quarter)}\n"
+        )
+        measurements.append(
+            "\n[[measurements]]\n"
+            f"indicator = {_quote(ident + '-result')}\n"
+            f"date = {date.fromordinal(date(2024, 1, 1).toordinal() + rng.randint(0, 400))}\n"
+            f"value = {rng.randint(0, target)}\n"
+        )
+        milestones.append(
+            "\n[[milestones]]\n"
+            f"id = {_quote(ident + '-step')}\n"
+            f"initiative = {_quote(ident)}\n"
+            f"title = {_quote(rng.choice(WORDS).capitalize() + ' step')}\n"
+            f"quarter = {_quote(quarter)}\n"
+        )
+    return "".join(indicators + measurements + milestones)
+
+
+def write_results_store(path: Path, count: int) -> None:
+    """A store of ``count`` initiatives with an indicator, a measurement and a milestone each."""
+    items = initiatives(count)
+    path.write_text(store_text(items) + results_text(items), encoding="utf-8")
 
 
 def taskwarrior_tasks(count: int) -> list[dict[str, object]]:

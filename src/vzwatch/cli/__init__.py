@@ -65,6 +65,8 @@ COMMAND_MODULES = {
     "progress": "updates",
     "edit": "updates",
     "remove": "updates",
+    "indicator": "indicators",
+    "measure": "indicators",
     "amend": "entries",
     "retract": "entries",
     "report": "report",

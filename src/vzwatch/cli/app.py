@@ -245,7 +245,8 @@ def emit_stored(location: StoreLocation, initiative: Initiative, today: date) ->
     blocked = reading.blocked_in(snapshot, today) or {}
     emit_json(
         {
-            **contract.initiative_ledger_dict(initiative, snapshot.fields),
+            # Indicators' health as `show ID --json` right after says it: as of the clock.
+            **contract.initiative_ledger_dict(initiative, snapshot.fields, today_from(None)),
             "blocked_by": list(blocked.get(initiative.id, ())),
         }
     )

@@ -159,7 +159,7 @@ def show_command(
         from vzwatch.render.milestones import print_milestones
         from vzwatch.render.tables import print_initiative
 
-        print_initiative(console, initiative, portfolio, as_of=as_of_title(today, day))
+        print_initiative(console, initiative, portfolio, as_of=as_of_title(today, day), today=day)
         print_milestones(console, portfolio.milestones_of(initiative.id), day)
 
     emit(
@@ -167,7 +167,7 @@ def show_command(
         replace(
             listed,
             json=lambda: {
-                **contract.initiative_ledger_dict(initiative, portfolio),
+                **contract.initiative_ledger_dict(initiative, portfolio, day),
                 "blocked_by": list(blocked.get(initiative.id, ())),
             },
             table=detail,

@@ -270,6 +270,7 @@ def remove_command(
         entries.append(counted(milestones, "milestone", "milestones") if milestones else "")
         listed = " and ".join(entry for entry in entries if entry)
         with_them = f" and its {listed}" if listed else ""
+        with_them += writing.also_text(writing.removal_also(initiative))
         question = (
             f"Remove '{visible(initiative.title)}' ({initiative.id}){with_them}? "
             "This cannot be undone"
@@ -285,6 +286,7 @@ def remove_command(
                 "removed": removed.initiative.id,
                 "progress_entries": removed.progress_entries,
                 "history_entries": removed.history_entries,
+                **{f"{label}s": count for label, count in removed.also},
                 "milestones": removed.milestones,
             }
         )
@@ -298,6 +300,8 @@ def remove_command(
 
 
 def _also_removed(removed: "Removed") -> str:
-    """ " (and 2 milestones)": the records that belonged to the initiative, beyond its logs."""
-    taken = [counted(removed.milestones, "milestone", "milestones")] if removed.milestones else []
-    return f" (and {' and '.join(taken)})" if taken else ""
+    """ " (and 2 indicators, 5 measurements, 1 milestone)": the records that belonged to the
+    initiative, beyond its logs."""
+    from vzwatch.operations.writing import also_text
+
+    return also_text((*removed.also, ("milestone", removed.milestones)))

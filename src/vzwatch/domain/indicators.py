@@ -41,8 +41,15 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.report import TOLERANCE, Health
 from vzwatch.domain.schema import Indicator, Initiative
+
+
+def by_quarter(indicator: Indicator, initiative: Initiative) -> Quarter | None:
+    """The quarter the indicator is to reach its target by: its ``by``, else the
+    initiative's end quarter (None: neither, an ongoing initiative's indicator without one)."""
+    return indicator.by or initiative.timeline.end
 
 
 def line_start(indicator: Indicator, initiative: Initiative) -> date | None:
@@ -57,9 +64,10 @@ def line_start(indicator: Indicator, initiative: Initiative) -> date | None:
 def expected_share(indicator: Indicator, initiative: Initiative, today: date) -> int | None:
     """Percent of the way the indicator should have come by ``today`` (None: no line)."""
     first = line_start(indicator, initiative)
-    if first is None or indicator.by is None:
+    by = by_quarter(indicator, initiative)
+    if first is None or by is None:
         return None
-    last = indicator.by.end_date
+    last = by.end_date
     total = (last - first).days + 1
     if total <= 0:
         return 100
@@ -99,13 +107,14 @@ def indicator_status(indicator: Indicator, initiative: Initiative, today: date) 
     expected = expected_share(indicator, initiative, today)
     share = indicator.share
     first = line_start(indicator, initiative)
+    by = by_quarter(indicator, initiative)
     if share >= 100:
         health = Health.DONE
-    elif expected is None or first is None or indicator.by is None:
+    elif expected is None or first is None or by is None:
         health = Health.ONGOING
     elif today < first:
         health = Health.NOT_STARTED
-    elif today > indicator.by.end_date:
+    elif today > by.end_date:
         health = Health.OVERDUE
     elif share - expected < -TOLERANCE:
         health = Health.BEHIND
@@ -148,6 +157,28 @@ class UnitSum:
     value: float
     baseline: float
     target: float
+
+
+def pairs(initiatives: Iterable[Initiative]) -> tuple[tuple[Initiative, Indicator], ...]:
+    """Each indicator of ``initiatives`` with its initiative, in their order."""
+    return tuple((initiative, i) for initiative in initiatives for i in initiative.indicators)
+
+
+def due_in(
+    found: Iterable[tuple[Initiative, Indicator]], quarter: Quarter
+) -> tuple[Indicator, ...]:
+    """The indicators to reach their target by ``quarter``."""
+    return tuple(i for initiative, i in found if by_quarter(i, initiative) == quarter)
+
+
+def sums_text(sums: Iterable[UnitSum]) -> str:
+    """'80,000 / 200,000 people (2 indicators); 1 / 3 forums' ('' for none)."""
+    parts = []
+    for total in sums:
+        counted = f" ({total.count} indicators)" if total.count > 1 else ""
+        value, target = format_number(total.value), format_number(total.target)
+        parts.append(f"{value} / {target} {total.unit}{counted}")
+    return "; ".join(parts)
 
 
 def sums_by_unit(indicators: Iterable[Indicator]) -> tuple[UnitSum, ...]:

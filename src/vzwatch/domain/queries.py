@@ -18,19 +18,26 @@ from vzwatch.domain.quarters import Quarter, span_active_in
 def initiative_as_of(initiative: Initiative, day: date) -> Initiative:
     """``initiative`` as it stood at the end of ``day``: later entries do not exist yet.
 
-    Progress entries and history entries dated after ``day`` are left out, and
+    Progress entries, history entries and measurements dated after ``day`` are left out, and
     the status is the one the first later status change started from (the
     status ``day`` saw), so a report as of a past day gives the same answer
     whatever is recorded afterwards.
     """
     log, history = initiative.progress_log, initiative.history
-    if all(entry.on <= day for entry in log) and all(entry.on <= day for entry in history):
+    measured = all(m.on <= day for i in initiative.indicators for m in i.measurements)
+    if measured and all(e.on <= day for e in log) and all(e.on <= day for e in history):
         return initiative
     later = [h for h in history if h.on > day and h.field == "status"]
     status = min(later, key=lambda h: h.on).old if later else initiative.status
     return replace(
         initiative,
         status=status or initiative.status,
+        indicators=initiative.indicators
+        if measured
+        else tuple(
+            i._replace(measurements=tuple(m for m in i.measurements if m.on <= day))
+            for i in initiative.indicators
+        ),
         progress_log=tuple(entry for entry in log if entry.on <= day),
         history=tuple(entry for entry in history if entry.on <= day),
     )

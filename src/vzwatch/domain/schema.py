@@ -747,6 +747,7 @@ INITIATIVE = RecordKind(
             "records",
             default=(),
             json="indicators",
+            columns=("indicators",),
             label="Indicators",
             of=INDICATOR,
         ),
@@ -1215,13 +1216,8 @@ def read_initiative(
     ValueError says what is wrong with it; its pillar is not checked here
     (that needs the store's pillars: ``model.check_pillar``).
     """
-    values = _read(INITIATIVE, raw, fiscal)
-    end = values["timeline"].end
-    if end is not None and any(indicator.by is None for indicator in indicators):
-        # An indicator's ``by`` defaults to the initiative's end quarter.
-        indicators = tuple(i if i.by else i._replace(by=end) for i in indicators)
     return Initiative(
-        **values,
+        **_read(INITIATIVE, raw, fiscal),
         indicators=indicators,
         progress_log=progress_log,
         history=history,
@@ -1392,6 +1388,17 @@ def text_value(spec: Field, record: Any, portfolio: Portfolio | None = None) -> 
     return "" if value is None else str(value)
 
 
+def _number_text(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+def entry_text(entry: Any) -> str:
+    """An indicator in one line of a flat cell: 'people-assisted: 80000 / 200000 people (40%)'."""
+    unit = f" {entry.unit}" if entry.unit else ""
+    value, target = _number_text(entry.value), _number_text(entry.target)
+    return f"{entry.id}: {value} / {target}{unit} ({entry.share}%)"
+
+
 # One column of a flat row: (column, get, with_portfolio): the cell is ``get(record)``,
 # or ``get(record, portfolio)`` when with_portfolio (a pillar shows its name).
 CellGetter = tuple[str, Callable[..., Any], bool]
@@ -1448,6 +1455,8 @@ def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
 
         return ((ident, lambda record: get(record) or "", False), (name, pillar_name, True))
     (column,) = spec.columns
+    if spec.type == "records":  # one item per entry: "id: value / target unit (share%)"
+        return ((column, lambda record: join_texts(map(entry_text, get(record))), False),)
     if spec.type in ("date", "quarter"):
         return ((column, lambda record: "" if (day := get(record)) is None else str(day), False),)
     if spec.type in ("texts", "sources"):
@@ -1674,6 +1683,7 @@ STATUS_COLUMN = _column(INITIATIVE, "status")
 END_COLUMN = _column(INITIATIVE, "timeline") + 1
 DEPENDS_COLUMN = _column(INITIATIVE, "depends_on")
 TITLE_COLUMN = _column(INITIATIVE, "title")
+INDICATORS_COLUMN = _column(INITIATIVE, "indicators")
 # The columns of what queries.Facts holds, in its order: `list` filters and sorts
 # cached rows by them and builds records only for what it shows.
 FACTS_COLUMNS = (

@@ -13,10 +13,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain import ledger
-from vzwatch.domain.portfolio import Initiative, Milestone, Portfolio
+from vzwatch.domain.portfolio import Indicator, Initiative, Milestone, Portfolio
 from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import (
     HISTORY,
+    INDICATOR,
     INITIATIVE,
     MILESTONE,
     SOURCE,
@@ -94,6 +95,10 @@ _RELEASED = (
     "history",
 )
 _GETTERS = {spec.json: json_getter(spec) for spec in INITIATIVE.fields if spec.json is not None}
+# An indicator's ``by`` defaults to its initiative's end: its object needs the initiative.
+_GETTERS["indicators"] = lambda initiative: [
+    indicator_to_dict(indicator, initiative) for indicator in initiative.indicators
+]
 _KEYS = ordered(_RELEASED, _GETTERS)
 # pillar_name is the one key that needs the portfolio: the others come before or after it.
 _BEFORE = tuple((key, _GETTERS[key]) for key in _KEYS[: _KEYS.index("pillar_name")])
@@ -323,9 +328,38 @@ def announced_to_dict(first: ledger.Announced) -> dict[str, Any]:
     }
 
 
-def initiative_ledger_dict(initiative: Initiative, portfolio: Portfolio) -> dict[str, Any]:
-    """`show --json`: the initiative's object plus its ledger (announced, revisions, slip)."""
+_INDICATOR_GETTERS = tuple(
+    (spec.json, json_getter(spec)) for spec in INDICATOR.fields if spec.json is not None
+)
+
+
+def indicator_to_dict(
+    indicator: Indicator, initiative: Initiative | None = None, today: date | None = None
+) -> dict[str, Any]:
+    """One element of ``indicators``: its fields, ``value`` and ``share``; with its
+    initiative and ``today``, also ``expected`` and ``health`` (vzwatch.domain.indicators)."""
+    document = {key: get(indicator) for key, get in _INDICATOR_GETTERS}
+    if initiative is not None and indicator.by is None and initiative.timeline.end:
+        document["by"] = str(initiative.timeline.end)  # the default: the initiative's end
+    if initiative is not None and today is not None:
+        from vzwatch.domain.indicators import indicator_status
+
+        status = indicator_status(indicator, initiative, today)
+        document["expected"] = status.expected
+        document["health"] = str(status.health)
+    return document
+
+
+def initiative_ledger_dict(
+    initiative: Initiative, portfolio: Portfolio, today: date | None = None
+) -> dict[str, Any]:
+    """`show --json`: the initiative's object plus its ledger (announced, revisions, slip);
+    with ``today``, each indicator's health as of that day."""
     document = initiative_to_dict(initiative, portfolio)
+    if today is not None:
+        document["indicators"] = [
+            indicator_to_dict(indicator, initiative, today) for indicator in initiative.indicators
+        ]
     document["announced"] = announced_to_dict(ledger.announced(initiative, portfolio))
     document["revisions"] = [
         {key: get(entry) for key, get in _HISTORY_GETTERS} for entry in ledger.revisions(initiative)

@@ -6,6 +6,7 @@ Pure, like ``jsonout`` and ``formats``: no Rich. The JSON object is a contract
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from vzwatch.domain.ledger import Promises
@@ -142,8 +143,48 @@ def report_to_dict(report: Report) -> dict[str, Any]:
         ],
         "initiatives": [initiative_entry(item, report) for item in report.initiatives],
         "changes": [change_entry(change) for change in report.changes],
+        "indicators": indicators_numbers(report),
         # Several stores (vzwatch.domain.combined) only: keys added, never a changed shape.
         **({"notes": list(report.notes)} if report.notes else {}),
+    }
+
+
+def _sums(sums: Iterable[Any]) -> list[dict[str, Any]]:
+    return [
+        {
+            "unit": total.unit,
+            "count": total.count,
+            "value": total.value,
+            "baseline": total.baseline,
+            "target": total.target,
+        }
+        for total in sums
+    ]
+
+
+def indicators_numbers(report: Report) -> dict[str, Any]:
+    """The report's ``indicators`` object: indicators summed by unit over the report, over
+    those due in its quarter, and per group (each group's indicators with their health)."""
+    from vzwatch.domain.indicators import due_in, pairs, sums_by_unit
+    from vzwatch.formats.contract import indicator_to_dict
+
+    found = pairs(item.initiative for item in report.initiatives)
+    return {
+        "by_unit": _sums(sums_by_unit(i for _, i in found)),
+        "due_by_unit": _sums(sums_by_unit(due_in(found, report.quarter))),
+        "groups": [
+            {
+                "key": group.key or None,
+                "label": group.label,
+                "by_unit": _sums(sums_by_unit(i for _, i in listed)),
+                "indicators": [
+                    {"initiative": initiative.id, **indicator_to_dict(i, initiative, report.today)}
+                    for initiative, i in listed
+                ],
+            }
+            for group in report.groups
+            if (listed := pairs(item.initiative for item in group.items))
+        ],
     }
 
 
@@ -229,6 +270,44 @@ def promises_text(promises: Promises) -> str:
     )
 
 
+def _indicators_markdown(report: Report, group: Group) -> list[str]:
+    """A group's indicators as a Markdown table, with their sums by unit."""
+    from vzwatch.domain.indicators import (
+        amount,
+        by_quarter,
+        indicator_status,
+        pairs,
+        sums_by_unit,
+        sums_text,
+    )
+
+    found = pairs(item.initiative for item in group.items)
+    if not found:
+        return []
+    rows = []
+    for initiative, indicator in found:
+        status = indicator_status(indicator, initiative, report.today)
+        rows.append(
+            [
+                markdown_cell(initiative.title),
+                markdown_cell(indicator.name),
+                markdown_cell(
+                    f"{amount(indicator.value, '')} / {amount(indicator.target, indicator.unit)}"
+                ),
+                percent_text(indicator.share),
+                str(by_quarter(indicator, initiative) or "—"),
+                status.health_label,
+            ]
+        )
+    lines = ["", *markdown_table(
+        ["Initiative", "Indicator", "Value / target", "Way", "By", "Health"], rows
+    )]
+    summed = sums_text(sums_by_unit(indicator for _, indicator in found))
+    if summed:
+        lines += ["", f"Indicators by unit: {markdown_cell(summed)}."]
+    return lines
+
+
 def report_markdown(report: Report) -> str:
     """The report as a Markdown document to paste into a briefing: headings, tables and
     the sources cited as numbered footnotes."""
@@ -276,6 +355,7 @@ def report_markdown(report: Report) -> str:
             ],
         )
         lines += ["", f"Promises vs delivery: {promises_text(report.promises(group))}."]
+        lines += _indicators_markdown(report, group)
     lines += ["", f"### Changes since {report.since.isoformat()}", ""]
     if report.changes:
         lines += markdown_table(

@@ -33,16 +33,20 @@ from vzwatch.domain.quarters import (
 )
 from vzwatch.domain.schema import (
     HISTORY,
+    INDICATOR,
     INITIATIVE,
     LOGS,
     MILESTONE,
     Field,
+    Indicator,
     Milestone,
     ProgressEntry,
     check_date,
     check_percent,
     check_status,
     ordered,
+    read_indicator,
+    read_measurement,
     read_milestone,
     split_texts,
 )
@@ -493,7 +497,7 @@ def _json_candidate(
             fields=fields,
             ident=ident or None,
             pillar_name=_json_string(item, "pillar_name"),
-            logs={spec.attr: _json_log(item, spec, today) for spec in LOGS},
+            logs={spec.attr: _json_log(item, spec, today, fiscal) for spec in LOGS},
             milestones=_json_milestones(item, fiscal),
         )
     except ValueError as problem:
@@ -610,12 +614,47 @@ def _json_date(raw: Mapping[str, Any], where: str, today: date | None = None) ->
         raise ValueError(problem.message) from None
 
 
-def _json_log(item: Mapping[str, Any], spec: Field, today: date | None = None) -> tuple[Any, ...]:
+def _json_indicators(value: object, fiscal: FiscalCalendar) -> tuple[Indicator, ...]:
+    """The ``indicators`` of a JSON item (`show --json`, `list --json`), each read as the
+    store reads an ``[[indicators]]`` table (its measurements as ``[[measurements]]``)."""
+    found = []
+    for where, raw in _json_entries(value, "indicators"):
+        try:
+            measurements = []
+            for at, entry in _json_entries(raw.get("measurements"), "measurements"):
+                table = {k: entry.get(k) for k in ("date", "value", "note") if entry.get(k) is not None}
+                table["indicator"] = "-"
+                try:
+                    measurements.append(read_measurement(table))
+                except ValueError as problem:
+                    raise ValueError(f"{at}: {problem}") from None
+                _checked(measurements[-1].note, f"{at}: note", multiline=True)
+            stored = {spec.key for spec in INDICATOR.stored()}
+            table = {k: v for k, v in raw.items() if k in stored and v is not None}
+            table["initiative"] = "-"
+            measurements.sort(key=lambda entry: entry.on)
+            indicator = read_indicator(table, fiscal, tuple(measurements))
+            _checked(indicator.name, f"{where}: name")
+            _checked(indicator.unit, f"{where}: unit")
+        except ValueError as problem:
+            raise ValueError(f"{where}: {problem}") from None
+        found.append(indicator)
+    return tuple(found)
+
+
+def _json_log(
+    item: Mapping[str, Any],
+    spec: Field,
+    today: date | None = None,
+    fiscal: FiscalCalendar | None = None,
+) -> tuple[Any, ...]:
     """One log of a JSON item (``progress_log`` or ``history`` of `list --json`), its
     entries read field by field as the store's are, their text checked as typed text."""
     kind = spec.of
     assert kind is not None
     assert spec.json is not None
+    if kind is INDICATOR:
+        return _json_indicators(item.get(spec.json), fiscal or CALENDAR)
     entries = []
     for where, raw in _json_entries(item.get(spec.json), spec.json):
         values: dict[str, Any] = {}

@@ -32,8 +32,10 @@ from vzwatch.domain.portfolio import (
 )
 from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import (
+    INDICATOR,
     INITIATIVE,
     LOGS,
+    MEASUREMENT,
     MILESTONE,
     ProgressEntry,
     Status,
@@ -95,8 +97,13 @@ class ImportPlan:
     new_pillars: dict[str, str] = field(default_factory=dict)  # id -> name
     # New entries, as TOML tables to append, per log table ("progress", "history").
     entries: dict[str, list[dict[str, Any]]] = field(
-        default_factory=lambda: {spec.of.table: [] for spec in LOGS if spec.of}
+        default_factory=lambda: {
+            **{spec.of.table: [] for spec in LOGS if spec.of},
+            MEASUREMENT.table: [],
+        }
     )
+    # Indicator ids taken by the store or by this import (ids are store-wide).
+    indicator_ids: set[str] = field(default_factory=set)
 
     # Milestones: new ones as TOML tables to append, changed ones by id -> key edits.
     new_milestones: list[dict[str, Any]] = field(default_factory=list)
@@ -126,6 +133,7 @@ def plan_import(
 ) -> ImportPlan:
     """Decide, for each candidate, whether it adds, updates or leaves an initiative."""
     plan = ImportPlan()
+    plan.indicator_ids = {i.id for item in portfolio.initiatives for i in item.indicators}
     cites = cited.sources if cited else ()
     by_title = {i.title.casefold(): i for i in portfolio.initiatives}
     by_id = {i.id: i for i in portfolio.initiatives}
@@ -261,6 +269,9 @@ def _new_entries(
     current = existing.progress if existing else (100 if done else 0)  # what it stands at
     for spec in LOGS:
         assert spec.of is not None
+        if spec.of is INDICATOR:
+            added[spec.of.table] = _new_indicators(plan, ident, candidate, existing)
+            continue
         # Compared without their cited sources, which an import file does not carry.
         have = {_uncited(entry) for entry in (getattr(existing, spec.attr) if existing else ())}
         tables = plan.entries[spec.of.table]
@@ -277,6 +288,37 @@ def _new_entries(
                 have.add(_uncited(entry))
                 tables.append(record_table(spec.of, entry))
         added[spec.of.table] = len(tables) - before
+    return added
+
+
+def _new_indicators(
+    plan: ImportPlan, ident: str, candidate: Candidate, existing: Initiative | None
+) -> int:
+    """Add the source's indicators the store does not have (by id), and the measurements
+    of each that the store does not have (a union); how many indicators."""
+    have = {indicator.id: indicator for indicator in (existing.indicators if existing else ())}
+    added = 0
+    for indicator in candidate.logs.get("indicators", ()):
+        known = have.get(indicator.id)
+        if known is None:
+            if indicator.id in plan.indicator_ids:
+                raise UsageError(
+                    f"indicator id '{indicator.id}' of {ident} is already used in the store"
+                )
+            plan.indicator_ids.add(indicator.id)
+            plan.entries[INDICATOR.table].append(
+                record_table(INDICATOR, indicator._replace(initiative=ident))
+            )
+            added += 1
+            measured: set[Any] = set()
+        else:
+            measured = {(m.on, m.value, m.note) for m in known.measurements}
+        for entry in indicator.measurements:
+            if (entry.on, entry.value, entry.note) not in measured:
+                measured.add((entry.on, entry.value, entry.note))
+                plan.entries[MEASUREMENT.table].append(
+                    record_table(MEASUREMENT, entry._replace(indicator=indicator.id))
+                )
     return added
 
 

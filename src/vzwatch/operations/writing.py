@@ -21,6 +21,7 @@ from vzwatch.domain.errors import NotFoundError, StoreError, UsageError
 from vzwatch.domain.portfolio import (
     HistoryEntry,
     Initiative,
+    Measurement,
     Portfolio,
     ProgressEntry,
     Source,
@@ -229,7 +230,7 @@ def _append_checked(
     vouched: tuple[cache.AppendTarget, int],
     chunk: str,
     rows: tuple[cache.Row, ...],
-    record: Initiative | ProgressEntry,
+    record: Initiative | ProgressEntry | Measurement,
 ) -> bool:
     """Append a checked block and record ``rows`` in the cache; False: take the full path.
 
@@ -699,6 +700,8 @@ class Removed:
     progress_entries: int
     history_entries: int
     milestones: int = 0
+    # Other records that went with it, as (label, count): ("indicator", 2)…
+    also: tuple[tuple[str, int], ...] = ()
 
 
 def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
@@ -718,7 +721,11 @@ def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
         initiative = portfolio.find(id_or_prefix)
         milestones = portfolio.milestones_of(initiative.id)
         removed = Removed(
-            initiative, len(initiative.progress_log), len(initiative.history), len(milestones)
+            initiative,
+            len(initiative.progress_log),
+            len(initiative.history),
+            len(milestones),
+            removal_also(initiative),
         )
         return without_initiative(old, initiative, location.path, len(milestones)), removed
 
@@ -751,7 +758,29 @@ def without_initiative(text: str, initiative: Initiative, path: Path, milestones
         for removed in (record, *progress, *history, *steps)
         for piece in removed.pieces
     ]
-    return apply_edits(text, [(start, end, "") for start, end in spans])
+    text = apply_edits(text, [(start, end, "") for start, end in spans])
+    if initiative.indicators:
+        from vzwatch.operations.indicators import without_indicators
+
+        text = without_indicators(text, initiative.indicators, path)
+    return text
+
+
+def removal_also(initiative: Initiative) -> tuple[tuple[str, int], ...]:
+    """The other records removing ``initiative`` takes with it, as (label, count)."""
+    counts = (
+        ("indicator", len(initiative.indicators)),
+        ("measurement", sum(len(i.measurements) for i in initiative.indicators)),
+    )
+    return counts
+
+
+def also_text(also: Sequence[tuple[str, int]]) -> str:
+    """' (and 2 indicators, 5 measurements)': what else a removal takes ('' for nothing)."""
+    from vzwatch.domain.text import counted
+
+    listed = [counted(count, label, f"{label}s") for label, count in also if count]
+    return f" (and {', '.join(listed)})" if listed else ""
 
 
 # --- writes proportional to the change -------------------------------------------
@@ -874,12 +903,16 @@ def _remove_fast(location: StoreLocation, id_or_prefix: str) -> Removed | None:
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
             return None  # the full path says what matches (or nothing does)
+        if initiative.indicators:
+            return None  # their tables have no runs: the full path finds them
         if any(m.initiative == initiative.id for m in vouched.fields.milestones):
             return None  # its milestones go too: the full path removes them
         entries = vouched.entry_runs(initiative.id)
         edits = [_removal(vouched, run) for run in (number, *entries)]
         kinds = [vouched.payload(run)[0] for run in entries]
-        removed = Removed(initiative, kinds.count("p"), kinds.count("h"))
+        removed = Removed(
+            initiative, kinds.count("p"), kinds.count("h"), also=removal_also(initiative)
+        )
         return edits, lambda _: removed
 
     return write_in_place(location, plan)

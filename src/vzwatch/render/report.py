@@ -218,6 +218,39 @@ def _changes(
     return Group(*lines)
 
 
+def _group_indicators(
+    console: Console, report: Report, group: ReportGroup
+) -> list[Table | Text | Group]:
+    """The group's indicators table and their sums by unit (nothing without indicators)."""
+    from vzwatch.domain.indicators import pairs, sums_by_unit, sums_text
+    from vzwatch.render.indicators import indicators_view
+
+    found = pairs(item.initiative for item in group.items)
+    if not found:
+        return []
+    parts: list[Table | Text | Group] = [
+        indicators_view(console, found, report.today, with_initiative=True)
+    ]
+    summed = sums_text(sums_by_unit(indicator for _, indicator in found))
+    if summed:
+        parts.append(Text(f"Indicators by unit: {summed}.", style="dim"))
+    return parts
+
+
+def _indicator_totals(report: Report) -> list[Table | Text | Group]:
+    """Indicators summed by unit over the report, and over those due in its quarter."""
+    from vzwatch.domain.indicators import due_in, pairs, sums_by_unit, sums_text
+
+    found = pairs(item.initiative for item in report.initiatives)
+    summed = sums_text(sums_by_unit(indicator for _, indicator in found))
+    if not summed:
+        return []
+    due = sums_text(sums_by_unit(due_in(found, report.quarter)))
+    lines: list[Table | Text | Group] = [Text(""), Text(f"All indicators by unit: {summed}.")]
+    lines.append(Text(f"Due in {report.quarter_label}: {due or 'none'}."))
+    return lines
+
+
 def print_report(console: Console, report: Report, limit: int | None = None) -> None:
     """The report; each group's table and the changes cut to ``limit`` rows, with a footer."""
     heading = Text(f"Progress report: {report.quarter_label}", style="bold underline")
@@ -239,5 +272,7 @@ def print_report(console: Console, report: Report, limit: int | None = None) -> 
         parts += [Text(""), _group_view(console, group, width, limit)]
         promised = promises_text(report.promises(group))
         parts.append(Text(f"Promises vs delivery: {promised}.", style="dim"))
+        parts += _group_indicators(console, report, group)
+    parts += _indicator_totals(report)
     parts += [Text(""), _changes(console, report, width, limit)]
     console.print(Group(*parts))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import NamedTuple
 
 from rich import box
@@ -278,7 +279,10 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
     fields.add_column(overflow="fold")
     for spec in _DETAIL:
         if spec.attr in _ALWAYS_SHOWN or text_value(spec, initiative, portfolio):
-            fields.add_row(spec.label, _detail_cell(spec, initiative, portfolio))
+            cell = _detail_cell(spec, initiative, portfolio)
+            if spec.attr == "progress" and initiative.progress_from_indicators:
+                cell.append(Text("  (from its indicators)", style="dim"))
+            fields.add_row(spec.label, cell)
     parts: list[Table | Text] = [user_text(initiative.title, style="bold underline"), fields]
     # The story in date order: announced, revisions, status changes, progress, with sources.
     from vzwatch.domain import ledger
@@ -289,9 +293,20 @@ def initiative_detail(initiative: Initiative, portfolio: Portfolio) -> Group:
 
 
 def print_initiative(
-    console: Console, initiative: Initiative, portfolio: Portfolio, *, as_of: str | None = None
+    console: Console,
+    initiative: Initiative,
+    portfolio: Portfolio,
+    *,
+    as_of: str | None = None,
+    today: date | None = None,
 ) -> None:
-    """The detail view; ``as_of`` (a heading such as "As of 2025-02-15") goes first."""
+    """The detail view; ``as_of`` (a heading such as "As of 2025-02-15") goes first;
+    ``today`` is the day its indicators' health is judged on."""
     if as_of:
         console.print(Text(as_of, style="dim"))
     console.print(initiative_detail(initiative, portfolio))
+    if initiative.indicators and today is not None:
+        from vzwatch.render.indicators import indicators_view
+
+        pairs = [(initiative, indicator) for indicator in initiative.indicators]
+        console.print(indicators_view(console, pairs, today))

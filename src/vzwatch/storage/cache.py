@@ -50,7 +50,7 @@ from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, overload
 
 from vzwatch import __version__
 from vzwatch.domain import schema
-from vzwatch.domain.portfolio import Initiative, Portfolio, ProgressEntry
+from vzwatch.domain.portfolio import Initiative, Measurement, Portfolio, ProgressEntry
 from vzwatch.domain.quarters import FiscalCalendar
 
 if TYPE_CHECKING:
@@ -1041,12 +1041,17 @@ class AppendTarget(NamedTuple):
             pass
 
 
-def appended_run(chunk: str, record: Initiative | ProgressEntry) -> tuple[bytes, Payload]:
-    """The run an appended ``[[initiatives]]`` or ``[[progress]]`` block becomes."""
+def appended_run(
+    chunk: str, record: Initiative | ProgressEntry | Measurement
+) -> tuple[bytes, Payload]:
+    """The run an appended ``[[initiatives]]``, ``[[progress]]`` or ``[[measurements]]``
+    block becomes (a measurement's is a rest run: it must stay as it is)."""
     from vzwatch.storage.blocks import digest
 
     if isinstance(record, Initiative):
         return digest(chunk), ("i", _bare_row(record))
+    if isinstance(record, Measurement):
+        return digest(chunk), _REST
     return digest(chunk), ("p", *schema.progress_row(record))
 
 

@@ -1587,12 +1587,14 @@ class _Merge:
             for ident in (record.get("sources") or ())
         }
         sources += [{"id": ident, "outlet": ident} for ident in sorted(cited - known)]
-        # Initiatives the merged milestones name, likewise (their references: `validate`).
+        # Initiatives the merged indicators and milestones name, likewise (an orphan:
+        # `validate` says so).
         initiatives = document.get("initiatives", [])
         present = {str(record.get("id")) for record in initiatives}
         owners = {
             str(record["initiative"])
-            for record in document.get("milestones", [])
+            for table in ("indicators", "milestones")
+            for record in document.get(table, [])
             if isinstance(record.get("initiative"), str)
         }
         if owners - present:

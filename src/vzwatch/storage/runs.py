@@ -62,9 +62,11 @@ from vzwatch.storage.cache import (
     _write_entry,
 )
 
-# Records that belong to an initiative but have no payload kind of their own yet: a store
-# that holds them takes the whole parse after a change, and writes take the full path.
-_UNFOLLOWED_TABLES = (schema.INDICATOR.table, schema.MEASUREMENT.table)
+# Where an initiative row keeps its indicators (with their measurements). Their
+# [[indicators]] and [[measurements]] tables are rest runs, which a change must leave
+# byte-identical, so a row built again from its initiative's run takes them from the
+# cached row; an initiative that goes while it has indicators takes the whole parse.
+_INDICATORS = schema.INDICATORS_COLUMN
 
 _MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as cheap
 
@@ -297,8 +299,6 @@ def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> Run
     """
     from vzwatch.storage import blocks
 
-    if any(table in document for table in _UNFOLLOWED_TABLES):
-        return None
     index = blocks.index(text, digests=True)
     payloads: list[Payload] = [_REST]
     counters = dict.fromkeys(_RUN_TABLES, 0)
@@ -476,7 +476,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         bare = own.get(ident)
         if bare is None or isinstance(bare, str):
             bare = (*old_row[:-2], (), ())
-        row = _with_logs(bare, *logs)
+        row = _with_logs(_kept_indicators(bare, old_row), *logs)
         rows[at[ident]] = row
         replaced.append(row)
     state = _State(read.stamp, read.recorded_ns, _described(bounds, groups), data[-3:], False)
@@ -716,13 +716,16 @@ def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
             (logs if kind == "p" else histories)[payload[1]].append(payload[1:])
     if order is not None and len(set(order)) != len(order):
         return None  # a duplicate id: the whole parse names it
-    if any(isinstance(own, str) for own in bare.values()):
-        kept = {row[0]: row for row in rows}
-        for ident, own in bare.items():
-            if isinstance(own, str):
-                bare[ident] = (*kept[own][:-2], (), ())
+    kept = {row[0]: row for row in rows if row[0] in touched}
+    for ident, own in bare.items():
+        if isinstance(own, str):
+            bare[ident] = (*kept[own][:-2], (), ())
+        elif ident in kept:
+            bare[ident] = _kept_indicators(own, kept[ident])
     if any(ident not in bare and (logs[ident] or histories[ident]) for ident in touched):
         return None  # log entries naming an initiative that is gone
+    if any(ident not in bare and ident in kept and kept[ident][_INDICATORS] for ident in touched):
+        return None  # indicators naming an initiative that is gone
     replaced = tuple(
         _with_logs(bare[ident], logs[ident], histories[ident])
         for ident in sorted(touched)
@@ -1178,16 +1181,26 @@ def _touched_rows(
         old = vouched.entry.row(ident)
         logs = _logs_after(old, ident, vanished, () if ident in removed else appeared)
         if ident in removed:
-            if logs[0] or logs[1]:
-                return None  # entries left naming an initiative that is gone
+            if logs[0] or logs[1] or (old is not None and old[_INDICATORS]):
+                return None  # entries or indicators left naming an initiative that is gone
             continue
         bare = own.get(ident)
         if bare is None:
             if old is None:
                 return None
             bare = (*old[:-2], (), ())
+        elif old is not None:
+            bare = _kept_indicators(bare, old)
         rows.append(_with_logs(bare, *logs))
     return tuple(rows)
+
+
+def _kept_indicators(bare: Row, old: Row) -> Row:
+    """An initiative's bare row read from its own run, with the indicators of its cached
+    row (the run cannot hold them: they are tables of their own, unchanged)."""
+    if bare[_INDICATORS] == old[_INDICATORS]:
+        return bare
+    return (*bare[:_INDICATORS], old[_INDICATORS], *bare[_INDICATORS + 1 :])
 
 
 def _logs_after(
