@@ -464,7 +464,7 @@ def test_measure_appends_without_parsing_the_store_when_the_cache_vouches(
     _add(run)
     run("list")  # fills the cache
     parses: list[int] = []
-    original = writing.parse_toml
+    original = writing.parse_toml  # type: ignore[attr-defined]
 
     def counting(text: str, path: Path) -> dict[str, Any]:
         parses.append(1)

@@ -1089,21 +1089,6 @@ def _reader(spec: Field) -> Reader:
             values[attr] = default if value is None and not required else check_number(value, what)
 
         return read_number
-    if kind == "quarter":
-
-        def read_quarter(
-            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
-        ) -> None:
-            value = raw.get(key)
-            if value is None or value == "":
-                values[attr] = None
-                return
-            try:
-                values[attr] = parse_quarter(_text(value, what), fiscal)
-            except InvalidQuarter as error:
-                raise ValueError(f"{what}: {error}") from None
-
-        return read_quarter
     if kind == "timeline":
         also, text_attr = spec.also, f"{attr}_text"
 
@@ -1118,9 +1103,12 @@ def _reader(spec: Field) -> Reader:
         def read_quarter(
             raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
         ) -> None:
-            text = _text(raw.get(key), what, required=required)
+            value = raw.get(key)
+            if not required and (value is None or value == ""):
+                values[attr] = None  # an indicator's `by`: its initiative's end
+                return
             try:
-                values[attr] = parse_quarter(text, fiscal)
+                values[attr] = parse_quarter(_text(value, what, required=required), fiscal)
             except InvalidQuarter as error:
                 raise ValueError(f"{what}: {error}") from None
 
