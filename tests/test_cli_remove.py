@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -71,6 +72,8 @@ def test_yes_removes_the_record_its_progress_and_history(run: RunCli, store: Pat
         "removed": "election-oversight-missions",
         "progress_entries": 2,
         "history_entries": 1,
+        "indicators": 0,
+        "measurements": 0,
         "milestones": 1,
     }
     document = tomllib.loads(store.read_text(encoding="utf-8"))
@@ -99,8 +102,11 @@ def test_comments_survive(run: RunCli, store: Path) -> None:
     block_start = text.index('[[initiatives]]\nid = "election-oversight-missions"')
     block_end = text.index('[[initiatives]]\nid = "humanitarian-aid-programs"')
     milestone = text.index('[[milestones]]\nid = "observer-teams-accredited"')
-    # Its milestone's table goes too; the comment above it stays.
-    assert after == text[:block_start] + text[block_end:milestone].rstrip("\n") + "\n"
+    table = re.match(r"\[\[milestones\]\]\n(?:[a-z][^\n]*\n)*\n*", text[milestone:])
+    assert table is not None
+    # Its milestone's table goes too (the blank lines after it with it); comments stay.
+    expected = text[:block_start] + text[block_end:milestone] + text[milestone + table.end() :]
+    assert after == expected
 
 
 def test_unknown_id(run: RunCli) -> None:
