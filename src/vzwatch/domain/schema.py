@@ -1287,25 +1287,30 @@ FACTS_COLUMNS = (
 def _latest_entry_day() -> Callable[[Row], int]:
     """A function from an initiative row to the latest day (an ordinal) any entry of its
     logs is dated, 0 without entries: `--today` rebuilds only rows later than the day."""
-    logs: list[tuple[int, tuple[int, ...]]] = []
+    required: list[tuple[int, Callable[[Row], int]]] = []  # (log column, its date getter)
+    optional: list[tuple[int, int]] = []  # (log column, date column that may be None)
     at = 0
     for slot in _ROW_SLOTS[INITIATIVE.table]:
         if slot.type == "records":
             assert slot.of is not None
-            dates, column = [], 0
+            column = 0
             for entry_slot in _ROW_SLOTS[slot.of.table]:
-                if entry_slot.type in ("date", "optional date"):
-                    dates.append(column)
+                if entry_slot.type == "date":
+                    required.append((at, itemgetter(column)))
+                elif entry_slot.type == "optional date":
+                    optional.append((at, column))
                 column += entry_slot.width
-            logs.append((at, tuple(dates)))
         at += slot.width
 
     def latest(row: Row) -> int:
-        return max(
-            (day for column, dates in logs for entry in row[column] for d in dates
-             if (day := entry[d]) is not None),
-            default=0,
-        )  # fmt: skip
+        # Called on every cached row of a store for each `--today` read: C-level max.
+        best = 0
+        for column, day_of in required:
+            if row[column]:
+                best = max(best, *map(day_of, row[column]))
+        for column, d in optional:
+            best = max(best, *(e[d] for e in row[column] if e[d] is not None), 0)
+        return best
 
     return latest
 

@@ -42,7 +42,7 @@ import re
 import sys
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -630,6 +630,10 @@ class Built(Sequence[Initiative]):
 
     def ids(self) -> list[str]:
         return [row[_ID] for row in self.rows]
+
+    def having_ids(self, wanted: Container[str]) -> Built:
+        """Those whose id is in ``wanted``, in order, still unbuilt."""
+        return Built([row for row in self.rows if row[_ID] in wanted])
 
 
 class Snapshot:
