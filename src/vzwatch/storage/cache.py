@@ -677,17 +677,18 @@ class Snapshot:
         if self._whole is not None:
             seen = queries.as_of(self._whole, day)
             return self if seen is self._whole else Snapshot.of(seen)
+        fields = queries.as_of(self.fields, day)  # what the store holds beside initiatives
         rows = self._rows or []
         limit = day.toordinal()
         later = [at for at, row in enumerate(rows) if schema.latest_entry_day(row) > limit]
-        if not later:
+        if not later and fields is self.fields:
             return self
         rows = list(rows)
         for at in later:
             then = queries.initiative_as_of(schema.initiative_from_row(rows[at]), day)
             rows[at] = schema.initiative_row(then)
         rebuilt = self._rebuilt | {rows[at][_ID] for at in later}
-        return Snapshot(self.fields, rows=rows, entry=self._entry, rebuilt=rebuilt)
+        return Snapshot(fields, rows=rows, entry=self._entry, rebuilt=rebuilt)
 
     def rendered(
         self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
