@@ -133,7 +133,9 @@ def test_remove_asks_unless_yes_and_takes_only_its_table(run: RunCli, store: Pat
     assert removed.stdout == f"Removed milestone {OBSERVERS} of {ELECTION}\n"
     assert _tables(store) == []
     assert "observer" not in store.read_text(encoding="utf-8").split("[[milestones]]")[-1]
-    assert [i["id"] for i in _json(run, "list", "--json")] == [  # type: ignore[union-attr]
+    listed = _json(run, "list", "--json")
+    assert isinstance(listed, list)
+    assert [i["id"] for i in listed] == [
         "humanitarian-aid-programs",
         FORUMS,
         ELECTION,
