@@ -26,7 +26,8 @@ def test_owner_filter_contains_any_case_and_uses_the_portfolio_default(run: RunC
 
 def test_due_owner_gives_each_desk_its_own_mail(run: RunCli) -> None:
     assert ids(run, "due", "--quarter", "Q1-2025", "--owner", "election") == [
-        "election-oversight-missions"
+        "election-oversight-missions",
+        "observer-teams-accredited",  # its milestone: the desk's too
     ]
     quiet = run("due", "--quarter", "Q1-2025", "--owner", "humanitarian", "--quiet", "--exit-code")
     assert (quiet.exit_code, quiet.stdout) == (ExitCode.OK, "")
@@ -37,8 +38,8 @@ def test_timeline_and_export_take_owner(run: RunCli) -> None:
     assert [row["id"] for row in rows] == ["election-oversight-missions"]
     csv = run("export", "--format", "csv", "--owner", "humanitarian").stdout
     header, row = csv.splitlines()
-    assert header.endswith(",owner,depends_on,review_every")
-    assert row.endswith(",MOFA Humanitarian Assistance Division,,monthly")
+    assert header.endswith(",owner,depends_on,review_every,milestones")
+    assert row.endswith(",MOFA Humanitarian Assistance Division,,monthly,")
 
 
 def test_add_and_edit_owner(run: RunCli, store: Path) -> None:

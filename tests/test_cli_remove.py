@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -44,7 +45,7 @@ def test_in_a_terminal_it_asks_and_no_keeps_everything(run: RunCli, store: Path)
     assert result.exit_code == ExitCode.OK
     assert (
         "Remove 'Election Oversight Missions' (election-oversight-missions) and its 1 "
-        "progress entry? This cannot be undone [y/N]"
+        "progress entry and 1 milestone? This cannot be undone [y/N]"
     ) in result.stdout
     assert result.stdout.endswith("Nothing removed.\n")
     assert store.read_bytes() == before
@@ -55,7 +56,8 @@ def test_in_a_terminal_yes_removes(run: RunCli) -> None:
     result = run("remove", "election", input="y\n")
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout.endswith(
-        "Removed election-oversight-missions with 0 progress entries and 0 status-history entries\n"
+        "Removed election-oversight-missions with 0 progress entries and 0 status-history entries"
+        " (and 1 milestone)\n"
     )
     assert "election-oversight-missions" not in ids(run)
 
@@ -70,7 +72,9 @@ def test_yes_removes_the_record_its_progress_and_history(run: RunCli, store: Pat
         "removed": "election-oversight-missions",
         "progress_entries": 2,
         "history_entries": 1,
-        "milestones": 0,
+        "indicators": 0,
+        "measurements": 0,
+        "milestones": 1,
     }
     document = tomllib.loads(store.read_text(encoding="utf-8"))
     assert [i["id"] for i in document["initiatives"]] == [
@@ -79,6 +83,7 @@ def test_yes_removes_the_record_its_progress_and_history(run: RunCli, store: Pat
     ]
     assert [p["initiative"] for p in document["progress"]] == ["humanitarian-aid-programs"]
     assert "history" not in document
+    assert "milestones" not in document
 
 
 def test_comments_survive(run: RunCli, store: Path) -> None:
@@ -96,7 +101,12 @@ def test_comments_survive(run: RunCli, store: Path) -> None:
     assert after.startswith("# vzwatch store: Japan's diplomatic")
     block_start = text.index('[[initiatives]]\nid = "election-oversight-missions"')
     block_end = text.index('[[initiatives]]\nid = "humanitarian-aid-programs"')
-    assert after == text[:block_start] + text[block_end:]
+    milestone = text.index('[[milestones]]\nid = "observer-teams-accredited"')
+    table = re.match(r"\[\[milestones\]\]\n(?:[a-z][^\n]*\n)*\n*", text[milestone:])
+    assert table is not None
+    # Its milestone's table goes too (the blank lines after it with it); comments stay.
+    expected = text[:block_start] + text[block_end:milestone] + text[milestone + table.end() :]
+    assert after == expected
 
 
 def test_unknown_id(run: RunCli) -> None:
