@@ -45,7 +45,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from benchmarks.generate import initiatives, store_text, taskwarrior_tasks, write_store
+from benchmarks.generate import (
+    initiatives,
+    store_text,
+    taskwarrior_tasks,
+    write_results_store,
+    write_store,
+)
 
 REPO = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
@@ -60,6 +66,7 @@ ONCE_MS = 20_000.0  # a probe slower than this is the measurement (measured once
 TIMEOUT_S = 300  # default --timeout: a probe still running then is stopped
 
 TYPER = "python -c 'import typer'"
+RESULTS = "10000 with indicators and milestones"  # the suffix of that store's measurements
 # Taskwarrior for writes: no questions, no output, and no garbage collection, so
 # ids stay those of the import and `task N` names the same task every run.
 TASK_WRITE = ["rc.gc=off", "rc.confirmation=off", "rc.verbose=nothing"]
@@ -166,6 +173,37 @@ def goals(big: int) -> list[Goal]:
         Goal(
             "stale --json 10k / task export 10k",
             "vzwatch stale --json, 10000 with dependencies",
+            "task export, 10000",
+            1.0,
+        ),
+        # Issue 15: 10k initiatives with an indicator (one measurement) and a milestone each.
+        Goal(
+            "list 10k with indicators and milestones / task list 10k",
+            f"vzwatch list, {RESULTS}",
+            "task list, 10000",
+            1.0,
+        ),
+        Goal(
+            "due --json 10k with indicators and milestones / task due export 10k",
+            f"vzwatch due --json, {RESULTS}",
+            "task due.before:2025-04-01 export, 10000",
+            1.0,
+        ),
+        Goal(
+            "measure 10k with indicators and milestones / progress bundled",
+            f"vzwatch measure, {RESULTS}",
+            "vzwatch progress, 3",
+            1.2,
+        ),
+        Goal(
+            "edit 10k with indicators and milestones / task modify 10k",
+            f"vzwatch edit --status, {RESULTS}",
+            "task modify priority:H, 10000",
+            1.0,
+        ),
+        Goal(
+            "first list --json after a change 10k with indicators and milestones / task export 10k",
+            f"vzwatch list --json after a change, {RESULTS}",
             "task export, 10000",
             1.0,
         ),
@@ -354,6 +392,30 @@ class Bench:
             self.cold_parse(path)
             self.settle(path)
         return path
+
+    def results_store(self) -> Path:
+        """The 10k initiatives with an indicator, a measurement and a milestone each
+        (benchmarks/generate.py), never changed; its cache filled and settled (made once)."""
+        path = self.work / "results-10000.toml"
+        if not path.exists():
+            write_results_store(path, 10_000)
+            self.cold_parse(path)
+            self.settle(path)
+        return path
+
+    def results_copy(self, name: str) -> tuple[Path, list[str]]:
+        """A warm copy of the results store, and the prepare step that puts it (and its
+        cache entry) back before every run."""
+        store = self.work / name
+        shutil.copyfile(self.results_store(), store)
+        self.cold_parse(store)
+        self.settle(store)
+        entry = self.cache_entry(store)
+        saved = self.work / f"{name}.cache-entry"
+        pristine = self.work / f"{name}.pristine"
+        shutil.copyfile(entry, saved)
+        shutil.copyfile(store, pristine)
+        return store, [PYTHON, PREPARE, "copy", str(pristine), str(store), str(saved), str(entry)]
 
     def cache_entry(self, store: Path) -> Path:
         """The parse-cache file of a store (vzwatch.storage.cache names it by the store's path)."""
@@ -576,6 +638,40 @@ def steps(b: Bench) -> list[Step]:
     )
     watched("vzwatch deps --critical, 10000 with dependencies", ("deps", "--critical", *as_of))
     watched("vzwatch stale --json, 10000 with dependencies", ("stale", "--json", *as_of))
+
+    # The 10k store with an indicator and a milestone per initiative (issue 15).
+    def with_results(key: str, args: tuple[str, ...], runs: int) -> None:
+        def take() -> None:
+            b.measure(key, b.vz(b.results_store(), *args), runs)
+
+        add(key, take)
+
+    with_results(f"vzwatch list, {RESULTS}", ("list",), b.fast_runs)
+    with_results(f"vzwatch due --json, {RESULTS}", due, b.fast_runs)
+    last = str(b.items()[-1]["id"])
+    # measure appends a [[measurements]] entry of the last initiative's indicator (the
+    # store grows by one small table per run, as for progress).
+    with_results(
+        f"vzwatch measure, {RESULTS}", ("measure", f"{last}-result", "7", *as_of), b.slow_runs * 2
+    )
+
+    def results_edit() -> None:
+        store, reset = b.results_copy("results-edit-10000.toml")
+        ident = str(b.items()[edited]["id"])
+        command = b.vz(store, "edit", ident, "--status", "active")
+        b.measure(f"vzwatch edit --status, {RESULTS}", command, b.slow_runs * 2, reset)
+
+    add(f"vzwatch edit --status, {RESULTS}", results_edit)
+
+    def results_after_edit() -> None:
+        store, _ = b.results_copy("results-read-10000.toml")
+        ident = str(b.items()[5_000]["id"])
+        counter = b.work / "hand-edits-results"
+        edit = [PYTHON, PREPARE, "retitle", str(store), ident, str(counter)]
+        key = f"vzwatch list --json after a change, {RESULTS}"
+        b.measure(key, b.vz(store, "list", "--json"), b.fast_runs, edit)
+
+    add(f"vzwatch list --json after a change, {RESULTS}", results_after_edit)
 
     def warm_again() -> None:
         b.settle(b.stores[100_000])

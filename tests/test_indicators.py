@@ -30,6 +30,7 @@ AID = "humanitarian-aid-programs"
 _BUNDLED_TEXT = BUNDLED.read_text(encoding="utf-8")
 PLAIN = _BUNDLED_TEXT[: _BUNDLED_TEXT.index("\n# What the initiatives aim at")]
 TODAY = ("--today", "2025-06-30")
+Q4_2025 = Quarter(2025, 4)
 
 
 def _initiative(
@@ -51,7 +52,7 @@ def _indicator(
     *values: tuple[date, float],
     baseline: float = 0,
     target: float = 100,
-    by: Quarter | None = Quarter(2025, 4),
+    by: Quarter | None = Q4_2025,
     ident: str = "people",
 ) -> Indicator:
     measured = tuple(Measurement(ident, on, value) for on, value in values)
@@ -208,8 +209,17 @@ def _without_the_bundled_indicator(store: Path) -> None:
 
 def _add(run: RunCli, *extra: str) -> str:
     result = run(
-        "indicator", "add", "hum", "People assisted", "--target", "200,000", "--unit", "people",
-        "--by", "Q4 2025", *extra,
+        "indicator",
+        "add",
+        "hum",
+        "People assisted",
+        "--target",
+        "200,000",
+        "--unit",
+        "people",
+        "--by",
+        "Q4 2025",
+        *extra,
     )
     assert result.exit_code == ExitCode.OK, result.stderr
     return result.stdout
@@ -269,7 +279,13 @@ def test_measure_appends_a_dated_entry_and_moves_progress(run: RunCli, store: Pa
     _add(run)
     before = store.read_text(encoding="utf-8")
     result = run(
-        "measure", "people-assisted", "50000", "--date", "2025-03-31", "-m", "First convoys",
+        "measure",
+        "people-assisted",
+        "50000",
+        "--date",
+        "2025-03-31",
+        "-m",
+        "First convoys",
         *TODAY,
     )
     assert result.exit_code == ExitCode.OK, result.stderr
@@ -369,7 +385,8 @@ def test_indicator_edit_and_remove(run: RunCli, store: Path) -> None:
     removed = run("indicator", "remove", "people-assisted", "--yes")
     assert removed.stdout == "Removed people-assisted with 1 measurement\n"
     document = tomllib.loads(store.read_text("utf-8"))
-    assert "indicators" not in document and "measurements" not in document
+    assert "indicators" not in document
+    assert "measurements" not in document
 
 
 def test_removing_an_initiative_takes_its_indicators_and_says_how_many(
@@ -386,7 +403,8 @@ def test_removing_an_initiative_takes_its_indicators_and_says_how_many(
         " (and 2 indicators, 2 measurements)\n"
     )
     document = tomllib.loads(store.read_text("utf-8"))
-    assert "indicators" not in document and "measurements" not in document
+    assert "indicators" not in document
+    assert "measurements" not in document
     assert run("validate").exit_code == ExitCode.OK
 
 
@@ -427,7 +445,7 @@ def test_remove_json_counts_indicators_and_measurements(run: RunCli) -> None:
         ),
         (
             '[[indicators]]\nid = "a"\ninitiative = "election-oversight-missions"\nname = "A"\n'
-            "target = 1\nbaseline = 5\ndirection = \"up\"\n",
+            'target = 1\nbaseline = 5\ndirection = "up"\n',
             "indicator 'a': direction is up but the target 1 is below the baseline 5",
         ),
         (
@@ -448,9 +466,7 @@ def test_validate_checks_references_units_and_targets(
 
 def test_two_indicators_may_not_share_an_id(run: RunCli, store: Path) -> None:
     _add(run, "--id", "people")
-    result = run(
-        "indicator", "add", "election", "Observers", "--target", "5", "--id", "people"
-    )
+    result = run("indicator", "add", "election", "Observers", "--target", "5", "--id", "people")
     assert result.exit_code == ExitCode.USAGE
     assert "indicator id 'people' is already used" in result.stderr
 
@@ -684,3 +700,27 @@ def test_a_read_after_a_hand_edit_that_follows_measure_sees_the_measurement(
     assert parses == []
     assert seen == _parsed_whole(warm_store)
     assert seen.find(AID).indicators[0].value == 80000
+
+
+def test_edit_status_in_place_when_the_store_ends_with_a_measurement(
+    run: RunCli, warm_store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The history entry goes after the last [[measurements]] table: that run gains a
+    blank line and is still the same rest run, so the write stays in place."""
+    env: dict[str, str | None] = {"VZWATCH_FILE": str(warm_store)}
+    parses = _whole_parses(monkeypatch)
+    result = run("edit", "election", "--status", "active", "--today", "2025-03-31", env=env)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert parses == []
+    assert warm_store.read_text(encoding="utf-8").endswith(
+        'value = 40000\nnote = "Example figure"\n\n[[history]]\n'
+        'initiative = "election-oversight-missions"\ndate = 2025-03-31\nfield = "status"\n'
+        'from = "planned"\nto = "active"\n'
+    )
+    cached = run("list", "--json", env=env)
+    fresh = run("list", "--json", env={**env, "VZWATCH_NO_CACHE": "1"})
+    assert cached.stdout == fresh.stdout
+    # and a read after a hand edit that follows it
+    text = warm_store.read_text(encoding="utf-8")
+    _hand_save(warm_store, text.replace('title = "Election Oversight Missions"', 'title = "EOM"'))
+    assert _through_cache(warm_store) == _parsed_whole(warm_store)

@@ -45,7 +45,9 @@ def _number(text: str | None, what: str) -> float | None:
     try:
         value = float(cleaned)
     except ValueError:
-        raise UsageError(f"{what} {visible(text)!r} is not a number such as 200000 or 2.5") from None
+        raise UsageError(
+            f"{what} {visible(text)!r} is not a number such as 200000 or 2.5"
+        ) from None
     if value != value or value in (float("inf"), float("-inf")):
         raise UsageError(f"{what} {visible(text)!r} is not a finite number")
     return value
@@ -71,7 +73,8 @@ def indicator_command(
         typer.Argument(help="add INITIATIVE NAME, edit ID, or remove ID."),
     ],
     first: Annotated[
-        str, typer.Argument(metavar="INITIATIVE|ID", help="add: the initiative; else the indicator.")
+        str,
+        typer.Argument(metavar="INITIATIVE|ID", help="add: the initiative; else the indicator."),
     ],
     name: Annotated[
         str | None, typer.Argument(metavar="[NAME]", help="add: what it counts.")
@@ -87,7 +90,9 @@ def indicator_command(
     ] = None,
     by: Annotated[
         str | None,
-        typer.Option("--by", metavar="QUARTER", help="Reach it by (default: the initiative's end)."),
+        typer.Option(
+            "--by", metavar="QUARTER", help="Reach it by (default: the initiative's end)."
+        ),
     ] = None,
     direction: Annotated[
         str | None, typer.Option("--direction", metavar="up|down", help="Which way is forward.")
@@ -173,7 +178,10 @@ def _remove(location: Any, ident: str, yes: bool, json_output: bool) -> None:
             )
         count = len(indicator.measurements)
         listed = f" and its {counted(count, 'measurement')}" if count else ""
-        question = f"Remove indicator '{visible(indicator.name)}' ({indicator.id}){listed}? This cannot be undone"
+        question = (
+            f"Remove indicator '{visible(indicator.name)}' ({indicator.id}){listed}? "
+            "This cannot be undone"
+        )
         if not _confirm(question):
             sys.stdout.write("Nothing removed.\n")
             return

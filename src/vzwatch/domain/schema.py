@@ -323,13 +323,13 @@ if TYPE_CHECKING:
         "sources",  # a list of [[sources]] ids (checked across the store)
         "percent",  # a whole number from 0 to 100
         "timeline",  # a timeline as written ("Q3 – Q4 2024"), or start and end keys
-        "quarter",  # one quarter as written ("Q3 2024", "FY2024 Q1"), kept canonical
+        "quarter",  # one quarter as written ("Q3 2024", "FY2024 Q1"), kept canonical; None
+        #             when absent and not required (an indicator's by)
         "pillar",  # a [[pillars]] id (checked across the store)
         "initiative",  # an [[initiatives]] id (checked across the store)
         "fiscal",  # the fiscal calendar: start month, and also the naming key
         "records",  # records of another kind that belong to this one (a log)
         "number",  # an integer or a finite float (not a boolean)
-        "quarter",  # one quarter ("Q4 2025", any form the parser takes); None when absent
         "indicator",  # an [[indicators]] id (checked across the store)
     ]
 
@@ -1089,6 +1089,22 @@ def _reader(spec: Field) -> Reader:
             values[attr] = default if value is None and not required else check_number(value, what)
 
         return read_number
+    if kind == "quarter":
+
+        def read_quarter(
+            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
+        ) -> None:
+            value = raw.get(key)
+            if not required and (value is None or value == ""):
+                values[attr] = None  # an optional quarter (an indicator's by): absent
+                return
+            text = _text(value, what, required=required)
+            try:
+                values[attr] = parse_quarter(text, fiscal)
+            except InvalidQuarter as error:
+                raise ValueError(f"{what}: {error}") from None
+
+        return read_quarter
     if kind == "timeline":
         also, text_attr = spec.also, f"{attr}_text"
 
@@ -1098,21 +1114,6 @@ def _reader(spec: Field) -> Reader:
             values[attr], values[text_attr] = _timeline(raw, key, also, fiscal)
 
         return read_timeline
-    if kind == "quarter":
-
-        def read_quarter(
-            raw: Mapping[str, Any], fiscal: FiscalCalendar, values: dict[str, Any]
-        ) -> None:
-            value = raw.get(key)
-            if not required and (value is None or value == ""):
-                values[attr] = None  # an indicator's `by`: its initiative's end
-                return
-            try:
-                values[attr] = parse_quarter(_text(value, what, required=required), fiscal)
-            except InvalidQuarter as error:
-                raise ValueError(f"{what}: {error}") from None
-
-        return read_quarter
     if kind == "fiscal":
         also = spec.also
 
@@ -1449,8 +1450,6 @@ def flat_cells(spec: Field) -> tuple[CellGetter, ...]:
         return ((column, lambda record: "" if (day := get(record)) is None else str(day), False),)
     if spec.type in ("texts", "sources"):
         return ((column, lambda record: join_texts(get(record)), False),)
-    if spec.type == "quarter":
-        return ((column, lambda record: str(get(record)), False),)
     if spec.type in ("line", "text"):
         return ((column, lambda record: "" if (value := get(record)) is None else value, False),)
     return ((column, get, False),)

@@ -299,9 +299,10 @@ def _indicators_markdown(report: Report, group: Group) -> list[str]:
                 status.health_label,
             ]
         )
-    lines = ["", *markdown_table(
-        ["Initiative", "Indicator", "Value / target", "Way", "By", "Health"], rows
-    )]
+    lines = [
+        "",
+        *markdown_table(["Initiative", "Indicator", "Value / target", "Way", "By", "Health"], rows),
+    ]
     summed = sums_text(sums_by_unit(indicator for _, indicator in found))
     if summed:
         lines += ["", f"Indicators by unit: {markdown_cell(summed)}."]

@@ -622,7 +622,9 @@ def _json_indicators(value: object, fiscal: FiscalCalendar) -> tuple[Indicator, 
         try:
             measurements = []
             for at, entry in _json_entries(raw.get("measurements"), "measurements"):
-                table = {k: entry.get(k) for k in ("date", "value", "note") if entry.get(k) is not None}
+                table = {
+                    k: entry.get(k) for k in ("date", "value", "note") if entry.get(k) is not None
+                }
                 table["indicator"] = "-"
                 try:
                     measurements.append(read_measurement(table))

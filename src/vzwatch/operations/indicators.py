@@ -53,7 +53,9 @@ def all_indicators(portfolio: Portfolio) -> Iterable[tuple[Initiative, Indicator
 
 def find_indicator(portfolio: Portfolio, id_or_prefix: str) -> tuple[Initiative, Indicator]:
     """The indicator an id, an unambiguous id prefix or its name gives, with its initiative."""
-    found = {indicator.id: (initiative, indicator) for initiative, indicator in all_indicators(portfolio)}
+    found = {
+        indicator.id: (initiative, indicator) for initiative, indicator in all_indicators(portfolio)
+    }
     if id_or_prefix in found:
         return found[id_or_prefix]
     if not found:
@@ -63,9 +65,7 @@ def find_indicator(portfolio: Portfolio, id_or_prefix: str) -> tuple[Initiative,
         return found[find_named(found, id_or_prefix, names)]
     except NotFoundError:
         known = ", ".join(sorted(found))
-        raise NotFoundError(
-            f"no indicator '{visible(id_or_prefix)}' (known: {known})"
-        ) from None
+        raise NotFoundError(f"no indicator '{visible(id_or_prefix)}' (known: {known})") from None
 
 
 def _number(value: float, what: str) -> float:
@@ -100,9 +100,13 @@ def _new_indicator_id(name: str, taken: set[str], ident: str | None) -> str:
     if ident is not None:
         ident = ident.strip().lower()
         if not schema.ID_PATTERN.fullmatch(ident):
-            raise UsageError(f"--id {visible(ident)!r} must be lowercase letters, digits and dashes")
+            raise UsageError(
+                f"--id {visible(ident)!r} must be lowercase letters, digits and dashes"
+            )
         if ident in taken:
-            raise UsageError(f"indicator id '{ident}' is already used; choose another or leave --id out")
+            raise UsageError(
+                f"indicator id '{ident}' is already used; choose another or leave --id out"
+            )
         return ident
     base = slugify(name) or "indicator"
     candidate, number = base, 2
@@ -179,7 +183,9 @@ def edit_indicator(
     if unknown:
         raise UsageError(f"cannot edit {', '.join(sorted(unknown))} of an indicator")
     if not changes:
-        raise UsageError("nothing to change: give --name, --unit, --baseline, --target, --by or --direction")
+        raise UsageError(
+            "nothing to change: give --name, --unit, --baseline, --target, --by or --direction"
+        )
     loader = _Loader(location)
 
     def edit(old: str) -> tuple[str, IndicatorEdited]:
@@ -196,7 +202,9 @@ def edit_indicator(
             elif key == "by":
                 value = _quarter(str(value), portfolio) if value else None
                 if value is None and initiative.timeline.end is None:
-                    raise UsageError(f"{initiative.id} is ongoing: its indicators need a --by quarter")
+                    raise UsageError(
+                        f"{initiative.id} is ongoing: its indicators need a --by quarter"
+                    )
             elif key == "direction":
                 value = _direction(str(value))
             values[key] = value
@@ -250,7 +258,9 @@ def without_indicators(text: str, indicators: Iterable[Indicator], path: Path) -
                 f"{path}: cannot find the [[indicators]] table of '{indicator.id}' "
                 "and every [[measurements]] entry of it in the text; nothing removed"
             )
-        spans += [index.deletion_span(piece) for record in (*own, *measured) for piece in record.pieces]
+        spans += [
+            index.deletion_span(piece) for record in (*own, *measured) for piece in record.pieces
+        ]
     return apply_edits(text, [(start, end, "") for start, end in spans])
 
 

@@ -768,11 +768,10 @@ def without_initiative(text: str, initiative: Initiative, path: Path, milestones
 
 def removal_also(initiative: Initiative) -> tuple[tuple[str, int], ...]:
     """The other records removing ``initiative`` takes with it, as (label, count)."""
-    counts = (
+    return (
         ("indicator", len(initiative.indicators)),
         ("measurement", sum(len(i.measurements) for i in initiative.indicators)),
     )
-    return counts
 
 
 def also_text(also: Sequence[tuple[str, int]]) -> str:

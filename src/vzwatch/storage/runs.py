@@ -1076,11 +1076,21 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         for starts, (_, end) in zip(new_starts, spans, strict=True)
         for a, b in pairwise([*starts, end])
     ]
+    # A rest run is the same when only the blank lines after it changed: an append
+    # after a store's last table (a [[measurements]] entry, say) puts one there.
+    numbers = [n for first, last in regions for n in range(first, last + 1)]
+    rest_before = [
+        _run_digest(vouched.run(n).rstrip(b"\n"))
+        for n, got in zip(numbers, old_payloads, strict=True)
+        if got == _REST
+    ]
     for key, run in zip(new_mid, run_bytes, strict=True):
         payload = known.get(key)
         if key not in old_set:
             if key in elsewhere:
                 return None  # a copy of a run elsewhere in the store
+            if payload is None and _run_digest(run.rstrip(b"\n")) in rest_before:
+                payload = fresh[key] = _REST
             if payload is None or (payload[0] == "i" and isinstance(payload[1], str)):
                 payload = _read_run(run, vouched.fields)
                 if payload is None:
@@ -1089,12 +1099,23 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         if payload is None:
             return None
         mid_payloads.append(payload)
-    rest_before = [key for key, got in zip(old_mid, old_payloads, strict=True) if got == _REST]
-    rest_after = [key for key, got in zip(new_mid, mid_payloads, strict=True) if got == _REST]
+    rest_after = [
+        _run_digest(run.rstrip(b"\n"))
+        for run, got in zip(run_bytes, mid_payloads, strict=True)
+        if got == _REST
+    ]
     if rest_before != rest_after:
         return None  # the head, [portfolio], pillars or another table changed
-    appeared = [got for key, got in zip(new_mid, mid_payloads, strict=True) if key not in old_set]
-    vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
+    appeared = [
+        got
+        for key, got in zip(new_mid, mid_payloads, strict=True)
+        if key not in old_set and got != _REST
+    ]
+    vanished = [
+        got
+        for key, got in zip(old_mid, old_payloads, strict=True)
+        if key not in new_set and got != _REST
+    ]
     old_ids = [_payload_id(got) for got in old_payloads if got[0] == "i"]
     new_ids = [_payload_id(got) for got in mid_payloads if got[0] == "i"]
     old_id_set, new_id_set = set(old_ids), set(new_ids)
