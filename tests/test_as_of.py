@@ -93,7 +93,10 @@ def test_timeline_and_export_as_of_a_day(recorded: RunCli) -> None:
     row = next(r for r in chart["rows"] if r["id"] == "election-oversight-missions")
     assert row["progress"] == 10
     exported = json.loads(recorded("export", "--format", "json", "--as-of", "2025-02-15").stdout)
-    election = next(item for item in exported if item["id"] == "election-oversight-missions")
+    assert exported["as_of"] == "2025-02-15"
+    election = next(
+        item for item in exported["initiatives"] if item["id"] == "election-oversight-missions"
+    )
     assert [entry["percent"] for entry in election["progress_log"]] == [10]
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from tests.helpers import RunCli
@@ -14,14 +16,59 @@ from vzwatch.domain.errors import ExitCode
 from vzwatch.storage import store as store_module
 
 
-def test_json_export_is_list_json(run: RunCli) -> None:
-    assert json.loads(run("export", "--format", "json").stdout) == json.loads(
-        run("list", "--json").stdout
+AS_OF = ("--today", "2025-02-14")
+
+
+def test_json_export_is_list_json_with_the_day_it_is_as_of(run: RunCli) -> None:
+    exported = json.loads(run("export", "--format", "json", *AS_OF).stdout)
+    assert exported == {
+        "as_of": "2025-02-14",
+        "initiatives": json.loads(run("list", "--json", *AS_OF).stdout),
+    }
+    today = json.loads(run("export", "--format", "json").stdout)
+    assert today["as_of"] == date.today().isoformat()
+
+
+def test_csv_export_is_list_csv_with_an_as_of_column(run: RunCli) -> None:
+    """A column, not a comment line: a spreadsheet reads the first line as the header."""
+    exported = run("export", "--format", "csv", *AS_OF).stdout
+    listed = run("list", "--format", "csv", *AS_OF).stdout.splitlines()
+    assert exported.splitlines() == [
+        listed[0] + ",as_of",
+        *(line + ",2025-02-14" for line in listed[1:]),
+    ]
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [row["as_of"] for row in rows] == ["2025-02-14"] * 3
+
+
+def test_every_export_of_several_stores_says_the_day_it_is_as_of(
+    run: RunCli, store: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "us.toml"
+    other.write_text(
+        '[portfolio]\ntitle = "US"\n\n[[initiatives]]\nid = "us-one"\ntitle = "One"\n'
+        'timeline = "Q1 2025"\n',
+        encoding="utf-8",
     )
+    several = ("--file", str(store), "--file", str(other), *AS_OF)
+    document = json.loads(run("export", "--format", "json", *several).stdout)
+    assert document["as_of"] == "2025-02-14"
+    assert [item["portfolio"] for item in document["initiatives"]][-1] == "US"
+    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", *several).stdout)))
+    assert [(row["portfolio"], row["as_of"]) for row in rows][-1] == ("US", "2025-02-14")
+    calendar = icalendar.Calendar.from_ical(run("export", "--format", "ics", *several).stdout)
+    assert calendar["X-VZWATCH-AS-OF"].dt == date(2025, 2, 14)
 
 
-def test_csv_and_markdown_are_the_list_formats(run: RunCli) -> None:
-    assert run("export", "--format", "csv").stdout == run("list", "--format", "csv").stdout
+def test_ics_export_says_the_day_it_is_as_of(run: RunCli) -> None:
+    calendar = icalendar.Calendar.from_ical(run("export", "--format", "ics", *AS_OF).stdout)
+    assert calendar["X-VZWATCH-AS-OF"].dt == date(2025, 2, 14)
+    assert str(calendar["X-WR-CALDESC"]) == "As of 2025-02-14"
+    tasks = run("export", "--format", "ics", "--tasks", "--today", "2025-03-31").stdout
+    assert icalendar.Calendar.from_ical(tasks)["X-VZWATCH-AS-OF"].dt == date(2025, 3, 31)
+
+
+def test_markdown_is_the_list_format(run: RunCli) -> None:
     listed = run("list", "--format", "markdown").stdout
     exported = run("export", "--format", "markdown").stdout
     # Markdown is a briefing: the sources column holds footnote marks, the footnotes follow.
@@ -39,7 +86,7 @@ def test_csv_export_guards_formulas(run: RunCli) -> None:
 
 def test_filters_apply(run: RunCli) -> None:
     data = json.loads(run("export", "--format", "json", "--status", "active").stdout)
-    assert [item["id"] for item in data] == ["humanitarian-aid-programs"]
+    assert [item["id"] for item in data["initiatives"]] == ["humanitarian-aid-programs"]
 
 
 def test_output_file_is_written_and_replaced(run: RunCli, tmp_path: Path) -> None:

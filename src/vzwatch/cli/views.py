@@ -188,9 +188,9 @@ def note(notes: Sequence[str]) -> None:
 
 
 def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii_only: bool) -> str:
-    """An export of several stores: JSON, CSV and Markdown gain the ``portfolio`` column."""
-    from vzwatch.formats import contract, tabular
-    from vzwatch.formats.export import export_text as one_store
+    """An export of one store or several (JSON, CSV and Markdown then gain the ``portfolio``
+    column), saying the day it is as of: JSON's ``as_of`` key, CSV's ``as_of`` column."""
+    from vzwatch.formats import export, tabular
 
     if len(combined.members) > 1:
         output = combined_output(combined)
@@ -201,17 +201,13 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
         )
     columns = columns_of(output)
     if fmt == "json":
-        return contract.dumps(output.json(), ascii_only=ascii_only) + "\n"
+        return export.json_text(output.json(), today, ascii_only=ascii_only)
     if fmt == "csv":
-        return tabular.to_csv(output.rows(), columns)
+        return tabular.to_csv(export.csv_rows(output.rows(), today), (*columns, export.AS_OF_KEY))
     if fmt == "markdown":  # a briefing: the cited sources as numbered footnotes
-        from vzwatch.formats.export import cited_markdown
-
-        return cited_markdown(output.rows(), columns, combined.portfolio)
+        return export.cited_markdown(output.rows(), columns, combined.portfolio)
     initiatives = sorted_initiatives(combined)
-    return one_store(
-        fmt, initiatives, combined.portfolio, today=today, tasks=tasks, ascii_only=ascii_only
-    )
+    return export.export_text(fmt, initiatives, combined.portfolio, today=today, tasks=tasks)
 
 
 def one_quarter(value: str | None, today: date, combined: Combined, option: str) -> Quarter | None:
