@@ -15,7 +15,6 @@ from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 from vzwatch.storage import store as store_module
 
-
 AS_OF = ("--today", "2025-02-14")
 
 

@@ -17,7 +17,6 @@ from typing import Any
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.formats import tabular
 
-
 AS_OF_KEY = "as_of"  # the day an export is as of: a top-level JSON key, a CSV column
 
 
