@@ -51,7 +51,12 @@ def deps_command(
 
     now = today_from(today)
     view = watching.dependencies(
-        locate(file), initiative_id, today=now, critical=critical, owner=owner
+        locate(file),
+        initiative_id,
+        today=now,
+        critical=critical,
+        owner=owner,
+        as_of=today is not None,
     )
     if json_output:
         emit_json(view.json())
@@ -92,7 +97,9 @@ def stale_command(
     """
     from vzwatch.operations import watching
 
-    view = watching.stale(locate(file), today=today_from(today), days=days, owner=owner)
+    view = watching.stale(
+        locate(file), today=today_from(today), days=days, owner=owner, as_of=today is not None
+    )
     if json_output:
         emit_json(view.json())
     elif view.found:
