@@ -302,8 +302,10 @@ def initiatives_output(
     table_rows: int | None = None,
     snapshot: Snapshot | None = None,
     blocked: Mapping[str, Sequence[str]] | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> Output:
-    """The usual views of a list of initiatives (list, due, ...).
+    """The usual views of a list of initiatives (list, due, ...); ``origin`` (several
+    stores: shown id -> portfolio) names each row's portfolio in the table.
 
     ``table_rows`` caps the table (a footer says how many more); the data
     formats always carry every row. Past ``PLAIN_ROWS`` the table is printed
@@ -316,11 +318,14 @@ def initiatives_output(
 
         shown = initiatives if table_rows is None else initiatives[:table_rows]
         if len(shown) > PLAIN_ROWS:
-            print_plain(sys.stdout, shown, portfolio, footer(len(shown), len(initiatives)))
+            total = footer(len(shown), len(initiatives))
+            print_plain(sys.stdout, shown, portfolio, total, origin)
             return
         from vzwatch.render.tables import print_initiatives
 
-        print_initiatives(console, shown, portfolio, title=title, total=len(initiatives))
+        print_initiatives(
+            console, shown, portfolio, title=title, total=len(initiatives), origin=origin
+        )
 
     return Output(
         json=lambda: contract.initiatives_to_list(initiatives, portfolio, blocked),

@@ -61,12 +61,19 @@ def selected(
 
 
 def blocked_in(combined: Combined, today: date) -> dict[str, tuple[str, ...]]:
-    """What blocks what in each store (the whole store: a dependency may not be shown)."""
+    """What blocks what in each store (the whole store: a dependency may not be shown),
+    by the ids the view shows (``portfolio:id`` where two stores share an id)."""
     from vzwatch.domain.dependencies import blocked_by
 
     found: dict[str, tuple[str, ...]] = {}
     for member in combined.members:
-        found.update(blocked_by(member.portfolio, today))
+
+        def shown(ident: str, label: str = member.label) -> str:
+            renamed = f"{label}:{ident}"
+            return renamed if combined.origin.get(renamed) == label else ident
+
+        for ident, by in blocked_by(member.portfolio, today).items():
+            found[shown(ident)] = tuple(shown(other) for other in by)
     return found
 
 
@@ -83,17 +90,27 @@ def with_portfolio(items: list[dict[str, Any]], origin: dict[str, str] | Any) ->
 
 
 def combined_output(
-    combined: Combined, *, title: str | None = None, table_rows: int | None = None
+    combined: Combined,
+    *,
+    today: date,
+    title: str | None = None,
+    table_rows: int | None = None,
 ) -> Output:
-    """`list`'s views of several stores: the same, with a ``portfolio`` key and column."""
+    """`list`'s views of several stores: the same, with a ``portfolio`` key and column
+    (the table names it under each id); ``blocked_by`` as of ``today``, as for one store."""
     from vzwatch.formats import contract, tabular
 
     portfolio, origin = combined.portfolio, combined.origin
     initiatives = sorted_initiatives(combined)
-    base = initiatives_output(initiatives, portfolio, title=title, table_rows=table_rows)
+    blocked = blocked_in(combined, today)
+    base = initiatives_output(
+        initiatives, portfolio, title=title, table_rows=table_rows, blocked=blocked, origin=origin
+    )
     return replace(
         base,
-        json=lambda: with_portfolio(contract.initiatives_to_list(initiatives, portfolio), origin),
+        json=lambda: with_portfolio(
+            contract.initiatives_to_list(initiatives, portfolio, blocked), origin
+        ),
         rows=lambda: with_portfolio(
             [tabular.initiative_row(i, portfolio) for i in initiatives], origin
         ),
@@ -124,7 +141,7 @@ def due_output(
         combined, target = due_each(
             locations, quarter, today=today, overdue=overdue, as_of=day, owner=owner
         )
-        output = combined_output(combined, title=f"Due in {target}{tail}")
+        output = _due_rows_of_several(combined, f"Due in {target}{tail}", today)
         return list(combined.portfolio.initiatives), target, output
     result = reading.find_due(
         locations[0], quarter, today=today, overdue=overdue, as_of=as_of, owner=owner
@@ -147,6 +164,35 @@ def _due_rows(found: list[Initiative], result: DueFound, heading: str) -> Output
             for row, item in zip(rows(), found, strict=True)
         ],
         columns=lambda: (*columns_of(listed), *contract.OVERDUE_KEYS),
+    )
+
+
+def _due_rows_of_several(combined: Combined, heading: str, today: date) -> Output:
+    """`due` over several stores: one store's columns (``overdue``, ``overdue_quarters``,
+    each row against its store's reading of the quarter), then ``portfolio``."""
+    from vzwatch.formats import contract
+
+    listed = combined_output(combined, today=today, title=heading)
+    quarters = {member.label: member.quarter for member in combined.members}
+    shown = sorted_initiatives(combined)
+
+    def late(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item, initiative in zip(items, shown, strict=True):
+            quarter = quarters[combined.origin[initiative.id]]
+            assert quarter is not None  # due_each chose each store's quarter
+            portfolio = item.pop("portfolio")
+            out.append(
+                {**item, **contract.overdue_fields(initiative, quarter), "portfolio": portfolio}
+            )
+        return out
+
+    columns = [column for column in columns_of(listed) if column != "portfolio"]
+    return replace(
+        listed,
+        json=lambda: late(listed.json()),
+        rows=lambda: late([dict(row) for row in listed.rows()]),
+        columns=(*columns, *contract.OVERDUE_KEYS, "portfolio"),
     )
 
 
@@ -193,7 +239,7 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
     from vzwatch.formats import export, tabular
 
     if len(combined.members) > 1:
-        output = combined_output(combined)
+        output = combined_output(combined, today=today)
     else:  # one store: exactly `list`'s forms, no portfolio column
         blocked = blocked_in(combined, today)
         output = initiatives_output(

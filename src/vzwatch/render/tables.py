@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import NamedTuple
 
 from rich import box
@@ -84,12 +84,14 @@ class ListLayout(NamedTuple):
     pillar: bool
 
 
-def list_layout(initiatives: Sequence[Initiative], width: int) -> ListLayout:
+def list_layout(
+    initiatives: Sequence[Initiative], width: int, origin: Mapping[str, str] | None = None
+) -> ListLayout:
     """The richest layout that leaves the Initiative / id column room for every id
     and every title word unbroken. Less important columns shrink, then go:
     the timeline wraps, the bar goes (the percentage never does), the
     timeline goes, then the status."""
-    name = _name_width(initiatives)
+    name = _name_width(initiatives, origin)
     timeline, wrapped, status = _column_widths(initiatives)
     layouts = (
         ListLayout(timeline, True, True, width >= 100),
@@ -107,10 +109,25 @@ def list_layout(initiatives: Sequence[Initiative], width: int) -> ListLayout:
     return layouts[-1]
 
 
-def _name_width(initiatives: Sequence[Initiative]) -> int:
+def _name_heading(origin: Mapping[str, str] | None) -> str:
+    return "Initiative / id" if origin is None else "Initiative / id / portfolio"
+
+
+def _own_id(initiative: Initiative, origin: Mapping[str, str] | None) -> str:
+    """The id in its own store: a view of several shows ``portfolio:id`` where two
+    stores share an id, and the table names the portfolio on a line of its own."""
+    label = None if origin is None else origin.get(initiative.id)
+    if label is not None and initiative.id.startswith(f"{label}:"):
+        return initiative.id[len(label) + 1 :]
+    return initiative.id
+
+
+def _name_width(initiatives: Sequence[Initiative], origin: Mapping[str, str] | None) -> int:
+    labels = [] if origin is None else [longest_word(visible(label)) for label in origin.values()]
     return max(
-        [len("Initiative / id"), *(len(item.id) for item in initiatives)]
+        [len(_name_heading(origin)), *(len(_own_id(item, origin)) for item in initiatives)]
         + [longest_word(visible(item.title)) for item in initiatives]
+        + labels
     )
 
 
@@ -133,14 +150,17 @@ def initiatives_table(
     title: str | None = None,
     width: int = 100,
     total: int | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> Table:
     """One row per initiative: title with its id beneath, timeline, status, progress, pillar.
 
     The id sits under the title (not in a column of its own) so that both stay
     readable; titles wrap at spaces, ids never break. What else fits depends
     on the width (``list_layout``); the pillar column is added from 100 on.
+    ``origin`` (a view of several stores: shown id -> portfolio) puts each
+    row's portfolio under its id.
     """
-    layout = list_layout(initiatives, width)
+    layout = list_layout(initiatives, width, origin)
     table = Table(
         title=title,
         title_justify="left",
@@ -150,7 +170,7 @@ def initiatives_table(
         pad_edge=False,
         show_edge=False,
     )
-    name_width = _name_width(initiatives)
+    name_width = _name_width(initiatives, origin)
     timeline_width, _, status_width = _column_widths(initiatives)
     progress_width = BAR_WIDTH if layout.bar else PERCENT_WIDTH
     fixed = [layout.timeline, status_width * layout.status, progress_width]
@@ -159,7 +179,7 @@ def initiatives_table(
     if layout.pillar:
         rest = (rest - COLUMN_GAP) * 3 // 5
     table.add_column(
-        "Initiative / id", overflow="fold", min_width=min(name_width, rest), max_width=rest
+        _name_heading(origin), overflow="fold", min_width=min(name_width, rest), max_width=rest
     )
     if layout.timeline:
         wraps = layout.timeline < timeline_width
@@ -177,7 +197,10 @@ def initiatives_table(
     for initiative in initiatives:
         name = user_text(initiative.title, style="bold")
         name.append("\n")
-        name.append(user_text(initiative.id, style="dim"))
+        name.append(user_text(_own_id(initiative, origin), style="dim"))
+        if origin is not None:
+            name.append("\n")
+            name.append(user_text(origin.get(initiative.id, ""), style="italic"))
         row: list[Text] = [name]
         if layout.timeline:
             row.append(Text(initiative.timeline.label))
@@ -200,11 +223,14 @@ def print_initiatives(
     *,
     title: str | None = None,
     total: int | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> None:
-    """A table of ``initiatives``; ``total`` (when more matched) goes in the footer."""
-    console.print(
-        initiatives_table(initiatives, portfolio, title=title, width=console.width, total=total)
+    """A table of ``initiatives``; ``total`` (when more matched) goes in the footer;
+    ``origin``: each row's portfolio (several stores)."""
+    table = initiatives_table(
+        initiatives, portfolio, title=title, width=console.width, total=total, origin=origin
     )
+    console.print(table)
 
 
 def _label(attr: str) -> str:
