@@ -59,3 +59,21 @@ def test_any_title_keeps_the_svg_well_formed(title: str) -> None:
 def test_an_empty_window_is_still_a_picture() -> None:
     document = chart_svg(make_chart([], TODAY), TODAY)
     assert "No initiatives" in "".join(texts(document))
+
+
+def test_a_blocked_bar_is_marked_and_the_legend_says_what_the_mark_means() -> None:
+    blocked = frozenset({"elections"})
+    document = chart_svg(make_chart(SEED, TODAY, blocked=blocked), TODAY)
+    root = ET.fromstring(document)
+    marks = [node for node in root.iter(f"{SVG}text") if node.get("class") == "blocked"]
+    assert ["".join(node.itertext()) for node in marks] == ["⊘ blocked"]
+    assert "⊘ blocked: a dependency is unfinished" in texts(document)
+    tooltips = ["".join(node.itertext()) for node in root.iter(f"{SVG}title")]
+    assert [t for t in tooltips if "blocked" in t] == [
+        next(t for t in tooltips if t.startswith("Election"))
+    ]
+    # The mark sits right of the bar and inside the picture.
+    width = float(root.get("width") or 0)
+    assert all(float(node.get("x") or 0) + 80 <= width for node in marks)
+    plain = chart_svg(make_chart(SEED, TODAY), TODAY)
+    assert "blocked" not in plain

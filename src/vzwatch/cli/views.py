@@ -253,7 +253,10 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
     if fmt == "markdown":  # a briefing: the cited sources as numbered footnotes
         return export.cited_markdown(output.rows(), columns, combined.portfolio)
     initiatives = sorted_initiatives(combined)
-    return export.export_text(fmt, initiatives, combined.portfolio, today=today, tasks=tasks)
+    marked = frozenset(blocked_in(combined, today))
+    return export.export_text(
+        fmt, initiatives, combined.portfolio, today=today, tasks=tasks, blocked=marked
+    )
 
 
 def one_quarter(value: str | None, today: date, combined: Combined, option: str) -> Quarter | None:

@@ -46,10 +46,12 @@ def export_text(
     today: date,
     now: datetime | None = None,
     tasks: bool = False,
+    blocked: frozenset[str] = frozenset(),
 ) -> str:
     """An ICS or Mermaid export; ``now`` (aware) stamps ICS entries, ``today`` is the day
     it is as of (it also places ongoing entries). JSON, CSV and Markdown are `list`'s
-    forms (``vzwatch.cli.views.export_text``) with the as-of day added here."""
+    forms (``vzwatch.cli.views.export_text``) with the as-of day added here. ``blocked``:
+    the ids the Mermaid chart marks blocked."""
     if fmt == "ics":
         from datetime import UTC
 
@@ -64,7 +66,7 @@ def export_text(
         from vzwatch.formats.mermaid import chart_mermaid
 
         return chart_mermaid(
-            make_chart(initiatives, today), portfolio, today, title=portfolio.title
+            make_chart(initiatives, today, blocked=blocked), portfolio, today, title=portfolio.title
         )
     raise ValueError(f"unknown export format {fmt!r}")
 

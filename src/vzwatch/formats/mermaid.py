@@ -5,7 +5,8 @@ Placed by the same :class:`vzwatch.domain.chart.Chart` as the terminal chart
 and the SVG: each bar runs from the first day of its first quarter to the
 first day after its last quarter (Mermaid's end dates are exclusive), ongoing
 ones to the window's end. A section per pillar, in store order. Tags: ``done``
-(status done), ``active`` (status active), ``crit`` (behind or overdue).
+(status done), ``active`` (status active), ``crit`` (behind or overdue); a
+blocked initiative's label ends in ``⊘ blocked``, as the terminal chart marks it.
 
 User text is data: Mermaid reads ``:`` ``;`` ``#``, a ``%`` among the first
 two characters and a leading keyword as syntax, so those (and HTML's specials) are written as
@@ -76,13 +77,15 @@ def _tags(bar: Bar, today: date) -> list[str]:
     return tags
 
 
-def _label(bar: Bar) -> str:
+def _label(bar: Bar, blocked: bool = False) -> str:
     initiative = bar.initiative
     label = f"{initiative.title} ({bar.progress}%)"
     if initiative.status in (Status.PAUSED, Status.CANCELLED):
         label += f" {initiative.status}"
     if initiative.timeline.ongoing:
         label += " ongoing"
+    if blocked:
+        label += " ⊘ blocked"
     return mermaid_text(label)
 
 
@@ -112,6 +115,7 @@ def chart_mermaid(
             start, end = _dates(bar, window.first)
             # Ids of our own: store ids may hold characters Mermaid reads as syntax.
             data = [*_tags(bar, today), f"i{number}", start.isoformat(), end.isoformat()]
-            lines.append(f"    {_label(bar)} :{', '.join(data)}")
+            label = _label(bar, bar.initiative.id in window.blocked)
+            lines.append(f"    {label} :{', '.join(data)}")
     body = "\n".join(lines) + "\n"
     return f"```mermaid\n{body}```\n" if fence else body
