@@ -1,4 +1,9 @@
-"""The data contract (README, "The data contract"): one key, one meaning, in every output."""
+"""The data contract (README, "The data contract"): one key, one meaning, in every output.
+
+Pinned by exact equality: keys may be added in a later release, never removed
+or renamed. If a test here fails because a key changed, the change breaks
+users' scripts.
+"""
 
 from __future__ import annotations
 
@@ -198,3 +203,37 @@ def test_report_rows_have_the_pillar_id_and_name(run: RunCli) -> None:
         "Humanitarian Support",
         "humanitarian-support",
     )
+
+
+def test_ongoing_timeline_has_null_end(run: RunCli) -> None:
+    data = json.loads(run("show", "humanitarian-aid-programs", "--json").stdout)
+    assert data["timeline"] == {"text": "Ongoing", "start": None, "end": None, "ongoing": True}
+
+
+def test_range_timeline_keeps_the_text_as_written(run: RunCli) -> None:
+    data = json.loads(run("show", "international-dialogue-forums", "--json").stdout)
+    assert data["timeline"] == {
+        "text": "Q3 – Q4 2024",
+        "start": "Q3-2024",
+        "end": "Q4-2024",
+        "ongoing": False,
+    }
+
+
+def test_json_has_no_colour_codes_even_when_forced(run: RunCli) -> None:
+    result = run("list", "--json", env={"FORCE_COLOR": "1", "NO_COLOR": None})
+    assert "\x1b" not in result.stdout
+    assert isinstance(json.loads(result.stdout), list)
+
+
+def test_json_escapes_terminal_unsafe_characters_without_changing_the_value(
+    run: RunCli, store: Path
+) -> None:
+    text = store.read_text(encoding="utf-8").replace(
+        'title = "Election Oversight Missions"', 'title = "Election \\u202eMissions\\u0085"'
+    )
+    store.write_text(text, encoding="utf-8")
+    result = run("show", "election", "--json")
+    assert "\u202e" not in result.stdout
+    assert "\x85" not in result.stdout
+    assert json.loads(result.stdout)["title"] == "Election \u202eMissions\u0085"
