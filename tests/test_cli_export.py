@@ -73,10 +73,12 @@ def test_ics_export_says_the_day_it_is_as_of(run: RunCli) -> None:
 
 
 def test_markdown_is_the_list_format(run: RunCli) -> None:
-    listed = run("list", "--format", "markdown").stdout
-    exported = run("export", "--format", "markdown").stdout
-    # Markdown is a briefing: the sources column holds footnote marks, the footnotes follow.
-    assert exported == listed.replace("| japan-wire |", "| [^1] |") + (
+    listed = run("list", "--format", "markdown", *AS_OF).stdout
+    exported = run("export", "--format", "markdown", *AS_OF).stdout
+    # Markdown is a briefing: the day it is as of, the sources column holds footnote
+    # marks, the footnotes follow.
+    table = listed.removeprefix("As of 2025-02-14\n")
+    assert exported == "As of 2025-02-14.\n\n" + table.replace("| japan-wire |", "| [^1] |") + (
         "\n[^1]: Japan Wire, citing Kyodo News, “Japan Commits to Diplomatic Initiatives Aimed "
         "at Democratic Restoration in Venezuela”\n"
     )
@@ -99,7 +101,7 @@ def test_output_file_is_written_and_replaced(run: RunCli, tmp_path: Path) -> Non
     result = run("export", "--format", "markdown", "--output", str(target))
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout == ""
-    assert target.read_text(encoding="utf-8").startswith("| Id | Title |")
+    assert target.read_text(encoding="utf-8").startswith(f"As of {date.today()}.\n\n| Id | Title |")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.md")] == []
 
 

@@ -149,9 +149,11 @@ def test_timeline_and_export_of_two_stores(stores: tuple[Path, Path]) -> None:
     assert chart.exit_code == ExitCode.OK, chart.stderr
     assert "section Elections" in chart.stdout
     assert "US Election Observers (0%)" in chart.stdout
-    exported = vzwatch("export", *both(stores), "--format", "markdown")
+    exported = vzwatch("export", *both(stores), "--format", "markdown", *TODAY)
     assert exported.exit_code == ExitCode.OK, exported.stderr
-    assert "| portfolio |" in exported.stdout.splitlines()[0].replace("Portfolio", "portfolio")
+    heading, blank, header = exported.stdout.splitlines()[:3]
+    assert (heading, blank) == ("As of 2025-02-14.", "")
+    assert "| portfolio |" in header.replace("Portfolio", "portfolio")
     window = vzwatch("timeline", *both(stores), "--from", "FY2025 Q1", "--json", *TODAY)
     assert window.exit_code == ExitCode.USAGE
     assert window.stderr.count("\n") == 1

@@ -235,7 +235,8 @@ def note(notes: Sequence[str]) -> None:
 
 def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii_only: bool) -> str:
     """An export of one store or several (JSON, CSV and Markdown then gain the ``portfolio``
-    column), saying the day it is as of: JSON's ``as_of`` key, CSV's ``as_of`` column."""
+    column), saying the day it is as of: JSON's ``as_of`` key, CSV's ``as_of`` column,
+    a line above the Markdown table."""
     from vzwatch.formats import export, tabular
 
     if len(combined.members) > 1:
@@ -251,7 +252,8 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
     if fmt == "csv":
         return tabular.to_csv(export.csv_rows(output.rows(), today), (*columns, export.AS_OF_KEY))
     if fmt == "markdown":  # a briefing: the cited sources as numbered footnotes
-        return export.cited_markdown(output.rows(), columns, combined.portfolio)
+        table = export.cited_markdown(output.rows(), columns, combined.portfolio)
+        return f"As of {today.isoformat()}.\n\n{table}"
     initiatives = sorted_initiatives(combined)
     marked = frozenset(blocked_in(combined, today))
     return export.export_text(

@@ -202,7 +202,7 @@ def _bar(
         after = left + length + (16 if bar.open_right else 6)
         parts.append(
             f'<text x="{_number(after)}" y="{_number(middle + 4)}" font-weight="600" '
-            f'fill="{BLOCKED_COLOUR}" class="blocked">{BLOCKED_MARK}</text>'
+            f'fill="{BLOCKED_COLOUR}">{BLOCKED_MARK}</text>'
         )
     parts.append("</g>")
     return parts
