@@ -25,7 +25,7 @@ TODAY = ("--today", "2025-02-14")
 BUNDLED = """\
 ```mermaid
 gantt
-    title Japan's diplomatic initiatives for democratic restoration in Venezuela
+    title Japan's diplomatic initiatives for democratic restoration in Venezuela (as of 2025-02-14)
     dateFormat YYYY-MM-DD
     axisFormat %b %Y
     section Humanitarian Support
@@ -182,7 +182,10 @@ def test_today_is_a_parameter() -> None:
     from vzwatch.formats.mermaid import chart_mermaid
 
     chart = chart_mermaid(make_chart([], date(2025, 2, 14)), Portfolio(()), date(2025, 2, 14))
-    assert chart == "```mermaid\ngantt\n    dateFormat YYYY-MM-DD\n    axisFormat %b %Y\n```\n"
+    assert chart == (
+        "```mermaid\ngantt\n    title As of 2025-02-14\n    dateFormat YYYY-MM-DD\n"
+        "    axisFormat %b %Y\n```\n"
+    )
 
 
 @pytest.mark.browser
@@ -205,3 +208,12 @@ def test_blocked_bars_are_marked_and_mermaid_draws_the_mark(run: RunCli, tmp_pat
     # Once the forums are done nothing waits: no mark.
     assert run("progress", "inter", "100", "--date", "2025-01-05", *TODAY).exit_code == 0
     assert "blocked" not in run("export", "--format", "mermaid", *TODAY).stdout
+
+
+def test_the_chart_says_the_day_it_is_as_of(run: RunCli) -> None:
+    for command in (("export", "--format", "mermaid"), ("timeline", "--mermaid")):
+        lines = run(*command, "--today", "2025-03-31").stdout.splitlines()
+        assert lines[2] == (
+            "    title Japan's diplomatic initiatives for democratic restoration in Venezuela"
+            " (as of 2025-03-31)"
+        )
