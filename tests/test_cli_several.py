@@ -264,3 +264,22 @@ def test_plain_lines_of_several_stores_name_each_rows_portfolio(
     assert lines[0].split() == ["ID", "Timeline", "Status", "Prog", "Portfolio", "Title"]
     radio = next(line for line in lines if line.startswith("radio-7 "))
     assert radio.split()[-4:] == ["US", "programmes", "Radio", "7"]
+
+
+def test_one_store_stays_itself_in_a_view_every_field_kept() -> None:
+    """`combine` of one store keeps the whole portfolio but the initiatives it was
+    given: it copied fields one by one and lost the portfolio's owner and cadence."""
+    from dataclasses import fields, replace
+
+    from vzwatch.domain.combined import Member, combine
+    from vzwatch.operations.reading import load_portfolio
+
+    portfolio = load_portfolio(BUNDLED.read_text(encoding="utf-8"), BUNDLED)
+    chosen = portfolio.initiatives[:1]
+    combined = combine([Member("bundled", portfolio, chosen)])
+    assert combined.portfolio == replace(portfolio, initiatives=chosen)
+    assert (combined.portfolio.owner, combined.portfolio.review_every) == (
+        "MOFA Latin America Bureau",
+        "quarterly",
+    )
+    assert {f.name for f in fields(portfolio)} > {"owner", "review_every", "initiatives"}

@@ -12,6 +12,8 @@ import io
 import json
 from pathlib import Path
 
+import pytest
+
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.schema import join_texts, split_texts
@@ -237,3 +239,29 @@ def test_json_escapes_terminal_unsafe_characters_without_changing_the_value(
     assert "\u202e" not in result.stdout
     assert "\x85" not in result.stdout
     assert json.loads(result.stdout)["title"] == "Election \u202eMissions\u0085"
+
+
+@pytest.mark.parametrize("day", ["2024-09-30", "2025-01-01", "2025-02-14", "2025-04-01"])
+def test_blocked_by_means_the_same_in_report_as_in_list(run: RunCli, day: str) -> None:
+    """One key, one meaning: report rows and list elements agree on what blocks what;
+    the dependency the health mark names is report's own `lagging_dependency`."""
+    listed = {
+        item["id"]: item["blocked_by"] for item in _json(run, "list", "--json", "--today", day)
+    }
+    report = _json(run, "report", "--json", "--quarter", "Q1-2025", "--today", day)
+    assert isinstance(report, dict)
+    briefing = run("report", "--format", "markdown", "--quarter", "Q1-2025", "--today", day).stdout
+    for item in report["initiatives"]:
+        assert item["blocked_by"] == listed[item["id"]]
+        mark = item["lagging_dependency"]
+        assert (mark is not None) == (f"blocked by {mark}" in briefing)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run("report", "--format", "csv", "--quarter", "Q1-2025", "--today", day).stdout
+            )
+        )
+    )
+    assert {row["id"]: split_texts(row["blocked_by"]) for row in rows} == {
+        item["id"]: item["blocked_by"] for item in report["initiatives"]
+    }
