@@ -255,7 +255,7 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
         table = export.cited_markdown(output.rows(), columns, combined.portfolio)
         return f"As of {today.isoformat()}.\n\n{table}"
     initiatives = sorted_initiatives(combined)
-    marked = frozenset(blocked_in(combined, today))
+    marked = frozenset(blocked_in(combined, today)) if fmt == "mermaid" else frozenset()
     return export.export_text(
         fmt, initiatives, combined.portfolio, today=today, tasks=tasks, blocked=marked
     )
