@@ -50,13 +50,9 @@ def deps_command(
     from vzwatch.operations import watching
 
     now = today_from(today)
+    as_of = None if today is None else now
     view = watching.dependencies(
-        locate(file),
-        initiative_id,
-        today=now,
-        critical=critical,
-        owner=owner,
-        as_of=today is not None,
+        locate(file), initiative_id, today=now, critical=critical, owner=owner, as_of=as_of
     )
     if json_output:
         emit_json(view.json())
@@ -97,9 +93,9 @@ def stale_command(
     """
     from vzwatch.operations import watching
 
-    view = watching.stale(
-        locate(file), today=today_from(today), days=days, owner=owner, as_of=today is not None
-    )
+    now = today_from(today)
+    as_of = None if today is None else now
+    view = watching.stale(locate(file), today=now, days=days, owner=owner, as_of=as_of)
     if json_output:
         emit_json(view.json())
     elif view.found:

@@ -1284,6 +1284,33 @@ FACTS_COLUMNS = (
 )
 
 
+def _latest_entry_day() -> Callable[[Row], int]:
+    """A function from an initiative row to the latest day (an ordinal) any entry of its
+    logs is dated, 0 without entries: `--today` rebuilds only rows later than the day."""
+    logs: list[tuple[int, tuple[int, ...]]] = []
+    at = 0
+    for slot in _ROW_SLOTS[INITIATIVE.table]:
+        if slot.type == "records":
+            assert slot.of is not None
+            dates, column = [], 0
+            for entry_slot in _ROW_SLOTS[slot.of.table]:
+                if entry_slot.type in ("date", "optional date"):
+                    dates.append(column)
+                column += entry_slot.width
+            logs.append((at, tuple(dates)))
+        at += slot.width
+
+    def latest(row: Row) -> int:
+        return max(
+            (day for column, dates in logs for entry in row[column] for d in dates
+             if (day := entry[d]) is not None),
+            default=0,
+        )  # fmt: skip
+
+    return latest
+
+
+latest_entry_day: Callable[[Row], int] = _latest_entry_day()
 initiative_row: Callable[[Initiative], Row] = _encoder(INITIATIVE)
 """The cache's flat form of one initiative, its progress log and history included."""
 progress_row: Callable[[ProgressEntry], Row] = _encoder(PROGRESS)

@@ -49,11 +49,11 @@ def dependencies(
     today: date,
     critical: bool = False,
     owner: str | None = None,
-    as_of: bool = False,
+    as_of: date | None = None,
 ) -> View:
     """`deps`: one initiative's tree both ways, every tree, or the critical chain;
-    ``as_of``: the store as ``today`` saw it (`--today`)."""
-    portfolio = open_portfolio(location, as_of=today if as_of else None)
+    ``as_of``: as that day saw the store (``--today``)."""
+    portfolio = open_portfolio(location, as_of=as_of)
     blocked = blocked_by(portfolio, today)
     if critical:
         chain = critical_chain(_owned(portfolio, owner), today)
@@ -98,11 +98,11 @@ def stale(
     today: date,
     days: int | None = None,
     owner: str | None = None,
-    as_of: bool = False,
+    as_of: date | None = None,
 ) -> View:
     """`stale`: unfinished initiatives not updated within their cadence, oldest first;
-    ``as_of``: the store as ``today`` saw it (`--today`: an update after it does not count)."""
-    portfolio = open_portfolio(location, as_of=today if as_of else None)
+    ``as_of``: as that day saw the store (``--today``): later updates do not count."""
+    portfolio = open_portfolio(location, as_of=as_of)
     found = stale_initiatives(portfolio, _owned(portfolio, owner).initiatives, today, days=days)
     return View(
         lambda _: watch.stale_lines(found, portfolio),
