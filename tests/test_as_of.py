@@ -236,3 +236,20 @@ def test_stale_as_of_a_day_does_not_count_a_later_update(run: RunCli) -> None:
     assert [i["last_update"] for i in humanitarian] == [None]
     later = json.loads(run("stale", "--today", "2025-07-31", "--json").stdout)
     assert "humanitarian-aid-programs" not in [i["id"] for i in later]
+
+
+def test_a_revised_fiscal_timeline_as_of_a_day_reads_in_the_stores_calendar(run: RunCli) -> None:
+    """The bundled store counts Japanese fiscal years: FY2025 Q1 is Q2-2025. Read twice:
+    a parse, then the cache's rows."""
+    for timeline, day in (("FY2025 Q1", "2025-03-01"), ("Q4 2025", "2025-03-10")):
+        assert run("edit", "inter", "--timeline", timeline, "--date", day).exit_code == 0
+    for _ in range(2):
+        shown = json.loads(run("show", "inter", "--json", "--today", "2025-03-05").stdout)
+        assert shown["timeline"] == {
+            "text": "FY2025 Q1",
+            "start": "Q2-2025",
+            "end": "Q2-2025",
+            "ongoing": False,
+        }
+        rows = json.loads(run("timeline", "--json", "--today", "2025-03-05").stdout)["rows"]
+        assert [row["end"] for row in rows if row["id"].startswith("inter")] == ["Q2-2025"]
