@@ -1284,33 +1284,33 @@ FACTS_COLUMNS = (
 )
 
 
-def _latest_entry_day() -> Callable[[Row], int]:
-    """A function from an initiative row to the latest day (an ordinal) any entry of its
-    logs is dated, 0 without entries: `--today` rebuilds only rows later than the day."""
-    logs: list[tuple[int, tuple[int, ...]]] = []
+def _latest_day_in(table: str) -> Callable[[Row], int]:
+    """A function from a row of ``table`` to the latest day (an ordinal) of any date in
+    it or in the entries it holds, at any depth (an indicator's measurements); 0: none."""
+    dates: list[Callable[[Row], int | None]] = []
+    logs: list[tuple[int, Callable[[Row], int]]] = []
     at = 0
-    for slot in _ROW_SLOTS[INITIATIVE.table]:
-        if slot.type == "records":
+    for slot in _ROW_SLOTS[table]:
+        if slot.type in ("date", "optional date"):
+            dates.append(itemgetter(at))
+        elif slot.type == "records":
             assert slot.of is not None
-            dates, column = [], 0
-            for entry_slot in _ROW_SLOTS[slot.of.table]:
-                if entry_slot.type in ("date", "optional date"):
-                    dates.append(column)
-                column += entry_slot.width
-            logs.append((at, tuple(dates)))
+            logs.append((at, _latest_day_in(slot.of.table)))
         at += slot.width
 
     def latest(row: Row) -> int:
-        return max(
-            (day for column, dates in logs for entry in row[column] for d in dates
-             if (day := entry[d]) is not None),
-            default=0,
-        )  # fmt: skip
+        best = max((day for get in dates if (day := get(row)) is not None), default=0)
+        for column, latest_of in logs:
+            if row[column]:
+                best = max(best, *map(latest_of, row[column]))
+        return best
 
     return latest
 
 
-latest_entry_day: Callable[[Row], int] = _latest_entry_day()
+# The latest day any entry of an initiative row is dated (its logs, at any depth):
+# `--today` rebuilds only the rows later than the day (vzwatch.storage.cache).
+latest_entry_day: Callable[[Row], int] = _latest_day_in(INITIATIVE.table)
 initiative_row: Callable[[Initiative], Row] = _encoder(INITIATIVE)
 """The cache's flat form of one initiative, its progress log and history included."""
 progress_row: Callable[[ProgressEntry], Row] = _encoder(PROGRESS)

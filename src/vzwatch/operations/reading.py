@@ -178,6 +178,8 @@ def only_blocked(
     if not (blocked_only or ready_only):
         return initiatives
     found = blocked or {}
+    if blocked_only and not ready_only and isinstance(initiatives, cache.Built):
+        return initiatives.having_ids(found)  # from the rows' ids: no record built to skip
     return [
         item
         for item in initiatives

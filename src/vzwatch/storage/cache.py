@@ -42,7 +42,7 @@ import re
 import sys
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -631,6 +631,10 @@ class Built(Sequence[Initiative]):
     def ids(self) -> list[str]:
         return [row[_ID] for row in self.rows]
 
+    def having_ids(self, wanted: Container[str]) -> Built:
+        """Those whose id is in ``wanted``, in order, still unbuilt."""
+        return Built([row for row in self.rows if row[_ID] in wanted])
+
 
 class Snapshot:
     """A store's validated content, as the cache (or a fresh parse) holds it.
@@ -673,10 +677,11 @@ class Snapshot:
         if self._whole is not None:
             seen = queries.as_of(self._whole, day)
             return self if seen is self._whole else Snapshot.of(seen)
+        fields = queries.as_of(self.fields, day)  # what the store holds beside initiatives
         rows = self._rows or []
         limit = day.toordinal()
         later = [at for at, row in enumerate(rows) if schema.latest_entry_day(row) > limit]
-        if not later:
+        if not later and fields is self.fields:
             return self
         rows = list(rows)
         for at in later:
@@ -684,7 +689,7 @@ class Snapshot:
             then = queries.initiative_as_of(built, day, self.fiscal)  # revisions as written
             rows[at] = schema.initiative_row(then)
         rebuilt = self._rebuilt | {rows[at][_ID] for at in later}
-        return Snapshot(self.fields, rows=rows, entry=self._entry, rebuilt=rebuilt)
+        return Snapshot(fields, rows=rows, entry=self._entry, rebuilt=rebuilt)
 
     def rendered(
         self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
