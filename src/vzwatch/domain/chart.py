@@ -268,7 +268,7 @@ class Cell(Enum):
     TODO = "todo"  # the rest of the bar
     LEFT = "left"  # the bar continues before the window (or its start is unknown)
     RIGHT = "right"  # the bar continues after the window (ongoing)
-    TODAY = "today"  # today's line, where no bar covers it
+    TODAY = "today"  # today's line, drawn over bars as well
 
 
 @dataclass(frozen=True, slots=True)
@@ -304,7 +304,8 @@ def grid(window: Chart, layout: Fit) -> Grid:
 def bar_cells(
     bar: Bar, shift: int, scale: float, width: int, today_char: int | None = None
 ) -> tuple[Cell, ...]:
-    """The characters of one bar row: progress fills the bar from the left."""
+    """The characters of one bar row: progress fills the bar from the left; today's
+    line (``today_char``) crosses every row, bar or not."""
     cells = [Cell.EMPTY] * width
     # a short bar in the last coarse column would round past the edge: keep it in
     start = min(round((bar.start + shift) * scale), width - 1)
@@ -318,7 +319,7 @@ def bar_cells(
         cells[start] = Cell.LEFT
     if bar.open_right:
         cells[end - 1] = Cell.RIGHT
-    if today_char is not None and cells[today_char] is Cell.EMPTY:
+    if today_char is not None:  # on top of the bar too: today is what the chart is read from
         cells[today_char] = Cell.TODAY
     return tuple(cells)
 
