@@ -55,7 +55,7 @@ def bash_complete(line: str, store: Path | None, tmp_path: Path) -> list[str]:
         ("vzwatch list --status ", ["planned", "active", "done", "paused", "cancelled"]),
         ("vzwatch edit election --status p", ["planned", "paused"]),
         ("vzwatch list --pillar e", ["election-monitoring", "enhanced-collaboration"]),
-        ("vzwatch add X --partner L", ["Lima Group"]),
+        ("vzwatch add X --partner L", ["Lima\\ Group"]),  # as bash must insert it
         ("vzwatch list --tag hum", ["humanitarian"]),
         (
             "vzwatch show ",
@@ -132,3 +132,84 @@ def test_install_completion_is_listed_in_the_root_help(run: RunCli) -> None:
     out = run("--help").stdout
     assert "--install-completion" in out
     assert "--show-completion" in out
+
+
+SHELL_SPECIAL = """
+[[initiatives]]
+id = "shell-test"
+title = "Shell test"
+timeline = "Q1 2025"
+partners = ["O'Brien & Sons", "Cash $HOME (UN)", "a*b;c"]
+tags = ["civil society"]
+owner = 'Desk "A" `x`'
+"""
+
+
+def bash_inserts(words: list[str], store: Path, tmp_path: Path) -> list[list[str]]:
+    """Each completion bash offers for the last of ``words`` (as bash split the line),
+    read back by bash the way it reads the line once the completion is in it.
+
+    The script is vzwatch's own (``_VZWATCH_COMPLETE=source_bash``); bash calls its
+    function with COMP_WORDS and COMP_CWORD set, as it does on TAB; every reply is
+    then put back into a command line and split into words by bash itself. A file
+    named like a value sits in the working directory, for the script's globbing.
+    """
+    assert VZWATCH is not None
+    (tmp_path / "a*b;c").touch()
+    quoted = " ".join("'" + word.replace("'", "'\\''") + "'" for word in words)
+    script = f"""
+        source <(_VZWATCH_COMPLETE=source_bash {VZWATCH})
+        complete -p vzwatch >&2
+        COMP_WORDS=({quoted}); COMP_CWORD=$(( ${{#COMP_WORDS[@]}} - 1 ))
+        _vzwatch_completion vzwatch "${{COMP_WORDS[COMP_CWORD]}}" "${{COMP_WORDS[COMP_CWORD-1]}}"
+        for reply in "${{COMPREPLY[@]}}"; do
+            line="${{COMP_WORDS[*]:0:COMP_CWORD}} $reply"
+            [[ $reply == [\\"\\']* ]] && line+="${{reply:0:1}}"  # readline closes the quote
+            eval "set -- $line"; shift "$COMP_CWORD"; printf '%s\\0' "$#" "$@"; echo
+        done
+    """
+    env = {
+        "PATH": f"{Path(VZWATCH).parent}:/usr/bin:/bin",  # the script runs `vzwatch`, as bash would
+        "HOME": str(tmp_path),
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+        "VZWATCH_FILE": str(store),
+    }
+    result = subprocess.run(
+        ["bash", "--norc", "-c", script],
+        env=env,
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == "complete -o default -F _vzwatch_completion vzwatch\n"
+    return [line.split("\0")[:-1] for line in result.stdout.splitlines()]
+
+
+@pytest.mark.parametrize(
+    ("words", "value"),
+    [
+        (["vzwatch", "add", "X", "--partner", "Lim"], "Lima Group"),
+        (["vzwatch", "add", "X", "--partner", "Lima\\ G"], "Lima Group"),
+        (["vzwatch", "add", "X", "--partner", '"Lim'], "Lima Group"),
+        (["vzwatch", "add", "X", "--partner", "'Lim"], "Lima Group"),
+        (["vzwatch", "list", "--partner", "O\\'B"], "O'Brien & Sons"),
+        (["vzwatch", "list", "--partner", "\"O'B"], "O'Brien & Sons"),
+        (["vzwatch", "list", "--partner", "C"], "Cash $HOME (UN)"),
+        (["vzwatch", "list", "--partner", '"C'], "Cash $HOME (UN)"),
+        (["vzwatch", "list", "--partner", "a"], "a*b;c"),
+        (["vzwatch", "list", "--tag", "civ"], "civil society"),
+        (["vzwatch", "list", "--owner", "MOFA\\ E"], "MOFA Election Assistance Desk"),
+        (["vzwatch", "list", "--owner", "De"], 'Desk "A" `x`'),
+        (["vzwatch", "list", "--owner", "'De"], 'Desk "A" `x`'),
+        (["vzwatch", "list", "--owner", '"De'], 'Desk "A" `x`'),
+    ],
+)
+def test_bash_puts_values_with_spaces_and_shell_characters_in_as_one_word(
+    words: list[str], value: str, store_copy: Path, tmp_path: Path
+) -> None:
+    """`--partner Lim<TAB>` gave `Lima Group` unquoted: two words on the line."""
+    store_copy.write_text(store_copy.read_text(encoding="utf-8") + SHELL_SPECIAL)
+    assert bash_inserts(words, store_copy, tmp_path) == [["1", value]]
