@@ -18,6 +18,8 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 
+from vzwatch.domain.text import visible
+
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import Portfolio
 
@@ -137,10 +139,25 @@ def bash_word(value: str, typed: str) -> str:
     return "".join(c if c in _BASH_PLAIN or not c.isascii() else "\\" + c for c in value)
 
 
+def zsh_word(text: str) -> str:
+    """``text`` as one word of the ``_arguments '*: :((value:description …))'`` line that
+    zsh evaluates: escaped for the colon between value and description, then inside
+    double quotes, then inside the single quotes around the whole spec.
+
+    Typer doubles quotes (``''``, ``""``), which zsh reads as an empty string:
+    ``O'Brien`` completed as ``OBrien``.
+    """
+    colons = text.replace("\\", "\\\\").replace(":", "\\:")
+    quoted = "".join("\\" + c if c in '"$`\\' else c for c in colons)
+    return '"' + quoted.replace("'", "'\\''") + '"'
+
+
 def _shell_classes() -> None:
-    """Put vzwatch's bash completion in place of Typer's: values come back quoted."""
+    """Put vzwatch's bash, zsh and fish completion in place of Typer's: values come back
+    quoted as each shell reads them, and titles (descriptions) stay text, never Rich
+    markup (Typer renders them as markup: ``[red]x`` would show as ``x``)."""
     from typer._click.shell_completion import CompletionItem, add_completion_class
-    from typer._completion_classes import BashComplete
+    from typer._completion_classes import BashComplete, FishComplete, ZshComplete
 
     class QuotingBashComplete(BashComplete):
         def get_completion_args(self) -> tuple[list[str], str]:
@@ -156,7 +173,20 @@ def _shell_classes() -> None:
                 return str(item.value)
             return bash_word(str(item.value), getattr(self, "typed", ""))
 
+    class QuotingZshComplete(ZshComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            value = zsh_word(str(item.value))
+            return f"{value}:{zsh_word(visible(item.help))}" if item.help else value
+
+    class PlainFishComplete(FishComplete):  # fish quotes what it inserts itself
+        def format_completion(self, item: CompletionItem) -> str:
+            if item.help:
+                return f"{item.value}\t{' '.join(visible(item.help).split())}"
+            return str(item.value)
+
     add_completion_class(QuotingBashComplete, BashComplete.name)
+    add_completion_class(QuotingZshComplete, ZshComplete.name)
+    add_completion_class(PlainFishComplete, FishComplete.name)
 
 
 def attach(group: Any) -> None:
