@@ -126,17 +126,26 @@ def test_edit_refuses_cycles_unknown_ids_and_missing_removals(run: RunCli, store
     assert store.read_bytes() == before
 
 
-def test_add_depends_on_an_existing_id(run: RunCli) -> None:
+def test_add_depends_on_an_id_or_a_prefix_as_edit_does(run: RunCli, store: Path) -> None:
     added = run("add", "Summit", "-T", "Q2 2025", "--depends-on", "election-oversight-missions")
     assert added.exit_code == ExitCode.OK, added.stderr
     assert json.loads(run("show", "summit", "--json").stdout)["depends_on"] == [
         "election-oversight-missions"
     ]
+    # Every command that takes an ID reads it the same way (README, `vzwatch show ID`).
+    by_prefix = run(
+        "add", "Forum", "-T", "Q3 2025", "--depends-on", "intern", "--depends-on", "hum"
+    )
+    assert by_prefix.exit_code == ExitCode.OK, by_prefix.stderr
+    assert json.loads(run("show", "forum", "--json").stdout)["depends_on"] == [
+        "international-dialogue-forums",
+        "humanitarian-aid-programs",
+    ]
+    before = store.read_bytes()
     refused = run("add", "Other", "-T", "Q2 2025", "--depends-on", "nope")
     assert refused.exit_code == ExitCode.NOT_FOUND
-    assert (
-        refused.stderr == "vzwatch: error: no initiative 'nope' to depend on (see `vzwatch list`)\n"
-    )
+    assert refused.stderr == "vzwatch: error: no initiative matches 'nope' (see `vzwatch list`)\n"
+    assert store.read_bytes() == before
 
 
 def test_validate_names_unknown_ids_and_cycles(run: RunCli, store: Path) -> None:

@@ -156,6 +156,31 @@ def test_slips_says_what_was_announced_what_it_is_now_and_who_said_so(run: RunCl
         assert shown in table
 
 
+@pytest.mark.parametrize("width", [40, 60, 80, 100, 160])
+def test_slips_never_cuts_an_id_or_a_word_at_any_width(run: RunCli, width: int) -> None:
+    follow_up(run)
+    table = run("slips", *TODAY, env={"COLUMNS": str(width)}).stdout
+    lines = table.splitlines()
+    assert all(len(line) <= width for line in lines), table
+    assert any(line.strip().startswith("international-dialogue-forums") for line in lines), table
+    words = table.split()
+    for word in ("International", "Dialogue", "Forums", "Q2-2025", "quarters", "2025-03-03"):
+        assert word in words, table
+    assert "1 revision" in " ".join(words)
+
+
+@pytest.mark.parametrize("width", [40, 60, 80, 120])
+def test_sources_never_cut_an_id_an_outlet_word_or_a_url_that_fits(run: RunCli, width: int) -> None:
+    follow_up(run)
+    table = run("sources", env={"COLUMNS": str(width)}).stdout
+    lines = table.splitlines()
+    assert all(len(line) <= width for line in lines), table
+    for word in ("japan-wire", "kyodo-news", "Kyodo", "postponed", "2025-03-03"):
+        assert word in table.split(), table
+    if width >= 60:
+        assert "https://example.org/kyodo/forums" in table.split(), table
+
+
 def test_slips_exit_code_and_since_for_cron(run: RunCli) -> None:
     nothing = run("slips", "--exit-code", *TODAY)
     assert (nothing.exit_code, nothing.stdout) == (

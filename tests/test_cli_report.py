@@ -174,8 +174,9 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "due": True,
         "stalled_since": None,
         "owner": "MOFA Election Assistance Desk",
-        "blocked_by": "international-dialogue-forums",
+        "blocked_by": ["international-dialogue-forums"],
         "stale": False,
+        "lagging_dependency": "international-dialogue-forums",
     }
     assert report["changes"][1] == {
         "date": "2025-02-20",

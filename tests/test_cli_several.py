@@ -191,3 +191,22 @@ def test_validate_checks_each_store(stores: tuple[Path, Path]) -> None:
     result = vzwatch("validate", *both(stores))
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout == f"{stores[0]}: ok\n{stores[1]}: ok\n"
+
+
+def test_one_store_stays_itself_in_a_view_every_field_kept() -> None:
+    """`combine` of one store keeps the whole portfolio but the initiatives it was
+    given: it copied fields one by one and lost the portfolio's owner and cadence."""
+    from dataclasses import fields, replace
+
+    from vzwatch.domain.combined import Member, combine
+    from vzwatch.operations.reading import load_portfolio
+
+    portfolio = load_portfolio(BUNDLED.read_text(encoding="utf-8"), BUNDLED)
+    chosen = portfolio.initiatives[:1]
+    combined = combine([Member("bundled", portfolio, chosen)])
+    assert combined.portfolio == replace(portfolio, initiatives=chosen)
+    assert (combined.portfolio.owner, combined.portfolio.review_every) == (
+        "MOFA Latin America Bureau",
+        "quarterly",
+    )
+    assert {f.name for f in fields(portfolio)} > {"owner", "review_every", "initiatives"}

@@ -1,4 +1,9 @@
-"""The data contract (README, "The data contract"): one key, one meaning, in every output."""
+"""The data contract (README, "The data contract"): one key, one meaning, in every output.
+
+Pinned by exact equality: keys may be added in a later release, never removed
+or renamed. If a test here fails because a key changed, the change breaks
+users' scripts.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +11,8 @@ import csv
 import io
 import json
 from pathlib import Path
+
+import pytest
 
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
@@ -198,3 +205,63 @@ def test_report_rows_have_the_pillar_id_and_name(run: RunCli) -> None:
         "Humanitarian Support",
         "humanitarian-support",
     )
+
+
+def test_ongoing_timeline_has_null_end(run: RunCli) -> None:
+    data = json.loads(run("show", "humanitarian-aid-programs", "--json").stdout)
+    assert data["timeline"] == {"text": "Ongoing", "start": None, "end": None, "ongoing": True}
+
+
+def test_range_timeline_keeps_the_text_as_written(run: RunCli) -> None:
+    data = json.loads(run("show", "international-dialogue-forums", "--json").stdout)
+    assert data["timeline"] == {
+        "text": "Q3 – Q4 2024",
+        "start": "Q3-2024",
+        "end": "Q4-2024",
+        "ongoing": False,
+    }
+
+
+def test_json_has_no_colour_codes_even_when_forced(run: RunCli) -> None:
+    result = run("list", "--json", env={"FORCE_COLOR": "1", "NO_COLOR": None})
+    assert "\x1b" not in result.stdout
+    assert isinstance(json.loads(result.stdout), list)
+
+
+def test_json_escapes_terminal_unsafe_characters_without_changing_the_value(
+    run: RunCli, store: Path
+) -> None:
+    text = store.read_text(encoding="utf-8").replace(
+        'title = "Election Oversight Missions"', 'title = "Election \\u202eMissions\\u0085"'
+    )
+    store.write_text(text, encoding="utf-8")
+    result = run("show", "election", "--json")
+    assert "\u202e" not in result.stdout
+    assert "\x85" not in result.stdout
+    assert json.loads(result.stdout)["title"] == "Election \u202eMissions\u0085"
+
+
+@pytest.mark.parametrize("day", ["2024-09-30", "2025-01-01", "2025-02-14", "2025-04-01"])
+def test_blocked_by_means_the_same_in_report_as_in_list(run: RunCli, day: str) -> None:
+    """One key, one meaning: report rows and list elements agree on what blocks what;
+    the dependency the health mark names is report's own `lagging_dependency`."""
+    listed = {
+        item["id"]: item["blocked_by"] for item in _json(run, "list", "--json", "--today", day)
+    }
+    report = _json(run, "report", "--json", "--quarter", "Q1-2025", "--today", day)
+    assert isinstance(report, dict)
+    briefing = run("report", "--format", "markdown", "--quarter", "Q1-2025", "--today", day).stdout
+    for item in report["initiatives"]:
+        assert item["blocked_by"] == listed[item["id"]]
+        mark = item["lagging_dependency"]
+        assert (mark is not None) == (f"blocked by {mark}" in briefing)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(
+                run("report", "--format", "csv", "--quarter", "Q1-2025", "--today", day).stdout
+            )
+        )
+    )
+    assert {row["id"]: split_texts(row["blocked_by"]) for row in rows} == {
+        item["id"]: item["blocked_by"] for item in report["initiatives"]
+    }

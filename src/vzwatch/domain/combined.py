@@ -70,16 +70,7 @@ def combine(members: Sequence[Member]) -> Combined:
     """
     if len(members) == 1:
         (member,) = members
-        kept = member.portfolio
-        portfolio = Portfolio(
-            initiatives=member.initiatives,
-            pillars=kept.pillars,
-            sources=kept.sources,
-            title=kept.title,
-            source=kept.source,
-            partners=kept.partners,
-            fiscal=kept.fiscal,
-        )
+        portfolio = replace(member.portfolio, initiatives=member.initiatives)
         return Combined(portfolio, {i.id: member.label for i in member.initiatives}, (member,))
     id_counts = Counter(initiative.id for member in members for initiative in member.initiatives)
     pillar_names: dict[str, set[str]] = {}

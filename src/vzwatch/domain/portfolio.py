@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Container, Iterable, Mapping, Sequence
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
@@ -237,17 +238,7 @@ def check_document(
             if orphan not in named:  # else its initiative is invalid, and that is reported
                 line = locator.entry_line(spec.of.table, raw_logs[spec.of.table], orphan)
                 problems.append(Problem(path, line, None, orphan_message(spec.of, orphan)))
-    portfolio = Portfolio(
-        initiatives=tuple(initiatives),
-        pillars=pillars,
-        sources=sources,
-        title=head.title,
-        source=head.source,
-        partners=head.partners,
-        fiscal=head.fiscal,
-        owner=head.owner,
-        review_every=head.review_every,
-    )
+    portfolio = replace(head, initiatives=tuple(initiatives), pillars=pillars, sources=sources)
     if today is not None:
         lines = {
             readable_identity(INITIATIVE, raw): line

@@ -211,7 +211,8 @@ class InitiativeReport:
     due: bool  # unfinished and ends in the report's quarter
     last_update: date | None
     stalled_since: date | None = None
-    blocked_by: str | None = None  # a dependency that is behind or overdue
+    lagging_dependency: str | None = None  # a dependency behind or overdue: the health mark
+    blocked_by: tuple[str, ...] = ()  # the dependencies that block it (the blocked rule)
     stale: bool = False  # not updated within its review cadence (vzwatch.domain.cadence)
     owner: str = ""  # its owner, else the portfolio's
 
@@ -253,8 +254,8 @@ class InitiativeReport:
             label = f"{self.health} by {points} point{'s' if points != 1 else ''}"
         else:
             label = str(self.health)
-        if self.blocked_by:
-            label += f", blocked by {self.blocked_by}"
+        if self.lagging_dependency:
+            label += f", blocked by {self.lagging_dependency}"
         return label + (", stale" if self.stale else "")
 
 
@@ -377,9 +378,14 @@ def lagging_dependency(initiative: Initiative, portfolio: Portfolio, today: date
 
 
 def initiative_report(
-    initiative: Initiative, today: date, quarter: Quarter, portfolio: Portfolio | None = None
+    initiative: Initiative,
+    today: date,
+    quarter: Quarter,
+    portfolio: Portfolio | None = None,
+    blocking: Mapping[str, tuple[str, ...]] | None = None,
 ) -> InitiativeReport:
-    """One initiative's line; with ``portfolio``, also what blocks it, staleness and owner."""
+    """One initiative's line; with ``portfolio``, also the dependency holding it up,
+    staleness and owner; ``blocking`` is what blocks what (dependencies.blocked_by)."""
     blocked = stale = None
     owner = ""
     if portfolio is not None:
@@ -397,7 +403,8 @@ def initiative_report(
         due=not initiative.finished and initiative.timeline.ends_in(quarter),
         last_update=initiative.progress_log[-1].on if initiative.progress_log else None,
         stalled_since=stalled_since(initiative, today),
-        blocked_by=blocked,
+        lagging_dependency=blocked,
+        blocked_by=blocking.get(initiative.id, ()) if blocking else (),
         stale=bool(stale),
         owner=owner,
     )
@@ -534,10 +541,15 @@ def build_report(
     """
     portfolio = as_of(portfolio, today)  # entries dated after today do not exist yet
     wanted = owner.casefold() if owner is not None else None
+    blocking = None
+    if any(initiative.depends_on for initiative in portfolio.initiatives):
+        from vzwatch.domain.dependencies import blocked_by
+
+        blocking = blocked_by(portfolio, today)
     items = tuple(
         item
         for item in (
-            initiative_report(initiative, today, quarter, portfolio)
+            initiative_report(initiative, today, quarter, portfolio, blocking)
             for initiative in sort_by_timeline(portfolio.initiatives)
             if in_scope(initiative, quarter)
         )

@@ -10,6 +10,7 @@ from typing import Any
 
 from vzwatch.domain.ledger import Promises
 from vzwatch.domain.report import Change, Group, InitiativeReport, Report
+from vzwatch.domain.schema import join_texts
 from vzwatch.domain.text import visible
 from vzwatch.formats.citations import Footnotes
 from vzwatch.formats.contract import timeline_fields
@@ -40,6 +41,8 @@ REPORT_COLUMNS = (
     "owner",
     "blocked_by",
     "stale",
+    # contract 3: blocked_by is the blocked rule's list, as everywhere; the health mark's own
+    "lagging_dependency",
 )
 
 
@@ -94,8 +97,9 @@ def initiative_entry(item: InitiativeReport, report: Report) -> dict[str, Any]:
         "due": item.due,
         "stalled_since": _iso(item.stalled_since),
         "owner": item.owner or None,
-        "blocked_by": item.blocked_by,
+        "blocked_by": list(item.blocked_by),
         "stale": item.stale,
+        "lagging_dependency": item.lagging_dependency,
         **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
     }
 
@@ -175,8 +179,9 @@ def report_rows(report: Report) -> list[dict[str, Any]]:
                     "group_key": group.key or None,
                     "stalled_since": _iso(item.stalled_since),
                     "owner": item.owner,
-                    "blocked_by": item.blocked_by or "",
+                    "blocked_by": join_texts(item.blocked_by),
                     "stale": item.stale,
+                    "lagging_dependency": item.lagging_dependency or "",
                     **({"portfolio": report.origin[initiative.id]} if report.origin else {}),
                 }
             )

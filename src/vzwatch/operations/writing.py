@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import time
 from bisect import bisect_right
-from collections.abc import Callable, Container, Iterator, Sequence
+from collections.abc import Callable, Collection, Container, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import date
@@ -117,19 +117,16 @@ def add_initiative(
     tags = [userinput.text(t, "tag") for t in tags if t.strip()]
     source = userinput.text(source, "source") if source else None
     owner = userinput.text(owner, "owner") if owner else None
-    wanted = list(dict.fromkeys(d.strip().lower() for d in depends_on if d.strip()))
+    wanted = [userinput.text(d, "dependency") for d in depends_on if d.strip()]
     status = userinput.status(status)
     if ident is not None:
         ident = userinput.ident(ident)
 
-    def block(portfolio: Portfolio, ids: Container[str]) -> tuple[str, str]:
+    def block(portfolio: Portfolio, ids: Collection[str]) -> tuple[str, str]:
         userinput.timeline(timeline, portfolio.fiscal)
         chosen_id = _choose_id(ids, title, ident)
-        for dependency in wanted:
-            if dependency not in ids:
-                raise NotFoundError(
-                    f"no initiative '{visible(dependency)}' to depend on (see `vzwatch list`)"
-                )
+        # An id or a prefix, read as every ID is (an exact id costs one lookup).
+        dependencies = list(dict.fromkeys(find_id(ids, dependency) for dependency in wanted))
         record = initiative_record(
             ident=chosen_id,
             title=title,
@@ -142,7 +139,7 @@ def add_initiative(
             source=source,
             sources=userinput.sources(portfolio, sources),
             owner=owner,
-            depends_on=wanted,
+            depends_on=dependencies,
         )
         return chosen_id, render_block("initiatives", record)
 
@@ -249,7 +246,7 @@ def _append_checked(
 
 
 def _add_fast(
-    location: StoreLocation, block: Callable[[Portfolio, Container[str]], tuple[str, str]]
+    location: StoreLocation, block: Callable[[Portfolio, Collection[str]], tuple[str, str]]
 ) -> Initiative | None:
     """`add` as an O(1) append; None means "take the full path"."""
     with _vouched_store(location, "initiatives") as vouched:

@@ -11,26 +11,31 @@ from rich.text import Text
 
 from vzwatch.domain import ledger
 from vzwatch.domain.schema import Portfolio
-from vzwatch.render.tables import user_text
+from vzwatch.render.tables import fitted_widths, print_blocks, user_text
 
 
 def print_sources(console: Console, portfolio: Portfolio) -> None:
     if not portfolio.sources:
         console.print(Text("No sources yet: add one with `vzwatch source add OUTLET`."))
         return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for heading in ("Id", "Outlet", "Published", "Title / URL"):
-        table.add_column(heading, overflow="fold")
+    headings = ("Id", "Outlet", "Published", "Title / URL")
+    rows = []
     for source in portfolio.sources:
         detail = user_text(source.title)
         if source.url:
             detail.append(("\n" if source.title else "") + source.url, style="dim")
-        table.add_row(
-            user_text(source.id),
-            user_text(source.outlet),
-            source.published.isoformat() if source.published else "—",
-            detail,
-        )
+        published = source.published.isoformat() if source.published else "—"
+        rows.append((user_text(source.id), user_text(source.outlet), Text(published), detail))
+    # No id, word or URL is cut: a table where they fit side by side, else blocks.
+    widths = fitted_widths([[Text(h) for h in headings], *rows], console.width)
+    if widths is None:
+        print_blocks(console, ("outlet", "published", "title"), rows)
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for heading, width in zip(headings, widths, strict=True):
+        table.add_column(heading, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
 
 
@@ -47,31 +52,41 @@ def print_slips(console: Console, found: Sequence[ledger.Slip], portfolio: Portf
     if not found:
         console.print(Text("No timeline has moved since it was announced."))
         return
+    headings = ("Initiative / id", "Announced", "Now", "Slip", "Latest revision")
+    rows = [_slip_cells(slip, portfolio) for slip in found]
+    widths = fitted_widths([[Text(h) for h in headings], *rows], console.width)
+    if widths is None:  # not even every word fits side by side: a block per slip
+        print_blocks(console, ("announced", "now", "slip", "latest"), rows)
+        return
     table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for heading in ("Initiative / id", "Announced", "Now", "Slip", "Revisions", "Latest source"):
-        table.add_column(heading, overflow="fold")
-    for slip in found:
-        name = user_text(slip.initiative.title, style="bold")
-        name.append("\n")
-        name.append(user_text(slip.initiative.id, style="dim"))
-        first = slip.announced
-        announced = Text(first.timeline.label)
-        when = first.on.isoformat() if first.on else "undated"
-        announced.append("\n")
-        announced.append(_cited(portfolio, first.sources))
-        announced.append(f", {when}", style="dim")
-        shift = ledger.quarters_text(slip.slip_quarters, first.timeline, slip.initiative.timeline)
-        latest = _cited(portfolio, slip.latest.sources)
-        latest.append(f"\n{slip.latest.on.isoformat()}", style="dim")
-        table.add_row(
-            name,
-            announced,
-            Text(slip.initiative.timeline.label),
-            Text(shift, style="red" if slip.slipped else ""),
-            str(len(slip.revisions)),
-            latest,
-        )
+    for heading, width in zip(headings, widths, strict=True):
+        table.add_column(heading, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
     console.print(table)
+
+
+def _slip_cells(slip: ledger.Slip, portfolio: Portfolio) -> tuple[Text, ...]:
+    name = user_text(slip.initiative.title, style="bold")
+    name.append("\n")
+    name.append(user_text(slip.initiative.id, style="dim"))
+    first = slip.announced
+    announced = Text(first.timeline.label)
+    announced.append("\n")
+    announced.append(_cited(portfolio, first.sources))
+    announced.append(f", {first.on.isoformat() if first.on else 'undated'}", style="dim")
+    shift = ledger.quarters_text(slip.slip_quarters, first.timeline, slip.initiative.timeline)
+    latest = _cited(portfolio, slip.latest.sources)
+    latest.append(f"\n{slip.latest.on.isoformat()}", style="dim")
+    count = len(slip.revisions)
+    latest.append(f"\n{count} revision{'' if count == 1 else 's'}", style="dim")
+    return (
+        name,
+        announced,
+        Text(slip.initiative.timeline.label),
+        Text(shift, style="red" if slip.slipped else ""),
+        latest,
+    )
 
 
 def story_table(events: Sequence[ledger.Event]) -> Table:

@@ -75,6 +75,46 @@ def longest_word(text: str) -> int:
     return max((len(w) for w in text.split() if cell_len(w) == len(w)), default=0)
 
 
+def fitted_widths(rows: Sequence[Sequence[Text]], width: int) -> list[int] | None:
+    """Column widths for a SIMPLE_HEAD table of ``rows`` (the headings first) that
+    cut no word, or None when even each column's longest word does not fit.
+
+    Rich shrinks columns past their longest word (folding ids mid-word) and drops
+    columns that do not fit; this narrows the column with the most to spare
+    first, never below its longest word.
+    """
+    from rich.cells import cell_len
+
+    columns = list(zip(*rows, strict=True))
+    least = [max(longest_word(cell.plain) for cell in column) for column in columns]
+    most = [
+        max(cell_len(line) for cell in column for line in cell.plain.splitlines() or [""])
+        for column in columns
+    ]
+    room = width - COLUMN_GAP * (len(columns) - 1)
+    if sum(least) > room:
+        return None
+    if sum(most) <= room:
+        return most
+    widths = list(most)
+    while sum(widths) > room:  # narrow the column with the most to spare, a cell at a time
+        roomiest = max(range(len(widths)), key=lambda i: widths[i] - least[i])
+        widths[roomiest] -= 1
+    return widths
+
+
+def print_blocks(console: Console, labels: Sequence[str], rows: Sequence[Sequence[Text]]) -> None:
+    """Rows too wide for a table, as a block of lines each: the first cell, then
+    each other cell after its label (a cell's lines joined with `` · ``)."""
+    for row in rows:
+        block = Table.grid(padding=(0, 1))
+        block.add_column(no_wrap=True, style="dim")
+        block.add_column(overflow="fold")
+        for label, cell in zip(labels, row[1:], strict=True):
+            block.add_row(f"  {label}", Text(" · ").join(cell.split()))
+        console.print(row[0], block)
+
+
 class ListLayout(NamedTuple):
     """Which columns the list table shows at a width, most important first."""
 

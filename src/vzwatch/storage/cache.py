@@ -655,18 +655,7 @@ class Snapshot:
     @classmethod
     def of(cls, portfolio: Portfolio) -> Snapshot:
         """The snapshot of records already built (a cache miss, parsed)."""
-        fields = Portfolio(
-            initiatives=(),
-            pillars=portfolio.pillars,
-            sources=portfolio.sources,
-            title=portfolio.title,
-            source=portfolio.source,
-            partners=portfolio.partners,
-            fiscal=portfolio.fiscal,
-            owner=portfolio.owner,
-            review_every=portfolio.review_every,
-        )
-        return cls(fields, whole=portfolio)
+        return cls(replace(portfolio, initiatives=()), whole=portfolio)
 
     @property
     def fiscal(self) -> FiscalCalendar:
