@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from vzwatch.domain.chart import SCALE_NAMES, Cell, Chart, Fit, Grid, fit, grid
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import steady, visible
 from vzwatch.render.tables import STATUS_STYLES
 
 UNICODE_GLYPHS = {
@@ -54,7 +54,7 @@ def print_chart(console: Console, window: Chart, today: date) -> None:
     unicode = is_unicode_console(console)
     glyphs = UNICODE_GLYPHS if unicode else ASCII_GLYPHS
     ellipsis = "…" if unicode else "~"
-    titles = [visible(bar.initiative.title) for bar in window.bars]
+    titles = [steady(visible(bar.initiative.title)) for bar in window.bars]
     layout = fit(window, console.width, max((cell_len(t) for t in titles), default=10))
     chart = grid(window, layout)
     for line in _header(chart, today, unicode):

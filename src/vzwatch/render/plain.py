@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import steady, visible
 
 # More rows than this are printed as plain lines instead of a Rich table.
 PLAIN_ROWS = 200
@@ -25,7 +25,7 @@ def print_plain(
     width = max((len(item.id) for item in initiatives), default=2)
     lines = [
         f"{item.id:<{width}}  {item.timeline.label:<19}  {item.status:<9}  "
-        f"{item.progress:>3}%  {visible(item.title)}\n"
+        f"{item.progress:>3}%  {steady(visible(item.title))}\n"
         for item in initiatives
     ]
     header = f"{'ID':<{width}}  {'Timeline':<19}  {'Status':<9}  Prog  Title\n"
