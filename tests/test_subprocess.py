@@ -206,3 +206,27 @@ def test_a_reader_that_leaves_early_changes_neither_exit_code_nor_stderr(
     result = run(["bash", "-c", script], env=env)
     assert result.stdout.split() == [str(status).encode(), str(status).encode(), b"0"]
     assert (tmp_path / "err").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("command", "status"),
+    [
+        ("list >&-", 0),
+        ("list --json >&-", 0),
+        ("due --quarter Q1-2025 --exit-code >&-", 1),
+        ("show nope 2>&-", 3),  # the error line has nowhere to go; its exit code stays
+        ("show nope >&- 2>&-", 3),
+    ],
+)
+def test_a_closed_stdout_or_stderr_is_a_reader_that_left_at_once(
+    command: str, status: int, store_copy: Path, tmp_path: Path
+) -> None:
+    """Started with a descriptor closed, Python has None for the stream: vzwatch said
+    `internal error: AttributeError` with a traceback (exit 70 or 1)."""
+    assert VZWATCH is not None
+    script = f"{VZWATCH} {command}; echo $? >{tmp_path / 'status'}"
+    result = run(["bash", "-c", script], env=bare_env(VZWATCH_FILE=str(store_copy)))
+    assert (tmp_path / "status").read_text().strip() == str(status)
+    assert result.stdout == b""
+    assert b"Traceback" not in result.stderr
+    assert b"internal error" not in result.stderr

@@ -76,6 +76,8 @@ class _ReaderAware(io.FileIO):
 
 def _to_devnull(fd: int) -> None:
     devnull = os.open(os.devnull, os.O_WRONLY)
+    if devnull == fd:  # fd was closed: /dev/null took its number
+        return
     try:
         os.dup2(devnull, fd)
     finally:
@@ -87,9 +89,15 @@ def _outlive_readers() -> None:
 
     Only the streams the process started with (never a test runner's
     stand-ins), once; encoding, error handler and buffering stay as they were.
+    A process started with one closed (``vzwatch list >&-``; Python then has
+    None there) writes to /dev/null as if its reader had left at once.
     """
-    for name in ("stdout", "stderr"):
+    for name, number in (("stdout", 1), ("stderr", 2)):
         stream = getattr(sys, name)
+        if stream is None and getattr(sys, f"__{name}__") is None:
+            _to_devnull(number)
+            setattr(sys, name, _guarded(number, "utf-8", "backslashreplace", False, False))
+            continue
         if stream is not getattr(sys, f"__{name}__") or not isinstance(stream, io.TextIOWrapper):
             continue
         try:
@@ -97,14 +105,22 @@ def _outlive_readers() -> None:
             stream.flush()
         except (OSError, ValueError):  # closed, or not a file at all
             continue
-        guarded = io.TextIOWrapper(
-            io.BufferedWriter(_ReaderAware(fd, "wb", closefd=False)),
-            encoding=stream.encoding,
-            errors=stream.errors,
-            line_buffering=stream.line_buffering,
-            write_through=stream.write_through,
+        guarded = _guarded(
+            fd, stream.encoding, stream.errors, stream.line_buffering, stream.write_through
         )
         setattr(sys, name, guarded)
+
+
+def _guarded(
+    fd: int, encoding: str, errors: str | None, line_buffering: bool, write_through: bool
+) -> io.TextIOWrapper:
+    return io.TextIOWrapper(
+        io.BufferedWriter(_ReaderAware(fd, "wb", closefd=False)),
+        encoding=encoding,
+        errors=errors,
+        line_buffering=line_buffering,
+        write_through=write_through,
+    )
 
 
 _C_LOCALES = ("C", "POSIX")
