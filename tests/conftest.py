@@ -17,8 +17,8 @@ the hooks that keep the suite to its temporary directories:
   the session's stores.
 * ``slow`` marks the tests the fast inner loop skips
   (``python -m pytest -m "not slow"``): tests/reliability/, tests that run
-  vzwatch, git or a build in a child process (``subprocess``), and the big
-  property tests marked by hand.
+  vzwatch, git or a build in a child process (``subprocess``), the ones that
+  drive headless Chromium (``browser``), and the big property tests marked by hand.
 """
 
 from __future__ import annotations
@@ -114,7 +114,11 @@ def _session_basetemp(
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
-        if "reliability" in item.path.parts or item.get_closest_marker("subprocess"):
+        if (
+            "reliability" in item.path.parts
+            or item.get_closest_marker("subprocess")
+            or item.get_closest_marker("browser")
+        ):
             item.add_marker(pytest.mark.slow)
 
 

@@ -766,6 +766,7 @@ def test_merging_into_an_unchanged_ours_gives_their_records(texts: tuple[str, st
     assert log(result.text) == log(theirs)
 
 
+@pytest.mark.slow
 @settings(max_examples=200, deadline=None)
 @given(scenarios())
 def test_merging_is_symmetric_in_records(texts: tuple[str, str, str]) -> None:
@@ -1056,6 +1057,7 @@ def test_nothing_either_side_kept_is_lost_and_nothing_deleted_comes_back(
         assert resolve(result.text, "ours") == result.text
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(rich_scenarios())
 def test_merging_a_store_with_itself_is_that_store(
@@ -1066,6 +1068,7 @@ def test_merging_a_store_with_itself_is_that_store(
         assert (result.text, result.conflicts, result.notes) == (text, [], [])
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None)
 @given(rich_scenarios())
 def test_any_layout_their_side_unchanged_returns_ours_and_ours_unchanged_gives_theirs(
