@@ -245,9 +245,9 @@ def test_json_escapes_terminal_unsafe_characters_without_changing_the_value(
 def test_blocked_by_means_the_same_in_report_as_in_list(run: RunCli, day: str) -> None:
     """One key, one meaning: report rows and list elements agree on what blocks what;
     the dependency the health mark names is report's own `lagging_dependency`."""
-    listed = {
-        item["id"]: item["blocked_by"] for item in _json(run, "list", "--json", "--today", day)
-    }
+    elements = _json(run, "list", "--json", "--today", day)
+    assert isinstance(elements, list)
+    listed = {item["id"]: item["blocked_by"] for item in elements}
     report = _json(run, "report", "--json", "--quarter", "Q1-2025", "--today", day)
     assert isinstance(report, dict)
     briefing = run("report", "--format", "markdown", "--quarter", "Q1-2025", "--today", day).stdout
