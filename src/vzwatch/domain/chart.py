@@ -24,6 +24,7 @@ from enum import Enum
 from vzwatch.domain.errors import InvalidQuarter, UsageError
 from vzwatch.domain.portfolio import Initiative
 from vzwatch.domain.quarters import Quarter
+from vzwatch.domain.text import cell_width
 
 __all__ = [
     "SCALE_NAMES",
@@ -370,9 +371,17 @@ def _period_row(layout: Fit) -> str:
 
 
 def truncate(text: str, width: int, ellipsis: str = "…") -> str:
-    """``text`` cut to ``width`` characters, ending in ``ellipsis`` when cut."""
-    if len(text) <= width:
+    """``text`` cut to ``width`` cells (a CJK character takes two, as in a terminal,
+    and about twice a Latin letter's width in the SVG), ending in ``ellipsis`` when cut."""
+    if cell_width(text) <= width:
         return text
-    if width <= len(ellipsis):
-        return text[:width]
-    return text[: width - len(ellipsis)] + ellipsis
+    marked = width > cell_width(ellipsis)
+    room = width - cell_width(ellipsis) if marked else width
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        used += cell_width(char)
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + (ellipsis if marked else "")
