@@ -224,3 +224,17 @@ def test_today_stays_visible_on_top_of_every_bar(
     assert result.exit_code == ExitCode.OK, result.stderr
     marker, line_glyph = ("▼", "┊") if charset == "utf-8" else ("v", "|")
     assert _today_column_in_every_row(result.stdout, marker, line_glyph) == [], result.stdout
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 80, 100, 120, 160, 200])
+def test_the_blocked_mark_is_whole_or_short_never_cut(
+    run: RunCli, with_progress: Path, width: int
+) -> None:
+    """At 50 columns the mark was cropped to `⊘ bl`; where `⊘ blocked` does not fit
+    the row ends in `⊘` (the legend says what it means)."""
+    result = run("timeline", "--today", TODAY, env={"COLUMNS": str(width)})
+    assert result.exit_code == ExitCode.OK, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("Election"))
+    assert row.endswith((" ⊘ blocked", " ⊘")), row
+    legend = " ".join(result.stdout.splitlines()[-2:])
+    assert "⊘ blocked" in legend, result.stdout

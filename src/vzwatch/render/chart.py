@@ -70,10 +70,19 @@ def print_chart(console: Console, window: Chart, today: date) -> None:
             line.append(glyphs[cell], style=f"{style} {row_style}".strip())
         line.rstrip()
         if bar.initiative.id in window.blocked:
-            line.append(f" {_BLOCKED[unicode]} blocked", style="red")
+            line.append(_blocked_mark(console.width - line.cell_len, unicode), style="red")
         console.print(line, no_wrap=True, crop=True, overflow="crop")
     for line in _legend(window, today, glyphs, unicode, layout):
         console.print(line)
+
+
+def _blocked_mark(room: int, unicode: bool) -> str:
+    """`` ⊘ blocked`` after a bar, or `` ⊘`` where that does not fit (the legend names it);
+    never cut to `` ⊘ bl`` at the terminal's edge."""
+    for mark in (f" {_BLOCKED[unicode]} blocked", f" {_BLOCKED[unicode]}"):
+        if cell_len(mark) <= room:
+            return mark
+    return ""
 
 
 def _header(chart: Grid, today: date, unicode: bool) -> list[Text]:
