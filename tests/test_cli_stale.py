@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 
@@ -70,3 +72,12 @@ def test_review_every_is_edited_and_checked(run: RunCli) -> None:
     bad = run("edit", "election", "--review-every", "soon")
     assert bad.exit_code == ExitCode.USAGE
     assert bad.stderr.startswith("vzwatch: error: review_every 'soon' is not a cadence: use")
+
+
+@pytest.mark.parametrize("days", ["abc", "0", "-3"])
+def test_days_that_are_not_a_count_say_so_in_words(run: RunCli, days: str) -> None:
+    """`--days abc` said "'abc' is not a valid int range", `--days 0` "not in the range x>=1"."""
+    result = run("stale", "--days", days)
+    assert result.exit_code == ExitCode.USAGE
+    assert f"'{days}' is not a number of days (1 or more)" in result.stderr
+    assert "range" not in result.stderr

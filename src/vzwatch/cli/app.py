@@ -215,9 +215,20 @@ QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-1
 
 def row_count(value: str) -> int:
     """--limit N: a whole number of rows, 1 or more."""
+    return _counted(value, "rows")
+
+
+def day_count(value: str) -> int:
+    """--days N: a whole number of days, 1 or more."""
+    return _counted(value, "days")
+
+
+def _counted(value: str, noun: str) -> int:
+    # a parser, not Typer's min=1: that shows `[x>=1]` in the help and says
+    # "'abc' is not a valid int range" (issue 13)
     text = str(value).strip()
     if not text.isdecimal() or int(text) < 1:
-        raise typer.BadParameter(f"'{text}' is not a number of rows (1 or more)")
+        raise typer.BadParameter(f"'{text}' is not a number of {noun} (1 or more)")
     return int(text)
 
 
