@@ -184,3 +184,20 @@ def test_list_json_through_the_cache_carries_blocked_by(run: RunCli, cache_home:
         assert json.loads(run("list", "--json", *AS_OF).stdout) == fresh
     early = json.loads(run("list", "--json", "--today", "2024-07-01").stdout)
     assert [i["blocked_by"] for i in early] == [[], [], []]
+
+
+def test_deps_today_is_as_of_a_status_changed_later_is_the_old_one(run: RunCli) -> None:
+    """The forums are marked done on 2025-03-01: as of 2025-01-10 they were planned,
+    so they still blocked the missions and belong to the critical chain."""
+    done = run("edit", "inter", "--status", "done", "--date", "2025-03-01", "--today", "2025-03-01")
+    assert done.exit_code == ExitCode.OK, done.stderr
+    tree = run("deps", "election", "--today", "2025-01-10").stdout
+    assert tree.splitlines()[0].endswith("planned (blocked)")
+    assert "Q3-2024 – Q4-2024  planned" in tree
+    chain = json.loads(run("deps", "--critical", "--json", "--today", "2025-01-10").stdout)
+    assert [step["id"] for step in chain["chain"]] == [
+        "international-dialogue-forums",
+        "election-oversight-missions",
+    ]
+    now = json.loads(run("deps", "--critical", "--json", "--today", "2025-03-02").stdout)
+    assert [step["id"] for step in now["chain"]] == ["election-oversight-missions"]

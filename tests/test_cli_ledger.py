@@ -181,6 +181,14 @@ def test_sources_never_cut_an_id_an_outlet_word_or_a_url_that_fits(run: RunCli, 
         assert "https://example.org/kyodo/forums" in table.split(), table
 
 
+def test_slips_today_is_as_of_a_revision_recorded_later_had_not_happened(run: RunCli) -> None:
+    follow_up(run)  # the forums move to Q2 2025 on 2025-03-03
+    assert json.loads(run("slips", "--json", "--today", "2025-03-02").stdout) == []
+    assert run("slips", "--exit-code", "--today", "2025-03-02").exit_code == ExitCode.OK
+    moved = json.loads(run("slips", "--json", "--today", "2025-03-03").stdout)
+    assert [slip["id"] for slip in moved] == ["international-dialogue-forums"]
+
+
 def test_slips_exit_code_and_since_for_cron(run: RunCli) -> None:
     nothing = run("slips", "--exit-code", *TODAY)
     assert (nothing.exit_code, nothing.stdout) == (

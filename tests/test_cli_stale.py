@@ -74,6 +74,24 @@ def test_review_every_is_edited_and_checked(run: RunCli) -> None:
     assert bad.stderr.startswith("vzwatch: error: review_every 'soon' is not a cadence: use")
 
 
+def test_today_is_as_of_updates_recorded_later_do_not_count(run: RunCli) -> None:
+    """`--today` means "as of" (README, "As of a day"): an update dated after the day
+    had not happened yet, so as of 2025-02-10 the missions were never updated."""
+    assert run("progress", "election", "40", "--date", "2025-02-20").exit_code == ExitCode.OK
+
+    def election(day: str) -> dict[str, object] | None:
+        found = json.loads(run("stale", "--days", "30", "--json", "--today", day).stdout)
+        return next((item for item in found if item["id"] == "election-oversight-missions"), None)
+
+    before = election("2025-02-10")
+    assert before is not None
+    assert (before["last_update"], before["days"]) == (None, 40)  # since its start, 1 January
+    after = election("2025-04-15")
+    assert after is not None
+    assert (after["last_update"], after["days"]) == ("2025-02-20", 54)
+    assert election("2025-03-01") is None  # 9 days after the update
+
+
 @pytest.mark.parametrize("days", ["abc", "0", "-3"])
 def test_days_that_are_not_a_count_say_so_in_words(run: RunCli, days: str) -> None:
     """`--days abc` said "'abc' is not a valid int range", `--days 0` "not in the range x>=1"."""

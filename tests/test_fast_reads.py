@@ -167,3 +167,43 @@ def test_a_long_report_is_printed_as_plain_lines(run: RunCli, store: Path) -> No
     limited = output(run, *report_args("--limit", "100"))
     assert "100 of " in limited
     assert "─" not in limited
+
+
+def write_store_with_a_story(path: Path, count: int) -> None:
+    """write_store, plus progress every month and status changes, so that each day
+    below sees another state of most initiatives."""
+    write_store(path, count)
+    blocks = [path.read_text(encoding="utf-8")]
+    for n in range(0, count, 3):
+        for month, percent in ((1, 10), (2, 40), (3, 70)):
+            entry = {"initiative": f"item-{n:04d}", "date": f"2025-0{month}-15", "percent": percent}
+            blocks.append(render_block("progress", entry))
+        change = {"initiative": f"item-{n:04d}", "date": "2025-02-01", "field": "status"}
+        blocks.append(render_block("history", {**change, "from": "planned", "to": STATUSES[n % 5]}))
+    path.write_text("\n".join(blocks), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "day", ["2024-12-31", "2025-01-15", "2025-01-31", "2025-02-01", "2025-12-31"]
+)
+def test_as_of_a_day_through_the_cache_is_as_of_from_the_file(
+    run: RunCli, store: Path, day: str
+) -> None:
+    """`--today` rebuilds only the cached rows with entries after the day; every view
+    is what a fresh parse gives, and no view remembered for one day leaks into another."""
+    write_store_with_a_story(store, 60)
+    output(run, "list", "--json")  # fill the cache, and remember today's views
+    as_of = ("--today", day)
+    for args in (
+        ("list", "--json"),
+        ("list", "--all"),
+        ("list", "--format=csv", "--status", "active"),
+        ("report", "--json", "--quarter", "Q1-2025"),
+        ("timeline", "--json"),
+        ("due", "--json", "--quarter", "Q1-2025", "--overdue"),
+        ("show", "item-0003", "--json"),
+    ):
+        cached = output(run, *args, *as_of)
+        assert cached == output(run, *args, *as_of, env=NO_CACHE), args
+        assert cached == output(run, *args, *as_of), args  # with the views remembered
+    assert output(run, "list", "--json") == output(run, "list", "--json", env=NO_CACHE)

@@ -130,9 +130,9 @@ def slips_command(
     from vzwatch.domain import ledger, userinput
     from vzwatch.operations import reading
 
-    fmt = chosen_format(output_format, json_output)
-    portfolio = reading.open_portfolio(locate(file))
-    day = userinput.since(since, today_from(today), portfolio.fiscal) if since else None
+    fmt, now = chosen_format(output_format, json_output), today_from(today)
+    portfolio = reading.open_portfolio(locate(file), as_of=None if today is None else now)
+    day = userinput.since(since, now, portfolio.fiscal) if since else None
     found = ledger.slips(portfolio, since=day)
     emit(fmt, _slips_output(found, portfolio))
     if exit_code and any(slip.slipped for slip in found):

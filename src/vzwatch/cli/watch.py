@@ -51,8 +51,9 @@ def deps_command(
     from vzwatch.operations import watching
 
     now = today_from(today)
+    as_of = None if today is None else now
     view = watching.dependencies(
-        locate(file), initiative_id, today=now, critical=critical, owner=owner
+        locate(file), initiative_id, today=now, critical=critical, owner=owner, as_of=as_of
     )
     if json_output:
         emit_json(view.json())
@@ -93,7 +94,9 @@ def stale_command(
     """
     from vzwatch.operations import watching
 
-    view = watching.stale(locate(file), today=today_from(today), days=days, owner=owner)
+    now = today_from(today)
+    as_of = None if today is None else now
+    view = watching.stale(locate(file), today=now, days=days, owner=owner, as_of=as_of)
     if json_output:
         emit_json(view.json())
     elif view.found:

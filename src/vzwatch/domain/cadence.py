@@ -23,6 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import NamedTuple
 
 from vzwatch.domain.schema import Initiative, Portfolio
@@ -59,13 +60,21 @@ class Cadence(NamedTuple):
             return day + timedelta(days=self.number)
         if self.unit == "weeks":
             return day + timedelta(weeks=self.number)
-        from dateutil.relativedelta import relativedelta  # ~30 ms: only for month-based cadences
-
         months = self.number * {"months": 1, "quarters": 3, "years": 12}[self.unit]
-        later: date = day + relativedelta(months=months)
-        return later
+        return _months_after(day, months)
 
 
+@lru_cache(maxsize=4096)
+def _months_after(day: date, months: int) -> date:
+    """``day`` plus ``months`` calendar months (remembered: `stale` of a 10k store asks
+    for the same few update days thousands of times)."""
+    from dateutil.relativedelta import relativedelta  # ~30 ms: only for month-based cadences
+
+    later: date = day + relativedelta(months=months)
+    return later
+
+
+@lru_cache(maxsize=256)
 def parse_cadence(text: str) -> Cadence:
     """The cadence ``text`` names; ValueError listing the accepted forms."""
     words = " ".join(text.split()).lower()

@@ -1284,6 +1284,33 @@ FACTS_COLUMNS = (
 )
 
 
+def _latest_day_in(table: str) -> Callable[[Row], int]:
+    """A function from a row of ``table`` to the latest day (an ordinal) of any date in
+    it or in the entries it holds, at any depth (an indicator's measurements); 0: none."""
+    dates: list[Callable[[Row], int | None]] = []
+    logs: list[tuple[int, Callable[[Row], int]]] = []
+    at = 0
+    for slot in _ROW_SLOTS[table]:
+        if slot.type in ("date", "optional date"):
+            dates.append(itemgetter(at))
+        elif slot.type == "records":
+            assert slot.of is not None
+            logs.append((at, _latest_day_in(slot.of.table)))
+        at += slot.width
+
+    def latest(row: Row) -> int:
+        best = max((day for get in dates if (day := get(row)) is not None), default=0)
+        for column, latest_of in logs:
+            if row[column]:
+                best = max(best, *map(latest_of, row[column]))
+        return best
+
+    return latest
+
+
+# The latest day any entry of an initiative row is dated (its logs, at any depth):
+# `--today` rebuilds only the rows later than the day (vzwatch.storage.cache).
+latest_entry_day: Callable[[Row], int] = _latest_day_in(INITIATIVE.table)
 initiative_row: Callable[[Initiative], Row] = _encoder(INITIATIVE)
 """The cache's flat form of one initiative, its progress log and history included."""
 progress_row: Callable[[ProgressEntry], Row] = _encoder(PROGRESS)

@@ -40,9 +40,7 @@ def load_portfolio(text: str, path: Path) -> Portfolio:
 def open_snapshot(location: StoreLocation, *, as_of: date | None = None) -> cache.Snapshot:
     """Read and validate the store; ``as_of``: as that day saw it (``queries.as_of``)."""
     snapshot = _open_snapshot(location)
-    if as_of is None:
-        return snapshot
-    return cache.Snapshot.of(queries.as_of(snapshot.portfolio(), as_of))
+    return snapshot if as_of is None else snapshot.as_of(as_of)
 
 
 def _open_snapshot(location: StoreLocation) -> cache.Snapshot:
@@ -165,7 +163,7 @@ def blocked_in(snapshot: cache.Snapshot, today: date) -> dict[str, tuple[str, ..
         return None
     from vzwatch.domain.dependencies import blocked_by
 
-    return blocked_by(snapshot.portfolio(), today)
+    return blocked_by(snapshot.dependency_portfolio(), today)
 
 
 def only_blocked(
@@ -180,6 +178,8 @@ def only_blocked(
     if not (blocked_only or ready_only):
         return initiatives
     found = blocked or {}
+    if blocked_only and not ready_only and isinstance(initiatives, cache.Built):
+        return initiatives.having_ids(found)  # from the rows' ids: no record built to skip
     return [
         item
         for item in initiatives

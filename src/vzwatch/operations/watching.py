@@ -49,9 +49,11 @@ def dependencies(
     today: date,
     critical: bool = False,
     owner: str | None = None,
+    as_of: date | None = None,
 ) -> View:
-    """`deps`: one initiative's tree both ways, every tree, or the critical chain."""
-    portfolio = open_portfolio(location)
+    """`deps`: one initiative's tree both ways, every tree, or the critical chain;
+    ``as_of``: as that day saw the store (``--today``)."""
+    portfolio = open_portfolio(location, as_of=as_of)
     blocked = blocked_by(portfolio, today)
     if critical:
         chain = critical_chain(_owned(portfolio, owner), today)
@@ -91,10 +93,16 @@ def dependencies(
 
 
 def stale(
-    location: StoreLocation, *, today: date, days: int | None = None, owner: str | None = None
+    location: StoreLocation,
+    *,
+    today: date,
+    days: int | None = None,
+    owner: str | None = None,
+    as_of: date | None = None,
 ) -> View:
-    """`stale`: unfinished initiatives not updated within their cadence, oldest first."""
-    portfolio = open_portfolio(location)
+    """`stale`: unfinished initiatives not updated within their cadence, oldest first;
+    ``as_of``: as that day saw the store (``--today``): later updates do not count."""
+    portfolio = open_portfolio(location, as_of=as_of)
     found = stale_initiatives(portfolio, _owned(portfolio, owner).initiatives, today, days=days)
     return View(
         lambda _: watch.stale_lines(found, portfolio),

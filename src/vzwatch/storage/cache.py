@@ -42,7 +42,7 @@ import re
 import sys
 import time
 import zlib
-from collections.abc import Callable, Collection, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
@@ -54,6 +54,8 @@ from vzwatch.domain.portfolio import Initiative, Portfolio, ProgressEntry
 from vzwatch.domain.quarters import FiscalCalendar
 
 if TYPE_CHECKING:
+    from datetime import date
+
     from vzwatch.domain.queries import Filters
     from vzwatch.storage.runs import Runs
     from vzwatch.storage.store import StampedRead
@@ -629,6 +631,10 @@ class Built(Sequence[Initiative]):
     def ids(self) -> list[str]:
         return [row[_ID] for row in self.rows]
 
+    def having_ids(self, wanted: Container[str]) -> Built:
+        """Those whose id is in ``wanted``, in order, still unbuilt."""
+        return Built([row for row in self.rows if row[_ID] in wanted])
+
 
 class Snapshot:
     """A store's validated content, as the cache (or a fresh parse) holds it.
@@ -646,11 +652,13 @@ class Snapshot:
         rows: list[Row] | None = None,
         whole: Portfolio | None = None,
         entry: _Entry | None = None,
+        rebuilt: frozenset[str] = frozenset(),
     ) -> None:
         self.fields = fields  # title, pillars, fiscal calendar…; no initiatives
         self._rows = rows
         self._whole = whole
         self._entry = entry  # where rendered views of these rows are remembered
+        self._rebuilt = rebuilt  # ids whose rows are not the entry's: their views do not apply
 
     @classmethod
     def of(cls, portfolio: Portfolio) -> Snapshot:
@@ -660,6 +668,27 @@ class Snapshot:
     @property
     def fiscal(self) -> FiscalCalendar:
         return self.fields.fiscal
+
+    def as_of(self, day: date) -> Snapshot:
+        """The store as ``day`` saw it (queries.as_of): only the initiatives with an
+        entry dated after ``day`` are built, cut back, and put back as rows."""
+        from vzwatch.domain import queries
+
+        if self._whole is not None:
+            seen = queries.as_of(self._whole, day)
+            return self if seen is self._whole else Snapshot.of(seen)
+        fields = queries.as_of(self.fields, day)  # what the store holds beside initiatives
+        rows = self._rows or []
+        limit = day.toordinal()
+        later = [at for at, row in enumerate(rows) if schema.latest_entry_day(row) > limit]
+        if not later and fields is self.fields:
+            return self
+        rows = list(rows)
+        for at in later:
+            then = queries.initiative_as_of(schema.initiative_from_row(rows[at]), day)
+            rows[at] = schema.initiative_row(then)
+        rebuilt = self._rebuilt | {rows[at][_ID] for at in later}
+        return Snapshot(fields, rows=rows, entry=self._entry, rebuilt=rebuilt)
 
     def rendered(
         self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
@@ -680,6 +709,9 @@ class Snapshot:
         new: list[tuple[str, bytes]] = []
         ids = initiatives.ids() if isinstance(initiatives, Built) else [i.id for i in initiatives]
         for at, ident in enumerate(ids):
+            if ident in self._rebuilt:  # as of another day than the entry's row
+                texts.append(render(initiatives[at]).encode())
+                continue
             text = views.get(ident)
             if text is None:
                 text = render(initiatives[at]).encode()
@@ -717,6 +749,19 @@ class Snapshot:
             return any(item.depends_on for item in self._whole.initiatives)
         return any(row[schema.DEPENDS_COLUMN] for row in self._rows or ())
 
+    def dependency_portfolio(self) -> Portfolio:
+        """A partial portfolio of the initiatives that wait for another and of those they
+        wait for: all that the blocked rule looks at (dependencies.blocked_by), built
+        from their rows alone. Partial: for what blocks what, not for lookups."""
+        if self._whole is not None:
+            return self._whole
+        rows = self._rows or []
+        waiting = [row for row in rows if row[schema.DEPENDS_COLUMN]]
+        wanted = {row[_ID] for row in waiting}
+        wanted.update(ident for row in waiting for ident in row[schema.DEPENDS_COLUMN])
+        chosen = [row for row in rows if row[_ID] in wanted]
+        return replace(self.fields, initiatives=tuple(_initiatives(chosen)))
+
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative an id or unambiguous prefix names, building only its record."""
         from vzwatch.domain.portfolio import find_id
@@ -744,17 +789,7 @@ class Snapshot:
             if keep is not None:
                 rows = [row for row in rows if keep(row[_STATUS], row[_END])]
             initiatives = tuple(_initiatives(rows))
-        return Portfolio(
-            initiatives=initiatives,
-            pillars=self.fields.pillars,
-            sources=self.fields.sources,
-            title=self.fields.title,
-            source=self.fields.source,
-            partners=self.fields.partners,
-            fiscal=self.fields.fiscal,
-            owner=self.fields.owner,
-            review_every=self.fields.review_every,
-        )
+        return replace(self.fields, initiatives=initiatives)
 
 
 def titles_of(store_path: Path, first: str) -> dict[str, str] | None:
