@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import steady, visible
 
 # More rows than this are printed as plain lines instead of a Rich table.
 PLAIN_ROWS = 200
@@ -28,7 +28,7 @@ def print_plain(
     """``id  timeline  status  progress  title`` per line, tab-free and aligned;
     ``origin`` (several stores: shown id -> portfolio) adds a portfolio before the title."""
     width = max((len(item.id) for item in initiatives), default=2)
-    named = {} if origin is None else {item.id: visible(origin[item.id]) for item in initiatives}
+    named = {} if origin is None else {i.id: steady(visible(origin[i.id])) for i in initiatives}
     label_width = max((len(label) for label in named.values()), default=0)
     label_width = max(label_width, len("Portfolio"))
 
@@ -37,7 +37,7 @@ def print_plain(
 
     lines = [
         f"{item.id:<{width}}  {item.timeline.label:<19}  {item.status:<9}  "
-        f"{item.progress:>3}%  {label(item.id)}{visible(item.title)}\n"
+        f"{item.progress:>3}%  {label(item.id)}{steady(visible(item.title))}\n"
         for item in initiatives
     ]
     heading = f"{'Portfolio':<{label_width}}  " if origin is not None else ""

@@ -12,7 +12,7 @@ from rich.text import Text
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.domain.schema import INITIATIVE, Field, Status, ordered, text_value
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import steady, visible
 from vzwatch.render.plain import footer
 
 STATUS_STYLES: dict[str, str] = {
@@ -39,11 +39,12 @@ def user_text(value: str, style: str = "", *, lines: bool = False) -> Text:
     """User text as data: never markup, never raw control characters.
 
     ``lines``: multi-line text (an objective, a note) keeps its line breaks
-    and tabs (as spaces); every other control character is escaped.
+    and tabs (as spaces); every other control character is escaped. Emoji
+    joiners and selectors go (``steady``): terminals disagree on their width.
     """
     if lines:
-        return Text(visible(value, lines=True).expandtabs(4), style=style)
-    return Text(visible(value), style=style)
+        return Text(steady(visible(value, lines=True)).expandtabs(4), style=style)
+    return Text(steady(visible(value)), style=style)
 
 
 def progress_bar(percent: int, width: int = 10) -> Text:
@@ -163,10 +164,10 @@ def _own_id(initiative: Initiative, origin: Mapping[str, str] | None) -> str:
 
 
 def _name_width(initiatives: Sequence[Initiative], origin: Mapping[str, str] | None) -> int:
-    labels = [] if origin is None else [longest_word(visible(label)) for label in origin.values()]
+    labels = [] if origin is None else [longest_word(steady(visible(o))) for o in origin.values()]
     return max(
         [len(_name_heading(origin)), *(len(_own_id(item, origin)) for item in initiatives)]
-        + [longest_word(visible(item.title)) for item in initiatives]
+        + [longest_word(steady(visible(item.title))) for item in initiatives]
         + labels
     )
 
@@ -281,7 +282,9 @@ def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> T
     if spec.type == "timeline":
         cell = Text(initiative.timeline.label)
         if initiative.timeline_text != str(initiative.timeline):
-            cell.append(Text(f"  (written {visible(initiative.timeline_text)!r})", style="dim"))
+            cell.append(
+                Text(f"  (written {steady(visible(initiative.timeline_text))!r})", style="dim")
+            )
         return cell
     if spec.type == "status":
         return status_text(initiative.status)
@@ -293,7 +296,7 @@ def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> T
             return Text("—")
         cell = user_text(pillar.name)
         if pillar.description:
-            cell.append(Text(" — " + visible(pillar.description), style="dim"))
+            cell.append(Text(" — " + steady(visible(pillar.description)), style="dim"))
         return cell
     return user_text(text_value(spec, initiative, portfolio) or "—", lines=spec.type == "text")
 
