@@ -104,6 +104,27 @@ def fitted_widths(rows: Sequence[Sequence[Text]], width: int) -> list[int] | Non
     return widths
 
 
+def print_fitted(
+    console: Console,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[Text]],
+    labels: Sequence[str],
+) -> None:
+    """A SIMPLE_HEAD table that cuts no id or word (``fitted_widths``), or, when even
+    that does not fit, a block of lines per row with ``labels`` for the cells after
+    the first (``print_blocks``)."""
+    widths = fitted_widths([[Text(h) for h in headings], *rows], console.width)
+    if widths is None:
+        print_blocks(console, labels, rows)
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for heading, width in zip(headings, widths, strict=True):
+        table.add_column(heading, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def print_blocks(console: Console, labels: Sequence[str], rows: Sequence[Sequence[Text]]) -> None:
     """Rows too wide for a table, as a block of lines each: the first cell, then
     each other cell after its label (a cell's lines joined with `` · ``)."""
