@@ -93,7 +93,10 @@ def test_timeline_and_export_as_of_a_day(recorded: RunCli) -> None:
     row = next(r for r in chart["rows"] if r["id"] == "election-oversight-missions")
     assert row["progress"] == 10
     exported = json.loads(recorded("export", "--format", "json", "--as-of", "2025-02-15").stdout)
-    election = next(item for item in exported if item["id"] == "election-oversight-missions")
+    assert exported["as_of"] == "2025-02-15"
+    election = next(
+        item for item in exported["initiatives"] if item["id"] == "election-oversight-missions"
+    )
     assert [entry["percent"] for entry in election["progress_log"]] == [10]
 
 
@@ -161,3 +164,92 @@ def test_progress_before_1900_is_refused(run: RunCli, store: Path) -> None:
         "(1900-01-01 to 2999-12-31)\n"
     )
     assert store.read_bytes() == before
+
+
+BEFORE_REVISION = ("--today", "2025-02-14")
+
+
+@pytest.fixture
+def unrevised(run: RunCli, store: Path, tmp_path: Path) -> Path:
+    """The store before the dialogue forums were revised on 2025-03-03 (a copy); the
+    test's store then has the revision of timeline and objective."""
+    copy = tmp_path / "unrevised.toml"
+    copy.write_bytes(store.read_bytes())
+    revise = ("edit", "inter", "--timeline", "Q2 2025", "--objective", "Meet again in 2025")
+    assert run(*revise, "--date", "2025-03-03").exit_code == ExitCode.OK
+    return copy
+
+
+@pytest.mark.parametrize(
+    "view",
+    [
+        ("timeline",),
+        ("timeline", "--json"),
+        ("timeline", "--mermaid"),
+        ("export", "--format", "mermaid"),
+        ("list", "--format", "csv"),
+        ("due", "--overdue", "--json"),
+        ("deps", "--critical"),
+    ],
+)
+def test_a_view_as_of_a_day_before_a_revision_shows_the_values_of_that_day(
+    run: RunCli, unrevised: Path, view: tuple[str, ...]
+) -> None:
+    """As the store was then, whatever was revised afterwards (the chart drew Q2-2025)."""
+    revised = run(*view, *BEFORE_REVISION)
+    assert revised.exit_code == ExitCode.OK, revised.stderr
+    assert revised.stdout == run(*view, *BEFORE_REVISION, "--file", str(unrevised)).stdout
+    after = run(*view, "--today", "2025-03-03").stdout
+    assert after != run(*view, "--today", "2025-03-03", "--file", str(unrevised)).stdout
+
+
+def test_the_svg_and_html_timeline_as_of_a_day_before_a_revision(
+    run: RunCli, unrevised: Path, tmp_path: Path
+) -> None:
+    for option in ("--svg", "--html"):
+        drawn, then = tmp_path / "revised", tmp_path / "then"
+        run("timeline", *BEFORE_REVISION, option, str(drawn))
+        run("timeline", *BEFORE_REVISION, option, str(then), "--file", str(unrevised))
+        assert drawn.read_text(encoding="utf-8") == then.read_text(encoding="utf-8")
+
+
+def test_show_and_report_as_of_a_day_before_a_revision(run: RunCli, unrevised: Path) -> None:
+    shown = json.loads(run("show", "inter", "--json", *BEFORE_REVISION).stdout)
+    assert shown["timeline"] == {
+        "text": "Q3 – Q4 2024",
+        "start": "Q3-2024",
+        "end": "Q4-2024",
+        "ongoing": False,
+    }
+    assert shown["objective"] == "Bridge political divide"
+    assert shown["revisions"] == []
+    report = _report(run, *BEFORE_REVISION)
+    assert report == _report(run, *BEFORE_REVISION, "--file", str(unrevised))
+    assert _line(report, "international-dialogue-forums")["health"] == "overdue"
+
+
+def test_stale_as_of_a_day_does_not_count_a_later_update(run: RunCli) -> None:
+    before = run("stale", "--today", "2025-06-30", "--json").stdout
+    assert run("progress", "hum", "30", "--date", "2025-07-15").exit_code == ExitCode.OK
+    assert run("stale", "--today", "2025-06-30", "--json").stdout == before
+    humanitarian = [i for i in json.loads(before) if i["id"] == "humanitarian-aid-programs"]
+    assert [i["last_update"] for i in humanitarian] == [None]
+    later = json.loads(run("stale", "--today", "2025-07-31", "--json").stdout)
+    assert "humanitarian-aid-programs" not in [i["id"] for i in later]
+
+
+def test_a_revised_fiscal_timeline_as_of_a_day_reads_in_the_stores_calendar(run: RunCli) -> None:
+    """The bundled store counts Japanese fiscal years: FY2025 Q1 is Q2-2025. Read twice:
+    a parse, then the cache's rows."""
+    for timeline, day in (("FY2025 Q1", "2025-03-01"), ("Q4 2025", "2025-03-10")):
+        assert run("edit", "inter", "--timeline", timeline, "--date", day).exit_code == 0
+    for _ in range(2):
+        shown = json.loads(run("show", "inter", "--json", "--today", "2025-03-05").stdout)
+        assert shown["timeline"] == {
+            "text": "FY2025 Q1",
+            "start": "Q2-2025",
+            "end": "Q2-2025",
+            "ongoing": False,
+        }
+        rows = json.loads(run("timeline", "--json", "--today", "2025-03-05").stdout)["rows"]
+        assert [row["end"] for row in rows if row["id"].startswith("inter")] == ["Q2-2025"]

@@ -229,3 +229,56 @@ def test_start_up_goals_hold(tmp_path: Path) -> None:
         "vzwatch.domain.combined",
     ):
         assert module not in listed
+
+
+@pytest.mark.browser
+def test_blocked_bars_are_marked_in_the_briefing_and_the_timeline_page(
+    run: RunCli, tmp_path: Path
+) -> None:
+    """The bundled election missions wait for the dialogue forums (the blocked rule)."""
+    as_of = ("--today", "2025-02-14")
+    page = briefing(run, tmp_path, *as_of)
+    chart = tmp_path / "briefing" / "timeline.html"
+    assert run("timeline", "--html", str(chart), *as_of).exit_code == ExitCode.OK
+    for shown in (page, chart):
+        text = " ".join(re.sub(r"<[^>]+>", " ", dump_dom(shown)).split())
+        assert "Election Oversight Missions (Q1 2025): planned, 0% done, blocked" in text
+        assert text.count("⊘ blocked") == 2  # the mark after the bar, and the legend
+        assert "⊘ blocked: a dependency is unfinished" in text
+    words = " ".join(pdf_text(print_pdf(page, tmp_path / "blocked.pdf")).split())
+    assert "⊘ blocked: a dependency is unfinished" in words
+
+
+@pytest.mark.browser
+def test_the_briefing_cites_its_sources_as_numbered_footnotes(run: RunCli, tmp_path: Path) -> None:
+    """As the Markdown briefing does: a number after each cited title and change, the
+    sources listed at the end (as text: the page links to nothing)."""
+    added = run(
+        "source",
+        "add",
+        "Kyodo News",
+        "--title",
+        "Observers arrive",
+        "--published",
+        "2025-02-10",
+        "--url",
+        "https://example.org/kyodo/observers",
+    )
+    assert added.exit_code == ExitCode.OK, added.stderr
+    cited = ("election", "30", "--note", "Observers deployed", "--source", "kyodo-news")
+    assert run("progress", *cited, "--date", "2025-02-10", *TODAY).exit_code == ExitCode.OK
+    page = briefing(run, tmp_path)
+    assert not any("href" in attrs for _, attrs in elements(page.read_text(encoding="utf-8")))
+    words = " ".join(pdf_text(print_pdf(page, tmp_path / "cited.pdf")).split())
+    assert "Election Oversight Missions [1]" in words  # a superscript, as pdftotext reads it
+    assert "progress 30% [2] Observers deployed" in words
+    # Each group's promises vs delivery, as in the Markdown briefing.
+    assert words.count("Promises vs delivery: kept on time 0") == 3
+    sources = words[words.index("Sources") :]
+    assert sources.startswith(
+        "Sources 1. Japan Wire, citing Kyodo News, “Japan Commits to Diplomatic Initiatives "
+        "Aimed at Democratic Restoration in Venezuela” 2. Kyodo News, 2025-02-10, "
+        "“Observers arrive”, https://example.org/kyodo/observers"
+    )
+    markdown = run("report", "--quarter", "Q1-2025", "--format", "markdown", *TODAY).stdout
+    assert "[^2]: Kyodo News, 2025-02-10, “Observers arrive”" in markdown  # the same numbers

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date
 
 import pytest
@@ -152,9 +153,11 @@ def test_every_bar_is_drawn_inside_the_chart(
     )
     window = make_chart([item], TODAY)
     layout = fit(window, width, 10)
-    chart = grid(window, layout)
-    (_bar, cells), *_ = chart.rows
-    assert len(cells) == layout.chart_width
+    (_bar, with_today), *_ = grid(window, layout).rows
+    assert len(with_today) == layout.chart_width
+    if window.today_offset is not None:  # today's line crosses the bar, whatever is under it
+        assert with_today.count(Cell.TODAY) == 1
+    (_bar, cells), *_ = grid(replace(window, today_offset=None), layout).rows
     assert any(c is not Cell.EMPTY and c is not Cell.TODAY for c in cells)
     drawn = sum(1 for c in cells if c in (Cell.DONE, Cell.TODO, Cell.RIGHT))
     if drawn >= 2:

@@ -85,7 +85,7 @@ def test_json_carries_depends_on_and_blocked_by(run: RunCli) -> None:
     (election,) = [i for i in json.loads(run("list", "--json", *AS_OF).stdout) if i["depends_on"]]
     assert election["depends_on"] == ["international-dialogue-forums"]
     assert election["blocked_by"] == ["international-dialogue-forums"]
-    exported = json.loads(run("export", "--format", "json", *AS_OF).stdout)
+    exported = json.loads(run("export", "--format", "json", *AS_OF).stdout)["initiatives"]
     assert exported == json.loads(run("list", "--json", *AS_OF).stdout)
 
 
@@ -179,7 +179,7 @@ def test_a_dependency_that_is_not_an_id_is_a_store_error(run: RunCli, store: Pat
 
 
 def test_list_json_through_the_cache_carries_blocked_by(run: RunCli, cache_home: Path) -> None:
-    fresh = json.loads(run("export", "--format", "json", *AS_OF).stdout)
+    fresh = json.loads(run("export", "--format", "json", *AS_OF).stdout)["initiatives"]
     for _ in range(3):  # a miss, then views remembered by the cache
         assert json.loads(run("list", "--json", *AS_OF).stdout) == fresh
     early = json.loads(run("list", "--json", "--today", "2024-07-01").stdout)

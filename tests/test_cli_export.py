@@ -5,27 +5,80 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import date
 from pathlib import Path
 
+import icalendar
 import pytest
 
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 from vzwatch.storage import store as store_module
 
+AS_OF = ("--today", "2025-02-14")
 
-def test_json_export_is_list_json(run: RunCli) -> None:
-    assert json.loads(run("export", "--format", "json").stdout) == json.loads(
-        run("list", "--json").stdout
+
+def test_json_export_is_list_json_with_the_day_it_is_as_of(run: RunCli) -> None:
+    exported = json.loads(run("export", "--format", "json", *AS_OF).stdout)
+    assert exported == {
+        "as_of": "2025-02-14",
+        "initiatives": json.loads(run("list", "--json", *AS_OF).stdout),
+    }
+    today = json.loads(run("export", "--format", "json").stdout)
+    assert today["as_of"] == date.today().isoformat()
+
+
+def test_csv_export_is_list_csv_with_an_as_of_column(run: RunCli) -> None:
+    """A column, not a comment line: a spreadsheet reads the first line as the header."""
+    exported = run("export", "--format", "csv", *AS_OF).stdout
+    listed = run("list", "--format", "csv", *AS_OF).stdout.splitlines()
+    assert exported.splitlines() == [
+        listed[0] + ",as_of",
+        *(line + ",2025-02-14" for line in listed[1:]),
+    ]
+    rows = list(csv.DictReader(io.StringIO(exported)))
+    assert [row["as_of"] for row in rows] == ["2025-02-14"] * 3
+
+
+def test_every_export_of_several_stores_says_the_day_it_is_as_of(
+    run: RunCli, store: Path, tmp_path: Path
+) -> None:
+    other = tmp_path / "us.toml"
+    other.write_text(
+        '[portfolio]\ntitle = "US"\n\n[[initiatives]]\nid = "us-one"\ntitle = "One"\n'
+        'timeline = "Q1 2025"\n',
+        encoding="utf-8",
     )
+    several = ("--file", str(store), "--file", str(other), *AS_OF)
+    document = json.loads(run("export", "--format", "json", *several).stdout)
+    assert document["as_of"] == "2025-02-14"
+    assert [item["portfolio"] for item in document["initiatives"]][-1] == "US"
+    rows = list(csv.DictReader(io.StringIO(run("export", "--format", "csv", *several).stdout)))
+    assert [(row["portfolio"], row["as_of"]) for row in rows][-1] == ("US", "2025-02-14")
+    assert ics_as_of(run("export", "--format", "ics", *several).stdout) == date(2025, 2, 14)
 
 
-def test_csv_and_markdown_are_the_list_formats(run: RunCli) -> None:
-    assert run("export", "--format", "csv").stdout == run("list", "--format", "csv").stdout
-    listed = run("list", "--format", "markdown").stdout
-    exported = run("export", "--format", "markdown").stdout
-    # Markdown is a briefing: the sources column holds footnote marks, the footnotes follow.
-    assert exported == listed.replace("| japan-wire |", "| [^1] |") + (
+def ics_as_of(document: str) -> object:
+    """The calendar's X-VZWATCH-AS-OF, as the icalendar parser reads a DATE value."""
+    return getattr(icalendar.Calendar.from_ical(document)["X-VZWATCH-AS-OF"], "dt", None)
+
+
+def test_ics_export_says_the_day_it_is_as_of(run: RunCli) -> None:
+    document = run("export", "--format", "ics", *AS_OF).stdout
+    calendar = icalendar.Calendar.from_ical(document)
+    assert ics_as_of(document) == date(2025, 2, 14)
+    assert str(calendar["X-WR-CALDESC"]) == "As of 2025-02-14"
+    tasks = run("export", "--format", "ics", "--tasks", "--today", "2025-03-31").stdout
+    assert ics_as_of(tasks) == date(2025, 3, 31)
+
+
+def test_markdown_is_the_list_format(run: RunCli) -> None:
+    listed = run("list", "--format", "markdown", *AS_OF).stdout
+    exported = run("export", "--format", "markdown", *AS_OF).stdout
+    # Markdown is a briefing: the day it is as of, the sources column holds footnote
+    # marks, the footnotes follow.
+    table = listed.removeprefix("As of 2025-02-14\n")
+    assert exported == "As of 2025-02-14.\n\n" + table.replace("| japan-wire |", "| [^1] |") + (
         "\n[^1]: Japan Wire, citing Kyodo News, “Japan Commits to Diplomatic Initiatives Aimed "
         "at Democratic Restoration in Venezuela”\n"
     )
@@ -39,7 +92,7 @@ def test_csv_export_guards_formulas(run: RunCli) -> None:
 
 def test_filters_apply(run: RunCli) -> None:
     data = json.loads(run("export", "--format", "json", "--status", "active").stdout)
-    assert [item["id"] for item in data] == ["humanitarian-aid-programs"]
+    assert [item["id"] for item in data["initiatives"]] == ["humanitarian-aid-programs"]
 
 
 def test_output_file_is_written_and_replaced(run: RunCli, tmp_path: Path) -> None:
@@ -48,7 +101,7 @@ def test_output_file_is_written_and_replaced(run: RunCli, tmp_path: Path) -> Non
     result = run("export", "--format", "markdown", "--output", str(target))
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout == ""
-    assert target.read_text(encoding="utf-8").startswith("| Id | Title |")
+    assert target.read_text(encoding="utf-8").startswith(f"As of {date.today()}.\n\n| Id | Title |")
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".out.md")] == []
 
 

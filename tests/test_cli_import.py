@@ -344,7 +344,7 @@ def test_json_items_with_ids_may_share_a_title(
         ("summit-2", "Summit"),
     ]
     # Without ids the title is the name: a repeated one is still an invalid row.
-    items = json.loads(exported.read_text(encoding="utf-8"))
+    items = json.loads(exported.read_text(encoding="utf-8"))["initiatives"]
     nameless = tmp_path / "nameless.json"
     nameless.write_text(json.dumps([{**i, "id": None} for i in items]), encoding="utf-8")
     refused = run("import", str(nameless), "--file", str(empty_store), "--dry-run")

@@ -107,6 +107,7 @@ def test_help_has_readable_metavars_and_says_each_default_once(run: RunCli, comm
     assert "<str>" not in out
     assert "<int" not in out
     assert "<path>" not in out
+    assert "x>=" not in out  # Typer's range, as `stale --days` showed it: [x>=1]
     for line in out.split("\n  -"):
         assert not ("(default" in line and "[default:" in line), line
 

@@ -149,9 +149,11 @@ def test_timeline_and_export_of_two_stores(stores: tuple[Path, Path]) -> None:
     assert chart.exit_code == ExitCode.OK, chart.stderr
     assert "section Elections" in chart.stdout
     assert "US Election Observers (0%)" in chart.stdout
-    exported = vzwatch("export", *both(stores), "--format", "markdown")
+    exported = vzwatch("export", *both(stores), "--format", "markdown", *TODAY)
     assert exported.exit_code == ExitCode.OK, exported.stderr
-    assert "| portfolio |" in exported.stdout.splitlines()[0].replace("Portfolio", "portfolio")
+    heading, blank, header = exported.stdout.splitlines()[:3]
+    assert (heading, blank) == ("As of 2025-02-14.", "")
+    assert "| portfolio |" in header.replace("Portfolio", "portfolio")
     window = vzwatch("timeline", *both(stores), "--from", "FY2025 Q1", "--json", *TODAY)
     assert window.exit_code == ExitCode.USAGE
     assert window.stderr.count("\n") == 1
@@ -191,6 +193,77 @@ def test_validate_checks_each_store(stores: tuple[Path, Path]) -> None:
     result = vzwatch("validate", *both(stores))
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout == f"{stores[0]}: ok\n{stores[1]}: ok\n"
+
+
+OVERDUE_AS_OF = ("--quarter", "Q2-2025", "--overdue", "--today", "2025-05-01")
+
+
+def test_due_of_several_stores_has_the_overdue_columns_and_the_portfolio(
+    stores: tuple[Path, Path],
+) -> None:
+    """The columns of one store's `due`, then ``portfolio``."""
+    one = vzwatch("due", "--file", str(stores[0]), *OVERDUE_AS_OF, "--format", "csv")
+    result = vzwatch("due", *both(stores), *OVERDUE_AS_OF, "--format", "csv")
+    assert result.exit_code == ExitCode.OK, result.stderr
+    header = result.stdout.splitlines()[0]
+    assert header == one.stdout.splitlines()[0] + ",portfolio"
+    rows = [
+        (row["title"], row["overdue"], row["overdue_quarters"], row["portfolio"])
+        for row in csv.DictReader(io.StringIO(result.stdout))
+    ]
+    assert rows == [
+        ("International Dialogue Forums", "true", "2", JAPAN),
+        ("Election Oversight Missions", "true", "1", JAPAN),
+        ("US Election Observers", "true", "1", "US programmes"),
+        ("Community Radio", "false", "0", "US programmes"),
+    ]
+    items = json.loads(vzwatch("due", *both(stores), *OVERDUE_AS_OF, "--json").stdout)
+    assert [list(item)[-3:] for item in items] == [["overdue", "overdue_quarters", "portfolio"]] * 4
+    assert [item["overdue_quarters"] for item in items] == [2, 1, 1, 0]
+
+
+def test_the_table_of_several_stores_names_each_rows_portfolio(
+    stores: tuple[Path, Path],
+) -> None:
+    for command in (("list",), ("due", *OVERDUE_AS_OF)):
+        table = vzwatch(*command, *both(stores), *TODAY, env={"COLUMNS": "100"}).stdout
+        lines = [line.rstrip() for line in table.splitlines()]
+        assert lines[1].startswith("Initiative / id / portfolio ")
+        observers = lines.index(next(line for line in lines if line.startswith("US Election")))
+        # The id in its store, then the store: not `US programmes:election-oversight-missions`.
+        assert lines[observers + 1 : observers + 3] == [
+            "election-oversight-missions",
+            "US programmes",
+        ]
+        missions = lines.index(next(line for line in lines if line.startswith("Election Ov")))
+        assert lines[missions + 1] == "election-oversight-missions"
+        assert " ".join(lines[missions + 2 : observers]) == JAPAN  # wrapped at spaces
+
+
+def test_blocked_initiatives_of_several_stores_are_marked(stores: tuple[Path, Path]) -> None:
+    """Japan's election missions wait for its dialogue forums, whatever its id is in the view."""
+    rows = json.loads(vzwatch("list", *both(stores), *TODAY, "--json").stdout)
+    blocked = {row["id"]: row["blocked_by"] for row in rows if row["blocked_by"]}
+    assert blocked == {f"{JAPAN}:election-oversight-missions": ["international-dialogue-forums"]}
+    chart = vzwatch("timeline", *both(stores), *TODAY).stdout
+    rows_drawn = chart.splitlines()[3:-2]  # below the axis, above the footer and legend
+    marked = [line.split("  ")[0] for line in rows_drawn if line.endswith("⊘ blocked")]
+    assert marked == ["Election Oversight Missions"]
+
+
+def test_plain_lines_of_several_stores_name_each_rows_portfolio(
+    stores: tuple[Path, Path],
+) -> None:
+    """Past 200 rows the table is plain lines: they name the portfolio too."""
+    many = "".join(
+        f'\n[[initiatives]]\nid = "radio-{n}"\ntitle = "Radio {n}"\ntimeline = "Q3 2025"\n'
+        for n in range(200)
+    )
+    stores[1].write_text(US_STORE + many, encoding="utf-8")
+    lines = vzwatch("list", *both(stores), "--all", *TODAY).stdout.splitlines()
+    assert lines[0].split() == ["ID", "Timeline", "Status", "Prog", "Portfolio", "Title"]
+    radio = next(line for line in lines if line.startswith("radio-7 "))
+    assert radio.split()[-4:] == ["US", "programmes", "Radio", "7"]
 
 
 def test_one_store_stays_itself_in_a_view_every_field_kept() -> None:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
 
@@ -88,3 +90,12 @@ def test_today_is_as_of_updates_recorded_later_do_not_count(run: RunCli) -> None
     assert after is not None
     assert (after["last_update"], after["days"]) == ("2025-02-20", 54)
     assert election("2025-03-01") is None  # 9 days after the update
+
+
+@pytest.mark.parametrize("days", ["abc", "0", "-3"])
+def test_days_that_are_not_a_count_say_so_in_words(run: RunCli, days: str) -> None:
+    """`--days abc` said "'abc' is not a valid int range", `--days 0` "not in the range x>=1"."""
+    result = run("stale", "--days", days)
+    assert result.exit_code == ExitCode.USAGE
+    assert f"'{days}' is not a number of days (1 or more)" in result.stderr
+    assert "range" not in result.stderr

@@ -196,3 +196,45 @@ def test_export_json_does_not_import_rich(store: Path) -> None:
         check=False,
     )
     assert result.stderr.decode().strip() == "False"
+
+
+def _today_column_in_every_row(out: str, marker: str, line_glyph: str) -> list[str]:
+    """The rows of the chart whose character under the header's today marker is not
+    today's line (the marker is ``▼ today``, or ``today ▼`` at the right edge)."""
+    lines = out.splitlines()
+    header = next(number for number, line in enumerate(lines) if "today" in line)
+    column = lines[header].index(marker)
+    rows = [line for line in lines[header + 1 :] if line.startswith(("Hum", "Int", "Ele"))]
+    assert len(rows) == 3, out
+    return [row for row in rows if row[column : column + 1] != line_glyph]
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 80, 100, 120, 160, 200])
+@pytest.mark.parametrize("charset", ["utf-8", "ascii"])
+def test_today_stays_visible_on_top_of_every_bar(
+    store: Path, with_progress: Path, width: int, charset: str
+) -> None:
+    """At any width, in Unicode and in ASCII (also without colour), each row shows
+    today's line under the marker, bars included: it used to vanish inside them."""
+    result = CliRunner(charset=charset).invoke(
+        app,
+        ["timeline", "--today", TODAY, "--no-color"],
+        env={"VZWATCH_FILE": str(store), "COLUMNS": str(width)},
+    )
+    assert result.exit_code == ExitCode.OK, result.stderr
+    marker, line_glyph = ("▼", "┊") if charset == "utf-8" else ("v", "|")
+    assert _today_column_in_every_row(result.stdout, marker, line_glyph) == [], result.stdout
+
+
+@pytest.mark.parametrize("width", [40, 50, 60, 80, 100, 120, 160, 200])
+def test_the_blocked_mark_is_whole_or_short_never_cut(
+    run: RunCli, with_progress: Path, width: int
+) -> None:
+    """At 50 columns the mark was cropped to `⊘ bl`; where `⊘ blocked` does not fit
+    the row ends in `⊘` (the legend says what it means)."""
+    result = run("timeline", "--today", TODAY, env={"COLUMNS": str(width)})
+    assert result.exit_code == ExitCode.OK, result.stderr
+    row = next(line for line in result.stdout.splitlines() if line.startswith("Election"))
+    assert row.endswith((" ⊘ blocked", " ⊘")), row
+    legend = " ".join(result.stdout.splitlines()[-2:])
+    assert "⊘ blocked" in legend, result.stdout

@@ -25,7 +25,7 @@ TODAY = ("--today", "2025-02-14")
 BUNDLED = """\
 ```mermaid
 gantt
-    title Japan's diplomatic initiatives for democratic restoration in Venezuela
+    title Japan's diplomatic initiatives for democratic restoration in Venezuela (as of 2025-02-14)
     dateFormat YYYY-MM-DD
     axisFormat %b %Y
     section Humanitarian Support
@@ -182,4 +182,38 @@ def test_today_is_a_parameter() -> None:
     from vzwatch.formats.mermaid import chart_mermaid
 
     chart = chart_mermaid(make_chart([], date(2025, 2, 14)), Portfolio(()), date(2025, 2, 14))
-    assert chart == "```mermaid\ngantt\n    dateFormat YYYY-MM-DD\n    axisFormat %b %Y\n```\n"
+    assert chart == (
+        "```mermaid\ngantt\n    title As of 2025-02-14\n    dateFormat YYYY-MM-DD\n"
+        "    axisFormat %b %Y\n```\n"
+    )
+
+
+@pytest.mark.browser
+def test_blocked_bars_are_marked_and_mermaid_draws_the_mark(run: RunCli, tmp_path: Path) -> None:
+    """The bundled election missions wait for the dialogue forums (the blocked rule)."""
+    export = run("export", "--format", "mermaid", *TODAY).stdout
+    timeline = run("timeline", "--mermaid", *TODAY).stdout
+    for chart in (export, timeline):
+        marked = [line.strip() for line in chart.splitlines() if "blocked" in line]
+        assert marked == [
+            "Election Oversight Missions (0%) ⊘ blocked :crit, i3, 2025-01-01, 2025-04-01"
+        ]
+    for result in mermaid_render([unfenced(export), unfenced(timeline)], tmp_path):
+        assert result["ok"], result.get("error")
+        assert sorted(task_texts(result["svg"])) == [
+            "Election Oversight Missions (0%) ⊘ blocked",
+            "Humanitarian Aid Programs (0%) ongoing",
+            "International Dialogue Forums (0%)",
+        ]
+    # Once the forums are done nothing waits: no mark.
+    assert run("progress", "inter", "100", "--date", "2025-01-05", *TODAY).exit_code == 0
+    assert "blocked" not in run("export", "--format", "mermaid", *TODAY).stdout
+
+
+def test_the_chart_says_the_day_it_is_as_of(run: RunCli) -> None:
+    for command in (("export", "--format", "mermaid"), ("timeline", "--mermaid")):
+        lines = run(*command, "--today", "2025-03-31").stdout.splitlines()
+        assert lines[2] == (
+            "    title Japan's diplomatic initiatives for democratic restoration in Venezuela"
+            " (as of 2025-03-31)"
+        )

@@ -169,3 +169,67 @@ def test_output_is_whole_when_piped_and_quiet_when_the_reader_leaves(
     shown.wait(timeout=60)
     with shown.stderr:
         assert shown.stderr.read() == b""  # no "Exception ignored … BrokenPipeError"
+
+
+@pytest.fixture(scope="module")
+def ten_thousand(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The bundled store and 10,000 more initiatives: outputs far larger than a pipe holds."""
+    path = tmp_path_factory.mktemp("big") / "store.toml"
+    records = "".join(
+        f'\n[[initiatives]]\nid = "item-{n}"\ntitle = "Item {n}"\ntimeline = "Q1 2025"\n'
+        for n in range(10_000)
+    )
+    path.write_text(BUNDLED.read_text(encoding="utf-8") + records, encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize(
+    ("command", "status"),
+    [
+        ("list", 0),  # a Rich table that fits in the pipe
+        ("list --all", 0),  # 10k plain lines: the pipe closes mid-write
+        ("list --json", 0),  # the --json path (no Rich), 3.9 MB in one write
+        ("list --format csv", 0),
+        ("timeline", 0),  # 10k Rich lines: Click made this exit 1, the code for "found"
+        ("due --quarter Q1-2025 --exit-code", 1),  # found: the reader leaving changes nothing
+        ("due --quarter Q1-2025 --exit-code --json", 1),
+    ],
+)
+def test_a_reader_that_leaves_early_changes_neither_exit_code_nor_stderr(
+    command: str, status: int, ten_thousand: Path, tmp_path: Path
+) -> None:
+    """`vzwatch list | head -1` under `set -o pipefail`: the exit code is the command's
+    own (as if every line had been read), stderr stays empty."""
+    assert VZWATCH is not None
+    script = (
+        f"set -o pipefail; {VZWATCH} {command} 2>{tmp_path / 'err'} | head -1 >/dev/null;"
+        ' echo "$?" "${PIPESTATUS[@]}"'
+    )
+    env = bare_env(VZWATCH_FILE=str(ten_thousand), HOME=str(tmp_path))
+    result = run(["bash", "-c", script], env=env)
+    assert result.stdout.split() == [str(status).encode(), str(status).encode(), b"0"]
+    assert (tmp_path / "err").read_bytes() == b""
+
+
+@pytest.mark.parametrize(
+    ("command", "status"),
+    [
+        ("list >&-", 0),
+        ("list --json >&-", 0),
+        ("due --quarter Q1-2025 --exit-code >&-", 1),
+        ("show nope 2>&-", 3),  # the error line has nowhere to go; its exit code stays
+        ("show nope >&- 2>&-", 3),
+    ],
+)
+def test_a_closed_stdout_or_stderr_is_a_reader_that_left_at_once(
+    command: str, status: int, store_copy: Path, tmp_path: Path
+) -> None:
+    """Started with a descriptor closed, Python has None for the stream: vzwatch said
+    `internal error: AttributeError` with a traceback (exit 70 or 1)."""
+    assert VZWATCH is not None
+    script = f"{VZWATCH} {command}; echo $? >{tmp_path / 'status'}"
+    result = run(["bash", "-c", script], env=bare_env(VZWATCH_FILE=str(store_copy)))
+    assert (tmp_path / "status").read_text().strip() == str(status)
+    assert result.stdout == b""
+    assert b"Traceback" not in result.stderr
+    assert b"internal error" not in result.stderr

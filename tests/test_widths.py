@@ -8,6 +8,7 @@ import shutil
 import subprocess
 import sys
 import time
+import unicodedata
 from datetime import date
 from io import StringIO
 from pathlib import Path
@@ -16,13 +17,16 @@ import pytest
 from rich.cells import cell_len
 
 from tests.helpers import BUNDLED
+from vzwatch.domain.cadence import stale_initiatives
 from vzwatch.domain.chart import make_chart
 from vzwatch.domain.portfolio import Portfolio
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.report import build_report
+from vzwatch.formats.watch import stale_lines
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.render.chart import print_chart
 from vzwatch.render.console import make_console
+from vzwatch.render.plainreport import print_report_plain
 from vzwatch.render.report import print_report
 from vzwatch.render.tables import print_initiative, print_initiatives
 
@@ -213,3 +217,147 @@ def test_in_a_real_terminal_list_and_report_fit(width: int, tmp_path: Path) -> N
     for word in ("Humanitarian", "International", "Election", "Facilitation"):
         assert re.search(rf"(?<!\S){word}(?!\S)", screen), screen
     assert all(cell_len(line) <= width for line in screen.splitlines())
+
+
+# --- any script: columns land where every terminal draws them ----------------------
+
+# Titles terminals and Rich measured differently (❤️, 👍🏽, joined sequences), and
+# scripts that must keep lining up: CJK, Arabic, combining accents, a flag.
+SCRIPT_TITLES = [
+    "Heart ❤️ care mission",
+    "Family 👨‍👩‍👧 fund",
+    "Thumbs 👍🏽 up",
+    "Keycap 1️⃣ plan",
+    "Aid 🚑 convoy",
+    "選挙監視団の派遣",
+    "بعثة المراقبة",
+    "Cafe\u0301 re\u0301sume\u0301 Ñandú",
+    "Flag 🇯🇵 mission",
+    "क्\u200dषेत्र mission",
+]
+
+
+def terminal_width(text: str) -> int:
+    """Cells as a terminal counts them, one code point at a time (wcwidth, tmux, xterm):
+    wide and fullwidth 2, combining and format characters 0, the rest 1."""
+    widths = (
+        0
+        if unicodedata.combining(c) or unicodedata.category(c) in ("Mn", "Me", "Cf")
+        else 2
+        if unicodedata.east_asian_width(c) in ("W", "F")
+        else 1
+        for c in text
+    )
+    return sum(widths)
+
+
+def portfolio_in_every_script() -> Portfolio:
+    text = BUNDLED.read_text(encoding="utf-8") + "".join(
+        f'\n[[initiatives]]\nid = "script-{n}"\ntitle = "{title}"\ntimeline = "Q4 2024 - Q2 2025"\n'
+        f'owner = "{title}"\npillar = "election-monitoring"\n'
+        for n, title in enumerate(SCRIPT_TITLES)
+    )
+    return load_portfolio(text, BUNDLED)
+
+
+def assert_terminals_agree(out: str) -> None:
+    """Each line is as wide for a terminal as Rich laid it out: the columns after a
+    title start in the same cell on screen as in Rich's layout."""
+    for line in out.splitlines():
+        assert terminal_width(line) == cell_len(line), line
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_timeline_rows_line_up_whatever_the_script(width: int) -> None:
+    """An emoji title (❤️) put its row's bar one cell off in a terminal."""
+    portfolio = portfolio_in_every_script()
+    window = make_chart(list(portfolio.initiatives), TODAY)
+    out = rendered(lambda c: print_chart(c, window, TODAY), width)
+    assert_terminals_agree(out)
+    rows = [line for line in out.splitlines() if "%" in line]
+    assert len(rows) == len(SCRIPT_TITLES) + 3, out
+    assert len({terminal_width(row[: row.index("%")]) for row in rows}) == 1, out
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_tables_line_up_whatever_the_script(width: int) -> None:
+    portfolio = portfolio_in_every_script()
+    items = list(portfolio.initiatives)
+    assert_terminals_agree(rendered(lambda c: print_initiatives(c, items, portfolio), width))
+    report = build_report(portfolio, today=TODAY, quarter=Q1_2025, by="owner")
+    assert_terminals_agree(rendered(lambda c: print_report(c, report), width))
+    for item in items[-len(SCRIPT_TITLES) :]:
+        shown = rendered(lambda c, item=item: print_initiative(c, item, portfolio), width)
+        assert_terminals_agree(shown)
+
+
+def test_plain_lines_pad_by_cells_not_characters() -> None:
+    """The plain report (past 200 rows) and `stale` pad columns with spaces: a CJK or
+    accented owner counted by characters pushed the next column out."""
+    portfolio = portfolio_in_every_script()
+    report = build_report(portfolio, today=TODAY, quarter=Q1_2025, by="owner")
+    out = StringIO()
+    print_report_plain(out, report, None)
+    summary = out.getvalue().split("\n\n")[1].splitlines()
+    assert len(summary) == len(report.groups) + 2
+    assert len({terminal_width(line) for line in summary}) == 1, summary  # right-aligned numbers
+    stale = stale_lines(stale_initiatives(portfolio, portfolio.initiatives, TODAY), portfolio)
+    rows = [line for line in stale[1:-1] if "script-" in line]
+    assert len(rows) == len(SCRIPT_TITLES), stale
+    starts = {terminal_width(line[: line.index("script-")]) for line in rows}
+    assert starts == {terminal_width(stale[0][: stale[0].index("Initiative")])}, stale
+
+
+@pytest.mark.subprocess
+@pytest.mark.skipif(TMUX is None, reason="tmux is not installed (.ci/run installs it)")
+def test_in_a_real_terminal_timeline_rows_line_up_whatever_the_script(tmp_path: Path) -> None:
+    """Each row of `timeline`, up to its percentage, typed into tmux: the cursor ends in
+    the same column on every row, the one Rich laid out (❤️ ended one cell short)."""
+    assert TMUX is not None
+    assert VZWATCH is not None
+    store = tmp_path / "store.toml"
+    records = "".join(
+        f'\n[[initiatives]]\nid = "script-{n}"\ntitle = "{title}"\ntimeline = "Q4 2024 - Q2 2025"\n'
+        for n, title in enumerate(SCRIPT_TITLES)
+    )
+    store.write_text(BUNDLED.read_text(encoding="utf-8") + records, encoding="utf-8")
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": str(tmp_path),
+        "TERM": "xterm-256color",
+        "LANG": "C.UTF-8",
+        "XDG_CACHE_HOME": str(tmp_path / "cache"),
+    }
+    chart = subprocess.run(
+        [VZWATCH, "timeline", "--today", "2025-03-31", "--file", str(store)],
+        env={**env, "COLUMNS": "100"}, capture_output=True, text=True, check=True, timeout=60,
+    ).stdout  # fmt: skip
+    prefixes = [line[: line.index("%") + 1] for line in chart.splitlines() if "%" in line]
+    assert len(prefixes) == len(SCRIPT_TITLES) + 3, chart
+    (tmp_path / "rows.txt").write_text("\n".join(prefixes) + "\n", encoding="utf-8")
+    socket = str(tmp_path / "tmux.sock")
+    columns = tmp_path / "columns.txt"
+    script = tmp_path / "measure.sh"
+    script.write_text(
+        f'while IFS= read -r row; do printf "\\r\\033[K%s" "$row"; sleep 0.1;\n'
+        f"  {TMUX} -S {socket} display -p '#{{cursor_x}}' >> {columns};\n"
+        f"done < {tmp_path}/rows.txt\n"
+        f"echo done >> {columns}; sleep 30\n",
+        encoding="utf-8",
+    )
+    tmux = [TMUX, "-S", socket]
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-s", "scripts", "-x", "120", "-y", "40", f"sh {script}"],
+        env=env, check=True, timeout=30,
+    )  # fmt: skip
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not (
+            columns.exists() and "done" in columns.read_text(encoding="utf-8")
+        ):
+            time.sleep(0.2)
+    finally:
+        subprocess.run([*tmux, "kill-server"], env=env, check=False, timeout=30)
+    measured = columns.read_text(encoding="utf-8").split()
+    assert measured[-1] == "done", measured
+    assert measured[:-1] == [str(cell_len(prefixes[0]))] * len(prefixes), (measured, prefixes)

@@ -18,7 +18,8 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
-from typer.core import TyperGroup
+from typer.core import TyperArgument, TyperCommand, TyperGroup
+from typer.models import CommandFunctionType
 
 from vzwatch import __version__
 from vzwatch.cli.edge import PROG, error_line, exit_code, prepare_streams
@@ -89,7 +90,50 @@ class VzwatchGroup(TyperGroup):
         return int(code)
 
 
-app = typer.Typer(
+class VzwatchCommand(TyperCommand):
+    """A command whose usage line names its arguments as people type them.
+
+    ``vzwatch source [OPTIONS] add OUTLET``, ``[ID]``, ``[FILE]...``: Typer
+    writes required arguments as ``{outlet}`` and a choice as ``{action}:<add>``,
+    in the usage line and the Arguments section alike (tests/test_cli_help.py).
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for param in self.params:
+            if isinstance(param, TyperArgument):
+                param.metavar = _argument_name(param)
+
+    def collect_usage_pieces(self, ctx: Any) -> list[str]:
+        pieces = [self.options_metavar] if self.options_metavar else []
+        for param in self.get_params(ctx):
+            if not isinstance(param, TyperArgument):
+                pieces.extend(param.get_usage_pieces(ctx))
+                continue
+            piece = param.metavar or ""
+            piece = piece if param.required else f"[{piece}]"
+            pieces.append(piece + ("..." if param.nargs != 1 else ""))
+        return pieces
+
+
+def _argument_name(param: TyperArgument) -> str:
+    """The word an argument is shown as: its choices (``add``), else its name in capitals."""
+    choices = getattr(param.type, "choices", None)
+    if choices:
+        return "|".join(str(getattr(choice, "value", choice)) for choice in choices)
+    return (param.metavar or param.name or "").strip("[].").upper()
+
+
+class VzwatchTyper(typer.Typer):
+    """Typer whose commands are ``VzwatchCommand``s unless one asks for another class."""
+
+    def command(
+        self, name: str | None = None, *, cls: type[TyperCommand] | None = None, **settings: Any
+    ) -> Callable[[CommandFunctionType], CommandFunctionType]:
+        return super().command(name, cls=cls or VzwatchCommand, **settings)
+
+
+app = VzwatchTyper(
     name=PROG,
     cls=VzwatchGroup,
     epilog="`vzwatch COMMAND -h` for examples; `vzwatch help` for the guide (exit codes, JSON, …).",
@@ -171,9 +215,20 @@ QuarterHelp = "Q1-2025, 2025Q1, FY2024 Q1, this, next, last or a date (2025-02-1
 
 def row_count(value: str) -> int:
     """--limit N: a whole number of rows, 1 or more."""
+    return _counted(value, "rows")
+
+
+def day_count(value: str) -> int:
+    """--days N: a whole number of days, 1 or more."""
+    return _counted(value, "days")
+
+
+def _counted(value: str, noun: str) -> int:
+    # a parser, not Typer's min=1: that shows `[x>=1]` in the help and says
+    # "'abc' is not a valid int range" (issue 13)
     text = str(value).strip()
     if not text.isdecimal() or int(text) < 1:
-        raise typer.BadParameter(f"'{text}' is not a number of rows (1 or more)")
+        raise typer.BadParameter(f"'{text}' is not a number of {noun} (1 or more)")
     return int(text)
 
 
@@ -303,8 +358,10 @@ def initiatives_output(
     table_rows: int | None = None,
     snapshot: Snapshot | None = None,
     blocked: Mapping[str, Sequence[str]] | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> Output:
-    """The usual views of a list of initiatives (list, due, ...).
+    """The usual views of a list of initiatives (list, due, ...); ``origin`` (several
+    stores: shown id -> portfolio) names each row's portfolio in the table.
 
     ``table_rows`` caps the table (a footer says how many more); the data
     formats always carry every row. Past ``PLAIN_ROWS`` the table is printed
@@ -317,11 +374,14 @@ def initiatives_output(
 
         shown = initiatives if table_rows is None else initiatives[:table_rows]
         if len(shown) > PLAIN_ROWS:
-            print_plain(sys.stdout, shown, portfolio, footer(len(shown), len(initiatives)))
+            total = footer(len(shown), len(initiatives))
+            print_plain(sys.stdout, shown, portfolio, total, origin)
             return
         from vzwatch.render.tables import print_initiatives
 
-        print_initiatives(console, shown, portfolio, title=title, total=len(initiatives))
+        print_initiatives(
+            console, shown, portfolio, title=title, total=len(initiatives), origin=origin
+        )
 
     return Output(
         json=lambda: contract.initiatives_to_list(initiatives, portfolio, blocked),

@@ -11,11 +11,14 @@ search), importing the store machinery only then. A store that cannot be read
 completes nothing rather than printing an error into the shell's line.
 """
 
+import os
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import typer
+
+from vzwatch.domain.text import visible
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import Portfolio
@@ -83,6 +86,16 @@ def tags(ctx: typer.Context, incomplete: str) -> Completion:
     return _matching(found, incomplete)
 
 
+def owners(ctx: typer.Context, incomplete: str) -> Completion:
+    found = (
+        (owner, "")
+        for portfolio in _portfolios(ctx)
+        for owner in (portfolio.owner, *(i.owner for i in portfolio.initiatives))
+        if owner
+    )
+    return _matching(found, incomplete)
+
+
 def initiative_ids(ctx: typer.Context, incomplete: str) -> Completion:
     """Ids that start with what was typed, each with its title."""
     found = ((i.id, i.title) for portfolio in _portfolios(ctx) for i in portfolio.initiatives)
@@ -101,12 +114,86 @@ COMPLETERS: dict[str, Callable[..., Completion]] = {
     "tag": tags,
     "add_tag": tags,
     "remove_tag": tags,
+    "owner": owners,
 }
+
+
+# Characters a bash word may hold unquoted (as `printf %q` leaves them).
+_BASH_PLAIN = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-+.,/:@%^")
+
+
+def bash_word(value: str, typed: str) -> str:
+    """``value`` as bash must insert it to read it back as one word.
+
+    Bash puts a completion into the line as it is: ``Lima Group`` would become
+    two words, ``O'Brien`` an open quote, ``$x`` a variable. After an opening
+    quote the user typed (``"Lima``, ``'Lima``) readline inserts the value
+    inside that quote, so only what the quote does not protect is escaped;
+    otherwise each special character gets a backslash, as bash does for file
+    names (``Lima\\ Group``).
+    """
+    if typed.startswith("'"):
+        return "'" + value.replace("'", "'\\''")
+    if typed.startswith('"'):
+        return '"' + "".join("\\" + c if c in '"$`\\' else c for c in value)
+    return "".join(c if c in _BASH_PLAIN or not c.isascii() else "\\" + c for c in value)
+
+
+def zsh_word(text: str) -> str:
+    """``text`` as one word of the ``_arguments '*: :((value:description …))'`` line that
+    zsh evaluates: escaped for the colon between value and description, then inside
+    double quotes, then inside the single quotes around the whole spec.
+
+    Typer doubles quotes (``''``, ``""``), which zsh reads as an empty string:
+    ``O'Brien`` completed as ``OBrien``.
+    """
+    colons = text.replace("\\", "\\\\").replace(":", "\\:")
+    quoted = "".join("\\" + c if c in '"$`\\' else c for c in colons)
+    return '"' + quoted.replace("'", "'\\''") + '"'
+
+
+def _shell_classes() -> None:
+    """Put vzwatch's bash, zsh and fish completion in place of Typer's: values come back
+    quoted as each shell reads them, and titles (descriptions) stay text, never Rich
+    markup (Typer renders them as markup: ``[red]x`` would show as ``x``)."""
+    from typer._click.shell_completion import CompletionItem, add_completion_class
+    from typer._completion_classes import BashComplete, FishComplete, ZshComplete
+
+    class QuotingBashComplete(BashComplete):
+        def get_completion_args(self) -> tuple[list[str], str]:
+            args, incomplete = super().get_completion_args()
+            # the script joins COMP_WORDS with IFS, a newline: the word as typed, quotes and all
+            words = os.environ.get("COMP_WORDS", "").split("\n")
+            cword = int(os.environ.get("COMP_CWORD", "0"))
+            self.typed = words[cword] if len(words) > 1 and cword < len(words) else incomplete
+            return args, incomplete
+
+        def format_completion(self, item: CompletionItem) -> str:
+            if item.type != "plain":
+                return str(item.value)
+            return bash_word(str(item.value), getattr(self, "typed", ""))
+
+    class QuotingZshComplete(ZshComplete):
+        def format_completion(self, item: CompletionItem) -> str:
+            value = zsh_word(str(item.value))
+            return f"{value}:{zsh_word(visible(item.help))}" if item.help else value
+
+    class PlainFishComplete(FishComplete):  # fish quotes what it inserts itself
+        def format_completion(self, item: CompletionItem) -> str:
+            if item.help:
+                return f"{item.value}\t{' '.join(visible(item.help).split())}"
+            return str(item.value)
+
+    add_completion_class(QuotingBashComplete, BashComplete.name)
+    add_completion_class(QuotingZshComplete, ZshComplete.name)
+    add_completion_class(PlainFishComplete, FishComplete.name)
 
 
 def attach(group: Any) -> None:
     """Give every parameter of every command in ``group`` its value completer."""
     from typer._click.shell_completion import CompletionItem
+
+    _shell_classes()
 
     def completer(complete: Callable[..., Completion]) -> Callable[..., list[CompletionItem]]:
         def shell_complete(ctx: typer.Context, param: Any, incomplete: str) -> list[Any]:

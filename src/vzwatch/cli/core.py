@@ -107,7 +107,8 @@ def list_command(
     }  # fmt: skip
     if len(locations) > 1:
         combined = views.selected(locations, day, as_of=as_of, **criteria)
-        emit(fmt, views.combined_output(combined, title=as_of_title(today, day), table_rows=rows))
+        heading = as_of_title(today, day)
+        emit(fmt, views.combined_output(combined, today=day, title=heading, table_rows=rows))
         return
     snapshot = reading.open_snapshot(locations[0], as_of=as_of)
     wanted = blocked or ready or fmt is OutputFormat.json

@@ -6,12 +6,17 @@ Imports neither Typer nor Rich, so the merge driver's Typer-free start
 
 from __future__ import annotations
 
+import io
 import os
 import sys
 from collections.abc import Mapping
+from typing import TYPE_CHECKING
 
 from vzwatch.domain.errors import ExitCode, VzwatchError
 from vzwatch.domain.text import ASCII_ERRORS, is_utf8_stream, visible
+
+if TYPE_CHECKING:
+    from _typeshed import ReadableBuffer
 
 PROG = "vzwatch"
 
@@ -39,6 +44,83 @@ def prepare_streams() -> None:
             stream.reconfigure(encoding="ascii", errors=ASCII_ERRORS)
         elif not is_utf8_stream(stream):
             stream.reconfigure(errors=ASCII_ERRORS)
+    _outlive_readers()
+
+
+class _ReaderAware(io.FileIO):
+    """A process stream (fd 1 or 2) whose reader may leave: ``| head``, a pager quit.
+
+    Once the reader has gone, the rest of the output goes to /dev/null, so the
+    command ends as it would have and its exit code says what it found (`due
+    --exit-code | head -1` is still 1), with nothing on stderr. Without this,
+    where the pipe closes decides: mid-write, Python silently drops the rest of
+    one large write (exit 0), while a later write raises BrokenPipeError, which
+    Click turns into exit 1, the code for "found" (issue 13). Writes are also
+    finished when a signal cuts one short, which Python does not do.
+    """
+
+    def write(self, data: ReadableBuffer, /) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            try:
+                written = super().write(view[done:])
+            except BrokenPipeError:
+                _to_devnull(self.fileno())
+                continue
+            if written is None:  # a non-blocking stream that is full: as FileIO says
+                return done
+            done += written
+        return done
+
+
+def _to_devnull(fd: int) -> None:
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    if devnull == fd:  # fd was closed: /dev/null took its number
+        return
+    try:
+        os.dup2(devnull, fd)
+    finally:
+        os.close(devnull)
+
+
+def _outlive_readers() -> None:
+    """Put the process's own stdout and stderr on a ``_ReaderAware`` file.
+
+    Only the streams the process started with (never a test runner's
+    stand-ins), once; encoding, error handler and buffering stay as they were.
+    A process started with one closed (``vzwatch list >&-``; Python then has
+    None there) writes to /dev/null as if its reader had left at once.
+    """
+    for name, number in (("stdout", 1), ("stderr", 2)):
+        stream = getattr(sys, name)
+        if stream is None and getattr(sys, f"__{name}__") is None:
+            _to_devnull(number)
+            setattr(sys, name, _guarded(number, "utf-8", "backslashreplace", False, False))
+            continue
+        if stream is not getattr(sys, f"__{name}__") or not isinstance(stream, io.TextIOWrapper):
+            continue
+        try:
+            fd = stream.fileno()
+            stream.flush()
+        except (OSError, ValueError):  # closed, or not a file at all
+            continue
+        guarded = _guarded(
+            fd, stream.encoding, stream.errors, stream.line_buffering, stream.write_through
+        )
+        setattr(sys, name, guarded)
+
+
+def _guarded(
+    fd: int, encoding: str, errors: str | None, line_buffering: bool, write_through: bool
+) -> io.TextIOWrapper:
+    return io.TextIOWrapper(
+        io.BufferedWriter(_ReaderAware(fd, "wb", closefd=False)),
+        encoding=encoding,
+        errors=errors,
+        line_buffering=line_buffering,
+        write_through=write_through,
+    )
 
 
 _C_LOCALES = ("C", "POSIX")

@@ -62,12 +62,19 @@ def selected(
 
 
 def blocked_in(combined: Combined, today: date) -> dict[str, tuple[str, ...]]:
-    """What blocks what in each store (the whole store: a dependency may not be shown)."""
+    """What blocks what in each store (the whole store: a dependency may not be shown),
+    by the ids the view shows (``portfolio:id`` where two stores share an id)."""
     from vzwatch.domain.dependencies import blocked_by
 
     found: dict[str, tuple[str, ...]] = {}
     for member in combined.members:
-        found.update(blocked_by(member.portfolio, today))
+
+        def shown(ident: str, label: str = member.label) -> str:
+            renamed = f"{label}:{ident}"
+            return renamed if combined.origin.get(renamed) == label else ident
+
+        for ident, by in blocked_by(member.portfolio, today).items():
+            found[shown(ident)] = tuple(shown(other) for other in by)
     return found
 
 
@@ -84,17 +91,27 @@ def with_portfolio(items: list[dict[str, Any]], origin: dict[str, str] | Any) ->
 
 
 def combined_output(
-    combined: Combined, *, title: str | None = None, table_rows: int | None = None
+    combined: Combined,
+    *,
+    today: date,
+    title: str | None = None,
+    table_rows: int | None = None,
 ) -> Output:
-    """`list`'s views of several stores: the same, with a ``portfolio`` key and column."""
+    """`list`'s views of several stores: the same, with a ``portfolio`` key and column
+    (the table names it under each id); ``blocked_by`` as of ``today``, as for one store."""
     from vzwatch.formats import contract, tabular
 
     portfolio, origin = combined.portfolio, combined.origin
     initiatives = sorted_initiatives(combined)
-    base = initiatives_output(initiatives, portfolio, title=title, table_rows=table_rows)
+    blocked = blocked_in(combined, today)
+    base = initiatives_output(
+        initiatives, portfolio, title=title, table_rows=table_rows, blocked=blocked, origin=origin
+    )
     return replace(
         base,
-        json=lambda: with_portfolio(contract.initiatives_to_list(initiatives, portfolio), origin),
+        json=lambda: with_portfolio(
+            contract.initiatives_to_list(initiatives, portfolio, blocked), origin
+        ),
         rows=lambda: with_portfolio(
             [tabular.initiative_row(i, portfolio) for i in initiatives], origin
         ),
@@ -126,7 +143,7 @@ def due_output(
         combined, target = due_each(
             locations, quarter, today=today, overdue=overdue, as_of=day, owner=owner
         )
-        output = combined_output(combined, title=f"Due in {target}{tail}")
+        output = _due_rows_of_several(combined, f"Due in {target}{tail}", today)
         return [*combined.portfolio.initiatives], target, output
     result = reading.find_due(
         locations[0], quarter, today=today, overdue=overdue, as_of=as_of, owner=owner
@@ -190,6 +207,35 @@ def _milestone_row(
     return {key: "" if row[key] is None else row[key] for key in keys}
 
 
+def _due_rows_of_several(combined: Combined, heading: str, today: date) -> Output:
+    """`due` over several stores: one store's columns (``overdue``, ``overdue_quarters``,
+    each row against its store's reading of the quarter), then ``portfolio``."""
+    from vzwatch.formats import contract
+
+    listed = combined_output(combined, today=today, title=heading)
+    quarters = {member.label: member.quarter for member in combined.members}
+    shown = sorted_initiatives(combined)
+
+    def late(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        out = []
+        for item, initiative in zip(items, shown, strict=True):
+            quarter = quarters[combined.origin[initiative.id]]
+            assert quarter is not None  # due_each chose each store's quarter
+            portfolio = item.pop("portfolio")
+            out.append(
+                {**item, **contract.overdue_fields(initiative, quarter), "portfolio": portfolio}
+            )
+        return out
+
+    columns = [column for column in columns_of(listed) if column != "portfolio"]
+    return replace(
+        listed,
+        json=lambda: late(listed.json()),
+        rows=lambda: late([dict(row) for row in listed.rows()]),
+        columns=(*columns, *contract.OVERDUE_KEYS, "portfolio"),
+    )
+
+
 def due_each(
     locations: Sequence[StoreLocation],
     quarter: str,
@@ -228,12 +274,13 @@ def note(notes: Sequence[str]) -> None:
 
 
 def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii_only: bool) -> str:
-    """An export of several stores: JSON, CSV and Markdown gain the ``portfolio`` column."""
-    from vzwatch.formats import contract, tabular
-    from vzwatch.formats.export import export_text as one_store
+    """An export of one store or several (JSON, CSV and Markdown then gain the ``portfolio``
+    column), saying the day it is as of: JSON's ``as_of`` key, CSV's ``as_of`` column,
+    a line above the Markdown table."""
+    from vzwatch.formats import export, tabular
 
     if len(combined.members) > 1:
-        output = combined_output(combined)
+        output = combined_output(combined, today=today)
     else:  # one store: exactly `list`'s forms, no portfolio column
         blocked = blocked_in(combined, today)
         output = initiatives_output(
@@ -241,16 +288,16 @@ def export_text(fmt: str, combined: Combined, *, today: date, tasks: bool, ascii
         )
     columns = columns_of(output)
     if fmt == "json":
-        return contract.dumps(output.json(), ascii_only=ascii_only) + "\n"
+        return export.json_text(output.json(), today, ascii_only=ascii_only)
     if fmt == "csv":
-        return tabular.to_csv(output.rows(), columns)
+        return tabular.to_csv(export.csv_rows(output.rows(), today), (*columns, export.AS_OF_KEY))
     if fmt == "markdown":  # a briefing: the cited sources as numbered footnotes
-        from vzwatch.formats.export import cited_markdown
-
-        return cited_markdown(output.rows(), columns, combined.portfolio)
+        table = export.cited_markdown(output.rows(), columns, combined.portfolio)
+        return f"As of {today.isoformat()}.\n\n{table}"
     initiatives = sorted_initiatives(combined)
-    return one_store(
-        fmt, initiatives, combined.portfolio, today=today, tasks=tasks, ascii_only=ascii_only
+    marked = frozenset(blocked_in(combined, today)) if fmt == "mermaid" else frozenset()
+    return export.export_text(
+        fmt, initiatives, combined.portfolio, today=today, tasks=tasks, blocked=marked
     )
 
 

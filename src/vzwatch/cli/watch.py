@@ -11,6 +11,7 @@ from vzwatch.cli.app import (
     StoreOption,
     TodayOption,
     app,
+    day_count,
     emit_json,
     locate,
     today_from,
@@ -67,7 +68,7 @@ def stale_command(
         typer.Option(
             "--days",
             metavar="N",
-            min=1,
+            parser=day_count,
             show_default=False,
             help="Stale after N days (default: each one's cadence).",
         ),

@@ -24,6 +24,7 @@ from enum import Enum
 from vzwatch.domain.errors import InvalidQuarter, UsageError
 from vzwatch.domain.portfolio import Initiative, Milestone
 from vzwatch.domain.quarters import Quarter
+from vzwatch.domain.text import cell_width
 
 __all__ = [
     "SCALE_NAMES",
@@ -287,7 +288,7 @@ class Cell(Enum):
     TODO = "todo"  # the rest of the bar
     LEFT = "left"  # the bar continues before the window (or its start is unknown)
     RIGHT = "right"  # the bar continues after the window (ongoing)
-    TODAY = "today"  # today's line, where no bar covers it
+    TODAY = "today"  # today's line, drawn over bars as well
     MILESTONE_DONE = "milestone done"  # a milestone done by today, in its quarter
     MILESTONE_OPEN = "milestone open"  # a milestone not done yet
 
@@ -325,7 +326,8 @@ def grid(window: Chart, layout: Fit) -> Grid:
 def bar_cells(
     bar: Bar, shift: int, scale: float, width: int, today_char: int | None = None
 ) -> tuple[Cell, ...]:
-    """The characters of one bar row: progress fills the bar from the left."""
+    """The characters of one bar row: progress fills the bar from the left; today's
+    line (``today_char``) crosses every row, bar or not."""
     cells = [Cell.EMPTY] * width
     # a short bar in the last coarse column would round past the edge: keep it in
     start = min(round((bar.start + shift) * scale), width - 1)
@@ -339,7 +341,7 @@ def bar_cells(
         cells[start] = Cell.LEFT
     if bar.open_right:
         cells[end - 1] = Cell.RIGHT
-    if today_char is not None and cells[today_char] is Cell.EMPTY:
+    if today_char is not None:  # on top of the bar too: today is what the chart is read from
         cells[today_char] = Cell.TODAY
     for mark in bar.marks:  # in the middle of its quarter; a done one wins a shared cell
         position = min(max(int((mark.quarter + shift + 0.5) * scale), 0), width - 1)
@@ -394,9 +396,17 @@ def _period_row(layout: Fit) -> str:
 
 
 def truncate(text: str, width: int, ellipsis: str = "…") -> str:
-    """``text`` cut to ``width`` characters, ending in ``ellipsis`` when cut."""
-    if len(text) <= width:
+    """``text`` cut to ``width`` cells (a CJK character takes two, as in a terminal,
+    and about twice a Latin letter's width in the SVG), ending in ``ellipsis`` when cut."""
+    if cell_width(text) <= width:
         return text
-    if width <= len(ellipsis):
-        return text[:width]
-    return text[: width - len(ellipsis)] + ellipsis
+    marked = width > cell_width(ellipsis)
+    room = width - cell_width(ellipsis) if marked else width
+    kept: list[str] = []
+    used = 0
+    for char in text:
+        used += cell_width(char)
+        if used > room:
+            break
+        kept.append(char)
+    return "".join(kept) + (ellipsis if marked else "")

@@ -137,8 +137,13 @@ def combined_report(
 
     ``by`` may also be ``portfolio``: a group per store, in the order given.
     """
+    # Each store as of today in its own calendar (a revised timeline reads as it wrote it).
+    seen = [as_of(member.portfolio, today) for member in members]
     combined = combine(
-        [replace(member, initiatives=tuple(member.portfolio.initiatives)) for member in members]
+        [
+            replace(member, portfolio=portfolio, initiatives=portfolio.initiatives)
+            for member, portfolio in zip(members, seen, strict=True)
+        ]
     )
     quarters = {m.label: m.quarter or Quarter.containing(today) for m in members}
     whole = as_of(combined.portfolio, today)  # entries dated after today do not exist yet

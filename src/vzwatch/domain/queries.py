@@ -6,32 +6,54 @@ Pure functions over records; ``today`` and quarters come in as arguments.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import suppress
 from dataclasses import replace
 from datetime import date
 from operator import attrgetter
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
-from vzwatch.domain.portfolio import Initiative, Milestone, Portfolio
-from vzwatch.domain.quarters import Quarter, span_active_in
+from vzwatch.domain.errors import InvalidQuarter
+from vzwatch.domain.portfolio import HistoryEntry, Initiative, Milestone, Portfolio
+from vzwatch.domain.quarters import (
+    CALENDAR,
+    FiscalCalendar,
+    Quarter,
+    parse_timeline,
+    span_active_in,
+)
 
 
-def initiative_as_of(initiative: Initiative, day: date) -> Initiative:
+def initiative_as_of(
+    initiative: Initiative, day: date, fiscal: FiscalCalendar = CALENDAR
+) -> Initiative:
     """``initiative`` as it stood at the end of ``day``: later entries do not exist yet.
 
     Progress entries, history entries and measurements dated after ``day`` are left out, and
-    the status is the one the first later status change started from (the
-    status ``day`` saw), so a report as of a past day gives the same answer
-    whatever is recorded afterwards.
+    each logged field (status, timeline, objective) is what the first later
+    change of it started from (the value ``day`` saw), so a report or a chart
+    as of a past day gives the same answer whatever is recorded afterwards.
+    ``fiscal`` reads a revised timeline as the store writes it. A hand-written
+    ``from`` that reads as no timeline leaves the current one standing.
     """
     log, history = initiative.progress_log, initiative.history
     measured = all(m.on <= day for i in initiative.indicators for m in i.measurements)
     if measured and all(e.on <= day for e in log) and all(e.on <= day for e in history):
         return initiative
-    later = [h for h in history if h.on > day and h.field == "status"]
-    status = min(later, key=lambda h: h.on).old if later else initiative.status
+    first_later: dict[str, HistoryEntry] = {}
+    for entry in sorted((h for h in history if h.on > day), key=lambda h: h.on):
+        first_later.setdefault(entry.field, entry)  # sorted() is stable: store order on a day
+    changed: dict[str, Any] = {}
+    if (status := first_later.get("status")) is not None and status.old:
+        changed["status"] = status.old
+    if (objective := first_later.get("objective")) is not None:
+        changed["objective"] = objective.old
+    if (timeline := first_later.get("timeline")) is not None:
+        with suppress(InvalidQuarter):
+            changed["timeline"] = parse_timeline(timeline.old, fiscal)
+            changed["timeline_text"] = timeline.old
     return replace(
         initiative,
-        status=status or initiative.status,
+        **changed,
         indicators=initiative.indicators
         if measured
         else tuple(
@@ -45,7 +67,9 @@ def initiative_as_of(initiative: Initiative, day: date) -> Initiative:
 
 def as_of(portfolio: Portfolio, day: date) -> Portfolio:
     """The portfolio as ``day`` saw it (see ``initiative_as_of``): the meaning of ``--today``."""
-    initiatives = tuple(initiative_as_of(item, day) for item in portfolio.initiatives)
+    initiatives = tuple(
+        initiative_as_of(item, day, portfolio.fiscal) for item in portfolio.initiatives
+    )
     # A milestone reached after ``day`` was still open on it.
     milestones = tuple(
         item._replace(done=None) if item.done is not None and item.done > day else item

@@ -10,12 +10,16 @@ shown as ``\\x1b``.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from html import escape
 
 from vzwatch.domain.chart import make_chart
+from vzwatch.domain.dependencies import blocked_by
+from vzwatch.domain.ledger import source_line
 from vzwatch.domain.report import Group, Health, Report
 from vzwatch.domain.text import visible
-from vzwatch.formats.report import change_text, percent_text
+from vzwatch.formats.citations import Footnotes
+from vzwatch.formats.report import change_text, percent_text, promises_text
 from vzwatch.formats.svg import FONT, chart_svg
 
 __all__ = ["report_html"]
@@ -57,6 +61,9 @@ tr.total td {{ font-weight: 600; border-top: 2px solid #d1d5db; }}
 .health-good {{ color: #15803d; }}
 .health-bad {{ color: #b91c1c; font-weight: 600; }}
 .id {{ color: #6b7280; font-size: .8rem; display: block; }}
+sup.ref {{ color: #4b5563; font-size: .7em; margin-left: .1em; }}
+section.sources ol {{ padding-left: 1.6rem; }}
+section.sources li {{ overflow-wrap: anywhere; }}
 footer {{ color: #6b7280; font-size: .85rem; margin-top: 2rem; }}
 @page {{ size: A4; margin: 14mm 12mm; }}
 @media print {{
@@ -131,7 +138,24 @@ def _summary(report: Report) -> list[str]:
     ]
 
 
-def _group(group: Group, report: Report) -> list[str]:
+def _refs(notes: Footnotes, ids: Iterable[str]) -> str:
+    """Footnote numbers for the cited sources (``<sup>[1]</sup>``), as the Markdown
+    briefing's ``[^1]``; plain text, not links: the page links to nothing."""
+    return "".join(f'<sup class="ref">[{number}]</sup>' for number in notes.cite(ids))
+
+
+def _sources(notes: Footnotes) -> list[str]:
+    """The cited sources, numbered as cited (outlet, date, title, URL as text)."""
+    if not notes.numbers:
+        return []
+    items = [
+        f'<li value="{number}" id="source-{number}">{_text(source_line(source))}</li>'
+        for number, source in notes.cited()
+    ]
+    return ['<section class="sources">', "<h2>Sources</h2>", "<ol>", *items, "</ol>", "</section>"]
+
+
+def _group(group: Group, report: Report, notes: Footnotes) -> list[str]:
     headings = ["Initiative", "Timeline", "Status", "Progress", "Expected", "Health", "Forecast"]
     rows = []
     for item in group.items:
@@ -139,7 +163,8 @@ def _group(group: Group, report: Report) -> list[str]:
         health = f'<span class="health-{HEALTH_CLASSES.get(item.health, "plain")}">'
         health += f"{_text(item.health_label)}</span>"
         values = [
-            f'{_text(initiative.title)}<span class="id">{_text(initiative.id)}</span>',
+            f"{_text(initiative.title)}{_refs(notes, initiative.sources)}"
+            f'<span class="id">{_text(initiative.id)}</span>',
             _text(initiative.timeline.label),
             _text(initiative.status),
             percent_text(item.progress),
@@ -148,6 +173,7 @@ def _group(group: Group, report: Report) -> list[str]:
             _text(item.forecast_label),
         ]
         rows.append(f"<tr>{_cells(values, numeric=(3, 4))}</tr>")
+    promised = _text(promises_text(report.promises(group)))
     return [
         '<section class="group">',
         f"<h2>{_text(group.label)}</h2>",
@@ -158,6 +184,7 @@ def _group(group: Group, report: Report) -> list[str]:
         *rows,
         "</tbody>",
         "</table>",
+        f'<p class="note">Promises vs delivery: {promised}.</p>',
         "</section>",
     ]
 
@@ -170,7 +197,7 @@ def _id_line(shown_id: str, report: Report) -> str:
     return shown_id if shown_id.startswith(f"{store}:") else f"{shown_id} · {store}"
 
 
-def _changes(report: Report) -> list[str]:
+def _changes(report: Report, notes: Footnotes) -> list[str]:
     since = report.since.isoformat()
     out = ['<section class="changes">', f"<h2>Changes since {since}</h2>"]
     if not report.changes:
@@ -181,7 +208,7 @@ def _changes(report: Report) -> list[str]:
             [
                 change.on.isoformat(),
                 _text(change.title),
-                _text(change_text(change)),
+                _text(change_text(change)) + _refs(notes, change.sources),
                 _text(change.note),
             ]
         )
@@ -202,12 +229,16 @@ def _changes(report: Report) -> list[str]:
 
 
 def report_html(report: Report) -> str:
-    """The report as one HTML document: header, timeline, summary, groups, changes."""
+    """The report as one HTML document: header, timeline, summary, groups (with promises
+    vs delivery), changes, and the cited sources as numbered footnotes."""
     portfolio = report.portfolio
+    notes = Footnotes(portfolio)
     title = portfolio.title or "Portfolio report"
     quarter = _text(report.quarter_label)
     today = report.today.isoformat()
-    window = make_chart([item.initiative for item in report.initiatives], report.today)
+    blocked = frozenset(blocked_by(portfolio, report.today))  # marked as on `timeline`
+    shown = [item.initiative for item in report.initiatives]
+    window = make_chart(shown, report.today, blocked=blocked)
     picture = chart_svg(window, report.today).split("\n", 1)[1]  # inline: no XML declaration
     meta = f"Progress report for {quarter} · as of {today} · by {_text(report.by)}"
     body = [
@@ -225,8 +256,9 @@ def report_html(report: Report) -> str:
     if not report.initiatives:
         body.append(f'<p class="note">No initiatives are active in {quarter}.</p>')
     for group in report.groups:
-        body += _group(group, report)
-    body += _changes(report)
+        body += _group(group, report, notes)
+    body += _changes(report, notes)
+    body += _sources(notes)
     body.append(f"<footer>Made by vzwatch, as of {today}.</footer>")
     return (
         "<!DOCTYPE html>\n"

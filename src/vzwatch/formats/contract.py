@@ -213,6 +213,19 @@ def dumps(value: Any, *, ascii_only: bool = False) -> str:
     return text if ascii_only else escape_json_text(text)
 
 
+def document_dumps(
+    fields: Mapping[str, Any], key: str, elements: Sequence[Any], *, ascii_only: bool = False
+) -> str:
+    """An object of ``fields`` and then ``key``, an array printed as `dumps` prints one
+    (one element per line, with the C encoder: fast for 10k elements)."""
+    encode = json.JSONEncoder(ensure_ascii=ascii_only).encode
+    lines = [f"  {encode(name)}: {encode(value)}," for name, value in fields.items()]
+    body = ",\n    ".join(encode(item) for item in elements)
+    array = f"[\n    {body}\n  ]" if body else "[]"
+    text = "{\n" + "".join(line + "\n" for line in lines) + f"  {encode(key)}: {array}\n}}"
+    return text if ascii_only else escape_json_text(text)
+
+
 def array_text(elements: Iterable[str]) -> str:
     """A JSON array of already encoded elements, one per line."""
     body = ",\n  ".join(elements)

@@ -1,8 +1,10 @@
 """`vzwatch export`: the text of an export in each format, without any terminal.
 
-CSV is exactly `list --format csv` (formulas guarded); Markdown is `list --format
-markdown` with the cited sources as numbered footnotes (``formats.citations``);
-JSON is exactly `list --json`; ICS comes from ``vzwatch.formats.ics``, the
+Each export says the day it is as of (``--today``). CSV is `list --format csv`
+(formulas guarded) with an ``as_of`` column; Markdown is `list --format markdown`
+with the cited sources as numbered footnotes (``formats.citations``); JSON is
+``{"as_of", "initiatives"}``, the elements exactly `list --json`'s; ICS comes
+from ``vzwatch.formats.ics`` (``X-WR-CALDESC`` and ``X-VZWATCH-AS-OF``), the
 Mermaid gantt chart from ``vzwatch.formats.mermaid``.
 """
 
@@ -13,7 +15,27 @@ from datetime import date, datetime
 from typing import Any
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.formats import contract, tabular
+from vzwatch.formats import tabular
+
+AS_OF_KEY = "as_of"  # the day an export is as of: a top-level JSON key, a CSV column
+
+
+def json_text(elements: Sequence[Any], today: date, *, ascii_only: bool = False) -> str:
+    """`export --format json`: ``{"as_of", "initiatives"}``, the elements `list --json`'s."""
+    from vzwatch.formats.contract import document_dumps
+
+    as_of = {AS_OF_KEY: today.isoformat()}
+    return document_dumps(as_of, "initiatives", elements, ascii_only=ascii_only) + "\n"
+
+
+def csv_rows(rows: Sequence[Mapping[str, Any]], today: date) -> list[dict[str, Any]]:
+    """`export --format csv` rows: `list --format csv`'s, each ending in the ``as_of`` day.
+
+    A column, not a comment line: spreadsheets and CSV readers take the first
+    line as the header, and a column survives sorting, filtering and pasting
+    exports of different days into one sheet.
+    """
+    return [{**row, AS_OF_KEY: today.isoformat()} for row in rows]
 
 
 def export_text(
@@ -24,24 +46,12 @@ def export_text(
     today: date,
     now: datetime | None = None,
     tasks: bool = False,
-    ascii_only: bool = False,
+    blocked: frozenset[str] = frozenset(),
 ) -> str:
-    """The export document; ``now`` (aware) stamps ICS entries, ``today`` places ongoing ones."""
-    if fmt == "json":
-        from vzwatch.domain.dependencies import blocked_by
-
-        return (
-            contract.dumps(
-                contract.initiatives_to_list(initiatives, portfolio, blocked_by(portfolio, today)),
-                ascii_only=ascii_only,
-            )
-            + "\n"
-        )
-    if fmt in ("csv", "markdown"):
-        rows = [tabular.initiative_row(i, portfolio) for i in initiatives]
-        if fmt == "csv":
-            return tabular.to_csv(rows, tabular.INITIATIVE_COLUMNS)
-        return cited_markdown(rows, tabular.INITIATIVE_COLUMNS, portfolio)
+    """An ICS or Mermaid export; ``now`` (aware) stamps ICS entries, ``today`` is the day
+    it is as of (it also places ongoing entries). JSON, CSV and Markdown are `list`'s
+    forms (``vzwatch.cli.views.export_text``) with the as-of day added here. ``blocked``:
+    the ids the Mermaid chart marks blocked."""
     if fmt == "ics":
         from datetime import UTC
 
@@ -56,7 +66,7 @@ def export_text(
         from vzwatch.formats.mermaid import chart_mermaid
 
         return chart_mermaid(
-            make_chart(initiatives, today), portfolio, today, title=portfolio.title
+            make_chart(initiatives, today, blocked=blocked), portfolio, today, title=portfolio.title
         )
     raise ValueError(f"unknown export format {fmt!r}")
 

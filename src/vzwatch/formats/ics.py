@@ -17,6 +17,8 @@ only they can carry ``PERCENT-COMPLETE``.
   ``<id>.milestone@vzwatch``: an all-day event on the day it was done, or
   while open on the last day of its quarter; a task due on that last day,
   ``COMPLETED`` (with the day) once done. Done means done by ``today``.
+* The calendar says the day it is as of (``--today``): ``X-WR-CALDESC`` for
+  people, ``X-VZWATCH-AS-OF`` (a DATE) for programs.
 * Lines end in CRLF and are folded at 75 octets without splitting a UTF-8
   character; TEXT escapes backslash, semicolon, comma and newline.
 
@@ -35,7 +37,7 @@ from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.schema import INITIATIVE, Status, ordered, text_value
 from vzwatch.domain.text import visible
 
-__all__ = ["calendar", "escape_text", "fold", "uid"]
+__all__ = ["AS_OF_PROPERTY", "calendar", "escape_text", "fold", "uid"]
 
 Component = Literal["event", "todo"]
 
@@ -72,6 +74,7 @@ _DESCRIBED = tuple(
     )
 )
 LINE_LIMIT = 75  # octets, CRLF not counted
+AS_OF_PROPERTY = "X-VZWATCH-AS-OF"  # the calendar's as-of day (--today)
 
 
 def uid(initiative: Initiative) -> str:
@@ -227,6 +230,10 @@ def calendar(
     ]
     if portfolio is not None and portfolio.title:
         lines.append(f"X-WR-CALNAME:{escape_text(portfolio.title)}")
+    # The day it is as of: for people (the calendar's description, which Apple Calendar,
+    # Google Calendar and Thunderbird show) and for programs (a DATE of its own).
+    lines.append(f"X-WR-CALDESC:As of {today.isoformat()}")
+    lines.append(f"{AS_OF_PROPERTY};VALUE=DATE:{_date(today)}")
     for initiative in initiatives:
         lines.extend(_entry(initiative, portfolio, today, stamp, component))
     if portfolio is not None and portfolio.milestones:

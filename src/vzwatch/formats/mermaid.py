@@ -5,7 +5,9 @@ Placed by the same :class:`vzwatch.domain.chart.Chart` as the terminal chart
 and the SVG: each bar runs from the first day of its first quarter to the
 first day after its last quarter (Mermaid's end dates are exclusive), ongoing
 ones to the window's end. A section per pillar, in store order. Tags: ``done``
-(status done), ``active`` (status active), ``crit`` (behind or overdue).
+(status done), ``active`` (status active), ``crit`` (behind or overdue); a
+blocked initiative's label ends in ``⊘ blocked``, as the terminal chart marks it.
+The title ends in the day the chart is as of (``(as of 2025-03-31)``).
 
 User text is data: Mermaid reads ``:`` ``;`` ``#``, a ``%`` among the first
 two characters and a leading keyword as syntax, so those (and HTML's specials) are written as
@@ -76,13 +78,15 @@ def _tags(bar: Bar, today: date, portfolio: Portfolio) -> list[str]:
     return tags
 
 
-def _label(bar: Bar) -> str:
+def _label(bar: Bar, blocked: bool = False) -> str:
     initiative = bar.initiative
     label = f"{initiative.title} ({bar.progress}%)"
     if initiative.status in (Status.PAUSED, Status.CANCELLED):
         label += f" {initiative.status}"
     if initiative.timeline.ongoing:
         label += " ongoing"
+    if blocked:
+        label += " ⊘ blocked"
     return mermaid_text(label)
 
 
@@ -101,9 +105,9 @@ def chart_mermaid(
         sections.setdefault(bar.initiative.pillar or "", []).append((number, bar))
     rank = {pillar.id: index for index, pillar in enumerate(portfolio.pillars)}
     order = sorted(sections, key=lambda key: rank.get(key, len(rank)) if key else len(rank) + 1)
-    lines = ["gantt"]
-    if title:
-        lines.append(f"    title {mermaid_text(title)}")
+    # The title says the day the chart is as of: its percentages are that day's.
+    heading = f"{title.strip()} (as of {today.isoformat()})" if title.strip() else None
+    lines = ["gantt", f"    title {mermaid_text(heading or f'As of {today.isoformat()}')}"]
     lines += ["    dateFormat YYYY-MM-DD", "    axisFormat %b %Y"]
     for key in order:
         name = portfolio.pillar_name(key) if key else "No pillar"
@@ -113,6 +117,7 @@ def chart_mermaid(
             # Ids of our own: store ids may hold characters Mermaid reads as syntax.
             tags = _tags(bar, today, portfolio)
             data = [*tags, f"i{number}", start.isoformat(), end.isoformat()]
-            lines.append(f"    {_label(bar)} :{', '.join(data)}")
+            label = _label(bar, bar.initiative.id in window.blocked)
+            lines.append(f"    {label} :{', '.join(data)}")
     body = "\n".join(lines) + "\n"
     return f"```mermaid\n{body}```\n" if fence else body

@@ -413,7 +413,8 @@ def _timeline(text: str, fiscal: FiscalCalendar, label: str) -> Timeline:
 
 
 def parse_json(text: str, fiscal: FiscalCalendar = CALENDAR, today: date | None = None) -> Parsed:
-    """Initiatives from `vzwatch list --json` (an array) or `show --json` (one object)."""
+    """Initiatives from `vzwatch list --json` (an array), `export --format json` (the array
+    as ``initiatives`` beside ``as_of``) or `show --json` (one object)."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as error:
@@ -422,6 +423,8 @@ def parse_json(text: str, fiscal: FiscalCalendar = CALENDAR, today: date | None 
         ) from None
     except RecursionError:
         raise UsageError("invalid JSON: nested too deeply") from None
+    if isinstance(document, dict) and isinstance(document.get("initiatives"), list):
+        document = document["initiatives"]  # an export; no initiative has that key
     items = [document] if isinstance(document, dict) else document
     if not isinstance(items, list):
         raise UsageError("the JSON must be an array of initiatives, as `vzwatch list --json`")

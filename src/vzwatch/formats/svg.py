@@ -39,6 +39,9 @@ STATUS_COLOURS: dict[str, tuple[str, str]] = {
     Status.CANCELLED: ("#6b7280", "#e5e7eb"),
 }
 TODAY_COLOUR = "#dc2626"
+BLOCKED_COLOUR = "#b91c1c"
+BLOCKED_MARK = "⊘ blocked"  # as the terminal chart marks it
+BLOCKED_ROOM = 84  # px right of the chart for the mark after a bar
 GRID_COLOUR = "#d1d5db"
 TEXT_COLOUR = "#111827"
 MUTED_COLOUR = "#6b7280"
@@ -67,7 +70,9 @@ def chart_svg(window: Chart, today: date, *, title: str = "") -> str:
     quarter_width = max(24.0, min(90.0, CHART_WIDTH / len(quarters)))
     chart_left = MARGIN + LABEL_WIDTH + PERCENT_WIDTH
     chart_width = quarter_width * len(quarters)
-    width = max(MIN_WIDTH, chart_left + chart_width + MARGIN + 16)  # room for an arrow head
+    blocked = {bar.initiative.id for bar in window.bars} & window.blocked
+    room = 16 + (BLOCKED_ROOM if blocked else 0)  # an arrow head, a blocked mark
+    width = max(MIN_WIDTH, chart_left + chart_width + MARGIN + room)
     top = MARGIN + HEADER_HEIGHT
     height = top + ROW_HEIGHT * max(1, len(window.bars)) + LEGEND_HEIGHT + MARGIN
 
@@ -123,7 +128,8 @@ def chart_svg(window: Chart, today: date, *, title: str = "") -> str:
         f'fill="{MUTED_COLOUR}">Done</text>'
     )
     for row, bar in enumerate(window.bars):
-        out.extend(_bar(bar, top + row * ROW_HEIGHT, chart_left, quarter_width))
+        is_blocked = bar.initiative.id in blocked
+        out.extend(_bar(bar, top + row * ROW_HEIGHT, chart_left, quarter_width, is_blocked))
     if not window.bars:
         out.append(
             f'<text x="{MARGIN}" y="{top + 20}" fill="{MUTED_COLOUR}">'
@@ -139,12 +145,14 @@ def chart_svg(window: Chart, today: date, *, title: str = "") -> str:
             f'<text x="{line_x}" y="{chart_bottom + 14}" text-anchor="middle" font-size="11" '
             f'fill="{TODAY_COLOUR}">today {today.isoformat()}</text>'
         )
-    out.extend(_legend(window, chart_bottom + 34))
+    out.extend(_legend(window, chart_bottom + 34, bool(blocked)))
     out.append("</svg>")
     return "\n".join(out) + "\n"
 
 
-def _bar(bar: Bar, y: float, chart_left: float, quarter_width: float) -> list[str]:
+def _bar(
+    bar: Bar, y: float, chart_left: float, quarter_width: float, blocked: bool = False
+) -> list[str]:
     initiative = bar.initiative
     fill, rest = STATUS_COLOURS.get(initiative.status, STATUS_COLOURS[Status.PLANNED])
     middle = y + ROW_HEIGHT / 2
@@ -154,6 +162,8 @@ def _bar(bar: Bar, y: float, chart_left: float, quarter_width: float) -> list[st
     done = progress_cells(bar.progress, round(length))
     tooltip = f"{initiative.title} ({initiative.timeline_text}): {initiative.status}, "
     tooltip += f"{bar.progress}% done"
+    if blocked:
+        tooltip += ", blocked: a dependency is unfinished"
     bar_top = middle - BAR_HEIGHT / 2
     parts = [
         "<g>",
@@ -184,6 +194,17 @@ def _bar(bar: Bar, y: float, chart_left: float, quarter_width: float) -> list[st
             f'{_number(bar_top + BAR_HEIGHT + 3)}" fill="{fill}"/>'
         )
     parts.extend(_marks(bar, middle, chart_left, quarter_width))
+    if blocked:  # a red outline, and the mark after the bar (and its arrow head)
+        parts.append(
+            f'<rect x="{_number(left)}" y="{_number(bar_top)}" width="{_number(length)}" '
+            f'height="{BAR_HEIGHT}" rx="4" fill="none" stroke="{BLOCKED_COLOUR}" '
+            'stroke-width="2" stroke-dasharray="4 2"/>'
+        )
+        after = left + length + (16 if bar.open_right else 6)
+        parts.append(
+            f'<text x="{_number(after)}" y="{_number(middle + 4)}" font-weight="600" '
+            f'fill="{BLOCKED_COLOUR}">{BLOCKED_MARK}</text>'
+        )
     parts.append("</g>")
     return parts
 
@@ -218,22 +239,30 @@ def _marks(bar: Bar, middle: float, chart_left: float, quarter_width: float) -> 
     return parts
 
 
-def _legend(window: Chart, y: float) -> list[str]:
+def _legend(window: Chart, y: float, blocked: bool = False) -> list[str]:
     fill, rest = STATUS_COLOURS[Status.PLANNED]
     count = len(window.bars)
     summary = f"{count} initiative{'s' if count != 1 else ''}, {window.first} – {window.last}"
     if window.hidden:
         summary += f" ({window.hidden} outside the window not shown)"
+    has_marks = any(bar.marks for bar in window.bars)
+    milestones = "; ◆ milestone done, ◇ open" if has_marks else ""
+    marks = []
+    if blocked:
+        marks.append(
+            f'<text x="{MARGIN + 446}" y="{y}" fill="{BLOCKED_COLOUR}">'
+            f"{BLOCKED_MARK}: a dependency is unfinished</text>"
+        )
     return [
+        *marks,
         f'<rect x="{MARGIN}" y="{y - 10}" width="22" height="10" rx="2" fill="{fill}"/>',
         f'<text x="{MARGIN + 28}" y="{y}" fill="{MUTED_COLOUR}">done</text>',
         f'<rect x="{MARGIN + 70}" y="{y - 10}" width="22" height="10" rx="2" fill="{rest}"/>',
         f'<text x="{MARGIN + 98}" y="{y}" fill="{MUTED_COLOUR}">to do</text>',
         f'<text x="{MARGIN + 146}" y="{y}" fill="{MUTED_COLOUR}">▶ ongoing or continues</text>',
         f'<text x="{MARGIN + 316}" y="{y}" fill="{MUTED_COLOUR}">◀ started earlier</text>',
-        f'<text x="{MARGIN + 446}" y="{y}" fill="{MUTED_COLOUR}">◆ milestone done ◇ open</text>',
         f'<text x="{MARGIN}" y="{y + 20}" fill="{MUTED_COLOUR}">'
-        f"{_text(summary)}; a bar's colour shows its status</text>",
+        f"{_text(summary)}; a bar's colour shows its status{milestones}</text>",
     ]
 
 

@@ -12,7 +12,7 @@ from typing import Any
 from vzwatch.domain.cadence import Stale, cadence_text
 from vzwatch.domain.dependencies import Chain
 from vzwatch.domain.schema import Initiative, Portfolio
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import cell_width, ljust_cells, steady, visible
 
 Edges = Mapping[str, Sequence[str]]
 
@@ -162,19 +162,19 @@ def stale_lines(found: Sequence[Stale], portfolio: Portfolio) -> list[str]:
         (
             "-" if item.days is None else str(item.days),  # ASCII: aligned on any terminal
             item.last_update.isoformat() if item.last_update else "never",
-            visible(item.owner) or "-",
-            visible(cadence_text(item.initiative, portfolio)),
-            f"{item.initiative.id}  {visible(item.initiative.title)}",
+            steady(visible(item.owner)) or "-",
+            steady(visible(cadence_text(item.initiative, portfolio))),
+            f"{item.initiative.id}  {steady(visible(item.initiative.title))}",
         )
         for item in found
     ]
     header = ("Days", "Last update", "Owner", "Review every", "Initiative")
-    widths = [max(len(row[i]) for row in (header, *rows)) for i in range(4)]
+    widths = [max(cell_width(row[i]) for row in (header, *rows)) for i in range(4)]
     lines = []
     for row in (header, *rows):
         days, *middle, last = row
         cells = [days.rjust(widths[0])] + [
-            c.ljust(w) for c, w in zip(middle, widths[1:], strict=True)
+            ljust_cells(c, w) for c, w in zip(middle, widths[1:], strict=True)
         ]
         lines.append("  ".join([*cells, last]).rstrip())
     count = len(found)

@@ -14,7 +14,7 @@ from rich.console import Console
 from rich.text import Text
 
 from vzwatch.domain.chart import SCALE_NAMES, Cell, Chart, Fit, Grid, fit, grid
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import steady, visible
 from vzwatch.render.tables import STATUS_STYLES
 
 UNICODE_GLYPHS = {
@@ -60,7 +60,7 @@ def print_chart(console: Console, window: Chart, today: date) -> None:
     unicode = is_unicode_console(console)
     glyphs = UNICODE_GLYPHS if unicode else ASCII_GLYPHS
     ellipsis = "…" if unicode else "~"
-    titles = [visible(bar.initiative.title) for bar in window.bars]
+    titles = [steady(visible(bar.initiative.title)) for bar in window.bars]
     layout = fit(window, console.width, max((cell_len(t) for t in titles), default=10))
     chart = grid(window, layout)
     for line in _header(chart, today, unicode):
@@ -76,10 +76,19 @@ def print_chart(console: Console, window: Chart, today: date) -> None:
             line.append(glyphs[cell], style=f"{style} {row_style}".strip())
         line.rstrip()
         if bar.initiative.id in window.blocked:
-            line.append(f" {_BLOCKED[unicode]} blocked", style="red")
+            line.append(_blocked_mark(console.width - line.cell_len, unicode), style="red")
         console.print(line, no_wrap=True, crop=True, overflow="crop")
     for line in _legend(window, today, glyphs, unicode, layout):
         console.print(line)
+
+
+def _blocked_mark(room: int, unicode: bool) -> str:
+    """`` ⊘ blocked`` after a bar, or `` ⊘`` where that does not fit (the legend names it);
+    never cut to `` ⊘ bl`` at the terminal's edge."""
+    for mark in (f" {_BLOCKED[unicode]} blocked", f" {_BLOCKED[unicode]}"):
+        if cell_len(mark) <= room:
+            return mark
+    return ""
 
 
 def _header(chart: Grid, today: date, unicode: bool) -> list[Text]:

@@ -11,7 +11,7 @@ from rich.text import Text
 
 from vzwatch.domain import ledger
 from vzwatch.domain.schema import Portfolio
-from vzwatch.render.tables import fitted_widths, print_blocks, user_text
+from vzwatch.render.tables import print_fitted, user_text
 
 
 def print_sources(console: Console, portfolio: Portfolio) -> None:
@@ -27,16 +27,7 @@ def print_sources(console: Console, portfolio: Portfolio) -> None:
         published = source.published.isoformat() if source.published else "—"
         rows.append((user_text(source.id), user_text(source.outlet), Text(published), detail))
     # No id, word or URL is cut: a table where they fit side by side, else blocks.
-    widths = fitted_widths([[Text(h) for h in headings], *rows], console.width)
-    if widths is None:
-        print_blocks(console, ("outlet", "published", "title"), rows)
-        return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for heading, width in zip(headings, widths, strict=True):
-        table.add_column(heading, width=width, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    print_fitted(console, headings, rows, ("outlet", "published", "title"))
 
 
 def _cited(portfolio: Portfolio, ids: Sequence[str]) -> Text:
@@ -54,16 +45,7 @@ def print_slips(console: Console, found: Sequence[ledger.Slip], portfolio: Portf
         return
     headings = ("Initiative / id", "Announced", "Now", "Slip", "Latest revision")
     rows = [_slip_cells(slip, portfolio) for slip in found]
-    widths = fitted_widths([[Text(h) for h in headings], *rows], console.width)
-    if widths is None:  # not even every word fits side by side: a block per slip
-        print_blocks(console, ("announced", "now", "slip", "latest"), rows)
-        return
-    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
-    for heading, width in zip(headings, widths, strict=True):
-        table.add_column(heading, width=width, overflow="fold")
-    for row in rows:
-        table.add_row(*row)
-    console.print(table)
+    print_fitted(console, headings, rows, ("announced", "now", "slip", "latest"))
 
 
 def _slip_cells(slip: ledger.Slip, portfolio: Portfolio) -> tuple[Text, ...]:

@@ -8,27 +8,40 @@ person reads in a table (see ``PLAIN_ROWS``). User text goes through
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import TextIO
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import steady, visible
 
 # More rows than this are printed as plain lines instead of a Rich table.
 PLAIN_ROWS = 200
 
 
 def print_plain(
-    stream: TextIO, initiatives: Sequence[Initiative], portfolio: Portfolio, footer: str
+    stream: TextIO,
+    initiatives: Sequence[Initiative],
+    portfolio: Portfolio,
+    footer: str,
+    origin: Mapping[str, str] | None = None,
 ) -> None:
-    """``id  timeline  status  progress  title`` per line, tab-free and aligned."""
+    """``id  timeline  status  progress  title`` per line, tab-free and aligned;
+    ``origin`` (several stores: shown id -> portfolio) adds a portfolio before the title."""
     width = max((len(item.id) for item in initiatives), default=2)
+    named = {} if origin is None else {i.id: steady(visible(origin[i.id])) for i in initiatives}
+    label_width = max((len(label) for label in named.values()), default=0)
+    label_width = max(label_width, len("Portfolio"))
+
+    def label(ident: str) -> str:
+        return f"{named[ident]:<{label_width}}  " if origin is not None else ""
+
     lines = [
         f"{item.id:<{width}}  {item.timeline.label:<19}  {item.status:<9}  "
-        f"{item.progress:>3}%  {visible(item.title)}\n"
+        f"{item.progress:>3}%  {label(item.id)}{steady(visible(item.title))}\n"
         for item in initiatives
     ]
-    header = f"{'ID':<{width}}  {'Timeline':<19}  {'Status':<9}  Prog  Title\n"
+    heading = f"{'Portfolio':<{label_width}}  " if origin is not None else ""
+    header = f"{'ID':<{width}}  {'Timeline':<19}  {'Status':<9}  Prog  {heading}Title\n"
     stream.write(header + "".join(lines) + footer + "\n")
 
 

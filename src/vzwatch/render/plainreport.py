@@ -12,18 +12,20 @@ from collections.abc import Sequence
 from typing import TextIO
 
 from vzwatch.domain.report import Group, Report
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import cell_width, ljust_cells, rjust_cells, steady, visible
 from vzwatch.formats.report import change_text, percent_text, promises_text
 from vzwatch.render.plain import changes_footer, footer
 
 
 def _aligned(rows: Sequence[Sequence[str]], right: set[int]) -> list[str]:
-    """Rows as lines, each column as wide as its widest cell; the last one is left ragged."""
-    widths = [max(len(row[column]) for row in rows) for column in range(len(rows[0]))]
+    """Rows as lines, each column as wide as its widest cell (in terminal cells); the
+    last one is left ragged."""
+    rows = [[steady(cell) for cell in row] for row in rows]
+    widths = [max(cell_width(row[column]) for row in rows) for column in range(len(rows[0]))]
     lines = []
     for row in rows:
         cells = [
-            cell.rjust(widths[at]) if at in right else cell.ljust(widths[at])
+            rjust_cells(cell, widths[at]) if at in right else ljust_cells(cell, widths[at])
             for at, cell in enumerate(row)
         ]
         cells[-1] = cells[-1].rstrip()
@@ -61,7 +63,7 @@ def _group(group: Group, limit: int | None) -> list[str]:
         ]
         for item in shown
     ]
-    title = [visible(group.label) + "\n"]
+    title = [steady(visible(group.label)) + "\n"]
     return title + _aligned(rows, right={3, 4}) + [footer(len(shown), group.count) + "\n"]
 
 

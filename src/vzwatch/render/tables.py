@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import NamedTuple
 
@@ -13,7 +13,7 @@ from rich.text import Text
 
 from vzwatch.domain.portfolio import Initiative, Portfolio
 from vzwatch.domain.schema import INITIATIVE, Field, Status, ordered, text_value
-from vzwatch.domain.text import visible
+from vzwatch.domain.text import steady, visible
 from vzwatch.render.plain import footer
 
 STATUS_STYLES: dict[str, str] = {
@@ -40,11 +40,12 @@ def user_text(value: str, style: str = "", *, lines: bool = False) -> Text:
     """User text as data: never markup, never raw control characters.
 
     ``lines``: multi-line text (an objective, a note) keeps its line breaks
-    and tabs (as spaces); every other control character is escaped.
+    and tabs (as spaces); every other control character is escaped. Emoji
+    joiners and selectors go (``steady``): terminals disagree on their width.
     """
     if lines:
-        return Text(visible(value, lines=True).expandtabs(4), style=style)
-    return Text(visible(value), style=style)
+        return Text(steady(visible(value, lines=True)).expandtabs(4), style=style)
+    return Text(steady(visible(value)), style=style)
 
 
 def progress_bar(percent: int, width: int = 10) -> Text:
@@ -104,6 +105,27 @@ def fitted_widths(rows: Sequence[Sequence[Text]], width: int) -> list[int] | Non
     return widths
 
 
+def print_fitted(
+    console: Console,
+    headings: Sequence[str],
+    rows: Sequence[Sequence[Text]],
+    labels: Sequence[str],
+) -> None:
+    """A SIMPLE_HEAD table that cuts no id or word (``fitted_widths``), or, when even
+    that does not fit, a block of lines per row with ``labels`` for the cells after
+    the first (``print_blocks``)."""
+    widths = fitted_widths([[Text(h) for h in headings], *rows], console.width)
+    if widths is None:
+        print_blocks(console, labels, rows)
+        return
+    table = Table(box=box.SIMPLE_HEAD, pad_edge=False, show_edge=False)
+    for heading, width in zip(headings, widths, strict=True):
+        table.add_column(heading, width=width, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    console.print(table)
+
+
 def print_blocks(console: Console, labels: Sequence[str], rows: Sequence[Sequence[Text]]) -> None:
     """Rows too wide for a table, as a block of lines each: the first cell, then
     each other cell after its label (a cell's lines joined with `` · ``)."""
@@ -125,12 +147,14 @@ class ListLayout(NamedTuple):
     pillar: bool
 
 
-def list_layout(initiatives: Sequence[Initiative], width: int) -> ListLayout:
+def list_layout(
+    initiatives: Sequence[Initiative], width: int, origin: Mapping[str, str] | None = None
+) -> ListLayout:
     """The richest layout that leaves the Initiative / id column room for every id
     and every title word unbroken. Less important columns shrink, then go:
     the timeline wraps, the bar goes (the percentage never does), the
     timeline goes, then the status."""
-    name = _name_width(initiatives)
+    name = _name_width(initiatives, origin)
     timeline, wrapped, status = _column_widths(initiatives)
     layouts = (
         ListLayout(timeline, True, True, width >= 100),
@@ -148,10 +172,25 @@ def list_layout(initiatives: Sequence[Initiative], width: int) -> ListLayout:
     return layouts[-1]
 
 
-def _name_width(initiatives: Sequence[Initiative]) -> int:
+def _name_heading(origin: Mapping[str, str] | None) -> str:
+    return "Initiative / id" if origin is None else "Initiative / id / portfolio"
+
+
+def _own_id(initiative: Initiative, origin: Mapping[str, str] | None) -> str:
+    """The id in its own store: a view of several shows ``portfolio:id`` where two
+    stores share an id, and the table names the portfolio on a line of its own."""
+    label = None if origin is None else origin.get(initiative.id)
+    if label is not None and initiative.id.startswith(f"{label}:"):
+        return initiative.id[len(label) + 1 :]
+    return initiative.id
+
+
+def _name_width(initiatives: Sequence[Initiative], origin: Mapping[str, str] | None) -> int:
+    labels = [] if origin is None else [longest_word(steady(visible(o))) for o in origin.values()]
     return max(
-        [len("Initiative / id"), *(len(item.id) for item in initiatives)]
-        + [longest_word(visible(item.title)) for item in initiatives]
+        [len(_name_heading(origin)), *(len(_own_id(item, origin)) for item in initiatives)]
+        + [longest_word(steady(visible(item.title))) for item in initiatives]
+        + labels
     )
 
 
@@ -174,14 +213,17 @@ def initiatives_table(
     title: str | None = None,
     width: int = 100,
     total: int | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> Table:
     """One row per initiative: title with its id beneath, timeline, status, progress, pillar.
 
     The id sits under the title (not in a column of its own) so that both stay
     readable; titles wrap at spaces, ids never break. What else fits depends
     on the width (``list_layout``); the pillar column is added from 100 on.
+    ``origin`` (a view of several stores: shown id -> portfolio) puts each
+    row's portfolio under its id.
     """
-    layout = list_layout(initiatives, width)
+    layout = list_layout(initiatives, width, origin)
     table = Table(
         title=title,
         title_justify="left",
@@ -191,7 +233,7 @@ def initiatives_table(
         pad_edge=False,
         show_edge=False,
     )
-    name_width = _name_width(initiatives)
+    name_width = _name_width(initiatives, origin)
     timeline_width, _, status_width = _column_widths(initiatives)
     progress_width = BAR_WIDTH if layout.bar else PERCENT_WIDTH
     fixed = [layout.timeline, status_width * layout.status, progress_width]
@@ -200,7 +242,7 @@ def initiatives_table(
     if layout.pillar:
         rest = (rest - COLUMN_GAP) * 3 // 5
     table.add_column(
-        "Initiative / id", overflow="fold", min_width=min(name_width, rest), max_width=rest
+        _name_heading(origin), overflow="fold", min_width=min(name_width, rest), max_width=rest
     )
     if layout.timeline:
         wraps = layout.timeline < timeline_width
@@ -218,7 +260,10 @@ def initiatives_table(
     for initiative in initiatives:
         name = user_text(initiative.title, style="bold")
         name.append("\n")
-        name.append(user_text(initiative.id, style="dim"))
+        name.append(user_text(_own_id(initiative, origin), style="dim"))
+        if origin is not None:
+            name.append("\n")
+            name.append(user_text(origin.get(initiative.id, ""), style="italic"))
         row: list[Text] = [name]
         if layout.timeline:
             row.append(Text(initiative.timeline.label))
@@ -241,11 +286,14 @@ def print_initiatives(
     *,
     title: str | None = None,
     total: int | None = None,
+    origin: Mapping[str, str] | None = None,
 ) -> None:
-    """A table of ``initiatives``; ``total`` (when more matched) goes in the footer."""
-    console.print(
-        initiatives_table(initiatives, portfolio, title=title, width=console.width, total=total)
+    """A table of ``initiatives``; ``total`` (when more matched) goes in the footer;
+    ``origin``: each row's portfolio (several stores)."""
+    table = initiatives_table(
+        initiatives, portfolio, title=title, width=console.width, total=total, origin=origin
     )
+    console.print(table)
 
 
 def _label(attr: str) -> str:
@@ -256,7 +304,9 @@ def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> T
     if spec.type == "timeline":
         cell = Text(initiative.timeline.label)
         if initiative.timeline_text != str(initiative.timeline):
-            cell.append(Text(f"  (written {visible(initiative.timeline_text)!r})", style="dim"))
+            cell.append(
+                Text(f"  (written {steady(visible(initiative.timeline_text))!r})", style="dim")
+            )
         return cell
     if spec.type == "status":
         return status_text(initiative.status)
@@ -268,7 +318,7 @@ def _detail_cell(spec: Field, initiative: Initiative, portfolio: Portfolio) -> T
             return Text("—")
         cell = user_text(pillar.name)
         if pillar.description:
-            cell.append(Text(" — " + visible(pillar.description), style="dim"))
+            cell.append(Text(" — " + steady(visible(pillar.description)), style="dim"))
         return cell
     return user_text(text_value(spec, initiative, portfolio) or "—", lines=spec.type == "text")
 

@@ -686,7 +686,8 @@ class Snapshot:
             return self
         rows = list(rows)
         for at in later:
-            then = queries.initiative_as_of(schema.initiative_from_row(rows[at]), day)
+            built = schema.initiative_from_row(rows[at])
+            then = queries.initiative_as_of(built, day, self.fiscal)  # revisions as written
             rows[at] = schema.initiative_row(then)
         rebuilt = self._rebuilt | {rows[at][_ID] for at in later}
         return Snapshot(fields, rows=rows, entry=self._entry, rebuilt=rebuilt)
