@@ -38,8 +38,9 @@ def test_timeline_and_export_take_owner(run: RunCli) -> None:
     assert [row["id"] for row in rows] == ["election-oversight-missions"]
     csv = run("export", "--format", "csv", "--owner", "humanitarian").stdout
     header, row = csv.splitlines()
-    assert header.endswith(",owner,depends_on,review_every,milestones")
-    assert row.endswith(",MOFA Humanitarian Assistance Division,,monthly,")
+    assert header.endswith(",owner,depends_on,review_every,indicators,milestones")
+    indicator = "people-assisted: 40000 / 200000 people (20%)"
+    assert row.endswith(f",MOFA Humanitarian Assistance Division,,monthly,{indicator},")
 
 
 def test_add_and_edit_owner(run: RunCli, store: Path) -> None:

@@ -115,6 +115,7 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
         "owner",
         "depends_on",
         "review_every",
+        "indicators",
         "milestones",
     ]
     assert rows == [
@@ -137,6 +138,7 @@ def test_csv_has_the_pillar_id_and_its_name_and_unambiguous_lists(run: RunCli) -
             "owner": "MOFA Election Assistance Desk",
             "depends_on": "international-dialogue-forums",
             "review_every": "",
+            "indicators": "",
             "milestones": "Q1-2025 Observer teams accredited (open)",
         }
     ]
