@@ -38,8 +38,8 @@ def assert_agrees_with_tomllib(text: str) -> None:
 def test_the_bundled_store_splits_into_its_records() -> None:
     text = BUNDLED.read_text(encoding="utf-8")
     index = blocks.index(text)
-    tables = ["portfolio"] + ["pillars"] * 4 + ["sources"] + ["initiatives"] * 3 + ["milestones"]
-    tables += ["indicators"] + ["measurements"] * 2
+    tables = ["portfolio", *["pillars"] * 4, "sources", *["initiatives"] * 3, "milestones"]
+    tables += ["indicators", "measurements", "measurements"]
     assert [b.table for b in index.blocks] == tables
     assert_agrees_with_tomllib(text)
 

@@ -463,3 +463,16 @@ def test_the_merge_driver_merges_milestones_by_id() -> None:
     both = ours.replace("done = 2025-02-20", "done = 2025-02-21")
     clash = merge_stores(ours, both, ours.replace("done = 2025-02-20", "done = 2025-02-22"))
     assert not clash.clean
+
+
+def test_mermaid_does_not_mark_an_initiative_whose_milestones_are_done_critical(
+    run: RunCli,
+) -> None:
+    def forums_line() -> str:
+        chart = run("export", "--format", "mermaid", "--today", "2025-03-31").stdout
+        return next(line for line in chart.splitlines() if "International Dialogue" in line)
+
+    assert ":crit" in forums_line()  # overdue since Q4-2024 ended
+    run("milestone", "add", "international", "First forum convened", "--quarter", "Q3-2024")
+    run("milestone", "done", "first-forum", "--date", "2024-09-15")
+    assert "crit" not in forums_line()

@@ -64,14 +64,14 @@ def mermaid_text(value: str) -> str:
     return "".join(encoded)
 
 
-def _tags(bar: Bar, today: date) -> list[str]:
+def _tags(bar: Bar, today: date, portfolio: Portfolio) -> list[str]:
     initiative = bar.initiative
     tags = []
     if initiative.status == Status.DONE:
         tags.append("done")
     elif initiative.status == Status.ACTIVE:
         tags.append("active")
-    if schedule_health(initiative, today) in CRITICAL:
+    if schedule_health(initiative, today, portfolio.milestones_of(initiative.id)) in CRITICAL:
         tags.append("crit")
     return tags
 
@@ -111,7 +111,8 @@ def chart_mermaid(
         for number, bar in sections[key]:
             start, end = _dates(bar, window.first)
             # Ids of our own: store ids may hold characters Mermaid reads as syntax.
-            data = [*_tags(bar, today), f"i{number}", start.isoformat(), end.isoformat()]
+            tags = _tags(bar, today, portfolio)
+            data = [*tags, f"i{number}", start.isoformat(), end.isoformat()]
             lines.append(f"    {_label(bar)} :{', '.join(data)}")
     body = "\n".join(lines) + "\n"
     return f"```mermaid\n{body}```\n" if fence else body
