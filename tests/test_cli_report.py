@@ -51,6 +51,12 @@ As of 2025-03-31, by pillar; changes since 2025-01-01.
 
 Promises vs delivery: kept on time 0 · delivered late 0 · slipped 0 · not yet due 0 · overdue 0.
 
+| Initiative | Indicator | Value / target | Way | By | Health |
+|---|---|---|---|---|---|
+| Humanitarian Aid Programs | Displaced people assisted | 40,000 / 200,000 people | 20% | Q4-2025 | behind by 15 points |
+
+Indicators by unit: 40,000 / 200,000 people.
+
 ### Election Monitoring
 
 | Initiative | Timeline | Status | Progress | Expected | Health | Forecast |
@@ -116,6 +122,10 @@ def test_json_is_the_documented_object(recorded: RunCli) -> None:
         "groups",
         "initiatives",
         "changes",
+        "indicators",
+    ]
+    assert report["indicators"]["by_unit"] == [
+        {"unit": "people", "count": 1, "value": 40000, "baseline": 0, "target": 200000}
     ]
     assert report["totals"] == {
         "initiatives": 3,
