@@ -38,8 +38,11 @@ def test_timeline_and_export_take_owner(run: RunCli) -> None:
     assert [row["id"] for row in rows] == ["election-oversight-missions"]
     csv = run("export", "--format", "csv", "--owner", "humanitarian", "--today", "2025-02-14")
     header, row = csv.stdout.splitlines()
-    assert header.endswith(",owner,depends_on,review_every,as_of")
-    assert row.endswith(",MOFA Humanitarian Assistance Division,,monthly,2025-02-14")
+    assert header.endswith(",owner,depends_on,review_every,indicators,milestones,as_of")
+    assert row.endswith(
+        ",MOFA Humanitarian Assistance Division,,monthly,"
+        "people-assisted: 40000 / 200000 people (20%),,2025-02-14"
+    )
 
 
 def test_add_and_edit_owner(run: RunCli, store: Path) -> None:

@@ -343,11 +343,24 @@ def bar_cells(
         cells[end - 1] = Cell.RIGHT
     if today_char is not None:  # on top of the bar too: today is what the chart is read from
         cells[today_char] = Cell.TODAY
-    for mark in bar.marks:  # in the middle of its quarter; a done one wins a shared cell
-        position = min(max(int((mark.quarter + shift + 0.5) * scale), 0), width - 1)
-        if cells[position] is not Cell.MILESTONE_DONE:
+    for mark in bar.marks:
+        position = _mark_position(mark.quarter + shift, scale, width, today_char)
+        if position is not None and cells[position] is not Cell.MILESTONE_DONE:
+            # A done one wins a shared cell.
             cells[position] = Cell.MILESTONE_DONE if mark.done else Cell.MILESTONE_OPEN
     return tuple(cells)
+
+
+def _mark_position(quarter: int, scale: float, width: int, today_char: int | None) -> int | None:
+    """The cell of a milestone: the middle of its quarter's cells, beside today's line
+    when that crosses it (today stays visible); None when its quarter has no other cell."""
+    first = min(int(quarter * scale), width - 1)
+    last = max(first, min(int((quarter + 1) * scale) - 1, width - 1))
+    middle = min(max(int((quarter + 0.5) * scale), first), last)
+    for position in (middle, middle + 1, middle - 1):
+        if first <= position <= last and position != today_char:
+            return position
+    return None
 
 
 def progress_cells(percent: int, length: int) -> int:
