@@ -53,7 +53,7 @@ Promises vs delivery: kept on time 0 · delivered late 0 · slipped 0 · not yet
 
 | Initiative | Indicator | Value / target | Way | By | Health |
 |---|---|---|---|---|---|
-| Humanitarian Aid Programs | Displaced people assisted | 40,000 / 200,000 people | 20% | Q4-2025 | behind by 15 points |
+{aid_indicator}
 
 Indicators by unit: 40,000 / 200,000 people.
 
@@ -87,6 +87,8 @@ Promises vs delivery: kept on time 0 · delivered late 0 · slipped 0 · not yet
 [^1]: Japan Wire, citing Kyodo News, “Japan Commits to Diplomatic Initiatives Aimed at \
 Democratic Restoration in Venezuela”
 """.format(
+    aid_indicator="| Humanitarian Aid Programs | Displaced people assisted "
+    "| 40,000 / 200,000 people | 20% | Q4-2025 | behind by 15 points |",
     election="| Election Oversight Missions[^1] | Q1-2025 | planned | 40% | 99% "
     "| behind by 59 points, blocked by international-dialogue-forums "
     "| Q2-2025 (late) |",
