@@ -344,10 +344,10 @@ def bar_cells(
     if today_char is not None:  # on top of the bar too: today is what the chart is read from
         cells[today_char] = Cell.TODAY
     for mark in bar.marks:
-        position = _mark_position(mark.quarter + shift, scale, width, today_char)
-        if position is not None and cells[position] is not Cell.MILESTONE_DONE:
+        spot = _mark_position(mark.quarter + shift, scale, width, today_char)
+        if spot is not None and cells[spot] is not Cell.MILESTONE_DONE:
             # A done one wins a shared cell.
-            cells[position] = Cell.MILESTONE_DONE if mark.done else Cell.MILESTONE_OPEN
+            cells[spot] = Cell.MILESTONE_DONE if mark.done else Cell.MILESTONE_OPEN
     return tuple(cells)
 
 
