@@ -74,7 +74,7 @@ def indicator_command(
     ],
     first: Annotated[
         str,
-        typer.Argument(metavar="INITIATIVE|ID", help="add: the initiative; else the indicator."),
+        typer.Argument(metavar="ID", help="add: the initiative; else the indicator."),
     ],
     name: Annotated[
         str | None, typer.Argument(metavar="[NAME]", help="add: what it counts.")

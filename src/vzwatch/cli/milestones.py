@@ -41,7 +41,7 @@ def milestone_command(
     target: Annotated[
         str,
         typer.Argument(
-            metavar="INITIATIVE|ID", help="add: the initiative; else the milestone (id or prefix)."
+            metavar="ID", help="add: the initiative; else the milestone (id or prefix)."
         ),
     ],
     title: Annotated[
