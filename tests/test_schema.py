@@ -433,3 +433,21 @@ def test_an_initiative_is_a_dataclass_and_entries_are_named_tuples() -> None:
     assert dataclasses.is_dataclass(Initiative)
     for kind in (PROGRESS, HISTORY, PILLAR):
         assert issubclass(kind.record, tuple)  # type: ignore[arg-type]
+
+
+def test_a_portfolio_copied_with_replace_knows_only_its_own_initiatives() -> None:
+    """Its id index is made from its own initiatives: a copy holding a few of them
+    (a filtered view, a store's fields without initiatives) must not find the others,
+    and making the copy must not change the original."""
+    from dataclasses import replace
+
+    from tests.helpers import BUNDLED
+    from vzwatch.operations.reading import load_portfolio
+
+    whole = load_portfolio(BUNDLED.read_text(encoding="utf-8"), BUNDLED)
+    first, *others = whole.initiatives
+    few = replace(whole, initiatives=(first,))
+    assert few.ids == {first.id}
+    assert all(few.get(item.id) is None for item in others)
+    assert replace(whole, initiatives=()).ids == frozenset()
+    assert whole.ids == {item.id for item in whole.initiatives}
