@@ -15,12 +15,13 @@ def test_stale_lists_oldest_first_with_days_and_owner(run: RunCli) -> None:
     assert result.exit_code == ExitCode.OK, result.stderr
     assert result.stdout.splitlines() == [
         "Days  Last update  Owner                                  Review every  Initiative",
-        "   -  never        MOFA Humanitarian Assistance Division  monthly       "
-        "humanitarian-aid-programs  Humanitarian Aid Programs",
         " 364  never        MOFA Latin America Bureau              quarterly     "
         "international-dialogue-forums  International Dialogue Forums",
         " 180  never        MOFA Election Assistance Desk          quarterly     "
         "election-oversight-missions  Election Oversight Missions",
+        # its indicator was last measured on 2025-01-31 (the bundled example)
+        " 150  2025-01-31   MOFA Humanitarian Assistance Division  monthly       "
+        "humanitarian-aid-programs  Humanitarian Aid Programs",
         "3 stale initiatives",
     ]
 
@@ -99,3 +100,20 @@ def test_days_that_are_not_a_count_say_so_in_words(run: RunCli, days: str) -> No
     assert result.exit_code == ExitCode.USAGE
     assert f"'{days}' is not a number of days (1 or more)" in result.stderr
     assert "range" not in result.stderr
+
+
+def test_a_measurement_is_an_update(run: RunCli) -> None:
+    """Issue 16: the last update is the latest progress entry, measurement or change."""
+
+    def aid(today: str) -> dict[str, object] | None:
+        found = json.loads(run("stale", "--json", "--today", today).stdout)
+        return next((item for item in found if item["id"] == "humanitarian-aid-programs"), None)
+
+    assert aid("2025-02-28") is None  # measured 31 January, monthly: due 28 February
+    assert aid("2025-03-01") is not None
+    measured = run("measure", "people-assisted", "60000", "--date", "2025-03-20")
+    assert measured.exit_code == ExitCode.OK, measured.stderr
+    assert aid("2025-04-20") is None  # due 20 April
+    late = aid("2025-04-21")
+    assert late is not None
+    assert (late["last_update"], late["review_due"]) == ("2025-03-20", "2025-04-20")

@@ -7,9 +7,10 @@ either the cadence is ``DEFAULT_CADENCE``.
 
 Stale, the rule
     An unfinished initiative is stale on ``today`` when its last recorded
-    update (the latest dated ``[[progress]]`` or ``[[history]]`` entry, of any
-    field), plus its cadence, lies before ``today``: on the day the review
-    falls due it is not stale yet, the day after it is. Without any entry its
+    update (the latest dated ``[[progress]]``, ``[[measurements]]`` of its
+    indicators, or ``[[history]]`` entry, of any field), plus its cadence, lies
+    before ``today``: on the day the review falls due it is not stale yet, the
+    day after it is. Without any entry its
     clock starts on its timeline's first day (nothing is owed before work
     starts); an ongoing initiative with no known start and no entry is stale.
     ``days`` replaces the cadence by that many days.
@@ -100,9 +101,11 @@ def cadence_of(initiative: Initiative, portfolio: Portfolio) -> Cadence:
 
 
 def last_update(initiative: Initiative) -> date | None:
-    """The latest date of a progress entry or a recorded change of any field."""
+    """The latest date of a progress entry, a measurement of one of its indicators or a
+    recorded change of any field."""
     days = [entry.on for entry in initiative.progress_log]
     days.extend(entry.on for entry in initiative.history)
+    days.extend(m.on for indicator in initiative.indicators for m in indicator.measurements)
     return max(days, default=None)
 
 
