@@ -609,3 +609,25 @@ def test_the_pre_commit_example_names_the_hook_this_repository_defines() -> None
     (hook,) = (line.split("id:")[1].strip() for line in yaml if line.strip().startswith("- id:"))
     hooks = (REPO / ".pre-commit-hooks.yaml").read_text(encoding="utf-8")
     assert f"- id: {hook}\n" in hooks
+
+
+def github_anchor(heading: str) -> str:
+    """The anchor GitHub gives a heading: lower case, punctuation dropped, spaces to -."""
+    kept = "".join(c for c in heading.strip().lower() if c.isalnum() or c in " -_")
+    return kept.replace(" ", "-")
+
+
+def test_every_link_inside_the_readme_names_one_of_its_headings() -> None:
+    """A section lost in a merge (the blocked and stale rules once were) shows up here."""
+    text = README.read_text("utf-8")
+    fenced = {number for start, _, body, _ in fenced_blocks(text) for number in
+              range(start - 1, start + len(body) + 1)}  # fmt: skip
+    anchors: set[str] = set()
+    for number, line in enumerate(text.splitlines()):
+        if number not in fenced and (heading := re.match(r"#{1,6} (.+)", line)):
+            anchor = github_anchor(heading[1])
+            count = sum(1 for a in anchors if a == anchor or a.startswith(f"{anchor}-"))
+            anchors.add(anchor if not count else f"{anchor}-{count}")
+    linked = set(re.findall(r"\]\(#([^)]+)\)", text))
+    assert linked, "the README links to its own sections"
+    assert linked <= anchors, sorted(linked - anchors)
