@@ -222,9 +222,8 @@ def _due_rows_of_several(combined: Combined, heading: str, today: date) -> Outpu
             quarter = quarters[combined.origin[initiative.id]]
             assert quarter is not None  # due_each chose each store's quarter
             portfolio = item.pop("portfolio")
-            out.append(
-                {**item, **contract.overdue_fields(initiative, quarter), "portfolio": portfolio}
-            )
+            overdue = contract.overdue_fields(initiative, quarter)
+            out.append({**item, **overdue, contract.KIND_KEY: "initiative", "portfolio": portfolio})
         return out
 
     columns = [column for column in columns_of(listed) if column != "portfolio"]
@@ -232,7 +231,7 @@ def _due_rows_of_several(combined: Combined, heading: str, today: date) -> Outpu
         listed,
         json=lambda: late(listed.json()),
         rows=lambda: late([dict(row) for row in listed.rows()]),
-        columns=(*columns, *contract.OVERDUE_KEYS, "portfolio"),
+        columns=(*columns, *contract.OVERDUE_KEYS, contract.KIND_KEY, "portfolio"),
     )
 
 
