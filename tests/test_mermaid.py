@@ -202,7 +202,7 @@ def test_blocked_bars_are_marked_and_mermaid_draws_the_mark(run: RunCli, tmp_pat
         assert result["ok"], result.get("error")
         assert sorted(task_texts(result["svg"])) == [
             "Election Oversight Missions (0%) ⊘ blocked",
-            "Humanitarian Aid Programs (20%) ongoing",  # its indicator's share as of then
+            "Humanitarian Aid Programs (20%) ongoing",  # from the bundled indicator
             "International Dialogue Forums (0%)",
         ]
     # Once the forums are done nothing waits: no mark.

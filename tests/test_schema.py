@@ -82,7 +82,7 @@ def test_the_schema_declares_exactly_the_attributes_of_the_record_class(
 ) -> None:
     declared = attrs(kind)
     if kind is PORTFOLIO:
-        declared |= {"initiatives", "_by_id", "_milestones_by"}  # rows of their own; indexes
+        declared |= {"initiatives"}  # rows of their own (its indexes are not init fields)
     derived = {spec.attr for spec in kind.fields if spec.derived}
     assert set(kind.record.__match_args__) == declared - derived  # type: ignore[attr-defined]
 
@@ -433,3 +433,21 @@ def test_an_initiative_is_a_dataclass_and_entries_are_named_tuples() -> None:
     assert dataclasses.is_dataclass(Initiative)
     for kind in (PROGRESS, HISTORY, PILLAR):
         assert issubclass(kind.record, tuple)  # type: ignore[arg-type]
+
+
+def test_a_portfolio_copied_with_replace_knows_only_its_own_initiatives() -> None:
+    """Its id index is made from its own initiatives: a copy holding a few of them
+    (a filtered view, a store's fields without initiatives) must not find the others,
+    and making the copy must not change the original."""
+    from dataclasses import replace
+
+    from tests.helpers import BUNDLED
+    from vzwatch.operations.reading import load_portfolio
+
+    whole = load_portfolio(BUNDLED.read_text(encoding="utf-8"), BUNDLED)
+    first, *others = whole.initiatives
+    few = replace(whole, initiatives=(first,))
+    assert few.ids == {first.id}
+    assert all(few.get(item.id) is None for item in others)
+    assert replace(whole, initiatives=()).ids == frozenset()
+    assert whole.ids == {item.id for item in whole.initiatives}

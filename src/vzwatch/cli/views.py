@@ -216,21 +216,23 @@ def _due_rows_of_several(combined: Combined, heading: str, today: date) -> Outpu
     quarters = {member.label: member.quarter for member in combined.members}
     shown = sorted_initiatives(combined)
 
-    def late(items: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    def late(items: Sequence[dict[str, Any]], kind: dict[str, str]) -> list[dict[str, Any]]:
         out = []
         for item, initiative in zip(items, shown, strict=True):
             quarter = quarters[combined.origin[initiative.id]]
             assert quarter is not None  # due_each chose each store's quarter
             portfolio = item.pop("portfolio")
-            overdue = contract.overdue_fields(initiative, quarter)
-            out.append({**item, **overdue, contract.KIND_KEY: "initiative", "portfolio": portfolio})
+            late_fields = contract.overdue_fields(initiative, quarter)
+            out.append({**item, **late_fields, **kind, "portfolio": portfolio})
         return out
 
+    # Rows have one store's columns (its ``kind`` too: several stores list initiatives only).
+    kind = {contract.KIND_KEY: "initiative"}
     columns = [column for column in columns_of(listed) if column != "portfolio"]
     return replace(
         listed,
-        json=lambda: late(listed.json()),
-        rows=lambda: late([dict(row) for row in listed.rows()]),
+        json=lambda: late(listed.json(), {}),
+        rows=lambda: late([dict(row) for row in listed.rows()], kind),
         columns=(*columns, *contract.OVERDUE_KEYS, contract.KIND_KEY, "portfolio"),
     )
 

@@ -79,9 +79,7 @@ def as_of(portfolio: Portfolio, day: date) -> Portfolio:
         new is old for new, old in zip(milestones, portfolio.milestones, strict=True)
     ):
         return portfolio
-    return replace(
-        portfolio, initiatives=initiatives, milestones=milestones, _by_id={}, _milestones_by={}
-    )
+    return replace(portfolio, initiatives=initiatives, milestones=milestones)
 
 
 class Filters(NamedTuple):

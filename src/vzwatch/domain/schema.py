@@ -250,10 +250,14 @@ class Portfolio:
     owner: str = ""
     review_every: str = ""
     milestones: tuple[Milestone, ...] = ()
-    _by_id: dict[str, Initiative] = field(default_factory=dict, repr=False, compare=False)
+    # Made from the fields above, never passed in: dataclasses.replace() gives a copy
+    # its own (a shared one would hold the initiatives of the portfolio it came from).
+    _by_id: dict[str, Initiative] = field(
+        default_factory=dict, init=False, repr=False, compare=False
+    )
     # Each initiative's milestones by quarter, made on first use (``milestones_of``).
     _milestones_by: dict[str, tuple[Milestone, ...]] = field(
-        default_factory=dict, repr=False, compare=False
+        default_factory=dict, init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:

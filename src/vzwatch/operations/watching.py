@@ -39,7 +39,7 @@ def _owned(portfolio: Portfolio, owner: str | None) -> Portfolio:
         return portfolio
     wanted = owner.casefold()
     kept = tuple(i for i in portfolio.initiatives if wanted in owner_of(i, portfolio).casefold())
-    return replace(portfolio, initiatives=kept, _by_id={})
+    return replace(portfolio, initiatives=kept)
 
 
 def dependencies(

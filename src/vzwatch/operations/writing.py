@@ -649,7 +649,7 @@ def _edited_dependencies(
             kept.append(dependency)
     trial = replace(initiative, depends_on=tuple(kept))
     others = tuple(trial if i.id == initiative.id else i for i in portfolio.initiatives)
-    for ring in cycles(replace(portfolio, initiatives=others, _by_id={})):
+    for ring in cycles(replace(portfolio, initiatives=others)):
         if initiative.id in ring:
             raise UsageError(f"that would make a dependency cycle: {' -> '.join(ring)}")
     return kept
