@@ -20,10 +20,15 @@ from vzwatch.domain.dependencies import (
     goals,
     waits_for,
 )
-from vzwatch.domain.schema import Portfolio
+from vzwatch.domain.schema import FINISHED_STATUSES, Portfolio
 from vzwatch.formats import watch
-from vzwatch.operations.reading import open_portfolio
+from vzwatch.operations.reading import open_portfolio, open_snapshot
 from vzwatch.storage.store import StoreLocation
+
+
+def _unfinished(status: str, end: int | None) -> bool:
+    """A cached row's test (``cache.RowTest``): its status is not done or cancelled."""
+    return status not in FINISHED_STATUSES
 
 
 class View(NamedTuple):
@@ -102,7 +107,8 @@ def stale(
 ) -> View:
     """`stale`: unfinished initiatives not updated within their cadence, oldest first;
     ``as_of``: as that day saw the store (``--today``): later updates do not count."""
-    portfolio = open_portfolio(location, as_of=as_of)
+    # Done and cancelled initiatives are never stale: only the others are built.
+    portfolio = open_snapshot(location, as_of=as_of).portfolio(_unfinished)
     found = stale_initiatives(portfolio, _owned(portfolio, owner).initiatives, today, days=days)
     return View(
         lambda _: watch.stale_lines(found, portfolio),
