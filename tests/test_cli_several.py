@@ -283,3 +283,22 @@ def test_one_store_stays_itself_in_a_view_every_field_kept() -> None:
         "quarterly",
     )
     assert {f.name for f in fields(portfolio)} > {"owner", "review_every", "initiatives"}
+
+
+@pytest.mark.parametrize("day", ["2024-12-31", "2025-02-14", "2025-06-30"])
+def test_a_report_over_several_stores_judges_each_initiative_as_its_own_store_does(
+    stores: tuple[Path, Path], day: str
+) -> None:
+    """What blocks it, whether it is stale, who owns it: read over two stores, the
+    bundled initiatives say what the bundled store alone says (it said blocked_by []
+    and stale false for every one), under their shown ids."""
+    args = ("report", "--json", "--quarter", "Q1-2025", "--today", day)
+    alone = json.loads(vzwatch(*args, "--file", str(stores[0])).stdout)["initiatives"]
+    together = json.loads(vzwatch(*args, *both(stores)).stdout)["initiatives"]
+    shown = {row["id"].removeprefix(f"{JAPAN}:"): row for row in together}
+    keys = ("health", "blocked_by", "lagging_dependency", "stale", "owner")
+    for row in alone:
+        assert {key: shown[row["id"]][key] for key in keys} == {key: row[key] for key in keys}
+    election = shown["election-oversight-missions"]
+    if day == "2025-02-14":
+        assert election["blocked_by"] == ["international-dialogue-forums"]

@@ -19,6 +19,7 @@ from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.queries import as_of, sort_by_timeline
 from vzwatch.domain.report import (
     Group,
+    InitiativeReport,
     Report,
     changes_between,
     group_items,
@@ -130,6 +131,35 @@ def quarter_notes(members: Sequence[Member], asked: str) -> tuple[str, ...]:
     return (f"'{asked}' is a different quarter in each store's fiscal calendar ({each})",)
 
 
+def _judged_in_own_store(
+    members: Sequence[Member],
+    seen: Sequence[Portfolio],
+    origin: Mapping[str, str],
+    today: date,
+    quarters: Mapping[str, Quarter],
+) -> dict[str, InitiativeReport]:
+    """Each initiative's line judged within its own store (what blocks it, whether it is
+    stale, its owner: its store's rules), keyed by its id in the combined view."""
+    from vzwatch.domain.dependencies import blocked_by, has_dependencies
+
+    def shown(label: str, ident: str) -> str:  # as combine() names it: portfolio:id on a clash
+        return ident if origin.get(ident) == label else f"{label}:{ident}"
+
+    judged: dict[str, InitiativeReport] = {}
+    for member, portfolio in zip(members, seen, strict=True):
+        label = member.label
+        blocking = blocked_by(portfolio, today) if has_dependencies(portfolio.initiatives) else None
+        for initiative in portfolio.initiatives:
+            item = initiative_report(initiative, today, quarters[label], portfolio, blocking)
+            lagging = item.lagging_dependency
+            judged[shown(label, initiative.id)] = replace(
+                item,
+                blocked_by=tuple(shown(label, ident) for ident in item.blocked_by),
+                lagging_dependency=shown(label, lagging) if lagging else None,
+            )
+    return judged
+
+
 def combined_report(
     members: Sequence[Member], *, today: date, by: str, since: date | None, asked: str
 ) -> Report:
@@ -147,8 +177,9 @@ def combined_report(
     )
     quarters = {m.label: m.quarter or Quarter.containing(today) for m in members}
     whole = as_of(combined.portfolio, today)  # entries dated after today do not exist yet
+    judged = _judged_in_own_store(members, seen, combined.origin, today, quarters)
     items = tuple(
-        initiative_report(initiative, today, quarters[combined.origin[initiative.id]])
+        replace(judged[initiative.id], initiative=initiative)
         for initiative in sort_by_timeline(whole.initiatives)
         if in_scope(initiative, quarters[combined.origin[initiative.id]])
     )
