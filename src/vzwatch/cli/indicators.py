@@ -166,24 +166,19 @@ def indicator_command(
 
 
 def _remove(location: Any, ident: str, yes: bool, json_output: bool) -> None:
-    from vzwatch.cli.updates import _confirm, _stdin_is_terminal
+    from vzwatch.cli.updates import confirmed_removal
     from vzwatch.domain.text import counted
     from vzwatch.operations import indicators, reading
 
     if not yes:
         _, indicator = indicators.find_indicator(reading.open_portfolio(location), ident)
-        if not _stdin_is_terminal():
-            raise UsageError(
-                f"not removing '{indicator.id}' without confirmation: no terminal to ask; use --yes"
-            )
         count = len(indicator.measurements)
         listed = f" and its {counted(count, 'measurement')}" if count else ""
         question = (
             f"Remove indicator '{visible(indicator.name)}' ({indicator.id}){listed}? "
             "This cannot be undone"
         )
-        if not _confirm(question):
-            sys.stdout.write("Nothing removed.\n")
+        if not confirmed_removal(indicator.id, question):
             return
         ident = indicator.id
     removed = indicators.remove_indicator(location, ident)

@@ -146,18 +146,13 @@ def _edit(
 
 
 def _remove(location: "StoreLocation", target: str, yes: bool, json_output: bool) -> None:
-    from vzwatch.cli.updates import _confirm, _stdin_is_terminal
+    from vzwatch.cli.updates import confirmed_removal
     from vzwatch.operations import milestones, reading
 
     if not yes:
         milestone = milestones.find_milestone(reading.open_portfolio(location), target)
-        if not _stdin_is_terminal():
-            raise UsageError(
-                f"not removing milestone '{milestone.id}' without confirmation: "
-                "no terminal to ask; use --yes"
-            )
-        if not _confirm(f"Remove milestone '{visible(milestone.title)}' ({milestone.id})?"):
-            sys.stdout.write("Nothing removed.\n")
+        question = f"Remove milestone '{visible(milestone.title)}' ({milestone.id})?"
+        if not confirmed_removal(milestone.id, question, what="milestone "):
             return
         target = milestone.id  # what was asked about, not what the prefix may match now
     removed = milestones.remove_milestone(location, target)

@@ -29,7 +29,6 @@ from vzwatch.domain.text import counted, visible
 
 if TYPE_CHECKING:
     from vzwatch.domain.portfolio import HistoryEntry
-    from vzwatch.operations.writing import Removed
 
 
 def _stdin_is_terminal() -> bool:
@@ -54,6 +53,20 @@ def _confirm(question: str) -> bool:
         if answer in ("", "n", "no"):
             return False
         sys.stdout.write("Please answer y or n.\n")
+    return False
+
+
+def confirmed_removal(ident: str, question: str, *, what: str = "") -> bool:
+    """Whether the user agrees, in a terminal, to remove ``ident`` (``what``: "milestone "…).
+    Without a terminal to ask it is a usage error pointing at --yes; a no prints
+    ``Nothing removed.``."""
+    if not _stdin_is_terminal():
+        raise UsageError(
+            f"not removing {what}'{ident}' without confirmation: no terminal to ask; use --yes"
+        )
+    if _confirm(question):
+        return True
+    sys.stdout.write("Nothing removed.\n")
     return False
 
 
@@ -255,19 +268,15 @@ def remove_command(
 
     location = locate(file)
     if not yes:
-        initiative = reading.find_initiative(location, initiative_id)
-        if not _stdin_is_terminal():
-            raise UsageError(
-                f"not removing '{initiative.id}' without confirmation: "
-                "no terminal to ask; use --yes"
-            )
+        snapshot = reading.open_snapshot(location)  # one read: the record and the milestones
+        initiative = snapshot.find(initiative_id)
         progress, history = len(initiative.progress_log), len(initiative.history)
+        milestones = sum(m.initiative == initiative.id for m in snapshot.fields.milestones)
         entries = [
             counted(progress, "progress entry", "progress entries") if progress else "",
             counted(history, "status-history entry", "status-history entries") if history else "",
+            counted(milestones, "milestone", "milestones") if milestones else "",
         ]
-        milestones = len(reading.open_portfolio(location).milestones_of(initiative.id))
-        entries.append(counted(milestones, "milestone", "milestones") if milestones else "")
         listed = " and ".join(entry for entry in entries if entry)
         with_them = f" and its {listed}" if listed else ""
         with_them += writing.also_text(writing.removal_also(initiative))
@@ -275,8 +284,7 @@ def remove_command(
             f"Remove '{visible(initiative.title)}' ({initiative.id}){with_them}? "
             "This cannot be undone"
         )
-        if not _confirm(question):
-            sys.stdout.write("Nothing removed.\n")
+        if not confirmed_removal(initiative.id, question):
             return
         initiative_id = initiative.id  # what was asked about, not what the prefix may match now
     removed = writing.remove_initiative(location, initiative_id)
@@ -287,7 +295,6 @@ def remove_command(
                 "progress_entries": removed.progress_entries,
                 "history_entries": removed.history_entries,
                 **{f"{label}s": count for label, count in removed.also},
-                "milestones": removed.milestones,
             }
         )
     else:
@@ -295,13 +302,5 @@ def remove_command(
             f"Removed {removed.initiative.id} with "
             f"{counted(removed.progress_entries, 'progress entry', 'progress entries')} and "
             f"{counted(removed.history_entries, 'status-history entry', 'status-history entries')}"
-            f"{_also_removed(removed)}\n"
+            f"{writing.also_text(removed.also)}\n"
         )
-
-
-def _also_removed(removed: "Removed") -> str:
-    """ " (and 2 indicators, 5 measurements, 1 milestone)": the records that belonged to the
-    initiative, beyond its logs."""
-    from vzwatch.operations.writing import also_text
-
-    return also_text((*removed.also, ("milestone", removed.milestones)))

@@ -692,6 +692,9 @@ def edit_initiative(
     return Edited(stored, result.changed, result.status_change, result.logged)
 
 
+Also = tuple[tuple[str, int], ...]  # (label, count) of the records a removal also takes
+
+
 @dataclass(frozen=True, slots=True)
 class Removed:
     """What `remove` took out of the store."""
@@ -699,9 +702,8 @@ class Removed:
     initiative: Initiative
     progress_entries: int
     history_entries: int
-    milestones: int = 0
-    # Other records that went with it, as (label, count): ("indicator", 2)…
-    also: tuple[tuple[str, int], ...] = ()
+    # The other records that went with it, as (label, count): ("indicator", 2)…
+    also: Also = ()
 
 
 def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
@@ -724,8 +726,7 @@ def remove_initiative(location: StoreLocation, id_or_prefix: str) -> Removed:
             initiative,
             len(initiative.progress_log),
             len(initiative.history),
-            len(milestones),
-            removal_also(initiative),
+            removal_also(initiative, len(milestones)),
         )
         return without_initiative(old, initiative, location.path, len(milestones)), removed
 
@@ -766,15 +767,17 @@ def without_initiative(text: str, initiative: Initiative, path: Path, milestones
     return text
 
 
-def removal_also(initiative: Initiative) -> tuple[tuple[str, int], ...]:
-    """The other records removing ``initiative`` takes with it, as (label, count)."""
-    return (
+def removal_also(initiative: Initiative, milestones: int | None = None) -> Also:
+    """The other records removing ``initiative`` takes with it, as (label, count):
+    its indicators and their measurements, and its ``milestones`` when counted."""
+    also = (
         ("indicator", len(initiative.indicators)),
         ("measurement", sum(len(i.measurements) for i in initiative.indicators)),
     )
+    return also if milestones is None else (*also, ("milestone", milestones))
 
 
-def also_text(also: Sequence[tuple[str, int]]) -> str:
+def also_text(also: Also) -> str:
     """' (and 2 indicators, 5 measurements)': what else a removal takes ('' for nothing)."""
     from vzwatch.domain.text import counted
 
@@ -910,7 +913,7 @@ def _remove_fast(location: StoreLocation, id_or_prefix: str) -> Removed | None:
         edits = [_removal(vouched, run) for run in (number, *entries)]
         kinds = [vouched.payload(run)[0] for run in entries]
         removed = Removed(
-            initiative, kinds.count("p"), kinds.count("h"), also=removal_also(initiative)
+            initiative, kinds.count("p"), kinds.count("h"), removal_also(initiative, 0)
         )
         return edits, lambda _: removed
 
