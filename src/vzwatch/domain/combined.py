@@ -21,6 +21,7 @@ from vzwatch.domain.report import (
     Group,
     InitiativeReport,
     Report,
+    blocking_in,
     changes_between,
     group_items,
     in_scope,
@@ -140,7 +141,6 @@ def _judged_in_own_store(
 ) -> dict[str, InitiativeReport]:
     """Each initiative's line judged within its own store (what blocks it, whether it is
     stale, its owner: its store's rules), keyed by its id in the combined view."""
-    from vzwatch.domain.dependencies import blocked_by, has_dependencies
 
     def shown(label: str, ident: str) -> str:  # as combine() names it: portfolio:id on a clash
         return ident if origin.get(ident) == label else f"{label}:{ident}"
@@ -148,7 +148,7 @@ def _judged_in_own_store(
     judged: dict[str, InitiativeReport] = {}
     for member, portfolio in zip(members, seen, strict=True):
         label = member.label
-        blocking = blocked_by(portfolio, today) if has_dependencies(portfolio.initiatives) else None
+        blocking = blocking_in(portfolio, today)
         for initiative in portfolio.initiatives:
             item = initiative_report(initiative, today, quarters[label], portfolio, blocking)
             lagging = item.lagging_dependency

@@ -421,6 +421,16 @@ def lagging_dependency(initiative: Initiative, portfolio: Portfolio, today: date
     return None
 
 
+def blocking_in(portfolio: Portfolio, today: date) -> dict[str, tuple[str, ...]] | None:
+    """What blocks what (dependencies.blocked_by); None, importing nothing, when no
+    initiative depends on another."""
+    if not any(initiative.depends_on for initiative in portfolio.initiatives):
+        return None
+    from vzwatch.domain.dependencies import blocked_by
+
+    return blocked_by(portfolio, today)
+
+
 def initiative_report(
     initiative: Initiative,
     today: date,
@@ -587,11 +597,7 @@ def build_report(
     """
     portfolio = as_of(portfolio, today)  # entries dated after today do not exist yet
     wanted = owner.casefold() if owner is not None else None
-    blocking = None
-    if any(initiative.depends_on for initiative in portfolio.initiatives):
-        from vzwatch.domain.dependencies import blocked_by
-
-        blocking = blocked_by(portfolio, today)
+    blocking = blocking_in(portfolio, today)
     items = tuple(
         item
         for item in (
