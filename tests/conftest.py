@@ -31,17 +31,16 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
 from tests.helpers import (
     BUNDLED,
     Run,
     RunCli,
     cache_entries_naming,
+    invoke,
     leftovers,
     real_cache_directory,
 )
-from vzwatch.cli import app
 
 XDG_DIRECTORIES = {
     "XDG_CACHE_HOME": ".cache",
@@ -160,15 +159,12 @@ def empty_store(tmp_path: Path) -> Path:
 def run(store: Path) -> RunCli:
     """Run vzwatch in-process against the test's store (VZWATCH_FILE)."""
 
-    def invoke(
+    def run_in_store(
         *args: str, env: dict[str, str | None] | None = None, input: str | None = None
     ) -> Run:
         # VZWATCH_DEBUG: a bug raises in the test instead of becoming exit code 70.
         environment: dict[str, str | None] = {"VZWATCH_FILE": str(store), "VZWATCH_DEBUG": "1"}
         environment.update(env or {})
-        result = CliRunner().invoke(
-            app, list(args), env=environment, input=input, catch_exceptions=False
-        )
-        return Run(result.exit_code, result.stdout, result.stderr)
+        return invoke(args, env=environment, input=input)
 
-    return invoke
+    return run_in_store

@@ -16,6 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
+from tests.helpers import invoke
 from vzwatch.domain.errors import StoreError
 from vzwatch.domain.portfolio import Portfolio
 from vzwatch.operations import reading
@@ -285,16 +286,12 @@ def test_a_file_put_back_by_hand_after_an_o1_append_reads_as_put_back(
 ) -> None:
     """An O(1) append changes the cached rows; the runs the cache compares with must
     change with them, or putting the old file back looks like no change at all."""
-    from typer.testing import CliRunner
-
-    from vzwatch.cli import app
-
     before = store.read_text(encoding="utf-8")
     env = {"VZWATCH_FILE": str(store)}
-    result = CliRunner().invoke(
-        app, ["progress", "hum", "45", "--date", "2025-01-11", "--today", "2025-02-01"], env=env
+    result = invoke(
+        ["progress", "hum", "45", "--date", "2025-01-11", "--today", "2025-02-01"], env=env
     )
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, result.stderr
     write(store, before)
     seen = through_cache(store)
     assert seen == parsed_whole(store)
@@ -326,14 +323,11 @@ def test_list_json_after_hand_edits_prints_what_a_fresh_parse_prints(
 ) -> None:
     """`list --json` remembers each initiative's JSON in the cache; a changed row's
     JSON is never served again."""
-    from typer.testing import CliRunner
-
-    from vzwatch.cli import app
 
     def listed(no_cache: bool) -> str:
         env = {"VZWATCH_FILE": str(store), "VZWATCH_NO_CACHE": "1" if no_cache else None}
-        result = CliRunner().invoke(app, ["list", "--json"], env=env)
-        assert result.exit_code == 0, result.output
+        result = invoke(["list", "--json"], env=env)
+        assert result.exit_code == 0, result.stderr
         return result.stdout
 
     text = store.read_text(encoding="utf-8")
@@ -350,12 +344,8 @@ def test_list_json_after_hand_edits_prints_what_a_fresh_parse_prints(
 
 def logged(path: Path, ident: str) -> int:
     """``vzwatch progress IDENT 50 --note benchmark`` on the store at ``path``: its exit code."""
-    from typer.testing import CliRunner
-
-    from vzwatch.cli import app
-
     args = ["progress", ident, "50", "--note", "benchmark", "--date", "2025-01-11"]
-    result = CliRunner().invoke(app, [*args, "--today", "2025-02-01", "--file", str(path)])
+    result = invoke([*args, "--today", "2025-02-01", "--file", str(path)])
     return result.exit_code
 
 

@@ -11,10 +11,8 @@ import shutil
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from tests.helpers import BUNDLED, Run
-from vzwatch.cli import app
+from tests.helpers import BUNDLED, Run, invoke
 from vzwatch.domain.errors import ExitCode
 
 TODAY = ("--today", "2025-02-14")
@@ -52,10 +50,7 @@ def stores(tmp_path: Path) -> tuple[Path, Path]:
 
 
 def vzwatch(*args: str, env: dict[str, str] | None = None) -> Run:
-    result = CliRunner().invoke(
-        app, list(args), env={"VZWATCH_DEBUG": "1", **(env or {})}, catch_exceptions=False
-    )
-    return Run(result.exit_code, result.stdout, result.stderr)
+    return invoke(args, env={"VZWATCH_DEBUG": "1", **(env or {})})
 
 
 def both(stores: tuple[Path, Path]) -> list[str]:

@@ -8,10 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
 
-from tests.helpers import RunCli
-from vzwatch.cli import app
+from tests.helpers import RunCli, invoke
 from vzwatch.domain.errors import ExitCode
 
 TODAY = "2025-02-14"
@@ -63,11 +61,11 @@ def test_piped_output_has_no_escape_codes_even_with_a_colour_terminal(run: RunCl
 
 
 def test_ascii_stream_gets_ascii_glyphs(store: Path, with_progress: Path) -> None:
-    result = CliRunner(charset="ascii").invoke(
-        app, ["timeline", "--today", TODAY], env={"VZWATCH_FILE": str(store)}
+    result = invoke(
+        ["timeline", "--today", TODAY], env={"VZWATCH_FILE": str(store)}, charset="ascii"
     )
     assert result.exit_code == ExitCode.OK, result.stderr
-    result.stdout_bytes.decode("ascii")  # nothing non-ASCII leaked
+    assert result.stdout.isascii()  # nothing non-ASCII leaked (invoke decodes strictly, too)
     assert "#" in result.stdout
     assert "=" in result.stdout
     assert ">" in result.stdout
@@ -216,10 +214,10 @@ def test_today_stays_visible_on_top_of_every_bar(
 ) -> None:
     """At any width, in Unicode and in ASCII (also without colour), each row shows
     today's line under the marker, bars included: it used to vanish inside them."""
-    result = CliRunner(charset=charset).invoke(
-        app,
+    result = invoke(
         ["timeline", "--today", TODAY, "--no-color"],
         env={"VZWATCH_FILE": str(store), "COLUMNS": str(width)},
+        charset=charset,
     )
     assert result.exit_code == ExitCode.OK, result.stderr
     marker, line_glyph = ("▼", "┊") if charset == "utf-8" else ("v", "|")

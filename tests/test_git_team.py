@@ -15,10 +15,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from tests.helpers import BUNDLED, Run, add_progress, edit, resolve
-from vzwatch.cli import app, main
+from tests.helpers import BUNDLED, Run, add_progress, edit, invoke, resolve
+from vzwatch.cli import main
 from vzwatch.domain.errors import ExitCode
 from vzwatch.operations.git import attributes_line, driver_command
 from vzwatch.operations.reading import load_portfolio
@@ -44,8 +43,7 @@ def git(cwd: Path, *args: str, check: bool = True) -> subprocess.CompletedProces
 
 
 def vzwatch(*args: str) -> Run:
-    result = CliRunner().invoke(app, list(args), catch_exceptions=False)
-    return Run(result.exit_code, result.stdout, result.stderr)
+    return invoke(args)
 
 
 @dataclass

@@ -47,10 +47,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from typer.testing import CliRunner
 
-from tests.helpers import BUNDLED, REPO
-from vzwatch.cli import app
+from tests.helpers import BUNDLED, REPO, invoke
 from vzwatch.operations.reading import load_portfolio
 
 README = REPO / "README.md"
@@ -225,10 +223,17 @@ def with_today(command: str) -> str:
     return re.sub(rf"\bvzwatch ({'|'.join(DATED)})\b", add, command)
 
 
+# Options that read the shell they are typed in (shellingham looks at the process's
+# ancestors): run in this process they would read the test runner's.
+READS_THE_SHELL = ("--install-completion", "--show-completion")
+
+
 def plain_vzwatch(command: str) -> list[str] | None:
     """The arguments of a command that is just ``vzwatch …`` (no shell around it)."""
     words = shlex.split(command)
     if words[:1] != ["vzwatch"] or any(w in ("|", "&&", ";", "<", "||", ">>") for w in words):
+        return None
+    if any(word in READS_THE_SHELL for word in words):
         return None
     return words[1:]
 
@@ -247,7 +252,7 @@ def run_vzwatch(
             from vzwatch.cli import updates
 
             patch.setattr(updates, "_stdin_is_terminal", lambda: True)
-        result = CliRunner().invoke(app, args, input=answers, catch_exceptions=False)
+        result = invoke(args, input=answers)
     if redirect is not None:
         (desk.path / redirect).write_text(result.stdout, encoding="utf-8")
         return result.exit_code, result.stderr
@@ -283,8 +288,13 @@ def complete(desk: Desk, line: str) -> tuple[int, str]:
 
 
 def run_shell(desk: Desk, command: str) -> tuple[int, str]:
+    # `; exit $?`: bash given one command execs it, and vzwatch would not see its shell.
     done = subprocess.run(
-        ["bash", "-c", command],
+        [
+            "bash",
+            "-c",
+            f"{command}; exit $?" if any(o in command for o in READS_THE_SHELL) else command,
+        ],
         cwd=desk.path,
         env=desk.env,
         capture_output=True,

@@ -3,7 +3,7 @@
 Generated stores hold initiatives with random but valid fields (unicode, quotes,
 backslashes, TOML and Rich look-alikes, newlines in objectives and notes), progress
 logs and status histories. Importing the export into an empty store must give back
-exactly the same `list --json`: nothing lost, nothing changed. In-process (CliRunner)
+exactly the same `list --json`: nothing lost, nothing changed. In-process (tests.helpers.invoke)
 so that many examples stay fast; the subprocess tests cover the installed program.
 """
 
@@ -17,9 +17,8 @@ from typing import Any
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner
 
-from vzwatch.cli import app
+from tests.helpers import invoke
 from vzwatch.domain.errors import ExitCode
 from vzwatch.domain.portfolio import ID_PATTERN, STATUSES
 from vzwatch.storage.tomledit import render_block, render_value
@@ -100,7 +99,7 @@ def stores(draw: st.DrawFn) -> str:
 
 
 def vzwatch(*args: str) -> str:
-    result = CliRunner().invoke(app, list(args), env={"VZWATCH_NO_CACHE": "1"})
+    result = invoke(args, env={"VZWATCH_NO_CACHE": "1"})
     assert result.exit_code == ExitCode.OK, (args, result.stderr)
     return result.stdout
 
