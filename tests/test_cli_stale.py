@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from tests.helpers import RunCli
+from vzwatch.domain import schema
 from vzwatch.domain.errors import ExitCode
+from vzwatch.storage import cache
+from vzwatch.storage.tomledit import render_block
 
 
 def test_stale_lists_oldest_first_with_days_and_owner(run: RunCli) -> None:
@@ -117,3 +121,88 @@ def test_a_measurement_is_an_update(run: RunCli) -> None:
     late = aid("2025-04-21")
     assert late is not None
     assert (late["last_update"], late["review_due"]) == ("2025-03-20", "2025-04-20")
+
+
+def write_quiet_store(path: Path, count: int) -> None:
+    """Initiatives of every status and timeline form, with and without an owner or a
+    cadence of their own, updated by progress, by a field change, by a measurement of
+    an indicator, or never."""
+    blocks = [
+        '[portfolio]\ntitle = "Test"\nowner = "Desk"\nreview_every = "monthly"\n',
+        render_block("pillars", {"id": "aid", "name": "Aid"}),
+    ]
+    statuses = ("planned", "active", "done", "paused", "cancelled", "active")
+    timelines = ("Q1 2025", "Q4 2024", "Q3 – Q4 2024", "Q2 2025 – ongoing", "ongoing", "2024")
+    cadences = ("30 days", "quarterly", "2 weeks", "yearly")
+    for n in range(count):
+        ident = f"item-{n:03d}"
+        record: dict[str, object] = {
+            "id": ident,
+            "title": f"Item {n}",
+            "timeline": timelines[n % len(timelines)],
+            "pillar": "aid",
+            "status": statuses[n % len(statuses)],
+        }
+        if n % 3 == 0:
+            record["owner"] = f"Office {n % 2}"
+        if n % 4 == 1:
+            record["review_every"] = cadences[n % len(cadences)]
+        blocks.append(render_block("initiatives", record))
+        day = f"2025-0{1 + n % 3}-{10 + n % 19:02d}"
+        if n % 5 in (0, 1):
+            percent = 100 if n % 10 == 0 else n % 90
+            entry = {"initiative": ident, "date": day, "percent": percent}
+            blocks.append(render_block("progress", entry))
+        if n % 5 == 2:
+            change = {"initiative": ident, "date": day, "field": "status", "from": "planned"}
+            blocks.append(render_block("history", {**change, "to": record["status"]}))
+        if n % 5 == 3:
+            indicator = {"id": f"{ident}-result", "initiative": ident, "name": "R", "target": 10}
+            blocks.append(render_block("indicators", indicator))
+            measured = {"indicator": f"{ident}-result", "date": day, "value": n % 12}
+            blocks.append(render_block("measurements", measured))
+    path.write_text("\n".join(blocks), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    "day", ["2024-12-31", "2025-01-01", "2025-02-10", "2025-03-31", "2025-04-01", "2025-12-31"]
+)
+def test_stale_from_cached_rows_is_stale_from_the_file(
+    run: RunCli, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, day: str
+) -> None:
+    """`stale` reads the cache's rows without building records (but for the ones with
+    indicators): the same rows, days and owners as a fresh parse, as of any day."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
+    write_quiet_store(store, 60)
+    assert run("list", "--json").exit_code == ExitCode.OK  # fill the cache
+    no_cache: dict[str, str | None] = {cache.NO_CACHE_ENV: "1"}
+    for args in (
+        ("stale", "--json"),
+        ("stale",),
+        ("stale", "--days", "20", "--json"),
+        ("stale", "--owner", "office 1", "--json"),
+    ):
+        cached = run(*args, "--today", day)
+        fresh = run(*args, "--today", day, env=no_cache)
+        assert (cached.exit_code, cached.stdout) == (fresh.exit_code, fresh.stdout), args
+    assert json.loads(run("stale", "--json", "--today", "2025-12-31").stdout)
+
+
+def test_stale_builds_only_the_initiatives_with_indicators(
+    run: RunCli, store: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache-home"))
+    write_quiet_store(store, 60)
+    assert run("list", "--json").exit_code == ExitCode.OK  # fill the cache
+    built: list[str] = []
+    decode = schema.initiative_from_row
+
+    def counted(row: schema.Row) -> schema.Initiative:
+        built.append(row[schema.ID_COLUMN])
+        return decode(row)
+
+    monkeypatch.setattr(schema, "initiative_from_row", counted)
+    assert run("stale", "--json", "--today", "2025-06-30").exit_code == ExitCode.OK
+    with_indicators = [f"item-{n:03d}" for n in range(60) if n % 5 == 3]
+    unfinished = [i for i in with_indicators if int(i[-3:]) % 6 not in (2, 4)]
+    assert built == unfinished

@@ -27,7 +27,9 @@ from datetime import date, timedelta
 from functools import lru_cache
 from typing import NamedTuple
 
-from vzwatch.domain.schema import Initiative, Portfolio
+from vzwatch.domain import schema
+from vzwatch.domain.quarters import Quarter
+from vzwatch.domain.schema import FINISHED_STATUSES, Initiative, Portfolio
 
 DEFAULT_CADENCE = "quarterly"
 
@@ -90,66 +92,116 @@ def parse_cadence(text: str) -> Cadence:
     )
 
 
-def cadence_text(initiative: Initiative, portfolio: Portfolio) -> str:
+def cadence_text(initiative: Initiative | Quiet, portfolio: Portfolio) -> str:
     """The cadence as written: the initiative's own, else the portfolio's, else the default."""
     return initiative.review_every or portfolio.review_every or DEFAULT_CADENCE
-
-
-def cadence_of(initiative: Initiative, portfolio: Portfolio) -> Cadence:
-    """The initiative's own cadence, else the portfolio's, else ``DEFAULT_CADENCE``."""
-    return parse_cadence(cadence_text(initiative, portfolio))
 
 
 def last_update(initiative: Initiative) -> date | None:
     """The latest date of a progress entry, a measurement of one of its indicators or a
     recorded change of any field."""
-    days = [entry.on for entry in initiative.progress_log]
-    days.extend(entry.on for entry in initiative.history)
-    days.extend(m.on for indicator in initiative.indicators for m in indicator.measurements)
+    # Each log is in date order (schema.DATED_LOGS, Indicator): its last entry is its latest.
+    days = [log[-1].on for log in (initiative.progress_log, initiative.history) if log]
+    days.extend(i.measurements[-1].on for i in initiative.indicators if i.measurements)
     return max(days, default=None)
 
 
-def owner_of(initiative: Initiative, portfolio: Portfolio) -> str:
+def owner_of(initiative: Initiative | Quiet, portfolio: Portfolio) -> str:
     """Who answers for it: its own owner, else the portfolio's ("" when neither says)."""
     return initiative.owner or portfolio.owner
+
+
+class Quiet(NamedTuple):
+    """What the stale rule reads of an initiative: from its record (``quiet_of``), or
+    from its cache row without building the record (``quiet_of_row``)."""
+
+    id: str
+    title: str
+    status: str
+    owner: str | None  # its own (None: the portfolio's)
+    review_every: str | None  # its own (None: the portfolio's)
+    start: Quarter | None  # its timeline's first quarter (None: ongoing, no start)
+    last_update: date | None  # ``last_update``
+    progress: int
+
+
+def quiet_of(initiative: Initiative) -> Quiet:
+    return Quiet(
+        initiative.id,
+        initiative.title,
+        initiative.status,
+        initiative.owner,
+        initiative.review_every,
+        initiative.timeline.start,
+        last_update(initiative),
+        initiative.progress,
+    )
+
+
+_ID, _TITLE, _STATUS = schema.ID_COLUMN, schema.TITLE_COLUMN, schema.STATUS_COLUMN
+_OWNER, _REVIEW = schema.row_column("owner"), schema.row_column("review_every")
+_START, _INDICATORS = schema.row_column("timeline"), schema.INDICATORS_COLUMN
+_LOG, _HISTORY = schema.row_column("progress_log"), schema.row_column("history")
+_ENTRY_DAY, _PERCENT = schema.ENTRY_DAY_COLUMN, schema.PERCENT_COLUMN
+
+
+def quiet_of_row(row: schema.Row) -> Quiet:
+    """``quiet_of`` the initiative of a cache row (schema.initiative_row), reading its
+    columns: ``stale`` of a 10k store need not build 10k records. A row with
+    indicators is built (its progress and measurements are the record's to compute)."""
+    if row[_INDICATORS]:
+        return quiet_of(schema.initiative_from_row(row))
+    log, history = row[_LOG], row[_HISTORY]
+    latest = max(log[-1][_ENTRY_DAY] if log else 0, history[-1][_ENTRY_DAY] if history else 0)
+    start = row[_START]
+    return Quiet(
+        row[_ID],
+        row[_TITLE],
+        row[_STATUS],
+        row[_OWNER],
+        row[_REVIEW],
+        None if start is None else Quarter.from_index(start),
+        date.fromordinal(latest) if latest else None,
+        schema.manual_progress(log[-1][_PERCENT] if log else None, row[_STATUS]),
+    )
 
 
 class Stale(NamedTuple):
     """An initiative that has gone quiet."""
 
-    initiative: Initiative
-    last_update: date | None  # None: never updated
+    initiative: Quiet
+    review_every: str  # its cadence as written (``cadence_text``)
     since: date | None  # what the days count from: the last update, else the timeline's start
     days: int | None  # days from ``since`` to today; None: no day to count from
     review_due: date | None  # the day the review fell due
     owner: str
 
+    @property
+    def last_update(self) -> date | None:  # None: never updated
+        return self.initiative.last_update
+
 
 def staleness(
-    initiative: Initiative, portfolio: Portfolio, today: date, days: int | None = None
+    initiative: Initiative | Quiet, portfolio: Portfolio, today: date, days: int | None = None
 ) -> Stale | None:
     """``initiative`` as a Stale when it is stale on ``today`` (the module's rule), else None."""
-    if initiative.finished or initiative.progress >= 100:
+    quiet = initiative if isinstance(initiative, Quiet) else quiet_of(initiative)
+    if quiet.status in FINISHED_STATUSES or quiet.progress >= 100:
         return None
-    updated = last_update(initiative)
-    start = initiative.timeline.start
-    since = updated or (start.start_date if start else None)
-    owner = owner_of(initiative, portfolio)
+    since = quiet.last_update or (quiet.start.start_date if quiet.start else None)
+    cadence = cadence_text(quiet, portfolio)
+    owner = owner_of(quiet, portfolio)
     if since is None:
-        return Stale(initiative, None, None, None, None, owner)
-    due = (
-        since + timedelta(days=days)
-        if days is not None
-        else cadence_of(initiative, portfolio).after(since)
-    )
+        return Stale(quiet, cadence, None, None, None, owner)
+    due = since + timedelta(days=days) if days is not None else parse_cadence(cadence).after(since)
     if today <= due:
         return None
-    return Stale(initiative, updated, since, (today - since).days, due, owner)
+    return Stale(quiet, cadence, since, (today - since).days, due, owner)
 
 
 def stale_initiatives(
     portfolio: Portfolio,
-    initiatives: Iterable[Initiative],
+    initiatives: Iterable[Initiative | Quiet],
     today: date,
     *,
     days: int | None = None,

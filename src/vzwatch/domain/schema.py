@@ -211,9 +211,9 @@ class Initiative:
         """
         if self.indicators and self.progress_from_indicators:
             return self.indicator_progress
-        if self.progress_log:
-            return self.progress_log[-1].percent
-        return 100 if self.status == Status.DONE else 0
+        return manual_progress(
+            self.progress_log[-1].percent if self.progress_log else None, self.status
+        )
 
     @property
     def indicator_progress(self) -> int:
@@ -234,6 +234,14 @@ class Initiative:
     @property
     def finished(self) -> bool:
         return self.status in FINISHED_STATUSES
+
+
+def manual_progress(latest_percent: int | None, status: str) -> int:
+    """Progress without indicators: the latest entry's percent; without one, 100 when
+    done, else 0."""
+    if latest_percent is not None:
+        return latest_percent
+    return 100 if status == Status.DONE else 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -1655,6 +1663,11 @@ def _column(kind: RecordKind, attr: str) -> int:
     raise KeyError(attr)
 
 
+def row_column(attr: str) -> int:
+    """Where an initiative row keeps attribute ``attr`` (the first of its columns)."""
+    return _column(INITIATIVE, attr)
+
+
 # Where an initiative row keeps its id, status and end quarter index (None: ongoing):
 # the cache finds rows by id and filters them before building records.
 ID_COLUMN = _column(INITIATIVE, "id")
@@ -1663,6 +1676,10 @@ END_COLUMN = _column(INITIATIVE, "timeline") + 1
 DEPENDS_COLUMN = _column(INITIATIVE, "depends_on")
 TITLE_COLUMN = _column(INITIATIVE, "title")
 INDICATORS_COLUMN = _column(INITIATIVE, "indicators")
+# A progress or history entry row's day (an ordinal), and a progress entry's percent.
+ENTRY_DAY_COLUMN = _column(PROGRESS, "on")
+assert _column(HISTORY, "on") == ENTRY_DAY_COLUMN
+PERCENT_COLUMN = _column(PROGRESS, "percent")
 # The columns of what queries.Facts holds, in its order: `list` filters and sorts
 # cached rows by them and builds records only for what it shows.
 FACTS_COLUMNS = (

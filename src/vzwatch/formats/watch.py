@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from vzwatch.domain.cadence import Stale, cadence_text
+from vzwatch.domain.cadence import Stale
 from vzwatch.domain.dependencies import Chain
 from vzwatch.domain.schema import Initiative, Portfolio
 from vzwatch.domain.text import cell_width, ljust_cells, steady, visible
@@ -156,14 +156,14 @@ def chain_json(chain: Chain) -> dict[str, Any]:
     }
 
 
-def stale_lines(found: Sequence[Stale], portfolio: Portfolio) -> list[str]:
+def stale_lines(found: Sequence[Stale]) -> list[str]:
     """`stale`: days quiet, last update, owner, id and title, aligned; oldest first."""
     rows = [
         (
             "-" if item.days is None else str(item.days),  # ASCII: aligned on any terminal
             item.last_update.isoformat() if item.last_update else "never",
             steady(visible(item.owner)) or "-",
-            steady(visible(cadence_text(item.initiative, portfolio))),
+            steady(visible(item.review_every)),
             f"{item.initiative.id}  {steady(visible(item.initiative.title))}",
         )
         for item in found
@@ -182,7 +182,7 @@ def stale_lines(found: Sequence[Stale], portfolio: Portfolio) -> list[str]:
     return lines
 
 
-def stale_json(found: Sequence[Stale], portfolio: Portfolio) -> list[dict[str, Any]]:
+def stale_json(found: Sequence[Stale]) -> list[dict[str, Any]]:
     return [
         {
             "id": item.initiative.id,
@@ -192,7 +192,7 @@ def stale_json(found: Sequence[Stale], portfolio: Portfolio) -> list[dict[str, A
             "last_update": item.last_update.isoformat() if item.last_update else None,
             "since": item.since.isoformat() if item.since else None,
             "days": item.days,
-            "review_every": cadence_text(item.initiative, portfolio),
+            "review_every": item.review_every,
             "review_due": item.review_due.isoformat() if item.review_due else None,
         }
         for item in found

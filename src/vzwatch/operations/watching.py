@@ -12,7 +12,7 @@ from dataclasses import replace
 from datetime import date
 from typing import Any, NamedTuple
 
-from vzwatch.domain.cadence import owner_of, stale_initiatives
+from vzwatch.domain.cadence import Quiet, owner_of, quiet_of, quiet_of_row, stale_initiatives
 from vzwatch.domain.dependencies import (
     blocked_by,
     critical_chain,
@@ -20,7 +20,7 @@ from vzwatch.domain.dependencies import (
     goals,
     waits_for,
 )
-from vzwatch.domain.schema import FINISHED_STATUSES, Portfolio
+from vzwatch.domain.schema import FINISHED_STATUSES, Initiative, Portfolio
 from vzwatch.formats import watch
 from vzwatch.operations.reading import open_portfolio, open_snapshot
 from vzwatch.storage.store import StoreLocation
@@ -39,11 +39,16 @@ class View(NamedTuple):
     found: int  # how many things it lists (stale: for --quiet and --exit-code)
 
 
+def _owned_by(owner: str, portfolio: Portfolio) -> Callable[[Initiative | Quiet], bool]:
+    """Whether an initiative's owner contains ``owner``, in any case (like ``--partner``)."""
+    wanted = owner.casefold()
+    return lambda item: wanted in owner_of(item, portfolio).casefold()
+
+
 def _owned(portfolio: Portfolio, owner: str | None) -> Portfolio:
     if owner is None:
         return portfolio
-    wanted = owner.casefold()
-    kept = tuple(i for i in portfolio.initiatives if wanted in owner_of(i, portfolio).casefold())
+    kept = tuple(filter(_owned_by(owner, portfolio), portfolio.initiatives))
     return replace(portfolio, initiatives=kept)
 
 
@@ -107,11 +112,12 @@ def stale(
 ) -> View:
     """`stale`: unfinished initiatives not updated within their cadence, oldest first;
     ``as_of``: as that day saw the store (``--today``): later updates do not count."""
-    # Done and cancelled initiatives are never stale: only the others are built.
-    portfolio = open_snapshot(location, as_of=as_of).portfolio(_unfinished)
-    found = stale_initiatives(portfolio, _owned(portfolio, owner).initiatives, today, days=days)
-    return View(
-        lambda _: watch.stale_lines(found, portfolio),
-        lambda: watch.stale_json(found, portfolio),
-        len(found),
-    )
+    # Done and cancelled initiatives are never stale: only the others are looked at,
+    # from their cached rows (no record built unless it has indicators).
+    snapshot = open_snapshot(location, as_of=as_of)
+    portfolio = snapshot.fields
+    quiet = snapshot.facts(_unfinished, quiet_of, quiet_of_row)
+    if owner is not None:
+        quiet = list(filter(_owned_by(owner, portfolio), quiet))
+    found = stale_initiatives(portfolio, quiet, today, days=days)
+    return View(lambda _: watch.stale_lines(found), lambda: watch.stale_json(found), len(found))

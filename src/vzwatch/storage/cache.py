@@ -46,7 +46,7 @@ from collections.abc import Callable, Collection, Container, Iterable, Iterator,
 from contextlib import suppress
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, overload
+from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeVar, overload
 
 from vzwatch import __version__
 from vzwatch.domain import schema
@@ -106,6 +106,7 @@ _SEQUENCE_MARK = b"\xffRUN"
 _VIEWS_MARK = b"\xffVUE"  # a frame of rendered views (see _Entry.views)
 # Which initiatives to build, asked of (status, index of the end quarter or None).
 RowTest = Callable[[str, int | None], bool]
+Fact = TypeVar("Fact")  # what Snapshot.facts reads of each initiative
 _ID, _STATUS, _END = schema.ID_COLUMN, schema.STATUS_COLUMN, schema.END_COLUMN  # see row_of
 
 
@@ -784,6 +785,19 @@ class Snapshot:
         if self._whole is not None:
             return [item for item in self._whole.initiatives if item.id in wanted]
         return list(_initiatives(row for row in self._rows or [] if row[_ID] in wanted))
+
+    def facts(
+        self, keep: RowTest, of_record: Callable[[Initiative], Fact], of_row: Callable[[Row], Fact]
+    ) -> list[Fact]:
+        """What a command reads of each kept initiative: ``of_row`` of its cached row,
+        no record built (``of_record`` of its record when the records are built)."""
+        if self._whole is not None:
+            return [
+                of_record(item)
+                for item in self._whole.initiatives
+                if keep(item.status, item.timeline.end.index if item.timeline.end else None)
+            ]
+        return [of_row(row) for row in self._rows or () if keep(row[_STATUS], row[_END])]
 
     def portfolio(self, keep: RowTest | None = None) -> Portfolio:
         if self._whole is not None:
