@@ -93,4 +93,4 @@ def test_finished_initiatives_are_never_stale_and_the_list_is_oldest_first() -> 
     b = initiative("Ongoing")
     c = initiative("Q3 2024")
     found = stale_initiatives(PORTFOLIO, [a, b, c], date(2026, 1, 1))
-    assert [s.initiative.start for s in found] == [None, c.timeline.start, a.timeline.start]
+    assert [s.since for s in found] == [None, date(2024, 7, 1), date(2025, 3, 1)]

@@ -120,7 +120,7 @@ class Quiet(NamedTuple):
     status: str
     owner: str | None  # its own (None: the portfolio's)
     review_every: str | None  # its own (None: the portfolio's)
-    start: Quarter | None  # its timeline's first quarter (None: ongoing, no start)
+    start: date | None  # its timeline's first day (None: ongoing, no start)
     last_update: date | None  # ``last_update``
     progress: int
 
@@ -132,7 +132,7 @@ def quiet_of(initiative: Initiative) -> Quiet:
         initiative.status,
         initiative.owner,
         initiative.review_every,
-        initiative.timeline.start,
+        initiative.timeline.start.start_date if initiative.timeline.start else None,
         last_update(initiative),
         initiative.progress,
     )
@@ -143,6 +143,11 @@ _OWNER, _REVIEW = schema.row_column("owner"), schema.row_column("review_every")
 _START, _INDICATORS = schema.row_column("timeline"), schema.INDICATORS_COLUMN
 _LOG, _HISTORY = schema.row_column("progress_log"), schema.row_column("history")
 _ENTRY_DAY, _PERCENT = schema.ENTRY_DAY_COLUMN, schema.PERCENT_COLUMN
+
+
+@lru_cache(maxsize=1024)
+def _first_day(quarter_index: int) -> date:
+    return Quarter.from_index(quarter_index).start_date
 
 
 def quiet_of_row(row: schema.Row) -> Quiet:
@@ -160,7 +165,7 @@ def quiet_of_row(row: schema.Row) -> Quiet:
         row[_STATUS],
         row[_OWNER],
         row[_REVIEW],
-        None if start is None else Quarter.from_index(start),
+        None if start is None else _first_day(start),
         date.fromordinal(latest) if latest else None,
         schema.manual_progress(log[-1][_PERCENT] if log else None, row[_STATUS]),
     )
@@ -188,7 +193,7 @@ def staleness(
     quiet = initiative if isinstance(initiative, Quiet) else quiet_of(initiative)
     if quiet.status in FINISHED_STATUSES or quiet.progress >= 100:
         return None
-    since = quiet.last_update or (quiet.start.start_date if quiet.start else None)
+    since = quiet.last_update or quiet.start
     cadence = cadence_text(quiet, portfolio)
     owner = owner_of(quiet, portfolio)
     if since is None:

@@ -10,7 +10,6 @@ Pure: records in, records out.
 
 from __future__ import annotations
 
-import hashlib
 import re
 from typing import NamedTuple
 
@@ -28,6 +27,8 @@ def entry_id(entry: LogEntry) -> str:
     # What the entry says (percent and note; field, from and to), not the sources it cites.
     own = entry[2:4] if isinstance(entry, ProgressEntry) else entry[2:5]
     content = "\x1f".join([kind, entry.initiative, entry.on.isoformat(), *map(str, own)])
+    import hashlib  # ~3 ms: only what names or shows entries needs it
+
     return kind + hashlib.blake2s(content.encode("utf-8"), digest_size=2).hexdigest()
 
 

@@ -12,7 +12,6 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
-from vzwatch.domain import ledger
 from vzwatch.domain.portfolio import Indicator, Initiative, Milestone, Portfolio
 from vzwatch.domain.quarters import Timeline
 from vzwatch.domain.schema import (
@@ -31,6 +30,7 @@ from vzwatch.domain.text import escape_json_text, is_utf8_stream
 if TYPE_CHECKING:
     from datetime import date
 
+    from vzwatch.domain import ledger
     from vzwatch.domain.chart import Chart
     from vzwatch.domain.quarters import Quarter
 
@@ -373,6 +373,8 @@ def initiative_ledger_dict(
         document["indicators"] = [
             indicator_to_dict(indicator, initiative, today) for indicator in initiative.indicators
         ]
+    from vzwatch.domain import ledger  # ~5 ms with hashlib: only `show --json` needs it
+
     document["announced"] = announced_to_dict(ledger.announced(initiative, portfolio))
     document["revisions"] = [
         {key: get(entry) for key, get in _HISTORY_GETTERS} for entry in ledger.revisions(initiative)
