@@ -301,7 +301,7 @@ def test_plain_lines_pad_by_cells_not_characters() -> None:
     summary = out.getvalue().split("\n\n")[1].splitlines()
     assert len(summary) == len(report.groups) + 2
     assert len({terminal_width(line) for line in summary}) == 1, summary  # right-aligned numbers
-    stale = stale_lines(stale_initiatives(portfolio, portfolio.initiatives, TODAY), portfolio)
+    stale = stale_lines(stale_initiatives(portfolio, portfolio.initiatives, TODAY))
     rows = [line for line in stale[1:-1] if "script-" in line]
     assert len(rows) == len(SCRIPT_TITLES), stale
     starts = {terminal_width(line[: line.index("script-")]) for line in rows}
