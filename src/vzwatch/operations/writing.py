@@ -11,10 +11,10 @@ import time
 from bisect import bisect_right
 from collections.abc import Callable, Collection, Container, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, NamedTuple, TypeVar
 
 from vzwatch.domain import userinput
 from vzwatch.domain.errors import NotFoundError, StoreError, UsageError
@@ -402,8 +402,9 @@ def _remember(location: StoreLocation, text: str, loader: _Loader) -> Portfolio:
     return loader.remember(text)
 
 
-@dataclass(frozen=True, slots=True)
-class ProgressRecorded:
+# The results are NamedTuples: a frozen dataclass takes ~0.4 ms to define, paid at the
+# start of every write, and a NamedTuple ~0.05 ms.
+class ProgressRecorded(NamedTuple):
     """What `progress` did: the entry, the progress before it, and any status change."""
 
     initiative: Initiative
@@ -478,8 +479,7 @@ def _status_change(
     return None
 
 
-@dataclass(frozen=True, slots=True)
-class InitiativeEdit:
+class InitiativeEdit(NamedTuple):
     """What `edit` may change; None (or empty) leaves a field as it is."""
 
     title: str | None = None
@@ -499,7 +499,7 @@ class InitiativeEdit:
     review_every: str | None = None  # "" removes it
 
     def is_empty(self) -> bool:
-        return replace(self, sources=(), on=None) == InitiativeEdit()
+        return self._replace(sources=(), on=None) == InitiativeEdit()
 
     @property
     def touches_dependencies(self) -> bool:
@@ -510,8 +510,7 @@ class InitiativeEdit:
 LOGGED_FIELDS = ("timeline", "objective", "status")
 
 
-@dataclass(frozen=True, slots=True)
-class Edited:
+class Edited(NamedTuple):
     """What `edit` did: the initiative as stored, the fields that changed and what was logged."""
 
     initiative: Initiative
@@ -695,8 +694,7 @@ def edit_initiative(
 Also = tuple[tuple[str, int], ...]  # (label, count) of the records a removal also takes
 
 
-@dataclass(frozen=True, slots=True)
-class Removed:
+class Removed(NamedTuple):
     """What `remove` took out of the store."""
 
     initiative: Initiative
@@ -973,8 +971,7 @@ def _progress_done_fast(
 # --- correcting the log ------------------------------------------------------------
 
 
-@dataclass(frozen=True, slots=True)
-class EntryChange:
+class EntryChange(NamedTuple):
     """What `amend` (or, to remove it, `retract`) does to one progress or history entry.
 
     None leaves a value as it is; ``note=""`` removes the note.
@@ -990,8 +987,7 @@ class EntryChange:
         return self == EntryChange()
 
 
-@dataclass(frozen=True, slots=True)
-class EntryCorrected:
+class EntryCorrected(NamedTuple):
     """The entry before and after (None: removed), and the initiative as stored."""
 
     initiative: Initiative
