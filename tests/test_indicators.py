@@ -497,6 +497,37 @@ def test_measure_appends_without_parsing_the_store_when_the_cache_vouches(
     assert cached["indicators"][0]["value"] == 70000
 
 
+@pytest.mark.parametrize(
+    "ident",
+    [
+        f"{AID}-people",  # as `indicator add` names it: its initiative's id first
+        "election-oversight-missions-people",  # begins with another initiative's id
+        "people",  # written by hand
+    ],
+)
+def test_measure_finds_the_indicator_of_any_id_without_parsing(
+    run: RunCli, store: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch, ident: str
+) -> None:
+    """`measure` asks first for the initiatives whose ids begin the indicator's, then
+    scans every cached row: the right initiative in every case, and no parse."""
+    _add(run, "--id", ident)
+    run("list")  # fills the cache
+    parses: list[int] = []
+    original = writing.parse_toml  # type: ignore[attr-defined]
+
+    def counting(text: str, path: Path) -> dict[str, Any]:
+        parses.append(1)
+        return original(text, path)
+
+    monkeypatch.setattr(writing, "parse_toml", counting)
+    result = run("measure", ident, "70000", "--date", "2025-05-01", *TODAY)
+    assert result.exit_code == ExitCode.OK, result.stderr
+    assert parses == []
+    cached = _shown(run, *TODAY)
+    assert cached == _shown(run, *TODAY, env={"VZWATCH_NO_CACHE": "1"})
+    assert [(i["id"], i["value"]) for i in cached["indicators"]] == [(ident, 70000)]
+
+
 # --- merge and import ---------------------------------------------------------------------------
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, timedelta
+from functools import lru_cache
 from typing import Literal, NamedTuple
 
 from vzwatch.domain.errors import InvalidQuarter
@@ -71,8 +72,7 @@ class Quarter:
     @classmethod
     def from_index(cls, index: int) -> Quarter:
         """The quarter whose :attr:`index` is ``index``."""
-        year, offset = divmod(index, 4)
-        return cls(year, offset + 1)
+        return _quarter_at(index)
 
     @classmethod
     def containing(cls, day: date) -> Quarter:
@@ -115,6 +115,14 @@ class Quarter:
     def contains(self, day: date) -> bool:
         """Whether ``day`` falls in this quarter (never raises, whatever the year)."""
         return day.year == self.year and (day.month - 1) // 3 + 1 == self.number
+
+
+@lru_cache(maxsize=1024)
+def _quarter_at(index: int) -> Quarter:
+    """One object per quarter (they are immutable): the cached rows of a big store hold
+    the same few quarters thousands of times."""
+    year, offset = divmod(index, 4)
+    return Quarter(year, offset + 1)
 
 
 @dataclass(frozen=True, slots=True)

@@ -299,8 +299,17 @@ _INDICATORS_COLUMN = schema.INDICATORS_COLUMN
 
 
 def _owner_row(target: cache.AppendTarget, ident: str) -> Any | None:
-    """The cached row of the initiative that has indicator ``ident`` (a scan of the rows
-    in memory, no parse), or None."""
+    """The cached row of the initiative that has indicator ``ident`` (no parse), or None.
+
+    `indicator add` names an indicator ``<initiative id>-<name>``, so the initiatives
+    whose ids begin ``ident`` are asked first, one cached row each; then every row
+    (an id written by hand), a scan in memory.
+    """
+    words = ident.split("-")
+    for cut in range(len(words) - 1, 0, -1):
+        row = target.entry.row("-".join(words[:cut]))
+        if row is not None and any(item[0] == ident for item in row[_INDICATORS_COLUMN]):
+            return row
     for row in target.entry.rows():
         for indicator in row[_INDICATORS_COLUMN]:
             if indicator[0] == ident:
