@@ -67,6 +67,13 @@ def bash_complete(line: str, store: Path | None, tmp_path: Path) -> list[str]:
         ),
         ("vzwatch progress int", ["international-dialogue-forums"]),
         ("vzwatch edit x --remove-tag ref", ["refugees"]),
+        # indicators and milestones by id; after `add`, the initiative they belong to
+        ("vzwatch measure ", ["people-assisted"]),
+        ("vzwatch indicator edit p", ["people-assisted"]),
+        ("vzwatch indicator add el", ["election-oversight-missions"]),
+        ("vzwatch milestone done ", ["observer-teams-accredited"]),
+        ("vzwatch milestone remove obs", ["observer-teams-accredited"]),
+        ("vzwatch milestone add hu", ["humanitarian-aid-programs"]),
     ],
 )
 def test_bash_completes_commands_options_and_values_from_the_store(

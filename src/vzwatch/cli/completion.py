@@ -102,10 +102,44 @@ def initiative_ids(ctx: typer.Context, incomplete: str) -> Completion:
     return _matching(found, incomplete)
 
 
+def indicator_ids(ctx: typer.Context, incomplete: str) -> Completion:
+    """Indicator ids, each with its name."""
+    found = (
+        (indicator.id, indicator.name)
+        for portfolio in _portfolios(ctx)
+        for initiative in portfolio.initiatives
+        for indicator in initiative.indicators
+    )
+    return _matching(found, incomplete)
+
+
+def milestone_ids(ctx: typer.Context, incomplete: str) -> Completion:
+    """Milestone ids, each with its title."""
+    found = (
+        (milestone.id, milestone.title)
+        for portfolio in _portfolios(ctx)
+        for milestone in portfolio.milestones
+    )
+    return _matching(found, incomplete)
+
+
+def _after_action(ids: Callable[[typer.Context, str], Completion]) -> Callable[..., Completion]:
+    """`indicator`/`milestone ACTION ID`: an initiative's id after ``add``, else ``ids``."""
+
+    def complete(ctx: typer.Context, incomplete: str) -> Completion:
+        adding = str(ctx.params.get("action") or "") == "add"
+        return (initiative_ids if adding else ids)(ctx, incomplete)
+
+    return complete
+
+
 # Parameter name -> what completes its value. The names are the commands'
 # function parameters (tests/test_completion.py drives each through bash).
 COMPLETERS: dict[str, Callable[..., Completion]] = {
     "initiative_id": initiative_ids,
+    "indicator_id": indicator_ids,
+    "initiative_or_indicator": _after_action(indicator_ids),
+    "initiative_or_milestone": _after_action(milestone_ids),
     "status": lambda ctx, incomplete: statuses(incomplete),
     "pillar": pillars,
     "partner": partners,

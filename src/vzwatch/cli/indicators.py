@@ -72,7 +72,7 @@ def indicator_command(
         IndicatorAction,
         typer.Argument(help="add INITIATIVE NAME, edit ID, or remove ID."),
     ],
-    first: Annotated[
+    initiative_or_indicator: Annotated[
         str,
         typer.Argument(metavar="ID", help="add: the initiative; else the indicator."),
     ],
@@ -125,7 +125,7 @@ def indicator_command(
             raise UsageError("indicator add needs INITIATIVE NAME and --target N")
         made = indicators.add_indicator(
             location,
-            first,
+            initiative_or_indicator,
             name,
             target=_number(target, "--target") or 0,
             unit=unit or "",
@@ -154,7 +154,7 @@ def indicator_command(
             )
             if value is not None
         }
-        edited = indicators.edit_indicator(location, first, changes)
+        edited = indicators.edit_indicator(location, initiative_or_indicator, changes)
         if json_output:
             _emit_indicator(location, edited.indicator)
         elif edited.changed:
@@ -162,7 +162,7 @@ def indicator_command(
         else:
             sys.stdout.write(f"No change to {edited.indicator.id}.\n")
         return
-    _remove(location, first, yes, json_output)
+    _remove(location, initiative_or_indicator, yes, json_output)
 
 
 def _remove(location: Any, ident: str, yes: bool, json_output: bool) -> None:

@@ -38,7 +38,7 @@ def milestone_command(
             "edit ID [--title T] [--quarter Q] [--date D | --reopen]; remove ID [--yes]."
         ),
     ],
-    target: Annotated[
+    initiative_or_milestone: Annotated[
         str,
         typer.Argument(
             metavar="ID", help="add: the initiative; else the milestone (id or prefix)."
@@ -85,14 +85,21 @@ def milestone_command(
     if action is MilestoneAction.add:
         if title is None or quarter is None:
             raise UsageError("milestone add needs INITIATIVE, TITLE and --quarter QUARTER")
-        _report(_add(location, target, title, quarter, ident), json_output, id_only=True)
+        _report(
+            _add(location, initiative_or_milestone, title, quarter, ident),
+            json_output,
+            id_only=True,
+        )
     elif action is MilestoneAction.remove:
-        _remove(location, target, yes, json_output)
+        _remove(location, initiative_or_milestone, yes, json_output)
     else:
         if title is not None:
             raise UsageError(f"milestone {action.value} takes one ID (use --title to rename)")
         done = action is MilestoneAction.done
-        _report(_edit(location, target, done, new_title, quarter, on, reopen), json_output)
+        _report(
+            _edit(location, initiative_or_milestone, done, new_title, quarter, on, reopen),
+            json_output,
+        )
 
 
 def _quarter_reader(text: str) -> "Callable[[Portfolio], Quarter]":
