@@ -9,7 +9,16 @@ from hypothesis import strategies as st
 
 from vzwatch.domain import ledger
 from vzwatch.domain.quarters import Quarter, Timeline, parse_timeline
-from vzwatch.domain.schema import HistoryEntry, Initiative, Portfolio, ProgressEntry, Source
+from vzwatch.domain.schema import (
+    HistoryEntry,
+    Indicator,
+    Initiative,
+    Measurement,
+    Milestone,
+    Portfolio,
+    ProgressEntry,
+    Source,
+)
 
 quarters = st.builds(Quarter, st.integers(2000, 2100), st.integers(1, 4))
 
@@ -110,3 +119,30 @@ def test_the_story_is_in_date_order_with_its_sources() -> None:
     assert ledger.source_line(events[2].sources[0]) == (
         "Kyodo News, 2025-03-03, “Postponed”, https://example.org/k"
     )
+
+
+def test_the_story_has_the_measurements_and_the_milestones_reached() -> None:
+    """Everything dated that happened to an initiative is in its ledger: its indicators'
+    measurements (value and unit, the note) and the milestones it reached."""
+    people = Indicator(
+        "people", "x", "People assisted", 1000, unit="people",
+        measurements=(Measurement("people", date(2025, 1, 31), 1500, "First convoys"),),
+    )  # fmt: skip
+    item = initiative("Q2 2025")
+    item = Initiative(
+        id=item.id,
+        title=item.title,
+        timeline=item.timeline,
+        timeline_text=item.timeline_text,
+        indicators=(people,),
+        progress_log=(ProgressEntry("x", date(2025, 3, 1), 30),),
+    )
+    reached = Milestone("teams", "x", "Teams accredited", Quarter(2025, 1), date(2025, 2, 14))
+    still_open = Milestone("report", "x", "Report published", Quarter(2025, 2))
+    portfolio = Portfolio(initiatives=(item,), milestones=(reached, still_open))
+    events = ledger.story(item, portfolio)
+    assert [(e.on, e.kind, e.text) for e in events[1:]] == [
+        (date(2025, 1, 31), "measurement", "People assisted at 1,500 people: First convoys"),
+        (date(2025, 2, 14), "milestone", "milestone: Teams accredited"),
+        (date(2025, 3, 1), "progress", "progress 30%"),
+    ]

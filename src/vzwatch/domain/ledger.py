@@ -222,7 +222,7 @@ class Event:
     """One line of an initiative's story: announced, a revision, a status change, progress."""
 
     on: date | None
-    kind: str  # "announced", "revision", "status", "progress", "change"
+    kind: str  # "announced", "revision", "status", "progress", "change", "measurement", "milestone"
     text: str
     sources: tuple[Source, ...]
     entry: str = ""  # the log entry's short id (domain.entries), for amend and retract
@@ -233,7 +233,9 @@ def cited(portfolio: Portfolio, ids: Iterable[str]) -> tuple[Source, ...]:
 
 
 def story(initiative: Initiative, portfolio: Portfolio) -> list[Event]:
-    """The initiative's ledger in date order (the announcement first on a tie)."""
+    """The initiative's ledger in date order (the announcement first on a tie): its
+    announcement, revisions and changes, progress, its indicators' measurements and the
+    milestones it reached."""
     first = announced(initiative, portfolio)
     events = [
         Event(
@@ -265,6 +267,18 @@ def story(initiative: Initiative, portfolio: Portfolio) -> list[Event]:
                 entry_id(progress),
             )
         )
+    from vzwatch.domain.indicators import amount  # it reads ledger.REVISED_FIELDS
+
+    for indicator in initiative.indicators:
+        for measurement in indicator.measurements:
+            note = f": {measurement.note}" if measurement.note else ""
+            value = amount(measurement.value, indicator.unit)
+            events.append(
+                Event(measurement.on, "measurement", f"{indicator.name} at {value}{note}", ())
+            )
+    for milestone in portfolio.milestones_of(initiative.id):
+        if milestone.done is not None:
+            events.append(Event(milestone.done, "milestone", f"milestone: {milestone.title}", ()))
     return sorted(events, key=lambda event: event.on or date.min)
 
 
