@@ -474,11 +474,8 @@ def test_two_indicators_may_not_share_an_id(run: RunCli, store: Path) -> None:
 # --- measure without a parse ------------------------------------------------------------------
 
 
-def test_measure_appends_without_parsing_the_store_when_the_cache_vouches(
-    run: RunCli, store: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    _add(run)
-    run("list")  # fills the cache
+def _count_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """One element for each parse of the store's text by a write."""
     parses: list[int] = []
     original = writing.parse_toml  # type: ignore[attr-defined]
 
@@ -487,6 +484,15 @@ def test_measure_appends_without_parsing_the_store_when_the_cache_vouches(
         return original(text, path)
 
     monkeypatch.setattr(writing, "parse_toml", counting)
+    return parses
+
+
+def test_measure_appends_without_parsing_the_store_when_the_cache_vouches(
+    run: RunCli, store: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _add(run)
+    run("list")  # fills the cache
+    parses = _count_parses(monkeypatch)
     result = run("measure", "people-assisted", "70000", "--date", "2025-05-01", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert parses == []
@@ -512,14 +518,7 @@ def test_measure_finds_the_indicator_of_any_id_without_parsing(
     scans every cached row: the right initiative in every case, and no parse."""
     _add(run, "--id", ident)
     run("list")  # fills the cache
-    parses: list[int] = []
-    original = writing.parse_toml  # type: ignore[attr-defined]
-
-    def counting(text: str, path: Path) -> dict[str, Any]:
-        parses.append(1)
-        return original(text, path)
-
-    monkeypatch.setattr(writing, "parse_toml", counting)
+    parses = _count_parses(monkeypatch)
     result = run("measure", ident, "70000", "--date", "2025-05-01", *TODAY)
     assert result.exit_code == ExitCode.OK, result.stderr
     assert parses == []
