@@ -287,6 +287,9 @@ def test_show_lists_the_milestones_with_their_state(run: RunCli) -> None:
     on_time = run("show", "election", "--today", "2025-03-31", env={"COLUMNS": "100"}).stdout
     late = run("show", "election", "--today", "2025-04-01", env={"COLUMNS": "100"}).stdout
     assert "Milestones" in on_time
+    # the ledger names the milestone reached on its day; the Milestones table, each one's state
+    assert "2025-02-01   milestone: Teams deployed" in on_time
+    on_time, late = on_time.split("\nMilestones")[1], late.split("\nMilestones")[1]
     observers = next(line for line in on_time.splitlines() if "Observer teams" in line)
     assert observers.split()[0] == "Q1-2025"
     assert observers.rstrip().endswith("open")

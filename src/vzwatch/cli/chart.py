@@ -19,6 +19,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    Criteria,
     OwnerFilter,
     PartnerFilter,
     PillarFilter,
@@ -77,17 +78,8 @@ def timeline_command(
             "--mermaid prints the chart as text: use it without --svg, --html or --json"
         )
     locations, day = locate_all(file), today_from(today)
-    combined = views.selected(
-        locations,
-        day,
-        as_of=None if today is None else day,
-        status=status,
-        pillar=pillar,
-        tag=tag,
-        partner=partner,
-        active_in=active_in,
-        owner=owner,
-    )
+    criteria = Criteria(status, pillar, tag, partner, owner, active_in)
+    combined = views.selected(locations, day, criteria, as_of=None if today is None else day)
     first = views.one_quarter(from_quarter, day, combined, "--from")
     last = views.one_quarter(to_quarter, day, combined, "--to")
     blocked = frozenset(views.blocked_in(combined, day))

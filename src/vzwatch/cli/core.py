@@ -10,7 +10,7 @@ them (see vzwatch.cli).
 
 import sys
 from dataclasses import replace
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -39,6 +39,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    Criteria,
     OwnerFilter,
     PartnerFilter,
     PillarFilter,
@@ -101,12 +102,9 @@ def list_command(
     fmt = chosen_format(output_format, json_output)
     locations, day, rows = locate_all(file), today_from(today), None if show_all else limit
     as_of = None if today is None else day
-    criteria: dict[str, Any] = {
-        "status": status, "pillar": pillar, "tag": tag, "partner": partner, "active_in": active_in,
-        "owner": owner,
-    }  # fmt: skip
+    criteria = Criteria(status, pillar, tag, partner, owner, active_in)
     if len(locations) > 1:
-        combined = views.selected(locations, day, as_of=as_of, **criteria)
+        combined = views.selected(locations, day, criteria, as_of=as_of)
         heading = as_of_title(today, day)
         emit(fmt, views.combined_output(combined, today=day, title=heading, table_rows=rows))
         return
@@ -114,7 +112,7 @@ def list_command(
     wanted = blocked or ready or fmt is OutputFormat.json
     found = reading.blocked_in(snapshot, day) if wanted else None
     chosen = reading.only_blocked(
-        snapshot.select(make_filters(snapshot.fields, day, **criteria)),
+        snapshot.select(make_filters(snapshot.fields, day, criteria)),
         found,
         blocked_only=blocked,
         ready_only=ready,

@@ -1,12 +1,14 @@
 """The filter options of `list`, shared by `timeline` and `export`.
 
-Defined once as ``Annotated`` aliases so every command spells them alike.
+Defined once as ``Annotated`` aliases so every command spells them alike (Typer
+reads options from each command's signature), then handed on together as one
+``Criteria``.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, NamedTuple
 
 import typer
 
@@ -45,30 +47,32 @@ ActiveInFilter = Annotated[
 ]
 
 
-def make_filters(
-    portfolio: Portfolio,
-    today: date,
-    *,
-    status: list[str] | None,
-    pillar: str | None,
-    tag: list[str] | None,
-    partner: str | None,
-    active_in: str | None,
-    owner: str | None = None,
-) -> Filters:
+class Criteria(NamedTuple):
+    """The filter options as typed, in the order of `list --help`."""
+
+    status: list[str] | None
+    pillar: str | None
+    tag: list[str] | None
+    partner: str | None
+    owner: str | None
+    active_in: str | None
+
+
+def make_filters(portfolio: Portfolio, today: date, criteria: Criteria) -> Filters:
     """The parsed filters, exactly as `list` reads them."""
     from vzwatch.domain import userinput
     from vzwatch.domain.queries import Filters
 
+    active_in, pillar = criteria.active_in, criteria.pillar
     quarter = userinput.quarter(active_in, today, portfolio.fiscal) if active_in else None
     if pillar is not None:
         userinput.pillar(portfolio, pillar)  # a usage error naming the known pillars
     return Filters(
-        statuses=[userinput.status(s) for s in status or ()],
+        statuses=[userinput.status(s) for s in criteria.status or ()],
         pillar=pillar,
-        tags=tag or (),
-        partner=partner,
+        tags=criteria.tag or (),
+        partner=criteria.partner,
         active_in=quarter,
-        owner=owner,
+        owner=criteria.owner,
         default_owner=portfolio.owner,
     )

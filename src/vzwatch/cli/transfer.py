@@ -22,6 +22,7 @@ from vzwatch.cli.app import (
 )
 from vzwatch.cli.filters import (
     ActiveInFilter,
+    Criteria,
     OwnerFilter,
     PartnerFilter,
     PillarFilter,
@@ -295,17 +296,8 @@ def export_command(
     if tasks and output_format is not ExportFormat.ics:
         raise UsageError("--tasks applies to --format ics only")
     locations, day = locate_all(file), today_from(today)
-    combined = views.selected(
-        locations,
-        day,
-        as_of=None if today is None else day,
-        status=status,
-        pillar=pillar,
-        tag=tag,
-        partner=partner,
-        active_in=active_in,
-        owner=owner,
-    )
+    criteria = Criteria(status, pillar, tag, partner, owner, active_in)
+    combined = views.selected(locations, day, criteria, as_of=None if today is None else day)
     ascii_only = output is None and not is_utf8_stream(sys.stdout)
     text = views.export_text(
         output_format.value, combined, today=day, tasks=tasks, ascii_only=ascii_only

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 from vzwatch.cli.app import Output, columns_of, initiatives_output
 
 if TYPE_CHECKING:
+    from vzwatch.cli.filters import Criteria
     from vzwatch.domain.combined import Combined, Member
     from vzwatch.domain.portfolio import Initiative, Milestone, Portfolio
     from vzwatch.domain.quarters import Quarter
@@ -48,7 +49,11 @@ def members(
 
 
 def selected(
-    locations: Sequence[StoreLocation], today: date, *, as_of: date | None = None, **filters: Any
+    locations: Sequence[StoreLocation],
+    today: date,
+    criteria: Criteria,
+    *,
+    as_of: date | None = None,
 ) -> Combined:
     """What `list`'s filters choose from each store (read in that store's calendar), together."""
     from vzwatch.cli.filters import make_filters
@@ -56,7 +61,7 @@ def selected(
     from vzwatch.domain.queries import select
 
     def choose(portfolio: Portfolio) -> tuple[list[Initiative], None]:
-        return select(portfolio, make_filters(portfolio, today, **filters)), None
+        return select(portfolio, make_filters(portfolio, today, criteria)), None
 
     return combine(members(locations, choose, as_of))
 
