@@ -159,6 +159,19 @@ StoreOption = Annotated[
         show_default=False,
     ),
 ]
+YesFlag = Annotated[
+    bool,
+    typer.Option("--yes", "-y", help="Remove without asking (needed without a terminal)."),
+]
+ChosenIdOption = Annotated[
+    str | None,
+    typer.Option(
+        "--id",
+        metavar="ID",
+        show_default=False,
+        help="Choose the new record's id (default: made from its title or name).",
+    ),
+]
 JsonFlag = Annotated[
     bool, typer.Option("--json", help="Print JSON (see vzwatch help json-output).")
 ]

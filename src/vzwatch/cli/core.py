@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vzwatch.cli.app import (
+    ChosenIdOption,
     FormatOption,
     IdArgument,
     JsonFlag,
@@ -205,15 +206,7 @@ def add_command(
             "--status", "-s", metavar="STATUS", help="planned, active, done, paused or cancelled."
         ),
     ] = "planned",  # Status.PLANNED, spelled out: command modules import no core module
-    ident: Annotated[
-        str | None,
-        typer.Option(
-            "--id",
-            metavar="ID",
-            help="Choose the id (default: made from the title).",
-            show_default=False,
-        ),
-    ] = None,
+    ident: ChosenIdOption = None,
     source: SourceOption = None,
     owner: Annotated[
         str | None,

@@ -11,10 +11,12 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from vzwatch.cli.app import (
+    ChosenIdOption,
     EntryTodayOption,
     JsonFlag,
     NoColorFlag,
     StoreOption,
+    YesFlag,
     app,
     emit_json,
     entry_day_from,
@@ -100,13 +102,8 @@ def indicator_command(
     new_name: Annotated[
         str | None, typer.Option("--name", metavar="TEXT", help="edit: a new name.")
     ] = None,
-    ident: Annotated[
-        str | None,
-        typer.Option("--id", metavar="ID", show_default=False, help="add: choose the id."),
-    ] = None,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="remove: do not ask (needed without a terminal).")
-    ] = False,
+    ident: ChosenIdOption = None,
+    yes: YesFlag = False,
     file: StoreOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from vzwatch.cli.app import (
+    ChosenIdOption,
     FormatOption,
     JsonFlag,
     NoColorFlag,
@@ -52,15 +53,7 @@ def source_command(
     note: Annotated[
         str, typer.Option("--note", metavar="TEXT", help="Anything worth knowing.")
     ] = "",
-    ident: Annotated[
-        str | None,
-        typer.Option(
-            "--id",
-            metavar="ID",
-            show_default=False,
-            help="Choose the id (default: made from the outlet).",
-        ),
-    ] = None,
+    ident: ChosenIdOption = None,
     file: StoreOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,

@@ -10,7 +10,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from vzwatch.cli.app import JsonFlag, NoColorFlag, StoreOption, app, emit_json, locate
+from vzwatch.cli.app import (
+    ChosenIdOption,
+    JsonFlag,
+    NoColorFlag,
+    StoreOption,
+    YesFlag,
+    app,
+    emit_json,
+    locate,
+)
 from vzwatch.domain.errors import UsageError
 from vzwatch.domain.text import visible
 
@@ -61,13 +70,8 @@ def milestone_command(
         str | None, typer.Option("--title", metavar="TEXT", help="edit: a new title.")
     ] = None,
     reopen: Annotated[bool, typer.Option("--reopen", help="edit: mark it not done.")] = False,
-    ident: Annotated[
-        str | None,
-        typer.Option("--id", metavar="ID", show_default=False, help="add: choose the id."),
-    ] = None,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="remove: do not ask (needed without a terminal).")
-    ] = False,
+    ident: ChosenIdOption = None,
+    yes: YesFlag = False,
     file: StoreOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,

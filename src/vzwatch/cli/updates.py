@@ -17,6 +17,7 @@ from vzwatch.cli.app import (
     NoColorFlag,
     SourceOption,
     StoreOption,
+    YesFlag,
     app,
     emit_json,
     emit_stored,
@@ -251,9 +252,7 @@ def edit_command(
 @app.command("remove")
 def remove_command(
     initiative_id: IdArgument,
-    yes: Annotated[
-        bool, typer.Option("--yes", "-y", help="Do not ask (needed without a terminal).")
-    ] = False,
+    yes: YesFlag = False,
     file: StoreOption = None,
     json_output: JsonFlag = False,
     no_color: NoColorFlag = False,
