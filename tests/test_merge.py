@@ -22,6 +22,7 @@ from tests.helpers import (
     delete_block,
     edit,
     find_records,
+    invoke,
     remove,
     resolve,
 )
@@ -1157,3 +1158,98 @@ def test_owners_dependencies_and_cadences_merge_field_by_field() -> None:
         BASE, edit(BASE, ELECTION, owner="Desk A"), edit(BASE, ELECTION, owner="B")
     )
     assert not clash.clean
+
+
+# ----------------------------------------- what belongs to an initiative the other side removed
+
+
+def after(text: str, tmp_path: Path, *args: str) -> str:
+    """``text`` after one vzwatch command run on it, as a person runs it."""
+    path = tmp_path / "side.toml"
+    path.write_text(text, encoding="utf-8")
+    result = invoke([*args, "--file", str(path)], env={"VZWATCH_DEBUG": "1"})
+    assert result.exit_code == 0, result.stderr
+    return path.read_text(encoding="utf-8")
+
+
+def measurements(text: str) -> list[float]:
+    return [m["value"] for m in tomllib.loads(text).get("measurements", [])]
+
+
+def indicators(text: str) -> dict[str, dict[str, Any]]:
+    return {i["id"]: i for i in tomllib.loads(text).get("indicators", [])}
+
+
+def milestones(text: str) -> dict[str, dict[str, Any]]:
+    return {m["id"]: m for m in tomllib.loads(text).get("milestones", [])}
+
+
+MEASURED = ("measure", "people-assisted", "50000", "--date", "2025-02-20")
+CHANGES_TO_WHAT_BELONGS = {
+    "a measurement": (AID, MEASURED),
+    "a new milestone": (ELECTION, ("milestone", "add", "elec", "Ballots counted", "-Q", "Q1-2025")),
+    "a milestone done": (ELECTION, ("milestone", "done", "observer", "--date", "2025-02-01")),
+    "a new indicator": (ELECTION, ("indicator", "add", "elec", "Observers", "--target", "500")),
+}
+
+
+@pytest.mark.parametrize("change", sorted(CHANGES_TO_WHAT_BELONGS))
+@pytest.mark.parametrize("changing_side", ["ours", "theirs"])
+def test_what_belongs_to_a_record_the_other_side_removed_is_a_conflict_with_markers(
+    tmp_path: Path, change: str, changing_side: str
+) -> None:
+    """Removing an initiative takes its indicators, measurements and milestones; when the
+    other side added or changed one of them, the merge stops on the initiative, both
+    versions between the markers, as for its progress entries: never a store that every
+    command refuses (a measurement of an indicator that is gone)."""
+    ident, command = CHANGES_TO_WHAT_BELONGS[change]
+    base = BASE
+    changing = after(base, tmp_path, *command)
+    removing = after(base, tmp_path, "remove", ident, "--yes")
+    if changing_side == "ours":
+        result = merge_stores(base, changing, removing)
+    else:
+        result = merge_stores(base, removing, changing)
+    (conflict,) = result.conflicts
+    assert conflict.record == f"initiative '{ident}'"
+    assert conflict.message.startswith(
+        "changed in ours, deleted in theirs (its [["
+        if changing_side == "ours"
+        else "deleted in ours, changed in theirs (its [["
+    )
+    assert "<<<<<<<" in result.text
+    kept = resolve(result.text, changing_side)
+    valid(kept)
+    assert initiatives(kept).keys() == initiatives(changing).keys()
+    assert indicators(kept) == indicators(changing)
+    assert sorted(measurements(kept)) == sorted(measurements(changing))
+    assert milestones(kept) == milestones(changing)
+    dropped = resolve(result.text, "theirs" if changing_side == "ours" else "ours")
+    valid(dropped)
+    assert ident not in initiatives(dropped)
+    assert indicators(dropped) == indicators(removing)
+    assert sorted(measurements(dropped)) == sorted(measurements(removing))
+    assert milestones(dropped) == milestones(removing)
+
+
+@pytest.mark.parametrize("changing_side", ["ours", "theirs"])
+def test_a_measurement_of_an_indicator_the_other_side_removed_is_a_conflict_with_markers(
+    tmp_path: Path, changing_side: str
+) -> None:
+    base = BASE
+    changing = after(base, tmp_path, *MEASURED)
+    removing = after(base, tmp_path, "indicator", "remove", "people-assisted", "--yes")
+    sides = (changing, removing) if changing_side == "ours" else (removing, changing)
+    result = merge_stores(base, *sides)
+    assert [(c.record, c.message.split(", ")[-1]) for c in result.conflicts] == [
+        ("indicator 'people-assisted'", "deleted in theirs (its [[measurements]])")
+        if changing_side == "ours"
+        else ("indicator 'people-assisted'", "changed in theirs (its [[measurements]])")
+    ]
+    kept = resolve(result.text, changing_side)
+    valid(kept)
+    assert sorted(measurements(kept)) == [20000, 40000, 50000]
+    dropped = resolve(result.text, "theirs" if changing_side == "ours" else "ours")
+    valid(dropped)
+    assert "people-assisted" not in indicators(dropped)
+    assert measurements(dropped) == []

@@ -75,6 +75,31 @@ RENAMED_ON_COLLISION = frozenset({"initiatives"})
 REFERENCE_KEY = "initiative"  # log entries name their initiative with this key
 LOG_OWNER = "initiatives"  # the keyed table whose records the logs belong to
 
+
+# What belongs to a record, and goes when it is removed (`remove`, `indicator remove`):
+# owner table -> (table, key) of the records that name it by that key, from the schema,
+# starting from the initiative (its indicators and milestones; an indicator's
+# measurements). Its own log ([[progress]], [[history]]) is merged as a log, not here;
+# an initiative does not go with its pillar.
+def _owned() -> dict[str, tuple[tuple[str, str], ...]]:
+    labels = {kind.table: kind.label for kind in KINDS}
+    owned: dict[str, tuple[tuple[str, str], ...]] = {}
+    wanted = [LOG_OWNER]
+    while wanted:
+        table = wanted.pop()
+        owned[table] = tuple(
+            (kind.table, spec.key)
+            for kind in KINDS
+            if kind.array
+            for spec in kind.fields
+            if spec.type == labels[table] and (kind.identity is not None or table != LOG_OWNER)
+        )
+        wanted += [child for child, _ in owned[table] if child not in owned]
+    return owned
+
+
+OWNED = _owned()
+
 OURS_MARKER = "<<<<<<< ours"
 SPLIT_MARKER = "======="
 THEIRS_MARKER = ">>>>>>> theirs"
@@ -241,6 +266,11 @@ def _canonical(value: Any) -> Hashable:
     if isinstance(value, float) and math.isnan(value):
         return ("float", "nan")
     return (type(value).__name__, value)
+
+
+def _belongings_key(blocks: Iterable[_Block]) -> Counter[tuple[str, Hashable]]:
+    """What a list of records and entries says, whatever its order and layout."""
+    return Counter((block.table, _canonical(block.value)) for block in blocks)
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -1116,7 +1146,10 @@ class _Merge:
         self.appends: list[tuple[int, str]] = []  # (position in theirs, chunk)
         self.conflicts: list[Conflict] = []
         self.notes: list[str] = []
-        self.claimed: set[int] = set()  # ids of entry blocks moved into a conflict region
+        self.claimed: set[int] = set()  # ids of blocks moved into a conflict region
+        # Records one side deleted while the other changed what belongs to them
+        # ((table, id) -> that side's belongings): a delete/modify conflict of the record.
+        self.belongings: dict[tuple[str, str], list[_Block]] = {}
         self.renamed: dict[str, str] = {}
         self.theirs_edits: dict[int, list[_Edit]] = {}  # block id -> edits of its copy
         self.checks: list[tuple[_Block, dict[str, Any]]] = []  # merged blocks to read back
@@ -1144,6 +1177,7 @@ class _Merge:
             side.collect()
         if not self.partial_base:
             self._rename_colliding_ids()
+        self._find_changed_belongings()
         for identity in self._identities():
             base, ours, theirs = (side.find(identity) for side in sides)
             self._merge_record(identity, base, ours, theirs)
@@ -1226,17 +1260,27 @@ class _Merge:
     ) -> None:
         if ours is None and theirs is None:
             return
+        if any(block is not None and id(block) in self.claimed for block in (ours, theirs)):
+            return  # moved into the conflict region of the initiative it belongs to
         if ours is None:
             assert theirs is not None
             if base is None:
                 self._append(theirs)
-            elif not _same(base.value, theirs.value) or self._log_changed(theirs):
+            elif (
+                not _same(base.value, theirs.value)
+                or self._log_changed(theirs)
+                or self._belongings_changed(theirs)
+            ):
                 self._theirs_deleted_here(theirs)
             return
         if theirs is None:
             if base is None:
                 return  # added on our side
-            if _same(base.value, ours.value) and not self._log_changed(ours):
+            if (
+                _same(base.value, ours.value)
+                and not self._log_changed(ours)
+                and not self._belongings_changed(ours)
+            ):
                 self._delete(ours)
             else:
                 self._ours_deleted_there(ours)
@@ -1247,6 +1291,61 @@ class _Merge:
             return
         self._merge_fields(base.value if base is not None else {}, ours, theirs)
 
+    def _find_changed_belongings(self) -> None:
+        """The records one side deleted while the other added or changed what belongs to
+        them (an initiative's indicators and milestones, an indicator's measurements):
+        what belongs moves into the record's conflict region, so that either resolution
+        leaves a store whose references hold. Outer records first: an initiative's
+        region holds its indicators with their measurements."""
+        for deleter, keeper in ((self.ours, self.theirs), (self.theirs, self.ours)):
+            read = [*keeper.keyed.values(), *keeper.entries]
+            for table, children in OWNED.items():
+                owners = {
+                    str(block.value[key])
+                    for block in read
+                    for child, key in children
+                    if block.table == child
+                    and isinstance(block.value.get(key), str)
+                    and id(block) not in self.claimed
+                }
+                for ident in sorted(owners):
+                    # Deleted on one side: the base's run is one that changed, so the base
+                    # read it (find() would index every id of a big store).
+                    if (table, ident) not in self.base.keyed or (table, ident) in deleter.keyed:
+                        continue
+                    if deleter.find(("keyed", table, ident)) is not None:
+                        continue
+                    mine = self._belonging(keeper, table, ident)
+                    if _belongings_key(mine) != _belongings_key(
+                        self._belonging(self.base, table, ident)
+                    ):
+                        self.belongings[(table, ident)] = mine
+                        self.claimed.update(id(block) for block in mine)  # merged with it
+
+    def _belonging(self, side: _Text, table: str, ident: str) -> list[_Block]:
+        """What belongs to record ``ident`` of ``table`` among the blocks this version read,
+        at any depth, in file order."""
+        found: list[_Block] = []
+        wanted = [(table, ident)]
+        while wanted:
+            owner, name = wanted.pop()
+            for child, key in OWNED.get(owner, ()):
+                for block in (*side.keyed.values(), *side.entries):
+                    if block.table == child and block.value.get(key) == name:
+                        found.append(block)
+                        if block.kind == "keyed":
+                            wanted.append((block.table, str(block.value["id"])))
+        return sorted(found, key=lambda block: block.position)
+
+    def _claim_belongings(self, block: _Block) -> list[_Block]:
+        """What belongs to ``block``'s record and goes into its conflict region."""
+        if not self._belongings_changed(block):
+            return []
+        return self.belongings.pop((block.table, str(block.value["id"])))
+
+    def _belongings_changed(self, block: _Block) -> bool:
+        return block.kind == "keyed" and (block.table, str(block.value["id"])) in self.belongings
+
     def _log_changed(self, block: _Block) -> bool:
         """Whether entries naming this initiative changed on the block's side."""
         if block.kind != "keyed" or block.table != LOG_OWNER:
@@ -1255,12 +1354,18 @@ class _Merge:
         return block.side.log_of(ident) != self.base.log_of(ident)
 
     def _log_note(self, block: _Block) -> str:
-        if _same(self.base.find(block.identity).value, block.value):  # type: ignore[union-attr]
-            ident = str(block.value["id"])
-            changed = block.side.log_of(ident) - self.base.log_of(ident)
-            tables = sorted({identity[1] for identity in changed}) or ["progress"]  # type: ignore[index]
-            return " (" + ", ".join(f"[[{t}]]" for t in tables) + " entries)"
-        return ""
+        """What changed when the record itself did not: its log, or what belongs to it."""
+        if not _same(self.base.find(block.identity).value, block.value):  # type: ignore[union-attr]
+            return ""
+        ident = str(block.value["id"])
+        if (block.table, ident) in self.belongings:
+            mine = _belongings_key(self.belongings[(block.table, ident)])
+            changed = mine - _belongings_key(self._belonging(self.base, block.table, ident))
+            tables = sorted({table for table, _ in changed}) or sorted({t for t, _ in mine})
+            return " (its " + ", ".join(f"[[{t}]]" for t in tables) + ")"
+        logged = block.side.log_of(ident) - self.base.log_of(ident)
+        tables = sorted({identity[1] for identity in logged}) or ["progress"]  # type: ignore[index]
+        return " (" + ", ".join(f"[[{t}]]" for t in tables) + " entries)"
 
     def _delete(self, block: _Block) -> None:
         for piece in block.pieces:
@@ -1288,6 +1393,8 @@ class _Merge:
             self.claimed.update(id(e) for e in extra)
         else:
             extra = []
+        belongings = self._claim_belongings(ours)
+        moved += belongings
         body = [side.block_text(ours, lead=False)]
         body += [side.block_text(e, lead=False) for e in moved]
         body += [self._theirs_text(e) for e in extra]
@@ -1313,6 +1420,7 @@ class _Merge:
             ours_count = Counter(e.identity for e in self._entries_naming(self.ours, ident))
             extra = self._beyond(self._entries_naming(self.theirs, ident), ours_count)
             self.claimed.update(id(e) for e in extra)
+        extra += self._claim_belongings(theirs)
         body = [self._theirs_text(theirs), *(self._theirs_text(e) for e in extra)]
         self.appends.append((theirs.position, _region("", "\n".join(body), ours_note=" (deleted)")))
 
