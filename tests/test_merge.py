@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import tempfile
 import tomllib
 from collections import Counter
 from datetime import date
@@ -1253,3 +1254,51 @@ def test_a_measurement_of_an_indicator_the_other_side_removed_is_a_conflict_with
     valid(dropped)
     assert "people-assisted" not in indicators(dropped)
     assert measurements(dropped) == []
+
+
+# Each side's work, as people do it: vzwatch commands on the bundled store.
+SIDE_COMMANDS = (
+    ("remove", AID, "--yes"),
+    ("remove", ELECTION, "--yes"),
+    ("indicator", "remove", "people-assisted", "--yes"),
+    ("milestone", "remove", "observer-teams-accredited", "--yes"),
+    MEASURED,
+    ("measure", "people-assisted", "60000", "--date", "2025-03-01"),
+    ("milestone", "done", "observer-teams-accredited", "--date", "2025-02-01"),
+    ("milestone", "add", ELECTION, "Ballots counted", "--quarter", "Q1-2025"),
+    ("indicator", "add", ELECTION, "Observers", "--target", "500"),
+    ("progress", AID, "30", "--date", "2025-02-10"),
+    ("edit", ELECTION, "--status", "active"),
+)
+
+
+def worked(text: str, commands: list[int]) -> str:
+    """``text`` after the commands (by number) that still apply (an id may be gone)."""
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / "side.toml"
+        path.write_text(text, encoding="utf-8")
+        for number in commands:
+            invoke([*SIDE_COMMANDS[number], "--file", str(path)], env={"VZWATCH_NO_CACHE": "1"})
+        return path.read_text(encoding="utf-8")
+
+
+@settings(max_examples=40, deadline=None)
+@given(
+    st.lists(st.integers(0, len(SIDE_COMMANDS) - 1), max_size=3),
+    st.lists(st.integers(0, len(SIDE_COMMANDS) - 1), max_size=3),
+)
+def test_a_merge_of_any_work_on_both_sides_leaves_a_store_that_loads(
+    ours_work: list[int], theirs_work: list[int]
+) -> None:
+    """Whatever both sides did to initiatives, indicators, measurements and milestones,
+    the merged store loads, or the merge stops and either resolution loads."""
+    base = BASE
+    ours, theirs = worked(base, ours_work), worked(base, theirs_work)
+    result = merge_stores(base, ours, theirs)
+    if not result.conflicts:
+        valid(result.text)
+        return
+    for keep in ("ours", "theirs"):
+        kept = resolve(result.text, keep)
+        if "<<<<<<<" not in kept:
+            valid(kept)
