@@ -1282,6 +1282,7 @@ def worked(text: str, commands: list[int]) -> str:
         return path.read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # ~4 s: 80 stores written by vzwatch commands per run
 @settings(max_examples=40, deadline=None)
 @given(
     st.lists(st.integers(0, len(SIDE_COMMANDS) - 1), max_size=3),
