@@ -1663,6 +1663,7 @@ END_COLUMN = _column(INITIATIVE, "timeline") + 1
 DEPENDS_COLUMN = _column(INITIATIVE, "depends_on")
 TITLE_COLUMN = _column(INITIATIVE, "title")
 INDICATORS_COLUMN = _column(INITIATIVE, "indicators")
+INDICATOR_ID_COLUMN = _column(INDICATOR, "id")  # of an indicator row, in that column
 # The columns of what queries.Facts holds, in its order: `list` filters and sorts
 # cached rows by them and builds records only for what it shows.
 FACTS_COLUMNS = (
