@@ -1663,7 +1663,13 @@ END_COLUMN = _column(INITIATIVE, "timeline") + 1
 DEPENDS_COLUMN = _column(INITIATIVE, "depends_on")
 TITLE_COLUMN = _column(INITIATIVE, "title")
 INDICATORS_COLUMN = _column(INITIATIVE, "indicators")
-INDICATOR_ID_COLUMN = _column(INDICATOR, "id")  # of an indicator row, in that column
+# In the rows of the records an initiative's run does not hold: the run path checks the
+# rules that span the store (unique ids, references that exist) by these columns.
+INDICATOR_ID_COLUMN = _column(INDICATOR, "id")
+INDICATOR_INITIATIVE_COLUMN = _column(INDICATOR, "initiative")
+MEASUREMENT_INDICATOR_COLUMN = _column(MEASUREMENT, "indicator")
+MILESTONE_ID_COLUMN = _column(MILESTONE, "id")
+MILESTONE_INITIATIVE_COLUMN = _column(MILESTONE, "initiative")
 # The columns of what queries.Facts holds, in its order: `list` filters and sorts
 # cached rows by them and builds records only for what it shows.
 FACTS_COLUMNS = (

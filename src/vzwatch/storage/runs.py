@@ -350,13 +350,15 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
             near = _near_change(entry, runs, data, read)
             if near is not None:
                 return near
-            change = _runs_changed(data, runs, _fields_of(entry.head))
+            fields = _fields_of(entry.head)
+            change = _runs_changed(data, runs, fields)
             if change is None:
                 return None
             rows = entry.rows()
-            updated = _updated_rows(rows, change)
+            updated = _updated_rows(rows, change, fields)
             if updated is None:
                 return None
+            fields = updated.fields or fields
             groups = _regrouped(data, change.bounds, change.digests, runs.digests, runs.groups)
             state = _State(
                 read.stamp, read.recorded_ns, _described(change.bounds, groups), data[-3:], False
@@ -368,9 +370,7 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                     for payload in change.payloads
                 )
                 record: RunsRecord = (change.digests, compact, runs.rest, _lengths(change.bounds))
-                frames = _entry_frames(
-                    store_path, _fields_of(entry.head), text, updated.rows, state, record
-                )
+                frames = _entry_frames(store_path, fields, text, updated.rows, state, record)
                 _write_entry(store_path, frames)
             else:
                 entry.record(
@@ -381,8 +381,9 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                     updated.removed,
                     lengths=_lengths(change.bounds),
                     groups=groups,
+                    fields=updated.fields,
                 )
-        return Snapshot(_fields_of(entry.head), rows=updated.rows)
+        return Snapshot(fields, rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
         return None
 
@@ -612,6 +613,7 @@ class _RunChange(NamedTuple):
     fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
     touched: frozenset[str]  # initiatives whose own run or log entries appeared or vanished
     order_may_change: bool  # an initiative run appeared or vanished
+    results: tuple[Payload, ...] = ()  # milestone, indicator, measurement runs that did
 
 
 def _runs_changed(
@@ -673,17 +675,26 @@ def _runs_changed(
         return None
     touched: set[str] = set()
     order_may_change = False
+    results: list[Payload] = []
     for payload in (*appeared, *vanished):
         kind = payload[0]
         if kind == "i":
             touched.add(_payload_id(payload))
             order_may_change = True
-        elif kind in ("p", "h"):
+        elif kind in _LOG_KINDS:
             touched.add(payload[1])
+        elif kind in _RESULT_KINDS:
+            results.append(payload)
         else:
             return None  # a rest run appeared or vanished
     return _RunChange(
-        bounds, digests, payloads, tuple(fresh.items()), frozenset(touched), order_may_change
+        bounds,
+        digests,
+        payloads,
+        tuple(fresh.items()),
+        frozenset(touched),
+        order_may_change,
+        tuple(results),
     )
 
 
@@ -698,15 +709,93 @@ class _Updated(NamedTuple):
     replaced: tuple[Row, ...]  # the new rows of touched initiatives that still exist
     reordered: bool  # initiatives moved (or were added anywhere but at the end)
     removed: tuple[str, ...] = ()  # ids no longer in the store
+    fields: Portfolio | None = None  # the new portfolio-wide fields: the milestones changed
 
 
-def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
+class _Results(NamedTuple):
+    columns: dict[str, tuple[Row, ...]]  # the new indicators column of initiatives
+    fields: Portfolio | None  # with the new milestones, when they changed
+    owners: frozenset[str]  # initiatives whose milestones changed: their rows (views) go
+
+
+_N_ID = 1 + schema.INDICATOR_ID_COLUMN  # columns of a payload: its kind comes first
+_N_OWNER = 1 + schema.INDICATOR_INITIATIVE_COLUMN
+_E_INDICATOR = 1 + schema.MEASUREMENT_INDICATOR_COLUMN
+_M_ID = 1 + schema.MILESTONE_ID_COLUMN
+_M_OWNER = 1 + schema.MILESTONE_INITIATIVE_COLUMN
+
+
+def _results_after(
+    payloads: list[Payload], fields: Portfolio, changed: Iterable[Payload]
+) -> _Results | None:
+    """Milestones, indicators and measurements from every run's payload (file order), for
+    a read after a change of ``changed`` such runs; None if a store-wide rule may fail.
+
+    Only the initiatives that own a changed indicator (or the indicator of a changed
+    measurement) get a new indicators column; the rules are checked on all of them.
+    """
+    ids = {_payload_id(got) for got in payloads if got[0] == "i"}
+    indicators = [got for got in payloads if got[0] == "n"]
+    owner_of = {got[_N_ID]: got[_N_OWNER] for got in indicators}
+    if len(owner_of) != len(indicators) or not ids.issuperset(owner_of.values()):
+        return None  # a duplicate indicator id, or one naming no initiative
+    measurements = [got for got in payloads if got[0] == "e"]
+    if not all(got[_E_INDICATOR] in owner_of for got in measurements):
+        return None  # a measurement naming no indicator
+    changed = tuple(changed)
+    owners: set[str] = {got[_N_OWNER] for got in changed if got[0] == "n"}
+    for got in changed:
+        if got[0] == "e" and got[_E_INDICATOR] in owner_of:
+            owners.add(owner_of[got[_E_INDICATOR]])
+    columns: dict[str, tuple[Row, ...]] = {}
+    if owners:
+        measured: dict[str, list[Measurement]] = {}
+        for got in measurements:
+            if owner_of[got[_E_INDICATOR]] in owners:
+                entry = schema.measurement_from_row(got[1:])
+                measured.setdefault(entry.indicator, []).append(entry)
+        for entries in measured.values():
+            entries.sort(key=lambda entry: entry.on)  # stable: same-day ones in file order
+        listed: dict[str, list[Row]] = {owner: [] for owner in owners}
+        for got in indicators:
+            if got[_N_OWNER] in owners:
+                indicator = schema.indicator_from_row(got[1:])
+                full = indicator._replace(measurements=tuple(measured.get(indicator.id, ())))
+                listed[indicator.initiative].append(schema.indicator_row(full))
+        columns = {owner: tuple(rows) for owner, rows in listed.items()}
+    new_fields = None
+    milestone_owners: frozenset[str] = frozenset()
+    if any(got[0] == "m" for got in changed):
+        steps = [got for got in payloads if got[0] == "m"]
+        if len({got[_M_ID] for got in steps}) != len(steps):
+            return None  # a duplicate milestone id
+        if not all(got[_M_OWNER] in ids for got in steps):
+            return None  # a milestone naming no initiative
+        milestones = tuple(schema.milestone_from_row(got[1:]) for got in steps)
+        new_fields = replace(fields, milestones=milestones)
+        milestone_owners = frozenset(got[_M_OWNER] for got in changed if got[0] == "m")
+    return _Results(columns, new_fields, milestone_owners & ids)
+
+
+def _updated_rows(
+    rows: list[Row], change: _RunChange, fields: Portfolio | None = None
+) -> _Updated | None:
     """The cached rows with the change applied; None if a store-wide rule may fail.
 
     A touched initiative's row is built again from every payload that names it
-    (its own run and all its log entries, in file order); the others are kept.
+    (its own run and all its log entries, in file order, and its indicators when
+    they changed); the others are kept.
     """
+    results = None
+    if change.results:
+        if fields is None:
+            return None
+        results = _results_after(change.payloads, fields, change.results)
+        if results is None:
+            return None
     touched = change.touched
+    if results is not None:
+        touched = touched | results.columns.keys() | results.owners
     bare: dict[str, Any] = {}  # id -> bare row, or the id again: take its cached row
     logs: dict[str, list[Row]] = {ident: [] for ident in touched}
     histories: dict[str, list[Row]] = {ident: [] for ident in touched}
@@ -725,15 +814,28 @@ def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
     if order is not None and len(set(order)) != len(order):
         return None  # a duplicate id: the whole parse names it
     kept = {row[0]: row for row in rows if row[0] in touched}
+    columns = {} if results is None else results.columns
     for ident, own in bare.items():
         if isinstance(own, str):
             bare[ident] = (*kept[own][:-2], (), ())
         elif ident in kept:
             bare[ident] = _kept_indicators(own, kept[ident])
+        if ident in columns:
+            row = bare[ident]
+            bare[ident] = (*row[:_INDICATORS], columns[ident], *row[_INDICATORS + 1 :])
     if any(ident not in bare and (logs[ident] or histories[ident]) for ident in touched):
         return None  # log entries naming an initiative that is gone
-    if any(ident not in bare and ident in kept and kept[ident][_INDICATORS] for ident in touched):
+    if any(
+        ident not in bare and ident in kept and columns.get(ident, kept[ident][_INDICATORS])
+        for ident in touched
+    ):
         return None  # indicators naming an initiative that is gone
+    new_fields = None if results is None else results.fields
+    gone = {ident for ident in touched if ident not in bare}
+    if gone and (
+        fields is None or any(m.initiative in gone for m in (new_fields or fields).milestones)
+    ):
+        return None  # milestones naming an initiative that is gone
     replaced = tuple(
         _with_logs(bare[ident], logs[ident], histories[ident])
         for ident in sorted(touched)
@@ -748,9 +850,9 @@ def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
         remaining = [row[0] for row in rows if row[0] not in removed]
         added = order[len(remaining) :]
         reordered = order[: len(remaining)] != remaining or not set(added) <= new_by_id.keys()
-        return _Updated(updated, replaced, reordered, removed)
+        return _Updated(updated, replaced, reordered, removed, new_fields)
     updated = [new_by_id.get(row[0], row) for row in rows] if new_by_id else list(rows)
-    return _Updated(updated, replaced, False)
+    return _Updated(updated, replaced, False, fields=new_fields)
 
 
 def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
