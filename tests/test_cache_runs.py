@@ -153,6 +153,19 @@ def test_a_hand_edit_of_a_milestone_indicator_or_measurement_parses_only_its_run
     )
 
 
+def test_removing_an_initiative_its_milestone_still_names_is_the_parses_error(
+    store: Path,
+) -> None:
+    text = store.read_text(encoding="utf-8")
+    start = text.index('[[initiatives]]\nid = "election-oversight-missions"')
+    end = text.index("\n[", start) + 1
+    write(store, text[:start] + text[end:])
+    seen = through_cache(store)
+    assert isinstance(seen, str)
+    assert "names initiative 'election-oversight-missions'" in seen
+    assert seen == parsed_whole(store)
+
+
 def test_a_progress_entry_added_by_hand_in_the_middle_counts(store: Path) -> None:
     text = store.read_text(encoding="utf-8")
     entry = (
