@@ -10,14 +10,20 @@ changed and parses only those; the store-wide rules (unique ids, entries
 naming existing initiatives) are checked again from the payloads. Anything
 unusual (a changed [portfolio], pillar or other table, a sub-table, a value
 spanning lines that start with "[", a problem of any kind) takes the whole
-parse instead, so these paths can only be faster, never different: the test
-suite compares them with a fresh parse.
+parse instead. Milestones, indicators and measurements are runs too: their
+records are kept outside their initiative's own run (the milestones in the
+entry's head, an indicator with its measurements in its initiative's row),
+so a change to them rebuilds those from the payloads (_milestones_after,
+_indicators_after, _results_after) and checks their store-wide rules. So
+these paths can only be faster, never different: the test suite compares
+them with a fresh parse.
 
 **A write in place** (`edit`, `remove`, a `progress` that marks done,
-`import`): under the write lock, `vouch` gives the cache's view of exactly the
-bytes just read (refused unless the entry provably describes them); the
-command edits the text of the few runs it touches; `Vouched.check` validates
-the result by the runs around each edit, and `Checked.record` stores the new
+`import`, the `milestone` and `indicator` writes): under the write lock,
+`vouch` gives the cache's view of exactly the bytes just read (refused
+unless the entry provably describes them); the command edits the text of the
+few runs it touches; `Vouched.check` validates the result by the runs around
+each edit, and `Checked.record` stores the new
 state as one delta frame.
 
 Only a read that misses the warm cache and the writes import this module:
