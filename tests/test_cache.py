@@ -48,9 +48,8 @@ def test_a_settled_entry_is_served_without_reading_the_store(
 def test_hand_edit_in_the_same_second_with_the_same_size_is_seen(run: RunCli, store: Path) -> None:
     assert "election-oversight-missions" in ids(run)
     text = store.read_text(encoding="utf-8")
-    edited = text.replace(
-        'id = "election-oversight-missions"', 'id = "election-oversight-mission2"'
-    )
+    # Its milestone's reference too: a milestone naming no initiative is a store error.
+    edited = text.replace('"election-oversight-missions"', '"election-oversight-mission2"')
     assert len(edited) == len(text)
     before = store.stat()
     store.write_text(edited, encoding="utf-8")

@@ -123,6 +123,49 @@ def test_editing_one_record_by_hand_parses_only_that_run(
     assert seen == parsed_whole(store)
 
 
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ('title = "Observer teams accredited"', 'title = "Teams accredited"'),
+        ('quarter = "Q1-2025"\n', 'quarter = "Q1-2025"\ndone = 2025-02-01\n'),
+        ('name = "Displaced people assisted"', 'name = "People helped"'),
+        ("value = 20000", "value = 25000"),
+        ("date = 2024-10-31", "date = 2025-03-01"),
+    ],
+)
+def test_a_hand_edit_of_a_milestone_indicator_or_measurement_parses_only_its_runs(
+    store: Path, monkeypatch: pytest.MonkeyPatch, old: str, new: str
+) -> None:
+    parses = count_whole_parses(monkeypatch)
+    runs_read = count_runs_read(monkeypatch)
+    text = store.read_text(encoding="utf-8")
+    assert old in text
+    write(store, text.replace(old, new, 1))
+    seen = through_cache(store)
+    assert parses == []
+    assert len(set(runs_read)) == 1  # the changed run alone (the general path reads it again)
+    listed = invoke(["list", "--json", "-f", str(store)])
+    assert parses == []
+    assert seen == parsed_whole(store)
+    assert (
+        listed.stdout
+        == invoke(["list", "--json", "-f", str(store)], env={cache.NO_CACHE_ENV: "1"}).stdout
+    )
+
+
+def test_removing_an_initiative_its_milestone_still_names_is_the_parses_error(
+    store: Path,
+) -> None:
+    text = store.read_text(encoding="utf-8")
+    start = text.index('[[initiatives]]\nid = "election-oversight-missions"')
+    end = text.index("\n[", start) + 1
+    write(store, text[:start] + text[end:])
+    seen = through_cache(store)
+    assert isinstance(seen, str)
+    assert "names initiative 'election-oversight-missions'" in seen
+    assert seen == parsed_whole(store)
+
+
 def test_a_progress_entry_added_by_hand_in_the_middle_counts(store: Path) -> None:
     text = store.read_text(encoding="utf-8")
     entry = (
@@ -191,6 +234,29 @@ EDITS = [
         r'(\[\[initiatives\]\]\nid = )"election-oversight-missions"(\ntitle = "Hum)',
         r'\1"humanitarian-aid-programs"\2',
     ),
+    ("milestone title", r'title = "Observer teams accredited"', 'title = "Teams accredited"'),
+    ("milestone done", r'(quarter = "Q1-2025"\n)', r"\1done = 2025-02-01\n"),
+    ("milestone quarter", r'quarter = "Q1-2025"', 'quarter = "Q9-2025"'),
+    (
+        "milestone owner",
+        r'initiative = "election-oversight-missions"\ntitle = "Observer',
+        'initiative = "nobody"\ntitle = "Observer',
+    ),
+    ("indicator name", r'name = "Displaced people assisted"', 'name = "People helped"'),
+    ("indicator way", r"target = 200000", "target = 0"),
+    ("indicator id", r'id = "people-assisted"', 'id = "people-helped"'),
+    (
+        "indicator owner",
+        r'initiative = "humanitarian-aid-programs"\nname',
+        'initiative = "election-oversight-missions"\nname',
+    ),
+    ("measurement value", r"value = 20000", "value = 25000"),
+    ("measurement date", r"date = 2024-10-31", "date = 2025-03-01"),
+    (
+        "measurement orphan",
+        r'indicator = "people-assisted"\ndate = 2025-01-31',
+        'indicator = "nothing"\ndate = 2025-01-31',
+    ),
 ]
 APPENDS = [
     '\n[[progress]]\ninitiative = "humanitarian-aid-programs"\ndate = 2025-02-02\npercent = 5\n',
@@ -199,6 +265,15 @@ APPENDS = [
     '\n[[initiatives]]\nid = "late-addition"\ntitle = "Late addition"\ntimeline = "Q2 2025"\n',
     '\n[[progress]]\ninitiative = "nobody"\ndate = 2025-02-02\npercent = 5\n',
     "\n[extra]\nk = 1\n",
+    '\n[[milestones]]\nid = "late-step"\ninitiative = "humanitarian-aid-programs"\n'
+    'title = "Late step"\nquarter = "Q2-2025"\n',
+    '\n[[milestones]]\nid = "observer-teams-accredited"\ninitiative = "humanitarian-aid-programs"\n'
+    'title = "Same id"\nquarter = "Q2-2025"\n',
+    '\n[[indicators]]\nid = "late-result"\ninitiative = "election-oversight-missions"\n'
+    'name = "Late"\ntarget = 3\n',
+    '\n[[measurements]]\nindicator = "people-assisted"\ndate = 2025-02-10\nvalue = 50000\n',
+    '\n[[measurements]]\nindicator = "people-assisted"\ndate = 2025-01-31\nvalue = 45000\n',
+    '\n[[measurements]]\nindicator = "late-result"\ndate = 2025-02-10\nvalue = 1\n',
     '\n[[initiatives]]\nid = "with-sub"\ntitle = "Sub"\ntimeline = "2025"\n'
     "[initiatives.more]\nk = 1\n",
 ]

@@ -1680,6 +1680,13 @@ INDICATORS_COLUMN = _column(INITIATIVE, "indicators")
 ENTRY_DAY_COLUMN = _column(PROGRESS, "on")
 assert _column(HISTORY, "on") == ENTRY_DAY_COLUMN
 PERCENT_COLUMN = _column(PROGRESS, "percent")
+# In the rows of the records an initiative's run does not hold: the run path checks the
+# rules that span the store (unique ids, references that exist) by these columns.
+INDICATOR_ID_COLUMN = _column(INDICATOR, "id")
+INDICATOR_INITIATIVE_COLUMN = _column(INDICATOR, "initiative")
+MEASUREMENT_INDICATOR_COLUMN = _column(MEASUREMENT, "indicator")
+MILESTONE_ID_COLUMN = _column(MILESTONE, "id")
+MILESTONE_INITIATIVE_COLUMN = _column(MILESTONE, "initiative")
 # The columns of what queries.Facts holds, in its order: `list` filters and sorts
 # cached rows by them and builds records only for what it shows.
 FACTS_COLUMNS = (

@@ -13,6 +13,7 @@ from bisect import bisect_right
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from datetime import date
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -31,16 +32,23 @@ from vzwatch.domain.portfolio import (
 from vzwatch.domain.quarters import parse_quarter
 from vzwatch.domain.text import visible
 from vzwatch.operations.writing import (
+    Plan,
     _append_checked,
+    _appended,
+    _find_vouched,
     _Loader,
     _remember,
+    _removal,
     _vouched_store,
     edit_record,
     editable,
+    edited_run,
+    indicator_runs,
     records_naming,
     store_index,
+    write_in_place,
 )
-from vzwatch.storage import cache
+from vzwatch.storage import cache, runs
 from vzwatch.storage.store import StoreLocation, append_text, write_store
 from vzwatch.storage.tomledit import DELETE, apply_edits, render_block
 
@@ -139,11 +147,8 @@ def add_indicator(
     target, baseline = _number(target, "--target"), _number(baseline, "--baseline")
     chosen_direction = _direction(direction)
     _way(baseline, target, chosen_direction)
-    loader = _Loader(location)
 
-    def edit(old: str) -> tuple[str, Indicator]:
-        portfolio = loader(old)
-        initiative = portfolio.find(initiative_id)
+    def new_indicator(portfolio: Portfolio, initiative: Initiative) -> Indicator:
         quarter = _quarter(by, portfolio) if by else None
         if quarter is None and initiative.timeline.end is None:
             raise UsageError(
@@ -151,9 +156,26 @@ def add_indicator(
             )
         taken = {indicator.id for _, indicator in all_indicators(portfolio)}
         chosen = _new_indicator_id(name, taken, ident)
-        indicator = Indicator(
+        return Indicator(
             chosen, initiative.id, name, target, unit, baseline, quarter, chosen_direction
         )
+
+    def plan(vouched: runs.Vouched) -> Plan[Indicator] | None:
+        initiative = _find_vouched(vouched, initiative_id)
+        if initiative is None:
+            return None
+        indicator = new_indicator(vouched.with_indicators(), initiative)
+        chunk = render_block("indicators", indicator_record(indicator))
+        return _appended(vouched.data, [], [chunk]), partial(_stored, indicator)
+
+    fast = write_in_place(location, plan)
+    if fast is not None:
+        return fast
+    loader = _Loader(location)
+
+    def edit(old: str) -> tuple[str, Indicator]:
+        portfolio = loader(old)
+        indicator = new_indicator(portfolio, portfolio.find(initiative_id))
         return append_text(old, render_block("indicators", indicator_record(indicator))), indicator
 
     new_text, made = write_store(location, edit, loader)
@@ -186,11 +208,10 @@ def edit_indicator(
         raise UsageError(
             "nothing to change: give --name, --unit, --baseline, --target, --by or --direction"
         )
-    loader = _Loader(location)
 
-    def edit(old: str) -> tuple[str, IndicatorEdited]:
-        portfolio = loader(old)
-        initiative, indicator = find_indicator(portfolio, id_or_prefix)
+    def written_of(
+        portfolio: Portfolio, initiative: Initiative, indicator: Indicator
+    ) -> tuple[Indicator, dict[str, Any]]:
         values: dict[str, Any] = {}
         for key, value in changes.items():
             if key in ("name", "unit"):
@@ -220,6 +241,34 @@ def edit_indicator(
                     continue
                 value = None if value is None else str(value)
             written[key] = DELETE if value in ("", None) and not spec[key].required else value
+        return after, written
+
+    def plan(vouched: runs.Vouched) -> Plan[IndicatorEdited] | None:
+        initiative, indicator = find_indicator(vouched.with_indicators(), id_or_prefix)
+        after, written = written_of(vouched.fields, initiative, indicator)
+        if not written:
+            return [], lambda _: IndicatorEdited(indicator, ())
+        found = indicator_runs(vouched, [indicator])
+        if not found:
+            return None
+        edit = edited_run(vouched, found[0], "indicators", indicator.id, written, location.path)
+        if edit is None:
+            return None
+
+        def describe(checked: runs.Checked) -> IndicatorEdited:
+            return IndicatorEdited(_stored(after, checked), tuple(written))
+
+        return [edit], describe
+
+    fast = write_in_place(location, plan)
+    if fast is not None:
+        return fast
+    loader = _Loader(location)
+
+    def edit(old: str) -> tuple[str, IndicatorEdited]:
+        portfolio = loader(old)
+        initiative, indicator = find_indicator(portfolio, id_or_prefix)
+        after, written = written_of(portfolio, initiative, indicator)
         if not written:
             return old, IndicatorEdited(indicator, ())
         index = store_index(old, location.path)
@@ -266,6 +315,18 @@ def without_indicators(text: str, indicators: Iterable[Indicator], path: Path) -
 
 def remove_indicator(location: StoreLocation, id_or_prefix: str) -> IndicatorRemoved:
     """Remove one indicator with its measurements (they would name nothing)."""
+
+    def plan(vouched: runs.Vouched) -> Plan[IndicatorRemoved] | None:
+        _, indicator = find_indicator(vouched.with_indicators(), id_or_prefix)
+        found = indicator_runs(vouched, [indicator])
+        if found is None:
+            return None
+        removed = IndicatorRemoved(indicator, len(indicator.measurements))
+        return [_removal(vouched, number) for number in found], lambda _: removed
+
+    fast = write_in_place(location, plan)
+    if fast is not None:
+        return fast
     loader = _Loader(location)
 
     def edit(old: str) -> tuple[str, IndicatorRemoved]:
@@ -286,6 +347,15 @@ class Measured:
     indicator: Indicator
     entry: Measurement
     previous: float
+
+
+def _stored(indicator: Indicator, checked: runs.Checked) -> Indicator:
+    """``indicator`` as the store holds it once ``checked`` is written."""
+    initiative = checked.initiative(indicator.initiative)
+    found = [] if initiative is None else [i for i in initiative.indicators if i.id == indicator.id]
+    if len(found) != 1:
+        raise StoreError(f"internal error: indicator {indicator.id!r} does not read back")
+    return found[0]
 
 
 def _with_measurement(indicator: Indicator, entry: Measurement) -> Indicator:

@@ -15,18 +15,25 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from vzwatch.domain import userinput
+from vzwatch.domain import schema, userinput
 from vzwatch.domain.errors import NotFoundError, UsageError
 from vzwatch.domain.portfolio import Milestone, Portfolio, find_id, milestone_record, new_id
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.text import visible
 from vzwatch.operations.writing import (
+    Plan,
+    _appended,
+    _find_vouched,
     _Loader,
+    _removal,
     edit_record,
     editable,
+    edited_run,
     records_naming,
     store_index,
+    write_in_place,
 )
+from vzwatch.storage import runs
 from vzwatch.storage.store import StoreLocation, append_text, write_store
 from vzwatch.storage.tomledit import DELETE, apply_edits, render_block
 
@@ -69,19 +76,38 @@ def add_milestone(
     if not title:
         raise UsageError("title must not be empty")
     wanted = userinput.ident(ident) if ident is not None else None
-    loader = _Loader(location)
 
-    def edit(old: str) -> tuple[str, str]:
-        portfolio = loader(old)
-        initiative = portfolio.find(initiative_id)
+    def block(portfolio: Portfolio, initiative_id: str) -> tuple[str, str]:
         taken = {milestone.id for milestone in portfolio.milestones}
         if wanted is not None and wanted in taken:
             raise UsageError(
                 f"milestone id '{wanted}' is already used; choose another or leave --id out"
             )
         chosen = wanted or new_id(title, taken)
-        milestone = Milestone(chosen, initiative.id, title, quarter(portfolio), done)
-        return append_text(old, render_block(_TABLE, milestone_record(milestone))), chosen
+        milestone = Milestone(chosen, initiative_id, title, quarter(portfolio), done)
+        return render_block(_TABLE, milestone_record(milestone)), chosen
+
+    def plan(vouched: runs.Vouched) -> Plan[Milestone] | None:
+        initiative = _find_vouched(vouched, initiative_id)
+        if initiative is None:
+            return None
+        chunk, chosen = block(vouched.fields, initiative.id)
+
+        def describe(checked: runs.Checked) -> Milestone:
+            return find_milestone(checked.fields or vouched.fields, chosen)
+
+        return _appended(vouched.data, [], [chunk]), describe
+
+    fast = write_in_place(location, plan)
+    if fast is not None:
+        return fast
+    loader = _Loader(location)
+
+    def edit(old: str) -> tuple[str, str]:
+        portfolio = loader(old)
+        initiative = portfolio.find(initiative_id)
+        chunk, chosen = block(portfolio, initiative.id)
+        return append_text(old, chunk), chosen
 
     new_text, created = write_store(location, edit, loader)
     return find_milestone(loader.remember(new_text), created)
@@ -119,11 +145,8 @@ def edit_milestone(
     title = None if change.title is None else userinput.text(change.title, "title")
     if title == "":
         raise UsageError("title must not be empty")
-    loader = _Loader(location)
 
-    def edit(old: str) -> tuple[str, MilestoneChanged]:
-        portfolio = loader(old)
-        before = find_milestone(portfolio, id_or_prefix)
+    def keys_of(portfolio: Portfolio) -> dict[str, Any]:
         keys: dict[str, Any] = {}
         if title is not None:
             keys["title"] = title
@@ -133,6 +156,33 @@ def edit_milestone(
             keys["done"] = change.done
         if change.reopen:
             keys["done"] = DELETE
+        return keys
+
+    def plan(vouched: runs.Vouched) -> Plan[MilestoneChanged] | None:
+        before = find_milestone(vouched.fields, id_or_prefix)
+        keys = keys_of(vouched.fields)
+        number = _milestone_run(vouched, before.id)
+        if number is None:
+            return None
+        edit = edited_run(vouched, number, _TABLE, before.id, keys, location.path)
+        if edit is None:
+            return None
+
+        def describe(checked: runs.Checked) -> MilestoneChanged:
+            after = find_milestone(checked.fields or vouched.fields, before.id)
+            return MilestoneChanged(before, after)
+
+        return [edit], describe
+
+    fast = write_in_place(location, plan)
+    if fast is not None:
+        return fast
+    loader = _Loader(location)
+
+    def edit(old: str) -> tuple[str, MilestoneChanged]:
+        portfolio = loader(old)
+        before = find_milestone(portfolio, id_or_prefix)
+        keys = keys_of(portfolio)
         block = _milestone_block(old, before, location)
         return edit_record(old, block, keys, location.path), MilestoneChanged(before, None)
 
@@ -143,6 +193,17 @@ def edit_milestone(
 
 def remove_milestone(location: StoreLocation, id_or_prefix: str) -> Milestone:
     """Remove one milestone's table (comments around it stay) and return what it was."""
+
+    def plan(vouched: runs.Vouched) -> Plan[Milestone] | None:
+        milestone = find_milestone(vouched.fields, id_or_prefix)
+        number = _milestone_run(vouched, milestone.id)
+        if number is None:
+            return None
+        return [_removal(vouched, number)], lambda _: milestone
+
+    fast = write_in_place(location, plan)
+    if fast is not None:
+        return fast
     loader = _Loader(location)
 
     def edit(old: str) -> tuple[str, Milestone]:
@@ -155,6 +216,17 @@ def remove_milestone(location: StoreLocation, id_or_prefix: str) -> Milestone:
     new_text, removed = write_store(location, edit, loader)
     loader.remember(new_text)
     return removed
+
+
+def _milestone_run(vouched: runs.Vouched, ident: str) -> int | None:
+    """The run of milestone ``ident``'s table, where its id line is written as vzwatch
+    writes it (None: the full path finds it)."""
+
+    def test(payload: Any) -> bool:
+        return payload[0] == "m" and schema.milestone_from_row(payload[1:]).id == ident
+
+    found = vouched.runs_where(f'id = "{ident}"', test)
+    return found[0] if len(found) == 1 else None
 
 
 def _milestone_records(index: Any, milestone: Milestone, location: StoreLocation) -> list[Any]:

@@ -16,10 +16,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, NamedTuple, TypeVar
 
-from vzwatch.domain import userinput
+from vzwatch.domain import schema, userinput
 from vzwatch.domain.errors import NotFoundError, StoreError, UsageError
 from vzwatch.domain.portfolio import (
     HistoryEntry,
+    Indicator,
     Initiative,
     Measurement,
     Portfolio,
@@ -903,19 +904,73 @@ def _remove_fast(location: StoreLocation, id_or_prefix: str) -> Removed | None:
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
             return None  # the full path says what matches (or nothing does)
-        if initiative.indicators:
-            return None  # their tables have no runs: the full path finds them
-        if any(m.initiative == initiative.id for m in vouched.fields.milestones):
-            return None  # its milestones go too: the full path removes them
         entries = vouched.entry_runs(initiative.id)
-        edits = [_removal(vouched, run) for run in (number, *entries)]
+        milestones = vouched.fields.milestones_of(initiative.id)
+        steps = milestone_runs(vouched, initiative.id)
+        results = indicator_runs(vouched, initiative.indicators)
+        if len(steps) != len(milestones) or results is None:
+            return None  # one written in a form not looked for: the full path finds it
+        edits = [_removal(vouched, run) for run in (number, *entries, *steps, *results)]
         kinds = [vouched.payload(run)[0] for run in entries]
         removed = Removed(
-            initiative, kinds.count("p"), kinds.count("h"), removal_also(initiative, 0)
+            initiative,
+            kinds.count("p"),
+            kinds.count("h"),
+            removal_also(initiative, len(milestones)),
         )
         return edits, lambda _: removed
 
     return write_in_place(location, plan)
+
+
+def milestone_runs(vouched: runs.Vouched, initiative: str) -> list[int]:
+    """The runs of the ``[[milestones]]`` of ``initiative`` written as vzwatch writes them."""
+
+    def test(payload: cache.Payload) -> bool:
+        return payload[0] == "m" and schema.milestone_from_row(payload[1:]).initiative == initiative
+
+    return vouched.runs_where(f'initiative = "{initiative}"', test)
+
+
+def indicator_runs(vouched: runs.Vouched, indicators: Sequence[Indicator]) -> list[int] | None:
+    """The runs of these indicators' ``[[indicators]]`` and ``[[measurements]]`` tables;
+    None when one of them is written in a form not looked for (the full path finds it)."""
+    found: list[int] = []
+    for indicator in indicators:
+        ident = indicator.id
+
+        def own(payload: cache.Payload, ident: str = ident) -> bool:
+            return payload[0] == "n" and schema.indicator_from_row(payload[1:]).id == ident
+
+        def measured(payload: cache.Payload, ident: str = ident) -> bool:
+            return payload[0] == "e" and schema.measurement_from_row(payload[1:]).indicator == ident
+
+        tables = vouched.runs_where(f'id = "{ident}"', own)
+        measurements = vouched.runs_where(f'indicator = "{ident}"', measured)
+        if len(tables) != 1 or len(measurements) != len(indicator.measurements):
+            return None
+        found += [*tables, *measurements]
+    return found
+
+
+def edited_run(
+    vouched: runs.Vouched,
+    number: int,
+    table: str,
+    ident: str,
+    changes: dict[str, Any],
+    path: Path,
+) -> runs.Edit | None:
+    """``changes`` to the keys of the ``[[table]]`` record ``ident`` that run ``number``
+    holds, as a byte edit of the store (edit_record on the run alone); None: not found."""
+    run = vouched.run(number).decode("utf-8")
+    index = store_index(run, path)
+    found = records_naming(index, table, "id", ident, path)
+    if len(found) != 1:
+        return None
+    new = edit_record(run, editable(index, found[0], path), changes, path)
+    start, end = vouched.span(number)
+    return start, end, new.encode("utf-8")
 
 
 def _removal(vouched: runs.Vouched, number: int) -> tuple[int, int, bytes]:

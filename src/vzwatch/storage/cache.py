@@ -77,8 +77,9 @@ __all__ = [
 NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined;
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
-# 8: indicators and their measurements in initiative rows
-_FORMAT = 8
+# 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
+# measurement runs, and append frames that may carry a new head (the milestones)
+_FORMAT = 9
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -92,11 +93,20 @@ Row = tuple[Any, ...]
 Buffer = bytes | memoryview  # UTF-8 text as it is kept in the cache file
 # What one run of the store holds, validated: ("i", bare initiative row) — or ("i", id)
 # where the cached row of that id is the run's record —, ("p", initiative, ordinal,
-# percent, note), ("h", initiative, ordinal, field, from, to), or ("r",) for the rest
-# (the head, [portfolio], pillars, other tables), which must stay byte-identical.
+# percent, note), ("h", initiative, ordinal, field, from, to), ("m", *milestone row),
+# ("n", *indicator row without its measurements), ("e", *measurement row), or ("r",)
+# for the rest (the head, [portfolio], pillars, other tables), which must stay
+# byte-identical.
 Payload = tuple[Any, ...]
 _REST: Payload = ("r",)
-_RUN_TABLES = {"initiatives": "i", "progress": "p", "history": "h"}
+_RUN_TABLES = {
+    "initiatives": "i",
+    "progress": "p",
+    "history": "h",
+    "milestones": "m",
+    "indicators": "n",
+    "measurements": "e",
+}
 _DIGEST_SIZE = 16
 _WHOLE_DIGEST_SIZE = 32  # of a store's bytes (run digests are _DIGEST_SIZE)
 _ROWS_PLACED_BY_SEARCH = 32
@@ -397,7 +407,9 @@ class _Entry:
                 frame = _read_frame(handle)
             except EOFError:
                 break
-            kind, rows, state_tuple, runs, removed, sizes = frame
+            kind, rows, state_tuple, runs, removed, sizes, *more = frame
+            if more and more[0] is not None:  # a new head: the milestones changed
+                self.head = more[0]
             if kind == "appended":  # an O(1) append: its run follows the last one
                 self.tail_runs.extend((key, sizes) for key, _ in runs)
             elif kind != "append":
@@ -529,9 +541,11 @@ class _Entry:
         sizes: tuple[int, ...] = (),
         lengths: tuple[int, ...] | None = None,
         groups: bytes = b"",
+        fields: Portfolio | None = None,
     ) -> None:
         """Append a new state to this very file, with rows that replace (or follow) the
-        rows of the same id, the runs they came from, and the store's run digests."""
+        rows of the same id, the runs they came from, and the store's run digests;
+        ``fields``: the store's new portfolio-wide fields (milestones), when they changed."""
         with open(self.path, "r+b") as handle:  # noqa: PTH123 - seek and write in place
             if os.fstat(handle.fileno()).st_ino != self.inode:
                 return  # replaced since we read it: that writer's entry stands
@@ -540,9 +554,14 @@ class _Entry:
                 from vzwatch.storage.runs import _sequence_frame
 
                 handle.write(_sequence_frame(sequence, lengths, groups))
-            handle.write(_frame((kind, rows, state.as_tuple(), runs, removed, sizes)))
+            frame: tuple[Any, ...] = (kind, rows, state.as_tuple(), runs, removed, sizes)
+            if fields is not None:
+                frame = (*frame, _head(fields, self.head[-1]))
+            handle.write(_frame(frame))
             handle.truncate()
             self.end = handle.tell()
+        if fields is not None:
+            self.head = _head(fields, self.head[-1])
         if rows or removed:
             self.view_events.append(("rows", {row[0] for row in rows} | set(removed)))
 
@@ -1094,13 +1113,13 @@ def appended_run(
     chunk: str, record: Initiative | ProgressEntry | Measurement
 ) -> tuple[bytes, Payload]:
     """The run an appended ``[[initiatives]]``, ``[[progress]]`` or ``[[measurements]]``
-    block becomes (a measurement's is a rest run: it must stay as it is)."""
+    block becomes."""
     from vzwatch.storage.blocks import digest
 
     if isinstance(record, Initiative):
         return digest(chunk), ("i", _bare_row(record))
     if isinstance(record, Measurement):
-        return digest(chunk), _REST
+        return digest(chunk), ("e", *schema.measurement_row(record))
     return digest(chunk), ("p", *schema.progress_row(record))
 
 

@@ -10,14 +10,20 @@ changed and parses only those; the store-wide rules (unique ids, entries
 naming existing initiatives) are checked again from the payloads. Anything
 unusual (a changed [portfolio], pillar or other table, a sub-table, a value
 spanning lines that start with "[", a problem of any kind) takes the whole
-parse instead, so these paths can only be faster, never different: the test
-suite compares them with a fresh parse.
+parse instead. Milestones, indicators and measurements are runs too: their
+records are kept outside their initiative's own run (the milestones in the
+entry's head, an indicator with its measurements in its initiative's row),
+so a change to them rebuilds those from the payloads (_milestones_after,
+_indicators_after, _results_after) and checks their store-wide rules. So
+these paths can only be faster, never different: the test suite compares
+them with a fresh parse.
 
 **A write in place** (`edit`, `remove`, a `progress` that marks done,
-`import`): under the write lock, `vouch` gives the cache's view of exactly the
-bytes just read (refused unless the entry provably describes them); the
-command edits the text of the few runs it touches; `Vouched.check` validates
-the result by the runs around each edit, and `Checked.record` stores the new
+`import`, the `milestone` and `indicator` writes): under the write lock,
+`vouch` gives the cache's view of exactly the bytes just read (refused
+unless the entry provably describes them); the command edits the text of the
+few runs it touches; `Vouched.check` validates the result by the runs around
+each edit, and `Checked.record` stores the new
 state as one delta frame.
 
 Only a read that misses the warm cache and the writes import this module:
@@ -30,6 +36,7 @@ import marshal
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import replace
 from itertools import accumulate, pairwise
 from operator import sub
 from pathlib import Path
@@ -37,7 +44,8 @@ from typing import Any, NamedTuple
 
 from vzwatch.domain import schema
 from vzwatch.domain.errors import StoreError
-from vzwatch.domain.portfolio import Initiative, Portfolio
+from vzwatch.domain.portfolio import Indicator, Initiative, Measurement, Milestone, Portfolio
+from vzwatch.domain.quarters import FiscalCalendar
 from vzwatch.storage.cache import (
     _DIGEST_SIZE,
     _REST,
@@ -62,11 +70,15 @@ from vzwatch.storage.cache import (
     _write_entry,
 )
 
-# Where an initiative row keeps its indicators (with their measurements). Their
-# [[indicators]] and [[measurements]] tables are rest runs, which a change must leave
-# byte-identical, so a row built again from its initiative's run takes them from the
-# cached row; an initiative that goes while it has indicators takes the whole parse.
+# Where an initiative row keeps its indicators (with their measurements). A row built
+# again from its initiative's run takes them from the cached row, unless runs of
+# [[indicators]] or [[measurements]] changed too (see _indicators_after).
 _INDICATORS = schema.INDICATORS_COLUMN
+_INDICATOR_ID = schema.INDICATOR_ID_COLUMN
+_LOG_KINDS = ("p", "h")  # entries of an initiative's own logs: progress, history
+# Runs of records kept outside the initiative's own row columns: milestones (in the
+# head), indicators and their measurements (in their initiative's row).
+_RESULT_KINDS = ("m", "n", "e")
 
 _MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as cheap
 
@@ -316,7 +328,7 @@ def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> Run
         if kind == "i":
             payloads.append(("i", initiatives[number].id))
             continue
-        payloads.append(_entry_payload(kind, document[table][number]))
+        payloads.append(_entry_payload(kind, document[table][number], portfolio.fiscal))
     digests = index.runs
     if len(digests) != len(payloads):
         return None
@@ -344,13 +356,15 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
             near = _near_change(entry, runs, data, read)
             if near is not None:
                 return near
-            change = _runs_changed(data, runs, _fields_of(entry.head))
+            fields = _fields_of(entry.head)
+            change = _runs_changed(data, runs, fields)
             if change is None:
                 return None
             rows = entry.rows()
-            updated = _updated_rows(rows, change)
+            updated = _updated_rows(rows, change, fields)
             if updated is None:
                 return None
+            fields = updated.fields or fields
             groups = _regrouped(data, change.bounds, change.digests, runs.digests, runs.groups)
             state = _State(
                 read.stamp, read.recorded_ns, _described(change.bounds, groups), data[-3:], False
@@ -362,9 +376,7 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                     for payload in change.payloads
                 )
                 record: RunsRecord = (change.digests, compact, runs.rest, _lengths(change.bounds))
-                frames = _entry_frames(
-                    store_path, _fields_of(entry.head), text, updated.rows, state, record
-                )
+                frames = _entry_frames(store_path, fields, text, updated.rows, state, record)
                 _write_entry(store_path, frames)
             else:
                 entry.record(
@@ -375,8 +387,9 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
                     updated.removed,
                     lengths=_lengths(change.bounds),
                     groups=groups,
+                    fields=updated.fields,
                 )
-        return Snapshot(_fields_of(entry.head), rows=updated.rows)
+        return Snapshot(fields, rows=updated.rows)
     except Exception:  # noqa: BLE001 - any problem: parse the whole store instead
         return None
 
@@ -463,6 +476,8 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
     vanished = [got for key, got in zip(old_mid, old_payloads, strict=True) if key not in new_set]
     if tail and any(got[0] in ("p", "h") for got in appeared):
         return None  # entries inserted between others: their order needs the whole log
+    if any(got[0] in _RESULT_KINDS for got in (*appeared, *vanished)):
+        return None  # milestones, indicators or measurements: the general path
     rows = entry.rows()
     at = {row[0]: number for number, row in enumerate(rows)}
     own = {_payload_id(got): got[1] for got in new_payloads if got[0] == "i"}
@@ -604,6 +619,7 @@ class _RunChange(NamedTuple):
     fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
     touched: frozenset[str]  # initiatives whose own run or log entries appeared or vanished
     order_may_change: bool  # an initiative run appeared or vanished
+    results: tuple[Payload, ...] = ()  # milestone, indicator, measurement runs that did
 
 
 def _runs_changed(
@@ -665,17 +681,26 @@ def _runs_changed(
         return None
     touched: set[str] = set()
     order_may_change = False
+    results: list[Payload] = []
     for payload in (*appeared, *vanished):
         kind = payload[0]
         if kind == "i":
             touched.add(_payload_id(payload))
             order_may_change = True
-        elif kind in ("p", "h"):
+        elif kind in _LOG_KINDS:
             touched.add(payload[1])
+        elif kind in _RESULT_KINDS:
+            results.append(payload)
         else:
             return None  # a rest run appeared or vanished
     return _RunChange(
-        bounds, digests, payloads, tuple(fresh.items()), frozenset(touched), order_may_change
+        bounds,
+        digests,
+        payloads,
+        tuple(fresh.items()),
+        frozenset(touched),
+        order_may_change,
+        tuple(results),
     )
 
 
@@ -690,15 +715,93 @@ class _Updated(NamedTuple):
     replaced: tuple[Row, ...]  # the new rows of touched initiatives that still exist
     reordered: bool  # initiatives moved (or were added anywhere but at the end)
     removed: tuple[str, ...] = ()  # ids no longer in the store
+    fields: Portfolio | None = None  # the new portfolio-wide fields: the milestones changed
 
 
-def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
+class _Results(NamedTuple):
+    columns: dict[str, tuple[Row, ...]]  # the new indicators column of initiatives
+    fields: Portfolio | None  # with the new milestones, when they changed
+    owners: frozenset[str]  # initiatives whose milestones changed: their rows (views) go
+
+
+_N_ID = 1 + schema.INDICATOR_ID_COLUMN  # columns of a payload: its kind comes first
+_N_OWNER = 1 + schema.INDICATOR_INITIATIVE_COLUMN
+_E_INDICATOR = 1 + schema.MEASUREMENT_INDICATOR_COLUMN
+_M_ID = 1 + schema.MILESTONE_ID_COLUMN
+_M_OWNER = 1 + schema.MILESTONE_INITIATIVE_COLUMN
+
+
+def _results_after(
+    payloads: list[Payload], fields: Portfolio, changed: Iterable[Payload]
+) -> _Results | None:
+    """Milestones, indicators and measurements from every run's payload (file order), for
+    a read after a change of ``changed`` such runs; None if a store-wide rule may fail.
+
+    Only the initiatives that own a changed indicator (or the indicator of a changed
+    measurement) get a new indicators column; the rules are checked on all of them.
+    """
+    ids = {_payload_id(got) for got in payloads if got[0] == "i"}
+    indicators = [got for got in payloads if got[0] == "n"]
+    owner_of = {got[_N_ID]: got[_N_OWNER] for got in indicators}
+    if len(owner_of) != len(indicators) or not ids.issuperset(owner_of.values()):
+        return None  # a duplicate indicator id, or one naming no initiative
+    measurements = [got for got in payloads if got[0] == "e"]
+    if not all(got[_E_INDICATOR] in owner_of for got in measurements):
+        return None  # a measurement naming no indicator
+    changed = tuple(changed)
+    owners: set[str] = {got[_N_OWNER] for got in changed if got[0] == "n"}
+    for got in changed:
+        if got[0] == "e" and got[_E_INDICATOR] in owner_of:
+            owners.add(owner_of[got[_E_INDICATOR]])
+    columns: dict[str, tuple[Row, ...]] = {}
+    if owners:
+        measured: dict[str, list[Measurement]] = {}
+        for got in measurements:
+            if owner_of[got[_E_INDICATOR]] in owners:
+                entry = schema.measurement_from_row(got[1:])
+                measured.setdefault(entry.indicator, []).append(entry)
+        for entries in measured.values():
+            entries.sort(key=lambda entry: entry.on)  # stable: same-day ones in file order
+        listed: dict[str, list[Row]] = {owner: [] for owner in owners}
+        for got in indicators:
+            if got[_N_OWNER] in owners:
+                indicator = schema.indicator_from_row(got[1:])
+                full = indicator._replace(measurements=tuple(measured.get(indicator.id, ())))
+                listed[indicator.initiative].append(schema.indicator_row(full))
+        columns = {owner: tuple(rows) for owner, rows in listed.items()}
+    new_fields = None
+    milestone_owners: frozenset[str] = frozenset()
+    if any(got[0] == "m" for got in changed):
+        steps = [got for got in payloads if got[0] == "m"]
+        if len({got[_M_ID] for got in steps}) != len(steps):
+            return None  # a duplicate milestone id
+        if not all(got[_M_OWNER] in ids for got in steps):
+            return None  # a milestone naming no initiative
+        milestones = tuple(schema.milestone_from_row(got[1:]) for got in steps)
+        new_fields = replace(fields, milestones=milestones)
+        milestone_owners = frozenset(got[_M_OWNER] for got in changed if got[0] == "m")
+    return _Results(columns, new_fields, milestone_owners & ids)
+
+
+def _updated_rows(
+    rows: list[Row], change: _RunChange, fields: Portfolio | None = None
+) -> _Updated | None:
     """The cached rows with the change applied; None if a store-wide rule may fail.
 
     A touched initiative's row is built again from every payload that names it
-    (its own run and all its log entries, in file order); the others are kept.
+    (its own run and all its log entries, in file order, and its indicators when
+    they changed); the others are kept.
     """
+    results = None
+    if change.results:
+        if fields is None:
+            return None
+        results = _results_after(change.payloads, fields, change.results)
+        if results is None:
+            return None
     touched = change.touched
+    if results is not None:
+        touched = touched | results.columns.keys() | results.owners
     bare: dict[str, Any] = {}  # id -> bare row, or the id again: take its cached row
     logs: dict[str, list[Row]] = {ident: [] for ident in touched}
     histories: dict[str, list[Row]] = {ident: [] for ident in touched}
@@ -712,20 +815,33 @@ def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
                 order.append(ident)
             if ident in touched:
                 bare[ident] = own  # an id: this run is unchanged, its cached row stands
-        elif kind != "r" and payload[1] in logs:
+        elif kind in _LOG_KINDS and payload[1] in logs:
             (logs if kind == "p" else histories)[payload[1]].append(payload[1:])
     if order is not None and len(set(order)) != len(order):
         return None  # a duplicate id: the whole parse names it
     kept = {row[0]: row for row in rows if row[0] in touched}
+    columns = {} if results is None else results.columns
     for ident, own in bare.items():
         if isinstance(own, str):
             bare[ident] = (*kept[own][:-2], (), ())
         elif ident in kept:
             bare[ident] = _kept_indicators(own, kept[ident])
+        if ident in columns:
+            row = bare[ident]
+            bare[ident] = (*row[:_INDICATORS], columns[ident], *row[_INDICATORS + 1 :])
     if any(ident not in bare and (logs[ident] or histories[ident]) for ident in touched):
         return None  # log entries naming an initiative that is gone
-    if any(ident not in bare and ident in kept and kept[ident][_INDICATORS] for ident in touched):
+    if any(
+        ident not in bare and ident in kept and columns.get(ident, kept[ident][_INDICATORS])
+        for ident in touched
+    ):
         return None  # indicators naming an initiative that is gone
+    new_fields = None if results is None else results.fields
+    gone = {ident for ident in touched if ident not in bare}
+    if gone and (
+        fields is None or any(m.initiative in gone for m in (new_fields or fields).milestones)
+    ):
+        return None  # milestones naming an initiative that is gone
     replaced = tuple(
         _with_logs(bare[ident], logs[ident], histories[ident])
         for ident in sorted(touched)
@@ -740,9 +856,9 @@ def _updated_rows(rows: list[Row], change: _RunChange) -> _Updated | None:
         remaining = [row[0] for row in rows if row[0] not in removed]
         added = order[len(remaining) :]
         reordered = order[: len(remaining)] != remaining or not set(added) <= new_by_id.keys()
-        return _Updated(updated, replaced, reordered, removed)
+        return _Updated(updated, replaced, reordered, removed, new_fields)
     updated = [new_by_id.get(row[0], row) for row in rows] if new_by_id else list(rows)
-    return _Updated(updated, replaced, False)
+    return _Updated(updated, replaced, False, fields=new_fields)
 
 
 def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
@@ -767,16 +883,27 @@ def _read_run(run: bytes, fields: Portfolio) -> Payload | None:
         check_pillar(item, {pillar.id for pillar in fields.pillars})
         check_sources(item.sources, {source.id for source in fields.sources})
         return ("i", _bare_row(item))
-    payload = _entry_payload(kind, raw)
-    check_sources(raw.get("sources") or (), {source.id for source in fields.sources})
+    payload = _entry_payload(kind, raw, fields.fiscal)
+    if kind in _LOG_KINDS:
+        check_sources(raw.get("sources") or (), {source.id for source in fields.sources})
     return payload
 
 
-def _entry_payload(kind: str, raw: Mapping[str, Any]) -> Payload:
-    """The payload of a ``[[progress]]`` ("p") or ``[[history]]`` ("h") table."""
+def _entry_payload(kind: str, raw: Mapping[str, Any], fiscal: FiscalCalendar) -> Payload:
+    """The payload of a ``[[progress]]`` ("p"), ``[[history]]`` ("h"), ``[[milestones]]``
+    ("m"), ``[[indicators]]`` ("n", without its measurements) or ``[[measurements]]``
+    ("e") table."""
     if kind == "p":
         return ("p", *schema.progress_row(schema.read_progress(raw)))
-    return ("h", *schema.history_row(schema.read_history(raw)))
+    if kind == "h":
+        return ("h", *schema.history_row(schema.read_history(raw)))
+    if kind == "m":
+        return ("m", *schema.milestone_row(schema.read_milestone(raw, fiscal)))
+    if kind == "n":
+        return ("n", *schema.indicator_row(schema.read_indicator(raw, fiscal)))
+    if kind == "e":
+        return ("e", *schema.measurement_row(schema.read_measurement(raw)))
+    raise ValueError(f"no payload for a run of kind {kind!r}")
 
 
 class Vouched:
@@ -883,8 +1010,20 @@ class Vouched:
         return [
             number
             for number in self._runs_with(f'initiative = "{ident}"')
-            if (payload := self.payload(number))[0] in ("p", "h") and payload[1] == ident
+            if (payload := self.payload(number))[0] in _LOG_KINDS and payload[1] == ident
         ]
+
+    def runs_where(self, line: str, test: Callable[[Payload], bool]) -> list[int]:
+        """The runs where a line ``line`` starts (as vzwatch writes keys) whose payload
+        passes ``test``, in order. A record whose line is written otherwise is missed:
+        callers compare what they found with what the cache says there is."""
+        return [number for number in self._runs_with(line) if test(self.payload(number))]
+
+    def with_indicators(self) -> Portfolio:
+        """A partial portfolio: the store's fields and the initiatives that have indicators
+        (for finding an indicator and the ids taken, not for lookups of initiatives)."""
+        rows = [row for row in self.entry.rows() if row[_INDICATORS]]
+        return Snapshot(self.fields, rows=rows).portfolio()
 
     def check(self, edits: list[Edit]) -> Checked | None:
         """These bytes with ``edits``, validated by the runs the edits touch alone.
@@ -916,6 +1055,7 @@ class Checked(NamedTuple):
     replaced: tuple[Row, ...]  # new rows of the initiatives the change touched
     removed: tuple[str, ...]
     reordered: bool  # initiatives added before others: the entry is written again
+    fields: Portfolio | None  # the new portfolio-wide fields, when the milestones changed
 
     def initiative(self, ident: str) -> Initiative | None:
         for row in self.replaced:
@@ -953,6 +1093,7 @@ class Checked(NamedTuple):
                 self.removed,
                 lengths=lengths,
                 groups=groups,
+                fields=self.fields,
             )
         except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
             pass
@@ -967,9 +1108,8 @@ class Checked(NamedTuple):
             ("i", _payload_id(payload)) if payload[0] == "i" else payload for payload in payloads
         )
         record: RunsRecord = (self.digests, compact, self.vouched.rest, lengths)
-        frames = _entry_frames(
-            store_path, self.vouched.fields, self.data.decode("utf-8"), rows, state, record
-        )
+        fields = self.vouched.fields if self.fields is None else self.fields
+        frames = _entry_frames(store_path, fields, self.data.decode("utf-8"), rows, state, record)
         _write_entry(store_path, frames)
 
 
@@ -1042,7 +1182,9 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     checked against the cache."""
     bounds, digests = vouched.bounds, vouched.digests
     if not edits:  # nothing to change: the store as it is
-        return Checked(vouched, new, bounds, digests, lambda: vouched.payloads, (), (), (), False)
+        return Checked(
+            vouched, new, bounds, digests, lambda: vouched.payloads, (), (), (), False, None
+        )
     count = len(digests)
     regions = _regions(bounds, edits)
     if not regions:
@@ -1133,9 +1275,42 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         owner = got[1]
         if owner in removed or not (owner in vouched.ids or owner in added):
             return None  # an entry naming no initiative
-    if removed and any(m.initiative in removed for m in vouched.fields.milestones):
-        return None  # milestones (in the head, unchanged) would name an initiative that is gone
-    replaced = _touched_rows(vouched, appeared, vanished, removed, mid_payloads)
+    # Each region's old and new payloads, for the records whose order is their file order.
+    pairs: list[tuple[list[Payload], list[Payload]]] = []
+    old_at = new_at = 0
+    for (first, last), starts in zip(regions, new_starts, strict=True):
+        pairs.append(
+            (
+                old_payloads[old_at : old_at + last - first + 1],
+                mid_payloads[new_at : new_at + len(starts)],
+            )
+        )
+        old_at, new_at = old_at + last - first + 1, new_at + len(starts)
+
+    def exists(owner: str) -> bool:
+        return owner not in removed and (owner in vouched.ids or owner in added)
+
+    milestones = _milestones_after(vouched.fields.milestones, pairs, at_end)
+    if milestones is None:
+        return None
+    fields = None
+    owners: set[str] = set()  # initiatives whose milestones changed: their views go
+    if milestones != vouched.fields.milestones:
+        if len({m.id for m in milestones}) != len(milestones):
+            return None  # a duplicate milestone id: the whole parse names it
+        changed = set(milestones).symmetric_difference(vouched.fields.milestones)
+        owners = {m.initiative for m in changed}
+        if not all(exists(m.initiative) for m in changed if m in milestones):
+            return None  # a milestone naming no initiative
+        fields = replace(vouched.fields, milestones=milestones)
+    if removed and any(m.initiative in removed for m in milestones):
+        return None  # milestones would name an initiative that is gone
+    indicators = _indicators_after(vouched, pairs, at_end, appeared, vanished)
+    if indicators is None or not all(map(exists, indicators.keys() - removed)):
+        return None
+    replaced = _touched_rows(
+        vouched, appeared, vanished, removed, mid_payloads, indicators, owners - set(removed)
+    )
     if replaced is None:
         return None
     new_bounds: list[int] = []
@@ -1175,6 +1350,7 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         replaced,
         tuple(removed),
         reordered,
+        fields,
     )
 
 
@@ -1184,25 +1360,35 @@ def _touched_rows(
     vanished: list[Payload],
     removed: list[str],
     mid_payloads: list[Payload],
+    indicators: Mapping[str, tuple[Row, ...]],
+    also: Iterable[str],
 ) -> tuple[Row, ...] | None:
-    """The new rows of the initiatives whose run or entries appeared or vanished.
+    """The new rows of the initiatives whose run, entries or indicators appeared or vanished
+    (and of those in ``also``: their milestones changed, so their views must go).
 
     A row is its initiative's own run (new, or the cached row's) with the cached
     log, less the entries that vanished, plus those that appeared (at the end
-    of the store: after all the others of their day). None: a rule fails.
+    of the store: after all the others of their day), and its ``indicators``
+    when they changed. None: a rule fails.
     """
     own = {
         _payload_id(got): got[1]
         for got in mid_payloads
         if got[0] == "i" and not isinstance(got[1], str)
     }
-    touched = {_payload_id(got) if got[0] == "i" else got[1] for got in (*appeared, *vanished)}
+    touched = {
+        _payload_id(got) if got[0] == "i" else got[1]
+        for got in (*appeared, *vanished)
+        if got[0] == "i" or got[0] in _LOG_KINDS
+    }
+    touched.update(indicators, also)
     rows: list[Row] = []
     for ident in sorted(touched):
         old = vouched.entry.row(ident)
         logs = _logs_after(old, ident, vanished, () if ident in removed else appeared)
         if ident in removed:
-            if logs[0] or logs[1] or (old is not None and old[_INDICATORS]):
+            left = indicators.get(ident, () if old is None else old[_INDICATORS])
+            if logs[0] or logs[1] or left:
                 return None  # entries or indicators left naming an initiative that is gone
             continue
         bare = own.get(ident)
@@ -1212,8 +1398,156 @@ def _touched_rows(
             bare = (*old[:-2], (), ())
         elif old is not None:
             bare = _kept_indicators(bare, old)
+        if ident in indicators:
+            bare = (*bare[:_INDICATORS], indicators[ident], *bare[_INDICATORS + 1 :])
         rows.append(_with_logs(bare, *logs))
     return tuple(rows)
+
+
+def _milestones_after(
+    milestones: tuple[Milestone, ...],
+    pairs: list[tuple[list[Payload], list[Payload]]],
+    at_end: bool,
+) -> tuple[Milestone, ...] | None:
+    """The store's milestones once each region's old payloads became its new ones.
+
+    Milestones are in file order: those of a region are a stretch of the list
+    that its new milestones replace; a region that had none may add some only at
+    the end of the store. None: the whole parse must place them.
+    """
+    listed = list(milestones)
+    position: dict[str, int] | None = None
+    last = len(pairs) - 1
+    for number in range(last, -1, -1):  # from the end: earlier positions stay valid
+        old, new = pairs[number]
+        before = [schema.milestone_from_row(got[1:]) for got in old if got[0] == "m"]
+        after = [schema.milestone_from_row(got[1:]) for got in new if got[0] == "m"]
+        if before == after:
+            continue
+        if not before:
+            if not (at_end and number == last):
+                return None  # new milestones between others
+            listed.extend(after)
+            continue
+        if position is None:
+            position = {milestone.id: at for at, milestone in enumerate(milestones)}
+        at = position.get(before[0].id)
+        if at is None or listed[at : at + len(before)] != before:
+            return None
+        listed[at : at + len(before)] = after
+    return tuple(listed) if listed != list(milestones) else milestones
+
+
+def _indicators_after(
+    vouched: Vouched,
+    pairs: list[tuple[list[Payload], list[Payload]]],
+    at_end: bool,
+    appeared: list[Payload],
+    vanished: list[Payload],
+) -> dict[str, tuple[Row, ...]] | None:
+    """The new indicators column of each initiative whose indicators or measurements changed.
+
+    An initiative's indicators are in file order: those of a region are a stretch
+    of its list that the region's new ones replace (a region that had none may
+    add some only at the end of the store); each keeps the measurements its id
+    had, less those whose runs vanished, plus those that appeared, in date order.
+    None: a rule fails, or only the whole parse can tell the order.
+    """
+    changed_regions = [
+        (number, before, after)
+        for number, (old, new) in enumerate(pairs)
+        if (before := [schema.indicator_from_row(got[1:]) for got in old if got[0] == "n"])
+        != (after := [schema.indicator_from_row(got[1:]) for got in new if got[0] == "n"])
+    ]
+    gone = [schema.measurement_from_row(got[1:]) for got in vanished if got[0] == "e"]
+    came = [schema.measurement_from_row(got[1:]) for got in appeared if got[0] == "e"]
+    if not (changed_regions or gone or came):
+        return {}
+    rows = {row[0]: row for row in vouched.entry.rows()}
+    owner_of = {
+        indicator[_INDICATOR_ID]: ident
+        for ident, row in rows.items()
+        for indicator in row[_INDICATORS]
+    }
+    lists: dict[str, list[Indicator]] = {}
+
+    def listed(owner: str) -> list[Indicator]:
+        if owner not in lists:
+            row = rows.get(owner)
+            own = () if row is None else row[_INDICATORS]
+            lists[owner] = [schema.indicator_from_row(indicator) for indicator in own]
+        return lists[owner]
+
+    measured: dict[str, tuple[Measurement, ...]] = {}  # of indicators whose run went
+    last = len(pairs) - 1
+    for number, before, after in reversed(changed_regions):
+        for owner in dict.fromkeys(item.initiative for item in (*before, *after)):
+            old = [item for item in before if item.initiative == owner]
+            new = [item for item in after if item.initiative == owner]
+            items = listed(owner)
+            if old:
+                at = next((n for n, item in enumerate(items) if item.id == old[0].id), None)
+                stretch = items[at : at + len(old)] if at is not None else []
+                if at is None or [item._replace(measurements=()) for item in stretch] != old:
+                    return None
+                for item in stretch:
+                    measured[item.id] = item.measurements
+                    del owner_of[item.id]
+                items[at : at + len(old)] = new
+            elif at_end and number == last:
+                items.extend(new)
+            else:
+                return None  # new indicators between others
+            for item in new:
+                if item.id in owner_of:
+                    return None  # a duplicate indicator id: the whole parse names it
+                owner_of[item.id] = owner
+    for items in lists.values():
+        items[:] = [
+            item._replace(measurements=measured.pop(item.id)) if item.id in measured else item
+            for item in items
+        ]
+
+    def where(indicator: str) -> tuple[list[Indicator], int] | None:
+        owner = owner_of.get(indicator)
+        if owner is None:
+            return None
+        items = listed(owner)
+        at = next(n for n, item in enumerate(items) if item.id == indicator)
+        return items, at
+
+    for entry in gone:
+        if entry.indicator in measured:  # its indicator went too
+            left = list(measured[entry.indicator])
+            left.remove(entry)
+            measured[entry.indicator] = tuple(left)
+            continue
+        found = where(entry.indicator)
+        if found is None:
+            return None
+        items, at = found
+        left = list(items[at].measurements)
+        left.remove(entry)  # ValueError (the whole parse) when it was not there
+        items[at] = items[at]._replace(measurements=tuple(left))
+    for entry in came:
+        found = where(entry.indicator)
+        if found is None:
+            return None  # a measurement naming no indicator
+        items, at = found
+        log = items[at].measurements
+        if any(other.on == entry.on for other in log):
+            return None  # same-day measurements: their order is their place in the file
+        place = bisect_right([other.on for other in log], entry.on)
+        items[at] = items[at]._replace(measurements=(*log[:place], entry, *log[place:]))
+    if any(measured.values()):
+        return None  # measurements left naming an indicator that is gone
+    result: dict[str, tuple[Row, ...]] = {}
+    for owner, items in lists.items():
+        column = tuple(map(schema.indicator_row, items))
+        row = rows.get(owner)
+        if row is None or column != row[_INDICATORS]:
+            result[owner] = column
+    return result
 
 
 def _kept_indicators(bare: Row, old: Row) -> Row:
