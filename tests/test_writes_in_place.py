@@ -254,3 +254,35 @@ def test_import_on_a_warm_cache_parses_only_what_it_changes_and_writes_the_same(
     assert (fast.stdout, fast.stderr) == (slow.stdout, slow.stderr.replace("uncached", "cached"))
     assert cached.read_bytes() == uncached.read_bytes()
     assert "port-watch" in cached.read_text(encoding="utf-8")
+
+
+@pytest.mark.usefixtures("cache_home")
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["edit", "election", "--status", "active", *TODAY],
+        ["measure", "people-assisted", "7", "--date", "2025-01-31"],
+        ["milestone", "done", "observer", "--date", "2025-02-01"],
+    ],
+)
+def test_a_write_after_the_same_entry_twice_at_the_end_stays_in_place(
+    run: RunCli, stores: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """The same value measured twice on a day ends the store with two identical tables
+    (once the later gains the blank line an append puts after it): the runs around an
+    edit are counted, not told apart by their bytes, so the write stays in place."""
+    cached, uncached = stores
+    twice = '[[measurements]]\nindicator = "people-assisted"\ndate = 2025-01-31\nvalue = 7\n'
+    cached.write_text(BUNDLED.read_text(encoding="utf-8") + f"\n{twice}\n{twice}", "utf-8")
+    shutil.copyfile(cached, uncached)
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    with monkeypatch.context() as patch:
+        whole = count_whole_parses(patch)
+        assert run(*command, "-f", str(cached)).exit_code == 0
+        warm = run("list", "--json", "-f", str(cached)).stdout
+        assert whole == []
+    with monkeypatch.context() as patch:
+        patch.setenv("VZWATCH_NO_CACHE", "1")
+        assert run(*command, "-f", str(uncached)).exit_code == 0
+        assert warm == run("list", "--json", "-f", str(uncached)).stdout
+    assert cached.read_bytes() == uncached.read_bytes()

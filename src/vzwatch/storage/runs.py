@@ -35,6 +35,7 @@ from __future__ import annotations
 import marshal
 import re
 from bisect import bisect_right
+from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import replace
 from itertools import accumulate, pairwise
@@ -1206,9 +1207,7 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         new_mid.extend(_run_digest(new[a:b]) for a, b in pairwise([*starts, end]))
         old_mid.extend(digests[first : last + 1])
         old_payloads.extend(vouched.payload(number) for number in range(first, last + 1))
-    old_set, new_set = set(old_mid), set(new_mid)
-    if len(old_set) != len(old_mid) or len(new_set) != len(new_mid):
-        return None  # two identical runs: the whole parse counts them
+    old_set = set(old_mid)  # identical runs (the same entry twice) are counted below
     elsewhere = set(digests) - old_set
     known = vouched.known
     fresh: dict[bytes, Payload] = {}
@@ -1218,21 +1217,32 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         for starts, (_, end) in zip(new_starts, spans, strict=True)
         for a, b in pairwise([*starts, end])
     ]
-    # A rest run is the same when only the blank lines after it changed: an append
+    # A run is the same record when only the blank lines after it changed: an append
     # after a store's last table (a [[measurements]] entry, say) puts one there.
     numbers = [n for first, last in regions for n in range(first, last + 1)]
+    stripped = [_run_digest(vouched.run(n).rstrip(b"\n")) for n in numbers]
     rest_before = [
-        _run_digest(vouched.run(n).rstrip(b"\n"))
-        for n, got in zip(numbers, old_payloads, strict=True)
-        if got == _REST
+        digest for digest, got in zip(stripped, old_payloads, strict=True) if got == _REST
     ]
+    before_blank_lines = {
+        digest: (key, got)
+        for digest, key, got in zip(stripped, old_mid, old_payloads, strict=True)
+        if got[0] != "i"  # an initiative's run is read again below: its row is its record
+    }
+    same_as: dict[bytes, bytes] = {}  # new run -> the old one it differs from by blank lines
     for key, run in zip(new_mid, run_bytes, strict=True):
         payload = known.get(key)
         if key not in old_set:
             if key in elsewhere:
                 return None  # a copy of a run elsewhere in the store
-            if payload is None and _run_digest(run.rstrip(b"\n")) in rest_before:
-                payload = fresh[key] = _REST
+            before = (
+                None
+                if payload is not None
+                else before_blank_lines.get(_run_digest(run.rstrip(b"\n")))
+            )
+            if before is not None:
+                payload = fresh[key] = before[1]
+                same_as[key] = before[0]
             if payload is None or (payload[0] == "i" and isinstance(payload[1], str)):
                 payload = _read_run(run, vouched.fields)
                 if payload is None:
@@ -1248,16 +1258,32 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     ]
     if rest_before != rest_after:
         return None  # the head, [portfolio], pillars or another table changed
-    appeared = [
-        got
-        for key, got in zip(new_mid, mid_payloads, strict=True)
-        if key not in old_set and got != _REST
-    ]
-    vanished = [
-        got
-        for key, got in zip(old_mid, old_payloads, strict=True)
-        if key not in new_set and got != _REST
-    ]
+    # Each new run is an old one (the same bytes, or the same but for blank lines after
+    # it), or it appeared; an old run no new one is, vanished. Counted: a region may
+    # hold identical runs (the same entry twice, or two that a blank line made alike).
+    unmatched = Counter(old_mid)
+    payload_of = dict(zip(old_mid, old_payloads, strict=True))
+    by_blank_lines: dict[bytes, list[bytes]] = {}
+    for digest, key, got in zip(stripped, old_mid, old_payloads, strict=True):
+        if got[0] != "i":
+            by_blank_lines.setdefault(digest, []).append(key)
+    appeared = []
+    for key, run, got in zip(new_mid, run_bytes, mid_payloads, strict=True):
+        if unmatched[key] > 0:
+            unmatched[key] -= 1
+            continue
+        alike = by_blank_lines.get(_run_digest(run.rstrip(b"\n")), [])
+        old_key = next((k for k in alike if unmatched[k] > 0), None)
+        if old_key is not None and payload_of[old_key] == got:
+            unmatched[old_key] -= 1
+        elif got != _REST:
+            appeared.append(got)
+    vanished = []
+    for key, got in zip(old_mid, old_payloads, strict=True):
+        if unmatched[key] > 0:
+            unmatched[key] -= 1
+            if got != _REST:
+                vanished.append(got)
     old_ids = [_payload_id(got) for got in old_payloads if got[0] == "i"]
     new_ids = [_payload_id(got) for got in mid_payloads if got[0] == "i"]
     old_id_set, new_id_set = set(old_ids), set(new_ids)
