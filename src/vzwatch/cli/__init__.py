@@ -120,9 +120,22 @@ def _invoked(args: Sequence[str]) -> str | None:
     return args[0] if args and args[0] in COMMAND_MODULES else None
 
 
+_BUILT: dict[str | None, Any] = {}  # command name (None: the whole app) -> click command
+
+
 def command_for(args: Sequence[str]) -> Any:
-    """The click command to run ``args`` with: an app holding just the invoked command."""
+    """The click command to run ``args`` with: an app holding just the invoked command.
+
+    Built once per process (a click command holds no state between runs): a caller
+    that runs many commands in one process (the test suite) pays for each once.
+    """
     name = _invoked(args)
+    if name not in _BUILT:
+        _BUILT[name] = _built(name)
+    return _BUILT[name]
+
+
+def _built(name: str | None) -> Any:
     app = _app_module().app
     import typer
 
