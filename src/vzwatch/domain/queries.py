@@ -9,7 +9,6 @@ from collections.abc import Callable, Iterable, Sequence
 from contextlib import suppress
 from dataclasses import replace
 from datetime import date
-from operator import attrgetter
 from typing import Any, NamedTuple
 
 from vzwatch.domain.errors import InvalidQuarter
@@ -196,11 +195,12 @@ def due_milestones(
     order); with ``overdue``, also those of earlier quarters. ``owners`` gives the initiative
     of an id: a milestone of a done or cancelled initiative is never due, as it is not
     (None: the initiatives are not looked at, a first pass before they are built)."""
+    at = quarter.index  # compared as numbers: Quarter's own comparisons are Python code
     candidates = [
         milestone
         for milestone in milestones
         if not milestone.done_by(today)
-        and (milestone.quarter == quarter or (overdue and milestone.quarter < quarter))
+        and (milestone.quarter.index == at or (overdue and milestone.quarter.index < at))
     ]
     if owners is None:
         return candidates
@@ -209,7 +209,7 @@ def due_milestones(
         initiative = owners(milestone.initiative)
         if initiative is not None and not initiative.finished:
             kept.append(milestone)
-    return sorted(kept, key=attrgetter("quarter"))
+    return sorted(kept, key=lambda milestone: milestone.quarter.index)
 
 
 def due(portfolio: Portfolio, quarter: Quarter, *, overdue: bool = False) -> list[Initiative]:

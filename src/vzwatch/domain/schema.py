@@ -244,6 +244,14 @@ def manual_progress(latest_percent: int | None, status: str) -> int:
     return 100 if status == Status.DONE else 0
 
 
+def _quarter_index(milestone: Milestone) -> int:
+    return milestone.quarter.index
+
+
+# Portfolio.milestones_of scans the milestones this many times before it indexes them.
+_SCANS_BEFORE_AN_INDEX = 4
+
+
 @dataclass(frozen=True, slots=True)
 class Portfolio:
     """Everything a store holds that vzwatch understands."""
@@ -263,9 +271,12 @@ class Portfolio:
     _by_id: dict[str, Initiative] = field(
         default_factory=dict, init=False, repr=False, compare=False
     )
-    # Each initiative's milestones by quarter, made on first use (``milestones_of``).
+    # Each initiative's milestones by quarter, made when asked often (``milestones_of``).
     _milestones_by: dict[str, tuple[Milestone, ...]] = field(
         default_factory=dict, init=False, repr=False, compare=False
+    )
+    _milestone_lookups: list[int] = field(
+        default_factory=lambda: [0], init=False, repr=False, compare=False
     )
 
     def __post_init__(self) -> None:
@@ -290,10 +301,19 @@ class Portfolio:
         if not self.milestones:
             return ()
         if not self._milestones_by:
+            self._milestone_lookups[0] += 1
+            if self._milestone_lookups[0] <= _SCANS_BEFORE_AN_INDEX:
+                # A few lookups (a read after a change renders one initiative) scan.
+                mine = [item for item in self.milestones if item.initiative == initiative_id]
+                return tuple(sorted(mine, key=_quarter_index))
             grouped: dict[str, list[Milestone]] = {}
-            for item in sorted(self.milestones, key=attrgetter("quarter")):
+            for item in self.milestones:
                 grouped.setdefault(item.initiative, []).append(item)
-            self._milestones_by.update((key, tuple(items)) for key, items in grouped.items())
+            # Each initiative's few sorted alone, by the quarter's number (stable: store
+            # order within a quarter): sorting all by Quarter took 15 ms at 10k milestones.
+            self._milestones_by.update(
+                (key, tuple(sorted(items, key=_quarter_index))) for key, items in grouped.items()
+            )
         return self._milestones_by.get(initiative_id, ())
 
     def source_by_id(self, source_id: str) -> Source | None:
