@@ -144,9 +144,9 @@ def deletion_span(text: str, piece: Piece) -> tuple[int, int]:
 
 def digest(text: str) -> bytes:
     """The cache key of a piece or block: BLAKE2b of its UTF-8 bytes."""
-    import hashlib
+    from vzwatch.storage.digest import blake2b
 
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
+    return blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest()
 
 
 def header_path(line: str) -> tuple[tuple[str, ...], bool]:

@@ -172,12 +172,12 @@ _last_digest: tuple[bytes | memoryview, bytes] | None = None
 
 def _digest(data: bytes | memoryview) -> bytes:
     """BLAKE2b of the bytes; the same bytes object asked twice in a run is hashed once."""
-    import hashlib
+    from vzwatch.storage.digest import blake2b
 
     global _last_digest
     if _last_digest is not None and _last_digest[0] is data:
         return _last_digest[1]
-    found = hashlib.blake2b(data, digest_size=_WHOLE_DIGEST_SIZE).digest()
+    found = blake2b(data, digest_size=_WHOLE_DIGEST_SIZE).digest()
     _last_digest = (data, found)
     return found
 
@@ -265,13 +265,13 @@ class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to defi
         if len(self.segments) == 1 and len(self.segments[0][1]) == _WHOLE_DIGEST_SIZE:
             # The whole bytes: hashed once per run of vzwatch.
             return _digest(data) == self.segments[0][1]
-        import hashlib
+        from vzwatch.storage.digest import blake2b
 
         view, start = memoryview(data), 0
         for end, digest in self.segments:
             # Segments an O(1) append added have whole digests; those a write in
             # place recorded are its groups of runs (runs._group_digests).
-            if hashlib.blake2b(view[start:end], digest_size=len(digest)).digest() != digest:
+            if blake2b(view[start:end], digest_size=len(digest)).digest() != digest:
                 return False
             start = end
         return True

@@ -223,9 +223,8 @@ def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...], byt
 def _group_digests(data: bytes, bounds: list[int]) -> bytes:
     """The digest of each group of _GROUP_RUNS runs' bytes, joined: a read after a
     change hashes the store in a few thousand slices instead of one per run."""
-    import hashlib
+    from vzwatch.storage.digest import blake2b
 
-    blake2b = hashlib.blake2b
     count = len(bounds) - 1
     return b"".join(
         blake2b(data[bounds[at] : bounds[min(at + _GROUP_RUNS, count)]], digest_size=16).digest()
@@ -250,9 +249,9 @@ def _regrouped(
     full = len(old_groups) // _DIGEST_SIZE - 1 if old_groups else 0
     if not old_groups or len(old_groups) % _DIGEST_SIZE or full * _GROUP_RUNS > len(old_digests):
         return _group_digests(data, bounds)
-    import hashlib
+    from vzwatch.storage.digest import blake2b
 
-    blake2b, count = hashlib.blake2b, len(digests)
+    count = len(digests)
     parts: list[bytes] = []
     for number, at in enumerate(range(0, count, _GROUP_RUNS)):
         end = min(at + _GROUP_RUNS, count)
@@ -298,9 +297,8 @@ def _run_bounds(data: bytes) -> list[int]:
 
 def run_digests(data: bytes, bounds: list[int] | None = None) -> list[bytes]:
     """The digest of every run of ``data``, head first (``blocks.digest`` of each run)."""
-    import hashlib
+    from vzwatch.storage.digest import blake2b
 
-    blake2b = hashlib.blake2b
     bounds = _run_bounds(data) if bounds is None else bounds
     return [blake2b(data[start:end], digest_size=16).digest() for start, end in pairwise(bounds)]
 
@@ -515,7 +513,7 @@ def _split_by_groups(
     how many runs are unchanged at the start and at the end, and the new group
     digests; None when the lengths or groups are not known.
     """
-    import hashlib
+    from vzwatch.storage.digest import blake2b
 
     lengths, groups, old = runs.lengths, runs.groups, runs.digests
     count = len(old)
@@ -527,7 +525,6 @@ def _split_by_groups(
         or len(groups) // _DIGEST_SIZE > -(-count // _GROUP_RUNS)
     ):
         return None
-    blake2b = hashlib.blake2b
     before = [0, *accumulate(lengths)]
     shift = len(data) - before[-1]
 
@@ -1039,9 +1036,9 @@ class Vouched:
 
 
 def _run_digest(run: bytes) -> bytes:
-    import hashlib
+    from vzwatch.storage.digest import blake2b
 
-    return hashlib.blake2b(run, digest_size=_DIGEST_SIZE).digest()
+    return blake2b(run, digest_size=_DIGEST_SIZE).digest()
 
 
 class Checked(NamedTuple):
