@@ -27,7 +27,7 @@ from vzwatch.domain.portfolio import (
     Portfolio,
     indicator_record,
     measurement_record,
-    slugify,
+    new_id,
 )
 from vzwatch.domain.quarters import parse_quarter
 from vzwatch.domain.text import visible
@@ -104,23 +104,14 @@ def _direction(direction: str | None) -> str:
     return value
 
 
-def _new_indicator_id(name: str, taken: set[str], ident: str | None) -> str:
-    if ident is not None:
-        ident = ident.strip().lower()
-        if not schema.ID_PATTERN.fullmatch(ident):
-            raise UsageError(
-                f"--id {visible(ident)!r} must be lowercase letters, digits and dashes"
-            )
-        if ident in taken:
-            raise UsageError(
-                f"indicator id '{ident}' is already used; choose another or leave --id out"
-            )
-        return ident
-    base = slugify(name) or "indicator"
-    candidate, number = base, 2
-    while candidate in taken:
-        candidate, number = f"{base}-{number}", number + 1
-    return candidate
+def _new_indicator_id(name: str, taken: set[str], wanted: str | None) -> str:
+    """``wanted`` (checked by ``userinput.ident``), else a slug of the name no other
+    indicator has (``portfolio.new_id``), as for milestones and initiatives."""
+    if wanted is not None and wanted in taken:
+        raise UsageError(
+            f"indicator id '{wanted}' is already used; choose another or leave --id out"
+        )
+    return wanted or new_id(name, taken)
 
 
 def add_indicator(
@@ -145,6 +136,7 @@ def add_indicator(
     if not name:
         raise UsageError("the indicator's name must not be empty")
     target, baseline = _number(target, "--target"), _number(baseline, "--baseline")
+    wanted = userinput.ident(ident) if ident is not None else None
     chosen_direction = _direction(direction)
     _way(baseline, target, chosen_direction)
 
@@ -155,7 +147,7 @@ def add_indicator(
                 f"{initiative.id} is ongoing: give the indicator a --by quarter (Q4-2025…)"
             )
         taken = {indicator.id for _, indicator in all_indicators(portfolio)}
-        chosen = _new_indicator_id(name, taken, ident)
+        chosen = _new_indicator_id(name, taken, wanted)
         return Indicator(
             chosen, initiative.id, name, target, unit, baseline, quarter, chosen_direction
         )

@@ -1035,6 +1035,11 @@ class Vouched:
             return None
 
 
+def _blank_lines_off(run: bytes) -> bytes:
+    """The digest of a run without the blank lines after it (what an append adds)."""
+    return _run_digest(run.rstrip(b"\n"))
+
+
 def _run_digest(run: bytes) -> bytes:
     from vzwatch.storage.digest import blake2b
 
@@ -1217,29 +1222,23 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     # A run is the same record when only the blank lines after it changed: an append
     # after a store's last table (a [[measurements]] entry, say) puts one there.
     numbers = [n for first, last in regions for n in range(first, last + 1)]
-    stripped = [_run_digest(vouched.run(n).rstrip(b"\n")) for n in numbers]
+    stripped = [_blank_lines_off(vouched.run(n)) for n in numbers]
     rest_before = [
         digest for digest, got in zip(stripped, old_payloads, strict=True) if got == _REST
     ]
-    before_blank_lines = {
-        digest: (key, got)
-        for digest, key, got in zip(stripped, old_mid, old_payloads, strict=True)
-        if got[0] != "i"  # an initiative's run is read again below: its row is its record
-    }
-    same_as: dict[bytes, bytes] = {}  # new run -> the old one it differs from by blank lines
+    payload_of = dict(zip(old_mid, old_payloads, strict=True))
+    by_blank_lines: dict[bytes, list[bytes]] = {}  # the old runs by their bytes without them
+    for digest, key, got in zip(stripped, old_mid, old_payloads, strict=True):
+        if got[0] != "i":  # an initiative's run is read again below: its row is its record
+            by_blank_lines.setdefault(digest, []).append(key)
     for key, run in zip(new_mid, run_bytes, strict=True):
         payload = known.get(key)
         if key not in old_set:
             if key in elsewhere:
                 return None  # a copy of a run elsewhere in the store
-            before = (
-                None
-                if payload is not None
-                else before_blank_lines.get(_run_digest(run.rstrip(b"\n")))
-            )
-            if before is not None:
-                payload = fresh[key] = before[1]
-                same_as[key] = before[0]
+            alike = None if payload is not None else by_blank_lines.get(_blank_lines_off(run))
+            if alike:
+                payload = fresh[key] = payload_of[alike[0]]
             if payload is None or (payload[0] == "i" and isinstance(payload[1], str)):
                 payload = _read_run(run, vouched.fields)
                 if payload is None:
@@ -1249,7 +1248,7 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
             return None
         mid_payloads.append(payload)
     rest_after = [
-        _run_digest(run.rstrip(b"\n"))
+        _blank_lines_off(run)
         for run, got in zip(run_bytes, mid_payloads, strict=True)
         if got == _REST
     ]
@@ -1259,17 +1258,12 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     # it), or it appeared; an old run no new one is, vanished. Counted: a region may
     # hold identical runs (the same entry twice, or two that a blank line made alike).
     unmatched = Counter(old_mid)
-    payload_of = dict(zip(old_mid, old_payloads, strict=True))
-    by_blank_lines: dict[bytes, list[bytes]] = {}
-    for digest, key, got in zip(stripped, old_mid, old_payloads, strict=True):
-        if got[0] != "i":
-            by_blank_lines.setdefault(digest, []).append(key)
     appeared = []
     for key, run, got in zip(new_mid, run_bytes, mid_payloads, strict=True):
         if unmatched[key] > 0:
             unmatched[key] -= 1
             continue
-        alike = by_blank_lines.get(_run_digest(run.rstrip(b"\n")), [])
+        alike = by_blank_lines.get(_blank_lines_off(run), [])
         old_key = next((k for k in alike if unmatched[k] > 0), None)
         if old_key is not None and payload_of[old_key] == got:
             unmatched[old_key] -= 1
