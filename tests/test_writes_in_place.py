@@ -286,3 +286,11 @@ def test_a_write_after_the_same_entry_twice_at_the_end_stays_in_place(
         assert run(*command, "-f", str(uncached)).exit_code == 0
         assert warm == run("list", "--json", "-f", str(uncached)).stdout
     assert cached.read_bytes() == uncached.read_bytes()
+
+
+@given(st.binary(max_size=40), st.text("\r\n", max_size=6))
+def test_the_end_of_the_text_is_found_without_copying_the_store(text: bytes, breaks: str) -> None:
+    from vzwatch.operations.writing import _text_end
+
+    data = text + breaks.encode()
+    assert _text_end(data) == len(data.rstrip(b"\r\n"))

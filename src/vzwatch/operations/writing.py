@@ -848,6 +848,15 @@ def _find_vouched(
     return vouched.initiative(find_id(candidates, id_or_prefix))
 
 
+def _text_end(data: bytes) -> int:
+    """Where ``data`` ends without its trailing line breaks (``len(data.rstrip(b"\\r\\n"))``
+    without copying a store of many megabytes to find out)."""
+    end = len(data)
+    while end and data[end - 1] in b"\r\n":
+        end -= 1
+    return end
+
+
 def _appended(data: bytes, edits: list[runs.Edit], chunks: list[str]) -> list[runs.Edit]:
     """``edits`` and then ``store.append_text`` of each chunk, as byte edits.
 
@@ -859,7 +868,7 @@ def _appended(data: bytes, edits: list[runs.Edit], chunks: list[str]) -> list[ru
         start, end, text = edits.pop()
         tail = text.decode("utf-8")
     else:
-        start, end = len(data.rstrip(b"\r\n")), len(data)
+        start, end = _text_end(data), len(data)
         tail = data[start:end].decode("utf-8")
     # A stand-in for the text before the tail, so append_text sees a store's end.
     grown = "x" + tail
