@@ -294,3 +294,23 @@ def test_the_end_of_the_text_is_found_without_copying_the_store(text: bytes, bre
 
     data = text + breaks.encode()
     assert _text_end(data) == len(data.rstrip(b"\r\n"))
+
+
+def test_a_hand_copied_entry_reads_as_the_whole_parse_reads_it(
+    run: RunCli, stores: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A [[measurements]] table copied by hand, byte for byte, from the middle of the
+    store to its end: the read after the change gives what a read without the cache gives."""
+    cached, uncached = stores
+    text = BUNDLED.read_text(encoding="utf-8")
+    start = text.index("\n[[measurements]]\n") + 1
+    copied = text[start : text.index("\n[", start) + 1]
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    text = text.rstrip("\n") + "\n\n" + copied
+    cached.write_text(text, encoding="utf-8")
+    uncached.write_text(text, encoding="utf-8")
+    warm = run("show", "hum", "--json", "-f", str(cached)).stdout
+    listed = run("list", "--json", "-f", str(cached)).stdout
+    monkeypatch.setenv("VZWATCH_NO_CACHE", "1")
+    assert warm == run("show", "hum", "--json", "-f", str(uncached)).stdout
+    assert listed == run("list", "--json", "-f", str(uncached)).stdout

@@ -1210,6 +1210,10 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
         old_mid.extend(digests[first : last + 1])
         old_payloads.extend(vouched.payload(number) for number in range(first, last + 1))
     old_set = set(old_mid)  # identical runs (the same entry twice) are counted below
+    # One pass over the digests for all new runs (an import may bring thousands),
+    # cheaper than a set of every digest.
+    if not (set(new_mid) - old_set).isdisjoint(digests):
+        return None  # a copy of a run elsewhere in the store
     known = vouched.known
     fresh: dict[bytes, Payload] = {}
     mid_payloads: list[Payload] = []
@@ -1233,8 +1237,6 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     for key, run in zip(new_mid, run_bytes, strict=True):
         payload = known.get(key)
         if key not in old_set:
-            if key in digests:  # a scan for the few new runs, not a set of them all
-                return None  # a copy of a run elsewhere in the store
             alike = None if payload is not None else by_blank_lines.get(_blank_lines_off(run))
             if alike:
                 payload = fresh[key] = payload_of[alike[0]]
