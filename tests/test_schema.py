@@ -196,9 +196,9 @@ def test_the_every_field_store_reads_the_same_through_the_cache_as_without_it(
     target = cache.append_target(store)
     assert target is not None
     assert target.initiative("forum") == parsed.find("forum")
-    assert target.portfolio.fiscal == parsed.fiscal
-    assert target.portfolio.pillars == parsed.pillars
-    assert target.portfolio.sources == parsed.sources
+    # What validating an appended record needs, without decoding the milestones:
+    assert parsed.milestones, "the every-field store has milestones"
+    assert target.settings == dataclasses.replace(parsed, initiatives=(), milestones=())
 
 
 def test_the_commands_print_the_same_with_and_without_the_cache(

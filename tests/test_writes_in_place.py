@@ -314,3 +314,82 @@ def test_a_hand_copied_entry_reads_as_the_whole_parse_reads_it(
     monkeypatch.setenv("VZWATCH_NO_CACHE", "1")
     assert warm == run("show", "hum", "--json", "-f", str(uncached)).stdout
     assert listed == run("list", "--json", "-f", str(uncached)).stdout
+
+
+@pytest.mark.usefixtures("cache_home")
+@pytest.mark.parametrize(
+    ("command", "decodes_milestones"),
+    [
+        (["edit", "election", "--status", "active", *TODAY], False),
+        (["edit", "hum", "--add-tag", "aid", *TODAY], False),
+        (["progress", "inter", "100", *TODAY], False),
+        (["measure", "people-assisted", "7", "--date", "2025-01-31"], False),
+        (["milestone", "done", "convoys", "--date", "2025-02-01"], True),
+        (["milestone", "edit", "observer", "--title", "Accredited"], True),
+        (["remove", "hum", "--yes"], True),
+    ],
+)
+def test_a_store_ending_with_a_milestone_is_written_in_place_as_the_full_path_writes_it(
+    run: RunCli,
+    stores: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    command: list[str],
+    decodes_milestones: bool,
+) -> None:
+    """What a write appends (a [[history]] entry, a measurement) follows the store's last
+    [[milestones]] table; a write that changes no milestone leaves them undecoded."""
+    from vzwatch.storage import cache, runs
+
+    cached, uncached = stores
+    last = '[[milestones]]\ninitiative = "humanitarian-aid-programs"\nid = "convoys"\n'
+    last += 'title = "First convoy"\nquarter = "Q1-2025"\n'
+    cached.write_text(BUNDLED.read_text(encoding="utf-8") + f"\n{last}", "utf-8")
+    shutil.copyfile(cached, uncached)
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    decoded: list[int] = []
+    fields_of = cache._fields_of
+
+    def counting(head: tuple[object, ...]) -> portfolio.Portfolio:
+        decoded.append(1)
+        return fields_of(head)
+
+    with monkeypatch.context() as patch:
+        whole = count_whole_parses(patch)
+        patch.setattr(runs, "_fields_of", counting)
+        patch.setattr(cache, "_fields_of", counting)
+        result = run(*command, "-f", str(cached))
+        assert result.exit_code == 0, result.stderr
+        assert whole == []
+    assert bool(decoded) == decodes_milestones
+    with monkeypatch.context() as patch:
+        patch.setenv("VZWATCH_NO_CACHE", "1")
+        slow = run(*command, "-f", str(uncached))
+        fresh = run("show", "hum", "--json", "-f", str(uncached)).stdout
+    assert (result.stdout, result.stderr) == (
+        slow.stdout,
+        slow.stderr.replace("uncached", "cached"),
+    )
+    assert cached.read_bytes() == uncached.read_bytes()
+    assert run("show", "hum", "--json", "-f", str(cached)).stdout == fresh
+
+
+@given(
+    st.binary(max_size=60),
+    st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8), st.binary(max_size=6)), max_size=4),
+)
+def test_a_splice_replaces_each_range_and_keeps_the_rest(
+    data: bytes, wanted: list[tuple[int, int, bytes]]
+) -> None:
+    from vzwatch.storage.runs import splice
+
+    edits, position = [], 0
+    for at, size, new in sorted(wanted):  # ranges that do not overlap, inside the data
+        start = min(max(at, position), len(data))
+        end = min(start + size, len(data))
+        edits.append((start, end, new))
+        position = end
+    expected, position = b"", 0
+    for start, end, new in sorted(edits):  # insertions at one place: in the order splice takes
+        expected += data[position:start] + new
+        position = end
+    assert splice(data, list(reversed(edits))) == expected + data[position:]

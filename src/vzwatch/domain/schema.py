@@ -1707,6 +1707,9 @@ INDICATOR_INITIATIVE_COLUMN = _column(INDICATOR, "initiative")
 MEASUREMENT_INDICATOR_COLUMN = _column(MEASUREMENT, "indicator")
 MILESTONE_ID_COLUMN = _column(MILESTONE, "id")
 MILESTONE_INITIATIVE_COLUMN = _column(MILESTONE, "initiative")
+# Where the portfolio's row keeps its milestones: the cache stores them packed, since
+# most writes never look at them and a big store has thousands (vzwatch.storage.cache).
+PORTFOLIO_MILESTONES_COLUMN = _column(PORTFOLIO, "milestones")
 # The columns of what queries.Facts holds, in its order: `list` filters and sorts
 # cached rows by them and builds records only for what it shows.
 FACTS_COLUMNS = (

@@ -237,7 +237,7 @@ def edit_indicator(
 
     def plan(vouched: runs.Vouched) -> Plan[IndicatorEdited] | None:
         initiative, indicator = find_indicator(vouched.with_indicators(), id_or_prefix)
-        after, written = written_of(vouched.fields, initiative, indicator)
+        after, written = written_of(vouched.settings, initiative, indicator)
         if not written:
             return [], lambda _: IndicatorEdited(indicator, ())
         found = indicator_runs(vouched, [indicator])

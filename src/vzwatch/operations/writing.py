@@ -255,7 +255,7 @@ def _add_fast(
         if vouched is None:
             return None
         target = vouched[0]
-        chosen_id, chunk = block(target.portfolio, target.ids)
+        chosen_id, chunk = block(target.settings, target.ids)
         checked = _validate_block(location, target, "initiatives", chunk)
         clash = sorted(ident for ident in checked.ids if ident in target.ids)
         if clash:
@@ -284,7 +284,7 @@ def _progress_fast(
         initiative = _find_vouched(target, id_or_prefix)
         if initiative is None:
             return None
-        entry = entry_of(initiative.id, target.portfolio)
+        entry = entry_of(initiative.id, target.settings)
         if _status_change(initiative, entry, keep_status) is not None:
             return None
         chunk = render_block("progress", progress_record(entry))
@@ -320,7 +320,7 @@ def _validate_block(
     document = parse_toml(chunk, location.path)
     if set(document) != {table}:
         raise StoreError(f"{location.path}: internal error: block is not one [[{table}]]")
-    known = target.portfolio
+    known = target.settings
     context: dict[str, Any] = {
         "portfolio": {
             "fiscal_year_start_month": known.fiscal.start_month,
@@ -889,8 +889,8 @@ def _edit_fast(
             return None
         run = vouched.run(number).decode("utf-8")
         block = scan(run)[0]
-        changes = _field_changes(vouched.fields, initiative, request, block)
-        logged = _logged(vouched.fields, initiative, changes, request, today)
+        changes = _field_changes(vouched.settings, initiative, request, block)
+        logged = _logged(vouched.settings, initiative, changes, request, today)
         start, end = vouched.span(number)
         edits = [(start, end, edit_block(run, block, changes).encode())]
         if logged:
@@ -1010,7 +1010,7 @@ def _progress_done_fast(
         number = None if initiative is None else vouched.record_run(initiative.id)
         if initiative is None or number is None:
             return None
-        entry = entry_of(initiative.id, vouched.fields)
+        entry = entry_of(initiative.id, vouched.settings)
         change = _status_change(initiative, entry, keep_status)
         if change is None:
             return None  # a plain append: the O(1) path or the full path

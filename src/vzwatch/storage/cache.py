@@ -79,7 +79,7 @@ NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
 # 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
 # measurement runs, and append frames that may carry a new head (the milestones)
-_FORMAT = 9
+_FORMAT = 10
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -216,13 +216,29 @@ def _initiatives(rows: Iterable[Row]) -> list[Initiative]:
     return list(map(schema.initiative_from_row, rows))
 
 
+_MILESTONES = schema.PORTFOLIO_MILESTONES_COLUMN
+
+
 def _head(portfolio: Portfolio, appendable: tuple[str, ...]) -> tuple[Any, ...]:
-    return (schema.portfolio_row(portfolio), appendable)
+    # The milestones' rows stay marshal bytes inside the head: loading and decoding 10k
+    # of them costs 7 ms, and edits, progress and measurements never look at them.
+    row = schema.portfolio_row(portfolio)
+    packed = marshal.dumps(row[_MILESTONES])
+    return ((*row[:_MILESTONES], packed, *row[_MILESTONES + 1 :]), appendable)
 
 
 def _fields_of(head: tuple[Any, ...]) -> Portfolio:
     """The portfolio-wide fields a head keeps, as a Portfolio without initiatives."""
-    return schema.portfolio_from_row(head[0])
+    row = head[0]
+    milestones = marshal.loads(row[_MILESTONES])  # noqa: S302 - see _read_frame
+    return schema.portfolio_from_row((*row[:_MILESTONES], milestones, *row[_MILESTONES + 1 :]))
+
+
+def _settings_of(head: tuple[Any, ...]) -> Portfolio:
+    """The fields a head keeps but its milestones (left empty, never decoded): what
+    validating a record needs (fiscal calendar, pillars, sources), at no cost per milestone."""
+    row = head[0]
+    return schema.portfolio_from_row((*row[:_MILESTONES], (), *row[_MILESTONES + 1 :]))
 
 
 # --- the file ------------------------------------------------------------------
@@ -1064,7 +1080,7 @@ def stamped(read: StampedRead, recorded_ns: int) -> Stamped | None:
 class AppendTarget(NamedTuple):
     """What an O(1) append needs to know about the store, vouched for by the cache."""
 
-    portfolio: Portfolio  # fields, fiscal calendar and pillars; no initiatives
+    settings: Portfolio  # fields, fiscal calendar, pillars, sources; no initiatives, no milestones
     ids: Ids  # every id, those added by appends too
     appendable: tuple[str, ...]
     separator: str | None  # what goes between the old text and a new block; None: no fast path
@@ -1146,7 +1162,7 @@ def append_target(store_path: Path) -> AppendTarget | None:
             ids = Ids(entry.ids.joined, added, entry.removed)
             tail = entry.state.tail
         return AppendTarget(
-            portfolio=_fields_of(entry.head),
+            settings=_settings_of(entry.head),
             ids=ids,
             appendable=appendable,
             separator=_separator(tail, st.st_size),

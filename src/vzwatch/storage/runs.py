@@ -36,8 +36,9 @@ import marshal
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
+from functools import cached_property
 from itertools import accumulate, pairwise
 from operator import sub
 from pathlib import Path
@@ -65,6 +66,7 @@ from vzwatch.storage.cache import (
     _fields_of,
     _initiatives,
     _open_entry,
+    _settings_of,
     _stamp,
     _State,
     _with_logs,
@@ -911,7 +913,7 @@ class Vouched:
         self.entry = entry
         self.data = data
         self.read = read
-        self.fields = _fields_of(entry.head)
+        self.settings = _settings_of(entry.head)
         known = runs.known
         lengths = runs.lengths
         # As recorded (markers and all), for the group digests of the next entry.
@@ -934,6 +936,12 @@ class Vouched:
         appended = (row[0] for rows in entry.appends for row in rows)
         self.ids = Ids(entry.ids.joined, appended, entry.removed)
 
+    @cached_property
+    def fields(self) -> Portfolio:
+        """The store's fields and milestones (decoded on first use: most writes need
+        ``settings`` alone)."""
+        return _fields_of(self.entry.head)
+
     @property
     def payloads(self) -> list[Payload]:
         """What every run holds (built on first use: 30k look-ups on a 10k store)."""
@@ -947,20 +955,21 @@ class Vouched:
             return self._payloads[number]
         return self.known.get(self.digests[number]) or self._parse(number)
 
-    def _runs_with(self, line: str) -> list[int]:
-        """The runs where a line ``line`` starts (as vzwatch writes keys), in order."""
+    def _runs_with(self, line: str) -> Iterator[int]:
+        """The runs where a line ``line`` starts (as vzwatch writes keys), in order,
+        each once; found as they are asked for (a caller may stop at the first)."""
         needle, data = f"\n{line}\n".encode(), self.data
-        found: list[int] = []
+        last = -1
         at = data.find(needle)
         while at >= 0:
             number = bisect_right(self.bounds, at) - 1
-            if not found or found[-1] != number:
-                found.append(number)
+            if number != last:
+                yield number
+                last = number
             at = data.find(needle, at + 1)
-        return found
 
     def _parse(self, number: int) -> Payload:
-        payload = _read_run(self.run(number), self.fields) if number else None
+        payload = _read_run(self.run(number), self.settings) if number else None
         if payload is None:
             raise ValueError("a run the cache does not know")
         self.known[self.digests[number]] = payload
@@ -988,6 +997,8 @@ class Vouched:
 
         Looked for where its ``id = "…"`` line is written as vzwatch writes it,
         each candidate confirmed by what the run holds; else every run is asked.
+        The search stops at the first confirmed run: ids are unique in a vouched
+        store, and the rest of the file need not be read.
         """
         for number in self._runs_with(f'id = "{ident}"'):
             payload = self.payload(number)
@@ -1120,14 +1131,18 @@ Edit = tuple[int, int, bytes]  # (start, end, new bytes): a byte range of the ol
 
 
 def splice(data: bytes, edits: list[Edit]) -> bytes:
-    """``data`` with byte ranges replaced (the ranges do not overlap)."""
-    pieces: list[bytes] = []
+    """``data`` with byte ranges replaced (the ranges do not overlap).
+
+    The kept stretches are views, not slices: a store of many megabytes is copied
+    once, into the result, not twice."""
+    view = memoryview(data)
+    pieces: list[bytes | memoryview] = []
     position = 0
     for start, end, new in sorted(edits):
-        pieces.append(data[position:start])
+        pieces.append(view[position:start])
         pieces.append(new)
         position = end
-    pieces.append(data[position:])
+    pieces.append(view[position:])
     return b"".join(pieces)
 
 
@@ -1241,7 +1256,7 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
             if alike:
                 payload = fresh[key] = payload_of[alike[0]]
             if payload is None or (payload[0] == "i" and isinstance(payload[1], str)):
-                payload = _read_run(run, vouched.fields)
+                payload = _read_run(run, vouched.settings)
                 if payload is None:
                     return None
                 fresh[key] = payload
@@ -1308,12 +1323,17 @@ def _local_change(vouched: Vouched, new: bytes, edits: list[Edit]) -> Checked | 
     def exists(owner: str) -> bool:
         return owner not in removed and (owner in vouched.ids or owner in added)
 
-    milestones = _milestones_after(vouched.fields.milestones, pairs, at_end)
-    if milestones is None:
-        return None
     fields = None
     owners: set[str] = set()  # initiatives whose milestones changed: their views go
-    if milestones != vouched.fields.milestones:
+    # The store's milestones are decoded only for a change that may concern them (equal
+    # rows make equal milestones; a region's last run may be one an append only follows).
+    touched = any(_milestone_rows(old) != _milestone_rows(new) for old, new in pairs)
+    milestones = (
+        _milestones_after(vouched.fields.milestones, pairs, at_end) if touched or removed else ()
+    )
+    if milestones is None:
+        return None
+    if touched and milestones != vouched.fields.milestones:
         if len({m.id for m in milestones}) != len(milestones):
             return None  # a duplicate milestone id: the whole parse names it
         changed = set(milestones).symmetric_difference(vouched.fields.milestones)
@@ -1420,6 +1440,10 @@ def _touched_rows(
             bare = (*bare[:_INDICATORS], indicators[ident], *bare[_INDICATORS + 1 :])
         rows.append(_with_logs(bare, *logs))
     return tuple(rows)
+
+
+def _milestone_rows(payloads: list[Payload]) -> list[Payload]:
+    return [got for got in payloads if got[0] == "m"]
 
 
 def _milestones_after(
