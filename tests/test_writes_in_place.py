@@ -393,3 +393,44 @@ def test_a_splice_replaces_each_range_and_keeps_the_rest(
         expected += data[position:start] + new
         position = end
     assert splice(data, list(reversed(edits))) == expected + data[position:]
+
+
+@pytest.mark.usefixtures("cache_home")
+@pytest.mark.parametrize("damage", ["replaced", "corrupt"])
+def test_an_entry_replaced_or_damaged_while_a_write_reads_it_sends_the_write_the_full_way(
+    run: RunCli, stores: tuple[Path, Path], monkeypatch: pytest.MonkeyPatch, damage: str
+) -> None:
+    """The run payloads are read from the entry when first asked: by then a reader may
+    have replaced the entry (readers take no lock), or its bytes may be damaged."""
+    from vzwatch.storage import runs
+
+    cached, uncached = stores
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    vouch = runs.vouch
+
+    def vouch_then_damage(*args: object) -> runs.Vouched | None:
+        vouched = vouch(*args)  # type: ignore[arg-type]
+        assert vouched is not None
+        assert vouched.entry.payloads_at is not None
+        entry = vouched.entry.path
+        if damage == "replaced":
+            copy = entry.with_name("entry-copy")
+            shutil.copyfile(entry, copy)
+            copy.replace(entry)
+        else:
+            with entry.open("r+b") as handle:
+                handle.seek(vouched.entry.payloads_at + 20)  # inside the first chunk's frame
+                flipped = bytes([handle.read(1)[0] ^ 0xFF])
+                handle.seek(-1, 1)
+                handle.write(flipped)
+        return vouched
+
+    command = ["edit", "election", "--status", "active", *TODAY]
+    with monkeypatch.context() as patch:
+        patch.setattr(runs, "vouch", vouch_then_damage)
+        fast = run(*command, "-f", str(cached))
+    with monkeypatch.context() as patch:
+        patch.setenv("VZWATCH_NO_CACHE", "1")
+        slow = run(*command, "-f", str(uncached))
+    assert (fast.exit_code, fast.stdout) == (0, slow.stdout), fast.stderr
+    assert cached.read_bytes() == uncached.read_bytes()

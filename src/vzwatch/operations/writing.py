@@ -820,7 +820,10 @@ def write_in_place(
         vouched = runs.vouch(path, data, stamped)
         if vouched is None:
             return None
-        planned = plan(vouched)
+        try:
+            planned = plan(vouched)
+        except cache.CacheMiss:  # the entry changed under us: the full path reads the store
+            return None
         if planned is None:
             return None
         edits, describe = planned

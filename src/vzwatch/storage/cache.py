@@ -28,8 +28,10 @@ File layout: frames of ``<length:4><crc32:4><marshal>``: header, head
 string: loading 100k ids as one string takes 1 ms, as 100k strings and a set
 20 ms, which was most of an O(1) append's time), chunk offsets, the rows
 in chunks of ``_CHUNK_ROWS`` (so one row can be read without loading them
-all: ``progress`` on a 100k store), then one frame per append (rows, new
-state); the last state wins. An appended row replaces the row with the same
+all: ``progress`` on a 100k store), the runs frame (run digests and lengths,
+for reads after a change and writes in place) followed by a marked region of
+their payloads in chunks (read only by look-ups), then one frame per append
+(rows, new state); the last state wins. An appended row replaces the row with the same
 id (``progress`` rewrites its initiative's row) or, for a new id (``add``),
 comes after all others. A torn or corrupt frame makes the whole file a miss.
 """
@@ -79,7 +81,7 @@ NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
 # 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
 # measurement runs, and append frames that may carry a new head (the milestones)
-_FORMAT = 10
+_FORMAT = 11
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -114,6 +116,9 @@ _ROWS_PLACED_BY_SEARCH = 32
 # by accident in a way that matters, since a misread frame is a miss anyway).
 _SEQUENCE_MARK = b"\xffRUN"
 _VIEWS_MARK = b"\xffVUE"  # a frame of rendered views (see _Entry.views)
+# Marks the region of run payloads after the runs frame: frames of its own, one per
+# chunk, so a write in place reads the digests without the payloads (70% of the runs).
+_PAYLOADS_MARK = b"\xffPAY"
 # Which initiatives to build, asked of (status, index of the end quarter or None).
 RowTest = Callable[[str, int | None], bool]
 Fact = TypeVar("Fact")  # what Snapshot.facts reads of each initiative
@@ -368,6 +373,10 @@ def _joined(ids: Iterable[str]) -> str:
     return "\n" + "".join(f"{ident}\n" for ident in ids)
 
 
+class CacheMiss(Exception):  # noqa: N818 - a miss, not an error: the full path answers
+    """What an open entry was asked can no longer be read (it was replaced or is torn)."""
+
+
 class _Entry:
     """An open cache file: header, head, ids and appends read; rows read on demand."""
 
@@ -393,6 +402,13 @@ class _Entry:
         if len(prefix) < 8:
             raise ValueError("cache without runs")
         self.appends_at = self.runs_at + 8 + int.from_bytes(prefix[:4], "little")
+        handle.seek(self.appends_at)
+        # The runs' payloads follow in a region of their own, read only by look-ups.
+        self.payloads_at: int | None = None
+        prefix = handle.read(8)
+        if len(prefix) == 8 and prefix[4:] == _PAYLOADS_MARK:
+            self.payloads_at = self.appends_at + 8
+            self.appends_at = self.payloads_at + int.from_bytes(prefix[:4], "little")
         handle.seek(self.appends_at)
         self.appends: list[tuple[Row, ...]] = []
         self.appended_runs: list[tuple[tuple[bytes, Payload], ...]] = []
@@ -443,19 +459,35 @@ class _Entry:
         self.state = state
         self.end = handle.tell()
 
-    def rows(self) -> list[Row]:
-        """Every row, in the store's order, appends applied."""
+    def _region(self, start: int, size: int) -> bytes:
+        """``size`` bytes of this entry from ``start``."""
         if self.handle.closed:  # after `with entry.handle`: read this very file again
             with open(self.path, "rb") as handle:  # noqa: PTH123
                 if os.fstat(handle.fileno()).st_ino != self.inode:
-                    raise ValueError("cache entry replaced")
-                handle.seek(self.chunks_at)
-                region = handle.read(self.offsets[-1])
+                    raise CacheMiss("cache entry replaced")
+                handle.seek(start)
+                region = handle.read(size)
         else:
-            self.handle.seek(self.chunks_at)
-            region = self.handle.read(self.offsets[-1])
-        if len(region) != self.offsets[-1]:
-            raise ValueError("torn cache file")
+            self.handle.seek(start)
+            region = self.handle.read(size)
+        if len(region) != size:
+            raise CacheMiss("torn cache file")
+        return region
+
+    def payloads(self, start: int, end: int) -> tuple[Payload, ...]:
+        """The run payloads of one chunk: bytes ``start:end`` of their region (read when
+        asked, so possibly after another process replaced the entry: then a miss)."""
+        if self.payloads_at is None:
+            raise CacheMiss("cache without run payloads")
+        try:
+            (chunk,) = _frames(self._region(self.payloads_at + start, end - start))
+        except ValueError as exc:
+            raise CacheMiss(str(exc)) from exc
+        return chunk  # type: ignore[no-any-return]
+
+    def rows(self) -> list[Row]:
+        """Every row, in the store's order, appends applied."""
+        region = self._region(self.chunks_at, self.offsets[-1])
         rows: list[Row] = []
         for chunk in _frames(region):
             rows.extend(chunk)
@@ -515,8 +547,8 @@ class _Entry:
         recorded = _read_frame(self.handle)
         if recorded is None:
             return None
-        digests, rest, lengths, chunks, groups = recorded
-        known = Known(digests, chunks)
+        digests, rest, lengths, chunk_ends, groups = recorded
+        known = Known(digests, chunk_ends, self.payloads)
         for added in self.appended_runs:
             known.update(added)
         if self.sequence_at is not None:
@@ -1018,7 +1050,7 @@ def remember(
         pass
 
 
-def _stored(runs: RunsRecord, data: bytes) -> tuple[Any, ...]:
+def _stored(runs: RunsRecord, data: bytes) -> bytes:
     from vzwatch.storage.runs import _stored_runs
 
     return _stored_runs(runs, data)
@@ -1045,7 +1077,7 @@ def _entry_frames(
             _frame(_joined(ids if ids is not None else (row[0] for row in rows))),
             _frame(tuple(offsets)),
             *chunks,
-            _frame(None if runs is None else _stored(runs, data)),
+            _frame(None) if runs is None else _stored(runs, data),
             _frame(("append", (), state.as_tuple(), (), (), ())),
         )
     )

@@ -32,7 +32,6 @@ its classes and patterns cost start-up time the warm path does not pay.
 
 from __future__ import annotations
 
-import marshal
 import re
 from bisect import bisect_right
 from collections import Counter
@@ -50,6 +49,7 @@ from vzwatch.domain.portfolio import Indicator, Initiative, Measurement, Milesto
 from vzwatch.domain.quarters import FiscalCalendar
 from vzwatch.storage.cache import (
     _DIGEST_SIZE,
+    _PAYLOADS_MARK,
     _REST,
     _RUN_TABLES,
     _SEQUENCE_MARK,
@@ -64,6 +64,7 @@ from vzwatch.storage.cache import (
     _Entry,
     _entry_frames,
     _fields_of,
+    _frame,
     _initiatives,
     _open_entry,
     _settings_of,
@@ -110,16 +111,19 @@ _FIRST_RUN_START = re.compile(rb"[ \t]*\[")
 _INDENTED_HEADER = re.compile(rb"\n[ \t]+\[")
 
 
-def _stored_runs(runs: RunsRecord, data: bytes) -> tuple[Any, ...]:
-    """The runs frame: payloads in marshalled chunks, so a look-up unpacks one chunk;
-    group digests when the lengths are known."""
+def _stored_runs(runs: RunsRecord, data: bytes) -> bytes:
+    """The runs frame (digests, group digests when the lengths are known, where each
+    chunk of payloads ends), then the payloads: a region of frames of _PAYLOAD_CHUNK
+    payloads each, so a look-up reads one chunk and a write in place reads none."""
     digests, payloads, rest, lengths = runs
-    chunks = tuple(
-        marshal.dumps(payloads[at : at + _PAYLOAD_CHUNK])
-        for at in range(0, len(payloads), _PAYLOAD_CHUNK)
-    )
+    chunks = [
+        _frame(payloads[at : at + _PAYLOAD_CHUNK]) for at in range(0, len(payloads), _PAYLOAD_CHUNK)
+    ]
+    ends = tuple(accumulate(map(len, chunks)))
     groups = None if lengths is None else _group_digests(data, [0, *accumulate(lengths)])
-    return digests, rest, lengths, chunks, groups
+    region = b"".join(chunks)
+    mark = len(region).to_bytes(4, "little") + _PAYLOADS_MARK
+    return _frame((digests, rest, lengths, ends, groups)) + mark + region
 
 
 class Known:
@@ -131,9 +135,15 @@ class Known:
     one chunk of payloads each; past that everything is unpacked once.
     """
 
-    def __init__(self, digests: tuple[bytes, ...], chunks: tuple[bytes, ...]) -> None:
+    def __init__(
+        self,
+        digests: tuple[bytes, ...],
+        chunk_ends: tuple[int, ...],
+        load: Callable[[int, int], tuple[Payload, ...]],
+    ) -> None:
         self._digests = digests
-        self._chunks = chunks
+        self._ends = chunk_ends  # where each chunk of payloads ends in their region
+        self._load = load  # the payloads of the region's bytes start:end
         self._unpacked: dict[int, tuple[Payload, ...]] = {}
         self._extra: dict[bytes, Payload] = {}
         self._all: dict[bytes, Payload] | None = None
@@ -142,7 +152,8 @@ class Known:
     def _chunk(self, number: int) -> tuple[Payload, ...]:
         found = self._unpacked.get(number)
         if found is None:
-            found = self._unpacked[number] = marshal.loads(self._chunks[number])  # noqa: S302
+            start = self._ends[number - 1] if number else 0
+            found = self._unpacked[number] = self._load(start, self._ends[number])
         return found
 
     def get(self, key: bytes) -> Payload | None:
@@ -157,7 +168,7 @@ class Known:
                 except ValueError:
                     return None
                 return self._chunk(at // _PAYLOAD_CHUNK)[at % _PAYLOAD_CHUNK]
-            payloads = [p for n in range(len(self._chunks)) for p in self._chunk(n)]
+            payloads = [p for n in range(len(self._ends)) for p in self._chunk(n)]
             self._all = dict(zip(self._digests, payloads, strict=True))
         return self._all.get(key)
 
