@@ -918,7 +918,8 @@ def _remove_fast(location: StoreLocation, id_or_prefix: str) -> Removed | None:
             return None  # the full path says what matches (or nothing does)
         entries = vouched.entry_runs(initiative.id)
         milestones = vouched.fields.milestones_of(initiative.id)
-        steps = milestone_runs(vouched, initiative.id)
+        # The cache knows every milestone: with none, no need to search the store for one.
+        steps = milestone_runs(vouched, initiative.id) if milestones else []
         results = indicator_runs(vouched, initiative.indicators)
         if len(steps) != len(milestones) or results is None:
             return None  # one written in a form not looked for: the full path finds it
