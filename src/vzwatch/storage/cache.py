@@ -81,7 +81,7 @@ NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
 # 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
 # measurement runs, and append frames that may carry a new head (the milestones)
-_FORMAT = 11
+_FORMAT = 12
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -621,10 +621,12 @@ class _Entry:
     def views(self, name: str) -> dict[str, Buffer]:
         """What a renderer called ``name`` made of each row (UTF-8), for rows unchanged since.
 
-        A views frame holds the ids, the length of each view and the views end
-        to end: read without decoding, written out as they are.
+        A views frame holds the ids and the length of each view (marshal), then
+        the views end to end, raw: read without decoding or copying, written out
+        as they are.
         """
         from array import array
+        from itertools import accumulate
 
         found: dict[str, Buffer] = {}
         with open(self.path, "rb") as handle:  # noqa: PTH123
@@ -637,17 +639,23 @@ class _Entry:
                     continue
                 handle.seek(event[1])
                 body = handle.read(event[2])
-                if zlib.crc32(body[4:]) != int.from_bytes(body[:4], "little"):
+                frame = memoryview(body)[4:]  # not copied: views are most of a big entry
+                if zlib.crc32(frame) != int.from_bytes(body[:4], "little"):
                     raise ValueError("torn views frame")
-                recorded_name, ids, sizes, joined = marshal.loads(body[4:])  # noqa: S302
+                described = 4 + int.from_bytes(frame[:4], "little")
+                recorded_name, ids, sizes = marshal.loads(frame[4:described])  # noqa: S302
                 if recorded_name != name:
                     continue
+                joined = frame[described:]
                 lengths = array("I")
                 lengths.frombytes(sizes)
-                view, at = memoryview(joined), 0
-                for ident, length in zip(ids.split("\n"), lengths, strict=True):
-                    found[ident] = view[at : at + length]
-                    at += length
+                # Slices made by C loops: 10k views (a 10k store) in a third of the time.
+                ends = list(accumulate(lengths))
+                if (ends[-1] if ends else 0) != len(joined):
+                    raise ValueError("views frame: sizes do not add up")
+                cuts = map(slice, [0, *ends[:-1]], ends)
+                views = map(joined.__getitem__, cuts)
+                found.update(zip(ids.split("\n"), views, strict=True))
         return found
 
     def record_views(self, name: str, pairs: list[tuple[str, bytes]]) -> None:
@@ -656,7 +664,9 @@ class _Entry:
 
         ids = "\n".join(ident for ident, _ in pairs)
         sizes = array("I", [len(view) for _, view in pairs]).tobytes()
-        body = marshal.dumps((name, ids, sizes, b"".join(view for _, view in pairs)))
+        described = marshal.dumps((name, ids, sizes))
+        body = len(described).to_bytes(4, "little") + described
+        body += b"".join(view for _, view in pairs)
         body = zlib.crc32(body).to_bytes(4, "little") + body
         with open(self.path, "r+b") as handle:  # noqa: PTH123 - append in place
             st = os.fstat(handle.fileno())

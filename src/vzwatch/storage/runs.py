@@ -540,10 +540,11 @@ def _split_by_groups(
         return None
     before = [0, *accumulate(lengths)]
     shift = len(data) - before[-1]
+    view = memoryview(data)  # the groups are hashed where they lie, not copied out first
 
     def same(start: int, end: int, moved: int, digest: bytes) -> bool:
         return 0 <= start + moved <= end + moved <= len(data) and _matches(
-            data[start + moved : end + moved], digest
+            view[start + moved : end + moved], digest
         )
 
     def group(number: int) -> tuple[int, int, bytes]:
@@ -610,7 +611,7 @@ def _split_by_groups(
     return bounds, digests, head, tail, new_groups
 
 
-def _matches(run: bytes, key: bytes) -> bool:
+def _matches(run: bytes | memoryview, key: bytes) -> bool:
     """Whether ``run`` is the run ``key`` names: its digest, or a marker (see
     cache._Entry.runs) for a recorded run an O(1) append put a separator after."""
     if len(key) == _DIGEST_SIZE:
@@ -1062,7 +1063,7 @@ def _blank_lines_off(run: bytes) -> bytes:
     return _run_digest(run.rstrip(b"\n"))
 
 
-def _run_digest(run: bytes) -> bytes:
+def _run_digest(run: bytes | memoryview) -> bytes:
     from vzwatch.storage.digest import blake2b
 
     return blake2b(run, digest_size=_DIGEST_SIZE).digest()
