@@ -324,6 +324,8 @@ def test_a_hand_copied_entry_reads_as_the_whole_parse_reads_it(
         (["edit", "hum", "--add-tag", "aid", *TODAY], False),
         (["progress", "inter", "100", *TODAY], False),
         (["measure", "people-assisted", "7", "--date", "2025-01-31"], False),
+        (["indicator", "add", "hum", "Meals", "--target", "10", "--by", "Q4-2025"], False),
+        (["indicator", "edit", "people", "--name", "People helped"], False),
         (["milestone", "done", "convoys", "--date", "2025-02-01"], True),
         (["milestone", "edit", "observer", "--title", "Accredited"], True),
         (["remove", "hum", "--yes"], True),

@@ -1041,10 +1041,11 @@ class Vouched:
         return [number for number in self._runs_with(line) if test(self.payload(number))]
 
     def with_indicators(self) -> Portfolio:
-        """A partial portfolio: the store's fields and the initiatives that have indicators
-        (for finding an indicator and the ids taken, not for lookups of initiatives)."""
+        """A partial portfolio: the store's settings (no milestones) and the initiatives
+        that have indicators (for finding an indicator and the ids taken, not for lookups
+        of initiatives or milestones)."""
         rows = [row for row in self.entry.rows() if row[_INDICATORS]]
-        return Snapshot(self.fields, rows=rows).portfolio()
+        return Snapshot(self.settings, rows=rows).portfolio()
 
     def check(self, edits: list[Edit]) -> Checked | None:
         """These bytes with ``edits``, validated by the runs the edits touch alone.
