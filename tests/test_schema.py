@@ -33,7 +33,7 @@ from vzwatch.domain.portfolio import (
     initiative_record,
     orphan_message,
 )
-from vzwatch.domain.quarters import FiscalCalendar, Quarter, Timeline
+from vzwatch.domain.quarters import CALENDAR, FiscalCalendar, Quarter, Timeline
 from vzwatch.domain.schema import (
     HISTORY,
     INITIATIVE,
@@ -451,3 +451,27 @@ def test_a_portfolio_copied_with_replace_knows_only_its_own_initiatives() -> Non
     assert all(few.get(item.id) is None for item in others)
     assert replace(whole, initiatives=()).ids == frozenset()
     assert whole.ids == {item.id for item in whole.initiatives}
+
+
+def test_equal_short_texts_read_from_a_store_are_one_object() -> None:
+    """A big store repeats a few partners, tags, pillars and notes thousands of times;
+    read as one object each, the cache's frames hold them once and load them once."""
+
+    def read(ident: str) -> Initiative:  # each text a new object, as a TOML parser makes them
+        table = {
+            "id": ident,
+            "title": f"Initiative {ident}",
+            "timeline": "Q1 2025",
+            "pillar": "election-monitoring",
+            "partners": ["United Nations"],
+            "status": "active",
+        }
+        fresh = {key: json.loads(json.dumps(value)) for key, value in table.items()}
+        return schema.read_initiative(fresh, CALENDAR)
+
+    first, second = read("first"), read("second")
+    assert first.partners[0] == second.partners[0]
+    assert first.partners[0] is second.partners[0]
+    assert first.pillar is second.pillar
+    assert first.status is second.status
+    assert first.timeline_text is second.timeline_text
