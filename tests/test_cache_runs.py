@@ -585,3 +585,14 @@ def test_dropping_one_of_identical_entries_by_hand_reads_as_a_fresh_parse(
     assert isinstance(seen, Portfolio)
     assert [e.percent for e in seen.find("item-0").progress_log] == [0, 7, 7]
     assert seen == parsed_whole(path)
+
+
+@given(st.integers(0, 3000), st.integers(0, 40), st.binary(max_size=20))
+def test_run_digests_cut_in_batches_are_those_cut_one_by_one(
+    count: int, before: int, after: bytes
+) -> None:
+    from vzwatch.storage.runs import _split_digests
+
+    digests = [number.to_bytes(16, "little") for number in range(count)]
+    body = b"x" * before + b"".join(digests) + after
+    assert _split_digests(body, before, before + 16 * count) == tuple(digests)
