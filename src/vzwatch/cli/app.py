@@ -365,7 +365,7 @@ class Output:
 
 def initiatives_output(
     initiatives: Sequence[Initiative],
-    portfolio: Portfolio,
+    store: Portfolio | Callable[[], Portfolio],
     *,
     title: str | None = None,
     table_rows: int | None = None,
@@ -379,8 +379,13 @@ def initiatives_output(
     ``table_rows`` caps the table (a footer says how many more); the data
     formats always carry every row. Past ``PLAIN_ROWS`` the table is printed
     as plain lines, because a Rich table of thousands of rows takes seconds.
+    ``store``: the store's fields, or how to get them when a view needs them (the
+    cache's remembered JSON does not: it skips decoding a big store's milestones).
     """
     from vzwatch.formats import contract
+
+    def fields() -> Portfolio:
+        return store() if callable(store) else store
 
     def table(console: Console) -> None:
         from vzwatch.render.plain import PLAIN_ROWS, footer, print_plain
@@ -388,17 +393,17 @@ def initiatives_output(
         shown = initiatives if table_rows is None else initiatives[:table_rows]
         if len(shown) > PLAIN_ROWS:
             total = footer(len(shown), len(initiatives))
-            print_plain(sys.stdout, shown, portfolio, total, origin)
+            print_plain(sys.stdout, shown, fields(), total, origin)
             return
         from vzwatch.render.tables import print_initiatives
 
         print_initiatives(
-            console, shown, portfolio, title=title, total=len(initiatives), origin=origin
+            console, shown, fields(), title=title, total=len(initiatives), origin=origin
         )
 
     return Output(
-        json=lambda: contract.initiatives_to_list(initiatives, portfolio, blocked),
-        rows=lambda: [_tabular().initiative_row(i, portfolio) for i in initiatives],
+        json=lambda: contract.initiatives_to_list(initiatives, fields(), blocked),
+        rows=lambda: [_tabular().initiative_row(i, fields()) for i in initiatives],
         columns=lambda: _tabular().INITIATIVE_COLUMNS,
         table=table,
         json_utf8=None

@@ -113,14 +113,14 @@ def list_command(
     wanted = blocked or ready or fmt is OutputFormat.json
     found = reading.blocked_in(snapshot, day) if wanted else None
     chosen = reading.only_blocked(
-        snapshot.select(make_filters(snapshot.fields, day, criteria)),
+        snapshot.select(make_filters(snapshot.settings, day, criteria)),
         found,
         blocked_only=blocked,
         ready_only=ready,
     )
     output = initiatives_output(
         chosen,
-        snapshot.fields,
+        lambda: snapshot.fields,
         title=as_of_title(today, day),
         table_rows=rows,
         snapshot=snapshot,

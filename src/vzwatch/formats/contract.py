@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from functools import partial
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain.portfolio import Indicator, Initiative, Milestone, Portfolio
@@ -38,7 +37,8 @@ if TYPE_CHECKING:
         """What the parse cache's ``Snapshot`` offers: the store's fields, and views
         of rows it remembers (formats know no storage; the cache passes itself in)."""
 
-        fields: Portfolio
+        @property
+        def fields(self) -> Portfolio: ...
 
         def rendered(
             self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
@@ -261,13 +261,15 @@ def initiatives_utf8(
     """The JSON array of ``initiatives`` in UTF-8 (as ``array_text`` writes it), its
     elements remembered by the cache; those ``blocked`` names are made afresh (their
     ``blocked_by`` depends on other records and on today)."""
-    portfolio = snapshot.fields
-    render = partial(initiative_json, portfolio=portfolio)
+
+    def render(item: Initiative) -> str:  # the store's fields read only if a row needs them
+        return initiative_json(item, snapshot.fields)
+
     elements = snapshot.rendered(_view_name(), initiatives, render)
     if blocked:
         for at, item in enumerate(initiatives):
             if item.id in blocked:
-                elements[at] = initiative_json(item, portfolio, blocked).encode()
+                elements[at] = initiative_json(item, snapshot.fields, blocked).encode()
     return b"[\n  " + b",\n  ".join(elements) + b"\n]" if elements else b"[]"
 
 

@@ -47,6 +47,7 @@ import zlib
 from collections.abc import Callable, Collection, Container, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from dataclasses import replace
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, BinaryIO, NamedTuple, TypeVar, overload
 
@@ -536,7 +537,10 @@ class _Entry:
         return row if row[0] == ident else None
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(_fields_of(self.head), rows=self.rows(), entry=self)
+        head = self.head
+        return Snapshot(
+            partial(_fields_of, head), settings=_settings_of(head), rows=self.rows(), entry=self
+        )
 
     def runs(self) -> Runs | None:
         """The runs of the content this entry was made from, appended ones included
@@ -726,14 +730,19 @@ class Snapshot:
 
     def __init__(
         self,
-        fields: Portfolio,
+        fields: Portfolio | Callable[[], Portfolio],
         *,
+        settings: Portfolio | None = None,
         rows: list[Row] | None = None,
         whole: Portfolio | None = None,
         entry: _Entry | None = None,
         rebuilt: frozenset[str] = frozenset(),
     ) -> None:
-        self.fields = fields  # title, pillars, fiscal calendar…; no initiatives
+        # Title, pillars, fiscal calendar, milestones…; no initiatives. Or how to decode
+        # them from the cache's head: 10k milestones cost 7 ms that a `list --json` of
+        # remembered views never needs; ``settings`` has the rest without them.
+        self._fields = fields
+        self._settings = settings
         self._rows = rows
         self._whole = whole
         self._entry = entry  # where rendered views of these rows are remembered
@@ -745,8 +754,20 @@ class Snapshot:
         return cls(replace(portfolio, initiatives=()), whole=portfolio)
 
     @property
+    def fields(self) -> Portfolio:
+        """The store's fields (pillars, fiscal calendar, milestones…), no initiatives."""
+        if not isinstance(self._fields, Portfolio):
+            self._fields = self._fields()
+        return self._fields
+
+    @property
+    def settings(self) -> Portfolio:
+        """The store's fields without its milestones (filters, pillar names, dates)."""
+        return self.fields if self._settings is None else self._settings
+
+    @property
     def fiscal(self) -> FiscalCalendar:
-        return self.fields.fiscal
+        return self.settings.fiscal
 
     def as_of(self, day: date) -> Snapshot:
         """The store as ``day`` saw it (queries.as_of): only the initiatives with an
@@ -813,7 +834,7 @@ class Snapshot:
 
         rows = self._rows or []
         facts = list(map(queries.Facts._make, map(itemgetter(*schema.FACTS_COLUMNS), rows)))
-        return Built([rows[at] for at in queries.chosen(facts, filters, self.fields.pillar_name)])
+        return Built([rows[at] for at in queries.chosen(facts, filters, self.settings.pillar_name)])
 
     def titled(self, title: str) -> list[str]:
         """The ids of the initiatives whose title is ``title`` in any case (no record built)."""

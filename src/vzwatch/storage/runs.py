@@ -37,7 +37,7 @@ from bisect import bisect_right
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import replace
-from functools import cached_property
+from functools import cached_property, partial
 from itertools import accumulate, pairwise
 from operator import sub
 from pathlib import Path
@@ -466,7 +466,8 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
     old_mid, new_mid = old[head : len(old) - tail], digests[head : len(digests) - tail]
     if head == 0 or len(old_mid) + len(new_mid) > _NEAR_RUNS:
         return None
-    fields = _fields_of(entry.head)
+    packed = entry.head  # its milestones stay packed: a change to one takes the general path
+    settings = _settings_of(packed)
     known = runs.known
     old_payloads = [known[key] for key in old_mid]
     new_payloads: list[Payload] = []
@@ -475,7 +476,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         payload = known.get(key)
         if payload is None or (payload[0] == "i" and key not in old_mid):
             # New bytes, or known only by id (its cached row may be a later version).
-            payload = _read_run(data[bounds[number] : bounds[number + 1]], fields)
+            payload = _read_run(data[bounds[number] : bounds[number + 1]], settings)
             if payload is None:
                 return None
             fresh.append((key, payload))
@@ -524,7 +525,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
     entry.record(
         state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds), groups=groups
     )
-    return Snapshot(fields, rows=rows, entry=entry)
+    return Snapshot(partial(_fields_of, packed), settings=settings, rows=rows, entry=entry)
 
 
 def _split_by_groups(
