@@ -207,3 +207,38 @@ def test_as_of_a_day_through_the_cache_is_as_of_from_the_file(
         assert cached == output(run, *args, *as_of, env=NO_CACHE), args
         assert cached == output(run, *args, *as_of), args  # with the views remembered
     assert output(run, "list", "--json") == output(run, "list", "--json", env=NO_CACHE)
+
+
+def test_list_json_of_remembered_views_decodes_no_milestone(
+    run: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`list --json` again: it prints the cache's remembered JSON, which needs
+    the store's milestones nowhere, so it leaves them packed; after a hand edit the one
+    view made afresh has them, and both print what a read of the file prints."""
+    from tests.helpers import BUNDLED
+
+    store = tmp_path / "store.toml"
+    # Without its dependency: a blocked initiative's element is made afresh every time.
+    text = BUNDLED.read_text(encoding="utf-8")
+    store.write_text(text.replace('depends_on = ["international-dialogue-forums"]\n', ""), "utf-8")
+    assert "[[milestones]]" in store.read_text(encoding="utf-8")
+    first = run("list", "--json", "-f", str(store)).stdout  # parses, fills the cache
+    assert run("list", "--json", "-f", str(store)).stdout == first  # remembers the views
+    decoded: list[int] = []
+    fields_of = cache._fields_of
+
+    def counting(head: tuple[object, ...]) -> object:
+        decoded.append(1)
+        return fields_of(head)
+
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "_fields_of", counting)
+        assert run("list", "--json", "-f", str(store)).stdout == first
+        assert decoded == []
+    text = store.read_text(encoding="utf-8").replace("Election Oversight", "Poll Oversight")
+    store.write_text(text, encoding="utf-8")
+    with monkeypatch.context() as patch:
+        patch.setenv(cache.NO_CACHE_ENV, "1")
+        fresh = run("list", "--json", "-f", str(store)).stdout
+    assert "Poll Oversight" in fresh
+    assert run("list", "--json", "-f", str(store)).stdout == fresh

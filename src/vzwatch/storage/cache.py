@@ -853,7 +853,8 @@ class Snapshot:
     def dependency_portfolio(self) -> Portfolio:
         """A partial portfolio of the initiatives that wait for another and of those they
         wait for: all that the blocked rule looks at (dependencies.blocked_by), built
-        from their rows alone. Partial: for what blocks what, not for lookups."""
+        from their rows alone, with the store's settings (no milestones: the rule reads
+        statuses and timelines). Partial: for what blocks what, not for lookups."""
         if self._whole is not None:
             return self._whole
         rows = self._rows or []
@@ -861,7 +862,7 @@ class Snapshot:
         wanted = {row[_ID] for row in waiting}
         wanted.update(ident for row in waiting for ident in row[schema.DEPENDS_COLUMN])
         chosen = [row for row in rows if row[_ID] in wanted]
-        return replace(self.fields, initiatives=tuple(_initiatives(chosen)))
+        return replace(self.settings, initiatives=tuple(_initiatives(chosen)))
 
     def find(self, id_or_prefix: str) -> Initiative:
         """The initiative an id or unambiguous prefix names, building only its record."""
