@@ -596,3 +596,40 @@ def test_run_digests_cut_in_batches_are_those_cut_one_by_one(
     digests = [number.to_bytes(16, "little") for number in range(count)]
     body = b"x" * before + b"".join(digests) + after
     assert _split_digests(body, before, before + 16 * count) == tuple(digests)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.integers(0, 599), st.sampled_from(["Retitled", "A much longer title than before", "T"]))
+def test_the_runs_recorded_after_a_hand_edit_are_those_of_the_new_bytes(
+    tmp_path: Path, cache_home: Path, number: int, title: str
+) -> None:
+    """The near path records the new runs' lengths and digests from the old ones around
+    the change: they are what splitting and hashing the whole new file gives."""
+    path = tmp_path / "big.toml"
+    text = a_big_store(600)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    text = text.replace(f'title = "Item {number}"\n', f'title = "{title} {number}"\n', 1)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    entry = cache._open_entry(path)
+    assert entry is not None
+    with entry.handle:
+        recorded = entry.runs()
+    assert recorded is not None
+    data = path.read_bytes()
+    bounds = runs._run_bounds(data)
+    assert list(recorded.lengths or ()) == list(runs._lengths(bounds))
+    assert recorded.digests == tuple(runs.run_digests(data, bounds))
+
+
+@given(st.integers(0, 3000), st.binary(min_size=16, max_size=16))
+def test_run_digests_joined_in_batches_are_those_joined_one_by_one(count: int, last: bytes) -> None:
+    from vzwatch.storage.runs import _joined_digests, _split_digests
+
+    digests = [*(number.to_bytes(16, "little") for number in range(count)), last]
+    joined = _joined_digests(tuple(digests))
+    assert joined == b"".join(digests)
+    assert _split_digests(joined, 0, len(joined)) == tuple(digests)

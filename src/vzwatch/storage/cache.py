@@ -82,7 +82,7 @@ NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
 # 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
 # measurement runs, and append frames that may carry a new head (the milestones)
-_FORMAT = 12
+_FORMAT = 13
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -545,13 +545,14 @@ class _Entry:
     def runs(self) -> Runs | None:
         """The runs of the content this entry was made from, appended ones included
         (None: the store has a layout the run path does not handle)."""
-        from vzwatch.storage.runs import Known, Runs, _read_sequence
+        from vzwatch.storage.runs import Known, Runs, _read_sequence, unpacked_lengths
 
         self.handle.seek(self.runs_at)
         recorded = _read_frame(self.handle)
         if recorded is None:
             return None
-        digests, rest, lengths, chunk_ends, groups = recorded
+        digests, rest, packed, chunk_ends, groups = recorded
+        lengths = None if packed is None else unpacked_lengths(packed)
         known = Known(digests, chunk_ends, self.payloads)
         for added in self.appended_runs:
             known.update(added)
@@ -564,18 +565,25 @@ class _Entry:
                 raise ValueError("torn run digests")
             digests, lengths, groups = _read_sequence(body)
         markers: list[int] = []
-        for key, (separator, chunk) in self.tail_runs:
-            if separator:
-                # The append put a separator ("\n") after the last run: its bytes are
-                # no longer the recorded ones. A marker holding the separator's size
-                # and the old digest stands for it (runs._matches reads it).
-                stale = b"~" + bytes([separator]) + digests[-1]
-                known[stale] = known[digests[-1]]
-                digests = (*digests[:-1], stale)
-                markers.append(len(digests) - 1)
-            digests = (*digests, key)
-            if lengths is not None:
-                lengths = (*lengths[:-1], lengths[-1] + separator, chunk)
+        if self.tail_runs:  # the runs O(1) appends added, in one copy of the 400k of a big store
+            from array import array
+
+            listed = list(digests)
+            grown = None if lengths is None else array("I", lengths)
+            for key, (separator, chunk) in self.tail_runs:
+                if separator:
+                    # The append put a separator ("\n") after the last run: its bytes are
+                    # no longer the recorded ones. A marker holding the separator's size
+                    # and the old digest stands for it (runs._matches reads it).
+                    stale = b"~" + bytes([separator]) + listed[-1]
+                    known[stale] = known[listed[-1]]
+                    listed[-1] = stale
+                    markers.append(len(listed) - 1)
+                listed.append(key)
+                if grown is not None:
+                    grown[-1] += separator
+                    grown.append(chunk)
+            digests, lengths = tuple(listed), grown
         if self.tail_runs and groups is not None:
             # The last group may hold the run the first append extended: drop it;
             # the others were full groups of runs no append touched.
@@ -591,7 +599,7 @@ class _Entry:
         removed: tuple[str, ...] = (),
         kind: str = "append",
         sizes: tuple[int, ...] = (),
-        lengths: tuple[int, ...] | None = None,
+        lengths: Sequence[int] | None = None,
         groups: bytes = b"",
         fields: Portfolio | None = None,
     ) -> None:
@@ -1118,9 +1126,7 @@ def _entry_frames(
 # --- runs: what a read after a change and a write in place use (vzwatch.storage.runs) ------
 
 # (digests, payloads, rest digests, run lengths in bytes or None when not known)
-RunsRecord = tuple[
-    tuple[bytes, ...], tuple[Payload, ...], tuple[bytes, ...], tuple[int, ...] | None
-]
+RunsRecord = tuple[tuple[bytes, ...], tuple[Payload, ...], tuple[bytes, ...], Sequence[int] | None]
 
 
 class Stamped(NamedTuple):

@@ -35,7 +35,7 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from functools import cached_property, partial
 from itertools import accumulate, pairwise
@@ -122,9 +122,10 @@ def _stored_runs(runs: RunsRecord, data: bytes) -> bytes:
     ]
     ends = tuple(accumulate(map(len, chunks)))
     groups = None if lengths is None else _group_digests(data, [0, *accumulate(lengths)])
+    packed = None if lengths is None else _packed_lengths(lengths)
     region = b"".join(chunks)
     mark = len(region).to_bytes(4, "little") + _PAYLOADS_MARK
-    return _frame((digests, rest, lengths, ends, groups)) + mark + region
+    return _frame((digests, rest, packed, ends, groups)) + mark + region
 
 
 class Known:
@@ -201,23 +202,51 @@ class Runs(NamedTuple):
     digests: tuple[bytes, ...]  # in file order; a run O(1) appends changed is a marker
     rest: tuple[bytes, ...]  # digests of the ("r",) runs, in file order
     known: Known
-    lengths: tuple[int, ...] | None = None  # of each run, in bytes, when known
+    lengths: Sequence[int] | None = None  # of each run, in bytes, when known
     groups: bytes | None = None  # digests of each _GROUP_RUNS runs' bytes (see _group_digests)
     markers: tuple[int, ...] = ()  # the runs whose digest is a marker (see cache._Entry.runs)
+
+
+def _packed_lengths(lengths: Sequence[int]) -> bytes:
+    """Run lengths as 32-bit integers end to end: loaded without making 400k objects."""
+    from array import array
+
+    return array("I", lengths).tobytes()
+
+
+def unpacked_lengths(packed: bytes) -> Sequence[int]:
+    """The run lengths ``_packed_lengths`` packed (an array: indexing and slicing as a
+    tuple, without an object per run until one is asked for)."""
+    from array import array
+
+    lengths = array("I")
+    lengths.frombytes(packed)
+    return lengths
 
 
 def _lengths(bounds: list[int]) -> tuple[int, ...]:
     return tuple(map(sub, bounds[1:], bounds[:-1]))
 
 
-def _sequence_frame(digests: tuple[bytes, ...], lengths: tuple[int, ...], groups: bytes) -> bytes:
+def _sequence_frame(digests: tuple[bytes, ...], lengths: Sequence[int], groups: bytes) -> bytes:
     """A frame of run digests, lengths and group digests (read only by the next read
     after a change)."""
-    from array import array
+    parts = [len(digests).to_bytes(4, "little"), _joined_digests(digests)]
+    parts += [_packed_lengths(lengths), groups]
+    size = sum(map(len, parts))
+    return b"".join([size.to_bytes(4, "little"), _SEQUENCE_MARK, *parts])
 
-    body = len(digests).to_bytes(4, "little") + b"".join(digests)
-    body += array("I", lengths).tobytes() + groups
-    return len(body).to_bytes(4, "little") + _SEQUENCE_MARK + body
+
+def _joined_digests(digests: tuple[bytes, ...]) -> bytes:
+    """The digests end to end, packed by struct a thousand at a time (400k of them in
+    3 ms, against 8–18 ms for a join of 400k small objects)."""
+    import struct
+
+    batch = struct.Struct(f"{_DIGEST_SIZE}s" * _SPLIT_BATCH)
+    whole = len(digests) // _SPLIT_BATCH * _SPLIT_BATCH
+    parts = [batch.pack(*digests[at : at + _SPLIT_BATCH]) for at in range(0, whole, _SPLIT_BATCH)]
+    parts.extend(digests[whole:])
+    return b"".join(parts)
 
 
 def _split_digests(body: bytes, start: int, end: int) -> tuple[bytes, ...]:
@@ -233,18 +262,15 @@ def _split_digests(body: bytes, start: int, end: int) -> tuple[bytes, ...]:
     return tuple(found)
 
 
-def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], tuple[int, ...], bytes]:
-    from array import array
-
+def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], Sequence[int], bytes]:
     count = int.from_bytes(body[:4], "little")
     end = 4 + count * _DIGEST_SIZE
     digests = _split_digests(body, 4, min(end, len(body)))
-    lengths = array("I")
-    lengths.frombytes(body[end : end + 4 * count])
+    lengths = unpacked_lengths(body[end : end + 4 * count])
     groups = body[end + 4 * count :]
     if len(digests) != count or len(lengths) != count or len(groups) % _DIGEST_SIZE:
         raise ValueError("torn run digests")
-    return digests, tuple(lengths), groups
+    return digests, lengths, groups
 
 
 def _group_digests(data: bytes, bounds: list[int]) -> bytes:
@@ -461,8 +487,9 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         digests = tuple(run_digests(data, bounds))
         head, tail = _common_ends(old, digests)
         groups = _regrouped(data, bounds, digests, old, runs.groups)
+        lengths: Sequence[int] = _lengths(bounds)
     else:
-        bounds, digests, head, tail, groups = split
+        bounds, digests, head, tail, groups, lengths = split
     old_mid, new_mid = old[head : len(old) - tail], digests[head : len(digests) - tail]
     if head == 0 or len(old_mid) + len(new_mid) > _NEAR_RUNS:
         return None
@@ -522,15 +549,13 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         rows[at[ident]] = row
         replaced.append(row)
     state = _State(read.stamp, read.recorded_ns, _described(bounds, groups), data[-3:], False)
-    entry.record(
-        state, tuple(replaced), tuple(fresh), digests, lengths=_lengths(bounds), groups=groups
-    )
+    entry.record(state, tuple(replaced), tuple(fresh), digests, lengths=lengths, groups=groups)
     return Snapshot(partial(_fields_of, packed), settings=settings, rows=rows, entry=entry)
 
 
 def _split_by_groups(
     data: bytes, runs: Runs
-) -> tuple[list[int], tuple[bytes, ...], int, int, bytes] | None:
+) -> tuple[list[int], tuple[bytes, ...], int, int, bytes, Sequence[int]] | None:
     """The runs of ``data`` found from the recorded ones without splitting it all.
 
     The recorded lengths give where each old run and group of runs would be;
@@ -538,8 +563,9 @@ def _split_by_groups(
     with the shift in size) are unchanged runs, and only the runs between are
     split and hashed again. Runs the groups do not cover (those O(1) appends
     added) are compared one by one. Returns the new bounds, the new digests,
-    how many runs are unchanged at the start and at the end, and the new group
-    digests; None when the lengths or groups are not known.
+    how many runs are unchanged at the start and at the end, the new group
+    digests and the new lengths (the old ones around the split middle); None
+    when the lengths or groups are not known.
     """
     from vzwatch.storage.digest import blake2b
 
@@ -623,7 +649,12 @@ def _split_by_groups(
         new_groups = b"".join(fresh.get(n, groups[n * 16 : n * 16 + 16]) for n in range(total))
     else:
         new_groups = _regrouped(data, bounds, digests, old, groups)
-    return bounds, digests, head, tail, new_groups
+    from array import array
+
+    # Arrays joined: copies of memory, not an int object per run (400k on a 100k store).
+    kept = lengths if isinstance(lengths, array) else array("I", lengths)
+    middle_lengths = array("I", map(sub, [*starts[1:], end], starts))
+    return bounds, digests, head, tail, new_groups, kept[:head] + middle_lengths + kept[tail_start:]
 
 
 def _matches(run: bytes | memoryview, key: bytes) -> bool:
@@ -1140,7 +1171,7 @@ class Checked(NamedTuple):
         except Exception:  # noqa: BLE001, S110 - a cache that cannot be written is no cache
             pass
 
-    def _write_again(self, store_path: Path, state: _State, lengths: tuple[int, ...]) -> None:
+    def _write_again(self, store_path: Path, state: _State, lengths: Sequence[int]) -> None:
         new_rows = {row[0]: row for row in self.replaced}
         old_rows = {row[0]: row for row in self.vouched.entry.rows()}
         payloads = self.payloads()
