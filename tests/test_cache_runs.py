@@ -633,3 +633,18 @@ def test_run_digests_joined_in_batches_are_those_joined_one_by_one(count: int, l
     joined = _joined_digests(tuple(digests))
     assert joined == b"".join(digests)
     assert _split_digests(joined, 0, len(joined)) == tuple(digests)
+
+
+@given(st.lists(st.binary(min_size=16, max_size=16), min_size=2, max_size=12), st.data())
+def test_a_recorded_digest_is_found_where_it_is_and_never_across_two(
+    digests: list[bytes], data: st.DataObject
+) -> None:
+    from vzwatch.storage.runs import Known, _joined_digests
+
+    at = data.draw(st.integers(0, len(digests) - 2))
+    across = digests[at][8:] + digests[at + 1][:8]  # a match that straddles two digests
+    listed = [*digests, across] if data.draw(st.booleans()) else digests
+    known = Known(_joined_digests(tuple(listed)), (), lambda start, end: ())
+    assert known._position(across) == (listed.index(across) if across in listed else -1)
+    for number, digest in enumerate(listed):
+        assert known._position(digest) == listed.index(digest) <= number

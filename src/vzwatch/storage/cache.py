@@ -82,7 +82,7 @@ NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
 # 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
 # measurement runs, and append frames that may carry a new head (the milestones)
-_FORMAT = 13
+_FORMAT = 14
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -545,15 +545,21 @@ class _Entry:
     def runs(self) -> Runs | None:
         """The runs of the content this entry was made from, appended ones included
         (None: the store has a layout the run path does not handle)."""
-        from vzwatch.storage.runs import Known, Runs, _read_sequence, unpacked_lengths
+        from vzwatch.storage.runs import (
+            Known,
+            Runs,
+            _read_sequence,
+            _split_digests,
+            unpacked_lengths,
+        )
 
         self.handle.seek(self.runs_at)
         recorded = _read_frame(self.handle)
         if recorded is None:
             return None
-        digests, rest, packed, chunk_ends, groups = recorded
+        joined, rest, packed, chunk_ends, groups = recorded
         lengths = None if packed is None else unpacked_lengths(packed)
-        known = Known(digests, chunk_ends, self.payloads)
+        known = Known(joined, chunk_ends, self.payloads)
         for added in self.appended_runs:
             known.update(added)
         if self.sequence_at is not None:
@@ -564,6 +570,8 @@ class _Entry:
             if len(body) != size:
                 raise ValueError("torn run digests")
             digests, lengths, groups = _read_sequence(body)
+        else:  # the recorded runs are the content's: cut their digests apart
+            digests = _split_digests(joined, 0, len(joined))
         markers: list[int] = []
         if self.tail_runs:  # the runs O(1) appends added, in one copy of the 400k of a big store
             from array import array

@@ -125,7 +125,8 @@ def _stored_runs(runs: RunsRecord, data: bytes) -> bytes:
     packed = None if lengths is None else _packed_lengths(lengths)
     region = b"".join(chunks)
     mark = len(region).to_bytes(4, "little") + _PAYLOADS_MARK
-    return _frame((digests, rest, packed, ends, groups)) + mark + region
+    frame = _frame((_joined_digests(digests), rest, packed, ends, groups))
+    return frame + mark + region
 
 
 class Known:
@@ -139,11 +140,11 @@ class Known:
 
     def __init__(
         self,
-        digests: tuple[bytes, ...],
+        digests: bytes,
         chunk_ends: tuple[int, ...],
         load: Callable[[int, int], tuple[Payload, ...]],
     ) -> None:
-        self._digests = digests
+        self._digests = digests  # the recorded run digests end to end (_joined_digests)
         self._ends = chunk_ends  # where each chunk of payloads ends in their region
         self._load = load  # the payloads of the region's bytes start:end
         self._unpacked: dict[int, tuple[Payload, ...]] = {}
@@ -165,14 +166,24 @@ class Known:
         if self._all is None:
             self._scans += 1
             if self._scans <= _SCANS_BEFORE_DICT:
-                try:
-                    at = self._digests.index(key)
-                except ValueError:
+                at = self._position(key)
+                if at < 0:
                     return None
                 return self._chunk(at // _PAYLOAD_CHUNK)[at % _PAYLOAD_CHUNK]
             payloads = [p for n in range(len(self._ends)) for p in self._chunk(n)]
-            self._all = dict(zip(self._digests, payloads, strict=True))
+            digests = _split_digests(self._digests, 0, len(self._digests))
+            self._all = dict(zip(digests, payloads, strict=True))
         return self._all.get(key)
+
+    def _position(self, key: bytes) -> int:
+        """Which recorded run ``key`` is the digest of (-1: none), searched at memory speed."""
+        if len(key) != _DIGEST_SIZE:
+            return -1
+        blob = self._digests
+        at = blob.find(key)
+        while at >= 0 and at % _DIGEST_SIZE:  # a match across two digests: look further
+            at = blob.find(key, at + 1)
+        return at // _DIGEST_SIZE if at >= 0 else -1
 
     def __getitem__(self, key: bytes) -> Payload:
         found = self.get(key)
@@ -246,7 +257,10 @@ def _joined_digests(digests: tuple[bytes, ...]) -> bytes:
     whole = len(digests) // _SPLIT_BATCH * _SPLIT_BATCH
     parts = [batch.pack(*digests[at : at + _SPLIT_BATCH]) for at in range(0, whole, _SPLIT_BATCH)]
     parts.extend(digests[whole:])
-    return b"".join(parts)
+    joined = b"".join(parts)
+    if len(joined) != _DIGEST_SIZE * len(digests):  # struct pads or cuts what is not 16 bytes
+        raise ValueError("a run digest of another size")
+    return joined
 
 
 def _split_digests(body: bytes, start: int, end: int) -> tuple[bytes, ...]:
