@@ -644,14 +644,18 @@ def _split_by_groups(
     start, end = before[head], before[tail_start] + shift
     starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(data, start, end))]
     middle = [blake2b(data[a:b], digest_size=16).digest() for a, b in pairwise([*starts, end])]
-    bounds = [*before[:head], *starts, *map(shift.__add__, before[tail_start:])]
-    digests_list = [*old[:head], *middle, *old[tail_start:]]
-    moved = len(digests_list) - count
-    for number in runs.markers:  # unchanged runs now: their digest is known again
-        at = number if number < head else number + moved if number >= tail_start else -1
-        if at >= 0:
-            digests_list[at] = _run_digest(data[bounds[at] : bounds[at + 1]])
-    digests = tuple(digests_list)
+    # Joined slices copy references; only a change of size makes new offsets after it.
+    after = before[tail_start:] if not shift else list(map(shift.__add__, before[tail_start:]))
+    bounds = before[:head] + starts + after
+    digests = old[:head] + tuple(middle) + old[tail_start:]
+    if runs.markers:  # unchanged runs now: their digest is known again
+        digests_list = list(digests)
+        moved = len(digests_list) - count
+        for number in runs.markers:
+            at = number if number < head else number + moved if number >= tail_start else -1
+            if at >= 0:
+                digests_list[at] = _run_digest(data[bounds[at] : bounds[at + 1]])
+        digests = tuple(digests_list)
     tail = count - tail_start
     if len(digests) == count and total == -(-count // _GROUP_RUNS) and not runs.markers:
         # The same groups: only those the change touched differ.
