@@ -648,3 +648,32 @@ def test_a_recorded_digest_is_found_where_it_is_and_never_across_two(
     assert known._position(across) == (listed.index(across) if across in listed else -1)
     for number, digest in enumerate(listed):
         assert known._position(digest) == listed.index(digest) <= number
+
+
+def test_the_ids_of_an_entry_written_again_are_read_again(tmp_path: Path, cache_home: Path) -> None:
+    """The ids frame read last is kept for the next opening of the same file in this
+    process; an entry written again (same size, same path) is read anew."""
+    path = tmp_path / "store.toml"
+    text = a_big_store(40)
+    for renamed in ("item-7", "item-x", "item-y", "item-7"):
+        write(path, text.replace('id = "item-7"\n', f'id = "{renamed}"\n'))
+        data = path.read_bytes()
+        cache.remember(path, data, load_portfolio(data.decode("utf-8"), path))
+        for _ in range(2):  # the second opening takes the ids from the first
+            entry = cache._open_entry(path)
+            assert entry is not None
+            entry.handle.close()
+            assert renamed in entry.ids
+            assert ({"item-7", "item-x", "item-y"} - {renamed}) & set(entry.ids) == set()
+
+
+def test_ids_read_again_from_the_same_file_and_place_are_the_new_ones() -> None:
+    """What an inode reused by a new entry holds at the same place: other ids, told by the
+    frame's length and CRC, never the ones read before."""
+    import io
+
+    for ids in ("\nfirst\nsecond\n", "\nfirst\nthird\n", "\nfirst\nsecond\nthird\n"):
+        handle = io.BytesIO(b"head" + cache._frame(ids) + b"tail")
+        handle.seek(4)
+        assert cache._ids_frame(handle, (1, 2)) == ids
+        assert handle.read() == b"tail"

@@ -146,3 +146,42 @@ def test_an_imported_entry_outside_1900_to_today_is_an_invalid_row(
     assert first.startswith(f"vzwatch: error: {source}: item 1: 'X': progress_log entry 1: date")
     assert reason in first
     assert not target.exists()
+
+
+def test_add_names_the_initiatives_with_its_title_as_a_read_of_the_file_does(
+    run: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ids made from the title, with a gap and one that only starts like them, some
+    written in the file and one appended: the cache's answer is the file's, in its order."""
+    from tests.helpers import BUNDLED
+    from vzwatch.storage import cache
+
+    text = BUNDLED.read_text(encoding="utf-8") + "".join(
+        f'\n[[initiatives]]\nid = "{ident}"\ntitle = "{title}"\ntimeline = "Q3 2025"\n'
+        for ident, title in [
+            ("summit", "Summit"),
+            ("summit-3", "summit"),
+            ("summitry", "Summit"),
+            ("summit-2", "Summit"),
+            ("summit-4", "Another"),
+        ]
+    )
+    warm, cold = tmp_path / "warm.toml", tmp_path / "cold.toml"
+    for path in (warm, cold):
+        path.write_text(text, encoding="utf-8")
+    assert run("list", "-f", str(warm)).exit_code == ExitCode.OK  # the rows are the cache's
+    commands = [("Summit", "summit-5"), ("SUMMIT", "summit-6")]  # the second sees the first
+    for title, made in commands:
+        fast = run("add", title, "--timeline", "Q3 2025", "-f", str(warm))
+        with monkeypatch.context() as patch:
+            patch.setenv(cache.NO_CACHE_ENV, "1")
+            slow = run("add", title, "--timeline", "Q3 2025", "-f", str(cold))
+        assert (
+            (fast.stdout, fast.stderr)
+            == (slow.stdout, slow.stderr)
+            == (
+                f"{made}\n",
+                slow.stderr,
+            )
+        )
+    assert "summit, summit-3, summitry, summit-2, summit-5;" in fast.stderr
