@@ -949,10 +949,15 @@ def _type_name(value: object) -> str:
 # and objectives are mostly unique) are left as they are.
 _SHARED: dict[str, str] = {}
 _SHARED_UP_TO = 48
+_SHARED_AT_MOST = 1_000_000  # distinct texts kept: a long `watch` never grows without end
 
 
 def _shared(text: str) -> str:
-    return _SHARED.setdefault(text, text) if len(text) <= _SHARED_UP_TO else text
+    if len(text) > _SHARED_UP_TO:
+        return text
+    if len(_SHARED) >= _SHARED_AT_MOST:
+        _SHARED.clear()
+    return _SHARED.setdefault(text, text)
 
 
 def _text(value: object, what: str, *, required: bool = False, one_line: bool = True) -> str:
