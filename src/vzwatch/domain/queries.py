@@ -120,11 +120,26 @@ def facts_of(initiative: Initiative) -> Facts:
     )
 
 
+def order_key(start: int | None, end: int | None, title: str) -> tuple[int, int, str]:
+    """The timeline order: by start, then end (quarter indices), open starts first, open
+    ends last, then by title in any case."""
+    return (-1 if start is None else start, 1 << 30 if end is None else end, title.casefold())
+
+
 def _order(facts: Facts) -> tuple[int, int, str]:
-    """Sort by start, then end: open starts first, open ends last."""
-    start = -1 if facts.start is None else facts.start
-    end = 1 << 30 if facts.end is None else facts.end
-    return (start, end, facts.title.casefold())
+    return order_key(facts.start, facts.end, facts.title)
+
+
+def unfiltered(filters: Filters) -> bool:
+    """Whether ``filters`` let every initiative through (`list` with no option)."""
+    return not (
+        filters.statuses
+        or filters.tags
+        or filters.partner
+        or filters.pillar is not None
+        or filters.active_in is not None
+        or filters.owner is not None
+    )
 
 
 def timeline_order(initiative: Initiative) -> tuple[int, int, str]:
@@ -146,14 +161,7 @@ def chosen(
     active_in = filters.active_in.index if filters.active_in is not None else None
     owner = filters.owner.casefold() if filters.owner is not None else None
     default_owner = filters.default_owner
-    if not (
-        statuses
-        or tags
-        or partner
-        or pillar is not None
-        or active_in is not None
-        or owner is not None
-    ):
+    if unfiltered(filters):
         order = [_order(item) for item in facts]
         return sorted(range(len(facts)), key=order.__getitem__)
     found = [

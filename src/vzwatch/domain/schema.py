@@ -1707,11 +1707,12 @@ def row_column(attr: str) -> int:
     return _column(INITIATIVE, attr)
 
 
-# Where an initiative row keeps its id, status and end quarter index (None: ongoing):
-# the cache finds rows by id and filters them before building records.
+# Where an initiative row keeps its id, status and start and end quarter indices (None:
+# open): the cache finds rows by id, filters and sorts them before building records.
 ID_COLUMN = _column(INITIATIVE, "id")
 STATUS_COLUMN = _column(INITIATIVE, "status")
-END_COLUMN = _column(INITIATIVE, "timeline") + 1
+START_COLUMN = _column(INITIATIVE, "timeline")
+END_COLUMN = START_COLUMN + 1
 DEPENDS_COLUMN = _column(INITIATIVE, "depends_on")
 TITLE_COLUMN = _column(INITIATIVE, "title")
 INDICATORS_COLUMN = _column(INITIATIVE, "indicators")
@@ -1736,7 +1737,7 @@ FACTS_COLUMNS = (
     _column(INITIATIVE, "pillar"),
     _column(INITIATIVE, "tags"),
     _column(INITIATIVE, "partners"),
-    _column(INITIATIVE, "timeline"),
+    START_COLUMN,
     END_COLUMN,
     TITLE_COLUMN,
     _column(INITIATIVE, "owner"),
