@@ -130,6 +130,11 @@ def _order(facts: Facts) -> tuple[int, int, str]:
     return order_key(facts.start, facts.end, facts.title)
 
 
+def in_timeline_order(keys: Sequence[tuple[int, int, str]]) -> list[int]:
+    """The positions of ``keys`` (``order_key`` of each) in timeline order (stable)."""
+    return sorted(range(len(keys)), key=keys.__getitem__)
+
+
 def unfiltered(filters: Filters) -> bool:
     """Whether ``filters`` let every initiative through (`list` with no option)."""
     return not (
@@ -162,8 +167,7 @@ def chosen(
     owner = filters.owner.casefold() if filters.owner is not None else None
     default_owner = filters.default_owner
     if unfiltered(filters):
-        order = [_order(item) for item in facts]
-        return sorted(range(len(facts)), key=order.__getitem__)
+        return in_timeline_order([_order(item) for item in facts])
     found = [
         at
         for at, item in enumerate(facts)
