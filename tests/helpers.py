@@ -34,6 +34,22 @@ BUNDLED = REPO / "data" / "initiatives.toml"
 ARTICLE = REPO / "tests" / "data" / "japan-venezuela-article.md"  # the seed article, as imported
 
 
+def a_big_store(count: int) -> str:
+    """A store of ``count`` initiatives with log entries: many groups of runs."""
+    parts = [BUNDLED.read_text(encoding="utf-8")]
+    for number in range(count):
+        parts.append(
+            f'\n[[initiatives]]\nid = "item-{number}"\ntitle = "Item {number}"\n'
+            f'timeline = "Q{number % 4 + 1} 2025"\npillar = "election-monitoring"\n'
+        )
+        if number % 3 == 0:
+            parts.append(
+                f'\n[[progress]]\ninitiative = "item-{number}"\n'
+                f"date = 2025-01-{number % 28 + 1:02d}\npercent = {number % 100}\n"
+            )
+    return "".join(parts)
+
+
 # --- running vzwatch as a user does ----------------------------------------------------
 
 

@@ -16,7 +16,7 @@ import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import invoke
+from tests.helpers import a_big_store, invoke
 from vzwatch.domain.errors import StoreError
 from vzwatch.domain.portfolio import Portfolio
 from vzwatch.operations import reading
@@ -450,22 +450,6 @@ def test_a_hand_edit_after_o1_appends_is_read_by_its_run_alone(
     assert seen == parsed_whole(path)
 
 
-def a_big_store(count: int) -> str:
-    """A store of ``count`` initiatives with log entries: many groups of runs."""
-    parts = [BUNDLED.read_text(encoding="utf-8")]
-    for number in range(count):
-        parts.append(
-            f'\n[[initiatives]]\nid = "item-{number}"\ntitle = "Item {number}"\n'
-            f'timeline = "Q{number % 4 + 1} 2025"\npillar = "election-monitoring"\n'
-        )
-        if number % 3 == 0:
-            parts.append(
-                f'\n[[progress]]\ninitiative = "item-{number}"\n'
-                f"date = 2025-01-{number % 28 + 1:02d}\npercent = {number % 100}\n"
-            )
-    return "".join(parts)
-
-
 @settings(
     max_examples=40,
     deadline=None,
@@ -648,6 +632,32 @@ def test_a_recorded_digest_is_found_where_it_is_and_never_across_two(
     assert known._position(across) == (listed.index(across) if across in listed else -1)
     for number, digest in enumerate(listed):
         assert known._position(digest) == listed.index(digest) <= number
+
+
+@given(st.lists(st.binary(min_size=16, max_size=16), min_size=1, max_size=40), st.data())
+def test_a_payload_asked_for_at_a_run_is_the_one_recorded_for_its_digest(
+    digests: list[bytes], data: st.DataObject
+) -> None:
+    """Known.at looks first at the recorded run of that number, then searches: a run
+    that moved (a change before it) still finds its payload, an unknown one none."""
+    from vzwatch.storage import runs as runs_module
+    from vzwatch.storage.runs import Known, _joined_digests
+
+    payloads = tuple(("p", number) for number in range(len(digests)))
+    chunk = runs_module._PAYLOAD_CHUNK
+    ends = (*range(chunk, len(digests), chunk), len(digests))
+    known = Known(_joined_digests(tuple(digests)), ends, lambda start, end: payloads[start:end])
+    number = data.draw(st.integers(0, len(digests) - 1))
+    asked = data.draw(st.integers(0, len(digests) + 2))
+    key = digests[number]
+    if asked < len(digests) and digests[asked] == key:
+        expected = payloads[asked]  # where it was asked for
+    else:
+        expected = payloads[digests.index(key)]  # searched: the first run recorded with it
+    assert known.at(asked, key) == expected
+    unknown = bytes(16)
+    found = payloads[digests.index(unknown)] if unknown in digests else None
+    assert known.at(number, unknown) == (payloads[number] if digests[number] == unknown else found)
 
 
 def test_the_ids_of_an_entry_written_again_are_read_again(tmp_path: Path, cache_home: Path) -> None:

@@ -12,12 +12,16 @@ import os
 import subprocess
 import sys
 import textwrap
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode, StoreError
@@ -355,3 +359,66 @@ def test_a_save_between_the_last_check_and_the_rename_is_put_back(
     assert HAND_EDIT + "\n[extra]\nk = 1\n" in new
     assert HAND_EDIT in edited_from  # the result is that of the attempt that was written
     assert not list(store.parent.glob("*.vzwatch-tmp"))
+
+
+def test_a_same_size_save_keeping_the_mtime_just_before_the_exchange_is_put_back(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The file the exchange takes away has the stamp read (ctime aside, which a rename
+    changes); only its bytes tell it is not the file read, compared piece by piece."""
+    location = StoreLocation(store, "option", "--file option")
+    monkeypatch.setattr(store_module, "_COMPARED_PIECE", 7)  # many pieces, one of them differs
+    change = rewrite_in_place_keeping_size_and_mtime(
+        store, "Election Oversight Missions", "Election Oversight Mission!"
+    )
+    hand_edit_before(monkeypatch, store_module, "_exchange", change)
+    new, _ = write_store(
+        location,
+        lambda old: (append_text(old, "[extra]\nk = 1\n"), None),
+        lambda text: parse_toml(text, store),
+    )
+    assert store.read_text(encoding="utf-8") == new
+    assert "Election Oversight Mission!" in new
+    assert new.endswith("[extra]\nk = 1\n")
+    assert not list(store.parent.glob("*.vzwatch-tmp"))
+
+
+@settings(max_examples=80, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(
+    st.binary(min_size=1, max_size=40),
+    st.sampled_from(["same", "one byte changed", "shorter", "longer"]),
+    st.integers(0, 39),
+    st.integers(1, 9),
+)
+def test_a_file_holds_what_was_read_exactly_when_every_byte_is_equal(
+    tmp_path: Path, held: bytes, how: str, at: int, piece: int
+) -> None:
+    at %= len(held)
+    read = {
+        "same": held,
+        "one byte changed": held[:at] + bytes([held[at] ^ 1]) + held[at + 1 :],
+        "shorter": held[:at],
+        "longer": held + held[at:],
+    }[how]
+    path = tmp_path / "compared"
+    path.write_bytes(held)
+    with mock.patch.object(store_module, "_COMPARED_PIECE", piece):
+        assert store_module._holds(path, read) == (how == "same")
+
+
+def test_what_a_write_does_meanwhile_runs_on_another_thread_before_the_file_is_replaced(
+    store: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    old = store.read_text(encoding="utf-8")
+    monkeypatch.setattr(store_module, "_renameat2_found", [])
+    seen: list[tuple[bool, str]] = []
+
+    def meanwhile() -> None:
+        on_main = threading.current_thread() is threading.main_thread()
+        seen.append((on_main, store.read_text(encoding="utf-8")))
+
+    read = read_stamped(store)
+    store_module.atomic_write(store, old + "# new\n", expected=read, meanwhile=meanwhile)
+    assert seen == [(False, old)]
+    assert store.read_text(encoding="utf-8") == old + "# new\n"
+    assert store_module._renameat2_found  # the exchange was looked up meanwhile too

@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import BUNDLED, RunCli
+from tests.helpers import BUNDLED, RunCli, a_big_store
 from vzwatch.domain import portfolio
+from vzwatch.storage import cache, runs
 
 COMMANDS: list[list[str]] = [
     ["edit", "election", "--status", "active"],
@@ -373,6 +374,51 @@ def test_a_store_ending_with_a_milestone_is_written_in_place_as_the_full_path_wr
     )
     assert cached.read_bytes() == uncached.read_bytes()
     assert run("show", "hum", "--json", "-f", str(cached)).stdout == fresh
+
+
+@pytest.mark.usefixtures("cache_home")
+@settings(
+    max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.integers(0, 599),
+    st.sampled_from(
+        [["--title", "T"], ["--title", "A much longer title than before"], ["--status", "active"]]
+    ),
+    st.booleans(),
+)
+def test_what_a_write_in_place_records_is_what_splitting_the_new_file_gives(
+    run: RunCli,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    number: int,
+    change: list[str],
+    removing: bool,
+) -> None:
+    """The runs, their groups and the state a write records come from the old ones
+    around the change (worked out while the file is written): they are what splitting
+    and hashing the whole new file gives, so the next read needs no whole parse."""
+    path = tmp_path / "big.toml"
+    path.write_text(a_big_store(600), encoding="utf-8")
+    assert run("list", "--json", "-f", str(path)).exit_code == 0  # fills the cache
+    whole = count_whole_parses(monkeypatch)
+    command = ["remove", f"item-{number}", "--yes"] if removing else ["edit", f"item-{number}"]
+    result = run(*command, *([] if removing else change), "-f", str(path))
+    assert result.exit_code == 0, result.stderr
+    assert whole == []  # written in place
+    entry = cache._open_entry(path)
+    assert entry is not None
+    with entry.handle:
+        recorded = entry.runs()
+        state = entry.state
+    assert recorded is not None
+    data = path.read_bytes()
+    bounds = runs._run_bounds(data)
+    assert list(recorded.lengths or ()) == list(runs._lengths(bounds))
+    assert recorded.digests == tuple(runs.run_digests(data, bounds))
+    assert recorded.groups == runs._group_digests(data, bounds)
+    assert state.describes(data)
+    assert not state.describes(data.replace(b"Item", b"Itam", 1))
 
 
 @given(

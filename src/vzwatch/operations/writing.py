@@ -832,11 +832,17 @@ def write_in_place(
             return None
         if checked.data != data:
             written_ns = time.time_ns()
+            ahead: list[runs.Recording | None] = []
             try:
-                atomic_write(path, checked.data, expected=read)
+                atomic_write(
+                    path,
+                    checked.data,
+                    expected=read,
+                    meanwhile=lambda: ahead.append(checked.recording()),
+                )
             except StoreChangedError:
                 return None  # the full path reads the new content and does it again
-            checked.record(path, written_ns)
+            checked.record(path, written_ns, *ahead)
         return describe(checked)
 
 

@@ -81,8 +81,9 @@ NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 2: the status history; 3: rows in chunks, appended rows replace; 4: ids joined;
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
 # 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
-# measurement runs, and append frames that may carry a new head (the milestones)
-_FORMAT = 14
+# measurement runs, and append frames that may carry a new head (the milestones);
+# 15: whole digests are two halves' (digest.whole_digest)
+_FORMAT = 15
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
@@ -111,6 +112,7 @@ _RUN_TABLES = {
     "measurements": "e",
 }
 _DIGEST_SIZE = 16
+# digest.WHOLE_DIGEST_SIZE, not imported: a warm read loads nothing that hashes
 _WHOLE_DIGEST_SIZE = 32  # of a store's bytes (run digests are _DIGEST_SIZE)
 _ROWS_PLACED_BY_SEARCH = 32
 # Marks a frame of run digests (where a frame has its CRC: a CRC never equals it
@@ -177,13 +179,14 @@ _last_digest: tuple[bytes | memoryview, bytes] | None = None
 
 
 def _digest(data: bytes | memoryview) -> bytes:
-    """BLAKE2b of the bytes; the same bytes object asked twice in a run is hashed once."""
-    from vzwatch.storage.digest import blake2b
+    """The whole digest of the bytes (digest.whole_digest); the same bytes object asked
+    twice in a run is hashed once."""
+    from vzwatch.storage.digest import whole_digest
 
     global _last_digest
     if _last_digest is not None and _last_digest[0] is data:
         return _last_digest[1]
-    found = blake2b(data, digest_size=_WHOLE_DIGEST_SIZE).digest()
+    found = whole_digest(data)
     _last_digest = (data, found)
     return found
 
@@ -287,16 +290,38 @@ class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to defi
         if len(self.segments) == 1 and len(self.segments[0][1]) == _WHOLE_DIGEST_SIZE:
             # The whole bytes: hashed once per run of vzwatch.
             return _digest(data) == self.segments[0][1]
-        from vzwatch.storage.digest import blake2b
+        from vzwatch.storage.digest import in_parallel
+        from vzwatch.storage.threads import both
 
-        view, start = memoryview(data), 0
-        for end, digest in self.segments:
-            # Segments an O(1) append added have whole digests; those a write in
-            # place recorded are its groups of runs (runs._group_digests).
-            if blake2b(view[start:end], digest_size=len(digest)).digest() != digest:
+        segments, view = self.segments, memoryview(data)
+        if not in_parallel(len(data)):
+            return _segments_hold(view, 0, segments)
+        # The two halves of the segments at once (13 → 9 ms for 940 groups of 10.8 MB).
+        middle = next(n for n, (end, _) in enumerate(segments) if end >= len(data) // 2)
+        start = segments[middle - 1][0] if middle else 0
+        first, second = both(
+            lambda: _segments_hold(view, 0, segments[:middle]),
+            lambda: _segments_hold(view, start, segments[middle:]),
+        )
+        return first and second
+
+
+def _segments_hold(view: memoryview, start: int, segments: Iterable[tuple[int, bytes]]) -> bool:
+    """Whether the bytes of ``view`` from ``start`` on are those ``segments`` describe.
+
+    Segments an O(1) append added have whole digests; those a write in place
+    recorded are its groups of runs (runs._group_digests).
+    """
+    from vzwatch.storage.digest import blake2b, whole_digest
+
+    for end, digest in segments:
+        if len(digest) == _WHOLE_DIGEST_SIZE:
+            if whole_digest(view[start:end]) != digest:
                 return False
-            start = end
-        return True
+        elif blake2b(view[start:end], digest_size=len(digest)).digest() != digest:
+            return False
+        start = end
+    return True
 
 
 def _frames(data: bytes) -> Iterable[Any]:
