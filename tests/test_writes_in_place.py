@@ -424,11 +424,14 @@ def test_what_a_write_in_place_records_is_what_splitting_the_new_file_gives(
 @given(
     st.binary(max_size=60),
     st.lists(st.tuples(st.integers(0, 60), st.integers(0, 8), st.binary(max_size=6)), max_size=4),
+    st.integers(-70, 70),
+    st.integers(-70, 70),
 )
 def test_a_splice_replaces_each_range_and_keeps_the_rest(
-    data: bytes, wanted: list[tuple[int, int, bytes]]
+    data: bytes, wanted: list[tuple[int, int, bytes]], low: int, high: int
 ) -> None:
-    from vzwatch.storage.runs import splice
+    """The new bytes, kept as pieces: written, sliced and compared as the joined bytes."""
+    from vzwatch.storage.runs import Spliced
 
     edits, position = [], 0
     for at, size, new in sorted(wanted):  # ranges that do not overlap, inside the data
@@ -440,7 +443,15 @@ def test_a_splice_replaces_each_range_and_keeps_the_rest(
     for start, end, new in sorted(edits):  # insertions at one place: in the order splice takes
         expected += data[position:start] + new
         position = end
-    assert splice(data, list(reversed(edits))) == expected + data[position:]
+    expected += data[position:]
+    spliced = Spliced(data, list(reversed(edits)))
+    assert spliced.tobytes() == b"".join(spliced.pieces) == expected
+    assert len(spliced) == len(expected)
+    assert spliced[low:high] == expected[low:high]
+    assert spliced[low:] == expected[low:]
+    edits_anything = any(data[start:end] != new for start, end, new in edits)
+    assert spliced.edits_anything() == edits_anything
+    assert edits_anything or expected == data
 
 
 @pytest.mark.usefixtures("cache_home")

@@ -830,13 +830,13 @@ def write_in_place(
         checked = vouched.check(edits)
         if checked is None:
             return None
-        if checked.data != data:
+        if checked.data.edits_anything():
             written_ns = time.time_ns()
             ahead: list[runs.Recording | None] = []
             try:
                 atomic_write(
                     path,
-                    checked.data,
+                    checked.data.pieces,
                     expected=read,
                     meanwhile=lambda: ahead.append(checked.recording()),
                 )

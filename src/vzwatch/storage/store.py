@@ -667,9 +667,12 @@ def _fsync_directory(directory: Path) -> None:
         os.close(dir_fd)
 
 
+Pieces = list[bytes | memoryview]  # bytes to write one after the other, never joined
+
+
 def replace_file(
     real: Path,
-    data: bytes,
+    data: bytes | Pieces,
     like: os.stat_result | None,
     *,
     expected: StampedRead | None = None,
@@ -726,11 +729,12 @@ def replace_file(
     _fsync_directory(real.parent)
 
 
-def _write_synced(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        written = os.write(fd, view)
-        view = view[written:]
+def _write_synced(fd: int, data: bytes | Pieces) -> None:
+    for piece in [data] if isinstance(data, bytes) else data:
+        view = memoryview(piece)
+        while view:
+            written = os.write(fd, view)
+            view = view[written:]
     os.fsync(fd)  # the data must be on disk before the rename makes it the file
 
 
@@ -751,7 +755,7 @@ def _alongside(exchanging: bool, meanwhile: Callable[[], None] | None) -> Callab
 
 def atomic_write(
     path: Path,
-    text: str | bytes,
+    text: str | bytes | Pieces,
     *,
     expected: StampedRead | None = None,
     meanwhile: Callable[[], None] | None = None,
@@ -769,7 +773,7 @@ def atomic_write(
     replaced and StoreChangedError is raised. ``meanwhile``: see replace_file.
     """
     try:
-        data = text if isinstance(text, bytes) else text.encode("utf-8")
+        data = text.encode("utf-8") if isinstance(text, str) else text
     except UnicodeEncodeError as exc:
         raise StoreError(f"cannot write {_show(path)}: the text is not valid Unicode") from exc
 
