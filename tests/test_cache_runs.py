@@ -660,6 +660,37 @@ def test_a_payload_asked_for_at_a_run_is_the_one_recorded_for_its_digest(
     assert known.at(number, unknown) == (payloads[number] if digests[number] == unknown else found)
 
 
+@given(st.lists(st.binary(min_size=16, max_size=16), max_size=12), st.data())
+def test_digests_kept_end_to_end_read_as_the_tuple_of_them(
+    digests: list[bytes], data: st.DataObject
+) -> None:
+    """A write in place keeps the store's run digests end to end (runs.Digests): asked for
+    one, a range, or whether one is there, it answers as the tuple of them would."""
+    from vzwatch.storage.runs import Digests, _joined_digests
+
+    listed = tuple(digests)
+    kept = Digests(_joined_digests(listed))
+    assert len(kept) == len(listed)
+    at = data.draw(st.integers(-15, 15))
+    if -len(listed) <= at < len(listed):
+        assert kept[at] == listed[at]
+    else:
+        with pytest.raises(IndexError):
+            kept[at]
+    low, high = data.draw(st.integers(-15, 15)), data.draw(st.integers(-15, 15))
+    assert kept[low:high] == listed[low:high]
+    assert kept[low:high:2] == listed[low:high:2]
+    if len(listed) >= 2:
+        across = listed[0][8:] + listed[1][:8]  # bytes that straddle two digests
+        assert (across in kept) == (across in listed)
+    other = data.draw(st.binary(min_size=16, max_size=16))
+    assert (other in kept) == (other in listed)
+    assert kept == listed
+    assert kept == Digests(_joined_digests(listed))
+    assert tuple(kept) == listed
+    assert kept[0:0] == ()
+
+
 def test_the_ids_of_an_entry_written_again_are_read_again(tmp_path: Path, cache_home: Path) -> None:
     """The ids frame read last is kept for the next opening of the same file in this
     process; an entry written again (same size, same path) is read anew."""

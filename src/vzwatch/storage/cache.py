@@ -635,10 +635,13 @@ class _Entry:
             partial(_fields_of, head), settings=_settings_of(head), rows=self.rows(), entry=self
         )
 
-    def runs(self) -> Runs | None:
+    def runs(self, *, cut: bool = True) -> Runs | None:
         """The runs of the content this entry was made from, appended ones included
-        (None: the store has a layout the run path does not handle)."""
+        (None: the store has a layout the run path does not handle). Not ``cut``: the
+        digests stay end to end where they can (runs.Digests), for a write that reads a
+        few."""
         from vzwatch.storage.runs import (
+            Digests,
             Known,
             Runs,
             _read_sequence,
@@ -662,9 +665,11 @@ class _Entry:
             body = self.handle.read(size)
             if len(body) != size:
                 raise ValueError("torn run digests")
-            digests, lengths, groups = _read_sequence(body)
-        else:  # the recorded runs are the content's: cut their digests apart
+            digests, lengths, groups = _read_sequence(body, cut=cut)
+        elif cut:  # the recorded runs are the content's: cut their digests apart
             digests = _split_digests(joined, 0, len(joined))
+        else:
+            digests = Digests(joined)
         markers: list[int] = []
         if self.tail_runs:  # the runs O(1) appends added, in one copy of the 400k of a big store
             from array import array
@@ -696,7 +701,7 @@ class _Entry:
         state: _State,
         rows: tuple[Row, ...] = (),
         runs: tuple[tuple[bytes, Payload], ...] = (),
-        sequence: tuple[bytes, ...] | None = None,
+        sequence: Sequence[bytes] | None = None,
         removed: tuple[str, ...] = (),
         kind: str = "append",
         sizes: tuple[int, ...] = (),
@@ -1223,7 +1228,7 @@ def _entry_frames(
 # --- runs: what a read after a change and a write in place use (vzwatch.storage.runs) ------
 
 # (digests, payloads, rest digests, run lengths in bytes or None when not known)
-RunsRecord = tuple[tuple[bytes, ...], tuple[Payload, ...], tuple[bytes, ...], Sequence[int] | None]
+RunsRecord = tuple[Sequence[bytes], tuple[Payload, ...], tuple[bytes, ...], Sequence[int] | None]
 
 
 class Stamped(NamedTuple):

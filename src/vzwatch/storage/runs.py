@@ -41,7 +41,7 @@ from functools import cache, cached_property, partial
 from itertools import accumulate, pairwise
 from operator import sub
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple, overload
 
 from vzwatch.domain import schema
 from vzwatch.domain.errors import StoreError
@@ -91,6 +91,9 @@ _MAX_CHANGED_SHARE = 4  # past 1/4 of the runs changed, a whole parse is as chea
 
 
 _SCANS_BEFORE_DICT = 64
+# New run digests a write searches for one by one (each a scan of 1 MB for 60k runs);
+# past that, one set of all the store's digests is cheaper.
+_SEARCHED_DIGESTS = 16
 
 
 _PAYLOAD_CHUNK = 4096
@@ -188,13 +191,7 @@ class Known:
 
     def _position(self, key: bytes) -> int:
         """Which recorded run ``key`` is the digest of (-1: none), searched at memory speed."""
-        if len(key) != _DIGEST_SIZE:
-            return -1
-        blob = self._digests
-        at = blob.find(key)
-        while at >= 0 and at % _DIGEST_SIZE:  # a match across two digests: look further
-            at = blob.find(key, at + 1)
-        return at // _DIGEST_SIZE if at >= 0 else -1
+        return _digest_position(self._digests, key)
 
     def __getitem__(self, key: bytes) -> Payload:
         found = self.get(key)
@@ -221,7 +218,7 @@ class Known:
 class Runs(NamedTuple):
     """The store's runs as last recorded, and every run digest the entry can vouch for."""
 
-    digests: tuple[bytes, ...]  # in file order; a run O(1) appends changed is a marker
+    digests: Sequence[bytes]  # in file order; a run O(1) appends changed is a marker
     rest: tuple[bytes, ...]  # digests of the ("r",) runs, in file order
     known: Known
     lengths: Sequence[int] | None = None  # of each run, in bytes, when known
@@ -250,7 +247,7 @@ def _lengths(bounds: list[int]) -> tuple[int, ...]:
     return tuple(map(sub, bounds[1:], bounds[:-1]))
 
 
-def _sequence_frame(digests: tuple[bytes, ...], lengths: Sequence[int], groups: bytes) -> bytes:
+def _sequence_frame(digests: Sequence[bytes], lengths: Sequence[int], groups: bytes) -> bytes:
     """A frame of run digests, lengths and group digests (read only by the next read
     after a change)."""
     parts = [len(digests).to_bytes(4, "little"), _joined_digests(digests)]
@@ -267,9 +264,11 @@ def _digest_batch() -> Struct:
     return Struct(f"{_DIGEST_SIZE}s" * _SPLIT_BATCH)
 
 
-def _joined_digests(digests: tuple[bytes, ...]) -> bytes:
+def _joined_digests(digests: Sequence[bytes]) -> bytes:
     """The digests end to end, packed by struct a thousand at a time (400k of them in
     3 ms, against 8–18 ms for a join of 400k small objects)."""
+    if isinstance(digests, Digests):
+        return digests.joined
     batch = _digest_batch()
     whole = len(digests) // _SPLIT_BATCH * _SPLIT_BATCH
     parts = [batch.pack(*digests[at : at + _SPLIT_BATCH]) for at in range(0, whole, _SPLIT_BATCH)]
@@ -291,10 +290,78 @@ def _split_digests(body: bytes, start: int, end: int) -> tuple[bytes, ...]:
     return tuple(found)
 
 
-def _read_sequence(body: bytes) -> tuple[tuple[bytes, ...], Sequence[int], bytes]:
+class Digests(Sequence[bytes]):
+    """Run digests end to end in one bytes object, each cut out when asked for: a write
+    in place asks for a few of a store's 60k, and cutting them all costs 5 ms."""
+
+    __slots__ = ("_cut", "joined")
+
+    def __init__(self, joined: bytes) -> None:
+        if len(joined) % _DIGEST_SIZE:
+            raise ValueError("torn run digests")
+        self.joined = joined
+        self._cut: tuple[bytes, ...] | None = None
+
+    def __len__(self) -> int:
+        return len(self.joined) // _DIGEST_SIZE
+
+    @overload
+    def __getitem__(self, at: int) -> bytes: ...
+    @overload
+    def __getitem__(self, at: slice) -> tuple[bytes, ...]: ...
+    def __getitem__(self, at: int | slice) -> bytes | tuple[bytes, ...]:
+        if self._cut is not None:
+            return self._cut[at]
+        if isinstance(at, slice):
+            start, stop, step = at.indices(len(self))
+            if step != 1:
+                return self.cut()[at]
+            stop = max(start, stop)
+            return _split_digests(self.joined, start * _DIGEST_SIZE, stop * _DIGEST_SIZE)
+        number = at + len(self) if at < 0 else at
+        if not 0 <= number < len(self):
+            raise IndexError("run digest index out of range")
+        return self.joined[number * _DIGEST_SIZE : (number + 1) * _DIGEST_SIZE]
+
+    def cut(self) -> tuple[bytes, ...]:
+        """All of them, cut once."""
+        if self._cut is None:
+            self._cut = _split_digests(self.joined, 0, len(self.joined))
+        return self._cut
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter(self.cut())
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, bytes) and _digest_position(self.joined, key) >= 0
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, Digests):
+            return self.joined == other.joined
+        if isinstance(other, tuple):
+            return self.cut() == other
+        return NotImplemented
+
+    __hash__ = None  # type: ignore[assignment]  # mutable-free, but equal to tuples
+
+
+def _digest_position(joined: bytes, key: bytes) -> int:
+    """Which of the digests end to end in ``joined`` is ``key`` (-1: none), searched at
+    memory speed; a match across two digests is no match."""
+    if len(key) != _DIGEST_SIZE:
+        return -1
+    at = joined.find(key)
+    while at >= 0 and at % _DIGEST_SIZE:
+        at = joined.find(key, at + 1)
+    return at // _DIGEST_SIZE if at >= 0 else -1
+
+
+def _read_sequence(
+    body: bytes, *, cut: bool = True
+) -> tuple[Sequence[bytes], Sequence[int], bytes]:
     count = int.from_bytes(body[:4], "little")
     end = 4 + count * _DIGEST_SIZE
-    digests = _split_digests(body, 4, min(end, len(body)))
+    digests = _split_digests(body, 4, min(end, len(body))) if cut else Digests(body[4:end])
     lengths = unpacked_lengths(body[end : end + 4 * count])
     groups = body[end + 4 * count :]
     if len(digests) != count or len(lengths) != count or len(groups) % _DIGEST_SIZE:
@@ -317,8 +384,8 @@ def _group_digests(data: bytes | Spliced, bounds: list[int]) -> bytes:
 def _regrouped(
     data: bytes | Spliced,
     bounds: list[int],
-    digests: tuple[bytes, ...],
-    old_digests: tuple[bytes, ...],
+    digests: Sequence[bytes],
+    old_digests: Sequence[bytes],
     old_groups: bytes | None,
 ) -> bytes:
     """The group digests of new runs, hashing only the groups a change touched.
@@ -334,10 +401,23 @@ def _regrouped(
     from vzwatch.storage.digest import blake2b
 
     count = len(digests)
+    if isinstance(digests, Digests) and isinstance(old_digests, Digests):
+        new_joined, old_joined = digests.joined, old_digests.joined
+
+        def same(at: int, end: int) -> bool:  # compared end to end: no digest is cut out
+            return (
+                new_joined[at * _DIGEST_SIZE : end * _DIGEST_SIZE]
+                == old_joined[at * _DIGEST_SIZE : end * _DIGEST_SIZE]
+            )
+    else:
+
+        def same(at: int, end: int) -> bool:
+            return tuple(digests[at:end]) == tuple(old_digests[at:end])
+
     parts: list[bytes] = []
     for number, at in enumerate(range(0, count, _GROUP_RUNS)):
         end = min(at + _GROUP_RUNS, count)
-        if number < full and end - at == _GROUP_RUNS and digests[at:end] == old_digests[at:end]:
+        if number < full and end - at == _GROUP_RUNS and same(at, end):
             parts.append(old_groups[number * _DIGEST_SIZE : (number + 1) * _DIGEST_SIZE])
         else:
             parts.append(blake2b(data[bounds[at] : bounds[end]], digest_size=16).digest())
@@ -509,7 +589,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
     """
     if entry.outgrown():
         return None  # the general path writes the entry again
-    old = runs.digests
+    old = tuple(runs.digests)  # the read path's runs are cut (the same tuple, no copy)
     split = _split_by_groups(data, runs)
     if split is None:
         bounds = _run_bounds(data)
@@ -598,7 +678,7 @@ def _split_by_groups(
     """
     from vzwatch.storage.digest import blake2b
 
-    lengths, groups, old = runs.lengths, runs.groups, runs.digests
+    lengths, groups, old = runs.lengths, runs.groups, tuple(runs.digests)
     count = len(old)
     if (
         lengths is None
@@ -1012,12 +1092,14 @@ class Vouched:
         if lengths is not None and len(lengths) == len(runs.digests) and sum(lengths) == len(data):
             # The entry describes these very bytes: its runs are theirs, no split needed.
             self.bounds = [0, *accumulate(lengths)]
-            digests = list(runs.digests)
-            for number in runs.markers:  # a run an O(1) append added a separator to
-                key = digests[number]
-                digests[number] = _run_digest(self.run(number))
-                known.setdefault(digests[number], known[key])
-            self.digests = tuple(digests)
+            self.digests = runs.digests
+            if runs.markers:  # runs an O(1) append added a separator to
+                digests = list(runs.digests)
+                for number in runs.markers:
+                    key = digests[number]
+                    digests[number] = _run_digest(self.run(number))
+                    known.setdefault(digests[number], known[key])
+                self.digests = tuple(digests)
         else:
             self.bounds = _run_bounds(data)
             self.digests = tuple(run_digests(data, self.bounds))
@@ -1163,7 +1245,7 @@ class Checked(NamedTuple):
     vouched: Vouched
     data: Spliced
     bounds: list[int]
-    digests: tuple[bytes, ...]
+    digests: Sequence[bytes]
     payloads: Callable[[], list[Payload]]  # what every new run holds (built when needed)
     fresh: tuple[tuple[bytes, Payload], ...]  # runs parsed now
     replaced: tuple[Row, ...]  # new rows of the initiatives the change touched
@@ -1373,9 +1455,14 @@ def _local_change(vouched: Vouched, new: Spliced, edits: list[Edit]) -> Checked 
         old_payloads.extend(vouched.payload(number) for number in range(first, last + 1))
     new_mid = [_run_digest(run) for run in run_bytes]
     old_set = set(old_mid)  # identical runs (the same entry twice) are counted below
-    # One pass over the digests for all new runs (an import may bring thousands),
-    # cheaper than a set of every digest.
-    if not (set(new_mid) - old_set).isdisjoint(digests):
+    # A few new runs are searched for in the digests end to end; for more (an import may
+    # bring thousands) one pass over the digests is cheaper than a set of them all.
+    appeared_keys = set(new_mid) - old_set
+    if isinstance(digests, Digests) and len(appeared_keys) <= _SEARCHED_DIGESTS:
+        copied = any(key in digests for key in appeared_keys)
+    else:
+        copied = not appeared_keys.isdisjoint(digests)
+    if copied:
         return None  # a copy of a run elsewhere in the store
     known = vouched.known
     fresh: dict[bytes, Payload] = {}
@@ -1495,19 +1582,20 @@ def _local_change(vouched: Vouched, new: Spliced, edits: list[Edit]) -> Checked 
     if replaced is None:
         return None
     new_bounds: list[int] = []
-    new_digests: list[bytes] = []
+    joined = _joined_digests(digests)  # the new digests: the old ones end to end, spliced
+    new_joined: list[bytes] = []
     position = 0  # the next old run not yet copied
     taken = 0  # runs of new_mid already placed
     for (first, last), starts in zip(regions, new_starts, strict=True):
         moved = shifted(bounds[position]) - bounds[position]  # the same for the whole stretch
         new_bounds.extend(_moved(bounds[position:first], moved))
-        new_digests.extend(digests[position:first])
+        new_joined.append(joined[position * _DIGEST_SIZE : first * _DIGEST_SIZE])
         new_bounds.extend(starts)
-        new_digests.extend(new_mid[taken : taken + len(starts)])
+        new_joined.extend(new_mid[taken : taken + len(starts)])
         taken += len(starts)
         position = last + 1
     new_bounds.extend(_moved(bounds[position:], len(new) - len(vouched.data)))
-    new_digests.extend(digests[position:])
+    new_joined.append(joined[position * _DIGEST_SIZE :])
 
     def new_payloads() -> list[Payload]:  # only a full rewrite of the entry needs them all
         payloads, result, position, taken = vouched.payloads, [], 0, 0
@@ -1524,7 +1612,7 @@ def _local_change(vouched: Vouched, new: Spliced, edits: list[Edit]) -> Checked 
         vouched,
         new,
         new_bounds,
-        tuple(new_digests),
+        Digests(b"".join(new_joined)),
         new_payloads,
         tuple(fresh.items()),
         replaced,
@@ -1785,7 +1873,7 @@ def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
         with entry.handle:
             if not (entry.state.fresh_for(read.stamp) or entry.state.describes(data)):
                 return None
-            runs = entry.runs()
+            runs = entry.runs(cut=False)
             if runs is None:
                 return None
             return Vouched(entry, data, read, runs)
