@@ -413,12 +413,36 @@ def test_what_a_write_does_meanwhile_runs_on_another_thread_before_the_file_is_r
     monkeypatch.setattr(store_module, "_renameat2_found", [])
     seen: list[tuple[bool, str]] = []
 
-    def meanwhile() -> None:
+    def meanwhile() -> bool:
         on_main = threading.current_thread() is threading.main_thread()
         seen.append((on_main, store.read_text(encoding="utf-8")))
+        return True
 
     read = read_stamped(store)
-    store_module.atomic_write(store, old + "# new\n", expected=read, meanwhile=meanwhile)
+    assert store_module.atomic_write(store, old + "# new\n", expected=read, meanwhile=meanwhile)
     assert seen == [(False, old)]
     assert store.read_text(encoding="utf-8") == old + "# new\n"
     assert store_module._renameat2_found  # the exchange was looked up meanwhile too
+
+
+@pytest.mark.parametrize("outcome", ["says no", "raises"])
+def test_a_write_whose_work_meanwhile_fails_leaves_the_store_and_no_temp_file(
+    store: Path, outcome: str
+) -> None:
+    """A write in place checks the new bytes while they go to a temp file: a check that
+    fails leaves the store as it was."""
+    old = store.read_bytes()
+
+    def meanwhile() -> bool:
+        if outcome == "raises":
+            raise ValueError("a check that broke")
+        return False
+
+    read = read_stamped(store)
+    if outcome == "raises":
+        with pytest.raises(ValueError, match="a check that broke"):
+            store_module.atomic_write(store, b"new", expected=read, meanwhile=meanwhile)
+    else:
+        assert not store_module.atomic_write(store, b"new", expected=read, meanwhile=meanwhile)
+    assert store.read_bytes() == old
+    assert [path.name for path in store.parent.glob(f"{store.name}*")] == [store.name]

@@ -100,6 +100,8 @@ def run_both(
         slow.stderr,
     ), command
     assert cached.read_bytes() == uncached.read_bytes(), command
+    # A write in place checks the new bytes while a temp file takes them: none is left.
+    assert list(cached.parent.glob("*.vzwatch-tmp")) == [], command
     # What `list --json` prints (its elements remembered per row in the cache) follows.
     with monkeypatch.context() as patch:
         patch.setenv("VZWATCH_NO_CACHE", "1")

@@ -827,22 +827,29 @@ def write_in_place(
         if planned is None:
             return None
         edits, describe = planned
-        checked = vouched.check(edits)
-        if checked is None:
-            return None
-        if checked.data.edits_anything():
-            written_ns = time.time_ns()
-            ahead: list[runs.Recording | None] = []
-            try:
-                atomic_write(
-                    path,
-                    checked.data.pieces,
-                    expected=read,
-                    meanwhile=lambda: ahead.append(checked.recording()),
-                )
-            except StoreChangedError:
-                return None  # the full path reads the new content and does it again
-            checked.record(path, written_ns, *ahead)
+        new = runs.Spliced(data, edits)
+        if not new.edits_anything():
+            checked = vouched.check(new)
+            return None if checked is None else describe(checked)
+        # The new bytes go to a temp file while they are checked (the write leaves the
+        # GIL): the store is replaced only once they pass, and the temp file goes if not.
+        outcome: list[tuple[runs.Checked, runs.Recording | None]] = []
+
+        def checked_meanwhile() -> bool:
+            checked = vouched.check(new)
+            if checked is not None:
+                outcome.append((checked, checked.recording()))
+            return checked is not None
+
+        written_ns = time.time_ns()
+        try:
+            atomic_write(path, new.pieces, expected=read, meanwhile=checked_meanwhile)
+        except StoreChangedError:
+            return None  # the full path reads the new content and does it again
+        if not outcome:
+            return None  # not plainly valid: the full path says why
+        checked, ahead = outcome[0]
+        checked.record(path, written_ns, ahead)
         return describe(checked)
 
 

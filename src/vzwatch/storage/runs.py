@@ -1208,14 +1208,14 @@ class Vouched:
         rows = [row for row in self.entry.rows() if row[_INDICATORS]]
         return Snapshot(self.settings, rows=rows).portfolio()
 
-    def check(self, edits: list[Edit]) -> Checked | None:
-        """These bytes with ``edits``, validated by the runs the edits touch alone.
+    def check(self, new: Spliced) -> Checked | None:
+        """``new`` (these bytes with edits) validated by the runs the edits touch alone.
 
         None: the change is not plainly valid, or not of a kind this path
         follows; the caller then takes the whole parse, which says why.
         """
         try:
-            return _local_change(self, Spliced(self.data, edits), edits)
+            return _local_change(self, new, new.edits)
         except Exception:  # noqa: BLE001 - any problem: the whole parse decides
             return None
 

@@ -678,8 +678,8 @@ def replace_file(
     expected: StampedRead | None = None,
     temp_suffix: str = _TMP_SUFFIX,
     shown: Path | None = None,
-    meanwhile: Callable[[], None] | None = None,
-) -> None:
+    meanwhile: Callable[[], bool] | None = None,
+) -> bool:
     """The one atomic replace, for the store and for output files alike.
 
     ``data`` goes to a temp file beside ``real`` (the resolved file; its name
@@ -687,9 +687,12 @@ def replace_file(
     file's stat) and, where allowed, its owner and group; it is fsynced,
     renamed over ``real`` (with ``expected``, exchanged only while ``real``
     still holds what was read: see _swap_in) and the directory is fsynced.
-    ``meanwhile`` runs on another thread while the bytes go to disk; it must
-    not raise. Raises OSError with ``real`` unchanged and no temp file left,
-    or DirectorySyncError once the new file is in place.
+
+    ``meanwhile`` runs on another thread while the bytes go to disk and says
+    whether to go on: False (or an exception, raised here) leaves ``real`` as
+    it is and no temp file. Returns whether ``real`` was replaced. Raises
+    OSError with ``real`` unchanged and no temp file left, or
+    DirectorySyncError once the new file is in place.
     """
     restore_sigxfsz = _ignore_sigxfsz()
     fd: int | None = None
@@ -711,7 +714,9 @@ def replace_file(
             # that the exchange and the caller need next runs meanwhile.
             from vzwatch.storage.threads import both
 
-            both(partial(_write_synced, fd, data), alongside)
+            _, going_on = both(partial(_write_synced, fd, data), alongside)
+            if not going_on:
+                return False  # the temp file goes below
         os.close(fd)
         fd = None
         if expected is None:
@@ -727,6 +732,7 @@ def replace_file(
             with suppress(OSError):
                 tmp.unlink()
     _fsync_directory(real.parent)
+    return True
 
 
 def _write_synced(fd: int, data: bytes | Pieces) -> None:
@@ -738,17 +744,16 @@ def _write_synced(fd: int, data: bytes | Pieces) -> None:
     os.fsync(fd)  # the data must be on disk before the rename makes it the file
 
 
-def _alongside(exchanging: bool, meanwhile: Callable[[], None] | None) -> Callable[[], None] | None:
+def _alongside(exchanging: bool, meanwhile: Callable[[], bool] | None) -> Callable[[], bool] | None:
     """What to do while a temp file is written: the caller's work, and looking up the
     exchange (loading ctypes: 2 ms) when one will follow and it was not looked up yet."""
     looking_up = exchanging and sys.platform == "linux" and not _renameat2_found
     if not looking_up:
         return meanwhile
 
-    def both_of_them() -> None:
+    def both_of_them() -> bool:
         _renameat2()
-        if meanwhile is not None:
-            meanwhile()
+        return meanwhile is None or meanwhile()
 
     return both_of_them
 
@@ -758,8 +763,8 @@ def atomic_write(
     text: str | bytes | Pieces,
     *,
     expected: StampedRead | None = None,
-    meanwhile: Callable[[], None] | None = None,
-) -> None:
+    meanwhile: Callable[[], bool] | None = None,
+) -> bool:
     """Replace the file at ``path`` with ``text`` so readers see old or new, never a mix.
 
     Writes through symlinks (the target is replaced, the link stays a link),
@@ -770,7 +775,8 @@ def atomic_write(
     With ``expected`` (what the caller read), the file is replaced only while
     it still holds that content: checked right before the rename, and again
     on the file the rename took away (see _swap_in). Otherwise nothing is
-    replaced and StoreChangedError is raised. ``meanwhile``: see replace_file.
+    replaced and StoreChangedError is raised. ``meanwhile``: see replace_file;
+    returns whether the file was replaced (False: ``meanwhile`` said not to).
     """
     try:
         data = text.encode("utf-8") if isinstance(text, str) else text
@@ -801,7 +807,7 @@ def atomic_write(
 
     _remove_stale_temp_files(directory, name)
     try:
-        replace_file(real, data, st, expected=expected, shown=path, meanwhile=meanwhile)
+        return replace_file(real, data, st, expected=expected, shown=path, meanwhile=meanwhile)
     except DirectorySyncError as exc:
         raise StoreError(
             f"wrote {_show(path)} but could not sync its directory: {_strerror(exc)}; "
