@@ -609,6 +609,39 @@ def test_the_runs_recorded_after_a_hand_edit_are_those_of_the_new_bytes(
     assert recorded.digests == tuple(runs.run_digests(data, bounds))
 
 
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.integers(0, 599),
+    st.sampled_from([1, 20, 30, 40, 45, 200]),
+    # "Mite" keeps the size: only the group digests tell that change
+    st.sampled_from(["Mite", "Retitled", "A much longer title than before", "T"]),
+)
+def test_records_changed_apart_before_one_read_read_as_a_fresh_parse(
+    tmp_path: Path, cache_home: Path, number: int, apart: int, title: str
+) -> None:
+    """A `git pull` that changed two records, in one group of runs, in groups side by
+    side (64 runs hold about 48 of these records) or far apart: the groups unchanged
+    from the start and those unchanged at the end leave every change between them, and
+    the runs recorded are those of the new file."""
+    path = tmp_path / "big.toml"
+    text = a_big_store(600)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    for edited in (number, (number + apart) % 600):
+        text = text.replace(f'title = "Item {edited}"\n', f'title = "{title} {edited}"\n', 1)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    entry = cache._open_entry(path)
+    assert entry is not None
+    with entry.handle:
+        recorded = entry.runs()
+    assert recorded is not None
+    data = path.read_bytes()
+    assert recorded.digests == tuple(runs.run_digests(data, runs._run_bounds(data)))
+
+
 @given(st.integers(0, 3000), st.binary(min_size=16, max_size=16))
 def test_run_digests_joined_in_batches_are_those_joined_one_by_one(count: int, last: bytes) -> None:
     from vzwatch.storage.runs import _joined_digests, _split_digests
@@ -630,8 +663,8 @@ def test_a_recorded_digest_is_found_where_it_is_and_never_across_two(
     listed = [*digests, across] if data.draw(st.booleans()) else digests
     known = Known(_joined_digests(tuple(listed)), (), lambda start, end: ())
     assert known._position(across) == (listed.index(across) if across in listed else -1)
-    for number, digest in enumerate(listed):
-        assert known._position(digest) == listed.index(digest) <= number
+    for number, key in enumerate(listed):
+        assert known._position(key) == listed.index(key) <= number
 
 
 @given(st.lists(st.binary(min_size=16, max_size=16), min_size=1, max_size=40), st.data())
