@@ -642,6 +642,43 @@ def test_records_changed_apart_before_one_read_read_as_a_fresh_parse(
     assert recorded.digests == tuple(runs.run_digests(data, runs._run_bounds(data)))
 
 
+@pytest.mark.parametrize("content", ["the same bytes", "one record changed"])
+def test_a_read_by_runs_after_a_change_hashes_the_store_once(
+    tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch, content: str
+) -> None:
+    """An entry a read after a change recorded tells its bytes by groups of runs; the next
+    read of a file with another stamp compares those groups once (no whole-file hash
+    first), whether the bytes are the same (a `touch`, a checkout) or not, and parses no
+    more than the change."""
+    path = tmp_path / "big.toml"
+    text = a_big_store(600)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    text = text.replace('title = "Item 300"\n', 'title = "Retitled 300"\n', 1)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)  # records the groups of runs
+    if content == "one record changed":
+        text = text.replace('title = "Item 420"\n', 'title = "Retitled 420"\n', 1)
+    write(path, text)
+    whole = count_whole_parses(monkeypatch)
+    described: list[int] = []
+    original = cache._State.describes
+
+    def describes(state: cache._State, data: bytes) -> bool:
+        described.append(1)
+        return original(state, data)
+
+    monkeypatch.setattr(cache._State, "describes", describes)
+    assert through_cache(path) == parsed_whole(path)
+    assert whole == [1]  # parsed_whole's own
+    assert described == []
+    monkeypatch.setattr(cache._State, "describes", original)
+    entry = cache._open_entry(path)
+    assert entry is not None
+    entry.handle.close()
+    assert entry.state.describes(path.read_bytes())  # recorded for these very bytes
+
+
 @given(st.integers(0, 3000), st.binary(min_size=16, max_size=16))
 def test_run_digests_joined_in_batches_are_those_joined_one_by_one(count: int, last: bytes) -> None:
     from vzwatch.storage.runs import _joined_digests, _split_digests

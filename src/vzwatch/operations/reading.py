@@ -71,7 +71,7 @@ def _open_snapshot(location: StoreLocation) -> cache.Snapshot:
     if read is None or bytes_read.data is None:  # removed meanwhile: the usual error
         return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
     data = bytes_read.data
-    hit = cache.snapshot(path, data, read)
+    hit = cache.snapshot(path, data, read, runs_follow=True)
     if hit is not None:
         return hit
     from vzwatch.storage import runs  # only a store that changed needs the run machinery

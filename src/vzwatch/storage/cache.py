@@ -284,6 +284,11 @@ class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to defi
     def fresh_for(self, stamp: Stamp) -> bool:
         return stamp == self.stamp and (self.trusted or _settled(stamp, self.recorded_ns))
 
+    def in_groups(self) -> bool:
+        """Whether the state tells its bytes by groups of runs (runs._group_digests), as
+        a write in place and a read after a change record it."""
+        return any(len(digest) == _DIGEST_SIZE for _, digest in self.segments)
+
     def describes(self, data: bytes) -> bool:
         if not self.segments or self.segments[-1][0] != len(data):
             return False
@@ -1119,14 +1124,20 @@ def _write_entry(store_path: Path, frames: bytes) -> None:
 
 
 def snapshot(
-    store_path: Path, data: bytes | None = None, read: Stamped | None = None
+    store_path: Path,
+    data: bytes | None = None,
+    read: Stamped | None = None,
+    *,
+    runs_follow: bool = False,
 ) -> Snapshot | None:
     """The cached content of the store as it is now, or None (a miss).
 
     Without ``data`` only a settled stamp can hit; with ``data`` (the bytes
     just read, and ``read``: the stamp that describes them) a matching digest
     hits too, and the entry is re-recorded with that stamp so the next lookup
-    can trust it.
+    can trust it. ``runs_follow``: on a miss the caller reads by runs
+    (runs.changed_snapshot), which compares an entry's groups of runs with the
+    bytes itself; one described by groups is then left to it, not hashed twice.
     """
     try:
         entry = _open_entry(store_path)
@@ -1135,7 +1146,11 @@ def snapshot(
         with entry.handle:
             if entry.state.fresh_for(_stamp(store_path.stat()) if read is None else read.stamp):
                 return entry.snapshot()
-            if data is None or not entry.state.describes(data):
+            if data is None:
+                return None
+            if runs_follow and entry.state.in_groups() and not entry.outgrown():
+                return None  # the same bytes or not, the read by runs finds out
+            if not entry.state.describes(data):
                 return None
             found = entry.snapshot()
             if read is not None:

@@ -707,7 +707,7 @@ def _split_by_groups(
     first = 0  # groups unchanged from the start
     while first < total and same(*group(first)[:2], 0, group(first)[2]):
         first += 1
-    head = first * _GROUP_RUNS  # then runs, one by one
+    head = min(first * _GROUP_RUNS, count)  # then runs, one by one (the last group may be short)
     while head < count and same(before[head], before[head + 1], 0, old[head]):
         head += 1
 
