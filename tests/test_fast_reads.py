@@ -214,13 +214,16 @@ def test_list_json_of_remembered_views_decodes_no_milestone(
 ) -> None:
     """`list --json` again: it prints the cache's remembered JSON, which needs
     the store's milestones nowhere, so it leaves them packed; after a hand edit the one
-    view made afresh has them, and both print what a read of the file prints."""
+    view made afresh has its own milestones (decoded alone, not the store's others), and
+    both print what a read of the file prints."""
     from tests.helpers import BUNDLED
 
     store = tmp_path / "store.toml"
     # Without its dependency: a blocked initiative's element is made afresh every time.
     text = BUNDLED.read_text(encoding="utf-8")
-    store.write_text(text.replace('depends_on = ["international-dialogue-forums"]\n', ""), "utf-8")
+    text = text.replace('depends_on = ["international-dialogue-forums"]\n', "")
+    other = '\n[[milestones]]\nid = "first-forum"\ninitiative = "international-dialogue-forums"\n'
+    store.write_text(text + other + 'title = "First forum convened"\nquarter = "Q3-2024"\n')
     assert "[[milestones]]" in store.read_text(encoding="utf-8")
     first = run("list", "--json", "-f", str(store)).stdout  # parses, fills the cache
     assert run("list", "--json", "-f", str(store)).stdout == first  # remembers the views
@@ -241,4 +244,9 @@ def test_list_json_of_remembered_views_decodes_no_milestone(
         patch.setenv(cache.NO_CACHE_ENV, "1")
         fresh = run("list", "--json", "-f", str(store)).stdout
     assert "Poll Oversight" in fresh
-    assert run("list", "--json", "-f", str(store)).stdout == fresh
+    with monkeypatch.context() as patch:
+        patch.setattr(cache, "_fields_of", counting)
+        assert run("list", "--json", "-f", str(store)).stdout == fresh
+        assert decoded == []
+    edited = next(item for item in json.loads(fresh) if item["title"].startswith("Poll"))
+    assert [milestone["id"] for milestone in edited["milestones"]] == ["observer-teams-accredited"]

@@ -41,7 +41,10 @@ if TYPE_CHECKING:
         def fields(self) -> Portfolio: ...
 
         def rendered(
-            self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
+            self,
+            name: str,
+            initiatives: Sequence[Initiative],
+            render: Callable[[Initiative, Portfolio], str],
         ) -> list[bytes | memoryview]: ...
 
 
@@ -262,10 +265,7 @@ def initiatives_utf8(
     elements remembered by the cache; those ``blocked`` names are made afresh (their
     ``blocked_by`` depends on other records and on today)."""
 
-    def render(item: Initiative) -> str:  # the store's fields read only if a row needs them
-        return initiative_json(item, snapshot.fields)
-
-    elements = snapshot.rendered(_view_name(), initiatives, render)
+    elements = snapshot.rendered(_view_name(), initiatives, initiative_json)
     if blocked:
         for at, item in enumerate(initiatives):
             if item.id in blocked:

@@ -91,6 +91,8 @@ _APPENDABLE = ("initiatives", "progress", "measurements")
 _ROOT_PREFIX_TRIES = 64
 _CHUNK_ROWS = 256
 _SEARCHES_BEFORE_SET = 8
+# Rendering this many rows or fewer decodes only their milestones (Snapshot.rendered).
+_FEW_RENDERED = 64
 
 Stamp = tuple[int, int, int, int, int]
 Row = tuple[Any, ...]
@@ -241,6 +243,16 @@ def _fields_of(head: tuple[Any, ...]) -> Portfolio:
     row = head[0]
     milestones = marshal.loads(row[_MILESTONES])  # noqa: S302 - see _read_frame
     return schema.portfolio_from_row((*row[:_MILESTONES], milestones, *row[_MILESTONES + 1 :]))
+
+
+def _fields_for(head: tuple[Any, ...], initiatives: Collection[str]) -> Portfolio:
+    """The fields a head keeps with the milestones of ``initiatives`` alone: what rendering
+    those initiatives needs, without building the store's 10k other milestones."""
+    row = head[0]
+    column = schema.MILESTONE_INITIATIVE_COLUMN
+    packed = marshal.loads(row[_MILESTONES])  # noqa: S302 - see _read_frame
+    mine = tuple(milestone for milestone in packed if milestone[column] in initiatives)
+    return schema.portfolio_from_row((*row[:_MILESTONES], mine, *row[_MILESTONES + 1 :]))
 
 
 def _settings_of(head: tuple[Any, ...]) -> Portfolio:
@@ -637,7 +649,11 @@ class _Entry:
     def snapshot(self) -> Snapshot:
         head = self.head
         return Snapshot(
-            partial(_fields_of, head), settings=_settings_of(head), rows=self.rows(), entry=self
+            partial(_fields_of, head),
+            settings=_settings_of(head),
+            rows=self.rows(),
+            entry=self,
+            fields_for=partial(_fields_for, head),
         )
 
     def runs(self, *, cut: bool = True) -> Runs | None:
@@ -856,11 +872,14 @@ class Snapshot:
         whole: Portfolio | None = None,
         entry: _Entry | None = None,
         rebuilt: frozenset[str] = frozenset(),
+        fields_for: Callable[[Collection[str]], Portfolio] | None = None,
     ) -> None:
         # Title, pillars, fiscal calendar, milestones…; no initiatives. Or how to decode
         # them from the cache's head: 10k milestones cost 7 ms that a `list --json` of
-        # remembered views never needs; ``settings`` has the rest without them.
+        # remembered views never needs; ``settings`` has the rest without them, and
+        # ``fields_for`` the milestones of a few initiatives only (_fields_for).
         self._fields = fields
+        self._fields_for = fields_for
         self._settings = settings
         self._rows = rows
         self._whole = whole
@@ -908,39 +927,54 @@ class Snapshot:
             then = queries.initiative_as_of(built, day, self.fiscal)  # revisions as written
             rows[at] = schema.initiative_row(then)
         rebuilt = self._rebuilt | {rows[at][_ID] for at in later}
-        return Snapshot(fields, rows=rows, entry=self._entry, rebuilt=rebuilt)
+        return Snapshot(
+            fields, rows=rows, entry=self._entry, rebuilt=rebuilt, fields_for=self._fields_for
+        )
 
     def rendered(
-        self, name: str, initiatives: Sequence[Initiative], render: Callable[[Initiative], str]
+        self,
+        name: str,
+        initiatives: Sequence[Initiative],
+        render: Callable[[Initiative, Portfolio], str],
     ) -> list[Buffer]:
-        """``render`` of each initiative in UTF-8, remembered in the cache per row as ``name``.
+        """``render`` of each initiative (with the store's fields) in UTF-8, remembered in
+        the cache per row as ``name``.
 
         A row's view is dropped whenever the row changes (a write, a hand edit
         read back), so a remembered view is always what ``render`` gives now;
-        ``name`` must change whenever ``render`` may give something else.
+        ``name`` must change whenever ``render`` may give something else. The
+        fields ``render`` gets hold the milestones of the initiatives it renders
+        (all of them, or when a few are, theirs alone).
         """
         if self._entry is None:
-            return [render(item).encode() for item in initiatives]
+            return [render(item, self.fields).encode() for item in initiatives]
         try:
             views = self._entry.views(name)
         except Exception:  # noqa: BLE001 - any cache problem: render again
             views = {}
+        ids = initiatives.ids() if isinstance(initiatives, Built) else [i.id for i in initiatives]
+        remembered = [None if i in self._rebuilt else views.get(i) for i in ids]
+        todo = [at for at, text in enumerate(remembered) if text is None]
+        fields = self._fields_to_render([ids[at] for at in todo])
         texts: list[Buffer] = []
         new: list[tuple[str, bytes]] = []
-        ids = initiatives.ids() if isinstance(initiatives, Built) else [i.id for i in initiatives]
-        for at, ident in enumerate(ids):
-            if ident in self._rebuilt:  # as of another day than the entry's row
-                texts.append(render(initiatives[at]).encode())
-                continue
-            text = views.get(ident)
+        for at, text in enumerate(remembered):
             if text is None:
-                text = render(initiatives[at]).encode()
-                new.append((ident, text))
+                text = render(initiatives[at], fields).encode()
+                if ids[at] not in self._rebuilt:  # as of another day than the entry's row
+                    new.append((ids[at], text))
             texts.append(text)
         if new:
             with suppress(Exception):
                 self._entry.record_views(name, new)
         return texts
+
+    def _fields_to_render(self, ids: list[str]) -> Portfolio:
+        if isinstance(self._fields, Portfolio) or self._fields_for is None:
+            return self.fields
+        if len(ids) > _FEW_RENDERED:
+            return self.fields
+        return self._fields_for(set(ids))
 
     def select(self, filters: Filters) -> Sequence[Initiative]:
         """The initiatives that pass every filter, in timeline order (queries.select),

@@ -63,6 +63,7 @@ from vzwatch.storage.cache import (
     _digest,
     _Entry,
     _entry_frames,
+    _fields_for,
     _fields_of,
     _frame,
     _initiatives,
@@ -659,7 +660,13 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
         replaced.append(row)
     state = _State(read.stamp, read.recorded_ns, _described(bounds, groups), data[-3:], False)
     entry.record(state, tuple(replaced), tuple(fresh), digests, lengths=lengths, groups=groups)
-    return Snapshot(partial(_fields_of, packed), settings=settings, rows=rows, entry=entry)
+    return Snapshot(
+        partial(_fields_of, packed),
+        settings=settings,
+        rows=rows,
+        entry=entry,
+        fields_for=partial(_fields_for, packed),
+    )
 
 
 def _split_by_groups(
