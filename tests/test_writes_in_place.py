@@ -230,6 +230,82 @@ def test_a_hand_save_just_before_the_fast_replace_is_kept_and_the_write_redone(
         assert "international-dialogue-forums" not in records
 
 
+# Hand edits that keep the store's size: a write takes the cache's entry as it is then.
+SAME_SIZE_EDITS = {
+    "none, the file saved again": ("", ""),
+    "a title": ("Election Oversight Missions", "Election Oversight Mission!"),
+    "the id the command names": (
+        'id = "election-oversight-missions"',
+        'id = "election-oversight-mission2"',
+    ),
+    "the status": ('status = "planned"', 'status = "active!"'),
+}
+
+
+@pytest.mark.usefixtures("cache_home")
+@pytest.mark.parametrize("hand_edit", list(SAME_SIZE_EDITS))
+@pytest.mark.parametrize(
+    "command",
+    [
+        ["edit", "election-oversight-missions", "--status", "active"],
+        ["remove", "election-oversight-missions", "--yes"],
+        ["progress", "election-oversight-missions", "100"],
+    ],
+)
+def test_a_write_after_a_same_size_hand_edit_is_that_of_the_store_as_it_is(
+    run: RunCli,
+    stores: tuple[Path, Path],
+    monkeypatch: pytest.MonkeyPatch,
+    hand_edit: str,
+    command: list[str],
+) -> None:
+    """After a hand edit that keeps the store's size (its stamp moved, the cache's entry
+    is of the bytes before), a write leaves and says exactly what the full path does."""
+    import os
+
+    cached, _ = stores
+    assert run("list", "-f", str(cached)).exit_code == 0  # warms the cache
+    old, new = SAME_SIZE_EDITS[hand_edit]
+    assert len(old.encode()) == len(new.encode())
+    for path in stores:
+        text = path.read_text(encoding="utf-8")
+        assert old in text
+        path.write_text(text.replace(old, new, 1), encoding="utf-8")
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))  # another stamp
+    run_both(run, monkeypatch, stores, command)
+    assert list(cached.parent.glob("*.vzwatch-tmp")) == []
+
+
+@pytest.mark.usefixtures("cache_home")
+@pytest.mark.parametrize(
+    "command", [["edit", "item-500", "--status", "active"], ["remove", "item-500", "--yes"]]
+)
+def test_a_write_is_never_planned_on_an_entry_a_far_hand_edit_made_stale(
+    run: RunCli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, command: list[str]
+) -> None:
+    """A same-size hand edit far from what the write changes (a pillar no [[pillars]]
+    names, on a record the write's own runs never show): the cache's entry, of the bytes
+    before, is never taken for the store; the write fails as the full path does and
+    writes nothing."""
+    import os
+
+    stores = (tmp_path / "cached.toml", tmp_path / "uncached.toml")
+    for path in stores:
+        path.write_text(a_big_store(600), encoding="utf-8")
+    assert run("list", "-f", str(stores[0])).exit_code == 0  # warms the cache
+    marker = 'id = "item-5"\ntitle = "Item 5"\ntimeline = "Q2 2025"\npillar = "election-monitoring"'
+    for path in stores:
+        text = path.read_text(encoding="utf-8")
+        assert marker in text
+        path.write_text(text.replace(marker, marker[:-2] + 'X"', 1), encoding="utf-8")
+        st = path.stat()
+        os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns + 1_000_000))
+    before = stores[0].read_bytes()
+    run_both(run, monkeypatch, stores, command)
+    assert stores[0].read_bytes() == before  # the full path refuses the store, unchanged
+
+
 ARTICLE = """| Initiative | Objective | Timeline |
 |---|---|---|
 | Election Oversight Missions | Ensure credible elections | Q2 2025 |
