@@ -83,6 +83,16 @@ def store(tmp_path: Path, cache_home: Path) -> Path:
     return path
 
 
+def recorded_runs(path: Path) -> runs.Runs:
+    """The runs the cache's entry of ``path`` records."""
+    entry = cache._open_entry(path)
+    assert entry is not None
+    with entry.handle:
+        recorded = entry.runs()
+    assert recorded is not None
+    return recorded
+
+
 def count_whole_parses(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     original = store_parse_toml
@@ -598,11 +608,7 @@ def test_the_runs_recorded_after_a_hand_edit_are_those_of_the_new_bytes(
     text = text.replace(f'title = "Item {number}"\n', f'title = "{title} {number}"\n', 1)
     write(path, text)
     assert through_cache(path) == parsed_whole(path)
-    entry = cache._open_entry(path)
-    assert entry is not None
-    with entry.handle:
-        recorded = entry.runs()
-    assert recorded is not None
+    recorded = recorded_runs(path)
     data = path.read_bytes()
     bounds = runs._run_bounds(data)
     assert list(recorded.lengths or ()) == list(runs._lengths(bounds))
@@ -633,11 +639,7 @@ def test_records_changed_apart_before_one_read_read_as_a_fresh_parse(
         text = text.replace(f'title = "Item {edited}"\n', f'title = "{title} {edited}"\n', 1)
     write(path, text)
     assert through_cache(path) == parsed_whole(path)
-    entry = cache._open_entry(path)
-    assert entry is not None
-    with entry.handle:
-        recorded = entry.runs()
-    assert recorded is not None
+    recorded = recorded_runs(path)
     data = path.read_bytes()
     assert recorded.digests == tuple(runs.run_digests(data, runs._run_bounds(data)))
 

@@ -264,7 +264,6 @@ def initiatives_utf8(
     """The JSON array of ``initiatives`` in UTF-8 (as ``array_text`` writes it), its
     elements remembered by the cache; those ``blocked`` names are made afresh (their
     ``blocked_by`` depends on other records and on today)."""
-
     elements = snapshot.rendered(_view_name(), initiatives, initiative_json)
     if blocked:
         for at, item in enumerate(initiatives):

@@ -238,28 +238,36 @@ def _head(portfolio: Portfolio, appendable: tuple[str, ...]) -> tuple[Any, ...]:
     return ((*row[:_MILESTONES], packed, *row[_MILESTONES + 1 :]), appendable)
 
 
+def _with_milestones(head: tuple[Any, ...], milestones: Sequence[Row]) -> Portfolio:
+    """The portfolio-wide fields a head keeps, with these milestone rows, as a Portfolio
+    without initiatives."""
+    row = head[0]
+    return schema.portfolio_from_row((*row[:_MILESTONES], milestones, *row[_MILESTONES + 1 :]))
+
+
+def _packed_milestones(head: tuple[Any, ...]) -> Sequence[Row]:
+    """The milestone rows a head keeps packed (see _head)."""
+    rows: Sequence[Row] = marshal.loads(head[0][_MILESTONES])  # noqa: S302 - see _read_frame
+    return rows
+
+
 def _fields_of(head: tuple[Any, ...]) -> Portfolio:
     """The portfolio-wide fields a head keeps, as a Portfolio without initiatives."""
-    row = head[0]
-    milestones = marshal.loads(row[_MILESTONES])  # noqa: S302 - see _read_frame
-    return schema.portfolio_from_row((*row[:_MILESTONES], milestones, *row[_MILESTONES + 1 :]))
+    return _with_milestones(head, _packed_milestones(head))
 
 
 def _fields_for(head: tuple[Any, ...], initiatives: Collection[str]) -> Portfolio:
     """The fields a head keeps with the milestones of ``initiatives`` alone: what rendering
     those initiatives needs, without building the store's 10k other milestones."""
-    row = head[0]
     column = schema.MILESTONE_INITIATIVE_COLUMN
-    packed = marshal.loads(row[_MILESTONES])  # noqa: S302 - see _read_frame
-    mine = tuple(milestone for milestone in packed if milestone[column] in initiatives)
-    return schema.portfolio_from_row((*row[:_MILESTONES], mine, *row[_MILESTONES + 1 :]))
+    rows = _packed_milestones(head)
+    return _with_milestones(head, tuple(row for row in rows if row[column] in initiatives))
 
 
 def _settings_of(head: tuple[Any, ...]) -> Portfolio:
     """The fields a head keeps but its milestones (left empty, never decoded): what
     validating a record needs (fiscal calendar, pillars, sources), at no cost per milestone."""
-    row = head[0]
-    return schema.portfolio_from_row((*row[:_MILESTONES], (), *row[_MILESTONES + 1 :]))
+    return _with_milestones(head, ())
 
 
 # --- the file ------------------------------------------------------------------
@@ -970,9 +978,8 @@ class Snapshot:
         return texts
 
     def _fields_to_render(self, ids: list[str]) -> Portfolio:
-        if isinstance(self._fields, Portfolio) or self._fields_for is None:
-            return self.fields
-        if len(ids) > _FEW_RENDERED:
+        decoded = isinstance(self._fields, Portfolio)
+        if decoded or self._fields_for is None or len(ids) > _FEW_RENDERED:
             return self.fields
         return self._fields_for(set(ids))
 

@@ -750,8 +750,7 @@ def _split_by_groups(
     starts = [start, *(m.start() + 1 for m in _RUN_START.finditer(data, start, end))]
     middle = [blake2b(data[a:b], digest_size=16).digest() for a, b in pairwise([*starts, end])]
     # Joined slices copy references; only a change of size makes new offsets after it.
-    after = before[tail_start:] if not shift else list(map(shift.__add__, before[tail_start:]))
-    bounds = before[:head] + starts + after
+    bounds = before[:head] + starts + _moved(before[tail_start:], shift)
     digests = old[:head] + tuple(middle) + old[tail_start:]
     if runs.markers:  # unchanged runs now: their digest is known again
         digests_list = list(digests)
@@ -1225,7 +1224,7 @@ class Vouched:
         follows; the caller then takes the whole parse, which says why.
         """
         try:
-            return _local_change(self, new, new.edits)
+            return _local_change(self, new)
         except Exception:  # noqa: BLE001 - any problem: the whole parse decides
             return None
 
@@ -1434,10 +1433,11 @@ def _regions(bounds: list[int], edits: list[Edit]) -> list[tuple[int, int]] | No
     return regions
 
 
-def _local_change(vouched: Vouched, new: Spliced, edits: list[Edit]) -> Checked | None:
-    """``new`` (the vouched bytes with ``edits``) checked by the runs around the edits:
+def _local_change(vouched: Vouched, new: Spliced) -> Checked | None:
+    """``new`` (the vouched bytes with its edits) checked by the runs around the edits:
     they are split, hashed and (where new) parsed again; ids, references and order are
     checked against the cache."""
+    edits = new.edits
     bounds, digests = vouched.bounds, vouched.digests
     if not edits:  # nothing to change: the store as it is
         return Checked(
@@ -1632,8 +1632,8 @@ def _local_change(vouched: Vouched, new: Spliced, edits: list[Edit]) -> Checked 
     )
 
 
-def _moved(offsets: list[int], by: int) -> Iterable[int]:
-    """``offsets`` moved ``by`` bytes (the same ones when not moved: no new int objects
+def _moved(offsets: list[int], by: int) -> list[int]:
+    """``offsets`` moved ``by`` bytes (the same list when not moved: no new int objects
     for the 30k runs before an edit in the middle of a 10k store)."""
     return offsets if by == 0 else [offset + by for offset in offsets]
 
