@@ -15,10 +15,11 @@ from hypothesis import strategies as st
 
 from tests.helpers import BUNDLED, RunCli
 from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.health import Health
 from vzwatch.domain.indicators import by_quarter, expected_share, indicator_status, sums_by_unit
 from vzwatch.domain.portfolio import Indicator, Initiative, Measurement, ProgressEntry
 from vzwatch.domain.quarters import Quarter, parse_timeline
-from vzwatch.domain.report import Health, schedule_health
+from vzwatch.domain.report import schedule_health
 from vzwatch.operations import writing
 from vzwatch.operations.reading import load_portfolio
 from vzwatch.storage.merge import merge_stores

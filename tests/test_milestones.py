@@ -23,10 +23,11 @@ from hypothesis import strategies as st
 
 from tests.helpers import RunCli
 from vzwatch.domain.errors import ExitCode
+from vzwatch.domain.health import Health
 from vzwatch.domain.portfolio import Milestone
 from vzwatch.domain.quarters import Quarter, Timeline
 from vzwatch.domain.queries import due_milestones
-from vzwatch.domain.report import Health, schedule_health
+from vzwatch.domain.report import schedule_health
 from vzwatch.domain.schema import Initiative
 from vzwatch.storage.merge import merge_stores
 

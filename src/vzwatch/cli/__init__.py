@@ -49,6 +49,8 @@ def _collector_paused() -> Iterator[None]:
 
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import typer
 
     from vzwatch.cli.app import app
@@ -120,6 +122,45 @@ def _invoked(args: Sequence[str]) -> str | None:
     return args[0] if args and args[0] in COMMAND_MODULES else None
 
 
+# Commands that read none of the store, or append to it in O(1) with no read at all:
+# for the others a big store is read ahead while Typer loads (vzwatch.storage.readahead).
+_NOT_READ_AHEAD = frozenset({"add", "progress", "measure", "where", "help", "git-setup"})
+
+
+def _read_ahead(command: str | None, args: Sequence[str]) -> None:
+    """Start reading the store the arguments name, if the command will read it."""
+    if command is None or command in _NOT_READ_AHEAD or "--help" in args:
+        return
+    from pathlib import Path
+
+    from vzwatch.storage import readahead, store
+
+    try:
+        locations = store.locate_stores(_store_options(args) or None, os.environ, Path.cwd())
+    except Exception:  # noqa: BLE001 - a guess: Typer and the command say what is wrong
+        return
+    if len(locations) == 1:
+        readahead.start(locations[0].path)
+
+
+def _store_options(args: Sequence[str]) -> list[Path]:
+    """The ``--file`` values among ``args``, as Typer will most likely parse them (a
+    guess: a wrong one only reads a file that is then not used)."""
+    from pathlib import Path
+
+    found: list[Path] = []
+    for at, arg in enumerate(args):
+        if arg == "--":
+            break
+        if arg in ("--file", "-f") and at + 1 < len(args):
+            found.append(Path(args[at + 1]))
+        elif arg.startswith("--file="):
+            found.append(Path(arg.removeprefix("--file=")))
+        elif arg.startswith("-f") and len(arg) > 2 and arg[1] != "-":
+            found.append(Path(arg[2:]))
+    return found
+
+
 _BUILT: dict[str | None, Any] = {}  # command name (None: the whole app) -> click command
 
 
@@ -167,6 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if driver.plain_call(args[1:]):
             with _collector_paused():
                 return driver.run(args[1:])
+    _read_ahead(_invoked(args), args)
     with _collector_paused():
         command = command_for(args)
         result: int = command.main(args=args, prog_name=_app_module().PROG, standalone_mode=False)

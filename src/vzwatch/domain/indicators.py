@@ -41,8 +41,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from vzwatch.domain.health import TOLERANCE, Health
 from vzwatch.domain.quarters import Quarter
-from vzwatch.domain.report import TOLERANCE, Health
 from vzwatch.domain.schema import Indicator, Initiative
 
 

@@ -47,10 +47,10 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from enum import StrEnum
 
 from vzwatch.domain import ledger
 from vzwatch.domain.errors import InvalidQuarter
+from vzwatch.domain.health import TOLERANCE, Health
 from vzwatch.domain.portfolio import (
     STATUSES,
     Initiative,
@@ -62,9 +62,6 @@ from vzwatch.domain.portfolio import (
 from vzwatch.domain.quarters import MAX_YEAR, Quarter, Timeline
 from vzwatch.domain.queries import as_of, sort_by_timeline
 
-TOLERANCE = 10
-"""Points either side of the expected progress that still count as on track."""
-
 # What a report can be grouped by, and the heading of its group column.
 GROUPINGS = {
     "pillar": "Pillar",
@@ -74,19 +71,6 @@ GROUPINGS = {
     "portfolio": "Portfolio",
 }
 _LAST_DAY = date(MAX_YEAR, 12, 31)
-
-
-class Health(StrEnum):
-    """How an initiative stands against its schedule; each member is the string JSON shows."""
-
-    DONE = "done"
-    CANCELLED = "cancelled"
-    NOT_STARTED = "not started"
-    OVERDUE = "overdue"
-    ONGOING = "ongoing"
-    BEHIND = "behind"
-    AHEAD = "ahead"
-    ON_TRACK = "on track"
 
 
 def expected_progress(timeline: Timeline, today: date) -> int | None:

@@ -15,8 +15,9 @@ from html import escape
 
 from vzwatch.domain.chart import make_chart
 from vzwatch.domain.dependencies import blocked_by
+from vzwatch.domain.health import Health
 from vzwatch.domain.ledger import source_line
-from vzwatch.domain.report import Group, Health, Report
+from vzwatch.domain.report import Group, Report
 from vzwatch.domain.text import visible
 from vzwatch.formats.citations import Footnotes
 from vzwatch.formats.report import change_text, percent_text, promises_text

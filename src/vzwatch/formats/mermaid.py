@@ -19,9 +19,10 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 from vzwatch.domain.chart import Bar, Chart
+from vzwatch.domain.health import Health
 from vzwatch.domain.portfolio import Portfolio, Status
 from vzwatch.domain.quarters import Quarter
-from vzwatch.domain.report import Health, schedule_health
+from vzwatch.domain.report import schedule_health
 from vzwatch.domain.text import visible
 
 __all__ = ["chart_mermaid"]

@@ -7,7 +7,6 @@ need none of the writing machinery.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Mapping, Sequence
 from datetime import date
 from pathlib import Path
@@ -23,12 +22,11 @@ from vzwatch.domain.portfolio import (
 )
 from vzwatch.domain.quarters import Quarter
 from vzwatch.domain.queries import due
-from vzwatch.storage import cache
+from vzwatch.storage import cache, readahead
 from vzwatch.storage.store import (
     StoreLocation,
     decode_store,
     parse_toml,
-    read_stamped,
     read_store_text,
 )
 
@@ -65,9 +63,8 @@ def _open_snapshot(location: StoreLocation) -> cache.Snapshot:
     hit = cache.snapshot(path)
     if hit is not None:
         return hit
-    recorded_ns = time.time_ns()
-    bytes_read = read_stamped(path)
-    read = cache.stamped(bytes_read, recorded_ns)
+    bytes_read = readahead.read_stamped(path)
+    read = cache.stamped(bytes_read)
     if read is None or bytes_read.data is None:  # removed meanwhile: the usual error
         return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
     data = bytes_read.data

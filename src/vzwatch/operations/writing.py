@@ -37,7 +37,7 @@ from vzwatch.domain.portfolio import (
     source_record,
 )
 from vzwatch.domain.text import visible
-from vzwatch.storage import blocks, cache, runs
+from vzwatch.storage import blocks, cache, readahead, runs
 from vzwatch.storage.store import (
     StoreChangedError,
     StoreLocation,
@@ -45,7 +45,6 @@ from vzwatch.storage.store import (
     append_text,
     atomic_write,
     parse_toml,
-    read_stamped,
     write_lock,
     write_store,
 )
@@ -811,9 +810,8 @@ def write_in_place(
         return None
     path = location.path
     with write_lock(path):
-        recorded_ns = time.time_ns()
-        read = read_stamped(path)
-        stamped = cache.stamped(read, recorded_ns)
+        read = readahead.read_stamped(path)
+        stamped = cache.stamped(read)
         if stamped is None or read.data is None:
             return None
         data = read.data

@@ -11,9 +11,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from vzwatch.domain.health import Health
 from vzwatch.domain.indicators import amount, by_quarter, indicator_status
 from vzwatch.domain.portfolio import Indicator, Initiative
-from vzwatch.domain.report import Health
 from vzwatch.render.tables import user_text
 
 _HEALTH_STYLES = {

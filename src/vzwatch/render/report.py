@@ -11,8 +11,9 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
+from vzwatch.domain.health import Health
 from vzwatch.domain.report import Group as ReportGroup
-from vzwatch.domain.report import Health, InitiativeReport, Report
+from vzwatch.domain.report import InitiativeReport, Report
 from vzwatch.domain.text import counted
 from vzwatch.formats.report import change_text, promises_text
 from vzwatch.render.plain import changes_footer, footer

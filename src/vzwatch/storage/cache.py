@@ -180,17 +180,58 @@ def _stamp(st: os.stat_result) -> Stamp:
 _last_digest: tuple[bytes | memoryview, bytes] | None = None
 
 
-def _digest(data: bytes | memoryview) -> bytes:
+def _digest(data: bytes | memoryview, *, parallel: bool = True) -> bytes:
     """The whole digest of the bytes (digest.whole_digest); the same bytes object asked
     twice in a run is hashed once."""
     from vzwatch.storage.digest import whole_digest
 
     global _last_digest
-    if _last_digest is not None and _last_digest[0] is data:
-        return _last_digest[1]
-    found = whole_digest(data)
+    last = _last_digest  # once: a read-ahead thread may set it meanwhile
+    if last is not None and last[0] is data:
+        return last[1]
+    found = whole_digest(data, parallel=parallel)
     _last_digest = (data, found)
     return found
+
+
+def read_ahead(
+    store_path: Path, st: os.stat_result, read: Callable[[Path], StampedRead]
+) -> StampedRead | None:
+    """Read the store ahead of a command (vzwatch.storage.readahead) and hash it whole,
+    when its entry holds the whole digest and the stamp alone cannot prove the store.
+
+    None (nothing read) otherwise: when the stamp proves the store, when there is
+    no entry (the whole parse dwarfs the read), and when the entry holds groups of
+    runs. Those are matched group by group, each hash a short release of the GIL
+    the thread then waits up to 5 ms to take back: measured, the read after a
+    change got slower, not faster. The digest is remembered by _digest, computed
+    on the calling thread alone: the main one keeps the other CPU.
+    """
+    directory = cache_directory()
+    if directory is None:
+        return None
+    stamp = _stamp(st)
+    try:
+        written_ns = entry_path(store_path, directory).stat().st_mtime_ns
+    except OSError:
+        return None  # no entry
+    # An entry written well after the store's last change is settled for it: the
+    # usual warm run is told by two stats, without opening the entry.
+    if _settled(stamp, written_ns):
+        return None
+    entry = _open_entry(store_path)
+    if entry is None:
+        return None
+    with entry.handle:
+        state = entry.state
+    segments = state.segments
+    whole = len(segments) == 1 and len(segments[0][1]) == _WHOLE_DIGEST_SIZE
+    if state.fresh_for(stamp) or not whole or segments[0][0] != st.st_size:
+        return None
+    done = read(store_path)
+    if done.data is not None and len(done.data) == segments[0][0]:
+        _digest(done.data, parallel=False)
+    return done
 
 
 def _settled(stamp: Stamp, recorded_ns: int) -> bool:
@@ -1294,14 +1335,14 @@ class Stamped(NamedTuple):
     recorded_ns: int  # the clock just before that stat: "settled" is judged against it
 
 
-def stamped(read: StampedRead, recorded_ns: int) -> Stamped | None:
-    """A stamped read of the store (``store.read_stamped``) as the cache records it;
-    ``recorded_ns``: the clock just before that read. None: there was no file."""
+def stamped(read: StampedRead) -> Stamped | None:
+    """A stamped read of the store (``store.read_stamped``) as the cache records it,
+    judged against the clock just before that read. None: there was no file."""
     if read.data is None or read.stamp is None:
         return None
     stamp = read.stamp
     return Stamped(
-        (stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns), recorded_ns
+        (stamp.device, stamp.inode, stamp.size, stamp.mtime_ns, stamp.ctime_ns), read.read_ns
     )
 
 

@@ -30,9 +30,13 @@ def in_parallel(size: int) -> bool:
     return size >= _PARALLEL_BYTES and usable_cpus() > 1
 
 
-def whole_digest(data: bytes | memoryview) -> bytes:
+def whole_digest(data: bytes | memoryview, *, parallel: bool = True) -> bytes:
     """The digest of a store's bytes: the BLAKE2b of each half, joined. The same value
-    however it is computed, so an entry holds on a machine with another CPU count."""
+    however it is computed, so an entry holds on a machine with another CPU count.
+
+    ``parallel=False``: both halves on this thread, for a thread that must leave the
+    other CPU to the main one (vzwatch.storage.readahead).
+    """
     view = memoryview(data)
     half = len(view) // 2
 
@@ -42,7 +46,7 @@ def whole_digest(data: bytes | memoryview) -> bytes:
     def second() -> bytes:
         return blake2b(view[half:], digest_size=_HALF_SIZE).digest()
 
-    if not in_parallel(len(view)):
+    if not (parallel and in_parallel(len(view))):
         return first() + second()
     one, other = both(first, second)
     return one + other

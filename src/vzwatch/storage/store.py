@@ -46,6 +46,7 @@ __all__ = [
     "StoreLocation",
     "TomlSyntaxError",
     "append_block",
+    "append_pending",
     "append_text",
     "atomic_write",
     "bundled_store_text",
@@ -263,7 +264,7 @@ def _read_bytes(path: Path) -> bytes | None:
         data = _read_bytes_once(path)
         if data is None:
             return None
-        if _append_pending(path):
+        if append_pending(path):
             wait_for_appends(path)
             continue
         try:
@@ -366,6 +367,7 @@ class StampedRead(NamedTuple):
     data: bytes | None  # None: there was no file
     stamp: Stamp | None
     settled: bool  # the stamp alone proves the content (see _settled)
+    read_ns: int  # the clock just before the read: "settled" is judged against it
 
 
 class StoreChangedError(StoreError):
@@ -381,15 +383,15 @@ def read_stamped(path: Path) -> StampedRead:
     a file that never holds still is an error.
     """
     for _ in range(_TORN_READ_RETRIES):
+        read_ns = time.time_ns()
         try:
             fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
         except FileNotFoundError:
-            return StampedRead(None, None, settled=True)
+            return StampedRead(None, None, settled=True, read_ns=read_ns)
         except OSError as exc:
             raise _read_error(path, exc) from exc
         try:
             st = os.fstat(fd)
-            now = time.time_ns()
             if stat.S_ISDIR(st.st_mode):
                 raise StoreError(f"{_show(path)} is a directory, not a store file")
             before = stamp_of(st)
@@ -407,10 +409,10 @@ def read_stamped(path: Path) -> StampedRead:
         except OSError:
             continue  # replaced or removed right after the read: read again
         if before == after == current and len(data) == before.size:
-            if _append_pending(path):
+            if append_pending(path):
                 wait_for_appends(path)  # an append is running, or a killed one is undone
                 continue
-            return StampedRead(data, before, _settled(before, now))
+            return StampedRead(data, before, _settled(before, read_ns), read_ns)
     raise StoreError(
         f"{_show(path)} kept changing while vzwatch read it (another program is writing it); "
         "nothing was written: try again"
@@ -963,7 +965,7 @@ def _exchange(first: Path, second: Path) -> bool:
 #   else (the file was replaced or edited since) is left alone.
 
 
-def _append_pending(store_path: Path) -> bool:
+def append_pending(store_path: Path) -> bool:
     """Whether the lock file holds an undo record (an append is running or was cut short)."""
     try:
         return _lock_path(store_path).stat().st_size > 0
