@@ -156,7 +156,7 @@ def _store_options(args: Sequence[str]) -> list[Path]:
             found.append(Path(args[at + 1]))
         elif arg.startswith("--file="):
             found.append(Path(arg.removeprefix("--file=")))
-        elif arg.startswith("-f") and len(arg) > 2 and arg[1] != "-":
+        elif arg.startswith("-f") and len(arg) > 2:
             found.append(Path(arg[2:]))
     return found
 

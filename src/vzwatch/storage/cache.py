@@ -224,12 +224,10 @@ def read_ahead(
         return None
     with entry.handle:
         state = entry.state
-    segments = state.segments
-    whole = len(segments) == 1 and len(segments[0][1]) == _WHOLE_DIGEST_SIZE
-    if state.fresh_for(stamp) or not whole or segments[0][0] != st.st_size:
+    if state.fresh_for(stamp) or not state.told_whole() or state.segments[0][0] != st.st_size:
         return None
     done = read(store_path)
-    if done.data is not None and len(done.data) == segments[0][0]:
+    if done.data is not None and len(done.data) == st.st_size:
         _digest(done.data, parallel=False)
     return done
 
@@ -345,6 +343,10 @@ class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to defi
     def fresh_for(self, stamp: Stamp) -> bool:
         return stamp == self.stamp and (self.trusted or _settled(stamp, self.recorded_ns))
 
+    def told_whole(self) -> bool:
+        """Whether the state tells its bytes by one whole digest, as a whole parse records it."""
+        return len(self.segments) == 1 and len(self.segments[0][1]) == _WHOLE_DIGEST_SIZE
+
     def in_groups(self) -> bool:
         """Whether the state tells its bytes by groups of runs (runs._group_digests), as
         a write in place and a read after a change record it."""
@@ -353,7 +355,7 @@ class _State(NamedTuple):  # NamedTuples, not dataclasses, here: cheaper to defi
     def describes(self, data: bytes) -> bool:
         if not self.segments or self.segments[-1][0] != len(data):
             return False
-        if len(self.segments) == 1 and len(self.segments[0][1]) == _WHOLE_DIGEST_SIZE:
+        if self.told_whole():
             # The whole bytes: hashed once per run of vzwatch.
             return _digest(data) == self.segments[0][1]
         from vzwatch.storage.digest import in_parallel

@@ -27,12 +27,8 @@ from __future__ import annotations
 
 import stat
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from vzwatch.storage import store
-
-if TYPE_CHECKING:
-    import threading
 
 __all__ = ["WORTH_BYTES", "read_stamped", "start"]
 
@@ -44,9 +40,11 @@ class _Ahead:
     """One read-ahead: the store it reads, its thread, and what it read."""
 
     def __init__(self, path: Path) -> None:
+        import threading
+
         self.path = path
         self.read: store.StampedRead | None = None
-        self.thread: threading.Thread | None = None
+        self.thread = threading.Thread(target=self.run, name="vzwatch-readahead", daemon=True)
 
     def run(self) -> None:
         from vzwatch.storage import cache
@@ -71,10 +69,7 @@ def start(path: Path) -> None:
             return
     except OSError:
         return
-    import threading
-
     ahead = _Ahead(path)
-    ahead.thread = threading.Thread(target=ahead.run, name="vzwatch-readahead", daemon=True)
     ahead.thread.start()
     _pending = ahead
 
@@ -84,7 +79,7 @@ def read_stamped(path: Path) -> store.StampedRead:
     the file is still that one; else the store read now."""
     global _pending
     ahead, _pending = _pending, None
-    if ahead is not None and ahead.path == path and ahead.thread is not None:
+    if ahead is not None and ahead.path == path:
         ahead.thread.join()
         read = ahead.read
         if read is not None and read.stamp is not None and _still(path, read.stamp):
