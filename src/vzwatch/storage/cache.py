@@ -197,15 +197,16 @@ def _digest(data: bytes | memoryview, *, parallel: bool = True) -> bytes:
 def read_ahead(
     store_path: Path, st: os.stat_result, read: Callable[[Path], StampedRead]
 ) -> StampedRead | None:
-    """Read the store ahead of a command (vzwatch.storage.readahead) and hash it whole,
-    when its entry holds the whole digest and the stamp alone cannot prove the store.
+    """Read the store ahead of a command (vzwatch.storage.readahead) when the stamp alone
+    cannot prove it, and hash it whole when its entry holds the whole digest.
 
-    None (nothing read) otherwise: when the stamp proves the store, when there is
-    no entry (the whole parse dwarfs the read), and when the entry holds groups of
-    runs. Those are matched group by group, each hash a short release of the GIL
-    the thread then waits up to 5 ms to take back: measured, the read after a
-    change got slower, not faster. The digest is remembered by _digest, computed
-    on the calling thread alone: the main one keeps the other CPU.
+    None (nothing read) when the stamp proves the store, and when there is no
+    entry (the whole parse dwarfs the read). An entry that holds groups of runs
+    gets the bytes alone: the groups are matched on the main thread, since each
+    group's hash is a short release of the GIL that this thread would wait up
+    to 5 ms to take back while the main one imports (measured: the read after a
+    change got slower). The digest is remembered by _digest, computed on the
+    calling thread alone: the main one keeps the other CPU.
     """
     directory = cache_directory()
     if directory is None:
@@ -224,10 +225,11 @@ def read_ahead(
         return None
     with entry.handle:
         state = entry.state
-    if state.fresh_for(stamp) or not state.told_whole() or state.segments[0][0] != st.st_size:
+    if state.fresh_for(stamp):
         return None
     done = read(store_path)
-    if done.data is not None and len(done.data) == st.st_size:
+    whole = state.told_whole() and state.segments[0][0] == st.st_size
+    if whole and done.data is not None and len(done.data) == st.st_size:
         _digest(done.data, parallel=False)
     return done
 
