@@ -512,7 +512,7 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
         if entry is None:
             return None
         with entry.handle:
-            runs = entry.runs()
+            runs = entry.runs(cut=False)  # a hand edit looks at a few of its digests
             if runs is None:
                 return None
             near = _near_change(entry, runs, data, read)
@@ -556,7 +556,7 @@ def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot |
         return None
 
 
-def _common_ends(old: tuple[bytes, ...], new: tuple[bytes, ...]) -> tuple[int, int]:
+def _common_ends(old: Sequence[bytes], new: Sequence[bytes]) -> tuple[int, int]:
     """How many items ``old`` and ``new`` share at the start, and then at the end.
 
     Slices of a few thousand items are compared at C speed; only the slice
@@ -590,8 +590,9 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
     """
     if entry.outgrown():
         return None  # the general path writes the entry again
-    old = tuple(runs.digests)  # the read path's runs are cut (the same tuple, no copy)
+    old = runs.digests
     split = _split_by_groups(data, runs)
+    digests: Sequence[bytes]
     if split is None:
         bounds = _run_bounds(data)
         digests = tuple(run_digests(data, bounds))
@@ -618,10 +619,8 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
                 return None
             fresh.append((key, payload))
         new_payloads.append(payload)
-    outside = (old[:head], old[len(old) - tail :])
-    if len(set(new_mid)) != len(new_mid) or any(
-        key in part for key in set(new_mid) - set(old_mid) for part in outside
-    ):
+    # A new run not among the old middle ones that the old runs hold is outside it.
+    if len(set(new_mid)) != len(new_mid) or any(key in old for key in set(new_mid) - set(old_mid)):
         return None  # two identical runs: the whole parse counts them
     rest_before = [key for key, got in zip(old_mid, old_payloads, strict=True) if got == _REST]
     rest_after = [key for key, got in zip(new_mid, new_payloads, strict=True) if got == _REST]
@@ -674,7 +673,7 @@ def _near_change(entry: _Entry, runs: Runs, data: bytes, read: Stamped) -> Snaps
 
 def _split_by_groups(
     data: bytes, runs: Runs
-) -> tuple[list[int], tuple[bytes, ...], int, int, bytes, Sequence[int]] | None:
+) -> tuple[list[int], Sequence[bytes], int, int, bytes, Sequence[int]] | None:
     """The runs of ``data`` found from the recorded ones without splitting it all.
 
     The recorded lengths give where each old run and group of runs would be;
@@ -688,7 +687,7 @@ def _split_by_groups(
     """
     from vzwatch.storage.digest import blake2b
 
-    lengths, groups, old = runs.lengths, runs.groups, tuple(runs.digests)
+    lengths, groups, old = runs.lengths, runs.groups, runs.digests
     count = len(old)
     if (
         lengths is None
@@ -751,7 +750,7 @@ def _split_by_groups(
     middle = [blake2b(data[a:b], digest_size=16).digest() for a, b in pairwise([*starts, end])]
     # Joined slices copy references; only a change of size makes new offsets after it.
     bounds = before[:head] + starts + _moved(before[tail_start:], shift)
-    digests = old[:head] + tuple(middle) + old[tail_start:]
+    digests = _spliced_digests(old, head, middle, tail_start)
     if runs.markers:  # unchanged runs now: their digest is known again
         digests_list = list(digests)
         moved = len(digests_list) - count
@@ -777,6 +776,19 @@ def _split_by_groups(
     kept = lengths if isinstance(lengths, array) else array("I", lengths)
     middle_lengths = array("I", map(sub, [*starts[1:], end], starts))
     return bounds, digests, head, tail, new_groups, kept[:head] + middle_lengths + kept[tail_start:]
+
+
+def _spliced_digests(
+    old: Sequence[bytes], head: int, middle: list[bytes], tail_start: int
+) -> Sequence[bytes]:
+    """``old`` with its runs ``head:tail_start`` replaced by ``middle``; digests end to
+    end stay so (three slices of bytes, not 60k digests cut apart and joined again)."""
+    if isinstance(old, Digests):
+        joined = old.joined
+        return Digests(
+            b"".join([joined[: head * _DIGEST_SIZE], *middle, joined[tail_start * _DIGEST_SIZE :]])
+        )
+    return (*old[:head], *middle, *old[tail_start:])
 
 
 def _matches(run: bytes | memoryview, key: bytes) -> bool:
