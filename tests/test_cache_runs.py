@@ -558,6 +558,30 @@ def test_group_digests_after_a_change_are_those_of_a_full_hash(
     assert reused == runs._group_digests(data, bounds)
 
 
+def test_a_read_after_a_hand_edit_opens_the_cache_entry_once(
+    tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The settled stamp, the digest and the runs are asked of one open entry."""
+    path = tmp_path / "big.toml"
+    text = a_big_store(600)
+    write(path, text)
+    assert through_cache(path) == parsed_whole(path)
+    write(path, text.replace('title = "Item 7"\n', 'title = "Itam 7"\n', 1))
+    opened: list[Path] = []
+    open_entry = cache._open_entry
+
+    def counted(store_path: Path) -> cache._Entry | None:
+        opened.append(store_path)
+        return open_entry(store_path)
+
+    monkeypatch.setattr(cache, "_open_entry", counted)
+    seen = through_cache(path)
+    assert isinstance(seen, Portfolio)
+    assert seen.find("item-7").title == "Itam 7"
+    assert seen == parsed_whole(path)
+    assert opened == [path]
+
+
 def test_dropping_one_of_identical_entries_by_hand_reads_as_a_fresh_parse(
     tmp_path: Path, cache_home: Path
 ) -> None:

@@ -60,22 +60,25 @@ def _open_snapshot(location: StoreLocation) -> cache.Snapshot:
     path = location.path
     if cache.cache_directory() is None or not location.exists:
         return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
-    hit = cache.snapshot(path)
-    if hit is not None:
-        return hit
-    bytes_read = readahead.read_stamped(path)
-    read = cache.stamped(bytes_read)
-    if read is None or bytes_read.data is None:  # removed meanwhile: the usual error
-        return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
-    data = bytes_read.data
-    hit = cache.snapshot(path, data, read, runs_follow=True)
-    if hit is not None:
-        return hit
-    from vzwatch.storage import runs  # only a store that changed needs the run machinery
+    with cache.opened_entry(path) as entry:  # one open for every question below
+        hit = None if entry is None else cache.snapshot(path, entry=entry)
+        if hit is not None:
+            return hit
+        bytes_read = readahead.read_stamped(path)
+        read = cache.stamped(bytes_read)
+        if read is None or bytes_read.data is None:  # removed meanwhile: the usual error
+            return cache.Snapshot.of(load_portfolio(read_store_text(location), path))
+        data = bytes_read.data
+        if entry is not None:
+            hit = cache.snapshot(path, data, read, runs_follow=True, entry=entry)
+            if hit is not None:
+                return hit
+        from vzwatch.storage import runs  # only a store that changed needs the run machinery
 
-    hit = runs.changed_snapshot(path, data, read)
-    if hit is not None:
-        return hit
+        if entry is not None:
+            hit = runs.changed_snapshot(path, data, read, entry)
+            if hit is not None:
+                return hit
     text = decode_store(data, path)
     document = parse_toml(text, path)
     portfolio = portfolio_from_document(document, text, path)

@@ -73,6 +73,7 @@ from vzwatch.storage.cache import (
     _State,
     _with_logs,
     _write_entry,
+    opened_entry,
 )
 
 if TYPE_CHECKING:
@@ -498,20 +499,22 @@ def runs_of(text: str, document: Mapping[str, Any], portfolio: Portfolio) -> Run
     return digests, tuple(payloads), rest, None  # remember() measures the lengths
 
 
-def changed_snapshot(store_path: Path, data: bytes, read: Stamped) -> Snapshot | None:
+def changed_snapshot(
+    store_path: Path, data: bytes, read: Stamped, entry: _Entry | None = None
+) -> Snapshot | None:
     """The store's content from its cached runs plus the few that changed, or None.
 
     None means "parse the whole store": no entry, a layout the run path does
     not follow, too much changed, or anything at all that is not plainly valid.
     Work beyond a few C-speed passes over the runs is proportional to the change:
     only new runs are parsed, only the initiatives they touch get new rows, and
-    the entry grows by one frame instead of being written again.
+    the entry grows by one frame instead of being written again. ``entry``: the
+    entry as cache.opened_entry holds it open (else it is opened here).
     """
     try:
-        entry = _open_entry(store_path)
-        if entry is None:
-            return None
-        with entry.handle:
+        with opened_entry(store_path, entry) as entry:
+            if entry is None:
+                return None
             runs = entry.runs(cut=False)  # a hand edit looks at a few of its digests
             if runs is None:
                 return None
