@@ -10,7 +10,12 @@ from __future__ import annotations
 
 import os
 import re
+import threading
+import time
+from array import array
 from pathlib import Path
+from types import SimpleNamespace
+from typing import cast
 
 import pytest
 from hypothesis import HealthCheck, example, given, settings
@@ -21,7 +26,7 @@ from vzwatch.domain.errors import StoreError
 from vzwatch.domain.portfolio import Portfolio
 from vzwatch.operations import reading
 from vzwatch.operations.reading import load_portfolio
-from vzwatch.storage import cache, runs
+from vzwatch.storage import cache, runs, threads
 from vzwatch.storage.store import StoreLocation
 from vzwatch.storage.store import parse_toml as store_parse_toml
 
@@ -558,6 +563,184 @@ def test_group_digests_after_a_change_are_those_of_a_full_hash(
     assert reused == runs._group_digests(data, bounds)
 
 
+def _numbered(count: int) -> list[bytes]:
+    """The runs of a store of ``count`` one-line tables, after its head."""
+    return [b'title = "t"\n', *(b"[[t]]\nv = %d\n" % n for n in range(count))]
+
+
+def _runs_of(data: bytes) -> tuple[list[int], tuple[bytes, ...]]:
+    bounds = runs._run_bounds(data)
+    return bounds, tuple(runs.run_digests(data, bounds))
+
+
+def _recorded(data: bytes, ungrouped: int = 0) -> runs.Runs:
+    """The runs an entry records for ``data``: digests end to end, lengths, groups;
+    ``ungrouped``: the last groups' runs are in none, as runs O(1) appends added."""
+    bounds, digests = _runs_of(data)
+    nothing_known = runs.Known(b"", (), lambda start, end: ())
+    groups = runs._group_digests(data, bounds)
+    groups = groups[: max(len(groups) - ungrouped * 16, 0)]
+    lengths = array("I", runs._lengths(bounds))
+    return runs.Runs(runs.Digests(b"".join(digests)), (), nothing_known, lengths, groups)
+
+
+@given(
+    count=st.integers(1, 1500),
+    group_runs=st.sampled_from([3, 64, 256]),
+    at=st.integers(1, 1500),
+    cut=st.integers(0, 3),
+    put=st.lists(st.sampled_from([b"7", b"77777", b"x = 1", b"]", b"\n[y]"]), max_size=3),
+    same_size=st.booleans(),
+    also=st.none() | st.integers(1, 1500),
+    ungrouped=st.integers(0, 2),
+)
+@settings(max_examples=300, deadline=None)
+@example(count=999, group_runs=256, at=700, cut=1, put=[b"7"], same_size=False, also=9, ungrouped=0)
+@example(count=1500, group_runs=256, at=700, cut=0, put=[], same_size=True, also=None, ungrouped=0)
+@example(count=1500, group_runs=3, at=20, cut=0, put=[b"7"], same_size=False, also=9, ungrouped=1)
+@example(count=1500, group_runs=3, at=20, cut=0, put=[], same_size=True, also=1400, ungrouped=0)
+def test_the_runs_found_from_the_groups_are_those_of_the_new_bytes(
+    count: int,
+    group_runs: int,
+    at: int,
+    cut: int,
+    put: list[bytes],
+    same_size: bool,
+    also: int | None,
+    ungrouped: int,
+) -> None:
+    """Groups matched from both ends at once (a second thread takes the end's) give
+    what one thread gives, and that is what splitting and hashing the new bytes gives.
+    The change: runs ``at:at + cut`` replaced by ``put``, or one run's value rewritten
+    in the same number of bytes; ``also``: a second run rewritten so, further on;
+    ``ungrouped``: how many of the last groups the record lacks (O(1) appends)."""
+    at = min(at, count)
+    pieces = _numbered(count)
+    old = b"".join(pieces)
+
+    def rewritten(number: int) -> bytes:  # v = 123 -> v = 999
+        return b"[[t]]\nv = %s\n" % (b"9" * len(b"%d" % (number - 1)))
+
+    if also is not None and at < also <= count:
+        pieces[also] = rewritten(also)
+    if same_size:
+        pieces[at] = rewritten(at)
+    else:
+        pieces[at : at + cut] = [b"[[t]]\nv = %s\n" % value for value in put]
+    new = b"".join(pieces)
+    found = {}
+    for on_two_threads in (False, True):
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(runs, "_GROUP_RUNS", group_runs)
+            patch.setattr(runs, "_GROUPS_FROM_BOTH_ENDS_BYTES", 0 if on_two_threads else 1 << 62)
+            patch.setattr(threads, "usable_cpus", lambda: 2)
+            found[on_two_threads] = runs._split_by_groups(new, _recorded(old, ungrouped))
+            expected_groups = runs._group_digests(new, runs._run_bounds(new))
+    assert found[True] == found[False]
+    split = found[False]
+    if split is None:  # the whole parse decides (a change at the very start)
+        return
+    bounds, digests, head, tail, groups, lengths = split
+    expected_bounds, expected = _runs_of(new)
+    assert bounds == expected_bounds
+    assert tuple(digests) == expected
+    assert groups == expected_groups
+    assert list(lengths) == list(runs._lengths(bounds))
+    _, old_digests = _runs_of(old)
+    assert old_digests[:head] == expected[:head]
+    assert old_digests[len(old_digests) - tail :] == expected[len(expected) - tail :]
+
+
+def test_the_groups_at_the_end_are_matched_on_a_second_thread(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    names: list[str] = []
+    walk_down = runs._FromTheEnd._walk_down
+
+    def spied(self: runs._FromTheEnd) -> None:
+        names.append(threading.current_thread().name)
+        walk_down(self)
+
+    monkeypatch.setattr(runs._FromTheEnd, "_walk_down", spied)
+    monkeypatch.setattr(runs, "_GROUPS_FROM_BOTH_ENDS_BYTES", 0)
+    monkeypatch.setattr(threads, "usable_cpus", lambda: 2)
+    pieces = _numbered(3000)
+    old = b"".join(pieces)
+    pieces[1500] = b"[[t]]\nv = 15000\n"
+    new = b"".join(pieces)
+    found = runs._split_by_groups(new, _recorded(old))
+    assert names == ["vzwatch-groups"]
+    assert found is not None
+    assert (found[0], tuple(found[1])) == _runs_of(new)
+
+
+@given(
+    total=st.integers(1, 30),
+    changed=st.sets(st.integers(0, 29)),
+    floor=st.integers(0, 31),
+    ahead=st.integers(0, 31),
+)
+@settings(max_examples=60, deadline=None)
+def test_groups_matched_from_both_ends_are_those_one_walk_from_the_end_finds(
+    total: int, changed: set[int], floor: int, ahead: int
+) -> None:
+    """However far the second thread got (``ahead`` groups, then it is held up while
+    the main one matches), the first group of those unchanged up to the end is the
+    one a single walk down from the end finds."""
+    matched_ahead = 0
+    held = threading.Event()
+
+    def unchanged(number: int, moved: int) -> bool:
+        nonlocal matched_ahead
+        if threading.current_thread().name == "vzwatch-groups":
+            matched_ahead += 1
+            if matched_ahead > ahead:
+                held.wait(0.02)
+        return number not in changed
+
+    groups = cast(runs._Groups, SimpleNamespace(keys=[b""] * total, unchanged=unchanged))
+    walk = runs._FromTheEnd(groups, 0)
+    walk.start()
+    while matched_ahead <= ahead and walk.thread.is_alive():
+        time.sleep(0.0005)
+    found = walk.lowest_unchanged(floor)
+    expected = total
+    while expected > floor and expected - 1 not in changed:
+        expected -= 1
+    assert found == expected
+
+
+def test_the_main_thread_matches_the_groups_the_second_one_has_not_reached(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Two changes groups apart, and a second thread that matches slowly: the groups
+    between are matched by the main one, and the answer is still the new bytes' runs."""
+    matched_by: dict[str, int] = {}
+    unchanged = runs._Groups.unchanged
+
+    def slow_on_the_second_thread(self: runs._Groups, number: int, moved: int) -> bool:
+        name = threading.current_thread().name
+        matched_by[name] = matched_by.get(name, 0) + 1
+        if name == "vzwatch-groups":
+            time.sleep(0.005)
+        return unchanged(self, number, moved)
+
+    monkeypatch.setattr(runs._Groups, "unchanged", slow_on_the_second_thread)
+    monkeypatch.setattr(runs, "_GROUPS_FROM_BOTH_ENDS_BYTES", 0)
+    monkeypatch.setattr(runs, "_GROUP_RUNS", 16)
+    monkeypatch.setattr(threads, "usable_cpus", lambda: 2)
+    pieces = _numbered(3000)
+    old = b"".join(pieces)
+    pieces[100] = b"[[t]]\nv = 999\n"
+    pieces[2000] = b"[[t]]\nv = 9999\n"
+    new = b"".join(pieces)
+    found = runs._split_by_groups(new, _recorded(old))
+    assert found is not None
+    assert (found[0], tuple(found[1])) == _runs_of(new)
+    assert matched_by["MainThread"] > 100  # the 7 before the change and most after it
+    assert matched_by["vzwatch-groups"] >= 1
+
+
 def test_a_read_after_a_hand_edit_opens_the_cache_entry_once(
     tmp_path: Path, cache_home: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -644,7 +827,7 @@ def test_the_runs_recorded_after_a_hand_edit_are_those_of_the_new_bytes(
 )
 @given(
     st.integers(0, 599),
-    st.sampled_from([1, 20, 30, 40, 45, 200]),
+    st.sampled_from([1, 100, 180, 190, 200, 400]),
     # "Mite" keeps the size: only the group digests tell that change
     st.sampled_from(["Mite", "Retitled", "A much longer title than before", "T"]),
 )
@@ -652,7 +835,7 @@ def test_records_changed_apart_before_one_read_read_as_a_fresh_parse(
     tmp_path: Path, cache_home: Path, number: int, apart: int, title: str
 ) -> None:
     """A `git pull` that changed two records, in one group of runs, in groups side by
-    side (64 runs hold about 48 of these records) or far apart: the groups unchanged
+    side (256 runs hold about 190 of these records) or far apart: the groups unchanged
     from the start and those unchanged at the end leave every change between them, and
     the runs recorded are those of the new file."""
     path = tmp_path / "big.toml"

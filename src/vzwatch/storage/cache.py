@@ -82,8 +82,8 @@ NO_CACHE_ENV = "VZWATCH_NO_CACHE"
 # 5: runs (block digests -> validated payloads), the stamp taken before the read;
 # 8: indicators and their measurements in initiative rows; 9: milestone, indicator and
 # measurement runs, and append frames that may carry a new head (the milestones);
-# 15: whole digests are two halves' (digest.whole_digest)
-_FORMAT = 15
+# 15: whole digests are two halves' (digest.whole_digest); 16: groups of 256 runs
+_FORMAT = 16
 _HEADER = "vzwatch-cache"
 _FINE_MARGIN_NS = 1_000_000_000
 _COARSE_MARGIN_NS = 3_000_000_000
