@@ -13,7 +13,7 @@ import pytest
 import typer
 
 import vzwatch.cli
-from tests.helpers import BUNDLED
+from tests.helpers import BUNDLED, a_big_store
 from vzwatch.cli import COMMAND_MODULES, app, command_for, main
 
 CLI_DIR = Path(vzwatch.cli.__file__).parent
@@ -124,6 +124,23 @@ def test_json_from_the_cache_loads_no_parser_writer_or_renderer(
     ):
         assert module not in loaded, module
     assert "vzwatch.storage.runs" not in loaded  # reads after a change and writes need it, not this
+
+
+@pytest.mark.subprocess
+def test_a_read_after_a_hand_edit_parses_the_run_without_the_block_index(
+    tmp_path: Path,
+) -> None:
+    """A run under a header as vzwatch writes it is told by its first line; the block
+    index (vzwatch.storage.blocks, 1 ms of regular expressions) is for other headers."""
+    store = tmp_path / "store.toml"
+    text = a_big_store(300)
+    store.write_text(text, encoding="utf-8")
+    code = "from vzwatch.cli import main\nmain(['list', '--json'])"
+    loaded_after(code, store, tmp_path)  # fills the cache
+    store.write_text(text.replace('title = "Item 150"', 'title = "Itam 150"'), encoding="utf-8")
+    loaded = loaded_after(code, store, tmp_path)
+    assert "vzwatch.storage.runs" in loaded  # the read by runs, not the whole parse
+    assert "vzwatch.storage.blocks" not in loaded
 
 
 def test_the_garbage_collector_runs_again_after_a_command() -> None:
