@@ -438,7 +438,8 @@ def emit(fmt: OutputFormat, output: Output) -> None:
         binary = getattr(sys.stdout, "buffer", None)
         if output.json_utf8 is not None and binary is not None and is_utf8_stream(sys.stdout):
             sys.stdout.flush()
-            binary.write(output.json_utf8() + b"\n")
+            binary.write(output.json_utf8())  # not joined with the newline: no copy
+            binary.write(b"\n")
         else:
             emit_json(output.json())
         return

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from itertools import chain, repeat
 from typing import TYPE_CHECKING, Any, Protocol, TextIO
 
 from vzwatch.domain.portfolio import Indicator, Initiative, Milestone, Portfolio
@@ -269,7 +270,14 @@ def initiatives_utf8(
         for at, item in enumerate(initiatives):
             if item.id in blocked:
                 elements[at] = initiative_json(item, snapshot.fields, blocked).encode()
-    return b"[\n  " + b",\n  ".join(elements) + b"\n]" if elements else b"[]"
+    if not elements:
+        return b"[]"
+    # One join of every part: each copy of a 10k store's 12 MB array is fresh memory
+    # (~6 ms of page faults), and joining then adding the brackets made three.
+    parts: list[bytes | memoryview] = [b"[\n  "]
+    parts.extend(chain.from_iterable(zip(elements, repeat(b",\n  "))))
+    parts[-1] = b"\n]"
+    return b"".join(parts)
 
 
 def write(value: Any, stream: TextIO) -> None:
