@@ -282,7 +282,8 @@ def initiatives_utf8(
 
 def write(value: Any, stream: TextIO) -> None:
     """Write JSON to a stream, escaping non-ASCII when the stream cannot encode it."""
-    stream.write(dumps(value, ascii_only=not is_utf8_stream(stream)) + "\n")
+    stream.write(dumps(value, ascii_only=not is_utf8_stream(stream)))  # no copy for the "\n"
+    stream.write("\n")
 
 
 def chart_to_dict(window: Chart, today: date, portfolio: Portfolio | None = None) -> dict[str, Any]:
