@@ -726,7 +726,9 @@ def test_groups_matched_from_both_ends_are_those_one_walk_from_the_end_finds(
     groups = cast(runs._Groups, SimpleNamespace(keys=[b""] * total, unchanged=unchanged))
     walk = runs._FromTheEnd(groups, 0)
     walk.start()
-    while matched_ahead <= ahead and walk.thread.is_alive():
+    thread = walk.thread
+    assert thread is not None
+    while matched_ahead <= ahead and thread.is_alive():
         time.sleep(0.0005)
     found = walk.lowest_unchanged(floor)
     expected = total

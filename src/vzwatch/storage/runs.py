@@ -78,6 +78,7 @@ from vzwatch.storage.cache import (
 
 if TYPE_CHECKING:
     from struct import Struct
+    from threading import Thread
 
 # Where an initiative row keeps its indicators (with their measurements). A row built
 # again from its initiative's run takes them from the cached row, unless runs of
@@ -821,8 +822,8 @@ class _FromTheEnd:
     down on a second thread while the main one matches them from the start.
 
     BLAKE2b leaves the GIL and both threads give it back at every group: on two
-    CPUs the read by runs of a 10.8 MB store took 9.5 ms, against 14.5 ms on one
-    thread (runs._GROUP_RUNS). Only which groups are unchanged is shared, never a
+    CPUs _split_by_groups of a 10.8 MB store took 9.5 ms, against 14.5 ms on one
+    thread (see _GROUP_RUNS). Only which groups are unchanged is shared, never a
     verdict: the main thread, once it knows where the change begins
     (``lowest_unchanged``), matches upward from there what the thread has not
     reached yet, so every group is matched by one of them at least, and either
@@ -836,7 +837,7 @@ class _FromTheEnd:
         self.low = self.total  # every group from here on is unchanged
         self.changed: int | None = None  # the highest changed group, once found
         self.floor = 0  # the thread matches no group below it
-        self.thread: Any = None
+        self.thread: Thread | None = None
 
     def start(self) -> None:
         import threading
