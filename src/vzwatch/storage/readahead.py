@@ -11,9 +11,10 @@ instead of reading them again.
 Nothing here decides anything:
 
 - The thread reads only when the cache entry says the command will need the
-  bytes and their whole digest (`cache.read_ahead`): a store proved by its
-  stamp is not read at all. The digest is remembered as what it is, the
-  digest of those bytes, never as a verdict about the file.
+  bytes (`cache.read_ahead`): a store proved by its stamp is not read at all.
+  It hashes them whole only for an entry that holds the whole digest; that
+  digest is remembered as what it is, the digest of those bytes, never as a
+  verdict about the file.
 - The bytes are taken only if the file's stamp is still the one they were read
   with and no append is half done, by the command's own `read_stamped` call, once.
   Their read time is when the thread read them, so the racy-stamp rules

@@ -1997,8 +1997,9 @@ def vouch(store_path: Path, data: bytes, read: Stamped) -> Vouched | None:
         if entry is None:
             return None
         if not (entry.state.fresh_for(read.stamp) or entry.state.describes(data)):
-            entry.handle.close()
-            if changed_snapshot(store_path, data, read) is None:
+            with entry.handle:  # the read by runs asks this open entry, then it is read again
+                changed = changed_snapshot(store_path, data, read, entry)
+            if changed is None:
                 return None
             entry = _open_entry(store_path)
             if entry is None:
